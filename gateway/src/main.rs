@@ -1,0 +1,40 @@
+//! `gateway`: the local development server. Creates the table in DynamoDB Local if it is
+//! missing, then serves every endpoint on its real route.
+//!
+//! Environment: `PORT` (3000), `TABLE_NAME` (workspace-local), `ADMIN_API_KEY` or
+//! `ADMIN_API_KEY_SHA256`, and the SDK's own (`AWS_ENDPOINT_URL_DYNAMODB`, region, keys).
+
+use std::sync::Arc;
+
+use shared::auth::AdminKeyHash;
+use shared::state::{sdk_config, AppState};
+use shared::store::{schema, Store};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    lambda_http::tracing::init_default_subscriber();
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(3000);
+    let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "workspace-local".to_string());
+    let admin_key = match (std::env::var("ADMIN_API_KEY_SHA256"), std::env::var("ADMIN_API_KEY")) {
+        (Ok(hash), _) => AdminKeyHash::from_hex(&hash).ok_or("ADMIN_API_KEY_SHA256 must be 64 hex digits")?,
+        (_, Ok(key)) if !key.is_empty() => AdminKeyHash::of_key(&key),
+        _ => return Err("set ADMIN_API_KEY (or ADMIN_API_KEY_SHA256)".into()),
+    };
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    schema::create_table_if_missing(&client, &table).await?;
+    let state = Arc::new(AppState {
+        store: Store::new(client, table),
+        admin_key,
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    eprintln!(
+        "gateway: serving {} routes on http://127.0.0.1:{port}",
+        shared::routes::ROUTES.len()
+    );
+    gateway::serve(listener, state).await;
+    Ok(())
+}

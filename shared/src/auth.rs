@@ -1,0 +1,144 @@
+//! Authentication. Keys are never stored: the platform admin key is configured as its
+//! SHA-256 hash, and each org API key is stored as the SHA-256 hash of its token.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+
+/// SHA-256 of a secret, as lowercase hex.
+pub fn sha256_hex(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The platform admin key's SHA-256 hash, from configuration.
+#[derive(Clone)]
+pub struct AdminKeyHash([u8; 32]);
+
+impl std::fmt::Debug for AdminKeyHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminKeyHash(..)")
+    }
+}
+
+impl AdminKeyHash {
+    /// Parses 64 hex digits (either case).
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
+    /// The hash of a plain key, for local development where the key itself is configured.
+    pub fn of_key(key: &str) -> Self {
+        Self(Sha256::digest(key.as_bytes()).into())
+    }
+
+    /// Whether `presented` is the admin key, compared in constant time.
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        digest.ct_eq(&self.0).into()
+    }
+
+    /// Requires the `X-API-KEY` header to hold the admin key.
+    pub fn require(&self, headers: &lambda_http::http::HeaderMap) -> Result<(), ApiError> {
+        match crate::http::single_header(headers, "x-api-key")? {
+            None => Err(ApiError::unauthorized("The X-API-KEY header is missing")),
+            Some(key) if self.matches(key) => Ok(()),
+            Some(_) => Err(ApiError::unauthorized("The X-API-KEY header does not hold a valid key")),
+        }
+    }
+}
+
+/// An org API key just made. Its token is shown once, in the response that creates it.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    /// The key's public id (a UUID), shown in lists and used to revoke it.
+    pub id: String,
+    /// The whole secret the client sends: `ak_<id without hyphens>_<64 hex digits>`.
+    pub token: String,
+    /// SHA-256 of `token`: the only form that is stored.
+    pub token_hash: String,
+    /// The first characters of the token, safe to show in lists.
+    pub prefix: String,
+}
+
+const TOKEN_PREFIX: &str = "ak_";
+
+impl NewApiKey {
+    pub fn generate() -> Self {
+        let id = uuid::Uuid::new_v4();
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).expect("the operating system's random source is available");
+        let token = format!("{TOKEN_PREFIX}{}_{}", id.simple(), hex(&secret));
+        Self {
+            id: id.to_string(),
+            token_hash: sha256_hex(&token),
+            prefix: token[..TOKEN_PREFIX.len() + 8].to_string(),
+            token,
+        }
+    }
+}
+
+/// The key id a token claims, if the token has the right form. The claim is only believed
+/// after the stored hash matches.
+pub fn token_key_id(token: &str) -> Option<String> {
+    let rest = token.strip_prefix(TOKEN_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(id)
+        .ok()
+        .filter(|_| id.len() == 32)
+        .map(|u| u.to_string())
+}
+
+/// Whether `token` hashes to `stored_hash`, compared in constant time.
+pub fn token_matches(token: &str, stored_hash: &str) -> bool {
+    sha256_hex(token).as_bytes().ct_eq(stored_hash.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_key_hash_round_trip() {
+        let hash = AdminKeyHash::from_hex(&sha256_hex("s3cret")).unwrap();
+        assert!(hash.matches("s3cret"));
+        assert!(!hash.matches("s3cret "));
+        assert!(AdminKeyHash::of_key("s3cret").matches("s3cret"));
+        assert!(AdminKeyHash::from_hex("abc").is_none());
+        assert!(AdminKeyHash::from_hex(&"g".repeat(64)).is_none());
+    }
+
+    #[test]
+    fn api_key_tokens() {
+        let key = NewApiKey::generate();
+        assert_eq!(token_key_id(&key.token).as_deref(), Some(key.id.as_str()));
+        assert!(token_matches(&key.token, &key.token_hash));
+        assert!(!token_matches(&format!("{}0", key.token), &key.token_hash));
+        assert!(key.token.starts_with(&key.prefix));
+        assert_ne!(key.token_hash, key.token);
+        for bad in [
+            "",
+            "ak_",
+            "ak_x_y",
+            &key.token.replace("ak_", "bk_"),
+            &key.token[..key.token.len() - 1],
+        ] {
+            assert_eq!(token_key_id(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Domain types. Each constructor enforces its rules, so a value of the type is valid by
+//! construction and invalid data cannot reach storage ("parse, don't validate").
+
+pub mod organization;
+pub mod user;
+
+use crate::error::ApiError;
+
+/// Trims `raw` and checks its length in characters and that it has no control characters.
+/// `field` is the request path of the value, used in the error message.
+pub(crate) fn bounded_text(field: &str, raw: &str, min: usize, max: usize) -> Result<String, ApiError> {
+    let text = raw.trim();
+    let len = text.chars().count();
+    if len < min {
+        return Err(if min == 1 {
+            ApiError::validation(format!("`{field}` must not be empty"))
+        } else {
+            ApiError::validation(format!("`{field}` must be at least {min} characters"))
+        });
+    }
+    if len > max {
+        return Err(ApiError::validation(format!(
+            "`{field}` must be at most {max} characters; it has {len}"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ApiError::validation(format!(
+            "`{field}` must not contain control characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// A value that must be present: `None` (absent or null) is an error naming the field.
+pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::validation(format!("`{field}` is required")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_trims_and_counts_characters() {
+        assert_eq!(bounded_text("f", "  ab ", 1, 2).unwrap(), "ab");
+        assert_eq!(bounded_text("f", "éé", 1, 2).unwrap(), "éé");
+        assert!(bounded_text("f", "   ", 1, 2)
+            .unwrap_err()
+            .message
+            .contains("`f` must not be empty"));
+        assert!(bounded_text("f", "abc", 1, 2)
+            .unwrap_err()
+            .message
+            .contains("at most 2"));
+        assert!(bounded_text("f", "a\u{0}b", 1, 9)
+            .unwrap_err()
+            .message
+            .contains("control"));
+    }
+}

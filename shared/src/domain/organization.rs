@@ -1,0 +1,103 @@
+//! Organizations (Answering Agent's), the tenants of the platform.
+
+use serde::Deserialize;
+
+use super::user::{NewUser, NewUserInput};
+use super::{bounded_text, required};
+use crate::error::ApiError;
+
+/// The platform's integer id of an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrgId(pub u64);
+
+impl OrgId {
+    /// Parses an id from a path segment: a positive integer without sign or leading zeros.
+    /// Anything else cannot name an organization, so it is "not found" rather than invalid.
+    pub fn parse_path(raw: &str) -> Result<Self, ApiError> {
+        let not_found = || ApiError::not_found(format!("No organization with id `{raw}`"));
+        if raw.is_empty() || raw.len() > 19 || raw.starts_with('0') || !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_found());
+        }
+        raw.parse().map(Self).map_err(|_| not_found())
+    }
+}
+
+/// An organization's name: 1-255 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgName(String);
+
+impl OrgName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 1, 255).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An organization's description: at most 1000 characters (or none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgDescription(String);
+
+impl OrgDescription {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        let text = raw.trim();
+        let len = text.chars().count();
+        if len > 1000 {
+            return Err(ApiError::validation(format!(
+                "`{field}` must be at most 1000 characters; it has {len}"
+            )));
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A valid request to create an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganization {
+    pub name: OrgName,
+    pub description: Option<OrgDescription>,
+    pub owner: NewUser,
+}
+
+/// The JSON body of `POST /api/v1/organizations`, before its rules are checked.
+#[derive(Debug, Deserialize)]
+pub struct CreateOrganizationInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owner: Option<NewUserInput>,
+}
+
+impl CreateOrganizationInput {
+    pub fn parse(self) -> Result<NewOrganization, ApiError> {
+        let name = OrgName::parse("name", &required("name", self.name)?)?;
+        let description = self
+            .description
+            .map(|d| OrgDescription::parse("description", &d))
+            .transpose()?;
+        let owner = required("owner", self.owner)?.parse("owner")?;
+        Ok(NewOrganization {
+            name,
+            description,
+            owner,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_ids_in_paths() {
+        assert_eq!(OrgId::parse_path("42").unwrap(), OrgId(42));
+        for bad in ["", "0", "042", "-1", "1.0", "abc", "99999999999999999999", "1e3"] {
+            assert_eq!(OrgId::parse_path(bad).unwrap_err().status.as_u16(), 404, "{bad}");
+        }
+    }
+}

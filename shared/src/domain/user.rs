@@ -1,0 +1,150 @@
+//! Users: people identified across the platform by the caller's `external_id`.
+
+use serde::Deserialize;
+
+use super::{bounded_text, required};
+use crate::error::ApiError;
+
+/// The caller's own id for a user: unique across the platform, 1-255 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalId(String);
+
+impl ExternalId {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 1, 255).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address: `local@domain`, at most 254 characters (RFC 5321), a domain of dot
+/// separated labels of letters, digits and hyphens, with a dot in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        let text = raw.trim();
+        let invalid = || {
+            ApiError::validation(format!(
+                "`{field}` must be a valid email address, like name@example.com"
+            ))
+        };
+        if text.len() > 254 {
+            return Err(ApiError::validation(format!(
+                "`{field}` must be at most 254 characters"
+            )));
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let domain_ok = domain.contains('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok {
+            Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name, 1-255 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 1, 255).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user as a request describes one: the organization owner of a create, say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub external_id: ExternalId,
+    pub email: Email,
+    pub name: PersonName,
+}
+
+/// The JSON form of [`NewUser`], before its rules are checked.
+#[derive(Debug, Deserialize)]
+pub struct NewUserInput {
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+impl NewUserInput {
+    /// `prefix` is where the object sits in the request (`owner`), for error messages.
+    pub fn parse(self, prefix: &str) -> Result<NewUser, ApiError> {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let external_id = required(&field("external_id"), self.external_id)?;
+        let email = required(&field("email"), self.email)?;
+        let name = required(&field("name"), self.name)?;
+        Ok(NewUser {
+            external_id: ExternalId::parse(&field("external_id"), &external_id)?,
+            email: Email::parse(&field("email"), &email)?,
+            name: PersonName::parse(&field("name"), &name)?,
+        })
+    }
+}
+
+/// A user's role in one organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Manager,
+    User,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse("e", " John.Doe+x@Example.COM ").unwrap().as_str(),
+            "John.Doe+x@example.com"
+        );
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b.com",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@b..com",
+            "a@-b.com",
+            ".a@b.com",
+            "a@b.c om",
+        ] {
+            let err = Email::parse("owner.email", bad).unwrap_err();
+            assert!(err.message.contains("owner.email"), "{bad}: {}", err.message);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! One handler per endpoint: authenticate, parse the input into domain types, call the
+//! store, shape the response. Each returns `Result<Response, ApiError>`; the route layer
+//! turns errors into the JSON error body and logs once.
+
+pub mod organizations;

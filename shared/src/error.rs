@@ -1,0 +1,152 @@
+//! The one error type every endpoint returns, mapped to the one JSON error body (Attio's):
+//! `{"status_code", "type", "code", "message"}`.
+
+use lambda_http::http::StatusCode;
+use serde::Serialize;
+
+/// Attio's error `type` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    InvalidRequestError,
+    AuthError,
+    ApiError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {code}: {message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: ErrorType,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub status_code: u16,
+    #[serde(rename = "type")]
+    pub kind: ErrorType,
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: ErrorType, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400: the input broke a rule; the message names the field and the rule.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "validation_type",
+            message,
+        )
+    }
+
+    /// 400: the request could not be read at all (bad JSON, wrong content type).
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "malformed_request",
+            message,
+        )
+    }
+
+    /// 401: no key, or a key that is not valid.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorType::AuthError, "unauthorized", message)
+    }
+
+    /// 403: a valid key that may not act on this account.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorType::AuthError, "forbidden", message)
+    }
+
+    /// 404: unknown resource, or one of another tenant (never revealing which).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorType::InvalidRequestError,
+            "not_found",
+            message,
+        )
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorType::InvalidRequestError,
+            "method_not_allowed",
+            message,
+        )
+    }
+
+    /// 409: a value that must be unique is taken.
+    pub fn uniqueness_conflict(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorType::InvalidRequestError,
+            "uniqueness_conflict",
+            message,
+        )
+    }
+
+    /// 413: the body, or the item it would make, is over the size limit.
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorType::InvalidRequestError,
+            "payload_too_large",
+            message,
+        )
+    }
+
+    /// 429: DynamoDB throttled us past our retries.
+    pub fn throttled() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorType::ApiError,
+            "rate_limit_exceeded",
+            "Too many requests; retry after a short wait",
+        )
+    }
+
+    /// 503: DynamoDB is unreachable or timed out.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorType::ApiError,
+            "service_unavailable",
+            "The data store is unavailable; retry later",
+        )
+    }
+
+    /// 500: a bug or an unexpected store answer. The details go to the log, not the client.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::ApiError,
+            "internal_error",
+            "An unexpected error occurred",
+        )
+    }
+
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            status_code: self.status.as_u16(),
+            kind: self.kind,
+            code: self.code,
+            message: &self.message,
+        }
+    }
+}

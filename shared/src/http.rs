@@ -1,0 +1,115 @@
+//! Reading requests and writing responses: the edge between HTTP and the domain.
+
+use lambda_http::http::{header, HeaderMap, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// The largest body accepted: well under Lambda's 6 MB payload limit, far above any real
+/// request to these endpoints.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Parses a JSON object body into `T`, naming the offending field on failure.
+///
+/// Rules: the content type must be `application/json`; the body at most [`MAX_BODY_BYTES`];
+/// valid UTF-8 JSON nested at most 128 deep (serde_json's limit); a JSON object at the top;
+/// duplicate keys in an object are rejected where a struct reads them.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    require_json_content_type(req.headers())?;
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::payload_too_large(format!(
+            "The request body is {} bytes; the limit is {MAX_BODY_BYTES} bytes",
+            bytes.len()
+        )));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::malformed(
+            "The request body is empty; a JSON object is expected",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::malformed(format!("The request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::validation("The request body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| field_error(e.path().to_string(), e.inner()))
+}
+
+fn field_error(path: String, inner: &serde_json::Error) -> ApiError {
+    let message = inner.to_string();
+    // serde reports a missing field at its parent's path; name the field itself.
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        let field = if path == "." {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
+        return ApiError::validation(format!("`{field}` is required"));
+    }
+    ApiError::validation(format!("Invalid value for `{path}`: {message}"))
+}
+
+fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else if content_type.is_empty() {
+        Err(ApiError::malformed(
+            "The Content-Type header is missing; send `application/json`",
+        ))
+    } else {
+        Err(ApiError::malformed(format!(
+            "The Content-Type `{content_type}` is not supported; send `application/json`"
+        )))
+    }
+}
+
+/// A path parameter that API Gateway (or the local gateway) filled in from the route.
+pub fn path_param<'a>(req: &'a Request, name: &str) -> Result<&'a str, ApiError> {
+    // The borrow checker cannot see that the map lives in the request's extensions.
+    let params = req.path_parameters_ref().ok_or_else(|| missing_param(name))?;
+    params.first(name).ok_or_else(|| missing_param(name))
+}
+
+fn missing_param(name: &str) -> ApiError {
+    ApiError::not_found(format!("The path has no `{name}`"))
+}
+
+/// A single header as text; several values of one header are refused, since which one
+/// counts would be ambiguous.
+pub fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(ApiError::malformed(format!(
+            "The `{name}` header is sent more than once"
+        )));
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| ApiError::malformed(format!("The `{name}` header is not visible ASCII")))
+}
+
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    let text = serde_json::to_string(body).expect("response types always serialize");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .expect("a static status and header always build")
+}
+
+pub fn error_response(error: &ApiError) -> Response<Body> {
+    json_response(error.status, &error.body())
+}

@@ -1,0 +1,98 @@
+//! The route table: every endpoint, its method and path (as API Gateway declares them in
+//! template.yaml), and the Lambda function that serves it. The local gateway routes by this
+//! table, each Lambda binary serves one entry, and a test checks it against template.yaml.
+
+use std::time::Instant;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use tracing::Instrument;
+
+use crate::endpoints::organizations;
+use crate::error::ApiError;
+use crate::http::error_response;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    CreateOrganization,
+    GetOrganization,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway's path template: `{name}` marks a path parameter.
+    pub path: &'static str,
+    /// The function's package and binary name under `functions/`.
+    pub function: &'static str,
+    pub endpoint: Endpoint,
+}
+
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations",
+        function: "create-organization",
+        endpoint: Endpoint::CreateOrganization,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations/{id}",
+        function: "get-organization",
+        endpoint: Endpoint::GetOrganization,
+    },
+];
+
+impl Endpoint {
+    pub fn route(self) -> &'static Route {
+        ROUTES
+            .iter()
+            .find(|r| r.endpoint == self)
+            .expect("every endpoint has a route")
+    }
+
+    async fn call(self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+        match self {
+            Endpoint::CreateOrganization => organizations::create(state, req).await,
+            Endpoint::GetOrganization => organizations::get(state, req).await,
+        }
+    }
+}
+
+impl Route {
+    /// Serves one request: the handler's response, or its error as the JSON error body.
+    /// Logs one line per request (never keys or bodies), and each error once, here.
+    pub async fn handle(&self, state: &AppState, req: Request) -> Response<Body> {
+        let started = Instant::now();
+        let request_id = req
+            .lambda_context_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "request",
+            function = self.function,
+            route = %format_args!("{} {}", self.method, self.path),
+            request_id = %request_id,
+            org_id = tracing::field::Empty,
+        );
+        async move {
+            let response = match self.endpoint.call(state, req).await {
+                Ok(response) => response,
+                Err(error) => {
+                    if error.status.is_server_error() {
+                        tracing::error!(code = error.code, message = %error.message, "request failed");
+                    }
+                    error_response(&error)
+                }
+            };
+            tracing::info!(
+                status = response.status().as_u16(),
+                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request served"
+            );
+            response
+        }
+        .instrument(span)
+        .await
+    }
+}

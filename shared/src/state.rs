@@ -1,0 +1,61 @@
+//! What every handler needs, built once per Lambda container (or once per local gateway).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+
+use crate::auth::AdminKeyHash;
+use crate::store::Store;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub admin_key: AdminKeyHash,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("ADMIN_API_KEY_SHA256 must be 64 hex digits: the SHA-256 of the admin key")]
+    BadAdminKeyHash,
+}
+
+fn env(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+/// The SDK configuration: endpoint, region and credentials from the environment (so
+/// `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local), with timeouts that keep every
+/// request well inside API Gateway's 30 s limit.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(12))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
+impl AppState {
+    /// Reads `TABLE_NAME` and `ADMIN_API_KEY_SHA256` and builds the DynamoDB client.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table = env("TABLE_NAME")?;
+        let admin_key = AdminKeyHash::from_hex(&env("ADMIN_API_KEY_SHA256")?).ok_or(ConfigError::BadAdminKeyHash)?;
+        let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+        Ok(Self {
+            store: Store::new(client, table),
+            admin_key,
+        })
+    }
+}

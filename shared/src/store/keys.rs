@@ -1,0 +1,58 @@
+//! The key schema: every partition and sort key the table holds is built here and nowhere
+//! else. Numbers in sort keys are zero-padded to 20 digits so that they sort as numbers.
+
+use crate::domain::organization::OrgId;
+use crate::domain::user::ExternalId;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+
+fn padded(n: u64) -> String {
+    format!("{n:020}")
+}
+
+/// The one item that hands out organization and user ids.
+pub const ID_COUNTER_PK: &str = "COUNTER#ids";
+pub const ID_COUNTER_SK: &str = "COUNTER";
+
+pub fn org_pk(org: OrgId) -> String {
+    format!("ORG#{}", org.0)
+}
+pub const ORG_SK: &str = "ORG";
+/// GSI1 partition listing every organization by id.
+pub const ORGS_GSI1PK: &str = "ORGS";
+pub fn org_gsi1sk(org: OrgId) -> String {
+    format!("ORG#{}", padded(org.0))
+}
+
+/// A member of an organization, in the organization's partition.
+pub const MEMBER_PREFIX: &str = "MEMBER#";
+pub fn member_sk(user_id: u64) -> String {
+    format!("{MEMBER_PREFIX}{}", padded(user_id))
+}
+
+/// A user lives in a partition of its own, keyed by its unique external id, which makes
+/// the user item its own uniqueness sentinel.
+pub fn user_pk(external_id: &ExternalId) -> String {
+    format!("USER#{}", external_id.as_str())
+}
+pub const USER_SK: &str = "USER";
+
+/// The same membership, in the user's partition, so one Query reads a user and its orgs.
+pub const MEMBERSHIP_PREFIX: &str = "MEMBERSHIP#";
+pub fn membership_sk(org: OrgId) -> String {
+    format!("{MEMBERSHIP_PREFIX}{}", padded(org.0))
+}
+
+/// An API key, found by the id that its token carries.
+pub fn api_key_pk(key_id: &str) -> String {
+    format!("APIKEY#{key_id}")
+}
+pub const API_KEY_SK: &str = "APIKEY";
+/// GSI1 partition listing an organization's API keys by creation time.
+pub fn org_api_keys_gsi1pk(org: OrgId) -> String {
+    format!("ORG#{}#APIKEYS", org.0)
+}

@@ -1,0 +1,502 @@
+//! Organizations, their users and memberships, and their API keys: items and access
+//! patterns (docs/data-model.md lists the same).
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{self, PK, SK};
+use super::{from_item, sdk_error, to_item, Item, Store, TransactFailure, CONDITION_FAILED};
+use crate::auth::NewApiKey;
+use crate::domain::organization::{NewOrganization, OrgId};
+use crate::domain::user::{ExternalId, NewUser, Role};
+use crate::error::ApiError;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrganizationItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub id: u64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub owner_user_id: u64,
+    pub owner_external_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: u64,
+    pub external_id: String,
+    pub email: String,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A membership in the organization's partition: lists an organization's users.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgMemberItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub user_id: u64,
+    pub external_id: String,
+    pub role: Role,
+}
+
+/// The same membership in the user's partition: lists a user's organizations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserMembershipItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub org_id: u64,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKeyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub id: String,
+    pub org_id: u64,
+    pub user_id: u64,
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: String,
+    pub prefix: String,
+    pub created_at: String,
+}
+
+/// One of a user's organizations, as the user object lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgMembership {
+    pub org_id: u64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A user with every organization it belongs to.
+#[derive(Debug, Clone)]
+pub struct UserWithOrgs {
+    pub user: UserItem,
+    pub organizations: Vec<OrgMembership>,
+}
+
+/// An organization with its users (the first [`MEMBERS_SHOWN`], by user id) and owner.
+#[derive(Debug, Clone)]
+pub struct OrganizationView {
+    pub organization: OrganizationItem,
+    pub users: Vec<UserWithOrgs>,
+    pub owner: UserWithOrgs,
+}
+
+/// How many users an organization object embeds; the users list endpoint pages past it.
+pub const MEMBERS_SHOWN: i32 = 100;
+
+/// Index of the owner user's write in the create transaction.
+const USER_WRITE: usize = 1;
+/// How often a create is tried when the owner user appears or vanishes under it.
+const CREATE_ATTEMPTS: usize = 3;
+
+fn put(table: &str, item: Item, condition: Option<&str>) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_string))
+        .build()
+        .expect("item and table are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
+}
+
+impl Store {
+    /// Takes the next organization id and the next user id in one atomic update. A user
+    /// id taken for an owner who turns out to exist already is left unused (ids may skip).
+    async fn next_ids(&self) -> Result<(OrgId, u64), ApiError> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(keys::ID_COUNTER_PK.to_string(), keys::ID_COUNTER_SK)))
+            .update_expression("ADD org_seq :one, user_seq :one")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let attrs = out.attributes().ok_or_else(ApiError::internal)?;
+        let number = |name: &str| -> Result<u64, ApiError> {
+            match attrs.get(name) {
+                Some(AttributeValue::N(n)) => n.parse().map_err(|_| ApiError::internal()),
+                _ => Err(ApiError::internal()),
+            }
+        };
+        Ok((OrgId(number("org_seq")?), number("user_seq")?))
+    }
+
+    /// Creates an organization, upserts its owner by external id (creating the user, or
+    /// updating its email and name), makes the owner a member with role `owner`, and issues
+    /// the owner an org API key: all in one transaction, after one counter update.
+    pub async fn create_organization(
+        &self,
+        new: &NewOrganization,
+        api_key: &NewApiKey,
+        now: Timestamp,
+    ) -> Result<OrganizationView, ApiError> {
+        let (org_id, fresh_user_id) = self.next_ids().await?;
+        let stamp = now.seconds();
+        // The common case first: an owner we have not seen. If the user exists, the failed
+        // condition hands back the stored user and the create is retried as an update.
+        let mut existing: Option<UserWithOrgs> = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            let user = match &existing {
+                Some(found) => UserItem {
+                    email: new.owner.email.as_str().to_string(),
+                    name: new.owner.name.as_str().to_string(),
+                    updated_at: stamp.clone(),
+                    ..found.user.clone()
+                },
+                None => new_user_item(fresh_user_id, &new.owner, &stamp),
+            };
+            let org = OrganizationItem {
+                pk: keys::org_pk(org_id),
+                sk: keys::ORG_SK.into(),
+                gsi1pk: keys::ORGS_GSI1PK.into(),
+                gsi1sk: keys::org_gsi1sk(org_id),
+                id: org_id.0,
+                name: new.name.as_str().to_string(),
+                description: new.description.as_ref().map(|d| d.as_str().to_string()),
+                owner_user_id: user.id,
+                owner_external_id: user.external_id.clone(),
+                created_at: stamp.clone(),
+                updated_at: stamp.clone(),
+            };
+            let items = self.create_organization_items(&org, &user, existing.is_some(), api_key, &stamp);
+            match self.transact(items).await {
+                Ok(()) => {
+                    let mut organizations = existing.map(|e| e.organizations).unwrap_or_default();
+                    organizations.push(OrgMembership {
+                        org_id: org.id,
+                        name: org.name.clone(),
+                        role: Role::Owner,
+                    });
+                    let owner = UserWithOrgs { user, organizations };
+                    return Ok(OrganizationView {
+                        organization: org,
+                        users: vec![owner.clone()],
+                        owner,
+                    });
+                }
+                Err(TransactFailure::Cancelled(reasons)) => {
+                    let user_failed = reasons.get(USER_WRITE).and_then(|r| r.code()) == Some(CONDITION_FAILED);
+                    let others_failed = reasons
+                        .iter()
+                        .enumerate()
+                        .any(|(i, r)| i != USER_WRITE && r.code() == Some(CONDITION_FAILED));
+                    if others_failed || !user_failed {
+                        tracing::error!(
+                            ?reasons,
+                            "organization create cancelled for a reason other than its owner"
+                        );
+                        return Err(ApiError::internal());
+                    }
+                    // The user exists (or vanished, if we thought it existed): read it again.
+                    existing = self.user_with_orgs(&new.owner.external_id).await?;
+                }
+                Err(TransactFailure::Api(e)) => return Err(e),
+            }
+        }
+        Err(ApiError::throttled())
+    }
+
+    fn create_organization_items(
+        &self,
+        org: &OrganizationItem,
+        user: &UserItem,
+        user_exists: bool,
+        api_key: &NewApiKey,
+        stamp: &str,
+    ) -> Vec<TransactWriteItem> {
+        let org_id = OrgId(org.id);
+        let table = self.table();
+        let user_write = if user_exists {
+            let update = Update::builder()
+                .table_name(table)
+                .set_key(Some(key(user.pk.clone(), keys::USER_SK)))
+                .update_expression("SET email = :email, #name = :name, updated_at = :now")
+                .condition_expression("attribute_exists(PK) AND id = :id")
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":email", s(&user.email))
+                .expression_attribute_values(":name", s(&user.name))
+                .expression_attribute_values(":now", s(stamp))
+                .expression_attribute_values(":id", AttributeValue::N(user.id.to_string()))
+                .build()
+                .expect("key, table and expression are set");
+            TransactWriteItem::builder().update(update).build()
+        } else {
+            let put = Put::builder()
+                .table_name(table)
+                .set_item(Some(to_item(user)))
+                .condition_expression("attribute_not_exists(PK)")
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .expect("item and table are set");
+            TransactWriteItem::builder().put(put).build()
+        };
+        let member = OrgMemberItem {
+            pk: keys::org_pk(org_id),
+            sk: keys::member_sk(user.id),
+            user_id: user.id,
+            external_id: user.external_id.clone(),
+            role: Role::Owner,
+        };
+        let membership = UserMembershipItem {
+            pk: user.pk.clone(),
+            sk: keys::membership_sk(org_id),
+            org_id: org.id,
+            role: Role::Owner,
+        };
+        let key_item = ApiKeyItem {
+            pk: keys::api_key_pk(&api_key.id),
+            sk: keys::API_KEY_SK.into(),
+            gsi1pk: keys::org_api_keys_gsi1pk(org_id),
+            gsi1sk: format!("{stamp}#{}", api_key.id),
+            id: api_key.id.clone(),
+            org_id: org.id,
+            user_id: user.id,
+            token_hash: api_key.token_hash.clone(),
+            prefix: api_key.prefix.clone(),
+            created_at: stamp.to_string(),
+        };
+        let new_only = Some("attribute_not_exists(PK)");
+        let items = vec![
+            put(table, to_item(org), new_only),
+            user_write,
+            put(table, to_item(&member), new_only),
+            put(table, to_item(&membership), new_only),
+            put(table, to_item(&key_item), new_only),
+        ];
+        debug_assert!(items[USER_WRITE].put().is_some() != user_exists);
+        items
+    }
+
+    /// A user and its organizations, from one strongly consistent Query of the user's
+    /// partition and one BatchGetItem for the organizations' names.
+    pub async fn user_with_orgs(&self, external_id: &ExternalId) -> Result<Option<UserWithOrgs>, ApiError> {
+        let items = self.query_partition(&keys::user_pk(external_id)).await?;
+        let mut user = None;
+        let mut memberships = Vec::new();
+        for item in items {
+            match item.get(SK) {
+                Some(AttributeValue::S(sk)) if sk == keys::USER_SK => user = Some(from_item::<UserItem>(item)?),
+                Some(AttributeValue::S(sk)) if sk.starts_with(keys::MEMBERSHIP_PREFIX) => {
+                    memberships.push(from_item::<UserMembershipItem>(item)?)
+                }
+                _ => {}
+            }
+        }
+        let Some(user) = user else { return Ok(None) };
+        let names = self.org_names(memberships.iter().map(|m| m.org_id).collect()).await?;
+        Ok(Some(UserWithOrgs {
+            organizations: memberships_with_names(&memberships, &names),
+            user,
+        }))
+    }
+
+    /// Every item of one partition, strongly consistent, following pagination.
+    async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// The names of the given organizations; ids of organizations that no longer exist are
+    /// left out.
+    async fn org_names(&self, ids: BTreeSet<u64>) -> Result<HashMap<u64, String>, ApiError> {
+        let mut names = HashMap::new();
+        let ids: Vec<u64> = ids.into_iter().collect();
+        // BatchGetItem takes at most 100 keys a call.
+        for chunk in ids.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(
+                        chunk
+                            .iter()
+                            .map(|id| key(keys::org_pk(OrgId(*id)), keys::ORG_SK))
+                            .collect(),
+                    ))
+                    .projection_expression("id, #name")
+                    .expression_attribute_names("#name", "name")
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys are set"),
+            );
+            while let Some(keys_and_attributes) = request.take() {
+                let out = self
+                    .client()
+                    .batch_get_item()
+                    .request_items(self.table(), keys_and_attributes)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(self.table()))
+                    .unwrap_or_default()
+                {
+                    #[derive(Deserialize)]
+                    struct Name {
+                        id: u64,
+                        name: String,
+                    }
+                    let Name { id, name } = from_item(item)?;
+                    names.insert(id, name);
+                }
+                request = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(self.table()))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(names)
+    }
+
+    /// An organization with its users (the first [`MEMBERS_SHOWN`]) and its owner.
+    pub async fn organization_view(&self, org_id: OrgId) -> Result<Option<OrganizationView>, ApiError> {
+        let org = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key(keys::org_pk(org_id), keys::ORG_SK)))
+            .consistent_read(true)
+            .send();
+        let members = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :member)")
+            .expression_attribute_values(":pk", s(keys::org_pk(org_id)))
+            .expression_attribute_values(":member", s(keys::MEMBER_PREFIX))
+            .limit(MEMBERS_SHOWN)
+            .send();
+        let (org, members) = tokio::join!(org, members);
+        let Some(org) = org.map_err(sdk_error)?.item else {
+            return Ok(None);
+        };
+        let org: OrganizationItem = from_item(org)?;
+        let members = members
+            .map_err(sdk_error)?
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item::<OrgMemberItem>)
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let mut reads = tokio::task::JoinSet::new();
+        for (position, member) in members.into_iter().enumerate() {
+            let store = self.clone();
+            reads.spawn(async move {
+                let external_id = ExternalId::parse("external_id", &member.external_id)?;
+                Ok::<_, ApiError>((position, store.user_with_orgs(&external_id).await?))
+            });
+        }
+        let mut users: Vec<(usize, UserWithOrgs)> = Vec::new();
+        while let Some(joined) = reads.join_next().await {
+            let (position, user) = joined.map_err(|_| ApiError::internal())??;
+            users.extend(user.map(|u| (position, u)));
+        }
+        users.sort_by_key(|(position, _)| *position);
+        let users: Vec<UserWithOrgs> = users.into_iter().map(|(_, u)| u).collect();
+        let owner = match users.iter().find(|u| u.user.id == org.owner_user_id) {
+            Some(owner) => owner.clone(),
+            None => {
+                let external_id = ExternalId::parse("owner_external_id", &org.owner_external_id)?;
+                self.user_with_orgs(&external_id).await?.ok_or_else(|| {
+                    tracing::error!(org = org.id, "organization owner is missing");
+                    ApiError::internal()
+                })?
+            }
+        };
+        Ok(Some(OrganizationView {
+            organization: org,
+            users,
+            owner,
+        }))
+    }
+}
+
+fn new_user_item(id: u64, user: &NewUser, stamp: &str) -> UserItem {
+    UserItem {
+        pk: keys::user_pk(&user.external_id),
+        sk: keys::USER_SK.into(),
+        id,
+        external_id: user.external_id.as_str().to_string(),
+        email: user.email.as_str().to_string(),
+        name: user.name.as_str().to_string(),
+        created_at: stamp.to_string(),
+        updated_at: stamp.to_string(),
+    }
+}
+
+fn memberships_with_names(memberships: &[UserMembershipItem], names: &HashMap<u64, String>) -> Vec<OrgMembership> {
+    memberships
+        .iter()
+        .filter_map(|m| {
+            names.get(&m.org_id).map(|name| OrgMembership {
+                org_id: m.org_id,
+                name: name.clone(),
+                role: m.role,
+            })
+        })
+        .collect()
+}
