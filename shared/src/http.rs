@@ -15,7 +15,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 ///
 /// Rules: the content type must be `application/json`; the body at most [`MAX_BODY_BYTES`];
 /// valid UTF-8 JSON nested at most 128 deep (serde_json's limit); a JSON object at the top;
-/// duplicate keys in an object are rejected where a struct reads them.
+/// a key given twice in an object that a struct reads is rejected, never "last one wins".
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     require_json_content_type(req.headers())?;
     let bytes: &[u8] = req.body().as_ref();
@@ -30,27 +30,48 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "The request body is empty; a JSON object is expected",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::malformed(format!("The request body is not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(ApiError::validation("The request body must be a JSON object"));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| field_error(e.path().to_string(), e.inner()))
+    // Reading straight into `T` (not through `serde_json::Value`) lets structs see, and
+    // reject, a key given twice.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let inner = e.inner();
+        if !inner.is_data() {
+            ApiError::malformed(format!("The request body is not valid JSON: {inner}"))
+        } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            ApiError::validation("The request body must be a JSON object")
+        } else {
+            field_error(e.path().to_string(), inner)
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::malformed(format!("The request body has data after its JSON object: {e}")))?;
+    Ok(value)
 }
 
 fn field_error(path: String, inner: &serde_json::Error) -> ApiError {
     let message = inner.to_string();
-    // serde reports a missing field at its parent's path; name the field itself.
+    // serde's data errors end with " at line L column C"; the path names the place better.
+    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+    let child = |field: &str| {
+        if path == "." {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    // serde reports a missing or repeated field at its parent's path; name the field itself.
     if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|m| m.strip_suffix('`'))
     {
-        let field = if path == "." {
-            field.to_string()
-        } else {
-            format!("{path}.{field}")
-        };
-        return ApiError::validation(format!("`{field}` is required"));
+        return ApiError::validation(format!("`{}` is required", child(field)));
+    }
+    if let Some(field) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return ApiError::validation(format!("`{}` is given more than once", child(field)));
     }
     ApiError::validation(format!("Invalid value for `{path}`: {message}"))
 }

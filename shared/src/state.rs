@@ -34,6 +34,12 @@ fn env(name: &'static str) -> Result<String, ConfigError> {
 /// `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local), with timeouts that keep every
 /// request well inside API Gateway's 30 s limit.
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_loader().load().await
+}
+
+/// The loader behind [`sdk_config`], for callers (tests) that add their own endpoint and
+/// credentials but keep the same timeouts and retries.
+pub fn sdk_config_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -43,8 +49,6 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await
 }
 
 impl AppState {

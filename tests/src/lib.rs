@@ -1,1 +1,280 @@
-pub fn x() {}
+//! Test harness: a real DynamoDB Local (one JVM per test binary, on a free port) and, per
+//! test, a fresh table and an in-process local gateway on its own port, reached over HTTP.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use shared::auth::AdminKeyHash;
+use shared::state::{sdk_config_loader, AppState};
+use shared::store::{schema, Store};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repo")
+        .to_path_buf()
+}
+
+/// The endpoint of this test binary's DynamoDB Local, started on first use.
+pub fn dynamodb_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(start_dynamodb_local)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn start_dynamodb_local() -> String {
+    let root = repo_root();
+    let status = Command::new(root.join("scripts/dynamodb-local.sh"))
+        .arg("install")
+        .stdout(Stdio::null())
+        .status()
+        .expect("scripts/dynamodb-local.sh runs");
+    assert!(status.success(), "installing DynamoDB Local failed");
+    let port = free_port();
+    // The JVM must die with this test process. PR_SET_PDEATHSIG fires when the *thread* that
+    // spawned the child ends, so spawn it from a thread that lives as long as the process.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let dir = root.join(".local/dynamodb");
+        let mut command = Command::new("java");
+        command
+            .arg(format!(
+                "-Djava.library.path={}",
+                dir.join("DynamoDBLocal_lib").display()
+            ))
+            .arg("-jar")
+            .arg(dir.join("DynamoDBLocal.jar"))
+            .args(["-inMemory", "-sharedDb", "-port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("java starts DynamoDB Local");
+        ready_tx.send(()).expect("the test thread waits");
+        let _child = child;
+        loop {
+            std::thread::park();
+        }
+    });
+    ready_rx.recv().expect("the spawner thread reports");
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "DynamoDB Local did not listen on port {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("http://127.0.0.1:{port}")
+}
+
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let endpoint = dynamodb_endpoint().to_string();
+    let config = sdk_config_loader()
+        .endpoint_url(endpoint)
+        .test_credentials()
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
+/// One test's API: its own table and its own gateway, on a port of its own.
+pub struct TestApi {
+    pub base_url: String,
+    pub admin_key: String,
+    pub db: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub state: Arc<AppState>,
+    http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A response: its status and its body as JSON (`Value::Null` when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: hyper::HeaderMap,
+}
+
+impl TestApi {
+    pub async fn start() -> Self {
+        let db = dynamodb_client().await;
+        let table = format!("t-{}", uuid::Uuid::new_v4().simple());
+        schema::create_table_if_missing(&db, &table)
+            .await
+            .expect("the test table is created");
+        let admin_key = format!("admin-{}", uuid::Uuid::new_v4().simple());
+        let state = Arc::new(AppState {
+            store: Store::new(db.clone(), table.clone()),
+            admin_key: AdminKeyHash::of_key(&admin_key),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
+        let server = tokio::spawn(gateway::serve(listener, state.clone()));
+        let http = HttpClient::builder(TokioExecutor::new()).build_http();
+        Self {
+            base_url,
+            admin_key,
+            db,
+            table,
+            state,
+            http,
+            server,
+        }
+    }
+
+    /// Sends a request with the given headers and raw body.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base_url, path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(body.into())).expect("a valid test request");
+        let response = self.http.request(request).await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body arrives")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, body, headers }
+    }
+
+    /// Sends JSON with the admin key.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json"), ("x-api-key", &self.admin_key)],
+            body,
+        )
+        .await
+    }
+
+    /// Every item of the test's table, sorted by key: a snapshot to compare before and
+    /// after a request that must write nothing. (A Scan is fine for a test's small table.)
+    pub async fn items(&self) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        items.sort_by_key(|item| (text(item, "PK"), text(item, "SK")));
+        items
+    }
+
+    /// The items whose partition key starts with `prefix`.
+    pub async fn items_with_pk_prefix(&self, prefix: &str) -> Vec<Item> {
+        self.items()
+            .await
+            .into_iter()
+            .filter(|i| text(i, "PK").starts_with(prefix))
+            .collect()
+    }
+}
+
+/// A string attribute of an item ("" when absent).
+pub fn text(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Asserts `reply` is an error with the Attio error body and the given status.
+pub fn assert_error(reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "unexpected reply: {:?}", reply.body);
+    let body = reply
+        .body
+        .as_object()
+        .unwrap_or_else(|| panic!("error body is not a JSON object: {reply:?}"));
+    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["code", "message", "status_code", "type"],
+        "error body keys: {body:?}"
+    );
+    assert_eq!(body["status_code"], status);
+    assert!(body["type"].is_string() && body["code"].is_string() && body["message"].is_string());
+    assert!(!body["message"].as_str().unwrap_or("").is_empty());
+}
+
+/// The sorted keys of a JSON object.
+pub fn keys_of(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().expect("a JSON object").keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+/// Asserts a timestamp is RFC 3339 in UTC with whole seconds: `2024-01-15T10:30:00Z`.
+pub fn assert_seconds_timestamp(value: &Value) {
+    let s = value
+        .as_str()
+        .unwrap_or_else(|| panic!("timestamp is not a string: {value}"));
+    let b = s.as_bytes();
+    assert!(
+        s.len() == 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[19] == b'Z',
+        "not an RFC 3339 UTC timestamp: {s}"
+    );
+}

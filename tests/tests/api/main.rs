@@ -1,0 +1,4 @@
+//! Integration tests: every endpoint through the local gateway over HTTP, against a real
+//! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
+
+mod organizations;
