@@ -18,6 +18,13 @@ pub enum Endpoint {
     GetOrganization,
 }
 
+/// What a function may do to the table; template.yaml gives read-only functions a read-only role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
@@ -26,6 +33,7 @@ pub struct Route {
     /// The function's package and binary name under `functions/`.
     pub function: &'static str,
     pub endpoint: Endpoint,
+    pub access: Access,
 }
 
 pub const ROUTES: &[Route] = &[
@@ -34,12 +42,14 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/organizations",
         function: "create-organization",
         endpoint: Endpoint::CreateOrganization,
+        access: Access::Write,
     },
     Route {
         method: "GET",
         path: "/api/v1/organizations/{id}",
         function: "get-organization",
         endpoint: Endpoint::GetOrganization,
+        access: Access::Read,
     },
 ];
 

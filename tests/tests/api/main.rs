@@ -2,3 +2,4 @@
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
 mod organizations;
+mod template;

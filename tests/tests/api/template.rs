@@ -1,0 +1,150 @@
+//! template.yaml, the route table, functions/ and events/ must agree: one route per
+//! function, the same table keys, the right role for each function's access.
+
+use std::collections::BTreeSet;
+
+use api_tests::repo_root;
+use serde_yaml::Value;
+use shared::routes::{Access, ROUTES};
+use shared::store::schema::SCHEMA;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
+    serde_yaml::from_str(&text).expect("template.yaml is YAML")
+}
+
+fn string(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value:?}"))
+        .to_string()
+}
+
+/// A `!GetAtt X.Arn` or `!Ref X` value's target.
+fn tag_target(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged) => string(&tagged.value).trim_end_matches(".Arn").to_string(),
+        other => panic!("expected a !Ref or !GetAtt: {other:?}"),
+    }
+}
+
+#[test]
+fn template_routes_equal_the_gateway_routes() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let mut declared = BTreeSet::new();
+    for (name, resource) in resources {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = string(name);
+        assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda", "{name}");
+        let binary = string(&resource["Metadata"]["BuildProperties"]["Binary"]);
+        let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+        assert_eq!(events.len(), 1, "{name} has one route");
+        let event = events.values().next().unwrap();
+        assert_eq!(event["Type"], "HttpApi");
+        let method = string(&event["Properties"]["Method"]);
+        let path = string(&event["Properties"]["Path"]);
+        let role = tag_target(&resource["Properties"]["Role"]);
+        declared.insert((method, path, binary, role));
+    }
+    let routes: BTreeSet<(String, String, String, String)> = ROUTES
+        .iter()
+        .map(|r| {
+            let role = match r.access {
+                Access::Read => "ReaderRole",
+                Access::Write => "WriterRole",
+            };
+            (
+                r.method.to_string(),
+                r.path.to_string(),
+                r.function.to_string(),
+                role.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(declared, routes);
+}
+
+#[test]
+fn every_function_crate_serves_one_route() {
+    let dirs: BTreeSet<String> = std::fs::read_dir(repo_root().join("functions"))
+        .expect("functions/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
+    assert_eq!(dirs, functions);
+    assert_eq!(functions.len(), ROUTES.len(), "one function per route");
+}
+
+#[test]
+fn every_function_has_an_event_for_its_route() {
+    for route in ROUTES {
+        let path = repo_root().join(format!("events/{}.json", route.function));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()));
+        let event: serde_json::Value = serde_json::from_str(&text).expect("the event is JSON");
+        assert_eq!(
+            event["version"], "2.0",
+            "{}: an HTTP API payload v2 event",
+            route.function
+        );
+        assert_eq!(event["routeKey"], format!("{} {}", route.method, route.path));
+        assert_eq!(event["requestContext"]["http"]["method"], route.method);
+        lambda_http::request::from_str(&text).expect("lambda_http reads the event");
+    }
+}
+
+#[test]
+fn template_table_equals_the_code_schema() {
+    let template = template();
+    let table = &template["Resources"]["Table"]["Properties"];
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    let key_schema = |keys: &Value| -> Vec<(String, String)> {
+        keys.as_sequence()
+            .expect("a key schema")
+            .iter()
+            .map(|k| (string(&k["AttributeName"]), string(&k["KeyType"])))
+            .collect()
+    };
+    let hash_range = |pk: &str, sk: &str| {
+        vec![
+            (pk.to_string(), "HASH".to_string()),
+            (sk.to_string(), "RANGE".to_string()),
+        ]
+    };
+    assert_eq!(
+        key_schema(&table["KeySchema"]),
+        hash_range(SCHEMA.partition_key, SCHEMA.sort_key)
+    );
+
+    let attributes: Vec<(String, String)> = table["AttributeDefinitions"]
+        .as_sequence()
+        .expect("AttributeDefinitions")
+        .iter()
+        .map(|a| (string(&a["AttributeName"]), string(&a["AttributeType"])))
+        .collect();
+    let expected: Vec<(String, String)> = SCHEMA
+        .key_attributes()
+        .into_iter()
+        .map(|a| (a.to_string(), "S".to_string()))
+        .collect();
+    assert_eq!(attributes, expected);
+
+    let indexes = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .expect("GlobalSecondaryIndexes");
+    assert_eq!(indexes.len(), SCHEMA.indexes.len());
+    for (declared, index) in indexes.iter().zip(SCHEMA.indexes) {
+        assert_eq!(string(&declared["IndexName"]), index.name);
+        assert_eq!(
+            key_schema(&declared["KeySchema"]),
+            hash_range(index.partition_key, index.sort_key)
+        );
+        assert_eq!(declared["Projection"]["ProjectionType"], "ALL");
+    }
+}
