@@ -142,3 +142,71 @@ mod tests {
         }
     }
 }
+
+/// Who is calling an org endpoint: the key's organization and the user who owns the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub org_id: crate::domain::organization::OrgId,
+    pub user_id: u64,
+    pub key_id: String,
+}
+
+/// The token of an `Authorization: <scheme> <token>` header, scheme compared ignoring case.
+fn authorization_token<'a>(headers: &'a lambda_http::http::HeaderMap, scheme: &str) -> Result<&'a str, ApiError> {
+    let value = crate::http::single_header(headers, "authorization")?.ok_or_else(|| {
+        ApiError::unauthorized(format!(
+            "The Authorization header is missing; send `{scheme} <api key>`"
+        ))
+    })?;
+    let (given, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !given.eq_ignore_ascii_case(scheme) || token.trim().is_empty() {
+        return Err(ApiError::unauthorized(format!(
+            "The Authorization header must be `{scheme} <api key>`"
+        )));
+    }
+    Ok(token.trim())
+}
+
+/// Looks the key up by the id its token carries and compares the stored hash.
+async fn principal_for_token(store: &crate::store::Store, token: &str) -> Result<Principal, ApiError> {
+    let invalid = || ApiError::unauthorized("The API key is not valid");
+    let key_id = token_key_id(token).ok_or_else(invalid)?;
+    let key = store.api_key(&key_id).await?.ok_or_else(invalid)?;
+    if !token_matches(token, &key.token_hash) {
+        return Err(invalid());
+    }
+    tracing::Span::current().record("org_id", key.org_id);
+    Ok(Principal {
+        org_id: crate::domain::organization::OrgId(key.org_id),
+        user_id: key.user_id,
+        key_id: key.id,
+    })
+}
+
+/// Invent and Attio: `Authorization: Bearer <org api key>`.
+pub async fn bearer(
+    store: &crate::store::Store,
+    headers: &lambda_http::http::HeaderMap,
+) -> Result<Principal, ApiError> {
+    principal_for_token(store, authorization_token(headers, "Bearer")?).await
+}
+
+/// SmartSuite: `Authorization: Token <org api key>` and `ACCOUNT-ID: <org id>`, which must be
+/// the key's own organization (401 when missing, 403 when another).
+pub async fn token_with_account(
+    store: &crate::store::Store,
+    headers: &lambda_http::http::HeaderMap,
+) -> Result<Principal, ApiError> {
+    let token = authorization_token(headers, "Token")?;
+    let account = crate::http::single_header(headers, "account-id")?
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("The ACCOUNT-ID header is missing"))?;
+    let principal = principal_for_token(store, token).await?;
+    if account != principal.org_id.0.to_string() {
+        return Err(ApiError::forbidden(
+            "The API key does not belong to the account in ACCOUNT-ID",
+        ));
+    }
+    Ok(principal)
+}

@@ -20,6 +20,8 @@ pub struct ApiError {
     pub kind: ErrorType,
     pub code: &'static str,
     pub message: String,
+    /// What went wrong inside, for the log only (never sent to the client).
+    pub detail: Option<String>,
 }
 
 /// The JSON body of every error response.
@@ -39,7 +41,14 @@ impl ApiError {
             kind,
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// Attaches what went wrong inside, for the one log line the edge writes.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// 400: the input broke a rule; the message names the field and the rule.

@@ -7,7 +7,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::endpoints::organizations;
+use crate::endpoints::{organizations, tables, teams};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::state::AppState;
@@ -16,6 +16,11 @@ use crate::state::AppState;
 pub enum Endpoint {
     CreateOrganization,
     GetOrganization,
+    CreateTable,
+    GetTable,
+    CreateField,
+    CreateTeam,
+    GetTeam,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -51,6 +56,41 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::GetOrganization,
         access: Access::Read,
     },
+    Route {
+        method: "POST",
+        path: "/orgs/{org_id}/tables",
+        function: "create-table",
+        endpoint: Endpoint::CreateTable,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/orgs/{org_id}/tables/{table_id}",
+        function: "get-table",
+        endpoint: Endpoint::GetTable,
+        access: Access::Read,
+    },
+    Route {
+        method: "POST",
+        path: "/orgs/{org_id}/tables/{table_id}/fields",
+        function: "create-field",
+        endpoint: Endpoint::CreateField,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/teams/",
+        function: "create-team",
+        endpoint: Endpoint::CreateTeam,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/teams/{id}/",
+        function: "get-team",
+        endpoint: Endpoint::GetTeam,
+        access: Access::Read,
+    },
 ];
 
 impl Endpoint {
@@ -65,6 +105,11 @@ impl Endpoint {
         match self {
             Endpoint::CreateOrganization => organizations::create(state, req).await,
             Endpoint::GetOrganization => organizations::get(state, req).await,
+            Endpoint::CreateTable => tables::create(state, req).await,
+            Endpoint::GetTable => tables::get(state, req).await,
+            Endpoint::CreateField => tables::create_field(state, req).await,
+            Endpoint::CreateTeam => teams::create(state, req).await,
+            Endpoint::GetTeam => teams::get(state, req).await,
         }
     }
 }
@@ -90,7 +135,8 @@ impl Route {
                 Ok(response) => response,
                 Err(error) => {
                     if error.status.is_server_error() {
-                        tracing::error!(code = error.code, message = %error.message, "request failed");
+                        let detail = error.detail.as_deref().unwrap_or("");
+                        tracing::error!(code = error.code, detail, "request failed");
                     }
                     error_response(&error)
                 }

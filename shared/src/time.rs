@@ -29,6 +29,11 @@ impl Timestamp {
         self.0.format(NANOS).expect("a UTC timestamp always formats")
     }
 
+    /// Microseconds since the Unix epoch.
+    pub fn unix_micros(&self) -> u64 {
+        u64::try_from(self.0.unix_timestamp_nanos() / 1000).unwrap_or(0)
+    }
+
     /// `2024-06-12T15:37:31.904982Z`, as SmartSuite shows it.
     pub fn micros(&self) -> String {
         self.0.format(MICROS).expect("a UTC timestamp always formats")

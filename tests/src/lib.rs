@@ -133,6 +133,11 @@ pub struct Reply {
 
 impl TestApi {
     pub async fn start() -> Self {
+        // TEST_LOG=1 shows the gateway's request and error logs.
+        if std::env::var_os("TEST_LOG").is_some() {
+            static LOGS: std::sync::Once = std::sync::Once::new();
+            LOGS.call_once(lambda_http::tracing::init_default_subscriber);
+        }
         let db = dynamodb_client().await;
         let table = format!("t-{}", uuid::Uuid::new_v4().simple());
         schema::create_table_if_missing(&db, &table)
@@ -277,4 +282,89 @@ pub fn assert_seconds_timestamp(value: &Value) {
             && b[19] == b'Z',
         "not an RFC 3339 UTC timestamp: {s}"
     );
+}
+
+/// An organization made for a test: its id, its owner's user id and the owner's org key.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: u64,
+    pub user_id: u64,
+    pub key: String,
+}
+
+impl TestApi {
+    /// Creates an organization whose owner is `external_id`.
+    pub async fn create_org(&self, name: &str, external_id: &str) -> Org {
+        let body = serde_json::json!({
+            "name": name,
+            "owner": {"external_id": external_id, "email": format!("{external_id}@example.com"), "name": external_id}
+        });
+        let reply = self.admin("POST", "/api/v1/organizations", Some(&body)).await;
+        assert_eq!(reply.status, 201, "creating an org: {:?}", reply.body);
+        Org {
+            id: reply.body["organization"]["id"].as_u64().expect("org id"),
+            user_id: reply.body["owner"]["id"].as_u64().expect("user id"),
+            key: reply.body["api_key"]["secret"].as_str().expect("key").to_string(),
+        }
+    }
+
+    /// Sends JSON with `Authorization: Bearer <key>` (Invent, Attio).
+    pub async fn bearer(&self, key: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let auth = format!("Bearer {key}");
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json"), ("authorization", &auth)],
+            body,
+        )
+        .await
+    }
+
+    /// Sends JSON with `Authorization: Token <key>` and `ACCOUNT-ID` (SmartSuite).
+    pub async fn token(&self, key: &str, account: u64, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let auth = format!("Token {key}");
+        let account = account.to_string();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", auth.as_str()),
+            ("account-id", &account),
+        ];
+        self.send(method, path, &headers, body).await
+    }
+
+    /// Every item in an organization's partition: what another tenant must never change.
+    pub async fn org_partition(&self, org: u64) -> Vec<Item> {
+        let pk = format!("ORG#{org}");
+        self.items().await.into_iter().filter(|i| text(i, "PK") == pk).collect()
+    }
+}
+
+/// Runs futures concurrently on the current task and returns their outputs in order.
+pub async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut outputs: Vec<Option<F::Output>> = Vec::new();
+    outputs.resize_with(futures.len(), || None);
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *output = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("every future finished")).collect()
 }

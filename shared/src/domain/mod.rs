@@ -2,6 +2,8 @@
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
 pub mod organization;
+pub mod table;
+pub mod team;
 pub mod user;
 
 use crate::error::ApiError;

@@ -3,3 +3,5 @@
 //! turns errors into the JSON error body and logs once.
 
 pub mod organizations;
+pub mod tables;
+pub mod teams;

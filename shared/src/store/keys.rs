@@ -56,3 +56,33 @@ pub const API_KEY_SK: &str = "APIKEY";
 pub fn org_api_keys_gsi1pk(org: OrgId) -> String {
     format!("ORG#{}#APIKEYS", org.0)
 }
+
+/// A table lives in its organization's partition; its fields are a map inside the item.
+pub const TABLE_PREFIX: &str = "TABLE#";
+pub fn table_sk(table_id: &str) -> String {
+    format!("{TABLE_PREFIX}{table_id}")
+}
+/// GSI1 partition listing an organization's tables by creation time.
+pub fn org_tables_gsi1pk(org: OrgId) -> String {
+    format!("ORG#{}#TABLES", org.0)
+}
+/// Uniqueness sentinels of a table's record_prefix and api_slug, holding the table id.
+pub fn table_prefix_sk(prefix: &str) -> String {
+    format!("TABLEPREFIX#{prefix}")
+}
+pub fn table_slug_sk(slug: &str) -> String {
+    format!("TABLESLUG#{slug}")
+}
+
+/// A team lives in its organization's partition.
+pub fn team_sk(team_id: &str) -> String {
+    format!("TEAM#{team_id}")
+}
+/// GSI1 partition listing an organization's teams by creation time.
+pub fn org_teams_gsi1pk(org: OrgId) -> String {
+    format!("ORG#{}#TEAMS", org.0)
+}
+/// Uniqueness sentinel of a team name (in its normalised form), holding the team id.
+pub fn team_name_sk(name_key: &str) -> String {
+    format!("TEAMNAME#{name_key}")
+}

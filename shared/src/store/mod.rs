@@ -5,13 +5,15 @@
 pub mod keys;
 pub mod organizations;
 pub mod schema;
+pub mod tables;
+pub mod teams;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
@@ -59,7 +61,7 @@ impl Store {
         &self.client
     }
 
-    pub fn table(&self) -> &str {
+    pub fn table_name(&self) -> &str {
         &self.table
     }
 
@@ -123,19 +125,14 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
+    let detail = || aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string();
     match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "DynamoDB unreachable");
-            ApiError::unavailable()
-        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ApiError::unavailable().with_detail(detail()),
         _ => match err.code() {
             Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
-                ApiError::throttled()
+                ApiError::throttled().with_detail(detail())
             }
-            _ => {
-                tracing::error!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err), "DynamoDB call failed");
-                ApiError::internal()
-            }
+            _ => ApiError::internal().with_detail(detail()),
         },
     }
 }
@@ -143,13 +140,56 @@ where
 /// Reads a stored item into its Rust type. A stored item that does not fit is a bug or a
 /// corrupt item, never the client's fault.
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
-    serde_dynamo::from_item(item).map_err(|e| {
-        tracing::error!(error = %e, "stored item does not match its type");
-        ApiError::internal()
-    })
+    serde_dynamo::from_item(item)
+        .map_err(|e| ApiError::internal().with_detail(format!("stored item does not match its type: {e}")))
 }
 
 /// Turns an item type into DynamoDB attributes.
 pub fn to_item<T: serde::Serialize>(value: &T) -> Item {
     serde_dynamo::to_item(value).expect("item types always serialize to a map")
+}
+
+/// A string attribute.
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+/// The primary key of an item.
+pub(crate) fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(keys::PK.to_string(), s(pk)), (keys::SK.to_string(), s(sk))])
+}
+
+/// A transaction's Put of `item`, under `condition` if any.
+pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_string))
+        .build()
+        .expect("item and table are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+/// The condition of an item that must not exist yet.
+pub(crate) const NEW_ITEM: &str = "attribute_not_exists(PK)";
+
+/// Index of the first item whose condition failed, if any.
+pub(crate) fn failed_condition(reasons: &[CancellationReason]) -> Option<usize> {
+    reasons.iter().position(|r| r.code() == Some(CONDITION_FAILED))
+}
+
+impl Store {
+    /// One item by key, strongly consistent.
+    pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(out.item)
+    }
 }

@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, PK, SK};
-use super::{from_item, sdk_error, to_item, Item, Store, TransactFailure, CONDITION_FAILED};
+use super::keys::{self, SK};
+use super::{from_item, key, put, s, sdk_error, to_item, Item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId};
 use crate::domain::user::{ExternalId, NewUser, Role};
@@ -123,24 +123,6 @@ const USER_WRITE: usize = 1;
 /// How often a create is tried when the owner user appears or vanishes under it.
 const CREATE_ATTEMPTS: usize = 3;
 
-fn put(table: &str, item: Item, condition: Option<&str>) -> TransactWriteItem {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .set_condition_expression(condition.map(str::to_string))
-        .build()
-        .expect("item and table are set");
-    TransactWriteItem::builder().put(put).build()
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
-}
-
 impl Store {
     /// Takes the next organization id and the next user id in one atomic update. A user
     /// id taken for an owner who turns out to exist already is left unused (ids may skip).
@@ -148,7 +130,7 @@ impl Store {
         let out = self
             .client()
             .update_item()
-            .table_name(self.table())
+            .table_name(self.table_name())
             .set_key(Some(key(keys::ID_COUNTER_PK.to_string(), keys::ID_COUNTER_SK)))
             .update_expression("ADD org_seq :one, user_seq :one")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
@@ -226,11 +208,9 @@ impl Store {
                         .enumerate()
                         .any(|(i, r)| i != USER_WRITE && r.code() == Some(CONDITION_FAILED));
                     if others_failed || !user_failed {
-                        tracing::error!(
-                            ?reasons,
-                            "organization create cancelled for a reason other than its owner"
-                        );
-                        return Err(ApiError::internal());
+                        return Err(ApiError::internal().with_detail(format!(
+                            "organization create cancelled for a reason other than its owner: {reasons:?}"
+                        )));
                     }
                     // The user exists (or vanished, if we thought it existed): read it again.
                     existing = self.user_with_orgs(&new.owner.external_id).await?;
@@ -250,7 +230,7 @@ impl Store {
         stamp: &str,
     ) -> Vec<TransactWriteItem> {
         let org_id = OrgId(org.id);
-        let table = self.table();
+        let table = self.table_name();
         let user_write = if user_exists {
             let update = Update::builder()
                 .table_name(table)
@@ -300,7 +280,7 @@ impl Store {
             prefix: api_key.prefix.clone(),
             created_at: stamp.to_string(),
         };
-        let new_only = Some("attribute_not_exists(PK)");
+        let new_only = Some(NEW_ITEM);
         let items = vec![
             put(table, to_item(org), new_only),
             user_write,
@@ -343,7 +323,7 @@ impl Store {
             let out = self
                 .client()
                 .query()
-                .table_name(self.table())
+                .table_name(self.table_name())
                 .consistent_read(true)
                 .key_condition_expression("PK = :pk")
                 .expression_attribute_values(":pk", s(pk))
@@ -384,13 +364,13 @@ impl Store {
                 let out = self
                     .client()
                     .batch_get_item()
-                    .request_items(self.table(), keys_and_attributes)
+                    .request_items(self.table_name(), keys_and_attributes)
                     .send()
                     .await
                     .map_err(sdk_error)?;
                 for item in out
                     .responses
-                    .and_then(|mut r| r.remove(self.table()))
+                    .and_then(|mut r| r.remove(self.table_name()))
                     .unwrap_or_default()
                 {
                     #[derive(Deserialize)]
@@ -403,7 +383,7 @@ impl Store {
                 }
                 request = out
                     .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.table()))
+                    .and_then(|mut u| u.remove(self.table_name()))
                     .filter(|k| !k.keys().is_empty());
             }
         }
@@ -415,14 +395,14 @@ impl Store {
         let org = self
             .client()
             .get_item()
-            .table_name(self.table())
+            .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org_id), keys::ORG_SK)))
             .consistent_read(true)
             .send();
         let members = self
             .client()
             .query()
-            .table_name(self.table())
+            .table_name(self.table_name())
             .consistent_read(true)
             .key_condition_expression("PK = :pk AND begins_with(SK, :member)")
             .expression_attribute_values(":pk", s(keys::org_pk(org_id)))
@@ -462,8 +442,7 @@ impl Store {
             None => {
                 let external_id = ExternalId::parse("owner_external_id", &org.owner_external_id)?;
                 self.user_with_orgs(&external_id).await?.ok_or_else(|| {
-                    tracing::error!(org = org.id, "organization owner is missing");
-                    ApiError::internal()
+                    ApiError::internal().with_detail(format!("organization {} has no owner user", org.id))
                 })?
             }
         };
@@ -499,4 +478,14 @@ fn memberships_with_names(memberships: &[UserMembershipItem], names: &HashMap<u6
             })
         })
         .collect()
+}
+
+impl Store {
+    /// An API key by id (strongly consistent, so a revoked key fails at once).
+    pub async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyItem>, ApiError> {
+        self.get(keys::api_key_pk(key_id), keys::API_KEY_SK)
+            .await?
+            .map(from_item)
+            .transpose()
+    }
 }

@@ -2,4 +2,5 @@
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
 mod organizations;
+mod tables;
 mod template;

@@ -1,4 +1,4 @@
-use api_tests::{assert_error, assert_seconds_timestamp, keys_of, text, TestApi};
+use api_tests::{assert_error, assert_seconds_timestamp, join_all, keys_of, text, TestApi};
 use serde_json::{json, Value};
 
 fn seed_body() -> Value {
@@ -164,7 +164,7 @@ async fn concurrent_creates_with_one_new_owner_make_one_user() {
         let api = &api;
         async move { api.admin("POST", "/api/v1/organizations", Some(&body)).await }
     });
-    let replies = futures_join_all(creates).await;
+    let replies = join_all(creates).await;
     for reply in &replies {
         assert_eq!(reply.status, 201, "{:?}", reply.body);
     }
@@ -186,33 +186,6 @@ async fn concurrent_creates_with_one_new_owner_make_one_user() {
             .count(),
         12
     );
-}
-
-/// Runs futures concurrently on this task (the tests need no extra crate for it).
-async fn futures_join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if outputs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => outputs[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().map(|o| o.expect("every future finished")).collect()
 }
 
 #[tokio::test]

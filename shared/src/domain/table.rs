@@ -1,0 +1,443 @@
+//! Tables (Invent's tables, Attio's objects) and their fields (Attio's attributes).
+
+use serde::Deserialize;
+
+use super::{bounded_text, required};
+use crate::error::ApiError;
+
+/// Checks `^[first][rest]{0,max-1}$` over ASCII, the form of every identifier here.
+fn identifier(text: &str, max: usize, first: fn(u8) -> bool, rest: fn(u8) -> bool) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty() && bytes.len() <= max && first(bytes[0]) && bytes[1..].iter().all(|b| rest(*b))
+}
+
+fn lower_snake(text: &str, max: usize) -> bool {
+    identifier(
+        text,
+        max,
+        |b| b.is_ascii_lowercase(),
+        |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_',
+    )
+}
+
+/// A table's name: 1-128 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName(String);
+
+impl TableName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 1, 128).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A table's description: at most 512 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDescription(String);
+
+impl TableDescription {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 0, 512).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The prefix of a table's record display ids (`LEAD` in `LEAD-42`): `^[A-Z][A-Z0-9]{0,15}$`,
+/// unique per organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPrefix(String);
+
+impl RecordPrefix {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        let upper_or_digit = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+        if identifier(raw, 16, |b| b.is_ascii_uppercase(), upper_or_digit) {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err(ApiError::validation(format!(
+                "`{field}` must be 1-16 uppercase letters and digits starting with a letter (^[A-Z][A-Z0-9]{{0,15}}$), like LEAD"
+            )))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The slug by which Attio-style record endpoints address a table: `^[a-z][a-z0-9_]{0,63}$`,
+/// unique per organization, fixed once the table exists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiSlug(String);
+
+impl ApiSlug {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        if lower_snake(raw, 64) {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err(ApiError::validation(format!(
+                "`{field}` must be 1-64 lowercase letters, digits and underscores starting with a letter (^[a-z][a-z0-9_]{{0,63}}$)"
+            )))
+        }
+    }
+
+    /// The default slug for a table name: "Companies" becomes `companies`, "Sales Leads
+    /// 2024" becomes `sales_leads_2024`. A name with no ASCII letter to start from is an
+    /// error asking for an explicit `api_slug`.
+    pub fn from_name(name: &TableName) -> Result<Self, ApiError> {
+        let mut slug = String::new();
+        for c in name.as_str().chars() {
+            if c.is_ascii_alphanumeric() {
+                if slug.is_empty() && !c.is_ascii_alphabetic() {
+                    continue;
+                }
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.is_empty() && !slug.ends_with('_') {
+                slug.push('_');
+            }
+        }
+        let slug = slug.trim_end_matches('_');
+        let slug = &slug[..slug.len().min(64)];
+        let slug = slug.trim_end_matches('_');
+        if slug.is_empty() {
+            return Err(ApiError::validation(
+                "`api_slug` cannot be derived from `name`; give an `api_slug` (^[a-z][a-z0-9_]{0,63}$)",
+            ));
+        }
+        Ok(Self(slug.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a path names a table: by id (a UUID) or by api_slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TableRef {
+    Id(String),
+    Slug(ApiSlug),
+}
+
+impl TableRef {
+    /// Anything that is neither form cannot name a table: "not found".
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        if let Ok(id) = uuid::Uuid::try_parse(raw) {
+            return Ok(Self::Id(id.hyphenated().to_string()));
+        }
+        ApiSlug::parse("table", raw)
+            .map(Self::Slug)
+            .map_err(|_| ApiError::not_found(format!("No table `{raw}`")))
+    }
+}
+
+/// A valid request to create a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTable {
+    pub name: TableName,
+    pub description: Option<TableDescription>,
+    pub record_prefix: RecordPrefix,
+    pub api_slug: ApiSlug,
+}
+
+/// The JSON body of `POST /orgs/{org_id}/tables`.
+#[derive(Debug, Deserialize)]
+pub struct CreateTableInput {
+    pub name: Option<String>,
+    pub record_prefix: Option<String>,
+    pub description: Option<String>,
+    pub api_slug: Option<String>,
+}
+
+impl CreateTableInput {
+    pub fn parse(self) -> Result<NewTable, ApiError> {
+        let name = TableName::parse("name", &required("name", self.name)?)?;
+        let record_prefix = RecordPrefix::parse("record_prefix", &required("record_prefix", self.record_prefix)?)?;
+        let description = self
+            .description
+            .map(|d| TableDescription::parse("description", &d))
+            .transpose()?;
+        let api_slug = match self.api_slug {
+            Some(slug) => ApiSlug::parse("api_slug", &slug)?,
+            None => ApiSlug::from_name(&name)?,
+        };
+        Ok(NewTable {
+            name,
+            description,
+            record_prefix,
+            api_slug,
+        })
+    }
+}
+
+/// A field's key (Attio's attribute slug): `^[a-z][a-z0-9_]{0,63}$`, unique per table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldKey(String);
+
+impl FieldKey {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        if lower_snake(raw, 64) {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err(ApiError::validation(format!(
+                "`{field}` must be 1-64 lowercase letters, digits and underscores starting with a letter (^[a-z][a-z0-9_]{{0,63}}$)"
+            )))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The key of every table's default display field.
+    pub fn name() -> Self {
+        Self("name".to_string())
+    }
+}
+
+/// Attio's attribute types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldType {
+    Text,
+    Number,
+    Checkbox,
+    Currency,
+    Date,
+    Timestamp,
+    Select,
+    RecordReference,
+    EmailAddress,
+    PhoneNumber,
+    Domain,
+    Rating,
+    PersonalName,
+    Location,
+}
+
+impl FieldType {
+    pub const ALL: [FieldType; 14] = [
+        Self::Text,
+        Self::Number,
+        Self::Checkbox,
+        Self::Currency,
+        Self::Date,
+        Self::Timestamp,
+        Self::Select,
+        Self::RecordReference,
+        Self::EmailAddress,
+        Self::PhoneNumber,
+        Self::Domain,
+        Self::Rating,
+        Self::PersonalName,
+        Self::Location,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Number => "number",
+            Self::Checkbox => "checkbox",
+            Self::Currency => "currency",
+            Self::Date => "date",
+            Self::Timestamp => "timestamp",
+            Self::Select => "select",
+            Self::RecordReference => "record-reference",
+            Self::EmailAddress => "email-address",
+            Self::PhoneNumber => "phone-number",
+            Self::Domain => "domain",
+            Self::Rating => "rating",
+            Self::PersonalName => "personal-name",
+            Self::Location => "location",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|t| t.as_str()).collect();
+            ApiError::validation(format!("`{field}` must be one of {}", names.join(", ")))
+        })
+    }
+
+    /// Whether a field of this type may hold several values (Attio's multiselect).
+    pub fn allows_array(self) -> bool {
+        !matches!(
+            self,
+            Self::Checkbox | Self::Rating | Self::PersonalName | Self::Location | Self::Currency
+        )
+    }
+
+    /// Whether values of this type can be declared unique per table.
+    pub fn allows_unique(self) -> bool {
+        matches!(
+            self,
+            Self::Text | Self::Number | Self::EmailAddress | Self::PhoneNumber | Self::Domain
+        )
+    }
+}
+
+/// A select option's title: 1-128 characters, unique within the field.
+pub const MAX_OPTIONS: usize = 500;
+
+/// A valid field definition, before the link is resolved to a table id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewField {
+    pub key: FieldKey,
+    pub unique: bool,
+    pub name: String,
+    pub description: Option<String>,
+    pub field_type: FieldType,
+    pub optional: bool,
+    pub array: bool,
+    pub link: Option<TableRef>,
+    pub options: Vec<String>,
+}
+
+/// The JSON body of `POST /orgs/{org_id}/tables/{table_id}/fields`.
+#[derive(Debug, Deserialize)]
+pub struct CreateFieldInput {
+    pub key: Option<String>,
+    pub unique: Option<bool>,
+    pub schema: Option<FieldSchemaInput>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FieldSchemaInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub field_type: Option<String>,
+    pub optional: Option<bool>,
+    pub array: Option<bool>,
+    pub link: Option<String>,
+    pub options: Option<Vec<OptionInput>>,
+}
+
+/// A select option: a title, or Attio's `{"title": ...}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OptionInput {
+    Title(String),
+    Object { title: String },
+}
+
+impl CreateFieldInput {
+    pub fn parse(self) -> Result<NewField, ApiError> {
+        let key = FieldKey::parse("key", &required("key", self.key)?)?;
+        let schema = required("schema", self.schema)?;
+        let name = bounded_text("schema.name", &required("schema.name", schema.name)?, 1, 128)?;
+        let description = schema
+            .description
+            .map(|d| bounded_text("schema.description", &d, 0, 512))
+            .transpose()?;
+        let field_type = FieldType::parse("schema.type", &required("schema.type", schema.field_type)?)?;
+        let optional = schema.optional.unwrap_or(true);
+        let array = schema.array.unwrap_or(false);
+        let unique = self.unique.unwrap_or(false);
+        if array && !field_type.allows_array() {
+            return Err(ApiError::validation(format!(
+                "`schema.array` cannot be true for a {} field",
+                field_type.as_str()
+            )));
+        }
+        if unique && (!field_type.allows_unique() || array) {
+            return Err(ApiError::validation(format!(
+                "`unique` is allowed only on single text, number, email-address, phone-number and domain fields, not on {}{}",
+                if array { "an array " } else { "a " },
+                field_type.as_str()
+            )));
+        }
+        let link = match (field_type, schema.link) {
+            (FieldType::RecordReference, Some(link)) => Some(
+                TableRef::parse(&link)
+                    .map_err(|_| ApiError::validation("`schema.link` must be a table id or api_slug"))?,
+            ),
+            (FieldType::RecordReference, None) => {
+                return Err(ApiError::validation(
+                    "`schema.link` is required for a record-reference field",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(ApiError::validation(
+                    "`schema.link` is only for record-reference fields",
+                ))
+            }
+            (_, None) => None,
+        };
+        let options = match (field_type, schema.options) {
+            (FieldType::Select, Some(options)) => parse_options(options)?,
+            (FieldType::Select, None) => {
+                return Err(ApiError::validation("`schema.options` is required for a select field"))
+            }
+            (_, Some(_)) => return Err(ApiError::validation("`schema.options` is only for select fields")),
+            (_, None) => Vec::new(),
+        };
+        Ok(NewField {
+            key,
+            unique,
+            name,
+            description,
+            field_type,
+            optional,
+            array,
+            link,
+            options,
+        })
+    }
+}
+
+fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, ApiError> {
+    if options.is_empty() || options.len() > MAX_OPTIONS {
+        return Err(ApiError::validation(format!(
+            "`schema.options` must hold 1 to {MAX_OPTIONS} options"
+        )));
+    }
+    let mut titles: Vec<String> = Vec::with_capacity(options.len());
+    for (i, option) in options.into_iter().enumerate() {
+        let raw = match option {
+            OptionInput::Title(t) | OptionInput::Object { title: t } => t,
+        };
+        let title = bounded_text(&format!("schema.options[{i}]"), &raw, 1, 128)?;
+        if titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
+            return Err(ApiError::validation(format!(
+                "`schema.options[{i}]` repeats the option `{title}`"
+            )));
+        }
+        titles.push(title);
+    }
+    Ok(titles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_prefixes() {
+        for good in ["LEAD", "A", "A1B2", "ABCDEFGHIJKLMNOP"] {
+            assert!(RecordPrefix::parse("record_prefix", good).is_ok(), "{good}");
+        }
+        for bad in ["", "lead", "1A", "A-B", "ABCDEFGHIJKLMNOPQ", "LEÄD", " LEAD"] {
+            assert!(RecordPrefix::parse("record_prefix", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn slugs_from_names() {
+        let slug = |n: &str| ApiSlug::from_name(&TableName::parse("name", n).unwrap()).map(|s| s.0);
+        assert_eq!(slug("Companies").unwrap(), "companies");
+        assert_eq!(slug("Sales Leads 2024").unwrap(), "sales_leads_2024");
+        assert_eq!(slug("2024 Deals!").unwrap(), "deals");
+        assert_eq!(slug("Café & Co").unwrap(), "caf_co");
+        assert!(slug("2024").is_err());
+        assert_eq!(slug(&"a".repeat(100)).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn table_refs() {
+        let id = uuid::Uuid::new_v4().to_string();
+        assert_eq!(TableRef::parse(&id).unwrap(), TableRef::Id(id.clone()));
+        assert!(matches!(TableRef::parse("companies").unwrap(), TableRef::Slug(_)));
+        assert_eq!(TableRef::parse("Bad Slug").unwrap_err().status.as_u16(), 404);
+    }
+}

@@ -1,0 +1,191 @@
+//! Teams (SmartSuite's): a named group of an organization's users, with owners and members.
+
+use serde::Deserialize;
+use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{bounded_text, required};
+use crate::error::ApiError;
+
+/// A team's name: 1-255 characters, unique per organization by its [`TeamName::unique_key`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamName(String);
+
+impl TeamName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        bounded_text(field, raw, 1, 255).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The form two names are compared in: NFKC, lowercased, NFKC again (so "Ｓales" and
+    /// "sales", or "Cafe\u{301}" and "café", are one name).
+    pub fn unique_key(&self) -> String {
+        let folded: String = self.0.nfkc().collect::<String>().to_lowercase();
+        folded.nfkc().collect()
+    }
+}
+
+/// A team color: `#RRGGBB` with an optional name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Color {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// A team's status: 1 (active) or 2 (inactive), sent as a number or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamStatus(pub u8);
+
+/// A valid request to create a team. Users are named by their platform ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTeam {
+    pub name: TeamName,
+    pub status: TeamStatus,
+    pub colors: Vec<Color>,
+    pub owners: Vec<String>,
+    pub members: Vec<String>,
+}
+
+/// The most distinct users (owners and members together) one request may name: each is a
+/// membership check inside the create transaction, which holds at most 100 items.
+pub const MAX_TEAM_USERS: usize = 95;
+
+/// The JSON body of `POST /api/v1/teams/`, SmartSuite's shape.
+#[derive(Debug, Deserialize)]
+pub struct CreateTeamInput {
+    pub id: Option<Value>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub team_type: Option<Value>,
+    pub status: Option<StatusInput>,
+    pub color: Option<Vec<ColorInput>>,
+    pub owners: Option<Vec<String>>,
+    pub members: Option<Vec<String>>,
+    pub followed_by: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusInput {
+    pub value: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ColorInput {
+    pub value: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A number or numeric string among `allowed`, as SmartSuite accepts both.
+fn small_code(field: &str, value: &Value, allowed: &[u8]) -> Result<u8, ApiError> {
+    let code = match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse::<u64>().ok(),
+        _ => None,
+    };
+    let list: Vec<String> = allowed.iter().map(u8::to_string).collect();
+    code.and_then(|c| u8::try_from(c).ok())
+        .filter(|c| allowed.contains(c))
+        .ok_or_else(|| {
+            ApiError::validation(format!(
+                "`{field}` must be {} (a number or a string)",
+                list.join(" or ")
+            ))
+        })
+}
+
+fn is_hex_color(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 7 && bytes[0] == b'#' && bytes[1..].iter().all(u8::is_ascii_hexdigit)
+}
+
+impl CreateTeamInput {
+    pub fn parse(self) -> Result<NewTeam, ApiError> {
+        if !matches!(self.id, None | Some(Value::Null)) {
+            return Err(ApiError::validation("`id` must be null when adding a team"));
+        }
+        let name = TeamName::parse("name", &required("name", self.name)?)?;
+        // SmartSuite: "Always set this value to 2 (PUBLIC)".
+        small_code("type", &required("type", self.team_type)?, &[2])?;
+        let status = match self.status {
+            Some(StatusInput { value: Some(value) }) => TeamStatus(small_code("status.value", &value, &[1, 2])?),
+            Some(StatusInput { value: None }) => return Err(ApiError::validation("`status.value` is required")),
+            None => TeamStatus(1),
+        };
+        let mut colors = Vec::new();
+        for (i, color) in self.color.unwrap_or_default().into_iter().enumerate() {
+            let value = required(&format!("color[{i}].value"), color.value)?;
+            if !is_hex_color(&value) {
+                return Err(ApiError::validation(format!(
+                    "`color[{i}].value` must be a hex color like #0C41F3"
+                )));
+            }
+            let name = bounded_text(&format!("color[{i}].name"), &color.name.unwrap_or_default(), 0, 64)?;
+            colors.push(Color {
+                value: value.to_ascii_uppercase(),
+                name,
+            });
+        }
+        let owners = user_ids("owners", self.owners.unwrap_or_default())?;
+        let members = user_ids("members", self.members.unwrap_or_default())?;
+        user_ids("followed_by", self.followed_by.unwrap_or_default())?;
+        let mut distinct: Vec<&String> = owners.iter().chain(&members).collect();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() > MAX_TEAM_USERS {
+            return Err(ApiError::validation(format!(
+                "`owners` and `members` together may name at most {MAX_TEAM_USERS} distinct users"
+            )));
+        }
+        Ok(NewTeam {
+            name,
+            status,
+            colors,
+            owners,
+            members,
+        })
+    }
+}
+
+/// User ids as given, without repeats, in first-seen order.
+fn user_ids(field: &str, ids: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.into_iter().enumerate() {
+        let id = bounded_text(&format!("{field}[{i}]"), &id, 1, 64)?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_names_compare_after_normalisation() {
+        let key = |s: &str| TeamName::parse("name", s).unwrap().unique_key();
+        assert_eq!(key("Sales"), key("sALES"));
+        assert_eq!(key("Ｓales"), key("sales"));
+        assert_eq!(key("Cafe\u{301}"), key("café"));
+        assert_eq!(key("  Sales "), key("sales"));
+        assert_ne!(key("Sales"), key("Sale"));
+    }
+
+    #[test]
+    fn codes_accept_numbers_and_strings() {
+        assert_eq!(small_code("type", &Value::from(2), &[2]).unwrap(), 2);
+        assert_eq!(small_code("type", &Value::from("2"), &[2]).unwrap(), 2);
+        for bad in [
+            Value::from(1),
+            Value::from("two"),
+            Value::Null,
+            Value::from(2.5),
+            Value::from(-2),
+        ] {
+            assert!(small_code("type", &bad, &[2]).is_err(), "{bad}");
+        }
+    }
+}

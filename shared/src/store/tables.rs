@@ -1,0 +1,272 @@
+//! Tables and their fields. A table is one item in its organization's partition, holding
+//! its fields as a map keyed by field key (so a field's key is unique per table by a
+//! condition on the same item) and the counter of its record display ids.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use serde::{Deserialize, Serialize};
+
+use super::{failed_condition, from_item, put, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use crate::domain::organization::OrgId;
+use crate::domain::table::{ApiSlug, FieldKey, FieldType, NewField, NewTable, TableRef};
+use crate::error::ApiError;
+use crate::store::keys;
+use crate::time::Timestamp;
+
+/// The most fields a table may have (each is a few hundred bytes of the table item, which
+/// DynamoDB limits to 400 KB).
+pub const MAX_FIELDS: usize = 250;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectOption {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub optional: bool,
+    pub array: bool,
+    pub unique: bool,
+    /// The linked table's id, for record-reference fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<SelectOption>,
+    pub readonly: bool,
+    /// Nanosecond timestamp: fields are ordered by creation.
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub id: String,
+    pub org_id: u64,
+    #[serde(rename = "type")]
+    pub table_type: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub record_prefix: String,
+    pub api_slug: String,
+    pub display_field_id: String,
+    pub archived: bool,
+    pub fields: BTreeMap<String, FieldDef>,
+    /// The last record display number handed out (records are `<prefix>-<n>`, n from 1).
+    pub record_seq: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl TableItem {
+    /// Fields in creation order (the `order` the API shows is the position, from 1).
+    pub fn ordered_fields(&self) -> Vec<&FieldDef> {
+        let mut fields: Vec<&FieldDef> = self.fields.values().collect();
+        fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        fields
+    }
+}
+
+/// A sentinel holding the id of the table that owns a unique record_prefix or api_slug.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TableSentinel {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    table_id: String,
+}
+
+const PREFIX_SENTINEL: usize = 1;
+const SLUG_SENTINEL: usize = 2;
+
+impl Store {
+    /// Creates a table with its default `name` text field (the display field), its
+    /// record_prefix and api_slug sentinels, in one transaction.
+    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<TableItem, ApiError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let name_field = FieldDef {
+            id: uuid::Uuid::new_v4().to_string(),
+            key: FieldKey::name().as_str().to_string(),
+            name: "Name".to_string(),
+            description: None,
+            field_type: FieldType::Text,
+            optional: true,
+            array: false,
+            unique: false,
+            link: None,
+            options: Vec::new(),
+            readonly: false,
+            created_at: now.nanos(),
+        };
+        let table = TableItem {
+            pk: keys::org_pk(org),
+            sk: keys::table_sk(&id),
+            gsi1pk: keys::org_tables_gsi1pk(org),
+            gsi1sk: format!("{}#{id}", now.nanos()),
+            id: id.clone(),
+            org_id: org.0,
+            table_type: "custom".to_string(),
+            name: new.name.as_str().to_string(),
+            description: new.description.as_ref().map(|d| d.as_str().to_string()),
+            record_prefix: new.record_prefix.as_str().to_string(),
+            api_slug: new.api_slug.as_str().to_string(),
+            display_field_id: name_field.id.clone(),
+            archived: false,
+            fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
+            record_seq: 0,
+            created_at: now.seconds(),
+            updated_at: now.seconds(),
+        };
+        let sentinel = |sk: String| TableSentinel {
+            pk: keys::org_pk(org),
+            sk,
+            table_id: id.clone(),
+        };
+        let items = vec![
+            put(self.table_name(), to_item(&table), Some(NEW_ITEM)),
+            put(
+                self.table_name(),
+                to_item(&sentinel(keys::table_prefix_sk(&table.record_prefix))),
+                Some(NEW_ITEM),
+            ),
+            put(
+                self.table_name(),
+                to_item(&sentinel(keys::table_slug_sk(&table.api_slug))),
+                Some(NEW_ITEM),
+            ),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(table),
+            Err(TransactFailure::Cancelled(reasons)) => Err(match failed_condition(&reasons) {
+                Some(PREFIX_SENTINEL) => ApiError::uniqueness_conflict(format!(
+                    "A table with record_prefix \"{}\" already exists in this organization",
+                    table.record_prefix
+                )),
+                Some(SLUG_SENTINEL) => ApiError::uniqueness_conflict(format!(
+                    "A table with api_slug \"{}\" already exists in this organization",
+                    table.api_slug
+                )),
+                _ => ApiError::internal().with_detail(format!("table create cancelled unexpectedly: {reasons:?}")),
+            }),
+            Err(TransactFailure::Api(e)) => Err(e),
+        }
+    }
+
+    /// The id of the table an api_slug names in `org`, if any.
+    async fn table_id_by_slug(&self, org: OrgId, slug: &ApiSlug) -> Result<Option<String>, ApiError> {
+        let item = self.get(keys::org_pk(org), &keys::table_slug_sk(slug.as_str())).await?;
+        Ok(item.map(from_item::<TableSentinel>).transpose()?.map(|s| s.table_id))
+    }
+
+    /// A table of `org`, by id or api_slug. Another organization's table is not found.
+    pub async fn table(&self, org: OrgId, table: &TableRef) -> Result<Option<TableItem>, ApiError> {
+        let id = match table {
+            TableRef::Id(id) => id.clone(),
+            TableRef::Slug(slug) => match self.table_id_by_slug(org, slug).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        self.get(keys::org_pk(org), &keys::table_sk(&id))
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+
+    /// Adds a field to a table: one conditional update of the table item, which fails if
+    /// the key is taken or the table is full. `link` is the resolved target table id.
+    pub async fn add_field(
+        &self,
+        org: OrgId,
+        table_id: &str,
+        field: &NewField,
+        link: Option<String>,
+        now: Timestamp,
+    ) -> Result<(TableItem, FieldDef), ApiError> {
+        let def = FieldDef {
+            id: uuid::Uuid::new_v4().to_string(),
+            key: field.key.as_str().to_string(),
+            name: field.name.clone(),
+            description: field.description.clone(),
+            field_type: field.field_type,
+            optional: field.optional,
+            array: field.array,
+            unique: field.unique,
+            link,
+            options: field
+                .options
+                .iter()
+                .map(|title| SelectOption {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    title: title.clone(),
+                })
+                .collect(),
+            readonly: false,
+            created_at: now.nanos(),
+        };
+        let value = AttributeValue::M(to_item(&def));
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(table_id))))
+            .update_expression("SET #fields.#key = :field, updated_at = :now")
+            .condition_expression(
+                "attribute_exists(PK) AND attribute_not_exists(#fields.#key) AND size(#fields) < :max",
+            )
+            .expression_attribute_names("#fields", "fields")
+            .expression_attribute_names("#key", def.key.clone())
+            .expression_attribute_values(":field", value)
+            .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
+            .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let table: TableItem = from_item(out.attributes.unwrap_or_default())?;
+                Ok((table, def))
+            }
+            Err(err) => {
+                let old = match err.as_service_error() {
+                    Some(
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e),
+                    ) => e.item().cloned(),
+                    _ => return Err(sdk_error(err)),
+                };
+                let Some(old) = old else {
+                    return Err(ApiError::not_found(format!("No table `{table_id}`")));
+                };
+                let old: TableItem = from_item(old)?;
+                if old.fields.contains_key(&def.key) {
+                    Err(ApiError::uniqueness_conflict(format!(
+                        "A field with key \"{}\" already exists in table \"{}\"",
+                        def.key, old.api_slug
+                    )))
+                } else {
+                    Err(ApiError::validation(format!(
+                        "A table may have at most {MAX_FIELDS} fields"
+                    )))
+                }
+            }
+        }
+    }
+}

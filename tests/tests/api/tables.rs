@@ -1,0 +1,543 @@
+use api_tests::{assert_error, assert_seconds_timestamp, join_all, keys_of, text, TestApi};
+use serde_json::{json, Value};
+
+fn seed_table() -> Value {
+    json!({
+        "name": "Companies",
+        "record_prefix": "LEAD",
+        "description": "Companies are organizations that own and manage other organizations."
+    })
+}
+
+const TABLE_KEYS: [&str; 11] = [
+    "api_slug",
+    "archived",
+    "created_at",
+    "description",
+    "display_field_id",
+    "fields",
+    "id",
+    "name",
+    "record_prefix",
+    "type",
+    "updated_at",
+];
+
+fn assert_field_shape(field: &Value, table_id: &Value) {
+    assert_eq!(
+        keys_of(field),
+        ["id", "key", "readonly", "schema", "table_id", "unique"]
+    );
+    assert_eq!(&field["table_id"], table_id);
+    assert!(field["id"].is_string());
+    let schema = &field["schema"];
+    for key in [
+        "name",
+        "description",
+        "type",
+        "optional",
+        "array",
+        "order",
+        "link",
+        "display_field",
+    ] {
+        assert!(schema.get(key).is_some(), "schema has no `{key}`: {schema}");
+    }
+    assert!(schema["order"].is_u64() && schema["optional"].is_boolean() && schema["array"].is_boolean());
+}
+
+#[tokio::test]
+async fn seed_request_gets_the_seed_shape() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            &format!("/orgs/{}/tables", org.id),
+            Some(&seed_table()),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let table = &reply.body;
+    assert_eq!(keys_of(table), TABLE_KEYS);
+    assert_eq!(table["type"], "custom");
+    assert_eq!(table["archived"], false);
+    assert_eq!(table["name"], "Companies");
+    assert_eq!(table["record_prefix"], "LEAD");
+    assert_eq!(table["api_slug"], "companies");
+    assert_seconds_timestamp(&table["created_at"]);
+    let fields = table["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1);
+    assert_field_shape(&fields[0], &table["id"]);
+    assert_eq!(fields[0]["key"], "name");
+    assert_eq!(fields[0]["schema"]["type"], "text");
+    assert_eq!(fields[0]["schema"]["display_field"], true);
+    assert_eq!(table["display_field_id"], fields[0]["id"]);
+
+    // GET by id and by api_slug, through the org id and through `c`.
+    for path in [
+        format!("/orgs/{}/tables/{}", org.id, table["id"].as_str().unwrap()),
+        format!("/orgs/c/tables/{}", table["id"].as_str().unwrap()),
+        "/orgs/c/tables/companies".to_string(),
+    ] {
+        let got = api.bearer(&org.key, "GET", &path, None).await;
+        assert_eq!(got.status, 200, "{path}: {:?}", got.body);
+        assert_eq!(&got.body, table, "{path}");
+    }
+    // `c` also works for create; an explicit slug is kept.
+    let other = json!({"name": "Deals 2024", "record_prefix": "DEAL", "api_slug": "deals"});
+    let reply = api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&other)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["api_slug"], "deals");
+    assert_eq!(reply.body["description"], Value::Null);
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_one_record_prefix_make_one_table() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let creates = (0..20).map(|i| {
+        // Distinct names and slugs: only the prefix collides.
+        let body = json!({"name": format!("Table {i}"), "record_prefix": "LEAD"});
+        let api = &api;
+        let key = org.key.clone();
+        async move { api.bearer(&key, "POST", "/orgs/c/tables", Some(&body)).await }
+    });
+    let replies = join_all(creates).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    assert_eq!(
+        ok,
+        1,
+        "exactly one create succeeds: {:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for reply in replies.iter().filter(|r| r.status != 200) {
+        assert_error(reply, 409);
+        assert_eq!(reply.body["code"], "uniqueness_conflict");
+        assert!(reply.body["message"].as_str().unwrap().contains("LEAD"));
+    }
+    let partition = api.org_partition(org.id).await;
+    assert_eq!(
+        partition.iter().filter(|i| text(i, "SK").starts_with("TABLE#")).count(),
+        1
+    );
+    assert_eq!(
+        partition
+            .iter()
+            .filter(|i| text(i, "SK").starts_with("TABLEPREFIX#"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        partition
+            .iter()
+            .filter(|i| text(i, "SK").starts_with("TABLESLUG#"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn record_prefix_and_slug_are_unique_per_org_only() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    assert_eq!(
+        api.bearer(&a.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+            .await
+            .status,
+        200
+    );
+    // Another org may use the same prefix and slug.
+    assert_eq!(
+        api.bearer(&b.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+            .await
+            .status,
+        200
+    );
+    // The same slug with another prefix conflicts within the org.
+    let same_slug = json!({"name": "Companies", "record_prefix": "COMP"});
+    let reply = api.bearer(&a.key, "POST", "/orgs/c/tables", Some(&same_slug)).await;
+    assert_error(&reply, 409);
+    assert!(reply.body["message"].as_str().unwrap().contains("api_slug"));
+}
+
+#[tokio::test]
+async fn another_orgs_key_sees_nothing() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    let table = api
+        .bearer(&a.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+        .await
+        .body;
+    let table_id = table["id"].as_str().unwrap();
+    let before = api.org_partition(a.id).await;
+
+    let field = json!({"key": "domain", "schema": {"name": "Domain", "type": "domain"}});
+    let cases: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            format!("/orgs/{}/tables", a.id),
+            Some(json!({"name": "X", "record_prefix": "X"})),
+        ),
+        ("GET", format!("/orgs/{}/tables/{table_id}", a.id), None),
+        ("GET", format!("/orgs/{}/tables/companies", a.id), None),
+        ("GET", format!("/orgs/c/tables/{table_id}"), None),
+        (
+            "POST",
+            format!("/orgs/{}/tables/{table_id}/fields", a.id),
+            Some(field.clone()),
+        ),
+        ("POST", format!("/orgs/c/tables/{table_id}/fields"), Some(field.clone())),
+        (
+            "POST",
+            "/orgs/999999/tables".to_string(),
+            Some(json!({"name": "X", "record_prefix": "X"})),
+        ),
+    ];
+    for (method, path, body) in &cases {
+        let reply = api.bearer(&b.key, method, path, body.as_ref()).await;
+        assert_error(&reply, 404);
+    }
+    // A link to another org's table is not found either.
+    api.bearer(
+        &b.key,
+        "POST",
+        "/orgs/c/tables",
+        Some(&json!({"name": "Mine", "record_prefix": "MINE"})),
+    )
+    .await;
+    let link = json!({"key": "company", "schema": {"name": "Company", "type": "record-reference", "link": table_id}});
+    let reply = api
+        .bearer(&b.key, "POST", "/orgs/c/tables/mine/fields", Some(&link))
+        .await;
+    assert_error(&reply, 400);
+    assert!(reply.body["message"].as_str().unwrap().contains("schema.link"));
+    assert_eq!(api.org_partition(a.id).await, before, "org B changed org A");
+}
+
+#[tokio::test]
+async fn org_keys_are_required() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    let body = seed_table().to_string();
+    let bad_auth = [
+        None,
+        Some("Bearer".to_string()),
+        Some("Bearer nonsense".to_string()),
+        Some(format!("Token {}", org.key)),
+        Some(format!("Bearer {}x", org.key)),
+        Some(format!("Bearer {}", api.admin_key)),
+        Some(format!("Bearer {}", "a".repeat(20_000))),
+    ];
+    for auth in bad_auth {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth));
+        }
+        let reply = api.send("POST", "/orgs/c/tables", &headers, body.clone()).await;
+        assert_error(&reply, 401);
+    }
+    // A tampered secret with a real key id is refused too.
+    let mut tampered = org.key.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == '0' { '1' } else { '0' });
+    let reply = api
+        .bearer(&tampered, "POST", "/orgs/c/tables", Some(&seed_table()))
+        .await;
+    assert_error(&reply, 401);
+    assert!(api
+        .org_partition(org.id)
+        .await
+        .iter()
+        .all(|i| !text(i, "SK").starts_with("TABLE")));
+}
+
+#[tokio::test]
+async fn bad_table_inputs_are_rejected_and_write_nothing() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    assert_eq!(
+        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+            .await
+            .status,
+        200
+    );
+    let before = api.items().await;
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut body = seed_table();
+        f(&mut body);
+        body
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (with(&|b| drop(b.as_object_mut().unwrap().remove("name"))), "name"),
+        (with(&|b| b["name"] = json!("")), "name"),
+        (with(&|b| b["name"] = json!("n".repeat(129))), "name"),
+        (with(&|b| b["name"] = json!(["Companies"])), "name"),
+        (
+            with(&|b| drop(b.as_object_mut().unwrap().remove("record_prefix"))),
+            "record_prefix",
+        ),
+        (with(&|b| b["record_prefix"] = json!("lead")), "record_prefix"),
+        (with(&|b| b["record_prefix"] = json!("1LEAD")), "record_prefix"),
+        (with(&|b| b["record_prefix"] = json!("LEAD-1")), "record_prefix"),
+        (
+            with(&|b| b["record_prefix"] = json!("ABCDEFGHIJKLMNOPQ")),
+            "record_prefix",
+        ),
+        (with(&|b| b["record_prefix"] = json!("")), "record_prefix"),
+        (with(&|b| b["description"] = json!("d".repeat(513))), "description"),
+        (with(&|b| b["description"] = json!(12)), "description"),
+        (with(&|b| b["api_slug"] = json!("Companies")), "api_slug"),
+        (with(&|b| b["api_slug"] = json!("1co")), "api_slug"),
+        (with(&|b| b["api_slug"] = json!("a".repeat(65))), "api_slug"),
+        (with(&|b| b["name"] = json!("2024")), "api_slug"),
+    ];
+    for (body, field) in cases {
+        let reply = api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await;
+        assert_error(&reply, 400);
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(
+            message.contains(field),
+            "{body}: message does not name `{field}`: {message}"
+        );
+    }
+    let reply = api.bearer(&org.key, "POST", "/orgs/c/tables", None).await;
+    assert_error(&reply, 400);
+    assert_eq!(api.items().await, before);
+}
+
+#[tokio::test]
+async fn unknown_tables_are_404() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    for table in [
+        "companies",
+        "00000000-0000-0000-0000-000000000000",
+        "Not%20A%20Slug",
+        "%2F..%2F",
+        "caf%C3%A9",
+        "..",
+    ] {
+        let reply = api
+            .bearer(&org.key, "GET", &format!("/orgs/c/tables/{table}"), None)
+            .await;
+        assert_error(&reply, 404);
+        let field = json!({"key": "x", "schema": {"name": "X", "type": "text"}});
+        let reply = api
+            .bearer(
+                &org.key,
+                "POST",
+                &format!("/orgs/c/tables/{table}/fields"),
+                Some(&field),
+            )
+            .await;
+        assert_error(&reply, 404);
+    }
+}
+
+#[tokio::test]
+async fn fields_of_every_type() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    let table = api
+        .bearer(&org.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+        .await
+        .body;
+    api.bearer(
+        &org.key,
+        "POST",
+        "/orgs/c/tables",
+        Some(&json!({"name": "Users", "record_prefix": "USR"})),
+    )
+    .await;
+    let path = format!("/orgs/c/tables/{}/fields", table["id"].as_str().unwrap());
+    let schemas = [
+        (
+            "notes",
+            json!({"name": "Notes", "type": "text", "description": "Free text"}),
+            false,
+        ),
+        ("employees", json!({"name": "Employees", "type": "number"}), true),
+        ("active", json!({"name": "Active", "type": "checkbox"}), false),
+        ("revenue", json!({"name": "Revenue", "type": "currency"}), false),
+        ("founded", json!({"name": "Founded", "type": "date"}), false),
+        (
+            "last_contact",
+            json!({"name": "Last contact", "type": "timestamp"}),
+            false,
+        ),
+        (
+            "stage",
+            json!({"name": "Stage", "type": "select", "options": ["Lead", {"title": "Won"}]}),
+            false,
+        ),
+        (
+            "tags",
+            json!({"name": "Tags", "type": "select", "array": true, "options": ["a", "b"]}),
+            false,
+        ),
+        (
+            "owner",
+            json!({"name": "Owner", "type": "record-reference", "link": "users"}),
+            false,
+        ),
+        (
+            "members",
+            json!({"name": "Members", "type": "record-reference", "link": "users", "array": true}),
+            false,
+        ),
+        ("email", json!({"name": "Email", "type": "email-address"}), true),
+        (
+            "phone",
+            json!({"name": "Phone", "type": "phone-number", "optional": false}),
+            false,
+        ),
+        ("domain", json!({"name": "Domain", "type": "domain"}), true),
+        ("score", json!({"name": "Score", "type": "rating"}), false),
+        ("contact", json!({"name": "Contact", "type": "personal-name"}), false),
+        ("hq", json!({"name": "HQ", "type": "location"}), false),
+    ];
+    let users_id = api.bearer(&org.key, "GET", "/orgs/c/tables/users", None).await.body["id"].clone();
+    for (i, (key, schema, unique)) in schemas.iter().enumerate() {
+        let body = json!({"key": key, "unique": unique, "schema": schema});
+        let reply = api.bearer(&org.key, "POST", &path, Some(&body)).await;
+        assert_eq!(reply.status, 200, "{key}: {:?}", reply.body);
+        assert_field_shape(&reply.body, &table["id"]);
+        assert_eq!(reply.body["key"], *key);
+        assert_eq!(reply.body["unique"], *unique);
+        assert_eq!(reply.body["schema"]["type"], schema["type"]);
+        assert_eq!(reply.body["schema"]["order"], i + 2, "the name field is first");
+        if schema["type"] == "record-reference" {
+            assert_eq!(
+                reply.body["schema"]["link"], users_id,
+                "the link is resolved to the table id"
+            );
+        }
+        if schema["type"] == "select" {
+            let options = reply.body["schema"]["options"].as_array().unwrap();
+            assert!(options.iter().all(|o| keys_of(o) == ["id", "title"]));
+        }
+    }
+    assert_eq!(
+        api.bearer(
+            &org.key,
+            "POST",
+            &path,
+            Some(&json!({"key": "phone", "schema": {"name": "P", "type": "text"}}))
+        )
+        .await
+        .status,
+        409
+    );
+    let got = api.bearer(&org.key, "GET", "/orgs/c/tables/companies", None).await;
+    let keys: Vec<&str> = got.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    let mut expected = vec!["name"];
+    expected.extend(schemas.iter().map(|(k, _, _)| *k));
+    assert_eq!(keys, expected, "fields come back in creation order");
+}
+
+#[tokio::test]
+async fn bad_field_inputs_are_rejected_and_write_nothing() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+        .await;
+    let before = api.items().await;
+    let text_schema = json!({"name": "X", "type": "text"});
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (json!({"schema": text_schema}), 400, "key"),
+        (json!({"key": "Bad", "schema": text_schema}), 400, "key"),
+        (json!({"key": "1x", "schema": text_schema}), 400, "key"),
+        (json!({"key": "a-b", "schema": text_schema}), 400, "key"),
+        (json!({"key": "x".repeat(65), "schema": text_schema}), 400, "key"),
+        (json!({"key": "name", "schema": text_schema}), 409, "name"),
+        (json!({"key": "x"}), 400, "schema"),
+        (json!({"key": "x", "schema": {"type": "text"}}), 400, "schema.name"),
+        (json!({"key": "x", "schema": {"name": "X"}}), 400, "schema.type"),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "blob"}}),
+            400,
+            "schema.type",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "text", "optional": "yes"}}),
+            400,
+            "schema.optional",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "checkbox", "array": true}}),
+            400,
+            "schema.array",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "record-reference"}}),
+            400,
+            "schema.link",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "record-reference", "link": "nope"}}),
+            400,
+            "schema.link",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "text", "link": "companies"}}),
+            400,
+            "schema.link",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "select"}}),
+            400,
+            "schema.options",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "select", "options": []}}),
+            400,
+            "schema.options",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "select", "options": ["a", "A"]}}),
+            400,
+            "schema.options[1]",
+        ),
+        (
+            json!({"key": "x", "schema": {"name": "X", "type": "text", "options": ["a"]}}),
+            400,
+            "schema.options",
+        ),
+        (
+            json!({"key": "x", "unique": true, "schema": {"name": "X", "type": "checkbox"}}),
+            400,
+            "unique",
+        ),
+        (
+            json!({"key": "x", "unique": true, "schema": {"name": "X", "type": "text", "array": true}}),
+            400,
+            "unique",
+        ),
+        (
+            json!({"key": "x", "unique": "yes", "schema": text_schema}),
+            400,
+            "unique",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let reply = api
+            .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&body))
+            .await;
+        assert_error(&reply, status);
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(
+            message.contains(field),
+            "{body}: message does not name `{field}`: {message}"
+        );
+    }
+    assert_eq!(api.items().await, before);
+}
