@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
@@ -179,6 +179,47 @@ pub(crate) fn failed_condition(reasons: &[CancellationReason]) -> Option<usize> 
 }
 
 impl Store {
+    /// The items that exist among `keys` (any number; strongly consistent), projected to
+    /// `projection`. Missing items are simply absent. Unprocessed keys are asked again.
+    pub(crate) async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        projection: &str,
+        names: &[(&str, &str)],
+    ) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        // BatchGetItem takes at most 100 keys a call.
+        for chunk in keys.chunks(100) {
+            let mut request = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .projection_expression(projection)
+                .consistent_read(true);
+            for (placeholder, name) in names {
+                request = request.expression_attribute_names(*placeholder, *name);
+            }
+            let mut pending = Some(request.build().expect("keys are set"));
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                items.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(items)
+    }
+
     /// One item by key, strongly consistent.
     pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, ApiError> {
         let out = self

@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, SK};
@@ -342,50 +340,19 @@ impl Store {
     /// The names of the given organizations; ids of organizations that no longer exist are
     /// left out.
     async fn org_names(&self, ids: BTreeSet<u64>) -> Result<HashMap<u64, String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Name {
+            id: u64,
+            name: String,
+        }
+        let keys = ids
+            .into_iter()
+            .map(|id| key(keys::org_pk(OrgId(id)), keys::ORG_SK))
+            .collect();
         let mut names = HashMap::new();
-        let ids: Vec<u64> = ids.into_iter().collect();
-        // BatchGetItem takes at most 100 keys a call.
-        for chunk in ids.chunks(100) {
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(
-                        chunk
-                            .iter()
-                            .map(|id| key(keys::org_pk(OrgId(*id)), keys::ORG_SK))
-                            .collect(),
-                    ))
-                    .projection_expression("id, #name")
-                    .expression_attribute_names("#name", "name")
-                    .consistent_read(true)
-                    .build()
-                    .expect("keys are set"),
-            );
-            while let Some(keys_and_attributes) = request.take() {
-                let out = self
-                    .client()
-                    .batch_get_item()
-                    .request_items(self.table_name(), keys_and_attributes)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(self.table_name()))
-                    .unwrap_or_default()
-                {
-                    #[derive(Deserialize)]
-                    struct Name {
-                        id: u64,
-                        name: String,
-                    }
-                    let Name { id, name } = from_item(item)?;
-                    names.insert(id, name);
-                }
-                request = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.table_name()))
-                    .filter(|k| !k.keys().is_empty());
-            }
+        for item in self.batch_get(keys, "id, #name", &[("#name", "name")]).await? {
+            let Name { id, name } = from_item(item)?;
+            names.insert(id, name);
         }
         Ok(names)
     }

@@ -85,12 +85,14 @@ impl Store {
         let mut users: Vec<&String> = new.owners.iter().chain(&new.members).collect();
         users.sort();
         users.dedup();
-        let unknown: Vec<&str> = users
-            .iter()
-            .filter(|u| member_id(u).is_none())
-            .map(|u| u.as_str())
-            .collect();
-        if !unknown.is_empty() {
+        if users.iter().any(|u| member_id(u).is_none()) {
+            // Ids that cannot be user ids: name them, and any other unknown ones, in one error.
+            let known = self.members_among(org, &users).await?;
+            let unknown: Vec<&str> = users
+                .iter()
+                .filter(|u| !known.contains(u))
+                .map(|u| u.as_str())
+                .collect();
             return Err(unknown_users(&unknown));
         }
         let id = object_id();
@@ -160,6 +162,26 @@ impl Store {
             }
             Err(TransactFailure::Api(e)) => Err(e),
         }
+    }
+
+    /// Which of `ids` are members of `org` (one BatchGetItem per 100 ids).
+    async fn members_among(&self, org: OrgId, ids: &[&String]) -> Result<Vec<String>, ApiError> {
+        let keys = ids
+            .iter()
+            .filter_map(|id| member_id(id))
+            .map(|id| key(keys::org_pk(org), &keys::member_sk(id)))
+            .collect();
+        let found = self.batch_get(keys, "user_id", &[]).await?;
+        found
+            .into_iter()
+            .map(|item| {
+                #[derive(Deserialize)]
+                struct Member {
+                    user_id: u64,
+                }
+                from_item::<Member>(item).map(|m| m.user_id.to_string())
+            })
+            .collect()
     }
 
     /// A team of `org` by id; another organization's team is not found.

@@ -3,4 +3,5 @@
 
 mod organizations;
 mod tables;
+mod teams;
 mod template;
