@@ -110,6 +110,27 @@ impl ApiError {
         )
     }
 
+    /// 400 (Attio): a referenced record does not exist.
+    pub fn value_not_found(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "value_not_found",
+            message,
+        )
+    }
+
+    /// 400 (Attio): a unique attribute's value is taken. Attio reports record uniqueness
+    /// conflicts as 400, where our other resources use 409.
+    pub fn value_uniqueness_conflict(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "uniqueness_conflict",
+            message,
+        )
+    }
+
     /// 413: the body, or the item it would make, is over the size limit.
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         Self::new(

@@ -7,7 +7,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::endpoints::{organizations, tables, teams};
+use crate::endpoints::{organizations, records, tables, teams};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::state::AppState;
@@ -21,6 +21,8 @@ pub enum Endpoint {
     CreateField,
     CreateTeam,
     GetTeam,
+    CreateRecord,
+    GetRecord,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -91,6 +93,20 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::GetTeam,
         access: Access::Read,
     },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/records",
+        function: "create-record",
+        endpoint: Endpoint::CreateRecord,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "get-record",
+        endpoint: Endpoint::GetRecord,
+        access: Access::Read,
+    },
 ];
 
 impl Endpoint {
@@ -110,6 +126,8 @@ impl Endpoint {
             Endpoint::CreateField => tables::create_field(state, req).await,
             Endpoint::CreateTeam => teams::create(state, req).await,
             Endpoint::GetTeam => teams::get(state, req).await,
+            Endpoint::CreateRecord => records::create(state, req).await,
+            Endpoint::GetRecord => records::get(state, req).await,
         }
     }
 }

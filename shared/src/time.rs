@@ -14,6 +14,12 @@ const MICROS: &[FormatItem<'static>] =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);
 
+impl From<OffsetDateTime> for Timestamp {
+    fn from(instant: OffsetDateTime) -> Self {
+        Self(instant.to_offset(time::UtcOffset::UTC))
+    }
+}
+
 impl Timestamp {
     pub fn now() -> Self {
         Self(OffsetDateTime::now_utc())

@@ -368,3 +368,15 @@ pub async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = 
     .await;
     outputs.into_iter().map(|o| o.expect("every future finished")).collect()
 }
+
+impl Org {
+    /// The key's id, as records show it in `created_by_actor`.
+    pub fn key_id(&self) -> String {
+        let id = self
+            .key
+            .strip_prefix("ak_")
+            .and_then(|r| r.split('_').next())
+            .expect("a key token");
+        uuid::Uuid::try_parse(id).expect("a uuid").hyphenated().to_string()
+    }
+}

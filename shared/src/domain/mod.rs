@@ -2,6 +2,7 @@
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
 pub mod organization;
+pub mod record;
 pub mod table;
 pub mod team;
 pub mod user;

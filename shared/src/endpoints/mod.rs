@@ -3,5 +3,6 @@
 //! turns errors into the JSON error body and logs once.
 
 pub mod organizations;
+pub mod records;
 pub mod tables;
 pub mod teams;

@@ -58,14 +58,14 @@ pub async fn create_field(state: &AppState, req: Request) -> Result<Response<Bod
     let table = table_in_path(state, &req, org).await?;
     let new = json_body::<CreateFieldInput>(&req)?.parse()?;
     let link = match &new.link {
-        Some(target) => Some(
-            state
+        Some(target) => {
+            let linked = state
                 .store
                 .table(org, target)
                 .await?
-                .ok_or_else(|| ApiError::validation("`schema.link` names no table in this organization"))?
-                .id,
-        ),
+                .ok_or_else(|| ApiError::validation("`schema.link` names no table in this organization"))?;
+            Some((linked.id, linked.api_slug))
+        }
         None => None,
     };
     let (table, field) = state

@@ -86,3 +86,28 @@ pub fn org_teams_gsi1pk(org: OrgId) -> String {
 pub fn team_name_sk(name_key: &str) -> String {
     format!("TEAMNAME#{name_key}")
 }
+
+/// A record has a partition of its own (records spread across partitions).
+pub fn record_pk(record_id: &str) -> String {
+    format!("REC#{record_id}")
+}
+pub const RECORD_SK: &str = "REC";
+/// GSI1 partition listing a table's records by display number.
+pub fn table_records_gsi1pk(table_id: &str) -> String {
+    format!("TABLE#{table_id}#RECORDS")
+}
+pub fn record_gsi1sk(number: u64) -> String {
+    padded(number)
+}
+/// The pointer from a record's display number to its id; its condition makes display ids
+/// unique even if a counter were ever wrong.
+pub fn record_number_pk(table_id: &str, number: u64) -> String {
+    format!("RECNUM#{table_id}#{number}")
+}
+pub const RECORD_NUMBER_SK: &str = "RECNUM";
+/// The sentinel of a unique attribute's value: the field id (globally unique, so scoped to
+/// one table of one org) and the SHA-256 of the value's normalised form.
+pub fn unique_value_pk(field_id: &str, value_hash: &str) -> String {
+    format!("UNIQUE#{field_id}#{value_hash}")
+}
+pub const UNIQUE_VALUE_SK: &str = "UNIQUE";

@@ -4,6 +4,7 @@
 
 pub mod keys;
 pub mod organizations;
+pub mod records;
 pub mod schema;
 pub mod tables;
 pub mod teams;

@@ -39,6 +39,10 @@ pub struct FieldDef {
     /// The linked table's id, for record-reference fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The linked table's api_slug (fixed once the table exists), so references can be
+    /// checked and shown without reading the linked table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_slug: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<SelectOption>,
     pub readonly: bool,
@@ -111,6 +115,7 @@ impl Store {
             array: false,
             unique: false,
             link: None,
+            link_slug: None,
             options: Vec::new(),
             readonly: false,
             created_at: now.nanos(),
@@ -191,13 +196,14 @@ impl Store {
     }
 
     /// Adds a field to a table: one conditional update of the table item, which fails if
-    /// the key is taken or the table is full. `link` is the resolved target table id.
+    /// the key is taken or the table is full. `link` is the resolved target table's id and
+    /// api_slug.
     pub async fn add_field(
         &self,
         org: OrgId,
         table_id: &str,
         field: &NewField,
-        link: Option<String>,
+        link: Option<(String, String)>,
         now: Timestamp,
     ) -> Result<(TableItem, FieldDef), ApiError> {
         let def = FieldDef {
@@ -209,7 +215,8 @@ impl Store {
             optional: field.optional,
             array: field.array,
             unique: field.unique,
-            link,
+            link_slug: link.as_ref().map(|(_, slug)| slug.clone()),
+            link: link.map(|(id, _)| id),
             options: field
                 .options
                 .iter()

@@ -1,0 +1,588 @@
+//! Record values (Attio's): each attribute type's accepted input forms, coerced into the
+//! value object Attio returns. A value that cannot be coerced is a 400 naming the field and
+//! the expected form.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{json, Map, Number, Value};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::user::Email;
+use crate::domain::table::FieldType;
+use crate::error::ApiError;
+use crate::store::tables::FieldDef;
+
+/// The longest text value accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// The JSON body of a record create: `{"data": {"values": {...}}}`.
+#[derive(Debug, Deserialize)]
+pub struct RecordInput {
+    pub data: Option<RecordDataInput>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecordDataInput {
+    pub values: Option<StrictMap>,
+}
+
+/// A JSON object whose keys must be distinct: a key given twice is an error, never "last
+/// one wins".
+#[derive(Debug, Default)]
+pub struct StrictMap(pub Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for StrictMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrictVisitor;
+        impl<'de> Visitor<'de> for StrictVisitor {
+            type Value = StrictMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictMap, A::Error> {
+                let mut entries: Vec<(String, Value)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    if entries.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    entries.push((key, value));
+                }
+                Ok(StrictMap(entries))
+            }
+        }
+        deserializer.deserialize_map(StrictVisitor)
+    }
+}
+
+/// One coerced value: Attio's type-specific fields, and what the store must enforce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedValue {
+    /// The type's own fields of the value object (`value`, `email_address`, ...).
+    pub fields: Map<String, Value>,
+    /// For unique fields: the normalised form two equal values share.
+    pub unique_key: Option<String>,
+    /// For record-reference values: the target record's id.
+    pub target_record_id: Option<String>,
+}
+
+fn expected(field: &str, form: &str) -> ApiError {
+    ApiError::validation(format!("Invalid value for `{field}`: expected {form}"))
+}
+
+/// A value given as itself or wrapped as `{"<key>": value}` (Attio accepts both).
+fn unwrap_object<'a>(raw: &'a Value, key: &str) -> &'a Value {
+    match raw {
+        Value::Object(object) if object.len() == 1 && object.contains_key(key) => &object[key],
+        other => other,
+    }
+}
+
+fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Coerces one value of `def`'s type. `path` names it in errors (`values.email`).
+pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValue, ApiError> {
+    let mut unique_key = None;
+    let mut target_record_id = None;
+    let fields = match def.field_type {
+        FieldType::Text => {
+            let form = "a string, or {\"value\": string}";
+            let text = unwrap_object(raw, "value")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(ApiError::validation(format!(
+                    "`{path}` must be at most {MAX_TEXT_CHARS} characters"
+                )));
+            }
+            unique_key = Some(text.to_string());
+            object(vec![("value", json!(text))])
+        }
+        FieldType::Number => {
+            let number = number(unwrap_object(raw, "value"))
+                .ok_or_else(|| expected(path, "a finite number, or {\"value\": number}"))?;
+            unique_key = Some(number.to_string());
+            object(vec![("value", Value::Number(number))])
+        }
+        FieldType::Checkbox => {
+            let value = match unwrap_object(raw, "value") {
+                Value::Bool(b) => *b,
+                Value::String(s) if s == "true" => true,
+                Value::String(s) if s == "false" => false,
+                _ => return Err(expected(path, "true or false (a boolean, or \"true\"/\"false\")")),
+            };
+            object(vec![("value", json!(value))])
+        }
+        FieldType::Currency => {
+            let form = "a number, or {\"currency_value\": number, \"currency_code\": \"USD\"}";
+            let (value, code) = match raw {
+                Value::Object(o) => {
+                    if o.keys().any(|k| k != "currency_value" && k != "currency_code") {
+                        return Err(expected(path, form));
+                    }
+                    let value = o
+                        .get("currency_value")
+                        .and_then(number)
+                        .ok_or_else(|| expected(path, form))?;
+                    let code = match o.get("currency_code") {
+                        None | Some(Value::Null) => "USD".to_string(),
+                        Some(Value::String(c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                            c.to_ascii_uppercase()
+                        }
+                        Some(_) => return Err(expected(path, "a currency_code of three letters (ISO 4217), like USD")),
+                    };
+                    (value, code)
+                }
+                other => (number(other).ok_or_else(|| expected(path, form))?, "USD".to_string()),
+            };
+            object(vec![
+                ("currency_value", Value::Number(value)),
+                ("currency_code", json!(code)),
+            ])
+        }
+        FieldType::Date => {
+            let form = "a date as \"YYYY-MM-DD\", or {\"value\": \"YYYY-MM-DD\"}";
+            let text = unwrap_object(raw, "value")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            let date =
+                Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| expected(path, form))?;
+            object(vec![("value", json!(date.to_string()))])
+        }
+        FieldType::Timestamp => {
+            let form = "an ISO 8601 timestamp with a time zone, like \"2023-01-01T15:00:00Z\"";
+            let text = unwrap_object(raw, "value")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            let instant = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| expected(path, form))?;
+            let utc = crate::time::Timestamp::from(instant.to_offset(UtcOffset::UTC));
+            object(vec![("value", json!(utc.nanos()))])
+        }
+        FieldType::Select => {
+            let form = "an option title or id, or {\"option\": title}";
+            let given = unwrap_object(raw, "option")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            let option = def
+                .options
+                .iter()
+                .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
+                .ok_or_else(|| {
+                    let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();
+                    ApiError::validation(format!(
+                        "Invalid value for `{path}`: \"{given}\" is not an option; expected one of: {}",
+                        titles.join(", ")
+                    ))
+                })?;
+            object(vec![("option", json!({"id": option.id, "title": option.title}))])
+        }
+        FieldType::RecordReference => {
+            let form = "{\"target_object\": <table api_slug or id>, \"target_record_id\": <record uuid>}";
+            let o = raw.as_object().ok_or_else(|| expected(path, form))?;
+            let target_object = o
+                .get("target_object")
+                .and_then(Value::as_str)
+                .ok_or_else(|| expected(path, form))?;
+            let target_id = o
+                .get("target_record_id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| expected(path, form))?;
+            if o.len() != 2 {
+                return Err(expected(path, form));
+            }
+            let linked = [def.link.as_deref(), def.link_slug.as_deref()];
+            if !linked.contains(&Some(target_object)) {
+                return Err(ApiError::validation(format!(
+                    "Invalid value for `{path}`: target_object must be \"{}\", the table this attribute links to",
+                    def.link_slug.as_deref().unwrap_or_default()
+                )));
+            }
+            let id = uuid::Uuid::try_parse(target_id)
+                .map_err(|_| expected(path, "a target_record_id that is a record uuid"))?
+                .hyphenated()
+                .to_string();
+            target_record_id = Some(id.clone());
+            object(vec![
+                ("target_object", json!(def.link_slug.as_deref().unwrap_or_default())),
+                ("target_record_id", json!(id)),
+            ])
+        }
+        FieldType::EmailAddress => {
+            let form = "an email address, or {\"email_address\": string}";
+            let text = unwrap_object(raw, "email_address")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            let email = Email::parse(path, text)?;
+            let (local, domain) = email.as_str().rsplit_once('@').expect("a parsed email has an @");
+            let normalized = format!("{}@{domain}", local.to_lowercase());
+            unique_key = Some(normalized.clone());
+            object(vec![
+                ("original_email_address", json!(text)),
+                ("email_address", json!(normalized)),
+                ("email_domain", json!(domain)),
+                ("email_root_domain", json!(root_domain(domain))),
+                ("email_local_specifier", json!(local.split('+').next().unwrap_or(local))),
+            ])
+        }
+        FieldType::PhoneNumber => {
+            let form = "a phone number in E.164 form like \"+15558675309\", or {\"original_phone_number\": string, \"country_code\": \"US\"}";
+            let (text, country) = match raw {
+                Value::Object(o) => {
+                    if o.keys().any(|k| k != "original_phone_number" && k != "country_code") {
+                        return Err(expected(path, form));
+                    }
+                    let text = o
+                        .get("original_phone_number")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| expected(path, form))?;
+                    let country = match o.get("country_code") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(c)) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                            Some(c.to_ascii_uppercase())
+                        }
+                        Some(_) => return Err(expected(path, "a country_code of two letters (ISO 3166-1), like US")),
+                    };
+                    (text, country)
+                }
+                Value::String(s) => (s.as_str(), None),
+                _ => return Err(expected(path, form)),
+            };
+            let normalized = e164(text).ok_or_else(|| expected(path, form))?;
+            unique_key = Some(normalized.clone());
+            object(vec![
+                ("original_phone_number", json!(text)),
+                ("country_code", json!(country)),
+                ("phone_number", json!(normalized)),
+                ("normalized_phone_number", json!(normalized)),
+            ])
+        }
+        FieldType::Domain => {
+            let form = "a domain like \"example.com\" (or a URL), or {\"domain\": string}";
+            let text = unwrap_object(raw, "domain")
+                .as_str()
+                .ok_or_else(|| expected(path, form))?;
+            let domain = domain_of(text).ok_or_else(|| expected(path, form))?;
+            unique_key = Some(domain.clone());
+            object(vec![
+                ("domain", json!(domain)),
+                ("root_domain", json!(root_domain(&domain))),
+            ])
+        }
+        FieldType::Rating => {
+            let form = "a whole number from 0 to 5, or {\"value\": number}";
+            let value = match unwrap_object(raw, "value") {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.parse::<u64>().ok(),
+                _ => None,
+            }
+            .filter(|v| *v <= 5)
+            .ok_or_else(|| expected(path, form))?;
+            object(vec![("value", json!(value))])
+        }
+        FieldType::PersonalName => personal_name(raw, path)?,
+        FieldType::Location => location(raw, path)?,
+    };
+    Ok(ParsedValue {
+        fields,
+        unique_key,
+        target_record_id,
+    })
+}
+
+/// A finite JSON number, or a string holding one.
+fn number(raw: &Value) -> Option<Number> {
+    match raw {
+        Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Some(n.clone()),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(i) = s.parse::<i64>() {
+                return Some(i.into());
+            }
+            s.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(Number::from_f64)
+        }
+        _ => None,
+    }
+}
+
+/// `+` and 8 to 15 digits, the first not 0, after dropping spaces, dashes, dots and
+/// parentheses.
+fn e164(text: &str) -> Option<String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = compact.strip_prefix('+')?;
+    let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+    ok.then_some(compact)
+}
+
+/// The host of a domain or URL, lowercased, without `www.`-like prefixes left alone.
+fn domain_of(text: &str) -> Option<String> {
+    let text = text.trim();
+    let rest = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
+    let valid = host.contains('.')
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    valid.then_some(host)
+}
+
+/// Second-level suffixes under which a registrable domain has three labels. A short list
+/// of the common ones, not the whole Public Suffix List.
+const TWO_LABEL_SUFFIXES: &[&str] = &[
+    "co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk", "com.au", "net.au", "org.au", "edu.au",
+    "gov.au", "co.nz", "org.nz", "co.jp", "ne.jp", "or.jp", "com.br", "net.br", "org.br", "com.cn", "net.cn", "org.cn",
+    "co.in", "net.in", "org.in", "co.za", "org.za", "com.mx", "com.ar", "com.tr", "co.kr", "com.sg", "com.hk", "co.il",
+    "com.tw", "co.id", "com.my", "com.ph", "com.vn",
+];
+
+/// The registrable domain: `www.example.co.uk` becomes `example.co.uk`.
+pub fn root_domain(host: &str) -> String {
+    let labels: Vec<&str> = host.split('.').collect();
+    let take = if labels.len() >= 3 && TWO_LABEL_SUFFIXES.contains(&labels[labels.len() - 2..].join(".").as_str()) {
+        3
+    } else {
+        2
+    };
+    labels[labels.len().saturating_sub(take)..].join(".")
+}
+
+fn personal_name(raw: &Value, path: &str) -> Result<Map<String, Value>, ApiError> {
+    let form = "a full name string, or {\"first_name\", \"last_name\", \"full_name\"}";
+    let part = |o: &Map<String, Value>, key: &str| -> Result<String, ApiError> {
+        match o.get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) if s.chars().count() <= 255 => Ok(s.trim().to_string()),
+            Some(_) => Err(expected(
+                path,
+                "first_name, last_name and full_name as strings of at most 255 characters",
+            )),
+        }
+    };
+    let (first, last, full) = match raw {
+        Value::String(s) => {
+            let full = s.trim().to_string();
+            if full.chars().count() > 255 {
+                return Err(expected(path, "a name of at most 255 characters"));
+            }
+            let (first, last) = full.split_once(' ').unwrap_or((&full, ""));
+            (first.to_string(), last.trim().to_string(), full.clone())
+        }
+        Value::Object(o) => {
+            if o.keys()
+                .any(|k| !matches!(k.as_str(), "first_name" | "last_name" | "full_name"))
+            {
+                return Err(expected(path, form));
+            }
+            let (first, last, full) = (part(o, "first_name")?, part(o, "last_name")?, part(o, "full_name")?);
+            let full = if full.is_empty() {
+                format!("{first} {last}").trim().to_string()
+            } else {
+                full
+            };
+            (first, last, full)
+        }
+        _ => return Err(expected(path, form)),
+    };
+    if full.is_empty() {
+        return Err(expected(path, "a name that is not empty"));
+    }
+    Ok(object(vec![
+        ("first_name", json!(first)),
+        ("last_name", json!(last)),
+        ("full_name", json!(full)),
+    ]))
+}
+
+const LOCATION_KEYS: [&str; 10] = [
+    "line_1",
+    "line_2",
+    "line_3",
+    "line_4",
+    "locality",
+    "region",
+    "postcode",
+    "country_code",
+    "latitude",
+    "longitude",
+];
+
+fn location(raw: &Value, path: &str) -> Result<Map<String, Value>, ApiError> {
+    let form = format!("an object with any of {}", LOCATION_KEYS.join(", "));
+    let o = raw.as_object().ok_or_else(|| expected(path, &form))?;
+    if let Some(unknown) = o.keys().find(|k| !LOCATION_KEYS.contains(&k.as_str())) {
+        return Err(ApiError::validation(format!(
+            "Invalid value for `{path}`: unknown key `{unknown}`; expected {form}"
+        )));
+    }
+    let mut out = Map::new();
+    for key in LOCATION_KEYS {
+        let value = match (key, o.get(key)) {
+            (_, None | Some(Value::Null)) => Value::Null,
+            ("latitude" | "longitude", Some(v)) => {
+                let limit = if key == "latitude" { 90.0 } else { 180.0 };
+                let n = number(v)
+                    .and_then(|n| n.as_f64())
+                    .filter(|f| f.abs() <= limit)
+                    .ok_or_else(|| expected(&format!("{path}.{key}"), &format!("a number from -{limit} to {limit}")))?;
+                json!(n.to_string())
+            }
+            ("country_code", Some(Value::String(c))) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                json!(c.to_ascii_uppercase())
+            }
+            ("country_code", Some(_)) => {
+                return Err(expected(
+                    &format!("{path}.country_code"),
+                    "two letters (ISO 3166-1), like GB",
+                ))
+            }
+            (_, Some(Value::String(s))) if s.chars().count() <= 255 => json!(s.trim()),
+            (_, Some(_)) => return Err(expected(&format!("{path}.{key}"), "a string of at most 255 characters")),
+        };
+        out.insert(key.to_string(), value);
+    }
+    if out.values().all(Value::is_null) {
+        return Err(expected(path, "a location with at least one key set"));
+    }
+    Ok(out)
+}
+
+/// The values given for one attribute: `null` or `[]` (none), one value, or an array.
+/// A single-value attribute takes at most one.
+pub fn parse_values(def: &FieldDef, raw: &Value, path: &str) -> Result<Vec<ParsedValue>, ApiError> {
+    let items: Vec<&Value> = match raw {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    if !def.array && items.len() > 1 {
+        return Err(ApiError::validation(format!(
+            "`{path}` takes a single value; {} were given",
+            items.len()
+        )));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let item_path = if matches!(raw, Value::Array(_)) {
+                format!("{path}[{i}]")
+            } else {
+                path.to_string()
+            };
+            parse_value(def, item, &item_path)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tables::SelectOption;
+
+    fn def(field_type: FieldType) -> FieldDef {
+        FieldDef {
+            id: "f".into(),
+            key: "k".into(),
+            name: "K".into(),
+            description: None,
+            field_type,
+            optional: true,
+            array: false,
+            unique: false,
+            link: Some("2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f".into()),
+            link_slug: Some("companies".into()),
+            options: vec![SelectOption {
+                id: "opt-1".into(),
+                title: "Lead".into(),
+            }],
+            readonly: false,
+            created_at: String::new(),
+        }
+    }
+
+    fn ok(t: FieldType, raw: Value) -> Map<String, Value> {
+        parse_value(&def(t), &raw, "values.k")
+            .unwrap_or_else(|e| panic!("{raw}: {}", e.message))
+            .fields
+    }
+
+    #[test]
+    fn coerces_each_type() {
+        assert_eq!(ok(FieldType::Text, json!({"value": "s"}))["value"], "s");
+        assert_eq!(ok(FieldType::Number, json!("42"))["value"], 42);
+        assert_eq!(ok(FieldType::Checkbox, json!("false"))["value"], false);
+        assert_eq!(ok(FieldType::Currency, json!(9.5))["currency_code"], "USD");
+        assert_eq!(ok(FieldType::Date, json!("2024-02-29"))["value"], "2024-02-29");
+        assert_eq!(
+            ok(FieldType::Timestamp, json!("2023-01-01T16:00:00+01:00"))["value"],
+            "2023-01-01T15:00:00.000000000Z"
+        );
+        assert_eq!(ok(FieldType::Select, json!("lead"))["option"]["id"], "opt-1");
+        let email = ok(FieldType::EmailAddress, json!("John+x@Mail.Example.co.uk"));
+        assert_eq!(email["email_address"], "john+x@mail.example.co.uk");
+        assert_eq!(email["email_root_domain"], "example.co.uk");
+        assert_eq!(email["email_local_specifier"], "John");
+        assert_eq!(
+            ok(FieldType::PhoneNumber, json!("+1 (555) 867-5309"))["normalized_phone_number"],
+            "+15558675309"
+        );
+        let domain = ok(FieldType::Domain, json!("https://www.Example.com/about"));
+        assert_eq!(
+            (domain["domain"].as_str(), domain["root_domain"].as_str()),
+            (Some("www.example.com"), Some("example.com"))
+        );
+        assert_eq!(ok(FieldType::Rating, json!(5))["value"], 5);
+        assert_eq!(
+            ok(FieldType::PersonalName, json!("Ada King Lovelace"))["last_name"],
+            "King Lovelace"
+        );
+        let location = ok(FieldType::Location, json!({"locality": "London", "latitude": 51.5}));
+        assert_eq!(location.len(), 10);
+        assert_eq!(location["latitude"], "51.5");
+    }
+
+    #[test]
+    fn rejects_what_cannot_be_coerced() {
+        let bad: [(FieldType, Value); 14] = [
+            (FieldType::Text, json!(5)),
+            (FieldType::Number, json!("five")),
+            (FieldType::Checkbox, json!("yes")),
+            (
+                FieldType::Currency,
+                json!({"currency_value": 1, "currency_code": "DOLLARS"}),
+            ),
+            (FieldType::Date, json!("2023-02-30")),
+            (FieldType::Timestamp, json!("2023-01-01 15:00")),
+            (FieldType::Select, json!("Won")),
+            (
+                FieldType::RecordReference,
+                json!({"target_object": "people", "target_record_id": "2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f"}),
+            ),
+            (FieldType::EmailAddress, json!("nope")),
+            (FieldType::PhoneNumber, json!("5558675309")),
+            (FieldType::Domain, json!("localhost")),
+            (FieldType::Rating, json!(6)),
+            (FieldType::PersonalName, json!({"nickname": "x"})),
+            (FieldType::Location, json!({"latitude": 91})),
+        ];
+        for (t, raw) in bad {
+            let err = parse_value(&def(t), &raw, "values.k").expect_err(&format!("{t:?} {raw}"));
+            assert!(err.message.contains("values.k"), "{}", err.message);
+        }
+    }
+}
