@@ -1,10 +1,18 @@
 # The two commands: `make dev` runs the API locally, `make test` runs the whole suite.
-.PHONY: dev test fmt lint unit-and-integration
+# `make build` builds the Lambda bundles with SAM (release, arm64).
+
+VENV := .venv
+# The venv's bin comes first: SAM's rust-cargolambda builder runs cargo-lambda, which finds
+# zig through `python3 -m ziglang`, so that python3 must be the venv's.
+TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: dev test fmt lint template unit-and-integration tools build
 
 dev:
 	scripts/dev.sh
 
-test: fmt lint unit-and-integration
+test: fmt lint template unit-and-integration
 
 fmt:
 	cargo fmt --all -- --check
@@ -12,7 +20,26 @@ fmt:
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# Unit tests, and integration tests that start their own DynamoDB Local on a free port.
+# template.yaml: SAM's own validation with its linter, and cfn-lint.
+template: tools
+	@PATH="$(TOOLS_PATH)" sam validate --lint --region us-east-1
+	@PATH="$(TOOLS_PATH)" cfn-lint template.yaml
+
+# Unit tests, and integration tests that start their own DynamoDB Local on a free port. The
+# function binaries are built first: a test runs each event through its binary.
 unit-and-integration:
 	scripts/dynamodb-local.sh install >/dev/null
+	cargo build --workspace --bins
 	cargo test --workspace
+
+# The pinned build tools (tools/requirements.txt) in a project-local venv.
+tools: $(VENV)/.installed
+$(VENV)/.installed: tools/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+build: tools
+	PATH="$(TOOLS_PATH)" sam build --beta-features
+	@echo "bootstrap sizes:"
+	@for f in .aws-sam/build/*/bootstrap; do printf '  %-40s %8s bytes\n' "$$(basename $$(dirname $$f))" "$$(stat -c %s $$f)"; done

@@ -3,6 +3,7 @@
 
 mod organizations;
 mod records;
+mod runtime;
 mod tables;
 mod teams;
 mod template;
