@@ -31,12 +31,16 @@ pub enum Matched {
 pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
     let segments: Vec<&str> = path.split('/').collect();
     let mut path_exists = false;
+    // As API Gateway does, a literal segment beats a parameter: `POST /teams/list/` is the
+    // list route, not `/teams/{id}/`. So the best match has the most literal segments.
+    let mut best: Option<(usize, &'static Route, HashMap<String, String>)> = None;
     for route in ROUTES {
         let pattern: Vec<&str> = route.path.split('/').collect();
         if pattern.len() != segments.len() {
             continue;
         }
         let mut params = HashMap::new();
+        let mut literals = 0;
         let mut matches = true;
         for (want, got) in pattern.iter().zip(&segments) {
             if let Some(name) = want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
@@ -45,7 +49,9 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
                     break;
                 }
                 params.insert(name.to_string(), percent_decode(got)?);
-            } else if want != got {
+            } else if want == got {
+                literals += 1;
+            } else {
                 matches = false;
                 break;
             }
@@ -53,15 +59,15 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
         if !matches {
             continue;
         }
-        if route.method == method {
-            return Ok(Matched::Route(route, params));
-        }
         path_exists = true;
+        if route.method == method && best.as_ref().is_none_or(|(l, _, _)| literals > *l) {
+            best = Some((literals, route, params));
+        }
     }
-    Ok(if path_exists {
-        Matched::MethodNotAllowed
-    } else {
-        Matched::NotFound
+    Ok(match best {
+        Some((_, route, params)) => Matched::Route(route, params),
+        None if path_exists => Matched::MethodNotAllowed,
+        None => Matched::NotFound,
     })
 }
 

@@ -106,6 +106,39 @@ fn missing_param(name: &str) -> ApiError {
     ApiError::not_found(format!("The path has no `{name}`"))
 }
 
+/// A query string parameter; given more than once is an error.
+pub fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let Some(params) = req.query_string_parameters_ref() else {
+        return Ok(None);
+    };
+    match params.all(name) {
+        None => Ok(None),
+        Some(values) if values.len() == 1 => Ok(Some(values[0])),
+        Some(_) => Err(ApiError::validation(format!(
+            "The query parameter `{name}` is given more than once"
+        ))),
+    }
+}
+
+/// A non-negative whole number from the query string, at most `max`.
+pub fn query_number(req: &Request, name: &str, default: u64, max: u64) -> Result<u64, ApiError> {
+    match query_param(req, name)? {
+        None => Ok(default),
+        Some(raw) => raw.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            ApiError::validation(format!(
+                "The query parameter `{name}` must be a whole number from 0 to {max}"
+            ))
+        }),
+    }
+}
+
+/// `limit` and `offset` from the query string.
+pub fn pagination(req: &Request, default_limit: u64, max_limit: u64) -> Result<(usize, usize), ApiError> {
+    let limit = query_number(req, "limit", default_limit, max_limit)?;
+    let offset = query_number(req, "offset", 0, u64::from(u32::MAX))?;
+    Ok((limit as usize, offset as usize))
+}
+
 /// A single header as text; several values of one header are refused, since which one
 /// counts would be ambiguous.
 pub fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {

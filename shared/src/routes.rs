@@ -14,6 +14,12 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
+    DeleteTeam,
+    UpdateTeam,
+    ListTeams,
+    UpdateField,
+    UpdateTable,
+    ListTables,
     CreateOrganization,
     GetOrganization,
     CreateTable,
@@ -107,6 +113,48 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::GetRecord,
         access: Access::Read,
     },
+    Route {
+        method: "GET",
+        path: "/orgs/{org_id}/tables",
+        function: "list-tables",
+        endpoint: Endpoint::ListTables,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/orgs/{org_id}/tables/{table_id}",
+        function: "update-table",
+        endpoint: Endpoint::UpdateTable,
+        access: Access::Write,
+    },
+    Route {
+        method: "PATCH",
+        path: "/orgs/{org_id}/tables/{table_id}/fields/{field_id}",
+        function: "update-field",
+        endpoint: Endpoint::UpdateField,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/teams/list/",
+        function: "list-teams",
+        endpoint: Endpoint::ListTeams,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/teams/{id}/",
+        function: "update-team",
+        endpoint: Endpoint::UpdateTeam,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/teams/{id}/",
+        function: "delete-team",
+        endpoint: Endpoint::DeleteTeam,
+        access: Access::Write,
+    },
 ];
 
 impl Endpoint {
@@ -119,6 +167,12 @@ impl Endpoint {
 
     async fn call(self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
         match self {
+            Endpoint::DeleteTeam => teams::delete(state, req).await,
+            Endpoint::UpdateTeam => teams::update(state, req).await,
+            Endpoint::ListTeams => teams::list(state, req).await,
+            Endpoint::UpdateField => tables::update_field(state, req).await,
+            Endpoint::UpdateTable => tables::update(state, req).await,
+            Endpoint::ListTables => tables::list(state, req).await,
             Endpoint::CreateOrganization => organizations::create(state, req).await,
             Endpoint::GetOrganization => organizations::get(state, req).await,
             Endpoint::CreateTable => tables::create(state, req).await,

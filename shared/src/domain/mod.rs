@@ -39,6 +39,16 @@ pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, ApiError> 
     value.ok_or_else(|| ApiError::validation(format!("`{field}` is required")))
 }
 
+/// For PATCH bodies: tells an absent key (`None`) from an explicit `null` (`Some(None)`).
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -408,6 +408,119 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, ApiError> {
     Ok(titles)
 }
 
+/// A valid change to a table (`PATCH /orgs/{org_id}/tables/{table_id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TablePatch {
+    pub name: Option<TableName>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<TableDescription>>,
+    pub archived: Option<bool>,
+    pub display_field_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchTableInput {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    pub description: Option<Option<String>>,
+    pub archived: Option<bool>,
+    pub display_field_id: Option<String>,
+    pub record_prefix: Option<serde_json::Value>,
+    pub api_slug: Option<serde_json::Value>,
+}
+
+impl PatchTableInput {
+    pub fn parse(self) -> Result<TablePatch, ApiError> {
+        for (name, given) in [("record_prefix", &self.record_prefix), ("api_slug", &self.api_slug)] {
+            if given.is_some() {
+                return Err(ApiError::validation(format!(
+                    "`{name}` cannot be changed once the table exists"
+                )));
+            }
+        }
+        Ok(TablePatch {
+            name: self.name.map(|n| TableName::parse("name", &n)).transpose()?,
+            description: self
+                .description
+                .map(|d| d.map(|d| TableDescription::parse("description", &d)).transpose())
+                .transpose()?,
+            archived: self.archived,
+            display_field_id: self.display_field_id,
+        })
+    }
+}
+
+/// A valid change to a field (`PATCH .../fields/{field_id}`): its key may be renamed, its
+/// name, description and optionality changed; its type, never.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldPatch {
+    pub key: Option<FieldKey>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub optional: Option<bool>,
+    /// The type the client believes the field has; a different one is refused.
+    pub field_type: Option<FieldType>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchFieldInput {
+    pub key: Option<String>,
+    pub unique: Option<serde_json::Value>,
+    pub schema: Option<PatchFieldSchemaInput>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchFieldSchemaInput {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    pub description: Option<Option<String>>,
+    pub optional: Option<bool>,
+    #[serde(rename = "type")]
+    pub field_type: Option<String>,
+    pub array: Option<serde_json::Value>,
+    pub link: Option<serde_json::Value>,
+    pub options: Option<serde_json::Value>,
+}
+
+impl PatchFieldInput {
+    pub fn parse(self) -> Result<FieldPatch, ApiError> {
+        if self.unique.is_some() {
+            return Err(ApiError::validation("`unique` cannot be changed once the field exists"));
+        }
+        let mut patch = FieldPatch {
+            key: self.key.map(|k| FieldKey::parse("key", &k)).transpose()?,
+            ..Default::default()
+        };
+        if let Some(schema) = self.schema {
+            for (name, given) in [
+                ("array", &schema.array),
+                ("link", &schema.link),
+                ("options", &schema.options),
+            ] {
+                if given.is_some() {
+                    return Err(ApiError::validation(format!(
+                        "`schema.{name}` cannot be changed once the field exists"
+                    )));
+                }
+            }
+            patch.name = schema
+                .name
+                .map(|n| bounded_text("schema.name", &n, 1, 128))
+                .transpose()?;
+            patch.description = schema
+                .description
+                .map(|d| d.map(|d| bounded_text("schema.description", &d, 0, 512)).transpose())
+                .transpose()?;
+            patch.optional = schema.optional;
+            patch.field_type = schema
+                .field_type
+                .map(|t| FieldType::parse("schema.type", &t))
+                .transpose()?;
+        }
+        Ok(patch)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,36 +108,12 @@ impl CreateTeamInput {
         let name = TeamName::parse("name", &required("name", self.name)?)?;
         // SmartSuite: "Always set this value to 2 (PUBLIC)".
         small_code("type", &required("type", self.team_type)?, &[2])?;
-        let status = match self.status {
-            Some(StatusInput { value: Some(value) }) => TeamStatus(small_code("status.value", &value, &[1, 2])?),
-            Some(StatusInput { value: None }) => return Err(ApiError::validation("`status.value` is required")),
-            None => TeamStatus(1),
-        };
-        let mut colors = Vec::new();
-        for (i, color) in self.color.unwrap_or_default().into_iter().enumerate() {
-            let value = required(&format!("color[{i}].value"), color.value)?;
-            if !is_hex_color(&value) {
-                return Err(ApiError::validation(format!(
-                    "`color[{i}].value` must be a hex color like #0C41F3"
-                )));
-            }
-            let name = bounded_text(&format!("color[{i}].name"), &color.name.unwrap_or_default(), 0, 64)?;
-            colors.push(Color {
-                value: value.to_ascii_uppercase(),
-                name,
-            });
-        }
+        let status = self.status.map(parse_status).transpose()?.unwrap_or(TeamStatus(1));
+        let colors = parse_colors(self.color.unwrap_or_default())?;
         let owners = user_ids("owners", self.owners.unwrap_or_default())?;
         let members = user_ids("members", self.members.unwrap_or_default())?;
         user_ids("followed_by", self.followed_by.unwrap_or_default())?;
-        let mut distinct: Vec<&String> = owners.iter().chain(&members).collect();
-        distinct.sort();
-        distinct.dedup();
-        if distinct.len() > MAX_TEAM_USERS {
-            return Err(ApiError::validation(format!(
-                "`owners` and `members` together may name at most {MAX_TEAM_USERS} distinct users"
-            )));
-        }
+        check_team_size(&owners, &members)?;
         Ok(NewTeam {
             name,
             status,
@@ -146,6 +122,124 @@ impl CreateTeamInput {
             members,
         })
     }
+}
+
+fn parse_status(status: StatusInput) -> Result<TeamStatus, ApiError> {
+    let value = required("status.value", status.value)?;
+    Ok(TeamStatus(small_code("status.value", &value, &[1, 2])?))
+}
+
+fn parse_colors(colors: Vec<ColorInput>) -> Result<Vec<Color>, ApiError> {
+    colors
+        .into_iter()
+        .enumerate()
+        .map(|(i, color)| {
+            let value = required(&format!("color[{i}].value"), color.value)?;
+            if !is_hex_color(&value) {
+                return Err(ApiError::validation(format!(
+                    "`color[{i}].value` must be a hex color like #0C41F3"
+                )));
+            }
+            let name = bounded_text(&format!("color[{i}].name"), &color.name.unwrap_or_default(), 0, 64)?;
+            Ok(Color {
+                value: value.to_ascii_uppercase(),
+                name,
+            })
+        })
+        .collect()
+}
+
+fn check_team_size(owners: &[String], members: &[String]) -> Result<(), ApiError> {
+    let mut distinct: Vec<&String> = owners.iter().chain(members).collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() > MAX_TEAM_USERS {
+        return Err(ApiError::validation(format!(
+            "`owners` and `members` together may name at most {MAX_TEAM_USERS} distinct users"
+        )));
+    }
+    Ok(())
+}
+
+/// A valid change to a team (`PATCH /api/v1/teams/{id}/`): any of name, status, color,
+/// owners and members; what is not sent stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamPatch {
+    pub name: Option<TeamName>,
+    pub status: Option<TeamStatus>,
+    pub colors: Option<Vec<Color>>,
+    pub owners: Option<Vec<String>>,
+    pub members: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchTeamInput {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub team_type: Option<Value>,
+    pub status: Option<StatusInput>,
+    pub color: Option<Vec<ColorInput>>,
+    pub owners: Option<Vec<String>>,
+    pub members: Option<Vec<String>>,
+}
+
+impl PatchTeamInput {
+    pub fn parse(self) -> Result<TeamPatch, ApiError> {
+        if let Some(t) = &self.team_type {
+            small_code("type", t, &[2])?;
+        }
+        let patch = TeamPatch {
+            name: self.name.map(|n| TeamName::parse("name", &n)).transpose()?,
+            status: self.status.map(parse_status).transpose()?,
+            colors: self.color.map(parse_colors).transpose()?,
+            owners: self.owners.map(|o| user_ids("owners", o)).transpose()?,
+            members: self.members.map(|m| user_ids("members", m)).transpose()?,
+        };
+        check_team_size(
+            patch.owners.as_deref().unwrap_or(&[]),
+            patch.members.as_deref().unwrap_or(&[]),
+        )?;
+        Ok(patch)
+    }
+}
+
+/// The body of `POST /api/v1/teams/list/`: SmartSuite's `sort` and `filter`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListTeamsInput {
+    #[serde(default)]
+    pub sort: Vec<SortInput>,
+    pub filter: Option<FilterInput>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SortInput {
+    pub field: String,
+    #[serde(default = "ascending")]
+    pub direction: String,
+}
+
+fn ascending() -> String {
+    "asc".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FilterInput {
+    #[serde(default = "and")]
+    pub operator: String,
+    #[serde(default)]
+    pub fields: Vec<FilterFieldInput>,
+}
+
+fn and() -> String {
+    "and".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FilterFieldInput {
+    pub field: String,
+    pub comparison: String,
+    #[serde(default)]
+    pub value: Value,
 }
 
 /// User ids as given, without repeats, in first-seen order.

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::auth::{bearer, Principal};
 use crate::domain::organization::OrgId;
-use crate::domain::table::{CreateFieldInput, CreateTableInput, TableRef};
+use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, path_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
 use crate::store::tables::{FieldDef, SelectOption, TableItem};
 use crate::time::Timestamp;
@@ -71,6 +71,65 @@ pub async fn create_field(state: &AppState, req: Request) -> Result<Response<Bod
     let (table, field) = state
         .store
         .add_field(org, &table.id, &new, link, Timestamp::now())
+        .await?;
+    Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
+}
+
+/// `GET /orgs/{org_id}/tables?type&search&limit&offset`: a plain array, oldest first.
+/// `type` filters by table type; `search` keeps names containing it, ignoring case.
+pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let org = org_in_path(&req, &principal)?;
+    let table_type = query_param(&req, "type")?;
+    if let Some(t) = table_type {
+        if !["custom", "contacts", "chats", "users"].contains(&t) {
+            return Err(ApiError::validation(
+                "The query parameter `type` must be one of custom, contacts, chats, users",
+            ));
+        }
+    }
+    let search = query_param(&req, "search")?.map(str::to_lowercase);
+    let (limit, offset) = pagination(&req, 100, 1000)?;
+    let tables: Vec<TableBody> = state
+        .store
+        .tables(org)
+        .await?
+        .iter()
+        .filter(|t| table_type.is_none_or(|wanted| t.table_type == wanted))
+        .filter(|t| search.as_ref().is_none_or(|s| t.name.to_lowercase().contains(s)))
+        .skip(offset)
+        .take(limit)
+        .map(TableBody::new)
+        .collect();
+    Ok(json_response(StatusCode::OK, &tables))
+}
+
+/// `PATCH /orgs/{org_id}/tables/{table_id}`: name, description, archived, display_field_id.
+pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let org = org_in_path(&req, &principal)?;
+    let table = table_in_path(state, &req, org).await?;
+    let patch = json_body::<PatchTableInput>(&req)?.parse()?;
+    let table = state.store.update_table(org, &table, &patch, Timestamp::now()).await?;
+    Ok(json_response(StatusCode::OK, &TableBody::new(&table)))
+}
+
+/// `PATCH /orgs/{org_id}/tables/{table_id}/fields/{field_id}`: key, name, description,
+/// optional; the type cannot change.
+pub async fn update_field(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let org = org_in_path(&req, &principal)?;
+    let table = table_in_path(state, &req, org).await?;
+    let field_id = path_param(&req, "field_id")?;
+    let field = table
+        .fields
+        .values()
+        .find(|f| f.id == field_id)
+        .ok_or_else(|| ApiError::not_found(format!("No field `{field_id}` in table \"{}\"", table.api_slug)))?;
+    let patch = json_body::<PatchFieldInput>(&req)?.parse()?;
+    let (table, field) = state
+        .store
+        .update_field(org, &table, field, &patch, Timestamp::now())
         .await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
 }

@@ -6,9 +6,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::token_with_account;
-use crate::domain::team::{Color, CreateTeamInput};
+use crate::domain::team::{Color, CreateTeamInput, FilterFieldInput, ListTeamsInput, PatchTeamInput};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, path_param};
+use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
 use crate::store::teams::TeamItem;
 use crate::time::Timestamp;
@@ -32,6 +32,173 @@ pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiEr
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No team `{id}`")))?;
     Ok(json_response(StatusCode::OK, &TeamBody::new(&team)))
+}
+
+/// The team `{id}` names, in the caller's account.
+async fn team_in_path(
+    state: &AppState,
+    req: &Request,
+    org: crate::domain::organization::OrgId,
+) -> Result<TeamItem, ApiError> {
+    let id = path_param(req, "id")?;
+    state
+        .store
+        .team(org, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No team `{id}`")))
+}
+
+/// `PATCH /api/v1/teams/{id}/`: what is sent changes; the name stays unique.
+pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = token_with_account(&state.store, req.headers()).await?;
+    let team = team_in_path(state, &req, principal.org_id).await?;
+    let patch = json_body::<PatchTeamInput>(&req)?.parse()?;
+    let team = state
+        .store
+        .update_team(principal.org_id, &team, &patch, principal.user_id, Timestamp::now())
+        .await?;
+    Ok(json_response(StatusCode::OK, &TeamBody::new(&team)))
+}
+
+/// `DELETE /api/v1/teams/{id}/`: removes the team and frees its name. Answers with the team
+/// as it was, marked deleted.
+pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = token_with_account(&state.store, req.headers()).await?;
+    let team = team_in_path(state, &req, principal.org_id).await?;
+    state.store.delete_team(principal.org_id, &team).await?;
+    let mut body = TeamBody::new(&team);
+    body.deleted_date = DeletedDateBody {
+        date: Some(Timestamp::now().micros()),
+        include_time: true,
+    };
+    body.deleted_by = Some(principal.user_id.to_string());
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `POST /api/v1/teams/list/?offset&limit` with `{sort, filter}`: SmartSuite's list,
+/// `{items, total, offset, limit}`. `limit` defaults to 100, at most 1000. Without a sort,
+/// teams come oldest first. Filters: `name` (is, is_not, contains, not_contains), `status`
+/// (is, is_not), `owners` and `members` (has_any_of, has_none_of); operator `and` or `or`.
+pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = token_with_account(&state.store, req.headers()).await?;
+    let (limit, offset) = pagination(&req, 100, 1000)?;
+    let input = if req.body().is_empty() {
+        ListTeamsInput::default()
+    } else {
+        json_body::<ListTeamsInput>(&req)?
+    };
+    let mut teams = state.store.teams(principal.org_id).await?;
+    if let Some(filter) = &input.filter {
+        let any = match filter.operator.as_str() {
+            "and" => false,
+            "or" => true,
+            other => {
+                return Err(ApiError::validation(format!(
+                    "`filter.operator` must be and or or, not {other}"
+                )))
+            }
+        };
+        let mut kept = Vec::with_capacity(teams.len());
+        for team in teams {
+            let mut results = Vec::with_capacity(filter.fields.len());
+            for (i, condition) in filter.fields.iter().enumerate() {
+                results.push(team_matches(&team, condition, i)?);
+            }
+            let keep = results.is_empty()
+                || if any {
+                    results.iter().any(|r| *r)
+                } else {
+                    results.iter().all(|r| *r)
+                };
+            if keep {
+                kept.push(team);
+            }
+        }
+        teams = kept;
+    }
+    for (i, sort) in input.sort.iter().enumerate().rev() {
+        let descending = match sort.direction.as_str() {
+            "asc" => false,
+            "desc" => true,
+            other => {
+                return Err(ApiError::validation(format!(
+                    "`sort[{i}].direction` must be asc or desc, not {other}"
+                )))
+            }
+        };
+        let key: fn(&TeamItem) -> String = match sort.field.as_str() {
+            "name" => |t| t.name_key.clone(),
+            "first_created" => |t| t.created_on.clone(),
+            "last_updated" => |t| t.updated_on.clone(),
+            "status" => |t| t.status.to_string(),
+            other => {
+                return Err(ApiError::validation(format!(
+                    "`sort[{i}].field` must be name, first_created, last_updated or status, not {other}"
+                )))
+            }
+        };
+        // Stable sorts from the last key to the first give a multi-key order.
+        teams.sort_by(|a, b| {
+            if descending {
+                key(b).cmp(&key(a))
+            } else {
+                key(a).cmp(&key(b))
+            }
+        });
+    }
+    let total = teams.len();
+    let items: Vec<TeamBody> = teams.iter().skip(offset).take(limit).map(TeamBody::new).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"items": items, "total": total, "offset": offset, "limit": limit}),
+    ))
+}
+
+fn team_matches(team: &TeamItem, condition: &FilterFieldInput, i: usize) -> Result<bool, ApiError> {
+    let field = format!("filter.fields[{i}]");
+    let text = || {
+        condition
+            .value
+            .as_str()
+            .map(str::to_lowercase)
+            .ok_or_else(|| ApiError::validation(format!("`{field}.value` must be a string")))
+    };
+    let ids = || -> Result<Vec<String>, ApiError> {
+        match &condition.value {
+            serde_json::Value::String(s) => Ok(vec![s.clone()]),
+            serde_json::Value::Array(values) => values
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ApiError::validation(format!("`{field}.value` must be user ids"))),
+            _ => Err(ApiError::validation(format!("`{field}.value` must be user ids"))),
+        }
+    };
+    let name = team.name.to_lowercase();
+    Ok(match (condition.field.as_str(), condition.comparison.as_str()) {
+        ("name", "is") => name == text()?,
+        ("name", "is_not") => name != text()?,
+        ("name", "contains") => name.contains(&text()?),
+        ("name", "not_contains") => !name.contains(&text()?),
+        ("status", "is" | "is_not") => {
+            let wanted = match &condition.value {
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::String(s) => s.clone(),
+                _ => return Err(ApiError::validation(format!("`{field}.value` must be 1 or 2"))),
+            };
+            (team.status.to_string() == wanted) == (condition.comparison == "is")
+        }
+        ("owners" | "members", "has_any_of" | "has_none_of") => {
+            let people = if condition.field == "owners" {
+                &team.owners
+            } else {
+                &team.members
+            };
+            let any = ids()?.iter().any(|id| people.contains(id));
+            any == (condition.comparison == "has_any_of")
+        }
+        (f, c) => return Err(ApiError::validation(format!("`{field}`: cannot filter {f} by {c}"))),
+    })
 }
 
 /// SmartSuite's team record.

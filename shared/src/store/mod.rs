@@ -221,6 +221,31 @@ impl Store {
         Ok(items)
     }
 
+    /// Every item of one GSI1 partition, in sort key order, following pagination. GSI reads
+    /// are eventually consistent: a write may take a moment to appear.
+    pub(crate) async fn query_gsi1(&self, gsi1pk: &str) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI1)
+                .key_condition_expression("GSI1PK = :pk")
+                .expression_attribute_values(":pk", s(gsi1pk))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// One item by key, strongly consistent.
     pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, ApiError> {
         let out = self

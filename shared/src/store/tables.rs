@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_condition, from_item, put, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{failed_condition, from_item, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
-use crate::domain::table::{ApiSlug, FieldKey, FieldType, NewField, NewTable, TableRef};
+use crate::domain::table::{ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, TablePatch, TableRef};
 use crate::error::ApiError;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -274,6 +274,151 @@ impl Store {
                     )))
                 }
             }
+        }
+    }
+
+    /// An organization's tables, oldest first (GSI1).
+    pub async fn tables(&self, org: OrgId) -> Result<Vec<TableItem>, ApiError> {
+        self.query_gsi1(&keys::org_tables_gsi1pk(org))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Applies a table patch in one conditional UpdateItem and returns the new table.
+    /// `display_field_id` must name one of the table's fields (fields are never removed,
+    /// so checking the table as read is enough).
+    pub async fn update_table(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        patch: &TablePatch,
+        now: Timestamp,
+    ) -> Result<TableItem, ApiError> {
+        if let Some(id) = &patch.display_field_id {
+            if !table.fields.values().any(|f| &f.id == id) {
+                return Err(ApiError::validation(format!(
+                    "`display_field_id` names no field of this table: \"{id}\""
+                )));
+            }
+        }
+        let mut sets = vec!["updated_at = :now".to_string()];
+        let mut removes = Vec::new();
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        if let Some(name) = &patch.name {
+            sets.push("#name = :name".into());
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
+        match &patch.description {
+            Some(Some(description)) => {
+                sets.push("description = :description".into());
+                update = update.expression_attribute_values(":description", s(description.as_str()));
+            }
+            Some(None) => removes.push("description"),
+            None => {}
+        }
+        if let Some(archived) = patch.archived {
+            sets.push("archived = :archived".into());
+            update = update.expression_attribute_values(":archived", AttributeValue::Bool(archived));
+        }
+        if let Some(id) = &patch.display_field_id {
+            sets.push("display_field_id = :display".into());
+            update = update.expression_attribute_values(":display", s(id));
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let out = update.update_expression(expression).send().await.map_err(sdk_error)?;
+        from_item(out.attributes.unwrap_or_default())
+    }
+
+    /// Applies a field patch: one conditional UpdateItem of the table item. A key rename
+    /// moves the definition within the fields map, under the condition that the old key
+    /// still holds this field and the new key is free; records keep their values, which are
+    /// stored by field id.
+    pub async fn update_field(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        field: &FieldDef,
+        patch: &FieldPatch,
+        now: Timestamp,
+    ) -> Result<(TableItem, FieldDef), ApiError> {
+        if let Some(t) = patch.field_type {
+            if t != field.field_type {
+                return Err(ApiError::validation(format!(
+                    "`schema.type` cannot be changed: the field is {}",
+                    field.field_type.as_str()
+                )));
+            }
+        }
+        let mut def = field.clone();
+        if let Some(name) = &patch.name {
+            def.name = name.clone();
+        }
+        if let Some(description) = &patch.description {
+            def.description = description.clone();
+        }
+        if let Some(optional) = patch.optional {
+            def.optional = optional;
+        }
+        let new_key = patch
+            .key
+            .as_ref()
+            .map(FieldKey::as_str)
+            .unwrap_or(&field.key)
+            .to_string();
+        def.key = new_key.clone();
+        let renamed = new_key != field.key;
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
+            .expression_attribute_names("#fields", "fields")
+            .expression_attribute_names("#old", field.key.clone())
+            .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
+            .expression_attribute_values(":fid", s(&field.id))
+            .expression_attribute_values(":now", s(now.seconds()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        update = if renamed {
+            update
+                .expression_attribute_names("#new", new_key.clone())
+                .update_expression("REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now")
+                .condition_expression("#fields.#old.id = :fid AND attribute_not_exists(#fields.#new)")
+        } else {
+            update
+                .update_expression("SET #fields.#old = :def, updated_at = :now")
+                .condition_expression("#fields.#old.id = :fid")
+        };
+        match update.send().await {
+            Ok(out) => Ok((from_item(out.attributes.unwrap_or_default())?, def)),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(ApiError::uniqueness_conflict(if renamed {
+                    format!(
+                        "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
+                        table.api_slug
+                    )
+                } else {
+                    format!("The field \"{}\" changed meanwhile; read it again", field.key)
+                }))
+            }
+            Err(err) => Err(sdk_error(err)),
         }
     }
 }

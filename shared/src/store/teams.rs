@@ -2,12 +2,12 @@
 //! name. Owners and members are checked to be members of the organization by
 //! ConditionChecks inside the same transaction.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, key, put, to_item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::{from_item, key, put, s, to_item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::domain::organization::OrgId;
-use crate::domain::team::{Color, NewTeam};
+use crate::domain::team::{Color, NewTeam, TeamPatch};
 use crate::error::ApiError;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -127,16 +127,7 @@ impl Store {
             put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM)),
         ];
         for user in &users {
-            let check = ConditionCheck::builder()
-                .table_name(self.table_name())
-                .set_key(Some(key(
-                    keys::org_pk(org),
-                    &keys::member_sk(member_id(user).expect("checked above")),
-                )))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .expect("key, table and condition are set");
-            items.push(TransactWriteItem::builder().condition_check(check).build());
+            items.push(self.member_check(org, member_id(user).expect("checked above")));
         }
         match self.transact(items).await {
             Ok(()) => Ok(team),
@@ -162,6 +153,161 @@ impl Store {
             }
             Err(TransactFailure::Api(e)) => Err(e),
         }
+    }
+
+    /// An organization's teams, oldest first (GSI1).
+    pub async fn teams(&self, org: OrgId) -> Result<Vec<TeamItem>, ApiError> {
+        self.query_gsi1(&keys::org_teams_gsi1pk(org))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Applies a patch to `team` (as read): one transaction that writes the team under the
+    /// condition that it is unchanged since the read, moves the name sentinel when the
+    /// name changes (frees the old name, claims the new one), and checks every owner and
+    /// member it names.
+    pub async fn update_team(
+        &self,
+        org: OrgId,
+        team: &TeamItem,
+        patch: &TeamPatch,
+        by_user: u64,
+        now: Timestamp,
+    ) -> Result<TeamItem, ApiError> {
+        let mut updated = team.clone();
+        let stamp = now.micros();
+        if let Some(name) = &patch.name {
+            updated.name = name.as_str().to_string();
+            updated.name_key = name.unique_key();
+        }
+        if let Some(status) = patch.status {
+            if status.0 != team.status {
+                updated.status = status.0;
+                updated.status_updated_on = stamp.clone();
+            }
+        }
+        if let Some(colors) = &patch.colors {
+            updated.colors = colors.clone();
+        }
+        if let Some(owners) = &patch.owners {
+            updated.owners = owners.clone();
+        }
+        if let Some(members) = &patch.members {
+            updated.members = members.clone();
+        }
+        updated.updated_on = stamp;
+        updated.updated_by = by_user.to_string();
+
+        let mut users: Vec<&String> = patch
+            .owners
+            .iter()
+            .flatten()
+            .chain(patch.members.iter().flatten())
+            .collect();
+        users.sort();
+        users.dedup();
+        if users.iter().any(|u| member_id(u).is_none()) {
+            let known = self.members_among(org, &users).await?;
+            let unknown: Vec<&str> = users
+                .iter()
+                .filter(|u| !known.contains(u))
+                .map(|u| u.as_str())
+                .collect();
+            return Err(unknown_users(&unknown));
+        }
+        let table = self.table_name();
+        let unchanged = Put::builder()
+            .table_name(table)
+            .set_item(Some(to_item(&updated)))
+            .condition_expression("updated_on = :seen")
+            .expression_attribute_values(":seen", s(&team.updated_on))
+            .build()
+            .expect("item and table are set");
+        let mut items = vec![TransactWriteItem::builder().put(unchanged).build()];
+        let renamed = updated.name_key != team.name_key;
+        if renamed {
+            items.push(self.name_sentinel_delete(org, team));
+            let sentinel = TeamNameSentinel {
+                pk: keys::org_pk(org),
+                sk: keys::team_name_sk(&updated.name_key),
+                team_id: team.id.clone(),
+            };
+            items.push(put(table, to_item(&sentinel), Some(NEW_ITEM)));
+        }
+        let first_check = items.len();
+        for user in &users {
+            items.push(self.member_check(org, member_id(user).expect("checked above")));
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(updated),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                let failed: Vec<usize> = (0..reasons.len())
+                    .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
+                    .collect();
+                let unknown: Vec<&str> = failed
+                    .iter()
+                    .filter(|i| **i >= first_check)
+                    .map(|i| users[i - first_check].as_str())
+                    .collect();
+                if !unknown.is_empty() {
+                    Err(unknown_users(&unknown))
+                } else if renamed && failed.contains(&2) {
+                    Err(ApiError::uniqueness_conflict(format!(
+                        "A team named \"{}\" already exists in this account",
+                        updated.name
+                    )))
+                } else {
+                    Err(ApiError::uniqueness_conflict(
+                        "The team changed while this update was made; read it again",
+                    ))
+                }
+            }
+            Err(TransactFailure::Api(e)) => Err(e),
+        }
+    }
+
+    /// Deletes a team and its name sentinel in one transaction, freeing the name.
+    pub async fn delete_team(&self, org: OrgId, team: &TeamItem) -> Result<(), ApiError> {
+        let delete = Delete::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::team_sk(&team.id))))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("key and table are set");
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.name_sentinel_delete(org, team),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!("No team `{}`", team.id))),
+            Err(TransactFailure::Api(e)) => Err(e),
+        }
+    }
+
+    /// Deletes a team's name sentinel, if it is still this team's.
+    fn name_sentinel_delete(&self, org: OrgId, team: &TeamItem) -> TransactWriteItem {
+        let delete = Delete::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::team_name_sk(&team.name_key))))
+            .condition_expression("team_id = :id")
+            .expression_attribute_values(":id", s(&team.id))
+            .build()
+            .expect("key and table are set");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+
+    /// A check that a user is a member of `org`.
+    fn member_check(&self, org: OrgId, user_id: u64) -> TransactWriteItem {
+        let check = ConditionCheck::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::member_sk(user_id))))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("key, table and condition are set");
+        TransactWriteItem::builder().condition_check(check).build()
     }
 
     /// Which of `ids` are members of `org` (one BatchGetItem per 100 ids).

@@ -12,12 +12,14 @@ use shared::routes::ROUTES;
 /// The placeholder org key in the events, replaced by the key the first event creates.
 const EVENT_KEY: &str =
     "ak_00000000000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
-/// The placeholder team id in `events/get-team.json`.
+/// The placeholder team id in the team events.
 const EVENT_TEAM: &str = "6669c0bb3c4a0cff67a91a4c";
+/// The placeholder field id in `events/update-field.json`.
+const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 9] = [
+const ORDER: [(&str, u16); 15] = [
     ("create-organization", 201),
     ("get-organization", 200),
     ("create-table", 200),
@@ -25,8 +27,14 @@ const ORDER: [(&str, u16); 9] = [
     ("create-field", 200),
     ("create-team", 200),
     ("get-team", 200),
+    ("list-teams", 200),
+    ("update-team", 200),
+    ("delete-team", 200),
     ("create-record", 200),
     ("get-record", 200),
+    ("list-tables", 200),
+    ("update-table", 200),
+    ("update-field", 200),
 ];
 
 #[tokio::test]
@@ -53,6 +61,7 @@ async fn every_event_runs_through_its_binary() {
     ];
     let mut key = EVENT_KEY.to_string();
     let mut team = EVENT_TEAM.to_string();
+    let mut field = EVENT_FIELD.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -62,7 +71,10 @@ async fn every_event_runs_through_its_binary() {
         );
         let event =
             std::fs::read_to_string(repo_root().join(format!("events/{function}.json"))).expect("the event exists");
-        let event = event.replace(EVENT_KEY, &key).replace(EVENT_TEAM, &team);
+        let event = event
+            .replace(EVENT_KEY, &key)
+            .replace(EVENT_TEAM, &team)
+            .replace(EVENT_FIELD, &field);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -76,9 +88,17 @@ async fn every_event_runs_through_its_binary() {
             }
             "get-organization" => assert_eq!(body["owner"]["external_id"], "user_123"),
             "create-table" | "get-table" => assert_eq!(body["api_slug"], "companies"),
-            "create-field" => assert_eq!(body["key"], "domain"),
+            "create-field" => {
+                assert_eq!(body["key"], "domain");
+                field = body["id"].as_str().expect("a field id").to_string();
+            }
+            "list-tables" => assert_eq!(body[0]["api_slug"], "companies"),
+            "update-table" => assert_eq!(body["description"], "Organizations we sell to"),
+            "update-field" => assert_eq!(body["key"], "website"),
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
-            "get-team" => assert_eq!(body["id"], team.as_str()),
+            "get-team" | "delete-team" => assert_eq!(body["id"], team.as_str()),
+            "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
+            "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
             other => panic!("{other} has no check"),
         }

@@ -541,3 +541,251 @@ async fn bad_field_inputs_are_rejected_and_write_nothing() {
     }
     assert_eq!(api.items().await, before);
 }
+
+#[tokio::test]
+async fn list_filters_and_pages_tables() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    for (name, prefix) in [
+        ("Companies", "CO"),
+        ("Company Notes", "CN"),
+        ("People", "PE"),
+        ("Deals", "DE"),
+    ] {
+        let reply = api
+            .bearer(
+                &a.key,
+                "POST",
+                "/orgs/c/tables",
+                Some(&json!({"name": name, "record_prefix": prefix})),
+            )
+            .await;
+        assert_eq!(reply.status, 200);
+    }
+    api.bearer(
+        &b.key,
+        "POST",
+        "/orgs/c/tables",
+        Some(&json!({"name": "B's", "record_prefix": "BB"})),
+    )
+    .await;
+    let names = |reply: &api_tests::Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .expect("a plain array")
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = api.bearer(&a.key, "GET", "/orgs/c/tables", None).await;
+    assert_eq!(all.status, 200);
+    assert_eq!(
+        names(&all),
+        ["Companies", "Company Notes", "People", "Deals"],
+        "oldest first, only A's"
+    );
+    assert_eq!(keys_of(&all.body[0]), TABLE_KEYS);
+    let found = api
+        .bearer(&a.key, "GET", &format!("/orgs/{}/tables?search=COMPAN", a.id), None)
+        .await;
+    assert_eq!(names(&found), ["Companies", "Company Notes"]);
+    let page = api
+        .bearer(&a.key, "GET", "/orgs/c/tables?type=custom&limit=2&offset=1", None)
+        .await;
+    assert_eq!(names(&page), ["Company Notes", "People"]);
+    let none = api.bearer(&a.key, "GET", "/orgs/c/tables?type=contacts", None).await;
+    assert_eq!(none.body, json!([]));
+    for bad in ["type=bogus", "limit=-1", "limit=1001", "offset=x", "limit=1&limit=2"] {
+        assert_error(
+            &api.bearer(&a.key, "GET", &format!("/orgs/c/tables?{bad}"), None).await,
+            400,
+        );
+    }
+    assert_error(
+        &api.bearer(&b.key, "GET", &format!("/orgs/{}/tables", a.id), None).await,
+        404,
+    );
+    assert_error(&api.send("GET", "/orgs/c/tables", &[], "").await, 401);
+}
+
+#[tokio::test]
+async fn patch_table() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    let table = api
+        .bearer(&a.key, "POST", "/orgs/c/tables", Some(&seed_table()))
+        .await
+        .body;
+    let field = api
+        .bearer(
+            &a.key,
+            "POST",
+            "/orgs/c/tables/companies/fields",
+            Some(&json!({"key": "domain", "schema": {"name": "Domain", "type": "domain"}})),
+        )
+        .await
+        .body;
+    let patch = json!({"name": "Accounts", "description": null, "archived": true, "display_field_id": field["id"]});
+    let reply = api
+        .bearer(&a.key, "PATCH", "/orgs/c/tables/companies", Some(&patch))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["name"], "Accounts");
+    assert_eq!(reply.body["description"], Value::Null);
+    assert_eq!(reply.body["archived"], true);
+    assert_eq!(reply.body["display_field_id"], field["id"]);
+    assert_eq!(reply.body["api_slug"], "companies", "the slug stays");
+    let display: Vec<bool> = reply.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["schema"]["display_field"] == true)
+        .collect();
+    assert_eq!(display, [false, true]);
+    let got = api
+        .bearer(
+            &a.key,
+            "GET",
+            &format!("/orgs/c/tables/{}", table["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(got.body, reply.body);
+
+    let before = api.items().await;
+    let bad: Vec<(Value, &str)> = vec![
+        (json!({"name": ""}), "name"),
+        (json!({"description": "d".repeat(513)}), "description"),
+        (json!({"archived": "yes"}), "archived"),
+        (json!({"display_field_id": "nope"}), "display_field_id"),
+        (json!({"record_prefix": "NEW"}), "record_prefix"),
+        (json!({"api_slug": "new"}), "api_slug"),
+    ];
+    for (body, field) in bad {
+        let reply = api
+            .bearer(&a.key, "PATCH", "/orgs/c/tables/companies", Some(&body))
+            .await;
+        assert_error(&reply, 400);
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(field),
+            "{body}: {}",
+            reply.body["message"]
+        );
+    }
+    assert_error(
+        &api.bearer(
+            &b.key,
+            "PATCH",
+            &format!("/orgs/{}/tables/companies", a.id),
+            Some(&json!({"name": "x"})),
+        )
+        .await,
+        404,
+    );
+    assert_error(
+        &api.bearer(&b.key, "PATCH", "/orgs/c/tables/companies", Some(&json!({"name": "x"})))
+            .await,
+        404,
+    );
+    assert_error(
+        &api.bearer(&a.key, "PATCH", "/orgs/c/tables/unknown", Some(&json!({"name": "x"})))
+            .await,
+        404,
+    );
+    assert_eq!(api.items().await, before);
+}
+
+#[tokio::test]
+async fn patch_field_renames_keys_but_never_types() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    api.bearer(&a.key, "POST", "/orgs/c/tables", Some(&seed_table())).await;
+    let field = api
+        .bearer(
+            &a.key,
+            "POST",
+            "/orgs/c/tables/companies/fields",
+            Some(&json!({"key": "domain", "schema": {"name": "Domain", "type": "domain"}})),
+        )
+        .await
+        .body;
+    let id = field["id"].as_str().unwrap();
+    // A record written before the rename keeps its value under the new key.
+    let record = api
+        .bearer(
+            &a.key,
+            "POST",
+            "/v2/objects/companies/records",
+            Some(&json!({"data": {"values": {"domain": "acme.com"}}})),
+        )
+        .await;
+    assert_eq!(record.status, 200);
+    let path = format!("/orgs/c/tables/companies/fields/{id}");
+    let patch = json!({"key": "website", "schema": {"name": "Website", "description": "Main site", "optional": false, "type": "domain"}});
+    let reply = api.bearer(&a.key, "PATCH", &path, Some(&patch)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["id"], id);
+    assert_eq!(reply.body["key"], "website");
+    assert_eq!(reply.body["schema"]["name"], "Website");
+    assert_eq!(reply.body["schema"]["optional"], false);
+    assert_eq!(reply.body["schema"]["order"], 2, "a rename keeps the order");
+    let got = api
+        .bearer(
+            &a.key,
+            "GET",
+            &format!(
+                "/v2/objects/companies/records/{}",
+                record.body["data"]["id"]["record_id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(got.body["data"]["values"]["website"][0]["domain"], "acme.com");
+    assert!(got.body["data"]["values"].get("domain").is_none());
+
+    let before = api.items().await;
+    let bad: Vec<(Value, u16, &str)> = vec![
+        (json!({"key": "name"}), 409, "name"),
+        (json!({"key": "Bad Key"}), 400, "key"),
+        (json!({"schema": {"type": "text"}}), 400, "schema.type"),
+        (json!({"schema": {"type": "nonsense"}}), 400, "schema.type"),
+        (json!({"schema": {"name": ""}}), 400, "schema.name"),
+        (json!({"schema": {"optional": 1}}), 400, "schema.optional"),
+        (json!({"schema": {"array": true}}), 400, "schema.array"),
+        (json!({"unique": true}), 400, "unique"),
+    ];
+    for (body, status, needle) in bad {
+        let reply = api.bearer(&a.key, "PATCH", &path, Some(&body)).await;
+        assert_error(&reply, status);
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(needle),
+            "{body}: {}",
+            reply.body["message"]
+        );
+    }
+    assert_error(
+        &api.bearer(
+            &b.key,
+            "PATCH",
+            &format!("/orgs/{}/tables/companies/fields/{id}", a.id),
+            Some(&json!({"key": "x"})),
+        )
+        .await,
+        404,
+    );
+    assert_error(
+        &api.bearer(
+            &a.key,
+            "PATCH",
+            "/orgs/c/tables/companies/fields/unknown-id",
+            Some(&json!({"key": "x"})),
+        )
+        .await,
+        404,
+    );
+    assert_eq!(api.items().await, before);
+}

@@ -316,3 +316,189 @@ async fn bad_team_inputs_are_rejected_and_write_nothing() {
     }
     assert_eq!(api.items().await, before);
 }
+
+async fn make_team(api: &TestApi, org: &api_tests::Org, name: &str, members: &[u64]) -> Value {
+    let mut body = seed_team(&[org.user_id]);
+    body["name"] = json!(name);
+    body["members"] = json!(members.iter().map(u64::to_string).collect::<Vec<_>>());
+    let reply = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&body)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body
+}
+
+#[tokio::test]
+async fn list_sorts_filters_and_pages() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    for name in ["Sales", "Support", "Engineering", "Sales Ops"] {
+        make_team(&api, &a, name, &[]).await;
+    }
+    make_team(&api, &b, "B team", &[]).await;
+    let list = |body: Value, query: &'static str| {
+        let api = &api;
+        let a = a.clone();
+        async move {
+            api.token(
+                &a.key,
+                a.id,
+                "POST",
+                &format!("/api/v1/teams/list/{query}"),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let names = |reply: &api_tests::Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = list(json!({}), "").await;
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    assert_eq!(keys_of(&all.body), ["items", "limit", "offset", "total"]);
+    assert_eq!(
+        names(&all),
+        ["Sales", "Support", "Engineering", "Sales Ops"],
+        "oldest first, only A's"
+    );
+    assert_eq!(
+        (all.body["total"].as_u64(), all.body["limit"].as_u64()),
+        (Some(4), Some(100))
+    );
+    let sorted = list(
+        json!({"sort": [{"field": "name", "direction": "desc"}]}),
+        "?offset=1&limit=2",
+    )
+    .await;
+    assert_eq!(names(&sorted), ["Sales Ops", "Sales"]);
+    assert_eq!(sorted.body["total"], 4);
+    let filtered = list(
+        json!({"filter": {"operator": "and", "fields": [{"field": "name", "comparison": "contains", "value": "sales"}]}}),
+        "",
+    )
+    .await;
+    assert_eq!(names(&filtered), ["Sales", "Sales Ops"]);
+    assert_eq!(filtered.body["total"], 2);
+    let either = list(
+        json!({"filter": {"operator": "or", "fields": [
+            {"field": "name", "comparison": "is", "value": "Support"},
+            {"field": "name", "comparison": "is", "value": "Engineering"}
+        ]}}),
+        "",
+    )
+    .await;
+    assert_eq!(names(&either), ["Support", "Engineering"]);
+    for (body, query) in [
+        (json!({"sort": [{"field": "color"}]}), ""),
+        (json!({"sort": [{"field": "name", "direction": "up"}]}), ""),
+        (json!({"filter": {"operator": "xor", "fields": []}}), ""),
+        (
+            json!({"filter": {"fields": [{"field": "name", "comparison": "matches", "value": "x"}]}}),
+            "",
+        ),
+        (json!({}), "?limit=1001"),
+        (json!({}), "?offset=-1"),
+    ] {
+        assert_error(&list(body, query).await, 400);
+    }
+    assert_error(
+        &api.token(&b.key, a.id, "POST", "/api/v1/teams/list/", Some(&json!({})))
+            .await,
+        403,
+    );
+}
+
+#[tokio::test]
+async fn patch_keeps_names_unique_and_frees_the_old_one() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    let sales = make_team(&api, &a, "Sales", &[]).await;
+    make_team(&api, &a, "Support", &[]).await;
+    let id = sales["id"].as_str().unwrap();
+    let path = format!("/api/v1/teams/{id}/");
+    let reply = api
+        .token(
+            &a.key,
+            a.id,
+            "PATCH",
+            &path,
+            Some(&json!({"name": "Revenue", "status": {"value": "2"}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["name"], "Revenue");
+    assert_eq!(reply.body["status"]["value"], "2");
+    assert_eq!(reply.body["owners"], sales["owners"], "what is not sent stays");
+    assert_eq!(reply.body["first_created"], sales["first_created"]);
+    assert_ne!(reply.body["last_updated"]["on"], sales["last_updated"]["on"]);
+    // The old name is free again, and the sentinel moved in the same transaction.
+    make_team(&api, &a, "Sales", &[]).await;
+    let names: Vec<String> = api
+        .org_partition(a.id)
+        .await
+        .iter()
+        .filter_map(|i| text(i, "SK").strip_prefix("TEAMNAME#").map(str::to_string))
+        .collect();
+    assert_eq!(names, ["revenue", "sales", "support"]);
+
+    let before = api.items().await;
+    let cases: Vec<(Value, u16)> = vec![
+        (json!({"name": "support"}), 409),
+        (json!({"name": ""}), 400),
+        (json!({"status": {"value": 5}}), 400),
+        (json!({"owners": ["999"]}), 400),
+        (json!({"members": [b.user_id.to_string()]}), 400),
+        (json!({"color": [{"value": "red"}]}), 400),
+        (json!({"type": 1}), 400),
+    ];
+    for (body, status) in cases {
+        assert_error(&api.token(&a.key, a.id, "PATCH", &path, Some(&body)).await, status);
+    }
+    assert_error(
+        &api.token(&b.key, b.id, "PATCH", &path, Some(&json!({"name": "x"})))
+            .await,
+        404,
+    );
+    assert_error(
+        &api.token(
+            &a.key,
+            a.id,
+            "PATCH",
+            "/api/v1/teams/000000000000000000000000/",
+            Some(&json!({"name": "x"})),
+        )
+        .await,
+        404,
+    );
+    assert_eq!(api.items().await, before);
+}
+
+#[tokio::test]
+async fn delete_frees_the_name() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    let team = make_team(&api, &a, "Sales", &[]).await;
+    let path = format!("/api/v1/teams/{}/", team["id"].as_str().unwrap());
+    let before = api.items().await;
+    assert_error(&api.token(&b.key, b.id, "DELETE", &path, None).await, 404);
+    assert_error(&api.token(&b.key, a.id, "DELETE", &path, None).await, 403);
+    assert_eq!(api.items().await, before);
+    let reply = api.token(&a.key, a.id, "DELETE", &path, None).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["id"], team["id"]);
+    assert_eq!(reply.body["deleted_by"], a.user_id.to_string());
+    assert_error(&api.token(&a.key, a.id, "GET", &path, None).await, 404);
+    assert_error(&api.token(&a.key, a.id, "DELETE", &path, None).await, 404);
+    assert!(api
+        .org_partition(a.id)
+        .await
+        .iter()
+        .all(|i| !text(i, "SK").starts_with("TEAM")));
+    make_team(&api, &a, "sales", &[]).await;
+}
