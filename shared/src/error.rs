@@ -131,6 +131,42 @@ impl ApiError {
         )
     }
 
+    /// 409: a record that other records reference cannot be deleted.
+    pub fn record_referenced(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorType::InvalidRequestError,
+            "record_referenced",
+            message,
+        )
+    }
+
+    /// 400 (Attio): an assert's matching attribute is not unique.
+    pub fn matching_attribute_not_unique(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "matching_attribute_definition_not_unique",
+            message,
+        )
+    }
+
+    /// 400 (Attio): a query's filter is not valid.
+    pub fn filter_error(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            "filter_error",
+            message,
+        )
+    }
+
+    /// The same error with another code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     /// 413: the body, or the item it would make, is over the size limit.
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         Self::new(

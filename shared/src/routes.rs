@@ -14,6 +14,11 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
+    DeleteRecord,
+    AssertRecord,
+    ReplaceRecord,
+    UpdateRecord,
+    QueryRecords,
     DeleteTeam,
     UpdateTeam,
     ListTeams,
@@ -155,6 +160,41 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::DeleteTeam,
         access: Access::Write,
     },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/records/query",
+        function: "query-records",
+        endpoint: Endpoint::QueryRecords,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "update-record",
+        endpoint: Endpoint::UpdateRecord,
+        access: Access::Write,
+    },
+    Route {
+        method: "PUT",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "replace-record",
+        endpoint: Endpoint::ReplaceRecord,
+        access: Access::Write,
+    },
+    Route {
+        method: "PUT",
+        path: "/v2/objects/{object}/records",
+        function: "assert-record",
+        endpoint: Endpoint::AssertRecord,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "delete-record",
+        endpoint: Endpoint::DeleteRecord,
+        access: Access::Write,
+    },
 ];
 
 impl Endpoint {
@@ -167,6 +207,11 @@ impl Endpoint {
 
     async fn call(self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
         match self {
+            Endpoint::DeleteRecord => records::delete(state, req).await,
+            Endpoint::AssertRecord => records::assert(state, req).await,
+            Endpoint::ReplaceRecord => records::replace(state, req).await,
+            Endpoint::UpdateRecord => records::update(state, req).await,
+            Endpoint::QueryRecords => records::query(state, req).await,
             Endpoint::DeleteTeam => teams::delete(state, req).await,
             Endpoint::UpdateTeam => teams::update(state, req).await,
             Endpoint::ListTeams => teams::list(state, req).await,

@@ -1,6 +1,7 @@
 //! Domain types. Each constructor enforces its rules, so a value of the type is valid by
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
+pub mod filter;
 pub mod organization;
 pub mod record;
 pub mod table;

@@ -56,15 +56,44 @@ impl<'de> Deserialize<'de> for StrictMap {
     }
 }
 
-/// One coerced value: Attio's type-specific fields, and what the store must enforce.
+/// One coerced value: the type's own fields of Attio's value object (`value`,
+/// `email_address`, ...). What the store enforces (unique keys, references) is derived from
+/// these fields by [`unique_key`] and [`reference_target`], for new and stored values alike.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedValue {
-    /// The type's own fields of the value object (`value`, `email_address`, ...).
     pub fields: Map<String, Value>,
-    /// For unique fields: the normalised form two equal values share.
-    pub unique_key: Option<String>,
-    /// For record-reference values: the target record's id.
-    pub target_record_id: Option<String>,
+}
+
+/// The normalised form two equal values of a unique-capable type share: text as given,
+/// numbers canonical, email addresses lowercased, phone numbers in E.164, domains lowercased.
+pub fn unique_key(field_type: FieldType, fields: &Map<String, Value>) -> Option<String> {
+    let property = match field_type {
+        FieldType::Text | FieldType::Number => "value",
+        FieldType::EmailAddress => "email_address",
+        FieldType::PhoneNumber => "normalized_phone_number",
+        FieldType::Domain => "domain",
+        _ => return None,
+    };
+    match fields.get(property)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(canonical_number(n)),
+        _ => None,
+    }
+}
+
+/// One spelling per number: `1`, `1.0` and `1e0` are all `1`.
+fn canonical_number(n: &Number) -> String {
+    match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => i.to_string(),
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+        (None, Some(f)) => f.to_string(),
+        _ => n.to_string(),
+    }
+}
+
+/// The record a record-reference value points at.
+pub fn reference_target(fields: &Map<String, Value>) -> Option<&str> {
+    fields.get("target_record_id").and_then(Value::as_str)
 }
 
 fn expected(field: &str, form: &str) -> ApiError {
@@ -85,8 +114,6 @@ fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
 
 /// Coerces one value of `def`'s type. `path` names it in errors (`values.email`).
 pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValue, ApiError> {
-    let mut unique_key = None;
-    let mut target_record_id = None;
     let fields = match def.field_type {
         FieldType::Text => {
             let form = "a string, or {\"value\": string}";
@@ -98,13 +125,11 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                     "`{path}` must be at most {MAX_TEXT_CHARS} characters"
                 )));
             }
-            unique_key = Some(text.to_string());
             object(vec![("value", json!(text))])
         }
         FieldType::Number => {
             let number = number(unwrap_object(raw, "value"))
                 .ok_or_else(|| expected(path, "a finite number, or {\"value\": number}"))?;
-            unique_key = Some(number.to_string());
             object(vec![("value", Value::Number(number))])
         }
         FieldType::Checkbox => {
@@ -204,7 +229,6 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                 .map_err(|_| expected(path, "a target_record_id that is a record uuid"))?
                 .hyphenated()
                 .to_string();
-            target_record_id = Some(id.clone());
             object(vec![
                 ("target_object", json!(def.link_slug.as_deref().unwrap_or_default())),
                 ("target_record_id", json!(id)),
@@ -218,7 +242,6 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
             let email = Email::parse(path, text)?;
             let (local, domain) = email.as_str().rsplit_once('@').expect("a parsed email has an @");
             let normalized = format!("{}@{domain}", local.to_lowercase());
-            unique_key = Some(normalized.clone());
             object(vec![
                 ("original_email_address", json!(text)),
                 ("email_address", json!(normalized)),
@@ -251,7 +274,6 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                 _ => return Err(expected(path, form)),
             };
             let normalized = e164(text).ok_or_else(|| expected(path, form))?;
-            unique_key = Some(normalized.clone());
             object(vec![
                 ("original_phone_number", json!(text)),
                 ("country_code", json!(country)),
@@ -265,7 +287,6 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                 .as_str()
                 .ok_or_else(|| expected(path, form))?;
             let domain = domain_of(text).ok_or_else(|| expected(path, form))?;
-            unique_key = Some(domain.clone());
             object(vec![
                 ("domain", json!(domain)),
                 ("root_domain", json!(root_domain(&domain))),
@@ -285,11 +306,7 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
         FieldType::PersonalName => personal_name(raw, path)?,
         FieldType::Location => location(raw, path)?,
     };
-    Ok(ParsedValue {
-        fields,
-        unique_key,
-        target_record_id,
-    })
+    Ok(ParsedValue { fields })
 }
 
 /// A finite JSON number, or a string holding one.

@@ -4,18 +4,19 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::auth::bearer;
+use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, RecordInput};
 use crate::domain::required;
 use crate::domain::table::TableRef;
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, path_param};
+use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
-use crate::store::records::{RecordItem, RecordRef, RecordValues};
+use crate::store::records::{Actor, Merge, RecordItem, RecordRef, RecordValues};
 use crate::store::tables::TableItem;
 use crate::time::Timestamp;
 
@@ -27,12 +28,10 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<T
     state.store.table(org, &table).await?.ok_or_else(not_found)
 }
 
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let input = json_body::<RecordInput>(&req)?;
+/// Parses `{"data": {"values": {...}}}` against the table's attributes.
+fn values_in_body<'t>(req: &Request, table: &'t TableItem) -> Result<RecordValues<'t>, ApiError> {
+    let input = json_body::<RecordInput>(req)?;
     let values = required("data.values", required("data", input.data)?.values)?;
-
     let mut parsed: RecordValues = Vec::with_capacity(values.0.len());
     for (key, raw) in &values.0 {
         let field = table.fields.get(key).ok_or_else(|| {
@@ -45,32 +44,204 @@ pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, Ap
         })?;
         parsed.push((field, parse_values(field, raw, &format!("data.values.{key}"))?));
     }
-    for field in table.ordered_fields() {
-        let given = parsed.iter().any(|(f, values)| f.id == field.id && !values.is_empty());
-        if !field.optional && !given {
-            return Err(ApiError::validation(format!(
-                "`data.values.{}` is required: the attribute is not optional",
-                field.key
-            )));
-        }
-    }
+    Ok(parsed)
+}
+
+/// The record `{record_id}` names (a uuid or display id) in `table`.
+async fn record_in_path(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    table: &TableItem,
+) -> Result<RecordItem, ApiError> {
+    let raw = path_param(req, "record_id")?;
+    let which = RecordRef::parse(raw, table)?;
+    state
+        .store
+        .record(org, table, &which)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))
+}
+
+pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let table = object_in_path(state, &req, principal.org_id).await?;
+    let values = values_in_body(&req, &table)?;
     let record = state
         .store
-        .create_record(principal.org_id, &table, &parsed, &principal.key_id, Timestamp::now())
+        .create_record(
+            principal.org_id,
+            &table,
+            &values,
+            Actor {
+                key_id: &principal.key_id,
+                now: Timestamp::now(),
+            },
+        )
         .await?;
     Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+}
+
+/// `PATCH .../records/{record_id}`: values sent for multiselect attributes are added.
+pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    write_existing(state, req, Merge::Append).await
+}
+
+/// `PUT .../records/{record_id}`: values sent for multiselect attributes replace them.
+pub async fn replace(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    write_existing(state, req, Merge::Overwrite).await
+}
+
+async fn write_existing(state: &AppState, req: Request, merge: Merge) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let table = object_in_path(state, &req, principal.org_id).await?;
+    let record = record_in_path(state, &req, principal.org_id, &table).await?;
+    let values = values_in_body(&req, &table)?;
+    let record = state
+        .store
+        .update_record(
+            principal.org_id,
+            &table,
+            &record,
+            &values,
+            merge,
+            Actor {
+                key_id: &principal.key_id,
+                now: Timestamp::now(),
+            },
+        )
+        .await?;
+    Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+}
+
+/// `PUT /v2/objects/{object}/records?matching_attribute=<slug>`: Attio's assert. Updates
+/// the record whose unique `<slug>` value equals the one sent (multiselect values
+/// overwritten), or creates one.
+pub async fn assert(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let table = object_in_path(state, &req, principal.org_id).await?;
+    let slug = query_param(&req, "matching_attribute")?
+        .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
+    let field = table.fields.get(slug).ok_or_else(|| {
+        ApiError::validation(format!(
+            "`matching_attribute`: no attribute with slug \"{slug}\" on \"{}\"",
+            table.api_slug
+        ))
+    })?;
+    if !field.unique {
+        return Err(ApiError::matching_attribute_not_unique(format!(
+            "The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"
+        )));
+    }
+    let values = values_in_body(&req, &table)?;
+    let matching = match values.iter().find(|(f, _)| f.id == field.id).map(|(_, v)| v.as_slice()) {
+        Some([one]) => one.clone(),
+        _ => {
+            return Err(ApiError::validation(format!(
+                "`data.values.{slug}` must hold exactly one value: the one to match on"
+            )))
+        }
+    };
+    let actor = Actor {
+        key_id: &principal.key_id,
+        now: Timestamp::now(),
+    };
+    // Two tries: a create that loses a race to a concurrent assert finds its record next time.
+    for _ in 0..2 {
+        let existing = state
+            .store
+            .record_by_unique_value(principal.org_id, &table, field, &matching)
+            .await?;
+        let result = match &existing {
+            Some(record) => {
+                state
+                    .store
+                    .update_record(principal.org_id, &table, record, &values, Merge::Overwrite, actor)
+                    .await
+            }
+            None => {
+                state
+                    .store
+                    .create_record(principal.org_id, &table, &values, actor)
+                    .await
+            }
+        };
+        match result {
+            Err(e) if existing.is_none() && e.code == "uniqueness_conflict" => continue,
+            other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
+        }
+    }
+    Err(
+        ApiError::uniqueness_conflict("The matching record changed while this assert was made; retry")
+            .with_code("conflict"),
+    )
+}
+
+/// `DELETE .../records/{record_id}`: 200 `{}`. Refused (409 `record_referenced`) while
+/// other records reference it.
+pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let table = object_in_path(state, &req, principal.org_id).await?;
+    let record = record_in_path(state, &req, principal.org_id, &table).await?;
+    state.store.delete_record(principal.org_id, &table, &record).await?;
+    Ok(json_response(StatusCode::OK, &serde_json::json!({})))
+}
+
+/// The body of `POST .../records/query`.
+#[derive(Debug, Deserialize)]
+struct QueryInput {
+    filter: Option<Value>,
+    #[serde(default)]
+    sorts: Vec<SortInput>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+/// `POST /v2/objects/{object}/records/query`: Attio's query, `{filter, sorts, limit (500),
+/// offset}`, answering `{"data": [records]}`. Without sorts, records come by display number.
+/// The table's records are read from its GSI1 partition and filtered here.
+pub async fn query(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    let principal = bearer(&state.store, req.headers()).await?;
+    let table = object_in_path(state, &req, principal.org_id).await?;
+    let input = if req.body().is_empty() {
+        QueryInput {
+            filter: None,
+            sorts: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    } else {
+        json_body::<QueryInput>(&req)?
+    };
+    let filter = input
+        .filter
+        .as_ref()
+        .map(|f| parse_filter(&table, f, "filter"))
+        .transpose()?;
+    let sorts = parse_sorts(&table, &input.sorts)?;
+    let limit = input.limit.unwrap_or(500);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::validation("`limit` must be from 1 to 1000"));
+    }
+    let offset = input.offset.unwrap_or(0) as usize;
+    let mut records: Vec<RecordItem> = state.store.records(&table).await?;
+    if let Some(filter) = &filter {
+        records.retain(|r| filter.matches(r));
+    }
+    sort_records(&mut records, &sorts);
+    let data: Vec<RecordBody> = records
+        .iter()
+        .skip(offset)
+        .take(limit as usize)
+        .map(|r| RecordResponse::new(&table, r).data)
+        .collect();
+    Ok(json_response(StatusCode::OK, &serde_json::json!({"data": data})))
 }
 
 pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
     let table = object_in_path(state, &req, principal.org_id).await?;
-    let raw = path_param(&req, "record_id")?;
-    let which = RecordRef::parse(raw, &table)?;
-    let record = state
-        .store
-        .record(principal.org_id, &table, &which)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))?;
+    let record = record_in_path(state, &req, principal.org_id, &table).await?;
     Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
 }
 
@@ -103,7 +274,7 @@ impl RecordResponse {
             .ordered_fields()
             .into_iter()
             .map(|field| {
-                let entries = record.values.get(&field.id).cloned().unwrap_or_default();
+                let entries: Vec<Value> = record.active(&field.id).cloned().map(Value::Object).collect();
                 (field.key.clone(), Value::Array(entries))
             })
             .collect();

@@ -1,24 +1,28 @@
-//! Records: one item per record in a partition of its own, a display-number pointer, and a
-//! sentinel per unique value, written in one transaction with a ConditionCheck per
-//! referenced record.
+//! Records: one item per record in a partition of its own, a display-number pointer, a
+//! sentinel per unique value, and a reference count on every referenced record. Every
+//! create, update and delete is one transaction built by [`Store::write_record`] from the
+//! record's state before and after, so sentinels and reference counts always move together
+//! with the values they guard.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::{from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::sha256_hex;
 use crate::domain::organization::OrgId;
-use crate::domain::record::ParsedValue;
+use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::error::ApiError;
 use crate::store::keys;
 use crate::store::tables::{FieldDef, TableItem};
 use crate::time::Timestamp;
 
-/// DynamoDB's item limit is 400 KB; past this many bytes of values a record is refused
-/// with 413 before anything is written.
+/// DynamoDB's item limit is 400 KB; past this many bytes of values (history included) a
+/// record is refused with 413 before anything is written.
 pub const MAX_RECORD_VALUE_BYTES: usize = 380_000;
 
 /// A transaction holds at most 100 items: the record, its number pointer, and these.
@@ -42,8 +46,28 @@ pub struct RecordItem {
     pub created_at: String,
     /// The API key that created the record.
     pub created_by: String,
-    /// Value objects by field id (ids survive key renames), each as the API shows it.
+    /// Value objects by field id (ids survive key renames), as the API shows them, with
+    /// their history: a replaced value keeps its place with `active_until` set.
     pub values: BTreeMap<String, Vec<Value>>,
+    /// Bumped by every update; updates and deletes are conditional on it.
+    #[serde(default)]
+    pub version: u64,
+    /// How many records reference this one. Kept by other records' writes, never by this
+    /// record's own, so a concurrent update cannot overwrite it.
+    #[serde(default, skip_serializing)]
+    pub ref_count: i64,
+}
+
+impl RecordItem {
+    /// The active value objects of one field.
+    pub fn active(&self, field_id: &str) -> impl Iterator<Item = &Map<String, Value>> {
+        self.values
+            .get(field_id)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .filter(|v| v.get("active_until").is_none_or(Value::is_null))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,22 +89,24 @@ struct UniqueValueItem {
     field_id: String,
 }
 
-/// What each item of the create transaction is, to explain a failed condition.
-enum Role<'a> {
-    Record,
-    Number,
-    Unique {
-        field: &'a FieldDef,
-        value: &'a ParsedValue,
-    },
-    Reference {
-        field: &'a FieldDef,
-        target: String,
-    },
-}
-
 /// A record's values as parsed, by field.
 pub type RecordValues<'a> = Vec<(&'a FieldDef, Vec<ParsedValue>)>;
+
+/// How values are applied to a record: Attio's PATCH appends to multiselect attributes,
+/// PUT overwrites them. Single-value attributes are replaced either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    Append,
+    Overwrite,
+}
+
+/// Who writes, and when: the API key (shown as the value's `created_by_actor`) and the
+/// instant every value written now shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub key_id: &'a str,
+    pub now: Timestamp,
+}
 
 /// How a path names a record: its uuid, or its display number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +130,7 @@ impl RecordRef {
 }
 
 fn value_entry(field: &FieldDef, value: &ParsedValue, key_id: &str, stamp: &str) -> Value {
-    let mut entry = serde_json::Map::new();
+    let mut entry = Map::new();
     entry.insert("active_from".into(), json!(stamp));
     entry.insert("active_until".into(), Value::Null);
     entry.insert("created_by_actor".into(), json!({"type": "api-token", "id": key_id}));
@@ -113,140 +139,384 @@ fn value_entry(field: &FieldDef, value: &ParsedValue, key_id: &str, stamp: &str)
     Value::Object(entry)
 }
 
+/// The type's own fields of a stored value object (what equality of two values means).
+fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
+    entry
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "active_from" | "active_until" | "created_by_actor" | "attribute_type"
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Applies values to a record's stored values, keeping history: a value that is replaced
+/// or removed gets `active_until`, a new one `active_from`.
+pub fn merge_values(record: &mut RecordItem, values: &RecordValues<'_>, merge: Merge, key_id: &str, stamp: &str) {
+    for (field, parsed) in values {
+        let entries = record.values.entry(field.id.clone()).or_default();
+        let active: Vec<Map<String, Value>> = entries
+            .iter()
+            .filter_map(Value::as_object)
+            .filter(|v| v.get("active_until").is_none_or(Value::is_null))
+            .map(own_fields)
+            .collect();
+        let appending = field.array && merge == Merge::Append;
+        // Values to end: all active ones not sent again, unless appending.
+        for entry in entries.iter_mut() {
+            let Some(object) = entry.as_object_mut() else { continue };
+            let is_active = object.get("active_until").is_none_or(Value::is_null);
+            let resent = parsed.iter().any(|p| p.fields == own_fields(object));
+            if is_active && !appending && !resent {
+                object.insert("active_until".into(), json!(stamp));
+            }
+        }
+        for value in parsed {
+            let already = active.contains(&value.fields);
+            let duplicate_in_request = entries
+                .iter()
+                .filter_map(Value::as_object)
+                .any(|e| e.get("active_from") == Some(&json!(stamp)) && own_fields(e) == value.fields);
+            if !already && !duplicate_in_request {
+                entries.push(value_entry(field, value, key_id, stamp));
+            }
+        }
+        if entries.is_empty() {
+            record.values.remove(&field.id);
+        }
+    }
+}
+
+/// The unique-value sentinels a record's active values need: (field id, normalised value).
+fn unique_claims(table: &TableItem, record: Option<&RecordItem>) -> BTreeSet<(String, String)> {
+    let Some(record) = record else { return BTreeSet::new() };
+    table
+        .fields
+        .values()
+        .filter(|f| f.unique)
+        .flat_map(|f| {
+            record
+                .active(&f.id)
+                .filter_map(|v| unique_key(f.field_type, v))
+                .map(|k| (f.id.clone(), k))
+        })
+        .collect()
+}
+
+/// The records a record's active values reference, each with the field that links it.
+fn references<'a>(table: &'a TableItem, record: Option<&RecordItem>) -> BTreeMap<String, &'a FieldDef> {
+    let Some(record) = record else { return BTreeMap::new() };
+    let mut targets = BTreeMap::new();
+    for field in table.fields.values().filter(|f| f.link.is_some()) {
+        for value in record.active(&field.id) {
+            if let Some(target) = reference_target(value) {
+                targets.entry(target.to_string()).or_insert(field);
+            }
+        }
+    }
+    targets
+}
+
+/// What each item of a record transaction is, to explain a failed condition.
+enum Role<'a> {
+    Record,
+    Number,
+    Claim { field: &'a FieldDef, value: String },
+    Release,
+    Reference { field: &'a FieldDef, target: String },
+    Unreference,
+}
+
 impl Store {
     /// Creates a record: takes the table's next display number (one atomic update; a
-    /// create that fails after it leaves a gap), then writes the record, its number
-    /// pointer and its unique-value sentinels, checking every referenced record exists in
-    /// the linked table of the same org, in one transaction.
+    /// create that fails after it leaves a gap), then writes the record in one transaction.
     pub async fn create_record(
         &self,
         org: OrgId,
         table: &TableItem,
         values: &RecordValues<'_>,
-        key_id: &str,
-        now: Timestamp,
+        actor: Actor<'_>,
     ) -> Result<RecordItem, ApiError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let stamp = now.nanos();
-        let mut stored: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for (field, parsed) in values {
-            if !parsed.is_empty() {
-                stored.insert(
-                    field.id.clone(),
-                    parsed.iter().map(|v| value_entry(field, v, key_id, &stamp)).collect(),
-                );
-            }
-        }
-        let size = serde_json::to_string(&stored).map_or(usize::MAX, |s| s.len());
-        if size > MAX_RECORD_VALUE_BYTES {
-            return Err(ApiError::payload_too_large(format!(
-                "The record's values take {size} bytes; a record may hold at most {MAX_RECORD_VALUE_BYTES}"
-            )));
-        }
-        // Everything the transaction must check, worked out before a number is taken.
-        let mut roles: Vec<Role> = vec![Role::Record, Role::Number];
-        for (field, parsed) in values {
-            for value in parsed {
-                if field.unique && value.unique_key.is_some() {
-                    roles.push(Role::Unique { field, value });
-                }
-                if let Some(target) = &value.target_record_id {
-                    let seen = roles
-                        .iter()
-                        .any(|r| matches!(r, Role::Reference { target: t, .. } if t == target));
-                    if !seen {
-                        roles.push(Role::Reference {
-                            field,
-                            target: target.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        if roles.len() > MAX_CHECKS_PER_WRITE + 2 {
-            return Err(ApiError::validation(format!(
-                "A record may reference at most {MAX_CHECKS_PER_WRITE} distinct records and unique values in one write"
-            )));
-        }
-
-        let number = self.next_record_number(org, &table.id).await?;
-        let record = RecordItem {
+        let stamp = actor.now.nanos();
+        let key_id = actor.key_id;
+        let mut record = RecordItem {
             pk: keys::record_pk(&id),
             sk: keys::RECORD_SK.into(),
             gsi1pk: keys::table_records_gsi1pk(&table.id),
-            gsi1sk: keys::record_gsi1sk(number),
-            id: id.clone(),
+            gsi1sk: String::new(),
+            id,
             org_id: org.0,
             table_id: table.id.clone(),
-            number,
+            number: 0,
             created_at: stamp.clone(),
             created_by: key_id.to_string(),
-            values: stored,
+            values: BTreeMap::new(),
+            version: 0,
+            ref_count: 0,
         };
-        let items: Vec<TransactWriteItem> = roles
-            .iter()
-            .map(|role| match role {
-                Role::Record => put(self.table_name(), to_item(&record), Some(NEW_ITEM)),
-                Role::Number => {
-                    let pointer = RecordNumberItem {
-                        pk: keys::record_number_pk(&table.id, number),
-                        sk: keys::RECORD_NUMBER_SK.into(),
-                        record_id: id.clone(),
-                    };
-                    put(self.table_name(), to_item(&pointer), Some(NEW_ITEM))
+        merge_values(&mut record, values, Merge::Overwrite, key_id, &stamp);
+        // Everything that can be refused without a write is refused before a number is taken.
+        self.check_record_write(table, None, Some(&record))?;
+        record.number = self.next_record_number(org, &table.id).await?;
+        record.gsi1sk = keys::record_gsi1sk(record.number);
+        self.write_record(org, table, None, Some(&record)).await?;
+        Ok(record)
+    }
+
+    /// Applies values to an existing record (`Append` for PATCH, `Overwrite` for PUT), in
+    /// one transaction conditional on the record being unchanged since `record` was read.
+    pub async fn update_record(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        record: &RecordItem,
+        values: &RecordValues<'_>,
+        merge: Merge,
+        actor: Actor<'_>,
+    ) -> Result<RecordItem, ApiError> {
+        let mut updated = record.clone();
+        merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
+        updated.version = record.version + 1;
+        self.check_record_write(table, Some(record), Some(&updated))?;
+        self.write_record(org, table, Some(record), Some(&updated)).await?;
+        Ok(updated)
+    }
+
+    /// Deletes a record with its number pointer and unique sentinels, releasing its
+    /// references. A record that other records reference is refused (409): the rule is
+    /// "refuse", so no reference ever dangles.
+    pub async fn delete_record(&self, org: OrgId, table: &TableItem, record: &RecordItem) -> Result<(), ApiError> {
+        self.write_record(org, table, Some(record), None).await
+    }
+
+    /// Size and transaction-size limits, checked before anything is written.
+    fn check_record_write(
+        &self,
+        table: &TableItem,
+        old: Option<&RecordItem>,
+        new: Option<&RecordItem>,
+    ) -> Result<(), ApiError> {
+        if let Some(new) = new {
+            let size = serde_json::to_string(&new.values).map_or(usize::MAX, |s| s.len());
+            if size > MAX_RECORD_VALUE_BYTES {
+                return Err(ApiError::payload_too_large(format!(
+                    "The record's values (with their history) take {size} bytes; a record may hold at most {MAX_RECORD_VALUE_BYTES}"
+                )));
+            }
+            if references(table, Some(new)).contains_key(&new.id) {
+                return Err(ApiError::validation("A record cannot reference itself"));
+            }
+            for field in table.ordered_fields() {
+                if !field.optional && new.active(&field.id).next().is_none() {
+                    return Err(ApiError::validation(format!(
+                        "`data.values.{}` is required: the attribute is not optional",
+                        field.key
+                    )));
                 }
-                Role::Unique { field, value } => {
-                    let sentinel = UniqueValueItem {
-                        pk: keys::unique_value_pk(&field.id, &sha256_hex(value.unique_key.as_deref().unwrap_or(""))),
-                        sk: keys::UNIQUE_VALUE_SK.into(),
-                        record_id: id.clone(),
-                        field_id: field.id.clone(),
-                    };
-                    put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM))
-                }
-                Role::Reference { field, target } => {
-                    let check = ConditionCheck::builder()
-                        .table_name(self.table_name())
-                        .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
-                        .condition_expression("attribute_exists(PK) AND org_id = :org AND table_id = :table")
-                        .expression_attribute_values(":org", AttributeValue::N(org.0.to_string()))
-                        .expression_attribute_values(":table", s(field.link.clone().unwrap_or_default()))
-                        .build()
-                        .expect("key, table and condition are set");
-                    TransactWriteItem::builder().condition_check(check).build()
-                }
-            })
-            .collect();
+            }
+        }
+        let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
+        let (old_refs, new_refs) = (references(table, old), references(table, new));
+        let changes = old_claims.symmetric_difference(&new_claims).count()
+            + old_refs
+                .keys()
+                .collect::<BTreeSet<_>>()
+                .symmetric_difference(&new_refs.keys().collect())
+                .count();
+        if changes > MAX_CHECKS_PER_WRITE {
+            return Err(ApiError::validation(format!(
+                "One write may change at most {MAX_CHECKS_PER_WRITE} unique values and references"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The one transaction behind every record write, from the record before (`None` for a
+    /// create) and after (`None` for a delete).
+    async fn write_record(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        old: Option<&RecordItem>,
+        new: Option<&RecordItem>,
+    ) -> Result<(), ApiError> {
+        let this = new.or(old).expect("a write has a record before or after");
+        let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
+        let (old_refs, new_refs) = (references(table, old), references(table, new));
+        let mut roles: Vec<Role> = Vec::new();
+        let mut items: Vec<TransactWriteItem> = Vec::new();
+        let version = |record: &RecordItem| AttributeValue::N(record.version.to_string());
+        match (old, new) {
+            (None, Some(record)) => {
+                items.push(put(self.table_name(), to_item(record), Some(NEW_ITEM)));
+                roles.push(Role::Record);
+                let pointer = RecordNumberItem {
+                    pk: keys::record_number_pk(&table.id, record.number),
+                    sk: keys::RECORD_NUMBER_SK.into(),
+                    record_id: record.id.clone(),
+                };
+                items.push(put(self.table_name(), to_item(&pointer), Some(NEW_ITEM)));
+                roles.push(Role::Number);
+            }
+            (Some(before), Some(after)) => {
+                let values = AttributeValue::M(
+                    to_item(&json!({"v": after.values}))["v"]
+                        .as_m()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                let update = Update::builder()
+                    .table_name(self.table_name())
+                    .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
+                    .update_expression("SET #values = :values, version = :next")
+                    .condition_expression("attribute_exists(PK) AND version = :seen")
+                    .expression_attribute_names("#values", "values")
+                    .expression_attribute_values(":values", values)
+                    .expression_attribute_values(":next", version(after))
+                    .expression_attribute_values(":seen", version(before))
+                    .build()
+                    .expect("key, table and expression are set");
+                items.push(TransactWriteItem::builder().update(update).build());
+                roles.push(Role::Record);
+            }
+            (Some(before), None) => {
+                let delete = Delete::builder()
+                    .table_name(self.table_name())
+                    .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
+                    .condition_expression("version = :seen AND (attribute_not_exists(ref_count) OR ref_count = :zero)")
+                    .expression_attribute_values(":seen", version(before))
+                    .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                    .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                    .build()
+                    .expect("key and table are set");
+                items.push(TransactWriteItem::builder().delete(delete).build());
+                roles.push(Role::Record);
+                let pointer = Delete::builder()
+                    .table_name(self.table_name())
+                    .set_key(Some(key(
+                        keys::record_number_pk(&table.id, before.number),
+                        keys::RECORD_NUMBER_SK,
+                    )))
+                    .build()
+                    .expect("key and table are set");
+                items.push(TransactWriteItem::builder().delete(pointer).build());
+                roles.push(Role::Number);
+            }
+            (None, None) => unreachable!("a write has a record before or after"),
+        }
+        for (field_id, value) in new_claims.difference(&old_claims) {
+            let field = table
+                .fields
+                .values()
+                .find(|f| &f.id == field_id)
+                .expect("claims come from the table's fields");
+            let sentinel = UniqueValueItem {
+                pk: keys::unique_value_pk(field_id, &sha256_hex(value)),
+                sk: keys::UNIQUE_VALUE_SK.into(),
+                record_id: this.id.clone(),
+                field_id: field_id.clone(),
+            };
+            items.push(put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM)));
+            roles.push(Role::Claim {
+                field,
+                value: value.clone(),
+            });
+        }
+        for (field_id, value) in old_claims.difference(&new_claims) {
+            let delete = Delete::builder()
+                .table_name(self.table_name())
+                .set_key(Some(key(
+                    keys::unique_value_pk(field_id, &sha256_hex(value)),
+                    keys::UNIQUE_VALUE_SK,
+                )))
+                .condition_expression("record_id = :me")
+                .expression_attribute_values(":me", s(&this.id))
+                .build()
+                .expect("key and table are set");
+            items.push(TransactWriteItem::builder().delete(delete).build());
+            roles.push(Role::Release);
+        }
+        for (target, field) in &new_refs {
+            if old_refs.contains_key(target) {
+                continue;
+            }
+            // The existence check of a referenced record, inside the transaction: the target
+            // must exist in the field's linked table of this org. It also counts the reference.
+            let update = Update::builder()
+                .table_name(self.table_name())
+                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
+                .update_expression("ADD ref_count :one")
+                .condition_expression("attribute_exists(PK) AND org_id = :org AND table_id = :table")
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .expression_attribute_values(":org", AttributeValue::N(org.0.to_string()))
+                .expression_attribute_values(":table", s(field.link.clone().unwrap_or_default()))
+                .build()
+                .expect("key, table and expression are set");
+            items.push(TransactWriteItem::builder().update(update).build());
+            roles.push(Role::Reference {
+                field,
+                target: target.clone(),
+            });
+        }
+        for target in old_refs.keys().filter(|t| !new_refs.contains_key(*t)) {
+            let update = Update::builder()
+                .table_name(self.table_name())
+                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
+                .update_expression("ADD ref_count :minus")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+                .build()
+                .expect("key, table and expression are set");
+            items.push(TransactWriteItem::builder().update(update).build());
+            roles.push(Role::Unreference);
+        }
+
         match self.transact(items).await {
-            Ok(()) => Ok(record),
+            Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
-                let failed = reasons
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.code() == Some(CONDITION_FAILED));
-                // Report a missing reference first: it is the caller's to fix, like a clash.
-                let mut clash = None;
-                for (index, _) in failed {
-                    match &roles[index] {
-                        Role::Reference { field, target } => {
-                            return Err(ApiError::value_not_found(format!(
-                                "Record with ID \"{target}\" not found in \"{}\" (attribute \"{}\")",
-                                field.link_slug.as_deref().unwrap_or_default(),
-                                field.key
-                            )))
-                        }
-                        Role::Unique { field, value } => clash = clash.or(Some((field, value))),
-                        Role::Record | Role::Number => {}
+                let failed: Vec<usize> = (0..reasons.len())
+                    .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
+                    .collect();
+                // A missing reference first: it is the caller's to fix, like a clash.
+                for i in &failed {
+                    if let Role::Reference { field, target } = &roles[*i] {
+                        return Err(ApiError::value_not_found(format!(
+                            "Record with ID \"{target}\" not found in \"{}\" (attribute \"{}\")",
+                            field.link_slug.as_deref().unwrap_or_default(),
+                            field.key
+                        )));
                     }
                 }
-                Err(match clash {
-                    Some((field, value)) => ApiError::value_uniqueness_conflict(format!(
-                        "The value \"{}\" provided for attribute with slug \"{}\" is already used by another record; the attribute is unique",
-                        value.unique_key.as_deref().unwrap_or_default(),
-                        field.key
-                    )),
-                    None => ApiError::internal().with_detail(format!("record create cancelled unexpectedly: {reasons:?}")),
-                })
+                for i in &failed {
+                    if let Role::Claim { field, value } = &roles[*i] {
+                        return Err(ApiError::value_uniqueness_conflict(format!(
+                            "The value \"{value}\" provided for attribute with slug \"{}\" is already used by another record; the attribute is unique",
+                            field.key
+                        )));
+                    }
+                }
+                if failed.first() == Some(&0) && old.is_some() {
+                    let referenced = reasons[0]
+                        .item()
+                        .and_then(|item| item.get("ref_count"))
+                        .and_then(|n| n.as_n().ok())
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .filter(|n| *n > 0);
+                    return Err(match (referenced, new) {
+                        (Some(n), None) => ApiError::record_referenced(format!(
+                            "The record is referenced by {n} other record(s); remove those references first"
+                        )),
+                        _ => {
+                            ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
+                                .with_code("conflict")
+                        }
+                    });
+                }
+                Err(ApiError::internal().with_detail(format!("record write cancelled unexpectedly: {reasons:?}")))
             }
             Err(TransactFailure::Api(e)) if e.detail.as_deref().is_some_and(|d| d.contains("Item size")) => Err(
                 ApiError::payload_too_large("The record is over DynamoDB's 400 KB item limit"),
@@ -303,5 +573,37 @@ impl Store {
             .map(from_item)
             .transpose()?;
         Ok(record.filter(|r| r.org_id == org.0 && r.table_id == table.id))
+    }
+
+    /// The record holding a unique value of `field`, if any.
+    pub async fn record_by_unique_value(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        field: &FieldDef,
+        value: &ParsedValue,
+    ) -> Result<Option<RecordItem>, ApiError> {
+        let Some(normalised) = unique_key(field.field_type, &value.fields) else {
+            return Ok(None);
+        };
+        let sentinel = self
+            .get(
+                keys::unique_value_pk(&field.id, &sha256_hex(&normalised)),
+                keys::UNIQUE_VALUE_SK,
+            )
+            .await?;
+        match sentinel.map(from_item::<UniqueValueItem>).transpose()? {
+            Some(s) => self.record(org, table, &RecordRef::Id(s.record_id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of a table, by display number (GSI1, eventually consistent).
+    pub async fn records(&self, table: &TableItem) -> Result<Vec<RecordItem>, ApiError> {
+        self.query_gsi1(&keys::table_records_gsi1pk(&table.id))
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
     }
 }

@@ -2,6 +2,7 @@
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
 mod organizations;
+mod record_updates;
 mod records;
 mod runtime;
 mod tables;

@@ -19,7 +19,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 15] = [
+const ORDER: [(&str, u16); 20] = [
     ("create-organization", 201),
     ("get-organization", 200),
     ("create-table", 200),
@@ -32,6 +32,11 @@ const ORDER: [(&str, u16); 15] = [
     ("delete-team", 200),
     ("create-record", 200),
     ("get-record", 200),
+    ("query-records", 200),
+    ("update-record", 200),
+    ("replace-record", 200),
+    ("assert-record", 200),
+    ("delete-record", 200),
     ("list-tables", 200),
     ("update-table", 200),
     ("update-field", 200),
@@ -100,6 +105,11 @@ async fn every_event_runs_through_its_binary() {
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
+            "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),
+            "update-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Inc."),
+            "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),
+            "assert-record" => assert_eq!(body["data"]["display_id"], "LEAD-1", "the assert matched LEAD-1"),
+            "delete-record" => assert_eq!(body, serde_json::json!({})),
             other => panic!("{other} has no check"),
         }
     }

@@ -1,0 +1,391 @@
+//! Attio's record query language: `filter` (attribute conditions combined with `$and` and
+//! `$or`) and `sorts`, parsed against a table's fields into a form that is checked once and
+//! then evaluated per record.
+//!
+//! Forms accepted: `{"name": "Acme"}` (equality on the attribute's main property);
+//! `{"employees": {"$gt": 10, "$lte": 100}}`; `{"email": {"email_domain": "acme.com"}}`
+//! (a property of the value); `{"$and": [...]}`, `{"$or": [...]}`. Operators: `$eq`, `$in`,
+//! `$contains`, `$starts_with`, `$ends_with` (text-like), and `$gt`, `$gte`, `$lt`, `$lte`
+//! on number, currency, rating, date and timestamp. An attribute with several values
+//! matches when any active value does.
+
+use std::cmp::Ordering;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::domain::table::FieldType;
+use crate::error::ApiError;
+use crate::store::records::RecordItem;
+use crate::store::tables::{FieldDef, TableItem};
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    In,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    All(Vec<Filter>),
+    Any(Vec<Filter>),
+    Attribute {
+        field_id: String,
+        property: String,
+        op: Op,
+        value: Value,
+    },
+}
+
+/// The property an attribute is compared by when no property is named.
+fn main_property(field_type: FieldType) -> Option<&'static str> {
+    Some(match field_type {
+        FieldType::Text
+        | FieldType::Number
+        | FieldType::Checkbox
+        | FieldType::Date
+        | FieldType::Timestamp
+        | FieldType::Rating => "value",
+        FieldType::Currency => "currency_value",
+        FieldType::Select => "option",
+        FieldType::RecordReference => "target_record_id",
+        FieldType::EmailAddress => "email_address",
+        FieldType::PhoneNumber => "normalized_phone_number",
+        FieldType::Domain => "domain",
+        FieldType::PersonalName => "full_name",
+        FieldType::Location => return None,
+    })
+}
+
+fn ordered(field_type: FieldType) -> bool {
+    matches!(
+        field_type,
+        FieldType::Number | FieldType::Currency | FieldType::Rating | FieldType::Date | FieldType::Timestamp
+    )
+}
+
+fn field<'a>(table: &'a TableItem, key: &str, path: &str) -> Result<&'a FieldDef, ApiError> {
+    table.fields.get(key).ok_or_else(|| {
+        ApiError::filter_error(format!(
+            "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
+            table.api_slug
+        ))
+    })
+}
+
+/// Parses a filter object against `table`'s attributes.
+pub fn parse_filter(table: &TableItem, raw: &Value, path: &str) -> Result<Filter, ApiError> {
+    let object = raw
+        .as_object()
+        .ok_or_else(|| ApiError::filter_error(format!("`{path}` must be an object")))?;
+    let mut all = Vec::new();
+    for (key, value) in object {
+        let here = format!("{path}.{key}");
+        match key.as_str() {
+            "$and" | "$or" => {
+                let items = value
+                    .as_array()
+                    .ok_or_else(|| ApiError::filter_error(format!("`{here}` must be an array of filters")))?;
+                let parts = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| parse_filter(table, item, &format!("{here}[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                all.push(if key == "$and" {
+                    Filter::All(parts)
+                } else {
+                    Filter::Any(parts)
+                });
+            }
+            k if k.starts_with('$') => {
+                return Err(ApiError::filter_error(format!(
+                    "`{here}`: unknown operator; use $and or $or here"
+                )))
+            }
+            _ => {
+                let field = field(table, key, &here)?;
+                all.extend(parse_condition(field, None, value, &here)?);
+            }
+        }
+    }
+    Ok(if all.len() == 1 {
+        all.pop().expect("one")
+    } else {
+        Filter::All(all)
+    })
+}
+
+fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: &str) -> Result<Vec<Filter>, ApiError> {
+    let Value::Object(object) = raw else {
+        return Ok(vec![attribute(field, property, Op::Eq, raw, path)?]);
+    };
+    let mut conditions = Vec::new();
+    for (key, value) in object {
+        let here = format!("{path}.{key}");
+        let op = match key.as_str() {
+            "$eq" => Op::Eq,
+            "$in" => Op::In,
+            "$contains" => Op::Contains,
+            "$starts_with" => Op::StartsWith,
+            "$ends_with" => Op::EndsWith,
+            "$gt" => Op::Gt,
+            "$gte" => Op::Gte,
+            "$lt" => Op::Lt,
+            "$lte" => Op::Lte,
+            k if k.starts_with('$') => return Err(ApiError::filter_error(format!("`{here}`: unknown operator"))),
+            property_name if property.is_none() => {
+                conditions.extend(parse_condition(field, Some(property_name), value, &here)?);
+                continue;
+            }
+            _ => {
+                return Err(ApiError::filter_error(format!(
+                    "`{here}`: a property cannot have properties"
+                )))
+            }
+        };
+        conditions.push(attribute(field, property, op, value, &here)?);
+    }
+    Ok(conditions)
+}
+
+fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path: &str) -> Result<Filter, ApiError> {
+    let property = match property.or(main_property(field.field_type)) {
+        Some(p) => p.to_string(),
+        None => {
+            return Err(ApiError::filter_error(format!(
+                "`{path}`: name a property of {} attributes, like {{\"locality\": ...}}",
+                field.field_type.as_str()
+            )))
+        }
+    };
+    let on_main = main_property(field.field_type) == Some(property.as_str());
+    if matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !(ordered(field.field_type) && on_main) {
+        return Err(ApiError::filter_error(format!(
+            "`{path}`: $gt, $gte, $lt and $lte apply to number, currency, rating, date and timestamp attributes"
+        )));
+    }
+    let coerce = |v: &Value| coerce(field, on_main, v, path);
+    let value = match op {
+        Op::In => Value::Array(
+            raw.as_array()
+                .ok_or_else(|| ApiError::filter_error(format!("`{path}`: $in takes an array")))?
+                .iter()
+                .map(coerce)
+                .collect::<Result<_, _>>()?,
+        ),
+        Op::Contains | Op::StartsWith | Op::EndsWith => Value::String(
+            raw.as_str()
+                .ok_or_else(|| ApiError::filter_error(format!("`{path}` takes a string")))?
+                .to_lowercase(),
+        ),
+        _ => coerce(raw)?,
+    };
+    Ok(Filter::Attribute {
+        field_id: field.id.clone(),
+        property,
+        op,
+        value,
+    })
+}
+
+/// The filter value in the form stored values have, so that comparing is plain.
+fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Value, ApiError> {
+    let wrong = |form: &str| ApiError::filter_error(format!("`{path}`: expected {form}"));
+    if !on_main {
+        return Ok(raw.clone());
+    }
+    Ok(match field.field_type {
+        FieldType::Number | FieldType::Currency | FieldType::Rating => {
+            let n = match raw {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.parse::<f64>().ok(),
+                _ => None,
+            };
+            Value::from(n.filter(|f| f.is_finite()).ok_or_else(|| wrong("a number"))?)
+        }
+        FieldType::Checkbox => Value::Bool(raw.as_bool().ok_or_else(|| wrong("true or false"))?),
+        FieldType::Timestamp => {
+            let text = raw.as_str().ok_or_else(|| wrong("an RFC 3339 timestamp"))?;
+            let instant = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| wrong("an RFC 3339 timestamp"))?;
+            Value::String(Timestamp::from(instant).nanos())
+        }
+        FieldType::Date => {
+            let text = raw.as_str().ok_or_else(|| wrong("a date YYYY-MM-DD"))?;
+            time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| wrong("a date YYYY-MM-DD"))?;
+            Value::String(text.to_string())
+        }
+        FieldType::EmailAddress | FieldType::Domain => {
+            Value::String(raw.as_str().ok_or_else(|| wrong("a string"))?.trim().to_lowercase())
+        }
+        _ => Value::String(raw.as_str().ok_or_else(|| wrong("a string"))?.to_string()),
+    })
+}
+
+/// A value's property in comparable form: select options compare by title (or id), numbers
+/// as floats.
+fn property_of<'a>(value: &'a Map<String, Value>, property: &str) -> Option<&'a Value> {
+    value.get(property)
+}
+
+fn compare(actual: &Value, expected: &Value) -> Option<Ordering> {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::String(a), Value::String(b)) => Some(a.as_str().cmp(b.as_str())),
+        (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        _ => None,
+    }
+}
+
+fn equal(actual: &Value, expected: &Value) -> bool {
+    match actual {
+        // A select option equals its title (case-insensitively) or its id.
+        Value::Object(option) => option.values().any(|v| match (v, expected) {
+            (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }),
+        _ => compare(actual, expected) == Some(Ordering::Equal),
+    }
+}
+
+fn text_of(actual: &Value) -> Option<String> {
+    match actual {
+        Value::String(s) => Some(s.to_lowercase()),
+        Value::Object(option) => option.get("title").and_then(Value::as_str).map(str::to_lowercase),
+        _ => None,
+    }
+}
+
+impl Filter {
+    pub fn matches(&self, record: &RecordItem) -> bool {
+        match self {
+            Filter::All(parts) => parts.iter().all(|f| f.matches(record)),
+            Filter::Any(parts) => parts.iter().any(|f| f.matches(record)),
+            Filter::Attribute {
+                field_id,
+                property,
+                op,
+                value,
+            } => record.active(field_id).any(|v| {
+                let Some(actual) = property_of(v, property) else {
+                    return false;
+                };
+                match op {
+                    Op::Eq => equal(actual, value),
+                    Op::In => value
+                        .as_array()
+                        .is_some_and(|options| options.iter().any(|o| equal(actual, o))),
+                    Op::Contains | Op::StartsWith | Op::EndsWith => {
+                        let (Some(text), Some(needle)) = (text_of(actual), value.as_str()) else {
+                            return false;
+                        };
+                        match op {
+                            Op::Contains => text.contains(needle),
+                            Op::StartsWith => text.starts_with(needle),
+                            _ => text.ends_with(needle),
+                        }
+                    }
+                    Op::Gt => compare(actual, value) == Some(Ordering::Greater),
+                    Op::Gte => matches!(compare(actual, value), Some(Ordering::Greater | Ordering::Equal)),
+                    Op::Lt => compare(actual, value) == Some(Ordering::Less),
+                    Op::Lte => matches!(compare(actual, value), Some(Ordering::Less | Ordering::Equal)),
+                }
+            }),
+        }
+    }
+}
+
+/// One of a query's `sorts`: `{"attribute": "name", "direction": "asc"}`, optionally with
+/// the `field` (property) to sort by.
+#[derive(Debug, Deserialize)]
+pub struct SortInput {
+    pub attribute: String,
+    pub direction: Option<String>,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sort {
+    field_id: String,
+    property: String,
+    descending: bool,
+}
+
+pub fn parse_sorts(table: &TableItem, sorts: &[SortInput]) -> Result<Vec<Sort>, ApiError> {
+    sorts
+        .iter()
+        .enumerate()
+        .map(|(i, sort)| {
+            let path = format!("sorts[{i}]");
+            let field = field(table, &sort.attribute, &path)?;
+            let descending = match sort.direction.as_deref().unwrap_or("asc") {
+                "asc" => false,
+                "desc" => true,
+                _ => {
+                    return Err(ApiError::filter_error(format!(
+                        "`{path}.direction` must be asc or desc"
+                    )))
+                }
+            };
+            let property = sort
+                .field
+                .clone()
+                .or(main_property(field.field_type).map(str::to_string))
+                .ok_or_else(|| {
+                    ApiError::filter_error(format!(
+                        "`{path}.field` is required for {} attributes",
+                        field.field_type.as_str()
+                    ))
+                })?;
+            Ok(Sort {
+                field_id: field.id.clone(),
+                property,
+                descending,
+            })
+        })
+        .collect()
+}
+
+/// Orders records by the sorts, then by display number; records without a value last.
+pub fn sort_records(records: &mut [RecordItem], sorts: &[Sort]) {
+    let key = |record: &RecordItem, sort: &Sort| -> Option<Value> {
+        let value = record.active(&sort.field_id).next()?;
+        let property = value.get(&sort.property)?;
+        Some(match property {
+            Value::Object(option) => option.get("title").cloned().unwrap_or(Value::Null),
+            Value::String(s) => Value::String(s.to_lowercase()),
+            other => other.clone(),
+        })
+    };
+    records.sort_by(|a, b| {
+        for sort in sorts {
+            let ordering = match (key(a, sort), key(b, sort)) {
+                (Some(x), Some(y)) => {
+                    let o = compare(&x, &y).unwrap_or(Ordering::Equal);
+                    if sort.descending {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            if ordering != Ordering::Equal {
+                return ordering;
+            }
+        }
+        a.number.cmp(&b.number)
+    });
+}

@@ -1,0 +1,449 @@
+//! Records after create: query, PATCH, PUT, assert and DELETE.
+
+use std::collections::BTreeSet;
+
+use api_tests::{assert_error, join_all, text, Org, Reply, TestApi};
+use serde_json::{json, Value};
+
+async fn setup(api: &TestApi, org: &Org) {
+    let tables = [("Companies", "CO", "companies"), ("People", "P", "people")];
+    for (name, prefix, slug) in tables {
+        let body = json!({"name": name, "record_prefix": prefix, "api_slug": slug});
+        assert_eq!(
+            api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await.status,
+            200
+        );
+    }
+    let fields = [
+        json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}}),
+        json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}}),
+        json!({"key": "revenue", "schema": {"name": "Revenue", "type": "currency"}}),
+        json!({"key": "founded", "schema": {"name": "Founded", "type": "date"}}),
+        json!({"key": "seen", "schema": {"name": "Seen", "type": "timestamp"}}),
+        json!({"key": "tags", "schema": {"name": "Tags", "type": "select", "array": true, "options": ["a", "b", "c"]}}),
+        json!({"key": "people", "schema": {"name": "People", "type": "record-reference", "link": "people", "array": true}}),
+    ];
+    for body in fields {
+        let reply = api
+            .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&body))
+            .await;
+        assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
+    }
+}
+
+async fn create(api: &TestApi, org: &Org, object: &str, values: Value) -> Reply {
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            &format!("/v2/objects/{object}/records"),
+            Some(&json!({"data": {"values": values}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply
+}
+
+async fn query(api: &TestApi, org: &Org, body: Value) -> Reply {
+    api.bearer(&org.key, "POST", "/v2/objects/companies/records/query", Some(&body))
+        .await
+}
+
+fn names(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{:?}", reply.body))
+        .iter()
+        .map(|r| r["values"]["name"][0]["value"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn id(reply: &Reply) -> String {
+    reply.body["data"]["id"]["record_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_query_over_a_thousand_records_pages_through_each_once() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    for batch in 0..20 {
+        let creates = (0..50).map(|i| {
+            let (api, org) = (&api, &org);
+            async move { create(api, org, "companies", json!({"name": format!("c{}", batch * 50 + i)})).await }
+        });
+        join_all(creates).await;
+    }
+    let mut seen = BTreeSet::new();
+    let mut pages = 0;
+    for offset in (0..1100).step_by(100) {
+        let page = query(&api, &org, json!({"limit": 100, "offset": offset})).await;
+        assert_eq!(page.status, 200);
+        for record in page.body["data"].as_array().unwrap() {
+            assert!(
+                seen.insert(record["display_id"].as_str().unwrap().to_string()),
+                "a record came twice"
+            );
+        }
+        pages += 1;
+    }
+    assert_eq!(seen.len(), 1000);
+    assert_eq!(pages, 11);
+    let default = query(&api, &org, json!({})).await;
+    assert_eq!(
+        default.body["data"].as_array().unwrap().len(),
+        500,
+        "limit defaults to 500"
+    );
+    assert_eq!(default.body["data"][0]["display_id"], "CO-1", "by display number");
+}
+
+#[tokio::test]
+async fn filters_and_sorts() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let rows = [
+        ("Alpha", 10, 100.0, "2001-01-01", "2024-01-01T00:00:00Z", json!(["a"])),
+        (
+            "Beta",
+            50,
+            250.5,
+            "2010-06-15",
+            "2024-06-01T12:00:00Z",
+            json!(["a", "b"]),
+        ),
+        (
+            "Gamma",
+            200,
+            1000.0,
+            "2020-12-31",
+            "2025-01-01T00:00:00+02:00",
+            json!(["c"]),
+        ),
+        ("Delta", 75, 75.0, "1999-03-03", "2023-03-03T03:03:03Z", json!([])),
+    ];
+    for (name, employees, revenue, founded, seen, tags) in rows {
+        create(&api, &org, "companies", json!({"name": name, "employees": employees, "revenue": revenue, "founded": founded, "seen": seen, "tags": tags})).await;
+    }
+    let cases = [
+        (json!({"name": "Beta"}), vec!["Beta"]),
+        (json!({"name": {"$eq": "Gamma"}}), vec!["Gamma"]),
+        (json!({"name": {"$contains": "ta"}}), vec!["Beta", "Delta"]),
+        (json!({"employees": {"$gt": 50}}), vec!["Gamma", "Delta"]),
+        (json!({"employees": {"$gte": 50, "$lt": 200}}), vec!["Beta", "Delta"]),
+        (json!({"revenue": {"$lte": 100}}), vec!["Alpha", "Delta"]),
+        (json!({"founded": {"$lt": "2005-01-01"}}), vec!["Alpha", "Delta"]),
+        (json!({"seen": {"$gte": "2024-06-01T12:00:00Z"}}), vec!["Beta", "Gamma"]),
+        (json!({"tags": "a"}), vec!["Alpha", "Beta"]),
+        (
+            json!({"$or": [{"name": "Alpha"}, {"employees": {"$gt": 100}}]}),
+            vec!["Alpha", "Gamma"],
+        ),
+        (
+            json!({"$and": [{"tags": "a"}, {"employees": {"$gt": 20}}]}),
+            vec!["Beta"],
+        ),
+        (
+            json!({"revenue": {"currency_code": "USD"}}),
+            vec!["Alpha", "Beta", "Gamma", "Delta"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let reply = query(&api, &org, json!({"filter": filter})).await;
+        assert_eq!(reply.status, 200, "{filter}: {:?}", reply.body);
+        assert_eq!(names(&reply), expected, "{filter}");
+    }
+    let sorted = query(
+        &api,
+        &org,
+        json!({"sorts": [{"attribute": "employees", "direction": "desc"}]}),
+    )
+    .await;
+    assert_eq!(names(&sorted), ["Gamma", "Delta", "Beta", "Alpha"]);
+    let sorted = query(
+        &api,
+        &org,
+        json!({"sorts": [{"attribute": "name", "direction": "asc"}], "limit": 2, "offset": 1}),
+    )
+    .await;
+    assert_eq!(names(&sorted), ["Beta", "Delta"]);
+
+    for bad in [
+        json!({"filter": {"nope": 1}}),
+        json!({"filter": {"$xor": []}}),
+        json!({"filter": {"name": {"$gt": "A"}}}),
+        json!({"filter": {"employees": {"$gt": "many"}}}),
+        json!({"filter": {"employees": {"$between": [1, 2]}}}),
+        json!({"filter": {"$and": {"name": "x"}}}),
+        json!({"filter": "name = x"}),
+        json!({"filter": {"founded": {"$lt": "yesterday"}}}),
+        json!({"sorts": [{"attribute": "nope"}]}),
+        json!({"sorts": [{"attribute": "name", "direction": "sideways"}]}),
+    ] {
+        let reply = query(&api, &org, bad.clone()).await;
+        assert_error(&reply, 400);
+        assert_eq!(reply.body["code"], "filter_error", "{bad}");
+    }
+    for bad in [json!({"limit": 0}), json!({"limit": 1001}), json!({"offset": -1})] {
+        assert_error(&query(&api, &org, bad).await, 400);
+    }
+}
+
+#[tokio::test]
+async fn patch_appends_put_overwrites_and_history_is_kept() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let created = create(
+        &api,
+        &org,
+        "companies",
+        json!({"name": "Acme", "tags": ["a"], "employees": 5}),
+    )
+    .await;
+    let path = format!("/v2/objects/companies/records/{}", id(&created));
+    let patch = json!({"data": {"values": {"tags": ["b"], "employees": 6}}});
+    let reply = api.bearer(&org.key, "PATCH", &path, Some(&patch)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let titles = |r: &Reply| -> Vec<String> {
+        r.body["data"]["values"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["option"]["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(titles(&reply), ["a", "b"], "PATCH appends to multiselect");
+    assert_eq!(reply.body["data"]["values"]["employees"].as_array().unwrap().len(), 1);
+    assert_eq!(reply.body["data"]["values"]["employees"][0]["value"], 6);
+    assert_eq!(
+        reply.body["data"]["values"]["name"][0]["value"], "Acme",
+        "unsent attributes stay"
+    );
+    let put = json!({"data": {"values": {"tags": ["c"]}}});
+    let reply = api.bearer(&org.key, "PUT", &path, Some(&put)).await;
+    assert_eq!(titles(&reply), ["c"], "PUT overwrites multiselect");
+    // GET by display id agrees.
+    let got = api
+        .bearer(&org.key, "GET", "/v2/objects/companies/records/CO-1", None)
+        .await;
+    assert_eq!(got.body, reply.body);
+
+    // The history is in the store: replaced values carry active_until.
+    let stored = api.items_with_pk_prefix(&format!("REC#{}", id(&created))).await;
+    let values = format!("{:?}", stored[0].get("values").unwrap());
+    let ended = values.matches("active_until\": S(").count();
+    assert_eq!(ended, 3, "employees 5, tags a and b were replaced: {values}");
+
+    let before = api.items().await;
+    for body in [
+        json!({"data": {"values": {"employees": "many"}}}),
+        json!({"data": {"values": {"nope": 1}}}),
+        json!({"data": {}}),
+        json!({"data": {"values": {"people": [{"target_object": "people", "target_record_id": id(&created)}]}}}),
+    ] {
+        assert_error(&api.bearer(&org.key, "PATCH", &path, Some(&body)).await, 400);
+    }
+    assert_eq!(api.items().await, before);
+}
+
+#[tokio::test]
+async fn unique_values_move_with_updates_and_deletes() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let first = create(&api, &org, "companies", json!({"domain": "acme.com"})).await;
+    let path = format!("/v2/objects/companies/records/{}", id(&first));
+    // Taken while the first record holds it.
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/v2/objects/companies/records",
+            Some(&json!({"data": {"values": {"domain": "acme.com"}}})),
+        )
+        .await;
+    assert_error(&reply, 400);
+    assert_eq!(reply.body["code"], "uniqueness_conflict");
+    // Renaming frees the old value in the same transaction.
+    let reply = api
+        .bearer(
+            &org.key,
+            "PATCH",
+            &path,
+            Some(&json!({"data": {"values": {"domain": "acme.io"}}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let second = create(&api, &org, "companies", json!({"domain": "acme.com"})).await;
+    assert_eq!(api.items_with_pk_prefix("UNIQUE#").await.len(), 2);
+    // Deleting frees it too.
+    let reply = api.bearer(&org.key, "DELETE", &path, None).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, json!({}));
+    create(&api, &org, "companies", json!({"domain": "acme.io"})).await;
+    assert_error(&api.bearer(&org.key, "GET", &path, None).await, 404);
+    assert_error(&api.bearer(&org.key, "DELETE", &path, None).await, 404);
+    assert_error(
+        &api.bearer(&org.key, "PATCH", &path, Some(&json!({"data": {"values": {}}})))
+            .await,
+        404,
+    );
+    let _ = second;
+}
+
+#[tokio::test]
+async fn referenced_records_cannot_be_deleted() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let person = create(&api, &org, "people", json!({"name": "Ada"})).await;
+    let person_path = format!("/v2/objects/people/records/{}", id(&person));
+    let reference = json!([{"target_object": "people", "target_record_id": id(&person)}]);
+    let company = create(&api, &org, "companies", json!({"name": "Acme", "people": reference})).await;
+    let reply = api.bearer(&org.key, "DELETE", &person_path, None).await;
+    assert_error(&reply, 409);
+    assert_eq!(reply.body["code"], "record_referenced");
+    // Clearing the reference (PUT with no values) releases it.
+    let company_path = format!("/v2/objects/companies/records/{}", id(&company));
+    let reply = api
+        .bearer(
+            &org.key,
+            "PUT",
+            &company_path,
+            Some(&json!({"data": {"values": {"people": []}}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["data"]["values"]["people"], json!([]));
+    assert_eq!(api.bearer(&org.key, "DELETE", &person_path, None).await.status, 200);
+    // A reference to the deleted record is refused.
+    let reply = api
+        .bearer(
+            &org.key,
+            "PATCH",
+            &company_path,
+            Some(&json!({"data": {"values": {"people": reference}}})),
+        )
+        .await;
+    assert_error(&reply, 400);
+    assert_eq!(reply.body["code"], "value_not_found");
+}
+
+#[tokio::test]
+async fn assert_upserts_on_a_unique_attribute() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let path = "/v2/objects/companies/records?matching_attribute=domain";
+    let first = api
+        .bearer(
+            &org.key,
+            "PUT",
+            path,
+            Some(&json!({"data": {"values": {"domain": "acme.com", "name": "Acme", "tags": ["a"]}}})),
+        )
+        .await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let second = api
+        .bearer(
+            &org.key,
+            "PUT",
+            path,
+            Some(&json!({"data": {"values": {"domain": "ACME.com", "name": "Acme Inc", "tags": ["b"]}}})),
+        )
+        .await;
+    assert_eq!(second.status, 200, "{:?}", second.body);
+    assert_eq!(id(&first), id(&second), "the same record is updated");
+    assert_eq!(second.body["data"]["values"]["name"][0]["value"], "Acme Inc");
+    assert_eq!(
+        second.body["data"]["values"]["tags"].as_array().unwrap().len(),
+        1,
+        "multiselect overwritten"
+    );
+    assert_eq!(api.items_with_pk_prefix("REC#").await.len(), 1);
+
+    let before = api.items().await;
+    let reply = api
+        .bearer(
+            &org.key,
+            "PUT",
+            "/v2/objects/companies/records?matching_attribute=name",
+            Some(&json!({"data": {"values": {"name": "x"}}})),
+        )
+        .await;
+    assert_error(&reply, 400);
+    assert_eq!(reply.body["code"], "matching_attribute_definition_not_unique");
+    for (query, values) in [
+        ("", json!({"domain": "x.com"})),
+        ("?matching_attribute=nope", json!({"domain": "x.com"})),
+        ("?matching_attribute=domain", json!({"name": "no domain"})),
+    ] {
+        let reply = api
+            .bearer(
+                &org.key,
+                "PUT",
+                &format!("/v2/objects/companies/records{query}"),
+                Some(&json!({"data": {"values": values}})),
+            )
+            .await;
+        assert_error(&reply, 400);
+    }
+    assert_eq!(api.items().await, before);
+}
+
+#[tokio::test]
+async fn another_org_cannot_touch_records() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "owner-a").await;
+    let b = api.create_org("B", "owner-b").await;
+    setup(&api, &a).await;
+    setup(&api, &b).await;
+    let record = create(&api, &a, "companies", json!({"name": "A's", "domain": "a.com"})).await;
+    let object = record.body["data"]["id"]["object_id"].as_str().unwrap().to_string();
+    let before = api.items().await;
+    let body = json!({"data": {"values": {"name": "B was here"}}});
+    for path in [
+        format!("/v2/objects/{object}/records/{}", id(&record)),
+        format!("/v2/objects/companies/records/{}", id(&record)),
+    ] {
+        for method in ["PATCH", "PUT", "DELETE"] {
+            assert_error(&api.bearer(&b.key, method, &path, Some(&body)).await, 404);
+        }
+    }
+    assert_error(
+        &api.bearer(
+            &b.key,
+            "POST",
+            &format!("/v2/objects/{object}/records/query"),
+            Some(&json!({})),
+        )
+        .await,
+        404,
+    );
+    // B's own query sees none of A's records; B's assert on the same domain makes B's own.
+    let reply = api
+        .bearer(&b.key, "POST", "/v2/objects/companies/records/query", Some(&json!({})))
+        .await;
+    assert_eq!(reply.body["data"], json!([]));
+    assert_eq!(api.items().await, before);
+    let reply = api
+        .bearer(
+            &b.key,
+            "PUT",
+            "/v2/objects/companies/records?matching_attribute=domain",
+            Some(&json!({"data": {"values": {"domain": "a.com"}}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_ne!(id(&reply), id(&record));
+    assert!(
+        api.items_with_pk_prefix("REC#")
+            .await
+            .iter()
+            .filter(|r| text(r, "id") == id(&record))
+            .count()
+            == 1
+    );
+}
