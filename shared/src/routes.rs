@@ -7,13 +7,23 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::endpoints::{organizations, records, tables, teams};
+use crate::endpoints::{organizations, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
+    UpdateUser,
+    GetUser,
+    ListUsers,
+    CreateUser,
+    RevokeApiKey,
+    ListApiKeys,
+    CreateApiKey,
+    DeleteOrganization,
+    UpdateOrganization,
+    ListOrganizations,
     DeleteRecord,
     AssertRecord,
     ReplaceRecord,
@@ -195,6 +205,76 @@ pub const ROUTES: &[Route] = &[
         endpoint: Endpoint::DeleteRecord,
         access: Access::Write,
     },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations",
+        function: "list-organizations",
+        endpoint: Endpoint::ListOrganizations,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/organizations/{id}",
+        function: "update-organization",
+        endpoint: Endpoint::UpdateOrganization,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/organizations/{id}",
+        function: "delete-organization",
+        endpoint: Endpoint::DeleteOrganization,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "create-api-key",
+        endpoint: Endpoint::CreateApiKey,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "list-api-keys",
+        endpoint: Endpoint::ListApiKeys,
+        access: Access::Read,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "revoke-api-key",
+        endpoint: Endpoint::RevokeApiKey,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/users",
+        function: "create-user",
+        endpoint: Endpoint::CreateUser,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users",
+        function: "list-users",
+        endpoint: Endpoint::ListUsers,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users/{external_id}",
+        function: "get-user",
+        endpoint: Endpoint::GetUser,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/users/{external_id}",
+        function: "update-user",
+        endpoint: Endpoint::UpdateUser,
+        access: Access::Write,
+    },
 ];
 
 impl Endpoint {
@@ -207,6 +287,16 @@ impl Endpoint {
 
     async fn call(self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
         match self {
+            Endpoint::UpdateUser => users::update(state, req).await,
+            Endpoint::GetUser => users::get(state, req).await,
+            Endpoint::ListUsers => users::list(state, req).await,
+            Endpoint::CreateUser => users::create(state, req).await,
+            Endpoint::RevokeApiKey => organizations::revoke_api_key(state, req).await,
+            Endpoint::ListApiKeys => organizations::list_api_keys(state, req).await,
+            Endpoint::CreateApiKey => organizations::create_api_key(state, req).await,
+            Endpoint::DeleteOrganization => organizations::delete(state, req).await,
+            Endpoint::UpdateOrganization => organizations::update(state, req).await,
+            Endpoint::ListOrganizations => organizations::list(state, req).await,
             Endpoint::DeleteRecord => records::delete(state, req).await,
             Endpoint::AssertRecord => records::assert(state, req).await,
             Endpoint::ReplaceRecord => records::replace(state, req).await,

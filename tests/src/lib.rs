@@ -224,6 +224,15 @@ impl TestApi {
         items
     }
 
+    /// Every item but the id counters, which a rejected request may advance (ids may skip).
+    pub async fn items_without_counters(&self) -> Vec<Item> {
+        self.items()
+            .await
+            .into_iter()
+            .filter(|i| !text(i, "PK").starts_with("COUNTER#"))
+            .collect()
+    }
+
     /// The items whose partition key starts with `prefix`.
     pub async fn items_with_pk_prefix(&self, prefix: &str) -> Vec<Item> {
         self.items()

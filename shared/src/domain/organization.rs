@@ -89,6 +89,33 @@ impl CreateOrganizationInput {
     }
 }
 
+/// A valid change to an organization (`PATCH /api/v1/organizations/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgPatch {
+    pub name: Option<OrgName>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<OrgDescription>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchOrganizationInput {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    pub description: Option<Option<String>>,
+}
+
+impl PatchOrganizationInput {
+    pub fn parse(self) -> Result<OrgPatch, ApiError> {
+        Ok(OrgPatch {
+            name: self.name.map(|n| OrgName::parse("name", &n)).transpose()?,
+            description: self
+                .description
+                .map(|d| d.map(|d| OrgDescription::parse("description", &d)).transpose())
+                .transpose()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

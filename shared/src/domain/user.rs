@@ -97,9 +97,20 @@ pub struct NewUserInput {
 }
 
 impl NewUserInput {
+    /// Parses a user given at the top of a request body (`external_id`, not `owner.external_id`).
+    pub fn parse_top(self) -> Result<NewUser, ApiError> {
+        self.parse("")
+    }
+
     /// `prefix` is where the object sits in the request (`owner`), for error messages.
     pub fn parse(self, prefix: &str) -> Result<NewUser, ApiError> {
-        let field = |name: &str| format!("{prefix}.{name}");
+        let field = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
         let external_id = required(&field("external_id"), self.external_id)?;
         let email = required(&field("email"), self.email)?;
         let name = required(&field("name"), self.name)?;
@@ -118,6 +129,75 @@ pub enum Role {
     Owner,
     Manager,
     User,
+}
+
+/// A valid request to create a user in an organization (`POST /api/v1/users`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub user: NewUser,
+    pub org_id: crate::domain::organization::OrgId,
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateUserInput {
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub organization_id: Option<u64>,
+    pub role: Option<Role>,
+}
+
+impl CreateUserInput {
+    pub fn parse(self) -> Result<NewMember, ApiError> {
+        let org_id = crate::domain::organization::OrgId(required("organization_id", self.organization_id)?);
+        let role = self.role.unwrap_or(Role::User);
+        let user = NewUserInput {
+            external_id: self.external_id,
+            email: self.email,
+            name: self.name,
+        }
+        .parse_top()?;
+        Ok(NewMember { user, org_id, role })
+    }
+}
+
+/// A valid change to a user (`PATCH /api/v1/users/{external_id}`): its email and name,
+/// and (with `organization_id`) a membership added or its role changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub email: Option<Email>,
+    pub name: Option<PersonName>,
+    pub membership: Option<(crate::domain::organization::OrgId, Option<Role>)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PatchUserInput {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub organization_id: Option<u64>,
+    pub role: Option<Role>,
+    pub external_id: Option<String>,
+}
+
+impl PatchUserInput {
+    pub fn parse(self) -> Result<UserPatch, ApiError> {
+        if self.external_id.is_some() {
+            return Err(ApiError::validation("`external_id` cannot be changed"));
+        }
+        if self.role.is_some() && self.organization_id.is_none() {
+            return Err(ApiError::validation(
+                "`role` needs `organization_id`: the organization the role is in",
+            ));
+        }
+        Ok(UserPatch {
+            email: self.email.map(|e| Email::parse("email", &e)).transpose()?,
+            name: self.name.map(|n| PersonName::parse("name", &n)).transpose()?,
+            membership: self
+                .organization_id
+                .map(|id| (crate::domain::organization::OrgId(id), self.role)),
+        })
+    }
 }
 
 #[cfg(test)]

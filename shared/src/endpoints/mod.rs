@@ -6,3 +6,4 @@ pub mod organizations;
 pub mod records;
 pub mod tables;
 pub mod teams;
+pub mod users;

@@ -6,9 +6,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::NewApiKey;
-use crate::domain::organization::{CreateOrganizationInput, OrgId};
+use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
+use crate::domain::user::ExternalId;
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, path_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
 use crate::store::organizations::{OrganizationView, UserWithOrgs};
 use crate::time::Timestamp;
@@ -129,4 +130,164 @@ impl UserBody {
                 .collect(),
         }
     }
+}
+
+/// The organization `{id}` names (admin endpoints): its id, or 404.
+fn org_in_path(req: &Request) -> Result<OrgId, ApiError> {
+    OrgId::parse_path(path_param(req, "id")?)
+}
+
+async fn view(state: &AppState, id: OrgId) -> Result<OrganizationView, ApiError> {
+    state
+        .store
+        .organization_view(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No organization with id `{}`", id.0)))
+}
+
+/// `GET /api/v1/organizations?limit&offset`: `{organizations, total, limit, offset}`, by id.
+/// `limit` defaults to 20, at most 100. Each organization has the shape of its GET.
+pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let (limit, offset) = pagination(&req, 20, 100)?;
+    let all = state.store.organizations().await?;
+    let mut reads = tokio::task::JoinSet::new();
+    for (position, org) in all.iter().skip(offset).take(limit).enumerate() {
+        let store = state.store.clone();
+        let id = OrgId(org.id);
+        reads.spawn(async move { Ok::<_, ApiError>((position, store.organization_view(id).await?)) });
+    }
+    let mut page: Vec<(usize, OrganizationView)> = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        let (position, found) = joined.map_err(|e| ApiError::internal().with_detail(e.to_string()))??;
+        // An organization deleted since the index was read is simply left out.
+        page.extend(found.map(|v| (position, v)));
+    }
+    page.sort_by_key(|(position, _)| *position);
+    let organizations: Vec<OrganizationBody> = page
+        .iter()
+        .map(|(_, v)| OrganizationResponse::new(v, None).organization)
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"organizations": organizations, "total": all.len(), "limit": limit, "offset": offset}),
+    ))
+}
+
+/// `PATCH /api/v1/organizations/{id}` with `{name, description}`: the GET shape back.
+pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let id = org_in_path(&req)?;
+    let patch = json_body::<PatchOrganizationInput>(&req)?.parse()?;
+    state.store.update_organization(id, &patch, Timestamp::now()).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &OrganizationResponse::new(&view(state, id).await?, None),
+    ))
+}
+
+/// `DELETE /api/v1/organizations/{id}`: its keys stop working at once; its data is purged.
+pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let id = org_in_path(&req)?;
+    state.store.delete_organization(id).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"id": id.0, "deleted": true}),
+    ))
+}
+
+/// An API key as lists show it: never the secret, only its first characters.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyListing {
+    pub id: String,
+    pub prefix: String,
+    pub user_id: u64,
+    pub created_at: String,
+}
+
+/// The body of `POST .../api_keys`: optionally the member the key acts as (default: the
+/// organization's owner).
+#[derive(Debug, Default, serde::Deserialize)]
+struct CreateApiKeyInput {
+    external_id: Option<String>,
+}
+
+/// `POST /api/v1/organizations/{id}/api_keys` (201): a new key; the secret is shown once.
+pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let id = org_in_path(&req)?;
+    let input = if req.body().is_empty() {
+        CreateApiKeyInput::default()
+    } else {
+        json_body::<CreateApiKeyInput>(&req)?
+    };
+    let org = view(state, id).await?;
+    let user_id = match input.external_id {
+        None => org.organization.owner_user_id,
+        Some(external_id) => {
+            let external_id = ExternalId::parse("external_id", &external_id)?;
+            let user = state.store.user_with_orgs(&external_id).await?;
+            user.filter(|u| u.organizations.iter().any(|m| m.org_id == id.0))
+                .map(|u| u.user.id)
+                .ok_or_else(|| ApiError::validation("`external_id` names no member of this organization"))?
+        }
+    };
+    let api_key = NewApiKey::generate();
+    let stored = state
+        .store
+        .create_api_key(id, user_id, &api_key, Timestamp::now())
+        .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &serde_json::json!({"id": stored.id, "secret": api_key.token, "prefix": stored.prefix, "user_id": user_id, "created_at": stored.created_at}),
+    ))
+}
+
+/// `GET /api/v1/organizations/{id}/api_keys`: `{api_keys: [...]}`, oldest first, prefixes only.
+pub async fn list_api_keys(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let id = org_in_path(&req)?;
+    view(state, id).await?;
+    let keys: Vec<ApiKeyListing> = state
+        .store
+        .api_keys(id)
+        .await?
+        .into_iter()
+        .map(|k| ApiKeyListing {
+            id: k.id,
+            prefix: k.prefix,
+            user_id: k.user_id,
+            created_at: k.created_at,
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &serde_json::json!({"api_keys": keys})))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RevokeApiKeyInput {
+    id: Option<String>,
+}
+
+/// `DELETE /api/v1/organizations/{id}/api_keys?id=<key id>` (or `{"id": ...}` in the body):
+/// revokes the key; its next call gets 401.
+pub async fn revoke_api_key(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+    state.admin_key.require(req.headers())?;
+    let id = org_in_path(&req)?;
+    let key_id = match query_param(&req, "id")? {
+        Some(key_id) => key_id.to_string(),
+        None if !req.body().is_empty() => json_body::<RevokeApiKeyInput>(&req)?.id.unwrap_or_default(),
+        None => String::new(),
+    };
+    if key_id.is_empty() {
+        return Err(ApiError::validation(
+            "`id` is required: the id of the key to revoke (query or body)",
+        ));
+    }
+    let key_id = crate::store::api_keys::parse_key_id(&key_id)?;
+    state.store.revoke_api_key(id, &key_id).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"id": key_id, "revoked": true}),
+    ))
 }

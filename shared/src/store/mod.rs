@@ -2,12 +2,14 @@
 //! [`schema`], and each resource's items and access patterns in a module of its own.
 //! docs/data-model.md describes the same schema for people.
 
+pub mod api_keys;
 pub mod keys;
 pub mod organizations;
 pub mod records;
 pub mod schema;
 pub mod tables;
 pub mod teams;
+pub mod users;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -244,6 +246,69 @@ impl Store {
                 return Ok(items);
             }
         }
+    }
+
+    /// Every item of one partition whose sort key starts with `prefix` (strongly
+    /// consistent), following pagination.
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":prefix", s(prefix))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Deletes items by key, 25 a call, asking again for unprocessed ones. Not atomic: for
+    /// purging data that is already unreachable.
+    pub(crate) async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), ApiError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        for chunk in keys.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(k.clone()))
+                        .build()
+                        .expect("key is set");
+                    WriteRequest::builder().delete_request(delete).build()
+                })
+                .collect();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                attempt += 1;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// One item by key, strongly consistent.

@@ -3,13 +3,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, SK};
 use super::{from_item, key, put, s, sdk_error, to_item, Item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::NewApiKey;
-use crate::domain::organization::{NewOrganization, OrgId};
+use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
 use crate::error::ApiError;
 use crate::time::Timestamp;
@@ -30,9 +32,16 @@ pub struct OrganizationItem {
     pub description: Option<String>,
     pub owner_user_id: u64,
     pub owner_external_id: String,
+    /// How many API keys the organization has: at most [`MAX_API_KEYS`], so that deleting
+    /// the organization removes every key in one transaction.
+    #[serde(default)]
+    pub api_key_count: u64,
     pub created_at: String,
     pub updated_at: String,
 }
+
+/// The most API keys one organization may hold.
+pub const MAX_API_KEYS: u64 = 50;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserItem {
@@ -180,6 +189,7 @@ impl Store {
                 description: new.description.as_ref().map(|d| d.as_str().to_string()),
                 owner_user_id: user.id,
                 owner_external_id: user.external_id.clone(),
+                api_key_count: 1,
                 created_at: stamp.clone(),
                 updated_at: stamp.clone(),
             };
@@ -451,6 +461,157 @@ impl Store {
     /// An API key by id (strongly consistent, so a revoked key fails at once).
     pub async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyItem>, ApiError> {
         self.get(keys::api_key_pk(key_id), keys::API_KEY_SK)
+            .await?
+            .map(from_item)
+            .transpose()
+    }
+}
+
+impl Store {
+    /// Every organization, by id (GSI1).
+    pub async fn organizations(&self) -> Result<Vec<OrganizationItem>, ApiError> {
+        self.query_gsi1(keys::ORGS_GSI1PK)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Renames an organization or changes its description. 404 if it does not exist.
+    pub async fn update_organization(&self, org: OrgId, patch: &OrgPatch, now: Timestamp) -> Result<(), ApiError> {
+        let mut sets = vec!["updated_at = :now"];
+        let mut removes = Vec::new();
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":now", s(now.seconds()));
+        if let Some(name) = &patch.name {
+            sets.push("#name = :name");
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
+        match &patch.description {
+            Some(Some(description)) => {
+                sets.push("description = :description");
+                update = update.expression_attribute_values(":description", s(description.as_str()));
+            }
+            Some(None) => removes.push("description"),
+            None => {}
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        match update.update_expression(expression).send().await {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(ApiError::not_found(format!("No organization with id `{}`", org.0)))
+            }
+            Err(err) => Err(sdk_error(err)),
+        }
+    }
+
+    /// Deletes an organization: the organization item and every API key go in one
+    /// transaction, so its keys stop working at once and its data becomes unreachable. The
+    /// transaction is conditional on `api_key_count` equalling the keys found (the key list
+    /// is read from an eventually consistent index), and retried if a key was missed.
+    /// Then the unreachable data is purged (see [`Store::purge_organization`]).
+    pub async fn delete_organization(&self, org: OrgId) -> Result<(), ApiError> {
+        for attempt in 1..=5u32 {
+            let keys_found = self.api_keys(org).await?;
+            let delete = Delete::builder()
+                .table_name(self.table_name())
+                .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
+                .condition_expression("attribute_exists(PK) AND (api_key_count = :n OR (attribute_not_exists(api_key_count) AND :n = :zero))")
+                .expression_attribute_values(":n", AttributeValue::N(keys_found.len().to_string()))
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .build()
+                .expect("key and table are set");
+            let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+            for api_key in &keys_found {
+                let delete = Delete::builder()
+                    .table_name(self.table_name())
+                    .set_key(Some(key(keys::api_key_pk(&api_key.id), keys::API_KEY_SK)))
+                    .build()
+                    .expect("key and table are set");
+                items.push(TransactWriteItem::builder().delete(delete).build());
+            }
+            match self.transact(items).await {
+                Ok(()) => return self.purge_organization(org).await,
+                Err(TransactFailure::Cancelled(reasons)) => {
+                    if reasons.first().and_then(|r| r.item()).is_none() {
+                        return Err(ApiError::not_found(format!("No organization with id `{}`", org.0)));
+                    }
+                    // A key the index did not show yet: read the keys again.
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Err(TransactFailure::Api(e)) => return Err(e),
+            }
+        }
+        Err(
+            ApiError::uniqueness_conflict("The organization's keys changed while it was being deleted; retry")
+                .with_code("conflict"),
+        )
+    }
+
+    /// Removes what a deleted organization leaves behind, none of which any key can reach
+    /// any more: every record of its tables (with number pointers and unique sentinels),
+    /// every item of its partition (tables, members, teams, sentinels), and its users'
+    /// membership items. Users themselves stay: they are platform-wide. If this is cut
+    /// short (a timeout), what remains is unreachable and a repeated DELETE is a 404; the
+    /// audit lists such orphans.
+    pub async fn purge_organization(&self, org: OrgId) -> Result<(), ApiError> {
+        let partition = self.query_partition(&keys::org_pk(org)).await?;
+        let mut doomed: Vec<Item> = Vec::new();
+        for item in &partition {
+            let sk = match item.get(SK) {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => continue,
+            };
+            if sk.starts_with(keys::TABLE_PREFIX) {
+                let table: crate::store::tables::TableItem = from_item(item.clone())?;
+                for record in self.records(&table).await? {
+                    doomed.push(key(keys::record_pk(&record.id), keys::RECORD_SK));
+                    doomed.push(key(
+                        keys::record_number_pk(&table.id, record.number),
+                        keys::RECORD_NUMBER_SK,
+                    ));
+                    for field in table.fields.values().filter(|f| f.unique) {
+                        for value in record.active(&field.id) {
+                            if let Some(v) = crate::domain::record::unique_key(field.field_type, value) {
+                                doomed.push(key(
+                                    keys::unique_value_pk(&field.id, &crate::auth::sha256_hex(&v)),
+                                    keys::UNIQUE_VALUE_SK,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            if sk.starts_with(keys::MEMBER_PREFIX) {
+                let member: OrgMemberItem = from_item(item.clone())?;
+                let external_id = ExternalId::parse("external_id", &member.external_id)?;
+                doomed.push(key(keys::user_pk(&external_id), &keys::membership_sk(org)));
+            }
+            doomed.push(key(keys::org_pk(org), &sk));
+        }
+        self.batch_delete(doomed).await
+    }
+}
+
+impl Store {
+    /// An organization's item alone, by id.
+    pub async fn organization(&self, org: OrgId) -> Result<Option<OrganizationItem>, ApiError> {
+        self.get(keys::org_pk(org), keys::ORG_SK)
             .await?
             .map(from_item)
             .transpose()

@@ -1,6 +1,7 @@
 //! Integration tests: every endpoint through the local gateway over HTTP, against a real
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
+mod admin;
 mod organizations;
 mod record_updates;
 mod records;

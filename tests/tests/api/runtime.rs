@@ -14,12 +14,14 @@ const EVENT_KEY: &str =
     "ak_00000000000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
 /// The placeholder team id in the team events.
 const EVENT_TEAM: &str = "6669c0bb3c4a0cff67a91a4c";
+/// The placeholder key id in `events/revoke-api-key.json`.
+const EVENT_KEY_ID: &str = "00000000-0000-4000-8000-0000000000aa";
 /// The placeholder field id in `events/update-field.json`.
 const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 20] = [
+const ORDER: [(&str, u16); 30] = [
     ("create-organization", 201),
     ("get-organization", 200),
     ("create-table", 200),
@@ -40,6 +42,16 @@ const ORDER: [(&str, u16); 20] = [
     ("list-tables", 200),
     ("update-table", 200),
     ("update-field", 200),
+    ("list-organizations", 200),
+    ("update-organization", 200),
+    ("create-api-key", 201),
+    ("list-api-keys", 200),
+    ("revoke-api-key", 200),
+    ("create-user", 201),
+    ("list-users", 200),
+    ("get-user", 200),
+    ("update-user", 200),
+    ("delete-organization", 200),
 ];
 
 #[tokio::test]
@@ -67,6 +79,7 @@ async fn every_event_runs_through_its_binary() {
     let mut key = EVENT_KEY.to_string();
     let mut team = EVENT_TEAM.to_string();
     let mut field = EVENT_FIELD.to_string();
+    let mut key_id = EVENT_KEY_ID.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -79,7 +92,8 @@ async fn every_event_runs_through_its_binary() {
         let event = event
             .replace(EVENT_KEY, &key)
             .replace(EVENT_TEAM, &team)
-            .replace(EVENT_FIELD, &field);
+            .replace(EVENT_FIELD, &field)
+            .replace(EVENT_KEY_ID, &key_id);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -100,6 +114,15 @@ async fn every_event_runs_through_its_binary() {
             "list-tables" => assert_eq!(body[0]["api_slug"], "companies"),
             "update-table" => assert_eq!(body["description"], "Organizations we sell to"),
             "update-field" => assert_eq!(body["key"], "website"),
+            "list-organizations" => assert_eq!(body["total"], 1),
+            "update-organization" => assert_eq!(body["organization"]["name"], "Acme Corp"),
+            "create-api-key" => key_id = body["id"].as_str().expect("a key id").to_string(),
+            "list-api-keys" => assert_eq!(body["api_keys"].as_array().map(Vec::len), Some(2)),
+            "revoke-api-key" => assert_eq!(body["revoked"], true),
+            "create-user" | "get-user" => assert_eq!(body["external_id"], "user_456"),
+            "list-users" => assert_eq!(body["total"], 2),
+            "update-user" => assert_eq!(body["organizations"][0]["role"], "user"),
+            "delete-organization" => assert_eq!(body["deleted"], true),
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
             "get-team" | "delete-team" => assert_eq!(body["id"], team.as_str()),
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),

@@ -1,0 +1,6 @@
+//! `update-user`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run(shared::routes::Endpoint::UpdateUser).await
+}

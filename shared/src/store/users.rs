@@ -1,0 +1,175 @@
+//! Users and memberships beyond an organization's creation: create a user in an
+//! organization, list an organization's users, change a user and its memberships.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
+
+use super::organizations::{OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem, UserWithOrgs};
+use super::{failed_condition, from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use crate::domain::organization::OrgId;
+use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
+use crate::error::ApiError;
+use crate::store::keys;
+use crate::time::Timestamp;
+
+impl Store {
+    /// Takes the next user id from the id counter.
+    async fn next_user_id(&self) -> Result<u64, ApiError> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::ID_COUNTER_PK.to_string(), keys::ID_COUNTER_SK)))
+            .update_expression("ADD user_seq :one")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match out.attributes().and_then(|a| a.get("user_seq")) {
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map_err(|_| ApiError::internal().with_detail("user_seq is not a number")),
+            _ => Err(ApiError::internal().with_detail("user_seq missing after update")),
+        }
+    }
+
+    /// The two items of one membership, and a check that the organization exists.
+    fn membership_items(&self, org: OrgId, user: &UserItem, role: Role) -> Vec<TransactWriteItem> {
+        let check = ConditionCheck::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("key, table and condition are set");
+        let member = OrgMemberItem {
+            pk: keys::org_pk(org),
+            sk: keys::member_sk(user.id),
+            user_id: user.id,
+            external_id: user.external_id.clone(),
+            role,
+        };
+        let membership = UserMembershipItem {
+            pk: user.pk.clone(),
+            sk: keys::membership_sk(org),
+            org_id: org.0,
+            role,
+        };
+        vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            put(self.table_name(), to_item(&member), None),
+            put(self.table_name(), to_item(&membership), None),
+        ]
+    }
+
+    /// Creates a user as a member of an organization, in one transaction. 409 if the
+    /// external id is taken; 400 `value_not_found` if the organization does not exist.
+    pub async fn create_user(&self, new: &NewMember, now: Timestamp) -> Result<UserWithOrgs, ApiError> {
+        let id = self.next_user_id().await?;
+        let stamp = now.seconds();
+        let user = UserItem {
+            pk: keys::user_pk(&new.user.external_id),
+            sk: keys::USER_SK.into(),
+            id,
+            external_id: new.user.external_id.as_str().to_string(),
+            email: new.user.email.as_str().to_string(),
+            name: new.user.name.as_str().to_string(),
+            created_at: stamp.clone(),
+            updated_at: stamp,
+        };
+        let mut items = vec![put(self.table_name(), to_item(&user), Some(NEW_ITEM))];
+        items.extend(self.membership_items(new.org_id, &user, new.role));
+        match self.transact(items).await {
+            Ok(()) => {}
+            Err(TransactFailure::Cancelled(reasons)) => {
+                return Err(match failed_condition(&reasons) {
+                    Some(0) => ApiError::uniqueness_conflict(format!(
+                        "A user with external_id \"{}\" already exists; PATCH /api/v1/users/{{external_id}} adds it to an organization",
+                        user.external_id
+                    )),
+                    Some(1) => ApiError::value_not_found(format!("`organization_id`: no organization with id {}", new.org_id.0)),
+                    _ => ApiError::internal().with_detail(format!("user create cancelled unexpectedly: {reasons:?}")),
+                })
+            }
+            Err(TransactFailure::Api(e)) => return Err(e),
+        }
+        self.user_with_orgs(&new.user.external_id)
+            .await?
+            .ok_or_else(|| ApiError::internal().with_detail("user vanished after create"))
+    }
+
+    /// An organization's members, by user id (strongly consistent).
+    pub async fn org_members(&self, org: OrgId) -> Result<Vec<OrgMemberItem>, ApiError> {
+        self.query_prefix(&keys::org_pk(org), keys::MEMBER_PREFIX)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
+    /// Changes a user's email and name, and adds a membership or changes its role. The
+    /// owner of an organization keeps the owner role there.
+    pub async fn update_user(
+        &self,
+        current: &UserWithOrgs,
+        patch: &UserPatch,
+        now: Timestamp,
+    ) -> Result<UserWithOrgs, ApiError> {
+        let user = &current.user;
+        let mut sets = vec!["updated_at = :now"];
+        let mut update = Update::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(user.pk.clone(), keys::USER_SK)))
+            .condition_expression("attribute_exists(PK) AND id = :id")
+            .expression_attribute_values(":now", s(now.seconds()))
+            .expression_attribute_values(":id", AttributeValue::N(user.id.to_string()));
+        if let Some(email) = &patch.email {
+            sets.push("email = :email");
+            update = update.expression_attribute_values(":email", s(email.as_str()));
+        }
+        if let Some(name) = &patch.name {
+            sets.push("#name = :name");
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
+        let update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .build()
+            .expect("key, table and expression are set");
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if let Some((org, role)) = patch.membership {
+            let org_item: OrganizationItem = self
+                .get(keys::org_pk(org), keys::ORG_SK)
+                .await?
+                .map(from_item)
+                .transpose()?
+                .ok_or_else(|| {
+                    ApiError::value_not_found(format!("`organization_id`: no organization with id {}", org.0))
+                })?;
+            let existing = current.organizations.iter().find(|m| m.org_id == org.0).map(|m| m.role);
+            let role = role.or(existing).unwrap_or(Role::User);
+            if org_item.owner_user_id == user.id && role != Role::Owner {
+                return Err(ApiError::validation(format!(
+                    "`role`: the user owns organization {}, so its role there stays owner",
+                    org.0
+                )));
+            }
+            items.extend(self.membership_items(org, user, role));
+        }
+        match self.transact(items).await {
+            Ok(()) => {}
+            Err(TransactFailure::Cancelled(reasons)) => {
+                return Err(match failed_condition(&reasons) {
+                    Some(0) => ApiError::not_found(format!("No user with external_id `{}`", user.external_id)),
+                    Some(1) => ApiError::value_not_found("`organization_id`: the organization no longer exists"),
+                    _ => ApiError::internal().with_detail(format!("user update cancelled unexpectedly: {reasons:?}")),
+                })
+            }
+            Err(TransactFailure::Api(e)) => return Err(e),
+        }
+        let external_id = ExternalId::parse("external_id", &user.external_id)?;
+        self.user_with_orgs(&external_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("No user with external_id `{}`", user.external_id)))
+    }
+}
