@@ -7,7 +7,7 @@ VENV := .venv
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test fmt lint template unit-and-integration tools build
+.PHONY: dev test fmt lint template unit-and-integration tools build bench
 
 dev:
 	scripts/dev.sh
@@ -43,3 +43,18 @@ build: tools
 	PATH="$(TOOLS_PATH)" sam build --beta-features
 	@echo "bootstrap sizes:"
 	@for f in .aws-sam/build/*/bootstrap; do printf '  %-40s %8s bytes\n' "$$(basename $$(dirname $$f))" "$$(stat -c %s $$f)"; done
+
+# The Python comparator's venv (bench/baseline/requirements.txt).
+BASELINE_VENV := .venv-baseline
+$(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
+	python3 -m venv $(BASELINE_VENV)
+	$(BASELINE_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/baseline/requirements.txt
+	touch $@
+
+# Release binaries of the measured functions (tuned profile, this machine's architecture),
+# then the bench itself in release. Prints the table; writes bench/results.md and .svg.
+BENCH_FUNCTIONS := create-organization create-table create-field create-team create-record
+bench: $(BASELINE_VENV)/.installed
+	scripts/dynamodb-local.sh install >/dev/null
+	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
+	cargo run --release -p bench

@@ -165,6 +165,20 @@ impl TestApi {
         }
     }
 
+    /// The same test API, reached through another gateway (the bench puts a metered one in
+    /// front of the same table).
+    pub fn with_base_url(&self, base_url: &str) -> TestApi {
+        TestApi {
+            base_url: base_url.to_string(),
+            admin_key: self.admin_key.clone(),
+            db: self.db.clone(),
+            table: self.table.clone(),
+            state: self.state.clone(),
+            http: self.http.clone(),
+            server: tokio::spawn(async {}),
+        }
+    }
+
     /// Sends a request with the given headers and raw body.
     pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
         let mut request = hyper::Request::builder()

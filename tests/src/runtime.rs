@@ -1,11 +1,13 @@
-//! A minimal Lambda Runtime API (the HTTP interface a Lambda binary polls for events), so
-//! a real compiled function binary can be run here, without Docker: its `main`, its
-//! one-time initialisation, and its handler, exactly as Lambda runs them.
+//! A minimal Lambda Runtime API (the HTTP interface a Lambda function polls for events), so
+//! a real compiled function can be run here, without Docker: its `main`, its one-time
+//! initialisation, and its handler, exactly as Lambda runs them. The tests and the bench
+//! (cold start, warm duration, peak memory) both use it.
 //!
-//! It serves one event: the first `GET /runtime/invocation/next` gets it, the function's
-//! `POST /runtime/invocation/{id}/response` (or `/error`) is captured, and any later `next`
-//! is held open until the process is killed.
+//! It serves a sequence of events, one per `GET /runtime/invocation/next`, and captures each
+//! `POST /runtime/invocation/{id}/response` (or `/error`). Once the events are used up, a
+//! further `next` is held open until the process is killed.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::path::Path;
 use std::process::Stdio;
@@ -17,7 +19,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::mpsc;
 
 /// What one invocation produced.
 #[derive(Debug)]
@@ -26,19 +28,29 @@ pub struct Invocation {
     pub response: Result<Value, String>,
     /// From spawning the process to its first `next` poll: Lambda's Init Duration.
     pub init: Duration,
-    /// From handing out the event to receiving the response.
+    /// From handing out the event to receiving the response: Lambda's Duration.
     pub handler: Duration,
     /// The process's peak resident memory (VmHWM), in KiB, read just before it is killed.
     pub peak_rss_kib: Option<u64>,
 }
 
-/// When the function answered, and what.
-type Answer = (Instant, Result<Value, String>);
+/// What a run of several events through one process produced.
+#[derive(Debug)]
+pub struct Run {
+    pub init: Duration,
+    /// Per event: the answer and the handler duration.
+    pub invocations: Vec<(Result<Value, String>, Duration)>,
+    pub peak_rss_kib: Option<u64>,
+}
+
+enum Signal {
+    Polled(Instant),
+    Answered(Instant, Result<Value, String>),
+}
 
 struct RuntimeState {
-    event: Mutex<Option<String>>,
-    first_poll: Mutex<Option<oneshot::Sender<Instant>>>,
-    result: Mutex<Option<oneshot::Sender<Answer>>>,
+    events: Mutex<VecDeque<String>>,
+    signals: mpsc::UnboundedSender<Signal>,
 }
 
 async fn serve(
@@ -46,19 +58,11 @@ async fn serve(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
-    let ok = |body: Bytes| {
-        Response::builder()
-            .status(202)
-            .body(Full::new(body))
-            .expect("static response")
-    };
     if path.ends_with("/runtime/invocation/next") {
-        if let Some(tx) = state.first_poll.lock().expect("lock").take() {
-            let _ = tx.send(Instant::now());
-        }
-        let event = state.event.lock().expect("lock").take();
+        let _ = state.signals.send(Signal::Polled(Instant::now()));
+        let event = state.events.lock().expect("lock").pop_front();
         let Some(event) = event else {
-            // Only one event: hold this poll open until the process is stopped.
+            // No more events: hold this poll open until the process is stopped.
             std::future::pending::<()>().await;
             unreachable!();
         };
@@ -69,7 +73,10 @@ async fn serve(
             .as_millis();
         let response = Response::builder()
             .status(200)
-            .header("lambda-runtime-aws-request-id", "local-invocation-1")
+            .header(
+                "lambda-runtime-aws-request-id",
+                format!("local-{}", uuid::Uuid::new_v4()),
+            )
             .header("lambda-runtime-deadline-ms", deadline_ms.to_string())
             .header(
                 "lambda-runtime-invoked-function-arn",
@@ -94,11 +101,12 @@ async fn serve(
         } else {
             Err(String::from_utf8_lossy(&body).into_owned())
         };
-        if let Some(tx) = state.result.lock().expect("lock").take() {
-            let _ = tx.send((Instant::now(), result));
-        }
+        let _ = state.signals.send(Signal::Answered(Instant::now(), result));
     }
-    Ok(ok(Bytes::new()))
+    Ok(Response::builder()
+        .status(202)
+        .body(Full::new(Bytes::new()))
+        .expect("static response"))
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -107,17 +115,16 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs `binary` under the Runtime API with `env`, hands it `event`, and returns what it
+/// Runs `command` (a function binary, or an interpreter with its arguments) under the
+/// Runtime API with `env`, hands it `events` one after another, and returns what it
 /// answered. The process is killed afterwards.
-pub async fn invoke(binary: &Path, env: &[(&str, String)], event: &str, timeout: Duration) -> Invocation {
+pub async fn run(command: &[&Path], env: &[(&str, String)], events: &[String], timeout: Duration) -> Run {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let addr = listener.local_addr().expect("bound");
-    let (poll_tx, poll_rx) = oneshot::channel();
-    let (result_tx, result_rx) = oneshot::channel();
+    let (signals, mut received) = mpsc::unbounded_channel();
     let state = Arc::new(RuntimeState {
-        event: Mutex::new(Some(event.to_string())),
-        first_poll: Mutex::new(Some(poll_tx)),
-        result: Mutex::new(Some(result_tx)),
+        events: Mutex::new(events.iter().cloned().collect()),
+        signals,
     });
     let server = tokio::spawn(async move {
         loop {
@@ -134,15 +141,19 @@ pub async fn invoke(binary: &Path, env: &[(&str, String)], event: &str, timeout:
         }
     });
 
+    let (program, args) = command.split_first().expect("a command");
+    let name = program
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("function")
+        .to_string();
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-        .env(
-            "AWS_LAMBDA_FUNCTION_NAME",
-            binary.file_name().and_then(|n| n.to_str()).unwrap_or("function"),
-        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/local")
@@ -152,29 +163,53 @@ pub async fn invoke(binary: &Path, env: &[(&str, String)], event: &str, timeout:
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .unwrap_or_else(|e| panic!("{} runs: {e}", binary.display()));
+        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
 
-    let outcome = tokio::time::timeout(timeout, async {
-        let polled = poll_rx.await.expect("the function polls for an event");
-        let (answered, response) = result_rx.await.expect("the function answers");
-        (polled, answered, response)
+    let mut init = Duration::ZERO;
+    let mut invocations = Vec::with_capacity(events.len());
+    let collected = tokio::time::timeout(timeout, async {
+        let mut polled_at = None;
+        while invocations.len() < events.len() {
+            match received.recv().await {
+                Some(Signal::Polled(at)) => {
+                    if polled_at.is_none() && invocations.is_empty() {
+                        init = at - started;
+                    }
+                    polled_at = Some(at);
+                }
+                Some(Signal::Answered(at, result)) => {
+                    let since = polled_at.take().unwrap_or(at);
+                    invocations.push((result, at - since));
+                }
+                None => break,
+            }
+        }
     })
     .await;
-    let peak = child.id().and_then(peak_rss_kib);
+    if collected.is_err() {
+        invocations.push((Err(format!("no answer within {timeout:?}")), Duration::ZERO));
+    }
+    let peak_rss_kib = child.id().and_then(peak_rss_kib);
     let _ = child.kill().await;
     server.abort();
-    match outcome {
-        Ok((polled, answered, response)) => Invocation {
-            response,
-            init: polled - started,
-            handler: answered - polled,
-            peak_rss_kib: peak,
-        },
-        Err(_) => Invocation {
-            response: Err(format!("no answer within {timeout:?}")),
-            init: Duration::ZERO,
-            handler: Duration::ZERO,
-            peak_rss_kib: peak,
-        },
+    Run {
+        init,
+        invocations,
+        peak_rss_kib,
+    }
+}
+
+/// Runs a function binary for one event.
+pub async fn invoke(binary: &Path, env: &[(&str, String)], event: &str, timeout: Duration) -> Invocation {
+    let mut run = run(&[binary], env, &[event.to_string()], timeout).await;
+    let (response, handler) = run
+        .invocations
+        .pop()
+        .unwrap_or((Err("no invocation".into()), Duration::ZERO));
+    Invocation {
+        response,
+        init: run.init,
+        handler,
+        peak_rss_kib: run.peak_rss_kib,
     }
 }

@@ -1,0 +1,547 @@
+//! `make bench`: measures, side by side in one run, what users pick Rust on Lambda for.
+//!
+//! 1. Cold start: exec of the release binary to its first Runtime API `next` poll (Lambda's
+//!    Init Duration), median of 20, under the same minimal Runtime API the tests use.
+//! 2. Warm latency, p50 and p99, of each create through the local gateway against DynamoDB
+//!    Local, and as a ratio to a raw single PutItem round trip in the same run (the floor).
+//! 3. Peak RSS per invocation (VmHWM of the function process).
+//! 4. Binary and zip size (x86_64 here; arm64 from `sam build` when present).
+//! 5. DynamoDB round trips and consumed capacity per operation.
+//!
+//! Beside them, the create-table endpoint written as most teams would in Python 3.11 with
+//! boto3 (bench/baseline/), under the same harness against the same DynamoDB Local.
+//! Writes bench/results.md and bench/results.svg.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use api_tests::runtime::run;
+use api_tests::{dynamodb_endpoint, repo_root, Org, TestApi};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::{json, Value};
+use shared::auth::AdminKeyHash;
+use shared::state::{sdk_config_loader, AppState};
+use shared::store::{schema, Store};
+
+const COLD_RUNS: usize = 20;
+const WARM_REQUESTS: usize = 200;
+const CREATES: [&str; 5] = [
+    "create-organization",
+    "create-table",
+    "create-field",
+    "create-team",
+    "create-record",
+];
+
+/// Counts DynamoDB requests and the capacity they consume: it asks each item operation
+/// for `ReturnConsumedCapacity: TOTAL` and adds up what comes back.
+#[derive(Debug, Clone, Default)]
+struct Meter(Arc<Mutex<(u64, f64)>>);
+
+impl Meter {
+    fn read(&self) -> (u64, f64) {
+        *self.0.lock().expect("lock")
+    }
+}
+
+const METERED: [&str; 10] = [
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+];
+
+impl Intercept for Meter {
+    fn name(&self) -> &'static str {
+        "Meter"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let target = request.headers().get("x-amz-target").unwrap_or("").to_string();
+        if !METERED.iter().any(|op| target.ends_with(&format!(".{op}"))) {
+            return Ok(());
+        }
+        self.0.lock().expect("lock").0 += 1;
+        if let Some(Ok(mut body)) = request.body().bytes().map(serde_json::from_slice::<Value>) {
+            body["ReturnConsumedCapacity"] = json!("TOTAL");
+            let bytes = serde_json::to_vec(&body)?;
+            request.headers_mut().insert("content-length", bytes.len().to_string());
+            *request.body_mut() = SdkBody::from(bytes);
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(body) = context.response().and_then(|r| r.body().bytes()) else {
+            return Ok(());
+        };
+        let Ok(body) = serde_json::from_slice::<Value>(body) else {
+            return Ok(());
+        };
+        let units = |c: &Value| c["CapacityUnits"].as_f64().unwrap_or(0.0);
+        let total = match &body["ConsumedCapacity"] {
+            Value::Array(all) => all.iter().map(units).sum(),
+            one @ Value::Object(_) => units(one),
+            _ => 0.0,
+        };
+        self.0.lock().expect("lock").1 += total;
+        Ok(())
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn file_size(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// The size of `binary` zipped as Lambda's `bootstrap`.
+fn zip_size(binary: &Path) -> Option<u64> {
+    let dir = std::env::temp_dir().join(format!("zip-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::copy(binary, dir.join("bootstrap")).ok()?;
+    let status = std::process::Command::new("zip")
+        .current_dir(&dir)
+        .args(["-q", "-9", "f.zip", "bootstrap"])
+        .status()
+        .ok()?;
+    let size = status.success().then(|| file_size(&dir.join("f.zip"))).flatten();
+    let _ = std::fs::remove_dir_all(&dir);
+    size
+}
+
+/// A create request for one of the benchmarked endpoints, unique by `i`.
+fn create_request(function: &str, i: usize, org: &Org) -> (&'static str, String, Value) {
+    let tag = format!("{:X}", i + 1000 * std::process::id() as usize % 100_000);
+    match function {
+        "create-organization" => (
+            "POST",
+            "/api/v1/organizations".into(),
+            json!({"name": format!("Org {i}"), "owner": {"external_id": format!("bench-{tag}-{i}"), "email": "o@example.com", "name": "Owner"}}),
+        ),
+        "create-table" => (
+            "POST",
+            "/orgs/c/tables".into(),
+            json!({"name": format!("Table {tag}"), "record_prefix": format!("T{tag}")}),
+        ),
+        // 200 fields fit one table (the limit is 250).
+        "create-field" => (
+            "POST",
+            "/orgs/c/tables/bench_fields/fields".into(),
+            json!({"key": format!("f{i}"), "schema": {"name": format!("F{i}"), "type": "text"}}),
+        ),
+        "create-team" => (
+            "POST",
+            "/api/v1/teams/".into(),
+            json!({"name": format!("Team {tag}"), "type": 2, "owners": [org.user_id.to_string()]}),
+        ),
+        "create-record" => (
+            "POST",
+            "/v2/objects/bench_records/records".into(),
+            json!({"data": {"values": {"name": format!("Record {i}"), "domain": format!("r{tag}.example.com")}}}),
+        ),
+        other => panic!("no request for {other}"),
+    }
+}
+
+async fn send(api: &TestApi, org: &Org, function: &str, i: usize) -> (u16, Duration) {
+    let (method, path, body) = create_request(function, i, org);
+    let started = Instant::now();
+    let reply = match function {
+        "create-organization" => api.admin(method, &path, Some(&body)).await,
+        "create-team" => api.token(&org.key, org.id, method, &path, Some(&body)).await,
+        _ => api.bearer(&org.key, method, &path, Some(&body)).await,
+    };
+    (reply.status, started.elapsed())
+}
+
+/// An API Gateway event for `function` with a fresh body, so each cold start does real work.
+fn event(root: &Path, function: &str, i: usize, org: &Org) -> String {
+    let text = std::fs::read_to_string(root.join(format!("events/{function}.json"))).expect("event");
+    let mut event: Value = serde_json::from_str(&text).expect("event JSON");
+    let (_, _, body) = create_request(function, 10_000 + i, org);
+    event["body"] = json!(body.to_string());
+    let placeholder =
+        "ak_00000000000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
+    let text = event.to_string().replace(placeholder, &org.key);
+    text.replace("\"account-id\":\"1\"", &format!("\"account-id\":\"{}\"", org.id))
+}
+
+struct Row {
+    name: String,
+    cold_ms: f64,
+    rss_mb: f64,
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    round_trips: Option<f64>,
+    capacity: Option<f64>,
+    size: Option<u64>,
+    zip: Option<u64>,
+    arm64: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() {
+    let root = repo_root();
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let release = target.join("release");
+    for function in CREATES {
+        assert!(
+            release.join(function).exists(),
+            "build the release binaries first (`make bench` does)"
+        );
+    }
+    let python = root.join(".venv-baseline/bin/python");
+    assert!(python.exists(), "the baseline venv is missing (`make bench` makes it)");
+
+    // One DynamoDB Local, one table, one metered client behind an in-process gateway.
+    let meter = Meter::default();
+    let config = sdk_config_loader()
+        .endpoint_url(dynamodb_endpoint())
+        .test_credentials()
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(meter.clone())
+            .build(),
+    );
+    let api = TestApi::start().await;
+    let state = Arc::new(AppState {
+        store: Store::new(client.clone(), api.table.clone()),
+        admin_key: AdminKeyHash::of_key(&api.admin_key),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let metered_url = format!("http://{}", listener.local_addr().expect("bound"));
+    tokio::spawn(gateway::serve(listener, state));
+    let metered = api.with_base_url(&metered_url);
+    schema::create_table_if_missing(&client, &api.table)
+        .await
+        .expect("table");
+    let org = metered.create_org("Bench", "bench-owner").await;
+    for (name, prefix, slug) in [
+        ("Bench fields", "BF", "bench_fields"),
+        ("Bench records", "BR", "bench_records"),
+    ] {
+        let body = json!({"name": name, "record_prefix": prefix, "api_slug": slug});
+        assert_eq!(
+            metered
+                .bearer(&org.key, "POST", "/orgs/c/tables", Some(&body))
+                .await
+                .status,
+            200
+        );
+    }
+    let unique = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
+    assert_eq!(
+        metered
+            .bearer(&org.key, "POST", "/orgs/c/tables/bench_records/fields", Some(&unique))
+            .await
+            .status,
+        200
+    );
+
+    // Warm the JVM and the connections, then the floor: a raw PutItem, same client, same run.
+    let put = |i: usize| {
+        client
+            .put_item()
+            .table_name(&api.table)
+            .item("PK", AttributeValue::S(format!("FLOOR#{i}")))
+            .item("SK", AttributeValue::S("FLOOR".into()))
+            .item("n", AttributeValue::N(i.to_string()))
+            .send()
+    };
+    for i in 0..200 {
+        put(i).await.expect("put");
+    }
+    let mut floor = Vec::with_capacity(WARM_REQUESTS);
+    for i in 0..WARM_REQUESTS {
+        let started = Instant::now();
+        put(1000 + i).await.expect("put");
+        floor.push(started.elapsed());
+    }
+    let floor_p50 = percentile(&mut floor, 0.5);
+    let floor_p99 = percentile(&mut floor, 0.99);
+
+    let env = |table: &str| {
+        vec![
+            ("TABLE_NAME", table.to_string()),
+            ("ADMIN_API_KEY_SHA256", shared::auth::sha256_hex(&api.admin_key)),
+            ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint().to_string()),
+            ("AWS_ACCESS_KEY_ID", "local".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+            ("RUST_LOG", "warn".to_string()),
+        ]
+    };
+    let env = env(&api.table);
+    // The admin key the events carry is the bench's own.
+    let admin_event = |e: String| e.replace("local-admin-key", &api.admin_key);
+
+    let mut rows = Vec::new();
+    for (index, function) in CREATES.iter().enumerate() {
+        // Warm: through the gateway.
+        for i in 0..20 {
+            send(&metered, &org, function, 100_000 + i).await;
+        }
+        let mut latencies = Vec::with_capacity(WARM_REQUESTS);
+        let (calls_before, units_before) = meter.read();
+        for i in 0..WARM_REQUESTS {
+            let (status, took) = send(&metered, &org, function, i).await;
+            assert!(status < 300, "{function} answered {status}");
+            latencies.push(took);
+        }
+        let (calls_after, units_after) = meter.read();
+        let per = |a: u64, b: u64| (a - b) as f64 / WARM_REQUESTS as f64;
+        // Cold: a fresh process per run.
+        let binary = release.join(function);
+        let mut inits = Vec::with_capacity(COLD_RUNS);
+        let mut rss: u64 = 0;
+        for i in 0..COLD_RUNS {
+            let event = admin_event(event(&root, function, index * 100 + i, &org));
+            let result = run(&[binary.as_path()], &env, &[event], Duration::from_secs(30)).await;
+            let (answer, _) = &result.invocations[0];
+            let status = answer
+                .as_ref()
+                .map(|a| a["statusCode"].as_u64().unwrap_or(0))
+                .unwrap_or(0);
+            assert!((200..300).contains(&status), "{function} cold run answered {answer:?}");
+            inits.push(result.init);
+            rss = rss.max(result.peak_rss_kib.unwrap_or(0));
+        }
+        let arm64 = std::fs::read_dir(root.join(".aws-sam/build")).ok().and_then(|dirs| {
+            let logical: String = function
+                .split('-')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect::<String>()
+                + "Function";
+            dirs.filter_map(Result::ok)
+                .find(|d| d.file_name() == logical.as_str())
+                .and_then(|d| file_size(&d.path().join("bootstrap")))
+        });
+        rows.push(Row {
+            name: function.to_string(),
+            cold_ms: ms(percentile(&mut inits, 0.5)),
+            rss_mb: rss as f64 / 1024.0,
+            p50_ms: Some(ms(percentile(&mut latencies, 0.5))),
+            p99_ms: Some(ms(percentile(&mut latencies, 0.99))),
+            round_trips: Some(per(calls_after, calls_before)),
+            capacity: Some((units_after - units_before) / WARM_REQUESTS as f64),
+            size: file_size(&binary),
+            zip: zip_size(&binary),
+            arm64,
+        });
+        eprintln!("bench: {function} done");
+    }
+
+    // Rust and Python create-table, warm, through the same Runtime API harness.
+    let warm_events: Vec<String> = (0..50)
+        .map(|i| admin_event(event(&root, "create-table", 5000 + i, &org)))
+        .collect();
+    let rust_warm = run(
+        &[release.join("create-table").as_path()],
+        &env,
+        &warm_events,
+        Duration::from_secs(60),
+    )
+    .await;
+    let python_events: Vec<String> = (0..50)
+        .map(|i| admin_event(event(&root, "create-table", 6000 + i, &org)))
+        .collect();
+    let mut python_env = env.clone();
+    python_env.push(("PYTHONPATH", root.join("bench/baseline").display().to_string()));
+    python_env.push(("LAMBDA_TASK_ROOT", root.join("bench/baseline").display().to_string()));
+    let python_cmd: Vec<PathBuf> = vec![
+        python.clone(),
+        "-m".into(),
+        "awslambdaric".into(),
+        "handler.handler".into(),
+    ];
+    let python_cmd: Vec<&Path> = python_cmd.iter().map(PathBuf::as_path).collect();
+    let python_warm = run(&python_cmd, &python_env, &python_events, Duration::from_secs(120)).await;
+    let durations = |r: &api_tests::runtime::Run| -> Vec<Duration> {
+        for (answer, _) in &r.invocations {
+            let status = answer
+                .as_ref()
+                .map(|a| a["statusCode"].as_u64().unwrap_or(0))
+                .unwrap_or(0);
+            assert_eq!(status, 200, "warm run answered {answer:?}");
+        }
+        r.invocations.iter().skip(1).map(|(_, d)| *d).collect()
+    };
+    let (mut rust_durations, mut python_durations) = (durations(&rust_warm), durations(&python_warm));
+    let mut python_inits = Vec::with_capacity(COLD_RUNS);
+    let mut python_rss = 0;
+    for i in 0..COLD_RUNS {
+        let event = admin_event(event(&root, "create-table", 7000 + i, &org));
+        let result = run(&python_cmd, &python_env, &[event], Duration::from_secs(60)).await;
+        let status = result.invocations[0]
+            .0
+            .as_ref()
+            .map(|a| a["statusCode"].as_u64().unwrap_or(0))
+            .unwrap_or(0);
+        assert_eq!(status, 200, "python cold run answered {:?}", result.invocations[0].0);
+        python_inits.push(result.init);
+        python_rss = python_rss.max(result.peak_rss_kib.unwrap_or(0));
+    }
+    rows.push(Row {
+        name: "create-table (Python 3.11 + boto3)".into(),
+        cold_ms: ms(percentile(&mut python_inits, 0.5)),
+        rss_mb: python_rss as f64 / 1024.0,
+        p50_ms: None,
+        p99_ms: None,
+        round_trips: None,
+        capacity: None,
+        size: None,
+        zip: None,
+        arm64: None,
+    });
+
+    let report = render(&rows, floor_p50, floor_p99, &mut rust_durations, &mut python_durations);
+    println!("{report}");
+    std::fs::write(root.join("bench/results.md"), &report).expect("write results");
+    std::fs::write(root.join("bench/results.svg"), chart(&rows)).expect("write chart");
+    eprintln!("bench: wrote bench/results.md and bench/results.svg");
+}
+
+fn render(
+    rows: &[Row],
+    floor_p50: Duration,
+    floor_p99: Duration,
+    rust: &mut [Duration],
+    python_warm: &mut [Duration],
+) -> String {
+    let opt = |v: Option<f64>, digits: usize| v.map_or("–".to_string(), |v| format!("{v:.digits$}"));
+    let kib = |v: Option<u64>| v.map_or("–".to_string(), |v| format!("{:.0}", v as f64 / 1024.0));
+    let mut out = String::new();
+    let _ = writeln!(out, "| function | cold start ms (median of {COLD_RUNS}) | peak RSS MB | warm p50 ms | warm p99 ms | p50 / PutItem floor | DynamoDB calls per request (incl. auth) | capacity units per request | binary KiB (x86_64) | zip KiB | arm64 bootstrap KiB |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let floor = ms(floor_p50);
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.name,
+            row.cold_ms,
+            row.rss_mb,
+            opt(row.p50_ms, 2),
+            opt(row.p99_ms, 2),
+            opt(row.p50_ms.map(|p| p / floor), 2),
+            opt(row.round_trips, 2),
+            opt(row.capacity, 1),
+            kib(row.size),
+            kib(row.zip),
+            kib(row.arm64),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRaw PutItem floor (same client, same DynamoDB Local, same run): p50 {:.2} ms, p99 {:.2} ms.",
+        floor,
+        ms(floor_p99)
+    );
+    let rust_table = rows
+        .iter()
+        .find(|r| r.name == "create-table")
+        .expect("create-table row");
+    let python = rows.last().expect("python row");
+    let (r50, r99) = (ms(percentile(rust, 0.5)), ms(percentile(rust, 0.99)));
+    let (p50, p99) = (ms(percentile(python_warm, 0.5)), ms(percentile(python_warm, 0.99)));
+    let _ = writeln!(out, "\ncreate-table, Rust against the Python 3.11 + boto3 baseline, same Runtime API harness, same DynamoDB Local:\n");
+    let _ = writeln!(out, "| | Rust | Python | Python / Rust |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| cold start ms (median) | {:.1} | {:.1} | {:.1}x |",
+        rust_table.cold_ms,
+        python.cold_ms,
+        python.cold_ms / rust_table.cold_ms
+    );
+    let _ = writeln!(
+        out,
+        "| warm handler p50 ms (49 invocations) | {r50:.2} | {p50:.2} | {:.1}x |",
+        p50 / r50
+    );
+    let _ = writeln!(out, "| warm handler p99 ms | {r99:.2} | {p99:.2} | {:.1}x |", p99 / r99);
+    let _ = writeln!(
+        out,
+        "| peak RSS MB | {:.1} | {:.1} | {:.1}x |",
+        rust_table.rss_mb,
+        python.rss_mb,
+        python.rss_mb / rust_table.rss_mb
+    );
+    out
+}
+
+/// A horizontal bar chart of cold starts (log-free, so the gap is plain to see).
+fn chart(rows: &[Row]) -> String {
+    let max = rows.iter().map(|r| r.cold_ms).fold(1.0, f64::max);
+    let (width, bar_height, left) = (760.0, 26.0, 300.0);
+    let height = 60.0 + rows.len() as f64 * (bar_height + 10.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"13\">\n<text x=\"10\" y=\"24\" font-size=\"16\">Cold start (Init Duration), median of {COLD_RUNS}, ms</text>\n"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let y = 44.0 + i as f64 * (bar_height + 10.0);
+        let w = (width - left - 80.0) * row.cold_ms / max;
+        let color = if row.name.contains("Python") {
+            "#d9822b"
+        } else {
+            "#2b6cb0"
+        };
+        let _ = writeln!(svg, "<text x=\"10\" y=\"{:.0}\">{}</text>", y + 18.0, row.name);
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{left}\" y=\"{y:.0}\" width=\"{:.1}\" height=\"{bar_height}\" fill=\"{color}\"/>",
+            w.max(1.0)
+        );
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.0}\" y=\"{:.0}\">{:.1}</text>",
+            left + w.max(1.0) + 6.0,
+            y + 18.0,
+            row.cold_ms
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
