@@ -7,7 +7,7 @@ VENV := .venv
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test fmt lint template unit-and-integration tools build bench
+.PHONY: dev test fmt lint template unit-and-integration tools build bench audit load
 
 dev:
 	scripts/dev.sh
@@ -31,6 +31,13 @@ unit-and-integration:
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --workspace --bins
 	cargo test --workspace
+
+# Checks every invariant of the table `make dev` serves (or TABLE_NAME at
+# AWS_ENDPOINT_URL_DYNAMODB); exits non-zero on a breach.
+audit:
+	AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${DYNAMODB_PORT:-8000}}" \
+	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
+	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin audit
 
 # The pinned build tools (tools/requirements.txt) in a project-local venv.
 tools: $(VENV)/.installed
@@ -58,3 +65,8 @@ bench: $(BASELINE_VENV)/.installed
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench
+
+# A bounded load test: 10,000 mixed requests at concurrency 32, then the audit.
+load:
+	scripts/dynamodb-local.sh install >/dev/null
+	cargo run --release -p bench --bin load

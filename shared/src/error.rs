@@ -167,6 +167,26 @@ impl ApiError {
         self
     }
 
+    /// 422: an Idempotency-Key reused with a different request.
+    pub fn idempotency_key_reused(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorType::InvalidRequestError,
+            "idempotency_key_reused",
+            message,
+        )
+    }
+
+    /// 409: a retry while the first request with its Idempotency-Key is still running.
+    pub fn idempotency_in_progress(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorType::InvalidRequestError,
+            "idempotency_request_in_progress",
+            message,
+        )
+    }
+
     /// 413: the body, or the item it would make, is over the size limit.
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         Self::new(

@@ -1,11 +1,13 @@
 //! The domain crate: everything the endpoints share. Each `functions/*` binary and the local
 //! gateway hand requests to [`routes::Route::handle`].
 
+pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod endpoints;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod lambda;
 pub mod routes;
 pub mod state;

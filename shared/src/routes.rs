@@ -10,6 +10,7 @@ use tracing::Instrument;
 use crate::endpoints::{organizations, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
+use crate::idempotency;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,6 +323,35 @@ impl Endpoint {
 }
 
 impl Route {
+    /// Calls the endpoint, once per `Idempotency-Key` for a POST that has one.
+    async fn call_once(&self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+        let key = if self.method == "POST" {
+            idempotency::idempotency_key(req.headers())?
+        } else {
+            None
+        };
+        let Some(key) = key else {
+            return self.endpoint.call(state, req).await;
+        };
+        let claim = match idempotency::begin(&state.store, &req, &key).await? {
+            None => return self.endpoint.call(state, req).await,
+            Some(idempotency::Begin::Replay(response)) => return Ok(response),
+            Some(idempotency::Begin::Run(claim)) => claim,
+        };
+        // Errors are kept like any response (a 5xx releases the key), then passed on to be
+        // logged at the edge.
+        match self.endpoint.call(state, req).await {
+            Ok(response) => {
+                idempotency::finish(&state.store, claim, &response).await?;
+                Ok(response)
+            }
+            Err(error) => {
+                idempotency::finish(&state.store, claim, &error_response(&error)).await?;
+                Err(error)
+            }
+        }
+    }
+
     /// Serves one request: the handler's response, or its error as the JSON error body.
     /// Logs one line per request (never keys or bodies), and each error once, here.
     pub async fn handle(&self, state: &AppState, req: Request) -> Response<Body> {
@@ -338,7 +368,7 @@ impl Route {
             org_id = tracing::field::Empty,
         );
         async move {
-            let response = match self.endpoint.call(state, req).await {
+            let response = match self.call_once(state, req).await {
                 Ok(response) => response,
                 Err(error) => {
                     if error.status.is_server_error() {

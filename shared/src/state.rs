@@ -48,7 +48,9 @@ pub fn sdk_config_loader() -> aws_config::ConfigLoader {
                 .operation_timeout(Duration::from_secs(12))
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        // Adaptive: on throttling the client also slows itself down. TransactionConflict
+        // cancellations are retried by `Store::transact`.
+        .retry_config(RetryConfig::adaptive().with_max_attempts(3))
 }
 
 impl AppState {

@@ -97,6 +97,92 @@ fn start_dynamodb_local() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// A DynamoDB Local of one test's own, on its own port, that the test may stop and start
+/// again (fault tests). It dies with the test's thread.
+pub struct OwnDynamoDb {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnDynamoDb {
+    pub fn start() -> Self {
+        let mut own = Self {
+            port: free_port(),
+            child: None,
+        };
+        own.restart();
+        own
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it: every request to it now fails to connect.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (empty: it keeps its data in memory) and waits
+    /// until it listens.
+    pub fn restart(&mut self) {
+        self.stop();
+        dynamodb_endpoint(); // installs the jar if needed
+        let dir = repo_root().join(".local/dynamodb");
+        let mut command = Command::new("java");
+        command
+            .arg(format!(
+                "-Djava.library.path={}",
+                dir.join("DynamoDBLocal_lib").display()
+            ))
+            .arg("-jar")
+            .arg(dir.join("DynamoDBLocal.jar"))
+            .args(["-inMemory", "-sharedDb", "-port", &self.port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        self.child = Some(command.spawn().expect("java starts DynamoDB Local"));
+        let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "DynamoDB Local did not listen on port {} within 60 s",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for OwnDynamoDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A client for DynamoDB Local at `endpoint`, with the product's timeouts and retries.
+pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let config = sdk_config_loader()
+        .endpoint_url(endpoint)
+        .test_credentials()
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
     let endpoint = dynamodb_endpoint().to_string();
     let config = sdk_config_loader()
@@ -236,6 +322,12 @@ impl TestApi {
         }
         items.sort_by_key(|item| (text(item, "PK"), text(item, "SK")));
         items
+    }
+
+    /// Runs the invariant audit over the test's table and fails the test on any breach.
+    pub async fn assert_audit_clean(&self) {
+        let report = self.state.store.audit().await.expect("the audit reads the table");
+        assert!(report.is_clean(), "audit breaches: {:#?}", report.breaches);
     }
 
     /// Every item but the id counters, which a rejected request may advance (ids may skip).

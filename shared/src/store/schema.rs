@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -23,6 +23,8 @@ pub struct TableSchema {
     pub partition_key: &'static str,
     pub sort_key: &'static str,
     pub indexes: &'static [Index],
+    /// The attribute DynamoDB's TTL deletes items by (idempotency records use it).
+    pub ttl_attribute: &'static str,
 }
 
 pub const SCHEMA: TableSchema = TableSchema {
@@ -33,6 +35,7 @@ pub const SCHEMA: TableSchema = TableSchema {
         partition_key: GSI1PK,
         sort_key: GSI1SK,
     }],
+    ttl_attribute: crate::idempotency::TTL_ATTRIBUTE,
 };
 
 impl TableSchema {
@@ -91,5 +94,16 @@ pub async fn create_table_if_missing(client: &Client, table: &str) -> Result<(),
         );
     }
     request.send().await?;
+    let ttl = TimeToLiveSpecification::builder()
+        .attribute_name(SCHEMA.ttl_attribute)
+        .enabled(true)
+        .build()
+        .expect("name and flag are set");
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(ttl)
+        .send()
+        .await?;
     Ok(())
 }

@@ -172,6 +172,7 @@ async fn deleting_an_organization_stops_its_keys_and_purges_its_data() {
     assert_eq!(owner.body["organizations"].as_array().unwrap().len(), 1);
     assert_eq!(api.org_partition(kept.id).await, kept_before);
     assert_eq!(api.bearer(&kept.key, "GET", "/orgs/c/tables", None).await.status, 200);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -247,6 +248,7 @@ async fn api_keys_are_shown_once_listed_by_prefix_and_revoked_at_once() {
     let reply = api.admin("POST", &path, None).await;
     assert_error(&reply, 400);
     assert!(reply.body["message"].as_str().unwrap().contains("50"));
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -385,4 +387,5 @@ async fn users_create_list_get_and_update() {
         401,
     );
     assert_eq!(api.items().await, before);
+    api.assert_audit_clean().await;
 }

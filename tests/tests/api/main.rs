@@ -2,6 +2,9 @@
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
 mod admin;
+mod audit;
+mod faults;
+mod idempotency;
 mod organizations;
 mod record_updates;
 mod records;

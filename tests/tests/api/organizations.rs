@@ -153,6 +153,7 @@ async fn a_second_organization_reuses_its_owner() {
         .await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body["owner"]["organizations"].as_array().unwrap().len(), 2);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -186,6 +187,7 @@ async fn concurrent_creates_with_one_new_owner_make_one_user() {
             .count(),
         12
     );
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -414,6 +416,7 @@ async fn bad_inputs_are_rejected_and_write_nothing() {
     assert_error(&reply, 413);
 
     assert_eq!(api.items().await, before, "a rejected request changed the store");
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]

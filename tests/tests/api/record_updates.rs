@@ -96,6 +96,7 @@ async fn a_query_over_a_thousand_records_pages_through_each_once() {
         "limit defaults to 500"
     );
     assert_eq!(default.body["data"][0]["display_id"], "CO-1", "by display number");
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -246,6 +247,7 @@ async fn patch_appends_put_overwrites_and_history_is_kept() {
         assert_error(&api.bearer(&org.key, "PATCH", &path, Some(&body)).await, 400);
     }
     assert_eq!(api.items().await, before);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -291,6 +293,7 @@ async fn unique_values_move_with_updates_and_deletes() {
         404,
     );
     let _ = second;
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -329,6 +332,7 @@ async fn referenced_records_cannot_be_deleted() {
         .await;
     assert_error(&reply, 400);
     assert_eq!(reply.body["code"], "value_not_found");
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -391,6 +395,7 @@ async fn assert_upserts_on_a_unique_attribute() {
         assert_error(&reply, 400);
     }
     assert_eq!(api.items().await, before);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -446,4 +451,5 @@ async fn another_org_cannot_touch_records() {
             .count()
             == 1
     );
+    api.assert_audit_clean().await;
 }

@@ -142,6 +142,7 @@ async fn seed_request_gets_the_seed_shape() {
         .bearer(&org.key, "GET", &format!("/v2/objects/{object_id}/records/{id}"), None)
         .await;
     assert_eq!(got.body, reply.body);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -276,6 +277,7 @@ async fn every_attribute_type_round_trips() {
         .bearer(&org.key, "GET", &format!("/v2/objects/companies/records/{id}"), None)
         .await;
     assert_eq!(got.body, reply.body);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -313,6 +315,7 @@ async fn concurrent_creates_get_display_ids_one_to_a_hundred() {
             .await;
         assert_eq!(got.body, reply.body);
     }
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -492,6 +495,7 @@ async fn unique_values_and_missing_references_are_refused() {
         2,
         "no workspace record was written"
     );
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -553,6 +557,7 @@ async fn another_org_cannot_read_create_in_or_reference_records() {
             .filter(|i| text(i, "PK") == format!("ORG#{}", a.id))
             .count()
     );
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]

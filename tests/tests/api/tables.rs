@@ -136,6 +136,7 @@ async fn concurrent_creates_with_one_record_prefix_make_one_table() {
             .count(),
         1
     );
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -216,6 +217,7 @@ async fn another_orgs_key_sees_nothing() {
     assert_error(&reply, 400);
     assert!(reply.body["message"].as_str().unwrap().contains("schema.link"));
     assert_eq!(api.org_partition(a.id).await, before, "org B changed org A");
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -442,6 +444,7 @@ async fn fields_of_every_type() {
     let mut expected = vec!["name"];
     expected.extend(schemas.iter().map(|(k, _, _)| *k));
     assert_eq!(keys, expected, "fields come back in creation order");
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -788,4 +791,5 @@ async fn patch_field_renames_keys_but_never_types() {
         404,
     );
     assert_eq!(api.items().await, before);
+    api.assert_audit_clean().await;
 }

@@ -153,6 +153,7 @@ async fn concurrent_creates_with_one_name_make_one_team() {
             .count(),
         1
     );
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -476,6 +477,7 @@ async fn patch_keeps_names_unique_and_frees_the_old_one() {
         404,
     );
     assert_eq!(api.items().await, before);
+    api.assert_audit_clean().await;
 }
 
 #[tokio::test]
@@ -501,4 +503,5 @@ async fn delete_frees_the_name() {
         .iter()
         .all(|i| !text(i, "SK").starts_with("TEAM")));
     make_team(&api, &a, "sales", &[]).await;
+    api.assert_audit_clean().await;
 }

@@ -104,6 +104,8 @@ fn template_table_equals_the_code_schema() {
         table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
         true
     );
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"], SCHEMA.ttl_attribute);
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
     let key_schema = |keys: &Value| -> Vec<(String, String)> {
         keys.as_sequence()
             .expect("a key schema")

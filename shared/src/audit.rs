@@ -1,0 +1,383 @@
+//! The invariant audit: walks every item of the table and checks that what the write
+//! transactions promise holds. `make audit` runs it against a table; the tests run it after
+//! their races; the load test runs it after its load. Reads everything (a Scan), so it is a
+//! tool for operators and tests, never an endpoint.
+//!
+//! Checked:
+//! - every sentinel has its owner item, and every owner its sentinels (record_prefix,
+//!   api_slug, team name, unique record values, record number pointers);
+//! - no two records of a table share a display number, and each number is at most the
+//!   table's counter;
+//! - memberships come in pairs and point to existing users and organizations;
+//! - references point to existing records of the linked table, and every record's
+//!   `ref_count` equals the number of records referencing it;
+//! - no table, team, member or key outlives its organization; `api_key_count` is exact.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::auth::sha256_hex;
+use crate::domain::record::{reference_target, unique_key};
+use crate::error::ApiError;
+use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
+use crate::store::records::RecordItem;
+use crate::store::tables::TableItem;
+use crate::store::teams::TeamItem;
+use crate::store::{from_item, Item, Store};
+
+/// What the audit found: item counts by kind, and every broken invariant.
+#[derive(Debug, Default)]
+pub struct AuditReport {
+    pub counts: BTreeMap<&'static str, usize>,
+    pub breaches: Vec<String>,
+}
+
+impl AuditReport {
+    pub fn is_clean(&self) -> bool {
+        self.breaches.is_empty()
+    }
+}
+
+fn text(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+#[derive(Default)]
+struct Items {
+    orgs: BTreeMap<u64, OrganizationItem>,
+    members: Vec<OrgMemberItem>,
+    users: BTreeMap<String, UserItem>,
+    memberships: Vec<(String, UserMembershipItem)>,
+    keys: Vec<ApiKeyItem>,
+    tables: BTreeMap<String, TableItem>,
+    prefix_sentinels: Vec<(u64, String, String)>,
+    slug_sentinels: Vec<(u64, String, String)>,
+    teams: Vec<TeamItem>,
+    team_sentinels: Vec<(u64, String, String)>,
+    records: BTreeMap<String, RecordItem>,
+    pointers: Vec<(String, u64, String)>,
+    uniques: Vec<(String, String, String)>,
+}
+
+fn org_of(pk: &str) -> Option<u64> {
+    pk.strip_prefix("ORG#")?.parse().ok()
+}
+
+/// Checks every invariant over all the items of a table.
+pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
+    let mut report = AuditReport::default();
+    let mut items = Items::default();
+    for item in all {
+        let (pk, sk) = (text(&item, "PK"), text(&item, "SK"));
+        let kind = if pk == "COUNTER#ids" {
+            "counter"
+        } else if let Some(org) = org_of(&pk) {
+            if sk == "ORG" {
+                items.orgs.insert(org, from_item(item)?);
+                "organization"
+            } else if sk.starts_with("MEMBER#") {
+                items.members.push(from_item(item)?);
+                "member"
+            } else if sk.starts_with("TABLE#") {
+                let table: TableItem = from_item(item)?;
+                items.tables.insert(table.id.clone(), table);
+                "table"
+            } else if let Some(prefix) = sk.strip_prefix("TABLEPREFIX#") {
+                items
+                    .prefix_sentinels
+                    .push((org, prefix.to_string(), text(&item, "table_id")));
+                "record_prefix sentinel"
+            } else if let Some(slug) = sk.strip_prefix("TABLESLUG#") {
+                items
+                    .slug_sentinels
+                    .push((org, slug.to_string(), text(&item, "table_id")));
+                "api_slug sentinel"
+            } else if sk.starts_with("TEAM#") {
+                items.teams.push(from_item(item)?);
+                "team"
+            } else if let Some(name) = sk.strip_prefix("TEAMNAME#") {
+                items
+                    .team_sentinels
+                    .push((org, name.to_string(), text(&item, "team_id")));
+                "team name sentinel"
+            } else {
+                report.breaches.push(format!("unknown item {pk} / {sk}"));
+                "unknown"
+            }
+        } else if let Some(external_id) = pk.strip_prefix("USER#") {
+            if sk == "USER" {
+                items.users.insert(external_id.to_string(), from_item(item)?);
+                "user"
+            } else {
+                items.memberships.push((external_id.to_string(), from_item(item)?));
+                "membership"
+            }
+        } else if pk.starts_with("APIKEY#") {
+            items.keys.push(from_item(item)?);
+            "api key"
+        } else if pk.starts_with("REC#") {
+            let record: RecordItem = from_item(item)?;
+            items.records.insert(record.id.clone(), record);
+            "record"
+        } else if let Some(rest) = pk.strip_prefix("RECNUM#") {
+            let (table, number) = rest.rsplit_once('#').unwrap_or((rest, ""));
+            items
+                .pointers
+                .push((table.to_string(), number.parse().unwrap_or(0), text(&item, "record_id")));
+            "record number pointer"
+        } else if let Some(rest) = pk.strip_prefix("UNIQUE#") {
+            let (field, hash) = rest.split_once('#').unwrap_or((rest, ""));
+            items
+                .uniques
+                .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
+            "unique value sentinel"
+        } else if pk.starts_with("IDEMP#") {
+            "idempotency record"
+        } else {
+            report.breaches.push(format!("unknown item {pk} / {sk}"));
+            "unknown"
+        };
+        *report.counts.entry(kind).or_default() += 1;
+    }
+    check(&items, &mut report.breaches);
+    Ok(report)
+}
+
+fn check(items: &Items, breaches: &mut Vec<String>) {
+    let mut breach = |message: String| breaches.push(message);
+
+    // Tables and their sentinels.
+    for (org, prefix, table_id) in &items.prefix_sentinels {
+        match items.tables.get(table_id) {
+            Some(t) if t.org_id == *org && &t.record_prefix == prefix => {}
+            _ => breach(format!(
+                "record_prefix sentinel {prefix} of org {org} has no table {table_id}"
+            )),
+        }
+    }
+    for (org, slug, table_id) in &items.slug_sentinels {
+        match items.tables.get(table_id) {
+            Some(t) if t.org_id == *org && &t.api_slug == slug => {}
+            _ => breach(format!("api_slug sentinel {slug} of org {org} has no table {table_id}")),
+        }
+    }
+    for table in items.tables.values() {
+        if !items.orgs.contains_key(&table.org_id) {
+            breach(format!("table {} outlives org {}", table.id, table.org_id));
+        }
+        let owns = |list: &[(u64, String, String)], value: &str| {
+            list.iter()
+                .any(|(o, v, t)| *o == table.org_id && v == value && t == &table.id)
+        };
+        if !owns(&items.prefix_sentinels, &table.record_prefix) {
+            breach(format!("table {} has no record_prefix sentinel", table.id));
+        }
+        if !owns(&items.slug_sentinels, &table.api_slug) {
+            breach(format!("table {} has no api_slug sentinel", table.id));
+        }
+        for field in table.fields.values() {
+            if let Some(link) = &field.link {
+                if items.tables.get(link).is_none_or(|t| t.org_id != table.org_id) {
+                    breach(format!(
+                        "field {} of table {} links to no table {link} of its org",
+                        field.key, table.id
+                    ));
+                }
+            }
+        }
+    }
+
+    // Teams and their name sentinels.
+    for team in &items.teams {
+        if !items.orgs.contains_key(&team.org_id) {
+            breach(format!("team {} outlives org {}", team.id, team.org_id));
+        }
+        if !items
+            .team_sentinels
+            .iter()
+            .any(|(o, k, t)| *o == team.org_id && k == &team.name_key && t == &team.id)
+        {
+            breach(format!("team {} has no name sentinel", team.id));
+        }
+    }
+    for (org, name_key, team_id) in &items.team_sentinels {
+        if !items
+            .teams
+            .iter()
+            .any(|t| t.org_id == *org && &t.id == team_id && &t.name_key == name_key)
+        {
+            breach(format!(
+                "team name sentinel {name_key} of org {org} has no team {team_id}"
+            ));
+        }
+    }
+
+    // Memberships: pairs, pointing to users and orgs.
+    let users_by_id: HashMap<u64, &UserItem> = items.users.values().map(|u| (u.id, u)).collect();
+    for member in &items.members {
+        let org = org_of(&member.pk).unwrap_or(0);
+        if !items.orgs.contains_key(&org) {
+            breach(format!("member {} outlives org {org}", member.user_id));
+        }
+        if users_by_id
+            .get(&member.user_id)
+            .is_none_or(|u| u.external_id != member.external_id)
+        {
+            breach(format!("member {} of org {org} is no user", member.user_id));
+        }
+        if !items
+            .memberships
+            .iter()
+            .any(|(ext, m)| ext == &member.external_id && m.org_id == org && m.role == member.role)
+        {
+            breach(format!(
+                "member {} of org {org} has no matching membership",
+                member.user_id
+            ));
+        }
+    }
+    for (external_id, membership) in &items.memberships {
+        if !items.users.contains_key(external_id) {
+            breach(format!("membership of {external_id} has no user"));
+        }
+        if !items
+            .members
+            .iter()
+            .any(|m| &m.external_id == external_id && org_of(&m.pk) == Some(membership.org_id))
+        {
+            breach(format!(
+                "membership of {external_id} in org {} has no member item",
+                membership.org_id
+            ));
+        }
+    }
+
+    // API keys: their org exists, and the count is exact.
+    let mut keys_per_org: BTreeMap<u64, u64> = BTreeMap::new();
+    for key in &items.keys {
+        *keys_per_org.entry(key.org_id).or_default() += 1;
+        if !items.orgs.contains_key(&key.org_id) {
+            breach(format!("api key {} outlives org {}", key.id, key.org_id));
+        }
+    }
+    for org in items.orgs.values() {
+        let found = keys_per_org.get(&org.id).copied().unwrap_or(0);
+        if org.api_key_count != found {
+            breach(format!(
+                "org {} counts {} api keys but has {found}",
+                org.id, org.api_key_count
+            ));
+        }
+    }
+
+    // Records: numbers, pointers, unique values, references.
+    let mut numbers: BTreeMap<(&str, u64), &str> = BTreeMap::new();
+    let mut referenced_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut claims: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for record in items.records.values() {
+        let Some(table) = items.tables.get(&record.table_id).filter(|t| t.org_id == record.org_id) else {
+            breach(format!("record {} has no table {}", record.id, record.table_id));
+            continue;
+        };
+        if let Some(other) = numbers.insert((&record.table_id, record.number), &record.id) {
+            breach(format!(
+                "records {other} and {} share {}-{}",
+                record.id, table.record_prefix, record.number
+            ));
+        }
+        if record.number == 0 || record.number > table.record_seq {
+            breach(format!(
+                "record {} has number {} beyond its table's counter {}",
+                record.id, record.number, table.record_seq
+            ));
+        }
+        if !items
+            .pointers
+            .iter()
+            .any(|(t, n, r)| t == &record.table_id && *n == record.number && r == &record.id)
+        {
+            breach(format!("record {} has no number pointer", record.id));
+        }
+        for field in table.fields.values() {
+            for value in record.active(&field.id) {
+                if field.unique {
+                    if let Some(key) = unique_key(field.field_type, value) {
+                        claims.insert((field.id.clone(), sha256_hex(&key), record.id.clone()));
+                    }
+                }
+                if let (Some(link), Some(target)) = (&field.link, reference_target(value)) {
+                    match items.records.get(target) {
+                        Some(t) if &t.table_id == link && t.org_id == record.org_id => {
+                            referenced_by.entry(target).or_default().insert(&record.id);
+                        }
+                        _ => breach(format!("record {} references missing record {target}", record.id)),
+                    }
+                }
+            }
+        }
+    }
+    for (table, number, record) in &items.pointers {
+        if !items
+            .records
+            .get(record)
+            .is_some_and(|r| &r.table_id == table && r.number == *number)
+        {
+            breach(format!("number pointer {table}#{number} has no record {record}"));
+        }
+    }
+    let sentinels: BTreeSet<(String, String, String)> = items.uniques.iter().cloned().collect();
+    for missing in claims.difference(&sentinels) {
+        breach(format!(
+            "record {} has no sentinel for its unique value of field {}",
+            missing.2, missing.0
+        ));
+    }
+    for orphan in sentinels.difference(&claims) {
+        breach(format!(
+            "unique sentinel of field {} points to record {} which does not hold it",
+            orphan.0, orphan.2
+        ));
+    }
+    for record in items.records.values() {
+        let expected = referenced_by.get(record.id.as_str()).map_or(0, |s| s.len() as i64);
+        if record.ref_count != expected {
+            breach(format!(
+                "record {} counts {} references but has {expected}",
+                record.id, record.ref_count
+            ));
+        }
+    }
+}
+
+impl Store {
+    /// Every item of the table (a Scan: for the audit only).
+    pub async fn scan_all(&self) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .scan()
+                .table_name(self.table_name())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(crate::store::sdk_error)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Audits the whole table.
+    pub async fn audit(&self) -> Result<AuditReport, ApiError> {
+        audit(self.scan_all().await?)
+    }
+}
