@@ -43,48 +43,35 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_dynamodb_local() -> String {
-    let root = repo_root();
-    let status = Command::new(root.join("scripts/dynamodb-local.sh"))
-        .arg("install")
+/// Spawns DynamoDB Local on `port`. The JVM gets SIGKILL when the thread that spawned it
+/// ends (PR_SET_PDEATHSIG), so it never outlives its test.
+fn spawn_dynamodb_local(port: u16) -> std::process::Child {
+    let dir = repo_root().join(".local/dynamodb");
+    let mut command = Command::new("java");
+    command
+        .arg(format!(
+            "-Djava.library.path={}",
+            dir.join("DynamoDBLocal_lib").display()
+        ))
+        .arg("-jar")
+        .arg(dir.join("DynamoDBLocal.jar"))
+        .args(["-inMemory", "-sharedDb", "-port", &port.to_string()])
         .stdout(Stdio::null())
-        .status()
-        .expect("scripts/dynamodb-local.sh runs");
-    assert!(status.success(), "installing DynamoDB Local failed");
-    let port = free_port();
-    // The JVM must die with this test process. PR_SET_PDEATHSIG fires when the *thread* that
-    // spawned the child ends, so spawn it from a thread that lives as long as the process.
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let dir = root.join(".local/dynamodb");
-        let mut command = Command::new("java");
-        command
-            .arg(format!(
-                "-Djava.library.path={}",
-                dir.join("DynamoDBLocal_lib").display()
-            ))
-            .arg("-jar")
-            .arg(dir.join("DynamoDBLocal.jar"))
-            .args(["-inMemory", "-sharedDb", "-port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("java starts DynamoDB Local");
-        ready_tx.send(()).expect("the test thread waits");
-        let _child = child;
-        loop {
-            std::thread::park();
-        }
-    });
-    ready_rx.recv().expect("the spawner thread reports");
+        .stderr(Stdio::null());
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn().expect("java starts DynamoDB Local")
+}
+
+/// Waits (at most 60 s) until something listens on `port`.
+fn wait_listening(port: u16) {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
@@ -94,6 +81,31 @@ fn start_dynamodb_local() -> String {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+fn install_dynamodb_local() {
+    let status = Command::new(repo_root().join("scripts/dynamodb-local.sh"))
+        .arg("install")
+        .stdout(Stdio::null())
+        .status()
+        .expect("scripts/dynamodb-local.sh runs");
+    assert!(status.success(), "installing DynamoDB Local failed");
+}
+
+fn start_dynamodb_local() -> String {
+    install_dynamodb_local();
+    let port = free_port();
+    // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, so spawn it from
+    // a thread that lives as long as the test process.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut child = spawn_dynamodb_local(port);
+        ready_tx.send(()).expect("the test thread waits");
+        // Reaps the JVM should it exit; the process's end kills it otherwise.
+        let _ = child.wait();
+    });
+    ready_rx.recv().expect("the spawner thread reports");
+    wait_listening(port);
     format!("http://127.0.0.1:{port}")
 }
 
@@ -130,39 +142,9 @@ impl OwnDynamoDb {
     /// until it listens.
     pub fn restart(&mut self) {
         self.stop();
-        dynamodb_endpoint(); // installs the jar if needed
-        let dir = repo_root().join(".local/dynamodb");
-        let mut command = Command::new("java");
-        command
-            .arg(format!(
-                "-Djava.library.path={}",
-                dir.join("DynamoDBLocal_lib").display()
-            ))
-            .arg("-jar")
-            .arg(dir.join("DynamoDBLocal.jar"))
-            .args(["-inMemory", "-sharedDb", "-port", &self.port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        self.child = Some(command.spawn().expect("java starts DynamoDB Local"));
-        let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "DynamoDB Local did not listen on port {} within 60 s",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        install_dynamodb_local();
+        self.child = Some(spawn_dynamodb_local(self.port));
+        wait_listening(self.port);
     }
 }
 
@@ -183,15 +165,9 @@ pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&config)
 }
 
+/// A client for this test binary's shared DynamoDB Local.
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let endpoint = dynamodb_endpoint().to_string();
-    let config = sdk_config_loader()
-        .endpoint_url(endpoint)
-        .test_credentials()
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&config)
+    dynamodb_client_for(dynamodb_endpoint()).await
 }
 
 /// One test's API: its own table and its own gateway, on a port of its own.

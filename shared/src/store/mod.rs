@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -223,19 +224,13 @@ impl Store {
         Ok(items)
     }
 
-    /// Every item of one GSI1 partition, in sort key order, following pagination. GSI reads
-    /// are eventually consistent: a write may take a moment to appear.
-    pub(crate) async fn query_gsi1(&self, gsi1pk: &str) -> Result<Vec<Item>, ApiError> {
+    /// Every item a Query finds, following pagination.
+    pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, ApiError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI1)
-                .key_condition_expression("GSI1PK = :pk")
-                .expression_attribute_values(":pk", s(gsi1pk))
+            let out = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -248,30 +243,42 @@ impl Store {
         }
     }
 
-    /// Every item of one partition whose sort key starts with `prefix` (strongly
-    /// consistent), following pagination.
+    /// Every item of one GSI1 partition, in sort key order. GSI reads are eventually
+    /// consistent: a write may take a moment to appear.
+    pub(crate) async fn query_gsi1(&self, gsi1pk: &str) -> Result<Vec<Item>, ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(gsi1pk));
+        self.query_all(query).await
+    }
+
+    /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, ApiError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":prefix", s(prefix))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix));
+        self.query_all(query).await
+    }
+
+    /// Every item of one partition (strongly consistent).
+    pub(crate) async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk));
+        self.query_all(query).await
     }
 
     /// Deletes items by key, 25 a call, asking again for unprocessed ones. Not atomic: for

@@ -323,30 +323,6 @@ impl Store {
         }))
     }
 
-    /// Every item of one partition, strongly consistent, following pagination.
-    async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table_name())
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
     /// The names of the given organizations; ids of organizations that no longer exist are
     /// left out.
     async fn org_names(&self, ids: BTreeSet<u64>) -> Result<HashMap<u64, String>, ApiError> {

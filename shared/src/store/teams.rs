@@ -85,16 +85,7 @@ impl Store {
         let mut users: Vec<&String> = new.owners.iter().chain(&new.members).collect();
         users.sort();
         users.dedup();
-        if users.iter().any(|u| member_id(u).is_none()) {
-            // Ids that cannot be user ids: name them, and any other unknown ones, in one error.
-            let known = self.members_among(org, &users).await?;
-            let unknown: Vec<&str> = users
-                .iter()
-                .filter(|u| !known.contains(u))
-                .map(|u| u.as_str())
-                .collect();
-            return Err(unknown_users(&unknown));
-        }
+        self.refuse_impossible_user_ids(org, &users).await?;
         let id = object_id();
         let stamp = now.micros();
         let team = TeamItem {
@@ -208,15 +199,7 @@ impl Store {
             .collect();
         users.sort();
         users.dedup();
-        if users.iter().any(|u| member_id(u).is_none()) {
-            let known = self.members_among(org, &users).await?;
-            let unknown: Vec<&str> = users
-                .iter()
-                .filter(|u| !known.contains(u))
-                .map(|u| u.as_str())
-                .collect();
-            return Err(unknown_users(&unknown));
-        }
+        self.refuse_impossible_user_ids(org, &users).await?;
         let table = self.table_name();
         let unchanged = Put::builder()
             .table_name(table)
@@ -308,6 +291,22 @@ impl Store {
             .build()
             .expect("key, table and condition are set");
         TransactWriteItem::builder().condition_check(check).build()
+    }
+
+    /// Ids that cannot be user ids are refused before any write, in one error that also
+    /// names the other ids that are not members (found with one BatchGetItem). Ids of the
+    /// right form are checked inside the write transaction instead.
+    async fn refuse_impossible_user_ids(&self, org: OrgId, users: &[&String]) -> Result<(), ApiError> {
+        if users.iter().all(|u| member_id(u).is_some()) {
+            return Ok(());
+        }
+        let known = self.members_among(org, users).await?;
+        let unknown: Vec<&str> = users
+            .iter()
+            .filter(|u| !known.contains(u))
+            .map(|u| u.as_str())
+            .collect();
+        Err(unknown_users(&unknown))
     }
 
     /// Which of `ids` are members of `org` (one BatchGetItem per 100 ids).
