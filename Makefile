@@ -64,7 +64,7 @@ BENCH_FUNCTIONS := create-organization create-table create-field create-team cre
 bench: $(BASELINE_VENV)/.installed
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
-	cargo run --release -p bench
+	cargo run --release -p bench --bin bench
 
 # A bounded load test: 10,000 mixed requests at concurrency 32, then the audit.
 load:
