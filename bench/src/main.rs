@@ -194,7 +194,11 @@ async fn send(api: &TestApi, org: &Org, function: &str, i: usize) -> (u16, Durat
 fn event(root: &Path, function: &str, i: usize, org: &Org) -> String {
     let text = std::fs::read_to_string(root.join(format!("events/{function}.json"))).expect("event");
     // The events address the `companies` table; the bench has its own tables.
-    let slug = if function == "create-field" { "bench_fields" } else { "bench_records" };
+    let slug = if function == "create-field" {
+        "bench_fields"
+    } else {
+        "bench_records"
+    };
     let mut event: Value = serde_json::from_str(&text.replace("companies", slug)).expect("event JSON");
     let (_, _, body) = create_request(function, 10_000 + i, org);
     event["body"] = json!(body.to_string());

@@ -53,6 +53,10 @@ pub const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 /// How often a transaction cancelled only by a conflicting concurrent transaction is tried.
 const CONFLICT_ATTEMPTS: u32 = 6;
 
+/// How many transactions were retried after a `TransactionConflict`, in this process (for
+/// tests and operators: a high rate means hot items).
+pub static CONFLICT_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
@@ -99,6 +103,7 @@ impl Store {
             let conflict_only = !reasons.iter().any(|r| r.code() == Some(CONDITION_FAILED))
                 && reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
             if conflict_only && attempt < CONFLICT_ATTEMPTS {
+                CONFLICT_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
             }
