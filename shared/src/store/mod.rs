@@ -100,8 +100,7 @@ impl Store {
             let Some(reasons) = reasons else {
                 return Err(TransactFailure::Api(sdk_error(err)));
             };
-            let conflict_only = !reasons.iter().any(|r| r.code() == Some(CONDITION_FAILED))
-                && reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
+            let conflict_only = cancelled_only_by_conflict(&reasons);
             if conflict_only && attempt < CONFLICT_ATTEMPTS {
                 CONFLICT_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tokio::time::sleep(backoff(attempt)).await;
@@ -113,6 +112,13 @@ impl Store {
             return Err(TransactFailure::Cancelled(reasons));
         }
     }
+}
+
+/// Whether a cancellation is worth retrying as it is: some item met a concurrent
+/// transaction, and no condition failed (a failed condition would fail again).
+fn cancelled_only_by_conflict(reasons: &[CancellationReason]) -> bool {
+    !reasons.iter().any(|r| r.code() == Some(CONDITION_FAILED))
+        && reasons.iter().any(|r| r.code() == Some("TransactionConflict"))
 }
 
 /// 10 ms, 20 ms, 40 ms ... with up to half again of random jitter, so that racing writers
@@ -335,5 +341,42 @@ impl Store {
             .await
             .map_err(sdk_error)?;
         Ok(out.item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(codes: &[&str]) -> Vec<CancellationReason> {
+        codes
+            .iter()
+            .map(|c| CancellationReason::builder().code(*c).build())
+            .collect()
+    }
+
+    #[test]
+    fn only_pure_conflicts_are_retried() {
+        assert!(cancelled_only_by_conflict(&reasons(&["None", "TransactionConflict"])));
+        assert!(cancelled_only_by_conflict(&reasons(&[
+            "TransactionConflict",
+            "TransactionConflict"
+        ])));
+        assert!(!cancelled_only_by_conflict(&reasons(&[
+            "ConditionalCheckFailed",
+            "TransactionConflict"
+        ])));
+        assert!(!cancelled_only_by_conflict(&reasons(&[
+            "ConditionalCheckFailed",
+            "None"
+        ])));
+        assert!(!cancelled_only_by_conflict(&reasons(&["None", "None"])));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert!(backoff(1) >= Duration::from_millis(20) && backoff(1) < Duration::from_millis(31));
+        assert!(backoff(3) >= Duration::from_millis(80));
+        assert!(backoff(20) < Duration::from_millis(1000));
     }
 }
