@@ -188,6 +188,13 @@ pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactW
 /// The condition of an item that must not exist yet.
 pub(crate) const NEW_ITEM: &str = "attribute_not_exists(PK)";
 
+/// Indexes of the items whose condition failed.
+pub(crate) fn failed_conditions(reasons: &[CancellationReason]) -> Vec<usize> {
+    (0..reasons.len())
+        .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
+        .collect()
+}
+
 /// Index of the first item whose condition failed, if any.
 pub(crate) fn failed_condition(reasons: &[CancellationReason]) -> Option<usize> {
     reasons.iter().position(|r| r.code() == Some(CONDITION_FAILED))

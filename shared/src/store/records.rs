@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::{failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
 use crate::auth::sha256_hex;
 use crate::domain::organization::OrgId;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
@@ -478,9 +478,7 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
-                let failed: Vec<usize> = (0..reasons.len())
-                    .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
-                    .collect();
+                let failed = failed_conditions(&reasons);
                 // A missing reference first: it is the caller's to fix, like a clash.
                 for i in &failed {
                     if let Role::Reference { field, target } = &roles[*i] {

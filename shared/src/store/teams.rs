@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, key, put, s, to_item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::{failed_conditions, from_item, key, put, s, to_item, Store, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
 use crate::error::ApiError;
@@ -123,9 +123,7 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(team),
             Err(TransactFailure::Cancelled(reasons)) => {
-                let failed: Vec<usize> = (0..reasons.len())
-                    .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
-                    .collect();
+                let failed = failed_conditions(&reasons);
                 let unknown: Vec<&str> = failed
                     .iter()
                     .filter(|i| **i >= 2)
@@ -226,9 +224,7 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(updated),
             Err(TransactFailure::Cancelled(reasons)) => {
-                let failed: Vec<usize> = (0..reasons.len())
-                    .filter(|i| reasons[*i].code() == Some(CONDITION_FAILED))
-                    .collect();
+                let failed = failed_conditions(&reasons);
                 let unknown: Vec<&str> = failed
                     .iter()
                     .filter(|i| **i >= first_check)
