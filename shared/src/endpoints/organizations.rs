@@ -145,6 +145,16 @@ async fn view(state: &AppState, id: OrgId) -> Result<OrganizationView, ApiError>
         .ok_or_else(|| ApiError::not_found(format!("No organization with id `{}`", id.0)))
 }
 
+/// The organization's own item (one GetItem), or 404: for endpoints that need it to exist
+/// but do not show it.
+async fn existing(state: &AppState, id: OrgId) -> Result<crate::store::organizations::OrganizationItem, ApiError> {
+    state
+        .store
+        .organization(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No organization with id `{}`", id.0)))
+}
+
 /// `GET /api/v1/organizations?limit&offset`: `{organizations, total, limit, offset}`, by id.
 /// `limit` defaults to 20, at most 100. Each organization has the shape of its GET.
 pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
@@ -222,9 +232,9 @@ pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<B
     } else {
         json_body::<CreateApiKeyInput>(&req)?
     };
-    let org = view(state, id).await?;
+    let org = existing(state, id).await?;
     let user_id = match input.external_id {
-        None => org.organization.owner_user_id,
+        None => org.owner_user_id,
         Some(external_id) => {
             let external_id = ExternalId::parse("external_id", &external_id)?;
             let user = state.store.user_with_orgs(&external_id).await?;
@@ -248,7 +258,7 @@ pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<B
 pub async fn list_api_keys(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     state.admin_key.require(req.headers())?;
     let id = org_in_path(&req)?;
-    view(state, id).await?;
+    existing(state, id).await?;
     let keys: Vec<ApiKeyListing> = state
         .store
         .api_keys(id)

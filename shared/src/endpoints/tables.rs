@@ -191,7 +191,8 @@ impl TableBody {
             fields: table
                 .ordered_fields()
                 .into_iter()
-                .map(|f| FieldBody::new(table, f))
+                .enumerate()
+                .map(|(i, f)| FieldBody::at(table, f, i + 1))
                 .collect(),
             created_at: table.created_at.clone(),
             updated_at: table.updated_at.clone(),
@@ -200,12 +201,17 @@ impl TableBody {
 }
 
 impl FieldBody {
+    /// The field as its table shows it; `order` is its position among the table's fields.
     pub fn new(table: &TableItem, field: &FieldDef) -> Self {
         let order = table
             .ordered_fields()
             .iter()
             .position(|f| f.id == field.id)
             .map_or(0, |p| p + 1);
+        Self::at(table, field, order)
+    }
+
+    fn at(table: &TableItem, field: &FieldDef, order: usize) -> Self {
         Self {
             id: field.id.clone(),
             table_id: table.id.clone(),
