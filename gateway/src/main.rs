@@ -2,12 +2,13 @@
 //! missing, then serves every endpoint on its real route.
 //!
 //! Environment: `PORT` (3000), `TABLE_NAME` (workspace-local), `ADMIN_API_KEY` or
-//! `ADMIN_API_KEY_SHA256`, and the SDK's own (`AWS_ENDPOINT_URL_DYNAMODB`, region, keys).
+//! `ADMIN_API_KEY_SHA256`, the cache TTLs
+//! (`API_KEY_CACHE_SECONDS`, `TABLE_CACHE_SECONDS`), and the SDK's own (`AWS_ENDPOINT_URL_DYNAMODB`, region, keys).
 
 use std::sync::Arc;
 
 use shared::auth::AdminKeyHash;
-use shared::state::{sdk_config, AppState};
+use shared::state::{cache_settings_from_env, sdk_config, AppState};
 use shared::store::{schema, Store};
 
 #[tokio::main]
@@ -27,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     schema::create_table_if_missing(&client, &table).await?;
     let state = Arc::new(AppState {
-        store: Store::new(client, table),
+        store: Store::with_caches(client, table, cache_settings_from_env()?),
         admin_key,
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -171,7 +171,7 @@ fn authorization_token<'a>(headers: &'a lambda_http::http::HeaderMap, scheme: &s
 async fn principal_for_token(store: &crate::store::Store, token: &str) -> Result<Principal, ApiError> {
     let invalid = || ApiError::unauthorized("The API key is not valid");
     let key_id = token_key_id(token).ok_or_else(invalid)?;
-    let key = store.api_key(&key_id).await?.ok_or_else(invalid)?;
+    let key = store.api_key_cached(&key_id).await?.ok_or_else(invalid)?;
     if !token_matches(token, &key.token_hash) {
         return Err(invalid());
     }

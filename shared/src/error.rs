@@ -34,6 +34,8 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
 }
 
+const OBJECT_CHANGED: &str = "object_changed";
+
 impl ApiError {
     fn new(status: StatusCode, kind: ErrorType, code: &'static str, message: impl Into<String>) -> Self {
         Self {
@@ -132,6 +134,17 @@ impl ApiError {
     }
 
     /// 409: a record that other records reference cannot be deleted.
+    /// 409: the object's definition changed while a record was written against it.
+    pub fn object_changed() -> Self {
+        Self::uniqueness_conflict("The object's attributes changed while this record was written; send it again")
+            .with_code(OBJECT_CHANGED)
+    }
+
+    /// Whether this is [`ApiError::object_changed`]: worth one retry with a fresh definition.
+    pub fn is_object_changed(&self) -> bool {
+        self.code == OBJECT_CHANGED
+    }
+
     pub fn record_referenced(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -7,6 +7,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 
 use crate::auth::AdminKeyHash;
+use crate::store::cache::CacheSettings;
 use crate::store::Store;
 
 #[derive(Clone, Debug)]
@@ -21,6 +22,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("ADMIN_API_KEY_SHA256 must be 64 hex digits: the SHA-256 of the admin key")]
     BadAdminKeyHash,
+    #[error("{0} must be a whole number of seconds from 0 to 300")]
+    BadCacheSeconds(&'static str),
 }
 
 fn env(name: &'static str) -> Result<String, ConfigError> {
@@ -28,6 +31,30 @@ fn env(name: &'static str) -> Result<String, ConfigError> {
         .ok()
         .filter(|v| !v.is_empty())
         .ok_or(ConfigError::Missing(name))
+}
+
+/// A cache TTL from `name` (whole seconds, at most 300), or `default` when unset.
+fn cache_seconds(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s <= 300)
+            .map(Duration::from_secs)
+            .ok_or(ConfigError::BadCacheSeconds(name)),
+    }
+}
+
+/// The per-container caches' TTLs from `API_KEY_CACHE_SECONDS` and `TABLE_CACHE_SECONDS`
+/// (see [`crate::store::cache`]).
+pub fn cache_settings_from_env() -> Result<CacheSettings, ConfigError> {
+    let defaults = CacheSettings::default();
+    Ok(CacheSettings {
+        api_keys: cache_seconds("API_KEY_CACHE_SECONDS", defaults.api_keys)?,
+        tables: cache_seconds("TABLE_CACHE_SECONDS", defaults.tables)?,
+    })
 }
 
 /// The SDK configuration: endpoint, region and credentials from the environment (so
@@ -54,13 +81,15 @@ pub fn sdk_config_loader() -> aws_config::ConfigLoader {
 }
 
 impl AppState {
-    /// Reads `TABLE_NAME` and `ADMIN_API_KEY_SHA256` and builds the DynamoDB client.
+    /// Reads `TABLE_NAME`, `ADMIN_API_KEY_SHA256` and the cache TTLs, and builds the
+    /// DynamoDB client.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = env("TABLE_NAME")?;
         let admin_key = AdminKeyHash::from_hex(&env("ADMIN_API_KEY_SHA256")?).ok_or(ConfigError::BadAdminKeyHash)?;
+        let caches = cache_settings_from_env()?;
         let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
         Ok(Self {
-            store: Store::new(client, table),
+            store: Store::with_caches(client, table, caches),
             admin_key,
         })
     }

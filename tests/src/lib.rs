@@ -19,6 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use shared::auth::AdminKeyHash;
 use shared::state::{sdk_config_loader, AppState};
+use shared::store::cache::CacheSettings;
 use shared::store::{schema, Store};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -238,6 +239,26 @@ impl TestApi {
             state: self.state.clone(),
             http: self.http.clone(),
             server: tokio::spawn(async {}),
+        }
+    }
+
+    /// Another "container" in front of the same table: its own gateway and its own store,
+    /// so its own caches with these TTLs, as a second Lambda container would have.
+    pub async fn another_container(&self, caches: CacheSettings) -> TestApi {
+        let state = Arc::new(AppState {
+            store: Store::with_caches(self.db.clone(), self.table.clone(), caches),
+            admin_key: AdminKeyHash::of_key(&self.admin_key),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
+        TestApi {
+            base_url,
+            admin_key: self.admin_key.clone(),
+            db: self.db.clone(),
+            table: self.table.clone(),
+            state: state.clone(),
+            http: self.http.clone(),
+            server: tokio::spawn(gateway::serve(listener, state)),
         }
     }
 

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::auth::bearer;
+use crate::auth::{bearer, Principal};
 use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, RecordInput};
@@ -17,15 +17,42 @@ use crate::error::ApiError;
 use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
 use crate::store::records::{Actor, Merge, RecordItem, RecordRef, RecordValues};
-use crate::store::tables::TableItem;
+use crate::store::tables::{Source, TableItem};
 use crate::time::Timestamp;
 
-/// The table `{object}` names in the caller's organization.
-async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<TableItem, ApiError> {
+/// The table `{object}` names in the caller's organization, as this container has it
+/// cached (see [`crate::store::cache`]), and whether it came from the cache.
+async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(TableItem, Source), ApiError> {
     let raw = path_param(req, "object")?;
     let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
+    state.store.table_cached(org, &table).await?.ok_or_else(not_found)
+}
+
+/// Runs a record request against the table `{object}` names. A cached definition may be
+/// stale (another container changed the table): if a write was refused by its
+/// transaction's revision check, or the request was refused as invalid by a cached
+/// definition, the copy is dropped and the request runs once more against a fresh read, so
+/// a stale copy never decides a refusal or a write.
+async fn against_object<F, Fut>(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: Fn(TableItem) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let (table, source) = object_in_path(state, req, org).await?;
+    let table_id = table.id.clone();
+    match write(table).await {
+        Err(e) if e.is_object_changed() || (source == Source::Cache && e.status == StatusCode::BAD_REQUEST) => {
+            state.store.forget_table(&table_id);
+            write(object_in_path(state, req, org).await?.0).await
+        }
+        other => other,
+    }
 }
 
 /// Parses `{"data": {"values": {...}}}` against the table's attributes.
@@ -65,8 +92,21 @@ async fn record_in_path(
 
 pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let values = values_in_body(&req, &table)?;
+    let principal = &principal;
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| async move {
+        create_in(state, req, principal, table).await
+    })
+    .await
+}
+
+async fn create_in(
+    state: &AppState,
+    req: &Request,
+    principal: &Principal,
+    table: TableItem,
+) -> Result<Response<Body>, ApiError> {
+    let values = values_in_body(req, &table)?;
     let record = state
         .store
         .create_record(
@@ -94,9 +134,23 @@ pub async fn replace(state: &AppState, req: Request) -> Result<Response<Body>, A
 
 async fn write_existing(state: &AppState, req: Request, merge: Merge) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let record = record_in_path(state, &req, principal.org_id, &table).await?;
-    let values = values_in_body(&req, &table)?;
+    let principal = &principal;
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| async move {
+        update_in(state, req, principal, table, merge).await
+    })
+    .await
+}
+
+async fn update_in(
+    state: &AppState,
+    req: &Request,
+    principal: &Principal,
+    table: TableItem,
+    merge: Merge,
+) -> Result<Response<Body>, ApiError> {
+    let record = record_in_path(state, req, principal.org_id, &table).await?;
+    let values = values_in_body(req, &table)?;
     let record = state
         .store
         .update_record(
@@ -119,8 +173,21 @@ async fn write_existing(state: &AppState, req: Request, merge: Merge) -> Result<
 /// overwritten), or creates one.
 pub async fn assert(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let slug = query_param(&req, "matching_attribute")?
+    let principal = &principal;
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| async move {
+        assert_in(state, req, principal, table).await
+    })
+    .await
+}
+
+async fn assert_in(
+    state: &AppState,
+    req: &Request,
+    principal: &Principal,
+    table: TableItem,
+) -> Result<Response<Body>, ApiError> {
+    let slug = query_param(req, "matching_attribute")?
         .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
     let field = table.fields.get(slug).ok_or_else(|| {
         ApiError::validation(format!(
@@ -133,7 +200,7 @@ pub async fn assert(state: &AppState, req: Request) -> Result<Response<Body>, Ap
             "The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"
         )));
     }
-    let values = values_in_body(&req, &table)?;
+    let values = values_in_body(req, &table)?;
     let matching = match values.iter().find(|(f, _)| f.id == field.id).map(|(_, v)| v.as_slice()) {
         Some([one]) => one.clone(),
         _ => {
@@ -181,10 +248,13 @@ pub async fn assert(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 /// other records reference it.
 pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let record = record_in_path(state, &req, principal.org_id, &table).await?;
-    state.store.delete_record(principal.org_id, &table, &record).await?;
-    Ok(json_response(StatusCode::OK, &serde_json::json!({})))
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| async move {
+        let record = record_in_path(state, req, principal.org_id, &table).await?;
+        state.store.delete_record(principal.org_id, &table, &record).await?;
+        Ok(json_response(StatusCode::OK, &serde_json::json!({})))
+    })
+    .await
 }
 
 /// The body of `POST .../records/query`.
@@ -202,7 +272,11 @@ struct QueryInput {
 /// The table's records are read from its GSI1 partition and filtered here.
 pub async fn query(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
+}
+
+async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<Response<Body>, ApiError> {
     let input = if req.body().is_empty() {
         QueryInput {
             filter: None,
@@ -211,7 +285,7 @@ pub async fn query(state: &AppState, req: Request) -> Result<Response<Body>, Api
             offset: None,
         }
     } else {
-        json_body::<QueryInput>(&req)?
+        json_body::<QueryInput>(req)?
     };
     let filter = input
         .filter
@@ -240,9 +314,12 @@ pub async fn query(state: &AppState, req: Request) -> Result<Response<Body>, Api
 
 pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = bearer(&state.store, req.headers()).await?;
-    let table = object_in_path(state, &req, principal.org_id).await?;
-    let record = record_in_path(state, &req, principal.org_id, &table).await?;
-    Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+    let req = &req;
+    against_object(state, req, principal.org_id, |table| async move {
+        let record = record_in_path(state, req, principal.org_id, &table).await?;
+        Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+    })
+    .await
 }
 
 /// Attio's `{"data": record}`.

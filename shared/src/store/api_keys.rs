@@ -93,7 +93,10 @@ impl Store {
             TransactWriteItem::builder().update(count).build(),
         ];
         match self.transact(items).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.caches.api_keys.forget(|id, _| id == key_id);
+                Ok(())
+            }
             Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!(
                 "No API key `{key_id}` in this organization"
             ))),

@@ -3,6 +3,7 @@
 //! docs/data-model.md describes the same schema for people.
 
 pub mod api_keys;
+pub mod cache;
 pub mod keys;
 pub mod organizations;
 pub mod records;
@@ -30,6 +31,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Store {
     client: Client,
     table: String,
+    caches: std::sync::Arc<cache::Caches>,
 }
 
 /// Why a transaction did not commit.
@@ -58,10 +60,16 @@ const CONFLICT_ATTEMPTS: u32 = 6;
 pub static CONFLICT_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Store {
+    /// A store with the default [`cache::CacheSettings`].
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self::with_caches(client, table, cache::CacheSettings::default())
+    }
+
+    pub fn with_caches(client: Client, table: impl Into<String>, settings: cache::CacheSettings) -> Self {
         Self {
             client,
             table: table.into(),
+            caches: std::sync::Arc::new(cache::Caches::new(settings)),
         }
     }
 

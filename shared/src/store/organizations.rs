@@ -441,6 +441,19 @@ impl Store {
             .map(from_item)
             .transpose()
     }
+
+    /// [`Store::api_key`] through this container's cache (see [`super::cache`]): what
+    /// authentication uses. Keys not found are not cached.
+    pub async fn api_key_cached(&self, key_id: &str) -> Result<Option<ApiKeyItem>, ApiError> {
+        if let Some(key) = self.caches.api_keys.get(&key_id.to_string()) {
+            return Ok(Some(key));
+        }
+        let key = self.api_key(key_id).await?;
+        if let Some(key) = &key {
+            self.caches.api_keys.insert(key_id.to_string(), key.clone());
+        }
+        Ok(key)
+    }
 }
 
 impl Store {
@@ -522,7 +535,10 @@ impl Store {
                 items.push(TransactWriteItem::builder().delete(delete).build());
             }
             match self.transact(items).await {
-                Ok(()) => return self.purge_organization(org).await,
+                Ok(()) => {
+                    self.caches.api_keys.forget(|_, key| key.org_id == org.0);
+                    return self.purge_organization(org).await;
+                }
                 Err(TransactFailure::Cancelled(reasons)) => {
                     if reasons.first().and_then(|r| r.item()).is_none() {
                         return Err(ApiError::not_found(format!("No organization with id `{}`", org.0)));

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -25,8 +25,9 @@ use crate::time::Timestamp;
 /// record is refused with 413 before anything is written.
 pub const MAX_RECORD_VALUE_BYTES: usize = 380_000;
 
-/// A transaction holds at most 100 items: the record, its number pointer, and these.
-pub const MAX_CHECKS_PER_WRITE: usize = 98;
+/// A transaction holds at most 100 items: the record, its number pointer, the table's
+/// revision check, and these.
+pub const MAX_CHECKS_PER_WRITE: usize = 97;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordItem {
@@ -222,11 +223,19 @@ fn references<'a>(table: &'a TableItem, record: Option<&RecordItem>) -> BTreeMap
 
 /// What each item of a record transaction is, to explain a failed condition.
 enum Role<'a> {
+    /// The table's definition is still the revision the write was checked against.
+    Table,
     Record,
     Number,
-    Claim { field: &'a FieldDef, value: String },
+    Claim {
+        field: &'a FieldDef,
+        value: String,
+    },
     Release,
-    Reference { field: &'a FieldDef, target: String },
+    Reference {
+        field: &'a FieldDef,
+        target: String,
+    },
     Unreference,
 }
 
@@ -408,6 +417,21 @@ impl Store {
             }
             (None, None) => unreachable!("a write has a record before or after"),
         }
+        // The definition this write was checked against (perhaps a container's cached copy)
+        // must still be current.
+        let revision = ConditionCheck::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::table_sk(&table.id))))
+            .condition_expression(if table.revision == 0 {
+                "attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :revision)"
+            } else {
+                "revision = :revision"
+            })
+            .expression_attribute_values(":revision", AttributeValue::N(table.revision.to_string()))
+            .build()
+            .expect("key, table and condition are set");
+        items.push(TransactWriteItem::builder().condition_check(revision).build());
+        roles.push(Role::Table);
         for (field_id, value) in new_claims.difference(&old_claims) {
             let field = table
                 .fields
@@ -479,6 +503,10 @@ impl Store {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
                 let failed = failed_conditions(&reasons);
+                if failed.iter().any(|i| matches!(roles[*i], Role::Table)) {
+                    self.forget_table(&table.id);
+                    return Err(ApiError::object_changed());
+                }
                 // A missing reference first: it is the caller's to fix, like a clash.
                 for i in &failed {
                     if let Role::Reference { field, target } = &roles[*i] {

@@ -74,6 +74,11 @@ pub struct TableItem {
     pub fields: BTreeMap<String, FieldDef>,
     /// The last record display number handed out (records are `<prefix>-<n>`, n from 1).
     pub record_seq: u64,
+    /// Bumped by every change to the definition (not by `record_seq`): record writes are
+    /// conditional on the revision they were checked against, so a definition cached by a
+    /// container can never let a stale write through.
+    #[serde(default)]
+    pub revision: u64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -85,6 +90,13 @@ impl TableItem {
         fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
         fields
     }
+}
+
+/// Where a definition came from: a cached copy may be stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Cache,
+    Table,
 }
 
 /// A sentinel holding the id of the table that owns a unique record_prefix or api_slug.
@@ -133,6 +145,7 @@ impl Store {
             record_prefix: new.record_prefix.as_str().to_string(),
             api_slug: new.api_slug.as_str().to_string(),
             display_field_id: name_field.id.clone(),
+            revision: 0,
             archived: false,
             fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
             record_seq: 0,
@@ -195,6 +208,28 @@ impl Store {
             .transpose()
     }
 
+    /// [`Store::table`] through this container's cache (see [`super::cache`]), for record
+    /// requests: their writes check the definition's `revision` in their transaction.
+    pub async fn table_cached(&self, org: OrgId, table: &TableRef) -> Result<Option<(TableItem, Source)>, ApiError> {
+        let cache_key = match table {
+            TableRef::Id(id) => (org.0, id.clone()),
+            TableRef::Slug(slug) => (org.0, slug.as_str().to_string()),
+        };
+        if let Some(item) = self.caches.tables.get(&cache_key) {
+            return Ok(Some((item, Source::Cache)));
+        }
+        let item = self.table(org, table).await?;
+        if let Some(item) = &item {
+            self.caches.tables.insert(cache_key, item.clone());
+        }
+        Ok(item.map(|item| (item, Source::Table)))
+    }
+
+    /// Drops a table's cached definition: it changed, or a write found it stale.
+    pub fn forget_table(&self, table_id: &str) {
+        self.caches.tables.forget(|_, item| item.id == table_id);
+    }
+
     /// Adds a field to a table: one conditional update of the table item, which fails if
     /// the key is taken or the table is full. `link` is the resolved target table's id and
     /// api_slug.
@@ -234,7 +269,7 @@ impl Store {
             .update_item()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(table_id))))
-            .update_expression("SET #fields.#key = :field, updated_at = :now")
+            .update_expression("SET #fields.#key = :field, updated_at = :now ADD revision :one")
             .condition_expression(
                 "attribute_exists(PK) AND attribute_not_exists(#fields.#key) AND size(#fields) < :max",
             )
@@ -243,6 +278,7 @@ impl Store {
             .expression_attribute_values(":field", value)
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
             .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -250,6 +286,7 @@ impl Store {
         match result {
             Ok(out) => {
                 let table: TableItem = from_item(out.attributes.unwrap_or_default())?;
+                self.forget_table(&table.id);
                 Ok((table, def))
             }
             Err(err) => {
@@ -312,6 +349,7 @@ impl Store {
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         if let Some(name) = &patch.name {
             sets.push("#name = :name".into());
@@ -339,7 +377,9 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
+        expression.push_str(" ADD revision :one");
         let out = update.update_expression(expression).send().await.map_err(sdk_error)?;
+        self.forget_table(&table.id);
         from_item(out.attributes.unwrap_or_default())
     }
 
@@ -391,18 +431,21 @@ impl Store {
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":fid", s(&field.id))
             .expression_attribute_values(":now", s(now.seconds()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         update = if renamed {
             update
                 .expression_attribute_names("#new", new_key.clone())
-                .update_expression("REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now")
+                .update_expression("REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now ADD revision :one")
                 .condition_expression("#fields.#old.id = :fid AND attribute_not_exists(#fields.#new)")
         } else {
             update
-                .update_expression("SET #fields.#old = :def, updated_at = :now")
+                .update_expression("SET #fields.#old = :def, updated_at = :now ADD revision :one")
                 .condition_expression("#fields.#old.id = :fid")
         };
-        match update.send().await {
+        let result = update.send().await;
+        self.forget_table(&table.id);
+        match result {
             Ok(out) => Ok((from_item(out.attributes.unwrap_or_default())?, def)),
             Err(err)
                 if err

@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod caches;
 mod faults;
 mod idempotency;
 mod organizations;
