@@ -7,12 +7,12 @@ VENV := .venv
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test fmt lint template unit-and-integration tools build bench audit load
+.PHONY: dev test fmt lint template unit-and-integration fuzz tools build bench audit load
 
 dev:
 	scripts/dev.sh
 
-test: fmt lint template unit-and-integration
+test: fmt lint template unit-and-integration fuzz
 
 fmt:
 	cargo fmt --all -- --check
@@ -31,6 +31,12 @@ unit-and-integration:
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --workspace --bins
 	cargo test --workspace
+
+# schemathesis against the local gateway, from the OpenAPI document it serves: 50 cases per
+# operation and phase, bounded at 15 minutes; then the invariant audit over what it wrote.
+fuzz: tools
+	scripts/dynamodb-local.sh install >/dev/null
+	cargo run --quiet -p api-tests --bin fuzz
 
 # Checks every invariant of the table `make dev` serves (or TABLE_NAME at
 # AWS_ENDPOINT_URL_DYNAMODB); exits non-zero on a breach.

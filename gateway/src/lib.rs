@@ -21,8 +21,8 @@ use shared::state::AppState;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Matched {
     Route(&'static Route, HashMap<String, String>),
-    /// The path exists, but not with this method.
-    MethodNotAllowed,
+    /// The path exists, but not with this method: these are its methods.
+    MethodNotAllowed(Vec<&'static str>),
     NotFound,
 }
 
@@ -30,7 +30,8 @@ pub enum Matched {
 /// splitting, so `%2F` inside a parameter stays inside it, as with API Gateway.
 pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
     let segments: Vec<&str> = path.split('/').collect();
-    let mut path_exists = false;
+    // The methods of the most specific path template that matches, for `Allow`.
+    let mut allowed: (usize, Vec<&'static str>) = (0, Vec::new());
     // As API Gateway does, a literal segment beats a parameter: `POST /teams/list/` is the
     // list route, not `/teams/{id}/`. So the best match has the most literal segments.
     let mut best: Option<(usize, &'static Route, HashMap<String, String>)> = None;
@@ -59,14 +60,19 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
         if !matches {
             continue;
         }
-        path_exists = true;
+        if allowed.1.is_empty() || literals > allowed.0 {
+            allowed = (literals, Vec::new());
+        }
+        if literals == allowed.0 && !allowed.1.contains(&route.method) {
+            allowed.1.push(route.method);
+        }
         if route.method == method && best.as_ref().is_none_or(|(l, _, _)| literals > *l) {
             best = Some((literals, route, params));
         }
     }
     Ok(match best {
         Some((_, route, params)) => Matched::Route(route, params),
-        None if path_exists => Matched::MethodNotAllowed,
+        None if !allowed.1.is_empty() => Matched::MethodNotAllowed(allowed.1),
         None => Matched::NotFound,
     })
 }
@@ -105,6 +111,20 @@ fn query_parameters(query: Option<&str>) -> Result<HashMap<String, Vec<String>>,
     Ok(params)
 }
 
+/// Where the gateway serves the OpenAPI document.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The OpenAPI document (built once per process).
+fn openapi_response() -> lambda_http::Response<Body> {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let json = DOCUMENT.get_or_init(shared::openapi::document_json);
+    lambda_http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(Body::Text(json.clone()))
+        .expect("a static response is valid")
+}
+
 /// Serves one HTTP request.
 pub async fn handle(state: &AppState, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let response = match route_request(state, req).await {
@@ -125,14 +145,25 @@ async fn route_request(
     state: &AppState,
     req: hyper::Request<Incoming>,
 ) -> Result<lambda_http::Response<Body>, ApiError> {
+    if req.uri().path() == OPENAPI_PATH && req.method() == hyper::Method::GET {
+        return Ok(openapi_response());
+    }
     let (route, params) = match match_route(req.method().as_str(), req.uri().path())? {
         Matched::Route(route, params) => (route, params),
-        Matched::MethodNotAllowed => {
-            return Err(ApiError::method_not_allowed(format!(
-                "{} is not allowed on {}",
+        Matched::MethodNotAllowed(allowed) => {
+            let error = ApiError::method_not_allowed(format!(
+                "{} is not allowed on {}; it takes {}",
                 req.method(),
-                req.uri().path()
-            )))
+                req.uri().path(),
+                allowed.join(", ")
+            ));
+            let mut response = error_response(&error);
+            let allow = allowed
+                .join(", ")
+                .parse()
+                .expect("method names are a valid header value");
+            response.headers_mut().insert(hyper::header::ALLOW, allow);
+            return Ok(response);
         }
         Matched::NotFound => return Err(ApiError::not_found(format!("No route for {}", req.uri().path()))),
     };
@@ -204,7 +235,7 @@ mod tests {
         }
         assert_eq!(
             match_route("DELETE", "/api/v1/organizations").unwrap(),
-            Matched::MethodNotAllowed
+            Matched::MethodNotAllowed(vec!["POST", "GET"])
         );
         assert_eq!(match_route("GET", "/api/v1/nothing").unwrap(), Matched::NotFound);
         assert_eq!(match_route("GET", "/api/v1/organizations/").unwrap(), Matched::NotFound);

@@ -30,6 +30,10 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "The request body is empty; a JSON object is expected",
         ));
     }
+    // serde would read a struct from an array too (`[null, null]` as its fields in order).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation("The request body must be a JSON object"));
+    }
     // Reading straight into `T` (not through `serde_json::Value`) lets structs see, and
     // reject, a key given twice.
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -37,8 +41,6 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         let inner = e.inner();
         if !inner.is_data() {
             ApiError::malformed(format!("The request body is not valid JSON: {inner}"))
-        } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            ApiError::validation("The request body must be a JSON object")
         } else {
             field_error(e.path().to_string(), inner)
         }

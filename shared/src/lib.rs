@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod lambda;
+pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod store;

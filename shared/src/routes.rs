@@ -278,7 +278,61 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
+/// A query parameter an endpoint reads. Any other is refused (400), so a misspelt
+/// `limt=5` is an error rather than silently ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub required: bool,
+    /// A whole number (else text).
+    pub integer: bool,
+    pub description: &'static str,
+}
+
+const fn param(name: &'static str, required: bool, integer: bool, description: &'static str) -> QueryParam {
+    QueryParam {
+        name,
+        required,
+        integer,
+        description,
+    }
+}
+
+const LIMIT: QueryParam = param("limit", false, true, "How many to return");
+const OFFSET: QueryParam = param("offset", false, true, "How many to skip");
+
 impl Endpoint {
+    /// The query parameters the endpoint reads.
+    pub fn query_parameters(self) -> &'static [QueryParam] {
+        const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
+        const TABLES: &[QueryParam] = &[
+            param("type", false, false, "Only tables of this type"),
+            param("search", false, false, "Only tables whose name contains this"),
+            LIMIT,
+            OFFSET,
+        ];
+        const USERS: &[QueryParam] = &[
+            param("organization_id", true, true, "The organization whose users to list"),
+            LIMIT,
+            OFFSET,
+        ];
+        const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
+        const MATCHING: &[QueryParam] = &[param(
+            "matching_attribute",
+            true,
+            false,
+            "The slug of the unique attribute to match on",
+        )];
+        match self {
+            Endpoint::ListOrganizations | Endpoint::ListTeams => PAGE,
+            Endpoint::ListTables => TABLES,
+            Endpoint::ListUsers => USERS,
+            Endpoint::RevokeApiKey => KEY,
+            Endpoint::AssertRecord => MATCHING,
+            _ => &[],
+        }
+    }
+
     pub fn route(self) -> &'static Route {
         ROUTES
             .iter()
@@ -323,8 +377,36 @@ impl Endpoint {
 }
 
 impl Route {
+    /// Refuses query parameters the endpoint does not read.
+    fn check_query(&self, req: &Request) -> Result<(), ApiError> {
+        let Some(params) = req.query_string_parameters_ref() else {
+            return Ok(());
+        };
+        let known = self.endpoint.query_parameters();
+        for (name, _) in params.iter() {
+            if known.iter().all(|p| p.name != name) {
+                let names: Vec<&str> = known.iter().map(|p| p.name).collect();
+                return Err(ApiError::validation(if names.is_empty() {
+                    format!(
+                        "Unknown query parameter `{name}`: {} {} takes none",
+                        self.method, self.path
+                    )
+                } else {
+                    format!(
+                        "Unknown query parameter `{name}`: {} {} takes {}",
+                        self.method,
+                        self.path,
+                        names.join(", ")
+                    )
+                }));
+            }
+        }
+        Ok(())
+    }
+
     /// Calls the endpoint, once per `Idempotency-Key` for a POST that has one.
     async fn call_once(&self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
+        self.check_query(&req)?;
         let key = if self.method == "POST" {
             idempotency::idempotency_key(req.headers())?
         } else {

@@ -307,7 +307,7 @@ impl Filter {
 
 /// One of a query's `sorts`: `{"attribute": "name", "direction": "asc"}`, optionally with
 /// the `field` (property) to sort by.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SortInput {
     pub attribute: String,
     pub direction: Option<String>,

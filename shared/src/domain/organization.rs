@@ -66,10 +66,12 @@ pub struct NewOrganization {
 }
 
 /// The JSON body of `POST /api/v1/organizations`, before its rules are checked.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateOrganizationInput {
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub name: Option<String>,
     pub description: Option<String>,
+    #[schema(required = true, value_type = NewUserInput)]
     pub owner: Option<NewUserInput>,
 }
 
@@ -97,7 +99,7 @@ pub struct OrgPatch {
     pub description: Option<Option<OrgDescription>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchOrganizationInput {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable")]

@@ -18,13 +18,16 @@ use crate::store::tables::FieldDef;
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
 /// The JSON body of a record create: `{"data": {"values": {...}}}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecordInput {
+    #[schema(required = true, value_type = RecordDataInput)]
     pub data: Option<RecordDataInput>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecordDataInput {
+    /// Values by attribute slug: each a value, a value object, or an array of them.
+    #[schema(required = true, value_type = Object)]
     pub values: Option<StrictMap>,
 }
 

@@ -143,11 +143,14 @@ pub struct NewTable {
 }
 
 /// The JSON body of `POST /orgs/{org_id}/tables`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateTableInput {
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 128)]
     pub name: Option<String>,
+    #[schema(required = true, value_type = String, pattern = "^[A-Z][A-Z0-9]{0,15}$")]
     pub record_prefix: Option<String>,
     pub description: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub api_slug: Option<String>,
 }
 
@@ -196,7 +199,7 @@ impl FieldKey {
 }
 
 /// Attio's attribute types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FieldType {
     Text,
@@ -294,18 +297,22 @@ pub struct NewField {
 }
 
 /// The JSON body of `POST /orgs/{org_id}/tables/{table_id}/fields`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateFieldInput {
+    #[schema(required = true, value_type = String, pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub key: Option<String>,
     pub unique: Option<bool>,
+    #[schema(required = true, value_type = FieldSchemaInput)]
     pub schema: Option<FieldSchemaInput>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FieldSchemaInput {
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub name: Option<String>,
     pub description: Option<String>,
     #[serde(rename = "type")]
+    #[schema(required = true, value_type = String)]
     pub field_type: Option<String>,
     pub optional: Option<bool>,
     pub array: Option<bool>,
@@ -314,7 +321,7 @@ pub struct FieldSchemaInput {
 }
 
 /// A select option: a title, or Attio's `{"title": ...}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum OptionInput {
     Title(String),
@@ -418,7 +425,7 @@ pub struct TablePatch {
     pub display_field_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchTableInput {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable")]
@@ -462,14 +469,14 @@ pub struct FieldPatch {
     pub field_type: Option<FieldType>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchFieldInput {
     pub key: Option<String>,
     pub unique: Option<serde_json::Value>,
     pub schema: Option<PatchFieldSchemaInput>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchFieldSchemaInput {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable")]

@@ -27,7 +27,7 @@ impl TeamName {
 }
 
 /// A team color: `#RRGGBB` with an optional name.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Color {
     pub value: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -53,11 +53,14 @@ pub struct NewTeam {
 pub const MAX_TEAM_USERS: usize = 95;
 
 /// The JSON body of `POST /api/v1/teams/`, SmartSuite's shape.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateTeamInput {
     pub id: Option<Value>,
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub name: Option<String>,
+    /// SmartSuite: always 2 (public); the number or its string.
     #[serde(rename = "type")]
+    #[schema(required = true, value_type = u8, minimum = 2, maximum = 2)]
     pub team_type: Option<Value>,
     pub status: Option<StatusInput>,
     pub color: Option<Vec<ColorInput>>,
@@ -66,12 +69,12 @@ pub struct CreateTeamInput {
     pub followed_by: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct StatusInput {
     pub value: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ColorInput {
     pub value: Option<String>,
     pub name: Option<String>,
@@ -172,7 +175,7 @@ pub struct TeamPatch {
     pub members: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchTeamInput {
     pub name: Option<String>,
     #[serde(rename = "type")]
@@ -204,14 +207,14 @@ impl PatchTeamInput {
 }
 
 /// The body of `POST /api/v1/teams/list/`: SmartSuite's `sort` and `filter`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ListTeamsInput {
     #[serde(default)]
     pub sort: Vec<SortInput>,
     pub filter: Option<FilterInput>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SortInput {
     pub field: String,
     #[serde(default = "ascending")]
@@ -222,7 +225,7 @@ fn ascending() -> String {
     "asc".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FilterInput {
     #[serde(default = "and")]
     pub operator: String,
@@ -234,7 +237,7 @@ fn and() -> String {
     "and".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FilterFieldInput {
     pub field: String,
     pub comparison: String,

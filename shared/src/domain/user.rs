@@ -89,10 +89,13 @@ pub struct NewUser {
 }
 
 /// The JSON form of [`NewUser`], before its rules are checked.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUserInput {
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub external_id: Option<String>,
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub name: Option<String>,
 }
 
@@ -123,7 +126,7 @@ impl NewUserInput {
 }
 
 /// A user's role in one organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,
@@ -139,10 +142,13 @@ pub struct NewMember {
     pub role: Role,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateUserInput {
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub external_id: Option<String>,
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
+    #[schema(required = true, value_type = String, min_length = 1)]
     pub name: Option<String>,
     pub organization_id: Option<u64>,
     pub role: Option<Role>,
@@ -171,7 +177,7 @@ pub struct UserPatch {
     pub membership: Option<(crate::domain::organization::OrgId, Option<Role>)>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PatchUserInput {
     pub email: Option<String>,
     pub name: Option<String>,

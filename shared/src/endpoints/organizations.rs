@@ -40,7 +40,7 @@ pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiEr
 }
 
 /// The seed's response: `{organization, owner}`, plus `api_key` on create only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrganizationResponse {
     pub organization: OrganizationBody,
     pub owner: UserBody,
@@ -48,7 +48,7 @@ pub struct OrganizationResponse {
     pub api_key: Option<ApiKeyBody>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrganizationBody {
     pub id: u64,
     pub name: String,
@@ -60,7 +60,7 @@ pub struct OrganizationBody {
     pub phone_numbers: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserBody {
     pub id: u64,
     pub external_id: String,
@@ -71,7 +71,7 @@ pub struct UserBody {
     pub organizations: Vec<UserOrganizationBody>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserOrganizationBody {
     pub id: u64,
     pub name: String,
@@ -79,7 +79,7 @@ pub struct UserOrganizationBody {
 }
 
 /// An org API key as its create response shows it: the secret, this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyBody {
     pub id: String,
     pub secret: String,
@@ -180,7 +180,12 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
         .collect();
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({"organizations": organizations, "total": all.len(), "limit": limit, "offset": offset}),
+        &OrganizationList {
+            organizations,
+            total: all.len(),
+            limit,
+            offset,
+        },
     ))
 }
 
@@ -203,12 +208,52 @@ pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, Ap
     state.store.delete_organization(id).await?;
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({"id": id.0, "deleted": true}),
+        &DeletedOrganization {
+            id: id.0,
+            deleted: true,
+        },
     ))
 }
 
+/// `GET /api/v1/organizations`: a page of organizations, by id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrganizationList {
+    pub organizations: Vec<OrganizationBody>,
+    /// All organizations, not only this page's.
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeletedOrganization {
+    pub id: u64,
+    pub deleted: bool,
+}
+
+/// A key just issued: the secret is shown here only.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedApiKey {
+    pub id: String,
+    pub secret: String,
+    pub prefix: String,
+    pub user_id: u64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyList {
+    pub api_keys: Vec<ApiKeyListing>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevokedApiKey {
+    pub id: String,
+    pub revoked: bool,
+}
+
 /// An API key as lists show it: never the secret, only its first characters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyListing {
     pub id: String,
     pub prefix: String,
@@ -218,8 +263,8 @@ pub struct ApiKeyListing {
 
 /// The body of `POST .../api_keys`: optionally the member the key acts as (default: the
 /// organization's owner).
-#[derive(Debug, Default, serde::Deserialize)]
-struct CreateApiKeyInput {
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CreateApiKeyInput {
     external_id: Option<String>,
 }
 
@@ -250,7 +295,13 @@ pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<B
         .await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &serde_json::json!({"id": stored.id, "secret": api_key.token, "prefix": stored.prefix, "user_id": user_id, "created_at": stored.created_at}),
+        &CreatedApiKey {
+            id: stored.id,
+            secret: api_key.token,
+            prefix: stored.prefix,
+            user_id,
+            created_at: stored.created_at,
+        },
     ))
 }
 
@@ -271,11 +322,11 @@ pub async fn list_api_keys(state: &AppState, req: Request) -> Result<Response<Bo
             created_at: k.created_at,
         })
         .collect();
-    Ok(json_response(StatusCode::OK, &serde_json::json!({"api_keys": keys})))
+    Ok(json_response(StatusCode::OK, &ApiKeyList { api_keys: keys }))
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct RevokeApiKeyInput {
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct RevokeApiKeyInput {
     id: Option<String>,
 }
 
@@ -298,6 +349,9 @@ pub async fn revoke_api_key(state: &AppState, req: Request) -> Result<Response<B
     state.store.revoke_api_key(id, &key_id).await?;
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({"id": key_id, "revoked": true}),
+        &RevokedApiKey {
+            id: key_id,
+            revoked: true,
+        },
     ))
 }

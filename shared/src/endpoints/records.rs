@@ -252,14 +252,14 @@ pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, Ap
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
         state.store.delete_record(principal.org_id, &table, &record).await?;
-        Ok(json_response(StatusCode::OK, &serde_json::json!({})))
+        Ok(json_response(StatusCode::OK, &DeletedRecord {}))
     })
     .await
 }
 
 /// The body of `POST .../records/query`.
-#[derive(Debug, Deserialize)]
-struct QueryInput {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct QueryInput {
     filter: Option<Value>,
     #[serde(default)]
     sorts: Vec<SortInput>,
@@ -309,7 +309,7 @@ async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<R
         .take(limit as usize)
         .map(|r| RecordResponse::new(&table, r).data)
         .collect();
-    Ok(json_response(StatusCode::OK, &serde_json::json!({"data": data})))
+    Ok(json_response(StatusCode::OK, &RecordList { data }))
 }
 
 pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
@@ -322,13 +322,23 @@ pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiEr
     .await
 }
 
+/// Attio's answer to a delete: `{}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeletedRecord {}
+
+/// Attio's query answer: `{"data": [records]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordList {
+    pub data: Vec<RecordBody>,
+}
+
 /// Attio's `{"data": record}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordResponse {
     pub data: RecordBody,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordBody {
     pub id: RecordIdBody,
     pub created_at: String,
@@ -338,7 +348,7 @@ pub struct RecordBody {
     pub values: Map<String, Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordIdBody {
     pub workspace_id: String,
     pub object_id: String,

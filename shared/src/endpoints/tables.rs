@@ -135,7 +135,7 @@ pub async fn update_field(state: &AppState, req: Request) -> Result<Response<Bod
 }
 
 /// Invent's table object (plus `api_slug`, by which Attio-style endpoints address it).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TableBody {
     pub id: String,
     #[serde(rename = "type")]
@@ -152,7 +152,7 @@ pub struct TableBody {
 }
 
 /// Invent's field object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldBody {
     pub id: String,
     pub table_id: String,
@@ -162,7 +162,7 @@ pub struct FieldBody {
     pub readonly: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldSchemaBody {
     pub name: String,
     pub description: Option<String>,

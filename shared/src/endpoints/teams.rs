@@ -150,7 +150,12 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
     let items: Vec<TeamBody> = teams.iter().skip(offset).take(limit).map(TeamBody::new).collect();
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({"items": items, "total": total, "offset": offset, "limit": limit}),
+        &TeamList {
+            items,
+            total,
+            offset,
+            limit,
+        },
     ))
 }
 
@@ -201,8 +206,18 @@ fn team_matches(team: &TeamItem, condition: &FilterFieldInput, i: usize) -> Resu
     })
 }
 
+/// SmartSuite's list: a page of teams.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TeamList {
+    pub items: Vec<TeamBody>,
+    /// All teams that match, not only this page's.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+}
+
 /// SmartSuite's team record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TeamBody {
     pub name: String,
     pub color: Vec<Color>,
@@ -224,24 +239,24 @@ pub struct TeamBody {
     pub deleted_by: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusBody {
     pub value: String,
     pub updated_on: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ByBody {
     pub on: String,
     pub by: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RankingBody {
     pub default: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedDateBody {
     pub date: Option<String>,
     pub include_time: bool,

@@ -56,7 +56,12 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
     let users: Vec<UserBody> = page.iter().map(|(_, u)| UserBody::new(u)).collect();
     Ok(json_response(
         StatusCode::OK,
-        &serde_json::json!({"users": users, "total": members.len(), "limit": limit, "offset": offset}),
+        &UserList {
+            users,
+            total: members.len(),
+            limit,
+            offset,
+        },
     ))
 }
 
@@ -75,4 +80,14 @@ pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, Ap
     let patch = json_body::<PatchUserInput>(&req)?.parse()?;
     let user = state.store.update_user(&user, &patch, Timestamp::now()).await?;
     Ok(json_response(StatusCode::OK, &UserBody::new(&user)))
+}
+
+/// `GET /api/v1/users`: a page of an organization's members, by user id.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserBody>,
+    /// All members, not only this page's.
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
 }

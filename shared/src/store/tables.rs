@@ -18,7 +18,7 @@ use crate::time::Timestamp;
 /// DynamoDB limits to 400 KB).
 pub const MAX_FIELDS: usize = 250;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SelectOption {
     pub id: String,
     pub title: String,

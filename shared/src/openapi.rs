@@ -1,0 +1,501 @@
+//! The OpenAPI 3.1 document, built from the route table and the request and response types
+//! themselves (their `utoipa::ToSchema` derives), so it cannot drift from what the code
+//! parses and sends. The local gateway serves it at `/openapi.json`; a test checks that it
+//! has exactly the route table's operations.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, Required, ResponseBuilder,
+    ResponsesBuilder,
+};
+use utoipa::ToSchema;
+
+use crate::domain::organization::{CreateOrganizationInput, PatchOrganizationInput};
+use crate::domain::record::RecordInput;
+use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
+use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
+use crate::domain::user::{CreateUserInput, PatchUserInput};
+use crate::endpoints::organizations::{
+    ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
+    RevokeApiKeyInput, RevokedApiKey, UserBody,
+};
+use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse};
+use crate::endpoints::tables::{FieldBody, TableBody};
+use crate::endpoints::teams::{TeamBody, TeamList};
+use crate::endpoints::users::UserList;
+use crate::error::ErrorBody;
+use crate::http::MAX_BODY_BYTES;
+use crate::routes::{Endpoint, Route, ROUTES};
+
+/// How an operation authenticates: the names of its security schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// The platform admin key in `X-API-KEY`.
+    Admin,
+    /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
+    Bearer,
+    /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
+    Token,
+}
+
+const ADMIN_SCHEME: &str = "AdminKey";
+const BEARER_SCHEME: &str = "Bearer";
+const TOKEN_SCHEME: &str = "Token";
+const ACCOUNT_SCHEME: &str = "AccountId";
+const ERROR_SCHEMA: &str = "Error";
+
+/// What one endpoint takes and gives, beyond its route.
+struct Contract {
+    summary: &'static str,
+    auth: Auth,
+    /// The body's schema, and whether a body is required.
+    request: Option<(RefOr<Schema>, bool)>,
+    status: u16,
+    response: RefOr<Schema>,
+}
+
+/// The schemas the document's operations refer to, collected as they are used.
+#[derive(Default)]
+struct Schemas(BTreeMap<String, RefOr<Schema>>);
+
+impl Schemas {
+    /// A reference to `T`'s schema, adding it and the schemas it uses to the components.
+    fn of<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let mut used = Vec::new();
+        T::schemas(&mut used);
+        self.0
+            .extend(used.into_iter().map(|(name, schema)| (name.to_string(), schema)));
+        self.0.insert(T::name().into_owned(), T::schema());
+        RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
+    }
+
+    fn array_of<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        RefOr::T(Schema::Array(ArrayBuilder::new().items(self.of::<T>()).build()))
+    }
+}
+
+fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
+    use Auth::{Admin, Bearer, Token};
+    let c = |summary, auth, request: Option<(RefOr<Schema>, bool)>, status, response| Contract {
+        summary,
+        auth,
+        request,
+        status,
+        response,
+    };
+    match endpoint {
+        Endpoint::CreateOrganization => c(
+            "Create an organization with its owner and first API key",
+            Admin,
+            Some((schemas.of::<CreateOrganizationInput>(), true)),
+            201,
+            schemas.of::<OrganizationResponse>(),
+        ),
+        Endpoint::GetOrganization => c(
+            "Get an organization",
+            Admin,
+            None,
+            200,
+            schemas.of::<OrganizationResponse>(),
+        ),
+        Endpoint::ListOrganizations => c("List organizations", Admin, None, 200, schemas.of::<OrganizationList>()),
+        Endpoint::UpdateOrganization => c(
+            "Rename or describe an organization",
+            Admin,
+            Some((schemas.of::<PatchOrganizationInput>(), true)),
+            200,
+            schemas.of::<OrganizationResponse>(),
+        ),
+        Endpoint::DeleteOrganization => c(
+            "Delete an organization, its keys and its data",
+            Admin,
+            None,
+            200,
+            schemas.of::<DeletedOrganization>(),
+        ),
+        Endpoint::CreateApiKey => c(
+            "Issue an API key (the secret is shown once)",
+            Admin,
+            Some((schemas.of::<CreateApiKeyInput>(), false)),
+            201,
+            schemas.of::<CreatedApiKey>(),
+        ),
+        Endpoint::ListApiKeys => c(
+            "List an organization's API keys (prefixes only)",
+            Admin,
+            None,
+            200,
+            schemas.of::<ApiKeyList>(),
+        ),
+        Endpoint::RevokeApiKey => c(
+            "Revoke an API key",
+            Admin,
+            Some((schemas.of::<RevokeApiKeyInput>(), false)),
+            200,
+            schemas.of::<RevokedApiKey>(),
+        ),
+        Endpoint::CreateUser => c(
+            "Create a user, or add one to an organization",
+            Admin,
+            Some((schemas.of::<CreateUserInput>(), true)),
+            201,
+            schemas.of::<UserBody>(),
+        ),
+        Endpoint::ListUsers => c(
+            "List an organization's users",
+            Admin,
+            None,
+            200,
+            schemas.of::<UserList>(),
+        ),
+        Endpoint::GetUser => c("Get a user by external id", Admin, None, 200, schemas.of::<UserBody>()),
+        Endpoint::UpdateUser => c(
+            "Update a user",
+            Admin,
+            Some((schemas.of::<PatchUserInput>(), true)),
+            200,
+            schemas.of::<UserBody>(),
+        ),
+        Endpoint::CreateTable => c(
+            "Create a table",
+            Bearer,
+            Some((schemas.of::<CreateTableInput>(), true)),
+            200,
+            schemas.of::<TableBody>(),
+        ),
+        Endpoint::GetTable => c("Get a table", Bearer, None, 200, schemas.of::<TableBody>()),
+        Endpoint::ListTables => c("List tables", Bearer, None, 200, schemas.array_of::<TableBody>()),
+        Endpoint::UpdateTable => c(
+            "Update a table",
+            Bearer,
+            Some((schemas.of::<PatchTableInput>(), true)),
+            200,
+            schemas.of::<TableBody>(),
+        ),
+        Endpoint::CreateField => c(
+            "Add a field to a table",
+            Bearer,
+            Some((schemas.of::<CreateFieldInput>(), true)),
+            200,
+            schemas.of::<FieldBody>(),
+        ),
+        Endpoint::UpdateField => c(
+            "Update a field",
+            Bearer,
+            Some((schemas.of::<PatchFieldInput>(), true)),
+            200,
+            schemas.of::<FieldBody>(),
+        ),
+        Endpoint::CreateTeam => c(
+            "Create a team",
+            Token,
+            Some((schemas.of::<CreateTeamInput>(), true)),
+            200,
+            schemas.of::<TeamBody>(),
+        ),
+        Endpoint::GetTeam => c("Get a team", Token, None, 200, schemas.of::<TeamBody>()),
+        Endpoint::ListTeams => c(
+            "List teams, filtered and sorted",
+            Token,
+            Some((schemas.of::<ListTeamsInput>(), false)),
+            200,
+            schemas.of::<TeamList>(),
+        ),
+        Endpoint::UpdateTeam => c(
+            "Update a team",
+            Token,
+            Some((schemas.of::<PatchTeamInput>(), true)),
+            200,
+            schemas.of::<TeamBody>(),
+        ),
+        Endpoint::DeleteTeam => c("Delete a team", Token, None, 200, schemas.of::<TeamBody>()),
+        Endpoint::CreateRecord => c(
+            "Create a record",
+            Bearer,
+            Some((schemas.of::<RecordInput>(), true)),
+            200,
+            schemas.of::<RecordResponse>(),
+        ),
+        Endpoint::GetRecord => c(
+            "Get a record by id or display id",
+            Bearer,
+            None,
+            200,
+            schemas.of::<RecordResponse>(),
+        ),
+        Endpoint::QueryRecords => c(
+            "Query records: filter, sort, page",
+            Bearer,
+            Some((schemas.of::<QueryInput>(), false)),
+            200,
+            schemas.of::<RecordList>(),
+        ),
+        Endpoint::UpdateRecord => c(
+            "Update a record (multiselect values are added)",
+            Bearer,
+            Some((schemas.of::<RecordInput>(), true)),
+            200,
+            schemas.of::<RecordResponse>(),
+        ),
+        Endpoint::ReplaceRecord => c(
+            "Update a record (multiselect values are replaced)",
+            Bearer,
+            Some((schemas.of::<RecordInput>(), true)),
+            200,
+            schemas.of::<RecordResponse>(),
+        ),
+        Endpoint::AssertRecord => c(
+            "Create or update the record a unique attribute matches",
+            Bearer,
+            Some((schemas.of::<RecordInput>(), true)),
+            200,
+            schemas.of::<RecordResponse>(),
+        ),
+        Endpoint::DeleteRecord => c("Delete a record", Bearer, None, 200, schemas.of::<DeletedRecord>()),
+    }
+}
+
+/// The error statuses an operation may answer with, each with the one error body.
+fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)> {
+    let mut statuses = vec![
+        (
+            400,
+            "The request is malformed or invalid; `message` names what was wrong",
+        ),
+        (401, "The credentials are missing or not valid"),
+    ];
+    if contract.auth == Auth::Token {
+        statuses.push((403, "The key does not belong to the account in ACCOUNT-ID"));
+    }
+    statuses.push((404, "Not found (or another organization's)"));
+    if route.method != "GET" {
+        statuses.push((409, "A uniqueness or concurrency conflict"));
+    }
+    if contract.request.is_some() {
+        statuses.push((413, "The body or the record is over its size limit"));
+    }
+    if route.method == "POST" {
+        statuses.push((422, "The Idempotency-Key was used with a different request"));
+    }
+    statuses.push((503, "DynamoDB is unavailable or throttling; retry"));
+    statuses
+}
+
+fn operation(route: &Route, contract: &Contract) -> Operation {
+    let json = |schema: RefOr<Schema>| ContentBuilder::new().schema(Some(schema)).build();
+    let mut responses = ResponsesBuilder::new().response(
+        contract.status.to_string(),
+        ResponseBuilder::new()
+            .description("Success")
+            .content("application/json", json(contract.response.clone())),
+    );
+    for (status, description) in error_statuses(route, contract) {
+        let error = RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ERROR_SCHEMA));
+        responses = responses.response(
+            status.to_string(),
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", json(error)),
+        );
+    }
+    let mut parameters = Vec::new();
+    for name in route
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+    {
+        parameters.push(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))),
+        );
+    }
+    for query in route.endpoint.query_parameters() {
+        let schema = if query.integer {
+            ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))
+        } else {
+            ObjectBuilder::new().schema_type(Type::String)
+        };
+        parameters.push(
+            ParameterBuilder::new()
+                .name(query.name)
+                .parameter_in(ParameterIn::Query)
+                .required(if query.required {
+                    Required::True
+                } else {
+                    Required::False
+                })
+                .description(Some(query.description))
+                .schema(Some(schema)),
+        );
+    }
+    if route.method == "POST" {
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retried POST safe: the same key and body within 24 hours replays the first answer",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some("^[!-~]{1,255}$"))
+                        .max_length(Some(255)),
+                )),
+        );
+    }
+    let security = match contract.auth {
+        Auth::Admin => SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new()),
+        Auth::Bearer => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+        Auth::Token => {
+            SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new())
+        }
+    };
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(route.function))
+        .summary(Some(contract.summary))
+        .tag(
+            route
+                .path
+                .split('/')
+                .find(|s| !s.is_empty() && !s.starts_with("api") && !s.starts_with('v'))
+                .unwrap_or("api"),
+        )
+        .parameters(Some(parameters))
+        .responses(responses.build())
+        .security(security);
+    if let Some((schema, required)) = &contract.request {
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(if *required { Required::True } else { Required::False }))
+                .description(Some(format!("JSON, at most {MAX_BODY_BYTES} bytes")))
+                .content("application/json", json(schema.clone()))
+                .build(),
+        ));
+    }
+    operation.build()
+}
+
+fn method(name: &str) -> HttpMethod {
+    match name {
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "PATCH" => HttpMethod::Patch,
+        "DELETE" => HttpMethod::Delete,
+        other => unreachable!("the route table has no {other} route"),
+    }
+}
+
+/// The whole document.
+pub fn document() -> OpenApi {
+    let mut schemas = Schemas::default();
+    schemas.of::<ErrorBody<'static>>();
+    let mut paths = Paths::new();
+    for route in ROUTES {
+        let contract = contract(route.endpoint, &mut schemas);
+        paths.add_path_operation(route.path, vec![method(route.method)], operation(route, &contract));
+    }
+    let mut errors = schemas
+        .0
+        .remove(&ErrorBody::name().into_owned())
+        .expect("the error schema was added");
+    if let RefOr::T(Schema::Object(object)) = &mut errors {
+        object.description = Some("Every error: Attio's body. `message` says what was wrong.".into());
+    }
+    schemas.0.insert(ERROR_SCHEMA.to_string(), errors);
+    let api_key = |header: &str, description: &str| {
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(header, description)))
+    };
+    let mut bearer = Http::new(HttpAuthScheme::Bearer);
+    bearer.description = Some("An organization's API key (Invent and Attio style)".into());
+    let components = ComponentsBuilder::new()
+        .schemas_from_iter(schemas.0)
+        .security_scheme(ADMIN_SCHEME, api_key("X-API-KEY", "The platform admin key"))
+        .security_scheme(BEARER_SCHEME, SecurityScheme::Http(bearer))
+        .security_scheme(
+            TOKEN_SCHEME,
+            api_key(
+                "Authorization",
+                "`Token <api key>`: an organization's API key (SmartSuite style), with ACCOUNT-ID",
+            ),
+        )
+        .security_scheme(
+            ACCOUNT_SCHEME,
+            api_key("ACCOUNT-ID", "The id of the organization the Token key belongs to"),
+        )
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Workspace API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Organizations, users, tables with typed fields, records and teams. Errors use one body: see the Error schema.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(components))
+        .build()
+}
+
+/// The document as JSON, as the gateway serves it.
+pub fn document_json() -> String {
+    document().to_json().expect("the document serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_has_exactly_the_route_tables_operations() {
+        let doc: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push((method.to_uppercase(), path.clone()));
+            }
+        }
+        let mut routes: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|r| (r.method.to_string(), r.path.to_string()))
+            .collect();
+        documented.sort();
+        routes.sort();
+        assert_eq!(documented, routes);
+        for route in ROUTES {
+            let op = &doc["paths"][route.path][route.method.to_lowercase()];
+            assert_eq!(op["operationId"], route.function);
+            assert!(
+                op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                "{}",
+                route.function
+            );
+            assert!(op["responses"]["400"].is_object(), "{}", route.function);
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let text = document_json();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("\"$ref\":\"").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            let name = name.strip_prefix("#/components/schemas/").expect("a schema reference");
+            assert!(schemas.contains_key(name), "{name} is referenced but not defined");
+        }
+    }
+}
