@@ -30,10 +30,18 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "The request body is empty; a JSON object is expected",
         ));
     }
+    // serde checks UTF-8 only in the strings it reads, not in keys it ignores.
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(ApiError::malformed(format!(
+            "The request body is not valid UTF-8 JSON (invalid byte at offset {})",
+            e.valid_up_to()
+        )));
+    }
     // serde would read a struct from an array too (`[null, null]` as its fields in order).
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::validation("The request body must be a JSON object"));
     }
+    check_depth_and_integers(bytes)?;
     // Reading straight into `T` (not through `serde_json::Value`) lets structs see, and
     // reject, a key given twice.
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -49,6 +57,65 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         .end()
         .map_err(|e| ApiError::malformed(format!("The request body has data after its JSON object: {e}")))?;
     Ok(value)
+}
+
+/// How deep objects and arrays may nest in a body. Ignored keys are skipped by serde
+/// without its own limit of 128, so this is checked first, for every body alike.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// One pass over the body, outside strings: nesting no deeper than [`MAX_JSON_DEPTH`], and
+/// every integer literal within i64 (serde_json would quietly read a larger one as an
+/// imprecise float; a float literal beyond f64 it refuses itself).
+fn check_depth_and_integers(bytes: &[u8]) -> Result<(), ApiError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(ApiError::malformed(format!(
+                        "The request body's JSON nests deeper than {MAX_JSON_DEPTH} levels"
+                    )));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'-' | b'0'..=b'9' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                    .map_or(bytes.len(), |n| i + n);
+                let token = &bytes[i..end];
+                let integer = !token.iter().any(|c| matches!(c, b'.' | b'e' | b'E'));
+                if integer {
+                    let text = std::str::from_utf8(token).unwrap_or_default();
+                    if text.parse::<i64>().is_err() && text.bytes().skip(1).all(|c| c.is_ascii_digit()) {
+                        let shown: String = text.chars().take(40).collect();
+                        return Err(ApiError::validation(format!(
+                            "The number {shown} is beyond the 64-bit integer range (-9223372036854775808 to 9223372036854775807)"
+                        )));
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 fn field_error(path: String, inner: &serde_json::Error) -> ApiError {

@@ -30,18 +30,7 @@ use crate::endpoints::teams::{TeamBody, TeamList};
 use crate::endpoints::users::UserList;
 use crate::error::ErrorBody;
 use crate::http::MAX_BODY_BYTES;
-use crate::routes::{Endpoint, Route, ROUTES};
-
-/// How an operation authenticates: the names of its security schemes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Auth {
-    /// The platform admin key in `X-API-KEY`.
-    Admin,
-    /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
-    Bearer,
-    /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
-    Token,
-}
+use crate::routes::{Auth, Endpoint, Route, ROUTES};
 
 const ADMIN_SCHEME: &str = "AdminKey";
 const BEARER_SCHEME: &str = "Bearer";
@@ -52,7 +41,6 @@ const ERROR_SCHEMA: &str = "Error";
 /// What one endpoint takes and gives, beyond its route.
 struct Contract {
     summary: &'static str,
-    auth: Auth,
     /// The body's schema, and whether a body is required.
     request: Option<(RefOr<Schema>, bool)>,
     status: u16,
@@ -80,10 +68,8 @@ impl Schemas {
 }
 
 fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
-    use Auth::{Admin, Bearer, Token};
-    let c = |summary, auth, request: Option<(RefOr<Schema>, bool)>, status, response| Contract {
+    let c = |summary, request: Option<(RefOr<Schema>, bool)>, status, response| Contract {
         summary,
-        auth,
         request,
         status,
         response,
@@ -91,172 +77,139 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
     match endpoint {
         Endpoint::CreateOrganization => c(
             "Create an organization with its owner and first API key",
-            Admin,
             Some((schemas.of::<CreateOrganizationInput>(), true)),
             201,
             schemas.of::<OrganizationResponse>(),
         ),
-        Endpoint::GetOrganization => c(
-            "Get an organization",
-            Admin,
-            None,
-            200,
-            schemas.of::<OrganizationResponse>(),
-        ),
-        Endpoint::ListOrganizations => c("List organizations", Admin, None, 200, schemas.of::<OrganizationList>()),
+        Endpoint::GetOrganization => c("Get an organization", None, 200, schemas.of::<OrganizationResponse>()),
+        Endpoint::ListOrganizations => c("List organizations", None, 200, schemas.of::<OrganizationList>()),
         Endpoint::UpdateOrganization => c(
             "Rename or describe an organization",
-            Admin,
             Some((schemas.of::<PatchOrganizationInput>(), true)),
             200,
             schemas.of::<OrganizationResponse>(),
         ),
         Endpoint::DeleteOrganization => c(
             "Delete an organization, its keys and its data",
-            Admin,
             None,
             200,
             schemas.of::<DeletedOrganization>(),
         ),
         Endpoint::CreateApiKey => c(
             "Issue an API key (the secret is shown once)",
-            Admin,
             Some((schemas.of::<CreateApiKeyInput>(), false)),
             201,
             schemas.of::<CreatedApiKey>(),
         ),
         Endpoint::ListApiKeys => c(
             "List an organization's API keys (prefixes only)",
-            Admin,
             None,
             200,
             schemas.of::<ApiKeyList>(),
         ),
         Endpoint::RevokeApiKey => c(
             "Revoke an API key",
-            Admin,
             Some((schemas.of::<RevokeApiKeyInput>(), false)),
             200,
             schemas.of::<RevokedApiKey>(),
         ),
         Endpoint::CreateUser => c(
             "Create a user, or add one to an organization",
-            Admin,
             Some((schemas.of::<CreateUserInput>(), true)),
             201,
             schemas.of::<UserBody>(),
         ),
-        Endpoint::ListUsers => c(
-            "List an organization's users",
-            Admin,
-            None,
-            200,
-            schemas.of::<UserList>(),
-        ),
-        Endpoint::GetUser => c("Get a user by external id", Admin, None, 200, schemas.of::<UserBody>()),
+        Endpoint::ListUsers => c("List an organization's users", None, 200, schemas.of::<UserList>()),
+        Endpoint::GetUser => c("Get a user by external id", None, 200, schemas.of::<UserBody>()),
         Endpoint::UpdateUser => c(
             "Update a user",
-            Admin,
             Some((schemas.of::<PatchUserInput>(), true)),
             200,
             schemas.of::<UserBody>(),
         ),
         Endpoint::CreateTable => c(
             "Create a table",
-            Bearer,
             Some((schemas.of::<CreateTableInput>(), true)),
             200,
             schemas.of::<TableBody>(),
         ),
-        Endpoint::GetTable => c("Get a table", Bearer, None, 200, schemas.of::<TableBody>()),
-        Endpoint::ListTables => c("List tables", Bearer, None, 200, schemas.array_of::<TableBody>()),
+        Endpoint::GetTable => c("Get a table", None, 200, schemas.of::<TableBody>()),
+        Endpoint::ListTables => c("List tables", None, 200, schemas.array_of::<TableBody>()),
         Endpoint::UpdateTable => c(
             "Update a table",
-            Bearer,
             Some((schemas.of::<PatchTableInput>(), true)),
             200,
             schemas.of::<TableBody>(),
         ),
         Endpoint::CreateField => c(
             "Add a field to a table",
-            Bearer,
             Some((schemas.of::<CreateFieldInput>(), true)),
             200,
             schemas.of::<FieldBody>(),
         ),
         Endpoint::UpdateField => c(
             "Update a field",
-            Bearer,
             Some((schemas.of::<PatchFieldInput>(), true)),
             200,
             schemas.of::<FieldBody>(),
         ),
         Endpoint::CreateTeam => c(
             "Create a team",
-            Token,
             Some((schemas.of::<CreateTeamInput>(), true)),
             200,
             schemas.of::<TeamBody>(),
         ),
-        Endpoint::GetTeam => c("Get a team", Token, None, 200, schemas.of::<TeamBody>()),
+        Endpoint::GetTeam => c("Get a team", None, 200, schemas.of::<TeamBody>()),
         Endpoint::ListTeams => c(
             "List teams, filtered and sorted",
-            Token,
             Some((schemas.of::<ListTeamsInput>(), false)),
             200,
             schemas.of::<TeamList>(),
         ),
         Endpoint::UpdateTeam => c(
             "Update a team",
-            Token,
             Some((schemas.of::<PatchTeamInput>(), true)),
             200,
             schemas.of::<TeamBody>(),
         ),
-        Endpoint::DeleteTeam => c("Delete a team", Token, None, 200, schemas.of::<TeamBody>()),
+        Endpoint::DeleteTeam => c("Delete a team", None, 200, schemas.of::<TeamBody>()),
         Endpoint::CreateRecord => c(
             "Create a record",
-            Bearer,
             Some((schemas.of::<RecordInput>(), true)),
             200,
             schemas.of::<RecordResponse>(),
         ),
         Endpoint::GetRecord => c(
             "Get a record by id or display id",
-            Bearer,
             None,
             200,
             schemas.of::<RecordResponse>(),
         ),
         Endpoint::QueryRecords => c(
             "Query records: filter, sort, page",
-            Bearer,
             Some((schemas.of::<QueryInput>(), false)),
             200,
             schemas.of::<RecordList>(),
         ),
         Endpoint::UpdateRecord => c(
             "Update a record (multiselect values are added)",
-            Bearer,
             Some((schemas.of::<RecordInput>(), true)),
             200,
             schemas.of::<RecordResponse>(),
         ),
         Endpoint::ReplaceRecord => c(
             "Update a record (multiselect values are replaced)",
-            Bearer,
             Some((schemas.of::<RecordInput>(), true)),
             200,
             schemas.of::<RecordResponse>(),
         ),
         Endpoint::AssertRecord => c(
             "Create or update the record a unique attribute matches",
-            Bearer,
             Some((schemas.of::<RecordInput>(), true)),
             200,
             schemas.of::<RecordResponse>(),
         ),
-        Endpoint::DeleteRecord => c("Delete a record", Bearer, None, 200, schemas.of::<DeletedRecord>()),
+        Endpoint::DeleteRecord => c("Delete a record", None, 200, schemas.of::<DeletedRecord>()),
     }
 }
 
@@ -269,7 +222,7 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
         ),
         (401, "The credentials are missing or not valid"),
     ];
-    if contract.auth == Auth::Token {
+    if route.endpoint.auth() == Auth::Token {
         statuses.push((403, "The key does not belong to the account in ACCOUNT-ID"));
     }
     statuses.push((404, "Not found (or another organization's)"));
@@ -353,7 +306,7 @@ fn operation(route: &Route, contract: &Contract) -> Operation {
                 )),
         );
     }
-    let security = match contract.auth {
+    let security = match route.endpoint.auth() {
         Auth::Admin => SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new()),
         Auth::Bearer => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
         Auth::Token => {

@@ -278,6 +278,17 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
+/// How an endpoint authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The platform admin key in `X-API-KEY`.
+    Admin,
+    /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
+    Bearer,
+    /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
+    Token,
+}
+
 /// A query parameter an endpoint reads. Any other is refused (400), so a misspelt
 /// `limt=5` is an error rather than silently ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +341,17 @@ impl Endpoint {
             Endpoint::RevokeApiKey => KEY,
             Endpoint::AssertRecord => MATCHING,
             _ => &[],
+        }
+    }
+
+    pub fn auth(self) -> Auth {
+        use Endpoint::*;
+        match self {
+            CreateOrganization | GetOrganization | ListOrganizations | UpdateOrganization | DeleteOrganization
+            | CreateApiKey | ListApiKeys | RevokeApiKey | CreateUser | ListUsers | GetUser | UpdateUser => Auth::Admin,
+            CreateTeam | GetTeam | ListTeams | UpdateTeam | DeleteTeam => Auth::Token,
+            CreateTable | GetTable | CreateField | ListTables | UpdateTable | UpdateField | CreateRecord
+            | GetRecord | QueryRecords | UpdateRecord | ReplaceRecord | AssertRecord | DeleteRecord => Auth::Bearer,
         }
     }
 

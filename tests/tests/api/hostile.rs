@@ -1,0 +1,368 @@
+//! Hostile inputs against every route of the route table: oversized and malformed bodies,
+//! absurd nesting and numbers, odd headers and path segments. Each gets a 4xx with the
+//! error body naming what was wrong, and none writes anything.
+
+use api_tests::{assert_error, Org, Reply, TestApi};
+use serde_json::json;
+use shared::http::MAX_BODY_BYTES;
+use shared::routes::{Auth, Route, ROUTES};
+
+/// Real resources for every path parameter, so a request gets past its lookups to its body.
+struct Fixture {
+    api: TestApi,
+    org: Org,
+    team_id: String,
+    field_id: String,
+    record_id: String,
+}
+
+async fn fixture() -> Fixture {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let table = json!({"name": "Companies", "record_prefix": "COMP", "api_slug": "companies"});
+    assert_eq!(
+        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&table))
+            .await
+            .status,
+        200
+    );
+    let field = json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}});
+    let field = api
+        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&field))
+        .await;
+    assert_eq!(field.status, 200, "{:?}", field.body);
+    let unique = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
+    let unique = api
+        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&unique))
+        .await;
+    assert_eq!(unique.status, 200, "{:?}", unique.body);
+    let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com"}}});
+    let record = api
+        .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let team = json!({"name": "Kept", "type": 2});
+    let (token, account) = (format!("Token {}", org.key), org.id.to_string());
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", token.as_str()),
+        ("account-id", account.as_str()),
+    ];
+    let team = api.send("POST", "/api/v1/teams/", &headers, team.to_string()).await;
+    assert_eq!(team.status, 200, "{:?}", team.body);
+    Fixture {
+        team_id: team.body["id"].as_str().unwrap().to_string(),
+        field_id: field.body["id"].as_str().unwrap().to_string(),
+        record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
+        org,
+        api,
+    }
+}
+
+/// Test-only: header values that live as long as the test.
+fn leak(value: String) -> &'static str {
+    Box::leak(value.into_boxed_str())
+}
+
+impl Fixture {
+    /// The route's path with every parameter filled with a real resource.
+    fn path(&self, route: &Route) -> String {
+        self.path_with(route, |name| self.param(route, name))
+    }
+
+    fn param(&self, route: &Route, name: &str) -> String {
+        match name {
+            "id" if route.path.starts_with("/api/v1/teams") => self.team_id.clone(),
+            "id" => self.org.id.to_string(),
+            "org_id" => "c".into(),
+            "table_id" | "object" => "companies".into(),
+            "field_id" => self.field_id.clone(),
+            "record_id" => self.record_id.clone(),
+            "external_id" => "owner".into(),
+            other => panic!("no fixture for path parameter {other}"),
+        }
+    }
+
+    fn path_with(&self, route: &Route, fill: impl Fn(&str) -> String) -> String {
+        let mut path = route
+            .path
+            .split('/')
+            .map(
+                |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => fill(name),
+                    None => segment.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("/");
+        // Required query parameters, so the request gets to its body.
+        for param in route.endpoint.query_parameters().iter().filter(|p| p.required) {
+            let value = match param.name {
+                "organization_id" => self.org.id.to_string(),
+                "matching_attribute" => "domain".into(),
+                other => panic!("no fixture for query parameter {other}"),
+            };
+            path.push_str(&format!("?{}={value}", param.name));
+        }
+        path
+    }
+
+    /// The headers that authenticate as the route requires, and a JSON content type.
+    fn headers(&self, route: &Route) -> Vec<(&'static str, &'static str)> {
+        let mut headers = vec![("content-type", "application/json")];
+        match route.endpoint.auth() {
+            Auth::Admin => headers.push(("x-api-key", leak(self.api.admin_key.clone()))),
+            Auth::Bearer => headers.push(("authorization", leak(format!("Bearer {}", self.org.key)))),
+            Auth::Token => {
+                headers.push(("authorization", leak(format!("Token {}", self.org.key))));
+                headers.push(("account-id", leak(self.org.id.to_string())));
+            }
+        }
+        headers
+    }
+
+    async fn send(&self, route: &Route, path: &str, headers: &[(&str, &str)], body: impl Into<bytes::Bytes>) -> Reply {
+        self.api.send(route.method, path, headers, body).await
+    }
+}
+
+/// A 4xx with the error body whose message contains `needle` (case-insensitive).
+fn assert_named(reply: &Reply, status: u16, needle: &str, case: &str) {
+    assert_error(reply, status);
+    let message = reply.body["message"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        message.contains(&needle.to_lowercase()),
+        "{case}: the message should name {needle:?}: {:?}",
+        reply.body
+    );
+}
+
+fn route_for(method: &str, path: &str) -> &'static Route {
+    match gateway::match_route(method, path).unwrap() {
+        gateway::Matched::Route(route, _) => route,
+        other => panic!("{method} {path}: {other:?}"),
+    }
+}
+
+fn takes_body(route: &Route) -> bool {
+    matches!(route.method, "POST" | "PUT" | "PATCH")
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_refused_on_every_route_and_write_nothing() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    let oversized = format!("{{\"name\": \"{}\"}}", "x".repeat(MAX_BODY_BYTES));
+    let deep = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+    let deep_arrays = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+    for route in ROUTES.iter().filter(|r| takes_body(r)) {
+        let path = f.path(route);
+        let headers = f.headers(route);
+        let case = |what: &str| format!("{} {}: {what}", route.method, route.path);
+        let reply = f.send(route, &path, &headers, oversized.clone()).await;
+        assert_named(&reply, 413, &MAX_BODY_BYTES.to_string(), &case("over the size limit"));
+        let reply = f.send(route, &path, &headers, deep.clone()).await;
+        assert_named(&reply, 400, "JSON", &case("objects nested 10,000 deep"));
+        let reply = f.send(route, &path, &headers, deep_arrays.clone()).await;
+        assert_named(&reply, 400, "JSON", &case("arrays nested 10,000 deep"));
+        let reply = f
+            .send(route, &path, &headers, b"{\"name\": \"\xff\xfe\"}".to_vec())
+            .await;
+        assert_named(&reply, 400, "JSON", &case("invalid UTF-8"));
+        let reply = f.send(route, &path, &headers, "{\"name\": ").await;
+        assert_named(&reply, 400, "JSON", &case("truncated JSON"));
+        let reply = f.send(route, &path, &headers, "[1, 2]").await;
+        assert_named(&reply, 400, "JSON object", &case("an array body"));
+        let reply = f.send(route, &path, &headers, "{} {}").await;
+        assert_named(&reply, 400, "after its JSON object", &case("two JSON values"));
+        let mut wrong_type = headers.clone();
+        wrong_type[0] = ("content-type", "text/plain");
+        let reply = f.send(route, &path, &wrong_type, "{}").await;
+        assert_named(&reply, 400, "Content-Type", &case("text/plain"));
+        let without: Vec<_> = headers.iter().skip(1).copied().collect();
+        let reply = f.send(route, &path, &without, "{}").await;
+        assert_named(&reply, 400, "Content-Type", &case("no content type"));
+    }
+    assert_eq!(f.api.items().await, before, "a refused request wrote something");
+}
+
+#[tokio::test]
+async fn numbers_beyond_i64_and_f64_are_refused() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    let huge_int = "123456789012345678901234567890";
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "POST",
+            "/v2/objects/companies/records".into(),
+            r#"{"data": {"values": {"employees": 1e400}}}"#.into(),
+            "JSON",
+        ),
+        (
+            "POST",
+            "/v2/objects/companies/records".into(),
+            r#"{"data": {"values": {"employees": -1e400}}}"#.into(),
+            "JSON",
+        ),
+        (
+            "POST",
+            "/v2/objects/companies/records".into(),
+            format!(r#"{{"data": {{"values": {{"employees": {huge_int}}}}}}}"#),
+            "64-bit integer",
+        ),
+        (
+            "POST",
+            "/v2/objects/companies/records/query".into(),
+            format!(r#"{{"limit": {huge_int}}}"#),
+            "64-bit integer",
+        ),
+        (
+            "POST",
+            "/v2/objects/companies/records/query".into(),
+            r#"{"offset": 1e400}"#.into(),
+            "JSON",
+        ),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            format!(r#"{{"external_id": "x", "email": "x@example.com", "name": "X", "organization_id": {huge_int}}}"#),
+            "64-bit integer",
+        ),
+        (
+            "POST",
+            "/api/v1/teams/".into(),
+            format!(r#"{{"name": "Big", "type": {huge_int}}}"#),
+            "64-bit integer",
+        ),
+    ];
+    for (method, path, body, needle) in cases {
+        let route = route_for(method, &path);
+        let reply = f.send(route, &path, &f.headers(route), body.clone()).await;
+        assert_named(&reply, 400, needle, &format!("{method} {path} {body}"));
+    }
+    assert_eq!(f.api.items().await, before, "a refused request wrote something");
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_refused_where_the_body_reads_them() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    // The documented rule: a key given twice in an object the API reads is a 400 naming it,
+    // never "last one wins"; that includes a record's values object.
+    let cases = [
+        (
+            "/orgs/c/tables",
+            r#"{"name": "A", "name": "B", "record_prefix": "DUP"}"#,
+            "name",
+        ),
+        (
+            "/v2/objects/companies/records",
+            r#"{"data": {"values": {"employees": 1, "employees": 2}}}"#,
+            "employees",
+        ),
+        (
+            "/api/v1/users",
+            r#"{"external_id": "a", "external_id": "b"}"#,
+            "external_id",
+        ),
+    ];
+    for (path, body, needle) in cases {
+        let route = route_for("POST", path);
+        let reply = f.send(route, path, &f.headers(route), body).await;
+        assert_named(&reply, 400, needle, path);
+        assert_named(&reply, 400, "more than once", path);
+    }
+    assert_eq!(f.api.items().await, before, "a refused request wrote something");
+}
+
+#[tokio::test]
+async fn hostile_headers_are_refused_on_every_route() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    let long = format!("Bearer {}", "k".repeat(64 * 1024));
+    for route in ROUTES {
+        let path = f.path(route);
+        let headers = f.headers(route);
+        let case = |what: &str| format!("{} {}: {what}", route.method, route.path);
+        let body = if takes_body(route) { "{}" } else { "" };
+        // No credentials at all.
+        let reply = f.send(route, &path, &headers[..1], body).await;
+        assert_error(&reply, 401);
+        // A 64 KiB credential.
+        let mut with_long = headers.clone();
+        let name = if route.endpoint.auth() == Auth::Admin {
+            "x-api-key"
+        } else {
+            "authorization"
+        };
+        with_long.retain(|(n, _)| *n != name);
+        with_long.push((name, &long));
+        let reply = f.send(route, &path, &with_long, body).await;
+        assert_error(&reply, 401);
+        // The credential header twice.
+        let mut twice = headers.clone();
+        let first = headers.iter().find(|(n, _)| *n == name).unwrap().1;
+        twice.push((name, first));
+        let reply = f.send(route, &path, &twice, body).await;
+        assert_named(&reply, 400, name, &case("the credential twice"));
+        if route.endpoint.auth() == Auth::Token {
+            let mut accounts = headers.clone();
+            accounts.push(("account-id", "999"));
+            let reply = f.send(route, &path, &accounts, body).await;
+            assert_named(&reply, 400, "account-id", &case("two ACCOUNT-ID headers"));
+        }
+    }
+    assert_eq!(f.api.items().await, before, "a refused request wrote something");
+}
+
+#[tokio::test]
+async fn odd_path_segments_are_not_found_on_every_route() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    let odd = [
+        "%2F",
+        "..",
+        "%2E%2E",
+        "a%2Fb",
+        "%C3%A9%E6%BC%A2",
+        "%F0%9F%92%A5",
+        "x%00y",
+        "%20",
+    ];
+    for route in ROUTES.iter().filter(|r| r.path.contains('{')) {
+        let headers = f.headers(route);
+        let body = if takes_body(route) { "{}" } else { "" };
+        for segment in odd {
+            // Each parameter in turn, the others real.
+            for param in route
+                .path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            {
+                if param == "org_id" {
+                    continue; // `c` or the key's own org id; covered by the tables tests.
+                }
+                let path = f.path_with(route, |name| {
+                    if name == param {
+                        segment.to_string()
+                    } else {
+                        f.param(route, name)
+                    }
+                });
+                let reply = f.send(route, &path, &headers, body).await;
+                assert!(
+                    matches!(reply.status, 400 | 404),
+                    "{} {path}: {} {:?}",
+                    route.method,
+                    reply.status,
+                    reply.body
+                );
+                assert_error(&reply, reply.status);
+            }
+        }
+    }
+    // A bad percent escape is the gateway's 400.
+    let reply = f.api.admin("GET", "/api/v1/organizations/%ZZ", None).await;
+    assert_named(&reply, 400, "percent escape", "a bad escape");
+    assert_eq!(f.api.items().await, before, "a refused request wrote something");
+}
