@@ -47,6 +47,7 @@ done
 cat <<MSG
 
 API:            http://127.0.0.1:$PORT
+OpenAPI 3.1:    http://127.0.0.1:$PORT/openapi.json
 DynamoDB Local: http://127.0.0.1:$DYNAMODB_PORT (table $TABLE_NAME, in memory)
 Admin key:      $ADMIN_API_KEY
 

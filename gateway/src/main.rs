@@ -33,8 +33,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
-        "gateway: serving {} routes on http://127.0.0.1:{port}",
-        shared::routes::ROUTES.len()
+        "gateway: serving {} routes on http://127.0.0.1:{port}, and the OpenAPI document at {}",
+        shared::routes::ROUTES.len(),
+        gateway::OPENAPI_PATH
     );
     gateway::serve(listener, state).await;
     Ok(())
