@@ -422,6 +422,22 @@ impl TestApi {
         }
     }
 
+    /// Creates a table in the org whose key is `key` (200 expected): the response body.
+    pub async fn create_table(&self, key: &str, name: &str, prefix: &str, slug: &str) -> Value {
+        let body = serde_json::json!({"name": name, "record_prefix": prefix, "api_slug": slug});
+        let reply = self.bearer(key, "POST", "/orgs/c/tables", Some(&body)).await;
+        assert_eq!(reply.status, 200, "creating a table: {:?}", reply.body);
+        reply.body
+    }
+
+    /// Adds a field to `table` (its id or api_slug; 200 expected): the response body.
+    pub async fn add_field(&self, key: &str, table: &str, field: &Value) -> Value {
+        let path = format!("/orgs/c/tables/{table}/fields");
+        let reply = self.bearer(key, "POST", &path, Some(field)).await;
+        assert_eq!(reply.status, 200, "adding the field {field}: {:?}", reply.body);
+        reply.body
+    }
+
     /// Sends JSON with `Authorization: Bearer <key>` (Invent, Attio).
     pub async fn bearer(&self, key: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
         let auth = format!("Bearer {key}");

@@ -44,11 +44,7 @@ async fn main() -> ExitCode {
     // Sacrificial resources for the delete operations, so the rest keep theirs.
     let victim = api.create_org("Fuzz victim", "fuzz-victim").await;
 
-    let table = json!({"name": "Companies", "record_prefix": "COMP", "api_slug": "companies"});
-    let table = created(
-        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&table)).await,
-        "table",
-    );
+    let table = api.create_table(&org.key, "Companies", "COMP", "companies").await;
     let table_id = table["id"].as_str().expect("a table id").to_string();
     let mut field_id = String::new();
     for field in [
@@ -57,9 +53,8 @@ async fn main() -> ExitCode {
         json!({"key": "stage", "schema": {"name": "Stage", "type": "select", "options": ["Lead", "Customer"]}}),
         json!({"key": "parent", "schema": {"name": "Parent", "type": "record-reference", "link": "companies"}}),
     ] {
-        let path = "/orgs/c/tables/companies/fields";
-        let reply = created(api.bearer(&org.key, "POST", path, Some(&field)).await, "field");
-        field_id = reply["id"].as_str().expect("a field id").to_string();
+        let added = api.add_field(&org.key, "companies", &field).await;
+        field_id = added["id"].as_str().expect("a field id").to_string();
     }
     let record = |name: &str| json!({"data": {"values": {"name": name, "employees": 10, "stage": "Lead"}}});
     let path = "/v2/objects/companies/records";
@@ -81,22 +76,10 @@ async fn main() -> ExitCode {
         .to_string();
 
     let account = org.id.to_string();
-    let token = format!("Token {}", org.key);
-    let team = |name: &str| json!({"name": name, "type": 2, "members": [org.user_id.to_string()]});
     let mut teams = Vec::new();
     for name in ["Kept team", "Doomed team"] {
-        let reply = api
-            .send(
-                "POST",
-                "/api/v1/teams/",
-                &[
-                    ("content-type", "application/json"),
-                    ("authorization", &token),
-                    ("account-id", &account),
-                ],
-                team(name).to_string(),
-            )
-            .await;
+        let team = json!({"name": name, "type": 2, "members": [org.user_id.to_string()]});
+        let reply = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
         let body = created(reply, "team");
         teams.push(body["id"].as_str().expect("a team id").to_string());
     }

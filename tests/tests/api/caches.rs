@@ -60,19 +60,10 @@ async fn a_stale_table_definition_never_decides_a_record_write() {
         })
         .await;
     let org = api.create_org("Acme", "owner").await;
-    let table = json!({"name": "Companies", "record_prefix": "COMP", "api_slug": "companies"});
-    assert_eq!(
-        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&table))
-            .await
-            .status,
-        200
-    );
+    api.create_table(&org.key, "Companies", "COMP", "companies").await;
     let field = json!({"key": "domain", "schema": {"name": "Domain", "type": "domain"}});
-    let added = api
-        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&field))
-        .await;
-    assert_eq!(added.status, 200, "{:?}", added.body);
-    let field_id = added.body["id"].as_str().unwrap().to_string();
+    let added = api.add_field(&org.key, "companies", &field).await;
+    let field_id = added["id"].as_str().unwrap().to_string();
     let create = |values: serde_json::Value| json!({"data": {"values": values}});
     let first = stale
         .bearer(
@@ -108,10 +99,7 @@ async fn a_stale_table_definition_never_decides_a_record_write() {
     // the current one: refused by the write's revision check, then by the fresh definition;
     // nothing is written.
     let required = json!({"key": "employees", "schema": {"name": "Employees", "type": "number", "optional": false}});
-    let added = api
-        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&required))
-        .await;
-    assert_eq!(added.status, 200, "{:?}", added.body);
+    api.add_field(&org.key, "companies", &required).await;
     // Display numbers may skip (the stale try took one), so `record_seq` is left out.
     let snapshot = || async {
         let mut items = api.items_without_counters().await;

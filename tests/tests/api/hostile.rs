@@ -19,49 +19,26 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
-    let table = json!({"name": "Companies", "record_prefix": "COMP", "api_slug": "companies"});
-    assert_eq!(
-        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&table))
-            .await
-            .status,
-        200
-    );
+    api.create_table(&org.key, "Companies", "COMP", "companies").await;
     let field = json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}});
-    let field = api
-        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&field))
-        .await;
-    assert_eq!(field.status, 200, "{:?}", field.body);
+    let field = api.add_field(&org.key, "companies", &field).await;
     let unique = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
-    let unique = api
-        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&unique))
-        .await;
-    assert_eq!(unique.status, 200, "{:?}", unique.body);
+    api.add_field(&org.key, "companies", &unique).await;
     let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com"}}});
     let record = api
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
         .await;
     assert_eq!(record.status, 200, "{:?}", record.body);
     let team = json!({"name": "Kept", "type": 2});
-    let (token, account) = (format!("Token {}", org.key), org.id.to_string());
-    let headers = [
-        ("content-type", "application/json"),
-        ("authorization", token.as_str()),
-        ("account-id", account.as_str()),
-    ];
-    let team = api.send("POST", "/api/v1/teams/", &headers, team.to_string()).await;
+    let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
     Fixture {
         team_id: team.body["id"].as_str().unwrap().to_string(),
-        field_id: field.body["id"].as_str().unwrap().to_string(),
+        field_id: field["id"].as_str().unwrap().to_string(),
         record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
         org,
         api,
     }
-}
-
-/// Test-only: header values that live as long as the test.
-fn leak(value: String) -> &'static str {
-    Box::leak(value.into_boxed_str())
 }
 
 impl Fixture {
@@ -108,21 +85,28 @@ impl Fixture {
     }
 
     /// The headers that authenticate as the route requires, and a JSON content type.
-    fn headers(&self, route: &Route) -> Vec<(&'static str, &'static str)> {
-        let mut headers = vec![("content-type", "application/json")];
+    fn headers(&self, route: &Route) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("content-type", "application/json".to_string())];
         match route.endpoint.auth() {
-            Auth::Admin => headers.push(("x-api-key", leak(self.api.admin_key.clone()))),
-            Auth::Bearer => headers.push(("authorization", leak(format!("Bearer {}", self.org.key)))),
+            Auth::Admin => headers.push(("x-api-key", self.api.admin_key.clone())),
+            Auth::Bearer => headers.push(("authorization", format!("Bearer {}", self.org.key))),
             Auth::Token => {
-                headers.push(("authorization", leak(format!("Token {}", self.org.key))));
-                headers.push(("account-id", leak(self.org.id.to_string())));
+                headers.push(("authorization", format!("Token {}", self.org.key)));
+                headers.push(("account-id", self.org.id.to_string()));
             }
         }
         headers
     }
 
-    async fn send(&self, route: &Route, path: &str, headers: &[(&str, &str)], body: impl Into<bytes::Bytes>) -> Reply {
-        self.api.send(route.method, path, headers, body).await
+    async fn send(
+        &self,
+        route: &Route,
+        path: &str,
+        headers: &[(&str, String)],
+        body: impl Into<bytes::Bytes>,
+    ) -> Reply {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.api.send(route.method, path, &headers, body).await
     }
 }
 
@@ -176,10 +160,10 @@ async fn malformed_bodies_are_refused_on_every_route_and_write_nothing() {
         let reply = f.send(route, &path, &headers, "{} {}").await;
         assert_named(&reply, 400, "after its JSON object", &case("two JSON values"));
         let mut wrong_type = headers.clone();
-        wrong_type[0] = ("content-type", "text/plain");
+        wrong_type[0] = ("content-type", "text/plain".into());
         let reply = f.send(route, &path, &wrong_type, "{}").await;
         assert_named(&reply, 400, "Content-Type", &case("text/plain"));
-        let without: Vec<_> = headers.iter().skip(1).copied().collect();
+        let without: Vec<_> = headers.iter().skip(1).cloned().collect();
         let reply = f.send(route, &path, &without, "{}").await;
         assert_named(&reply, 400, "Content-Type", &case("no content type"));
     }
@@ -296,18 +280,18 @@ async fn hostile_headers_are_refused_on_every_route() {
             "authorization"
         };
         with_long.retain(|(n, _)| *n != name);
-        with_long.push((name, &long));
+        with_long.push((name, long.clone()));
         let reply = f.send(route, &path, &with_long, body).await;
         assert_error(&reply, 401);
         // The credential header twice.
         let mut twice = headers.clone();
-        let first = headers.iter().find(|(n, _)| *n == name).unwrap().1;
+        let first = headers.iter().find(|(n, _)| *n == name).unwrap().1.clone();
         twice.push((name, first));
         let reply = f.send(route, &path, &twice, body).await;
         assert_named(&reply, 400, name, &case("the credential twice"));
         if route.endpoint.auth() == Auth::Token {
             let mut accounts = headers.clone();
-            accounts.push(("account-id", "999"));
+            accounts.push(("account-id", "999".into()));
             let reply = f.send(route, &path, &accounts, body).await;
             assert_named(&reply, 400, "account-id", &case("two ACCOUNT-ID headers"));
         }
