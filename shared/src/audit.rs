@@ -7,7 +7,8 @@
 //! - every sentinel has its owner item, and every owner its sentinels (record_prefix,
 //!   api_slug, team name, unique record values, record number pointers);
 //! - no two records of a table share a display number, and each number is at most the
-//!   table's counter;
+//!   counter in the table's head; every table has a head at the table's revision, and
+//!   every head a table;
 //! - memberships come in pairs and point to existing users and organizations;
 //! - references point to existing records of the linked table, and every record's
 //!   `ref_count` equals the number of records referencing it;
@@ -22,7 +23,7 @@ use crate::domain::record::{reference_target, unique_key};
 use crate::error::ApiError;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 use crate::store::records::RecordItem;
-use crate::store::tables::TableItem;
+use crate::store::tables::{TableHead, TableItem};
 use crate::store::teams::TeamItem;
 use crate::store::{from_item, Item, Store};
 
@@ -54,6 +55,7 @@ struct Items {
     memberships: Vec<(String, UserMembershipItem)>,
     keys: Vec<ApiKeyItem>,
     tables: BTreeMap<String, TableItem>,
+    heads: BTreeMap<String, TableHead>,
     prefix_sentinels: Vec<(u64, String, String)>,
     slug_sentinels: Vec<(u64, String, String)>,
     teams: Vec<TeamItem>,
@@ -135,6 +137,10 @@ pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
                 .uniques
                 .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
             "unique value sentinel"
+        } else if pk.starts_with("TABLEHEAD#") {
+            let head: TableHead = from_item(item)?;
+            items.heads.insert(head.table_id.clone(), head);
+            "table head"
         } else if pk.starts_with("IDEMP#") {
             "idempotency record"
         } else {
@@ -165,6 +171,11 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
             _ => breach(format!("api_slug sentinel {slug} of org {org} has no table {table_id}")),
         }
     }
+    for head in items.heads.values() {
+        if !items.tables.contains_key(&head.table_id) {
+            breach(format!("table head {} has no table", head.table_id));
+        }
+    }
     for table in items.tables.values() {
         if !items.orgs.contains_key(&table.org_id) {
             breach(format!("table {} outlives org {}", table.id, table.org_id));
@@ -175,6 +186,14 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
         };
         if !owns(&items.prefix_sentinels, &table.record_prefix) {
             breach(format!("table {} has no record_prefix sentinel", table.id));
+        }
+        match items.heads.get(&table.id) {
+            None => breach(format!("table {} has no head", table.id)),
+            Some(head) if head.revision != table.revision => breach(format!(
+                "table {} is at revision {} but its head at {}",
+                table.id, table.revision, head.revision
+            )),
+            Some(_) => {}
         }
         if !owns(&items.slug_sentinels, &table.api_slug) {
             breach(format!("table {} has no api_slug sentinel", table.id));
@@ -289,10 +308,11 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
                 record.id, table.record_prefix, record.number
             ));
         }
-        if record.number == 0 || record.number > table.record_seq {
+        let record_seq = items.heads.get(&record.table_id).map_or(0, |h| h.record_seq);
+        if record.number == 0 || record.number > record_seq {
             breach(format!(
-                "record {} has number {} beyond its table's counter {}",
-                record.id, record.number, table.record_seq
+                "record {} has number {} beyond its table's counter {record_seq}",
+                record.id, record.number
             ));
         }
         if !items

@@ -62,6 +62,13 @@ pub const TABLE_PREFIX: &str = "TABLE#";
 pub fn table_sk(table_id: &str) -> String {
     format!("{TABLE_PREFIX}{table_id}")
 }
+/// A table's head: its record counter and definition revision, in a small item of its own
+/// so that record writes touch (and pay for) a few bytes, not the whole definition.
+pub fn table_head_pk(table_id: &str) -> String {
+    format!("TABLEHEAD#{table_id}")
+}
+pub const TABLE_HEAD_SK: &str = "HEAD";
+
 /// GSI1 partition listing an organization's tables by creation time.
 pub fn org_tables_gsi1pk(org: OrgId) -> String {
     format!("ORG#{}#TABLES", org.0)

@@ -556,7 +556,8 @@ impl Store {
     }
 
     /// Removes what a deleted organization leaves behind, none of which any key can reach
-    /// any more: every record of its tables (with number pointers and unique sentinels),
+    /// any more: every record of its tables (with number pointers and unique sentinels) and
+    /// each table's head,
     /// every item of its partition (tables, members, teams, sentinels), and its users'
     /// membership items. Users themselves stay: they are platform-wide. If this is cut
     /// short (a timeout), what remains is unreachable and a repeated DELETE is a 404; the
@@ -571,6 +572,7 @@ impl Store {
             };
             if sk.starts_with(keys::TABLE_PREFIX) {
                 let table: crate::store::tables::TableItem = from_item(item.clone())?;
+                doomed.push(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK));
                 for record in self.records(&table).await? {
                     doomed.push(key(keys::record_pk(&record.id), keys::RECORD_SK));
                     doomed.push(key(

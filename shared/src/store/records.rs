@@ -270,7 +270,7 @@ impl Store {
         merge_values(&mut record, values, Merge::Overwrite, key_id, &stamp);
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record))?;
-        record.number = self.next_record_number(org, &table.id).await?;
+        record.number = self.next_record_number(&table.id).await?;
         record.gsi1sk = keys::record_gsi1sk(record.number);
         self.write_record(org, table, None, Some(&record)).await?;
         Ok(record)
@@ -419,14 +419,11 @@ impl Store {
         }
         // The definition this write was checked against (perhaps a container's cached copy)
         // must still be current.
+        // The check reads the table's small head item, not the definition itself.
         let revision = ConditionCheck::builder()
             .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), &keys::table_sk(&table.id))))
-            .condition_expression(if table.revision == 0 {
-                "attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :revision)"
-            } else {
-                "revision = :revision"
-            })
+            .set_key(Some(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK)))
+            .condition_expression("revision = :revision")
             .expression_attribute_values(":revision", AttributeValue::N(table.revision.to_string()))
             .build()
             .expect("key, table and condition are set");
@@ -551,13 +548,13 @@ impl Store {
         }
     }
 
-    /// The table's next record display number, from its atomic counter.
-    async fn next_record_number(&self, org: OrgId, table_id: &str) -> Result<u64, ApiError> {
+    /// The table's next record display number, from the atomic counter in its head.
+    async fn next_record_number(&self, table_id: &str) -> Result<u64, ApiError> {
         let out = self
             .client()
             .update_item()
             .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), &keys::table_sk(table_id))))
+            .set_key(Some(key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
             .update_expression("ADD record_seq :one")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))

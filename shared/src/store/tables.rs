@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_condition, from_item, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{failed_condition, from_item, put, s, to_item, Store, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, TablePatch, TableRef};
 use crate::error::ApiError;
@@ -72,11 +72,9 @@ pub struct TableItem {
     pub display_field_id: String,
     pub archived: bool,
     pub fields: BTreeMap<String, FieldDef>,
-    /// The last record display number handed out (records are `<prefix>-<n>`, n from 1).
-    pub record_seq: u64,
-    /// Bumped by every change to the definition (not by `record_seq`): record writes are
-    /// conditional on the revision they were checked against, so a definition cached by a
-    /// container can never let a stale write through.
+    /// Bumped by every change to the definition, with the head's ([`TableHead`]): record
+    /// writes are conditional on the revision they were checked against, so a definition
+    /// cached by a container can never let a stale write through.
     #[serde(default)]
     pub revision: u64,
     pub created_at: String,
@@ -90,6 +88,28 @@ impl TableItem {
         fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
         fields
     }
+}
+
+/// A table's head (`TABLEHEAD#<table_id>`): what record writes touch on every create,
+/// kept apart from the definition so their cost does not grow with the table's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableHead {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub table_id: String,
+    /// The last record display number handed out (records are `<prefix>-<n>`, n from 1).
+    pub record_seq: u64,
+    /// Equal to the table item's `revision`: both move in one transaction.
+    pub revision: u64,
+}
+
+/// Why a definition change did not apply.
+enum DefinitionRefused {
+    /// The table item's condition failed; its item as it was, if it exists.
+    Condition(Option<super::Item>),
+    Api(ApiError),
 }
 
 /// Where a definition came from: a cached copy may be stale.
@@ -148,7 +168,6 @@ impl Store {
             revision: 0,
             archived: false,
             fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
-            record_seq: 0,
             created_at: now.seconds(),
             updated_at: now.seconds(),
         };
@@ -167,6 +186,17 @@ impl Store {
             put(
                 self.table_name(),
                 to_item(&sentinel(keys::table_slug_sk(&table.api_slug))),
+                Some(NEW_ITEM),
+            ),
+            put(
+                self.table_name(),
+                to_item(&TableHead {
+                    pk: keys::table_head_pk(&id),
+                    sk: keys::TABLE_HEAD_SK.into(),
+                    table_id: id.clone(),
+                    record_seq: 0,
+                    revision: 0,
+                }),
                 Some(NEW_ITEM),
             ),
         ];
@@ -225,14 +255,53 @@ impl Store {
         Ok(item.map(|item| (item, Source::Table)))
     }
 
+    /// Applies `update` (of a table item) and its head's `ADD revision :1` in one
+    /// transaction, then reads the table back. The table item's own `revision` moves in
+    /// `update`, so the two always agree: record writes check the head's, which is small.
+    async fn change_definition(
+        &self,
+        org: OrgId,
+        table_id: &str,
+        update: Update,
+    ) -> Result<TableItem, DefinitionRefused> {
+        let head = Update::builder()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
+            .update_expression("ADD revision :one")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .expect("key, table and expression are set");
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().update(head).build(),
+        ];
+        let result = self.transact(items).await;
+        self.forget_table(table_id);
+        match result {
+            Ok(()) => {}
+            Err(TransactFailure::Cancelled(reasons)) => {
+                return Err(DefinitionRefused::Condition(
+                    reasons.first().and_then(|r| r.item()).cloned(),
+                ))
+            }
+            Err(TransactFailure::Api(e)) => return Err(DefinitionRefused::Api(e)),
+        }
+        let item = self
+            .get(keys::org_pk(org), &keys::table_sk(table_id))
+            .await
+            .map_err(DefinitionRefused::Api)?
+            .ok_or_else(|| DefinitionRefused::Api(ApiError::not_found(format!("No table `{table_id}`"))))?;
+        from_item(item).map_err(DefinitionRefused::Api)
+    }
+
     /// Drops a table's cached definition: it changed, or a write found it stale.
     pub fn forget_table(&self, table_id: &str) {
         self.caches.tables.forget(|_, item| item.id == table_id);
     }
 
-    /// Adds a field to a table: one conditional update of the table item, which fails if
-    /// the key is taken or the table is full. `link` is the resolved target table's id and
-    /// api_slug.
+    /// Adds a field to a table: a conditional update of the table item, which fails if the
+    /// key is taken or the table is full, with the head's revision (see
+    /// [`Store::change_definition`]). `link` is the resolved target table's id and api_slug.
     pub async fn add_field(
         &self,
         org: OrgId,
@@ -264,9 +333,7 @@ impl Store {
             created_at: now.nanos(),
         };
         let value = AttributeValue::M(to_item(&def));
-        let result = self
-            .client()
-            .update_item()
+        let update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(table_id))))
             .update_expression("SET #fields.#key = :field, updated_at = :now ADD revision :one")
@@ -279,23 +346,13 @@ impl Store {
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
             .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                let table: TableItem = from_item(out.attributes.unwrap_or_default())?;
-                self.forget_table(&table.id);
-                Ok((table, def))
-            }
-            Err(err) => {
-                let old = match err.as_service_error() {
-                    Some(
-                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e),
-                    ) => e.item().cloned(),
-                    _ => return Err(sdk_error(err)),
-                };
+            .build()
+            .expect("key, table and expression are set");
+        match self.change_definition(org, table_id, update).await {
+            Ok(table) => Ok((table, def)),
+            Err(DefinitionRefused::Api(e)) => Err(e),
+            Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
                     return Err(ApiError::not_found(format!("No table `{table_id}`")));
                 };
@@ -342,15 +399,12 @@ impl Store {
         }
         let mut sets = vec!["updated_at = :now".to_string()];
         let mut removes = Vec::new();
-        let mut update = self
-            .client()
-            .update_item()
+        let mut update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
         if let Some(name) = &patch.name {
             sets.push("#name = :name".into());
             update = update
@@ -378,9 +432,15 @@ impl Store {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
         expression.push_str(" ADD revision :one");
-        let out = update.update_expression(expression).send().await.map_err(sdk_error)?;
-        self.forget_table(&table.id);
-        from_item(out.attributes.unwrap_or_default())
+        let update = update
+            .update_expression(expression)
+            .build()
+            .expect("key, table and expression are set");
+        match self.change_definition(org, &table.id, update).await {
+            Ok(table) => Ok(table),
+            Err(DefinitionRefused::Condition(_)) => Err(ApiError::not_found(format!("No table `{}`", table.id))),
+            Err(DefinitionRefused::Api(e)) => Err(e),
+        }
     }
 
     /// Applies a field patch: one conditional UpdateItem of the table item. A key rename
@@ -421,9 +481,7 @@ impl Store {
             .to_string();
         def.key = new_key.clone();
         let renamed = new_key != field.key;
-        let mut update = self
-            .client()
-            .update_item()
+        let update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
             .expression_attribute_names("#fields", "fields")
@@ -431,9 +489,8 @@ impl Store {
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":fid", s(&field.id))
             .expression_attribute_values(":now", s(now.seconds()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
-        update = if renamed {
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        let update = if renamed {
             update
                 .expression_attribute_names("#new", new_key.clone())
                 .update_expression("REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now ADD revision :one")
@@ -443,25 +500,18 @@ impl Store {
                 .update_expression("SET #fields.#old = :def, updated_at = :now ADD revision :one")
                 .condition_expression("#fields.#old.id = :fid")
         };
-        let result = update.send().await;
-        self.forget_table(&table.id);
-        match result {
-            Ok(out) => Ok((from_item(out.attributes.unwrap_or_default())?, def)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(ApiError::uniqueness_conflict(if renamed {
-                    format!(
-                        "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
-                        table.api_slug
-                    )
-                } else {
-                    format!("The field \"{}\" changed meanwhile; read it again", field.key)
-                }))
-            }
-            Err(err) => Err(sdk_error(err)),
+        let update = update.build().expect("key, table and expression are set");
+        match self.change_definition(org, &table.id, update).await {
+            Ok(table) => Ok((table, def)),
+            Err(DefinitionRefused::Condition(_)) => Err(ApiError::uniqueness_conflict(if renamed {
+                format!(
+                    "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
+                    table.api_slug
+                )
+            } else {
+                format!("The field \"{}\" changed meanwhile; read it again", field.key)
+            })),
+            Err(DefinitionRefused::Api(e)) => Err(e),
         }
     }
 }

@@ -99,6 +99,23 @@ async fn the_audit_reports_each_broken_invariant() {
     delete(&api, &text(&membership, "PK"), &text(&membership, "SK")).await;
     // The referenced person vanishes without its reference going.
     delete(&api, &format!("REC#{person_id}"), "REC").await;
+    // One table's head goes; the other's revision moves without its table's.
+    let heads: Vec<_> = items
+        .iter()
+        .filter(|i| text(i, "PK").starts_with("TABLEHEAD#"))
+        .collect();
+    assert_eq!(heads.len(), 2, "a head per table");
+    delete(&api, &text(heads[0], "PK"), "HEAD").await;
+    api.db
+        .update_item()
+        .table_name(&api.table)
+        .key("PK", AttributeValue::S(text(heads[1], "PK")))
+        .key("SK", AttributeValue::S("HEAD".into()))
+        .update_expression("ADD revision :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .expect("the head is updated");
 
     let report = api.state.store.audit().await.expect("audit");
     let breaches = report.breaches.join("\n");
@@ -109,6 +126,9 @@ async fn the_audit_reports_each_broken_invariant() {
         "has no matching membership",
         "references missing record",
         "number pointer",
+        "has no head",
+        "but its head at",
+        "beyond its table's counter",
     ] {
         assert!(
             breaches.contains(expected),
