@@ -68,10 +68,7 @@ pub async fn create_field(state: &AppState, req: Request) -> Result<Response<Bod
         }
         None => None,
     };
-    let (table, field) = state
-        .store
-        .add_field(org, &table.id, &new, link, Timestamp::now())
-        .await?;
+    let (table, field) = state.store.add_field(org, &table, &new, link, Timestamp::now()).await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
 }
 

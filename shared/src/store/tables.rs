@@ -256,14 +256,9 @@ impl Store {
     }
 
     /// Applies `update` (of a table item) and its head's `ADD revision :1` in one
-    /// transaction, then reads the table back. The table item's own `revision` moves in
-    /// `update`, so the two always agree: record writes check the head's, which is small.
-    async fn change_definition(
-        &self,
-        org: OrgId,
-        table_id: &str,
-        update: Update,
-    ) -> Result<TableItem, DefinitionRefused> {
+    /// transaction. The table item's own `revision` moves in `update`, so the two always
+    /// agree: record writes check the head's, which is small.
+    async fn change_definition(&self, table_id: &str, update: Update) -> Result<(), DefinitionRefused> {
         let head = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
@@ -278,20 +273,21 @@ impl Store {
         let result = self.transact(items).await;
         self.forget_table(table_id);
         match result {
-            Ok(()) => {}
-            Err(TransactFailure::Cancelled(reasons)) => {
-                return Err(DefinitionRefused::Condition(
-                    reasons.first().and_then(|r| r.item()).cloned(),
-                ))
-            }
-            Err(TransactFailure::Api(e)) => return Err(DefinitionRefused::Api(e)),
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Condition(
+                reasons.first().and_then(|r| r.item()).cloned(),
+            )),
+            Err(TransactFailure::Api(e)) => Err(DefinitionRefused::Api(e)),
         }
+    }
+
+    /// A table just changed, read back (consistently) for the answer.
+    async fn changed_table(&self, org: OrgId, table_id: &str) -> Result<TableItem, ApiError> {
         let item = self
             .get(keys::org_pk(org), &keys::table_sk(table_id))
-            .await
-            .map_err(DefinitionRefused::Api)?
-            .ok_or_else(|| DefinitionRefused::Api(ApiError::not_found(format!("No table `{table_id}`"))))?;
-        from_item(item).map_err(DefinitionRefused::Api)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("No table `{table_id}`")))?;
+        from_item(item)
     }
 
     /// Drops a table's cached definition: it changed, or a write found it stale.
@@ -305,7 +301,7 @@ impl Store {
     pub async fn add_field(
         &self,
         org: OrgId,
-        table_id: &str,
+        table: &TableItem,
         field: &NewField,
         link: Option<(String, String)>,
         now: Timestamp,
@@ -335,7 +331,7 @@ impl Store {
         let value = AttributeValue::M(to_item(&def));
         let update = Update::builder()
             .table_name(self.table_name())
-            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(table_id))))
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
             .update_expression("SET #fields.#key = :field, updated_at = :now ADD revision :one")
             .condition_expression(
                 "attribute_exists(PK) AND attribute_not_exists(#fields.#key) AND size(#fields) < :max",
@@ -349,12 +345,20 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .expect("key, table and expression are set");
-        match self.change_definition(org, table_id, update).await {
-            Ok(table) => Ok((table, def)),
+        match self.change_definition(&table.id, update).await {
+            // The answer is the table as read before, with this field: no read back (the
+            // table item is the largest item there is).
+            Ok(()) => {
+                let mut table = table.clone();
+                table.fields.insert(def.key.clone(), def.clone());
+                table.revision += 1;
+                table.updated_at = now.seconds();
+                Ok((table, def))
+            }
             Err(DefinitionRefused::Api(e)) => Err(e),
             Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
-                    return Err(ApiError::not_found(format!("No table `{table_id}`")));
+                    return Err(ApiError::not_found(format!("No table `{}`", table.id)));
                 };
                 let old: TableItem = from_item(old)?;
                 if old.fields.contains_key(&def.key) {
@@ -436,8 +440,8 @@ impl Store {
             .update_expression(expression)
             .build()
             .expect("key, table and expression are set");
-        match self.change_definition(org, &table.id, update).await {
-            Ok(table) => Ok(table),
+        match self.change_definition(&table.id, update).await {
+            Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_)) => Err(ApiError::not_found(format!("No table `{}`", table.id))),
             Err(DefinitionRefused::Api(e)) => Err(e),
         }
@@ -501,8 +505,8 @@ impl Store {
                 .condition_expression("#fields.#old.id = :fid")
         };
         let update = update.build().expect("key, table and expression are set");
-        match self.change_definition(org, &table.id, update).await {
-            Ok(table) => Ok((table, def)),
+        match self.change_definition(&table.id, update).await {
+            Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
             Err(DefinitionRefused::Condition(_)) => Err(ApiError::uniqueness_conflict(if renamed {
                 format!(
                     "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
