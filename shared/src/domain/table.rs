@@ -312,7 +312,7 @@ pub struct FieldSchemaInput {
     pub name: Option<String>,
     pub description: Option<String>,
     #[serde(rename = "type")]
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = FieldType)]
     pub field_type: Option<String>,
     pub optional: Option<bool>,
     pub array: Option<bool>,
@@ -431,8 +431,13 @@ pub struct PatchTableInput {
     #[serde(default, deserialize_with = "super::nullable")]
     pub description: Option<Option<String>>,
     pub archived: Option<bool>,
+    #[schema(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub display_field_id: Option<String>,
+    /// Fixed once the table exists: refused if given.
+    #[schema(value_type = (), deprecated)]
     pub record_prefix: Option<serde_json::Value>,
+    /// Fixed once the table exists: refused if given.
+    #[schema(value_type = (), deprecated)]
     pub api_slug: Option<serde_json::Value>,
 }
 

@@ -327,6 +327,7 @@ pub async fn list_api_keys(state: &AppState, req: Request) -> Result<Response<Bo
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct RevokeApiKeyInput {
+    #[schema(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     id: Option<String>,
 }
 

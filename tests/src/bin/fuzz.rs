@@ -107,8 +107,12 @@ include-path-regex = "^/orgs/"
 parameters = {{ "path.org_id" = "c", "path.table_id" = "{table_id}", "path.field_id" = "{field_id}" }}
 
 [[operations]]
-include-operation-id-regex = "^(create|get|update|replace|assert|query)-records?$"
+include-operation-id-regex = "^(create|get|update|replace|query)-records?$"
 parameters = {{ "path.object" = "companies", "path.record_id" = "{record_id}" }}
+
+[[operations]]
+include-operation-id = "assert-record"
+parameters = {{ "path.object" = "companies", "query.matching_attribute" = "domain" }}
 
 [[operations]]
 include-operation-id = "delete-record"
