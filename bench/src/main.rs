@@ -312,6 +312,35 @@ async fn main() {
     }
     let floor_p50 = percentile(&mut floor, 0.5);
     let floor_p99 = percentile(&mut floor, 0.99);
+    // A second floor: a raw transaction of four small Puts (what create-table writes: the
+    // table, two sentinels, the head), so a one-transaction create can be read against the
+    // cost of the transaction itself.
+    let transaction = |i: usize| {
+        let items = (0..4).map(|k| {
+            let put = aws_sdk_dynamodb::types::Put::builder()
+                .table_name(&api.table)
+                .item("PK", AttributeValue::S(format!("TXFLOOR#{i}#{k}")))
+                .item("SK", AttributeValue::S("FLOOR".into()))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .expect("key and table are set");
+            aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build()
+        });
+        client
+            .transact_write_items()
+            .set_transact_items(Some(items.collect()))
+            .send()
+    };
+    for i in 0..50 {
+        transaction(i).await.expect("transaction");
+    }
+    let mut tx_floor = Vec::with_capacity(WARM_REQUESTS);
+    for i in 0..WARM_REQUESTS {
+        let started = Instant::now();
+        transaction(1000 + i).await.expect("transaction");
+        tx_floor.push(started.elapsed());
+    }
+    let tx_floor_p50 = percentile(&mut tx_floor, 0.5);
 
     let env = |table: &str| {
         vec![
@@ -469,6 +498,17 @@ async fn main() {
     });
 
     let mut report = render(&rows, floor_p50, floor_p99, &mut rust_durations, &mut python_durations);
+    let one_transaction: Vec<String> = rows
+        .iter()
+        .filter(|r| r.name == "create-table" || r.name == "create-team")
+        .filter_map(|r| r.p50_ms.map(|p| format!("{} {:.2}x", r.name, p / ms(tx_floor_p50))))
+        .collect();
+    report.push_str(&format!(
+        "\nRaw transaction floor (TransactWriteItems of four small Puts, same client, same run): p50 {:.2} ms, {:.2}x the PutItem floor. The one-transaction creates against it: {}.\n",
+        ms(tx_floor_p50),
+        ms(tx_floor_p50) / ms(floor_p50),
+        one_transaction.join(", ")
+    ));
     report.push_str(&wide_line);
     println!("{report}");
     std::fs::write(root.join("bench/results.md"), &report).expect("write results");
