@@ -440,6 +440,22 @@ mod tests {
         }
     }
 
+    /// `docs/openapi.json` is the document as committed, for readers without a running
+    /// gateway. `UPDATE_OPENAPI=1 cargo test -p shared openapi` rewrites it.
+    #[test]
+    fn the_committed_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+        let current = format!("{}\n", document().to_pretty_json().expect("the document serializes"));
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).expect("docs/openapi.json is written");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test -p shared openapi`"
+        );
+    }
+
     #[test]
     fn every_reference_resolves() {
         let text = document_json();
