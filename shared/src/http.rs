@@ -14,8 +14,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Parses a JSON object body into `T`, naming the offending field on failure.
 ///
 /// Rules: the content type must be `application/json`; the body at most [`MAX_BODY_BYTES`];
-/// valid UTF-8 JSON nested at most 128 deep (serde_json's limit); a JSON object at the top;
-/// a key given twice in an object that a struct reads is rejected, never "last one wins".
+/// valid UTF-8 JSON nested at most [`MAX_JSON_DEPTH`] deep, integers within i64; a JSON
+/// object at the top; a key given twice in any object is rejected, never "last one wins".
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     require_json_content_type(req.headers())?;
     let bytes: &[u8] = req.body().as_ref();
@@ -42,8 +42,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         return Err(ApiError::validation("The request body must be a JSON object"));
     }
     check_depth_and_integers(bytes)?;
-    // Reading straight into `T` (not through `serde_json::Value`) lets structs see, and
-    // reject, a key given twice.
+    check_duplicate_keys(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.inner();
@@ -116,6 +115,81 @@ fn check_depth_and_integers(bytes: &[u8]) -> Result<(), ApiError> {
         i += 1;
     }
     Ok(())
+}
+
+/// Refuses any object in the body that gives a key twice, naming the key by its path. The
+/// rule holds for every object: those read into structs, those kept as free-form JSON (a
+/// query's `filter`) and those ignored; never "last one wins".
+fn check_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde::de::DeserializeSeed::deserialize(UniqueKeys(String::new()), &mut deserializer) {
+        Err(e) if e.is_data() => {
+            let message = e.to_string();
+            let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+            Err(ApiError::validation(message))
+        }
+        // Anything else (bad syntax) is reported by the parse that follows.
+        _ => Ok(()),
+    }
+}
+
+/// Walks one JSON value at a path, checking the keys of every object in it.
+struct UniqueKeys(String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while seq.next_element_seed(UniqueKeys(format!("{}[{i}]", self.0)))?.is_some() {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.0.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.0)
+            };
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "`{path}` is given more than once"
+                )));
+            }
+            map.next_value_seed(UniqueKeys(path))?;
+        }
+        Ok(())
+    }
 }
 
 fn field_error(path: String, inner: &serde_json::Error) -> ApiError {

@@ -228,11 +228,11 @@ async fn numbers_beyond_i64_and_f64_are_refused() {
 }
 
 #[tokio::test]
-async fn duplicate_keys_are_refused_where_the_body_reads_them() {
+async fn duplicate_keys_are_refused_in_every_object_of_a_body() {
     let f = fixture().await;
     let before = f.api.items().await;
-    // The documented rule: a key given twice in an object the API reads is a 400 naming it,
-    // never "last one wins"; that includes a record's values object.
+    // The documented rule: a key given twice in any object of a body is a 400 naming it by
+    // its path, never "last one wins".
     let cases = [
         (
             "/orgs/c/tables",
@@ -248,6 +248,22 @@ async fn duplicate_keys_are_refused_where_the_body_reads_them() {
             "/api/v1/users",
             r#"{"external_id": "a", "external_id": "b"}"#,
             "external_id",
+        ),
+        // Free-form JSON the API keeps as it is, and keys it ignores, follow the same rule.
+        (
+            "/v2/objects/companies/records/query",
+            r#"{"filter": {"employees": 1, "employees": 2}}"#,
+            "`filter.employees`",
+        ),
+        (
+            "/v2/objects/companies/records/query",
+            r#"{"sorts": [{"attribute": "name", "attribute": "employees", "direction": "asc"}]}"#,
+            "`sorts[0].attribute`",
+        ),
+        (
+            "/orgs/c/tables",
+            r#"{"name": "A", "record_prefix": "DUP", "extra": {"x": 1, "x": 2}}"#,
+            "`extra.x`",
         ),
     ];
     for (path, body, needle) in cases {
