@@ -47,12 +47,19 @@ where
     let (table, source) = object_in_path(state, req, org).await?;
     let table_id = table.id.clone();
     match write(table).await {
-        Err(e) if e.is_object_changed() || (source == Source::Cache && e.status == StatusCode::BAD_REQUEST) => {
+        Err(e) if e.is_object_changed() || (source == Source::Cache && refused_by_definition(&e)) => {
             state.store.forget_table(&table_id);
             write(object_in_path(state, req, org).await?.0).await
         }
         other => other,
     }
+}
+
+/// Whether a 400 may come from the definition the request was checked against. A missing
+/// reference or a taken unique value is found by the write's transaction, whose revision
+/// check passed (else the error would be `object_changed`): the definition was current.
+fn refused_by_definition(e: &ApiError) -> bool {
+    e.status == StatusCode::BAD_REQUEST && !matches!(e.code, "value_not_found" | "uniqueness_conflict")
 }
 
 /// Parses `{"data": {"values": {...}}}` against the table's attributes.
