@@ -19,3 +19,13 @@ pub async fn run(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
     }))
     .await
 }
+
+/// Serves the `$default` route: every request no endpoint takes gets
+/// [`crate::router::unmatched`]'s answer. It reads nothing, so it builds no SDK client.
+pub async fn run_unmatched() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    lambda_http::run(service_fn(|req: Request| async move {
+        Ok::<_, Infallible>(crate::router::unmatched(req.method().as_str(), req.uri().path()))
+    }))
+    .await
+}

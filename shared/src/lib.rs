@@ -10,6 +10,7 @@ pub mod http;
 pub mod idempotency;
 pub mod lambda;
 pub mod openapi;
+pub mod router;
 pub mod routes;
 pub mod state;
 pub mod store;

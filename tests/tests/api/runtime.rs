@@ -21,7 +21,9 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 30] = [
+const ORDER: [(&str, u16); 31] = [
+    // The `$default` route's function: what no endpoint takes.
+    ("unmatched-route", 404),
     ("create-organization", 201),
     ("get-organization", 200),
     ("create-table", 200),
@@ -58,6 +60,7 @@ const ORDER: [(&str, u16); 30] = [
 async fn every_event_runs_through_its_binary() {
     let mut listed: Vec<&str> = ORDER.iter().map(|(f, _)| *f).collect();
     let mut routes: Vec<&str> = ROUTES.iter().map(|r| r.function).collect();
+    routes.push("unmatched-route");
     listed.sort();
     routes.sort();
     assert_eq!(listed, routes, "every function has its place in ORDER");
@@ -133,6 +136,7 @@ async fn every_event_runs_through_its_binary() {
             "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),
             "assert-record" => assert_eq!(body["data"]["display_id"], "LEAD-1", "the assert matched LEAD-1"),
             "delete-record" => assert_eq!(body, serde_json::json!({})),
+            "unmatched-route" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),
         }
     }

@@ -8,6 +8,9 @@ use serde_yaml::Value;
 use shared::routes::{Access, ROUTES};
 use shared::store::schema::SCHEMA;
 
+/// The function behind the `$default` route, which serves no route of its own.
+const UNMATCHED: &str = "unmatched-route";
+
 fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
     serde_yaml::from_str(&text).expect("template.yaml is YAML")
@@ -33,6 +36,7 @@ fn template_routes_equal_the_gateway_routes() {
     let template = template();
     let resources = template["Resources"].as_mapping().expect("Resources");
     let mut declared = BTreeSet::new();
+    let mut unmatched = 0;
     for (name, resource) in resources {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
@@ -44,6 +48,14 @@ fn template_routes_equal_the_gateway_routes() {
         assert_eq!(events.len(), 1, "{name} has one route");
         let event = events.values().next().unwrap();
         assert_eq!(event["Type"], "HttpApi");
+        if binary == UNMATCHED {
+            // The `$default` route: no Path and no Method, and a role without table access.
+            assert!(event["Properties"].get("Path").is_none(), "{name}");
+            assert!(event["Properties"].get("Method").is_none(), "{name}");
+            assert_eq!(tag_target(&resource["Properties"]["Role"]), "BasicRole");
+            unmatched += 1;
+            continue;
+        }
         let method = string(&event["Properties"]["Method"]);
         let path = string(&event["Properties"]["Path"]);
         let role = tag_target(&resource["Properties"]["Role"]);
@@ -65,6 +77,7 @@ fn template_routes_equal_the_gateway_routes() {
         })
         .collect();
     assert_eq!(declared, routes);
+    assert_eq!(unmatched, 1, "one function serves the $default route");
 }
 
 #[test]
@@ -73,9 +86,10 @@ fn every_function_crate_serves_one_route() {
         .expect("functions/")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    let functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
-    assert_eq!(dirs, functions);
+    let mut functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
     assert_eq!(functions.len(), ROUTES.len(), "one function per route");
+    functions.insert(UNMATCHED.to_string());
+    assert_eq!(dirs, functions);
 }
 
 #[test]
@@ -93,6 +107,10 @@ fn every_function_has_an_event_for_its_route() {
         assert_eq!(event["requestContext"]["http"]["method"], route.method);
         lambda_http::request::from_str(&text).expect("lambda_http reads the event");
     }
+    let text = std::fs::read_to_string(repo_root().join(format!("events/{UNMATCHED}.json"))).expect("its event");
+    let event: serde_json::Value = serde_json::from_str(&text).expect("the event is JSON");
+    assert_eq!(event["routeKey"], "$default");
+    lambda_http::request::from_str(&text).expect("lambda_http reads the event");
 }
 
 #[test]

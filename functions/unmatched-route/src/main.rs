@@ -1,0 +1,8 @@
+//! `unmatched-route`: the function behind the deployed API's `$default` route. It answers
+//! what no endpoint takes (404, or 405 with `Allow`) with the same error body as every
+//! endpoint. All logic lives in the `shared` crate.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_unmatched().await
+}

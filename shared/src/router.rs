@@ -1,0 +1,157 @@
+//! Route matching, as API Gateway does it: the local gateway routes by it, and the function
+//! behind the deployed API's `$default` route answers what it does not match.
+
+use std::collections::HashMap;
+
+use lambda_http::http::header;
+use lambda_http::{Body, Response};
+
+use crate::error::ApiError;
+use crate::http::error_response;
+use crate::routes::{Route, ROUTES};
+
+/// What a method and path lead to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Matched {
+    Route(&'static Route, HashMap<String, String>),
+    /// The path exists, but not with this method: these are its methods.
+    MethodNotAllowed(Vec<&'static str>),
+    NotFound,
+}
+
+/// Matches a request against the route table. Path segments are percent-decoded after
+/// splitting, so `%2F` inside a parameter stays inside it, as with API Gateway.
+pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
+    let segments: Vec<&str> = path.split('/').collect();
+    // The methods of the most specific path template that matches, for `Allow`.
+    let mut allowed: (usize, Vec<&'static str>) = (0, Vec::new());
+    // As API Gateway does, a literal segment beats a parameter: `POST /teams/list/` is the
+    // list route, not `/teams/{id}/`. So the best match has the most literal segments.
+    let mut best: Option<(usize, &'static Route, HashMap<String, String>)> = None;
+    for route in ROUTES {
+        let pattern: Vec<&str> = route.path.split('/').collect();
+        if pattern.len() != segments.len() {
+            continue;
+        }
+        let mut params = HashMap::new();
+        let mut literals = 0;
+        let mut matches = true;
+        for (want, got) in pattern.iter().zip(&segments) {
+            if let Some(name) = want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                if got.is_empty() {
+                    matches = false;
+                    break;
+                }
+                params.insert(name.to_string(), percent_decode(got)?);
+            } else if want == got {
+                literals += 1;
+            } else {
+                matches = false;
+                break;
+            }
+        }
+        if !matches {
+            continue;
+        }
+        if allowed.1.is_empty() || literals > allowed.0 {
+            allowed = (literals, Vec::new());
+        }
+        if literals == allowed.0 && !allowed.1.contains(&route.method) {
+            allowed.1.push(route.method);
+        }
+        if route.method == method && best.as_ref().is_none_or(|(l, _, _)| literals > *l) {
+            best = Some((literals, route, params));
+        }
+    }
+    Ok(match best {
+        Some((_, route, params)) => Matched::Route(route, params),
+        None if !allowed.1.is_empty() => Matched::MethodNotAllowed(allowed.1),
+        None => Matched::NotFound,
+    })
+}
+
+/// Decodes `%XX` escapes (and nothing else); the result must be UTF-8.
+pub fn percent_decode(text: &str) -> Result<String, ApiError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+            match byte {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                None => return Err(ApiError::malformed("The URL has a malformed percent escape")),
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ApiError::malformed("The URL does not decode to UTF-8"))
+}
+
+/// The answer to a request no route takes: 405 with `Allow` when the path exists with other
+/// methods, else 404; both with the one error body. The local gateway answers unmatched
+/// requests with it, and the deployed API's `$default` route runs it in a function of its
+/// own, so clients see the same errors in both.
+pub fn unmatched(method: &str, path: &str) -> Response<Body> {
+    match match_route(method, path) {
+        Ok(Matched::MethodNotAllowed(allowed)) => {
+            let error = ApiError::method_not_allowed(format!(
+                "{method} is not allowed on {path}; it takes {}",
+                allowed.join(", ")
+            ));
+            let mut response = error_response(&error);
+            let allow = allowed
+                .join(", ")
+                .parse()
+                .expect("method names are a valid header value");
+            response.headers_mut().insert(header::ALLOW, allow);
+            response
+        }
+        Ok(_) => error_response(&ApiError::not_found(format!("No route for {path}"))),
+        Err(error) => error_response(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_routes_and_decodes_parameters() {
+        match match_route("GET", "/api/v1/organizations/12").unwrap() {
+            Matched::Route(route, params) => {
+                assert_eq!(route.function, "get-organization");
+                assert_eq!(params["id"], "12");
+            }
+            other => panic!("{other:?}"),
+        }
+        match match_route("GET", "/api/v1/organizations/a%2Fb").unwrap() {
+            Matched::Route(_, params) => assert_eq!(params["id"], "a/b"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            match_route("DELETE", "/api/v1/organizations").unwrap(),
+            Matched::MethodNotAllowed(vec!["POST", "GET"])
+        );
+        assert_eq!(match_route("GET", "/api/v1/nothing").unwrap(), Matched::NotFound);
+        assert_eq!(match_route("GET", "/api/v1/organizations/").unwrap(), Matched::NotFound);
+        assert!(match_route("GET", "/api/v1/organizations/%ff").is_err());
+        assert!(match_route("GET", "/api/v1/organizations/%zz").is_err());
+    }
+
+    #[test]
+    fn unmatched_requests_get_the_error_body() {
+        let response = unmatched("DELETE", "/api/v1/organizations");
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST, GET");
+        let response = unmatched("GET", "/nowhere");
+        assert_eq!(response.status(), 404);
+        assert_eq!(unmatched("GET", "/api/v1/organizations/%zz").status(), 400);
+    }
+}
