@@ -235,7 +235,8 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
     if route.method == "POST" {
         statuses.push((422, "The Idempotency-Key was used with a different request"));
     }
-    statuses.push((503, "DynamoDB is unavailable or throttling; retry"));
+    statuses.push((429, "DynamoDB throttled past the retries; retry later"));
+    statuses.push((503, "DynamoDB is unavailable or timed out; retry"));
     statuses
 }
 
