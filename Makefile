@@ -64,12 +64,15 @@ $(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
 	$(BASELINE_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/baseline/requirements.txt
 	touch $@
 
-# Release binaries of the measured functions (tuned profile, this machine's architecture),
-# then the bench itself in release. Prints the table; writes bench/results.md and .svg.
+# Release binaries of the measured functions (tuned profile): for this machine's
+# architecture, which the bench runs, and for arm64 as Lambda runs them (cargo-lambda), whose
+# sizes it reports; then the bench itself in release. Prints the table; writes
+# bench/results.md and .svg.
 BENCH_FUNCTIONS := create-organization create-table create-field create-team create-record
-bench: $(BASELINE_VENV)/.installed
+bench: $(BASELINE_VENV)/.installed tools
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
+	PATH="$(TOOLS_PATH)" cargo lambda build --release --arm64 $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
 
 # A bounded load test: 10,000 mixed requests at concurrency 32, then the audit.

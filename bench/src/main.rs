@@ -5,7 +5,8 @@
 //! 2. Warm latency, p50 and p99, of each create through the local gateway against DynamoDB
 //!    Local, and as a ratio to a raw single PutItem round trip in the same run (the floor).
 //! 3. Peak RSS per invocation (VmHWM of the function process).
-//! 4. Binary and zip size (x86_64 here; arm64 from `sam build` when present).
+//! 4. Binary and zip size: x86_64 here, and arm64 as Lambda runs it (the `bootstrap` that
+//!    `cargo lambda build --arm64` makes, which `make bench` runs first; else `sam build`'s).
 //! 5. DynamoDB round trips and consumed capacity per operation.
 //!
 //! Beside them, the create-table endpoint written as most teams would in Python 3.11 with
@@ -225,6 +226,7 @@ struct Row {
     size: Option<u64>,
     zip: Option<u64>,
     arm64: Option<u64>,
+    arm64_zip: Option<u64>,
 }
 
 #[tokio::main]
@@ -389,16 +391,17 @@ async fn main() {
             inits.push(result.init);
             rss = rss.max(result.peak_rss_kib.unwrap_or(0));
         }
-        let arm64 = std::fs::read_dir(root.join(".aws-sam/build")).ok().and_then(|dirs| {
-            let logical: String = function
-                .split('-')
-                .map(|w| w[..1].to_uppercase() + &w[1..])
-                .collect::<String>()
-                + "Function";
-            dirs.filter_map(Result::ok)
-                .find(|d| d.file_name() == logical.as_str())
-                .and_then(|d| file_size(&d.path().join("bootstrap")))
-        });
+        let logical: String = function
+            .split('-')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect::<String>()
+            + "Function";
+        let arm64 = [
+            target.join("lambda").join(function).join("bootstrap"),
+            root.join(".aws-sam/build").join(logical).join("bootstrap"),
+        ]
+        .into_iter()
+        .find(|path| path.exists());
         rows.push(Row {
             name: function.to_string(),
             cold_ms: ms(percentile(&mut inits, 0.5)),
@@ -409,7 +412,8 @@ async fn main() {
             capacity: Some((units_after - units_before) / WARM_REQUESTS as f64),
             size: file_size(&binary),
             zip: zip_size(&binary),
-            arm64,
+            arm64: arm64.as_deref().and_then(file_size),
+            arm64_zip: arm64.as_deref().and_then(zip_size),
         });
         eprintln!("bench: {function} done");
     }
@@ -495,6 +499,7 @@ async fn main() {
         size: None,
         zip: None,
         arm64: None,
+        arm64_zip: None,
     });
 
     let mut report = render(&rows, floor_p50, floor_p99, &mut rust_durations, &mut python_durations);
@@ -526,13 +531,13 @@ fn render(
     let opt = |v: Option<f64>, digits: usize| v.map_or("–".to_string(), |v| format!("{v:.digits$}"));
     let kib = |v: Option<u64>| v.map_or("–".to_string(), |v| format!("{:.0}", v as f64 / 1024.0));
     let mut out = String::new();
-    let _ = writeln!(out, "| function | cold start ms (median of {COLD_RUNS}) | peak RSS MB | warm p50 ms | warm p99 ms | p50 / PutItem floor | DynamoDB calls per request (incl. auth) | capacity units per request | binary KiB (x86_64) | zip KiB | arm64 bootstrap KiB |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| function | cold start ms (median of {COLD_RUNS}) | peak RSS MB | warm p50 ms | warm p99 ms | p50 / PutItem floor | DynamoDB calls per request (incl. auth) | capacity units per request | binary KiB (x86_64) | zip KiB | arm64 bootstrap KiB | arm64 zip KiB |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     let floor = ms(floor_p50);
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.name,
             row.cold_ms,
             row.rss_mb,
@@ -544,6 +549,7 @@ fn render(
             kib(row.size),
             kib(row.zip),
             kib(row.arm64),
+            kib(row.arm64_zip),
         );
     }
     let _ = writeln!(
