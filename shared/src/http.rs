@@ -122,7 +122,7 @@ fn check_depth_and_integers(bytes: &[u8]) -> Result<(), ApiError> {
 /// query's `filter`) and those ignored; never "last one wins".
 fn check_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde::de::DeserializeSeed::deserialize(UniqueKeys(String::new()), &mut deserializer) {
+    match serde::de::DeserializeSeed::deserialize(UniqueKeys(&JsonPath::Root), &mut deserializer) {
         Err(e) if e.is_data() => {
             let message = e.to_string();
             let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
@@ -133,17 +133,36 @@ fn check_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
     }
 }
 
-/// Walks one JSON value at a path, checking the keys of every object in it.
-struct UniqueKeys(String);
+/// Where a value sits in the body: its parent and its key or index. Built on the stack as
+/// the walk descends, and written out only for an error.
+enum JsonPath<'a> {
+    Root,
+    Key(&'a JsonPath<'a>, &'a str),
+    Index(&'a JsonPath<'a>, usize),
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+impl std::fmt::Display for JsonPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonPath::Root => Ok(()),
+            JsonPath::Key(JsonPath::Root, key) => f.write_str(key),
+            JsonPath::Key(parent, key) => write!(f, "{parent}.{key}"),
+            JsonPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// Walks one JSON value, checking the keys of every object in it.
+struct UniqueKeys<'a>(&'a JsonPath<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys<'_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+impl<'de> serde::de::Visitor<'de> for UniqueKeys<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON value")
@@ -168,7 +187,10 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
-        while seq.next_element_seed(UniqueKeys(format!("{}[{i}]", self.0)))?.is_some() {
+        while seq
+            .next_element_seed(UniqueKeys(&JsonPath::Index(self.0, i)))?
+            .is_some()
+        {
             i += 1;
         }
         Ok(())
@@ -176,17 +198,14 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = if self.0.is_empty() {
-                key.clone()
-            } else {
-                format!("{}.{key}", self.0)
-            };
-            if !seen.insert(key) {
+            if seen.contains(&key) {
                 return Err(serde::de::Error::custom(format_args!(
-                    "`{path}` is given more than once"
+                    "`{}` is given more than once",
+                    JsonPath::Key(self.0, &key)
                 )));
             }
-            map.next_value_seed(UniqueKeys(path))?;
+            map.next_value_seed(UniqueKeys(&JsonPath::Key(self.0, &key)))?;
+            seen.insert(key);
         }
         Ok(())
     }
