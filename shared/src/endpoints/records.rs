@@ -38,7 +38,7 @@ async fn against_object<F, Fut>(
     state: &AppState,
     req: &Request,
     org: OrgId,
-    write: F,
+    run: F,
 ) -> Result<Response<Body>, ApiError>
 where
     F: Fn(TableItem) -> Fut,
@@ -46,10 +46,10 @@ where
 {
     let (table, source) = object_in_path(state, req, org).await?;
     let table_id = table.id.clone();
-    match write(table).await {
+    match run(table).await {
         Err(e) if e.is_object_changed() || (source == Source::Cache && refused_by_definition(&e)) => {
             state.store.forget_table(&table_id);
-            write(object_in_path(state, req, org).await?.0).await
+            run(object_in_path(state, req, org).await?.0).await
         }
         other => other,
     }
