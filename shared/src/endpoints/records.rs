@@ -34,12 +34,7 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(
 /// transaction's revision check, or the request was refused as invalid by a cached
 /// definition, the copy is dropped and the request runs once more against a fresh read, so
 /// a stale copy never decides a refusal or a write.
-async fn against_object<F, Fut>(
-    state: &AppState,
-    req: &Request,
-    org: OrgId,
-    run: F,
-) -> Result<Response<Body>, ApiError>
+async fn against_object<F, Fut>(state: &AppState, req: &Request, org: OrgId, run: F) -> Result<Response<Body>, ApiError>
 where
     F: Fn(TableItem) -> Fut,
     Fut: std::future::Future<Output = Result<Response<Body>, ApiError>>,
