@@ -129,6 +129,25 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[index]
 }
 
+/// Calls `call(i)` `warm` times unmeasured, then [`WARM_REQUESTS`] times, timing each.
+async fn timed<F, Fut, T, E>(warm: usize, call: F) -> Vec<Duration>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Debug,
+{
+    for i in 0..warm {
+        call(i).await.expect("a warm-up call");
+    }
+    let mut durations = Vec::with_capacity(WARM_REQUESTS);
+    for i in 0..WARM_REQUESTS {
+        let started = Instant::now();
+        call(warm + i).await.expect("a measured call");
+        durations.push(started.elapsed());
+    }
+    durations
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -303,15 +322,7 @@ async fn main() {
             .item("n", AttributeValue::N(i.to_string()))
             .send()
     };
-    for i in 0..200 {
-        put(i).await.expect("put");
-    }
-    let mut floor = Vec::with_capacity(WARM_REQUESTS);
-    for i in 0..WARM_REQUESTS {
-        let started = Instant::now();
-        put(1000 + i).await.expect("put");
-        floor.push(started.elapsed());
-    }
+    let mut floor = timed(200, put).await;
     let floor_p50 = percentile(&mut floor, 0.5);
     let floor_p99 = percentile(&mut floor, 0.99);
     // A second floor: a raw transaction of four small Puts (what create-table writes: the
@@ -333,15 +344,7 @@ async fn main() {
             .set_transact_items(Some(items.collect()))
             .send()
     };
-    for i in 0..50 {
-        transaction(i).await.expect("transaction");
-    }
-    let mut tx_floor = Vec::with_capacity(WARM_REQUESTS);
-    for i in 0..WARM_REQUESTS {
-        let started = Instant::now();
-        transaction(1000 + i).await.expect("transaction");
-        tx_floor.push(started.elapsed());
-    }
+    let mut tx_floor = timed(50, transaction).await;
     let tx_floor_p50 = percentile(&mut tx_floor, 0.5);
 
     let env = |table: &str| {
