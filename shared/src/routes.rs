@@ -408,19 +408,15 @@ impl Route {
         for (name, _) in params.iter() {
             if known.iter().all(|p| p.name != name) {
                 let names: Vec<&str> = known.iter().map(|p| p.name).collect();
-                return Err(ApiError::validation(if names.is_empty() {
-                    format!(
-                        "Unknown query parameter `{name}`: {} {} takes none",
-                        self.method, self.path
-                    )
+                let takes = if names.is_empty() {
+                    "none".to_string()
                 } else {
-                    format!(
-                        "Unknown query parameter `{name}`: {} {} takes {}",
-                        self.method,
-                        self.path,
-                        names.join(", ")
-                    )
-                }));
+                    names.join(", ")
+                };
+                return Err(ApiError::validation(format!(
+                    "Unknown query parameter `{name}`: {} {} takes {takes}",
+                    self.method, self.path
+                )));
             }
         }
         Ok(())

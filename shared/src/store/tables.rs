@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
@@ -255,10 +256,21 @@ impl Store {
         Ok(item.map(|item| (item, Source::Table)))
     }
 
-    /// Applies `update` (of a table item) and its head's `ADD revision :1` in one
-    /// transaction. The table item's own `revision` moves in `update`, so the two always
-    /// agree: record writes check the head's, which is small.
-    async fn change_definition(&self, table_id: &str, update: Update) -> Result<(), DefinitionRefused> {
+    /// Applies `expression` to a table item (`update` holds its key, condition and values)
+    /// in one transaction with its head, adding 1 to both items' `revision`: the one place
+    /// a definition changes, so the two revisions always agree (record writes check the
+    /// head's, which is small; the audit checks they are equal).
+    async fn change_definition(
+        &self,
+        table_id: &str,
+        update: UpdateBuilder,
+        expression: &str,
+    ) -> Result<(), DefinitionRefused> {
+        let update = update
+            .update_expression(format!("{expression} ADD revision :one"))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()
+            .expect("key, table and expression are set");
         let head = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
@@ -332,7 +344,6 @@ impl Store {
         let update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
-            .update_expression("SET #fields.#key = :field, updated_at = :now ADD revision :one")
             .condition_expression(
                 "attribute_exists(PK) AND attribute_not_exists(#fields.#key) AND size(#fields) < :max",
             )
@@ -341,11 +352,9 @@ impl Store {
             .expression_attribute_values(":field", value)
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
             .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .expect("key, table and expression are set");
-        match self.change_definition(&table.id, update).await {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let expression = "SET #fields.#key = :field, updated_at = :now";
+        match self.change_definition(&table.id, update, expression).await {
             // The answer is the table as read before, with this field: no read back (the
             // table item is the largest item there is).
             Ok(()) => {
@@ -407,8 +416,7 @@ impl Store {
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
             .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+            .expression_attribute_values(":now", AttributeValue::S(now.seconds()));
         if let Some(name) = &patch.name {
             sets.push("#name = :name".into());
             update = update
@@ -435,19 +443,15 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        expression.push_str(" ADD revision :one");
-        let update = update
-            .update_expression(expression)
-            .build()
-            .expect("key, table and expression are set");
-        match self.change_definition(&table.id, update).await {
+        match self.change_definition(&table.id, update, &expression).await {
             Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_)) => Err(ApiError::not_found(format!("No table `{}`", table.id))),
             Err(DefinitionRefused::Api(e)) => Err(e),
         }
     }
 
-    /// Applies a field patch: one conditional UpdateItem of the table item. A key rename
+    /// Applies a field patch: one conditional update of the table item (with its head: see
+    /// [`Store::change_definition`]). A key rename
     /// moves the definition within the fields map, under the condition that the old key
     /// still holds this field and the new key is free; records keep their values, which are
     /// stored by field id.
@@ -492,20 +496,21 @@ impl Store {
             .expression_attribute_names("#old", field.key.clone())
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":fid", s(&field.id))
-            .expression_attribute_values(":now", s(now.seconds()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()));
-        let update = if renamed {
-            update
-                .expression_attribute_names("#new", new_key.clone())
-                .update_expression("REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now ADD revision :one")
-                .condition_expression("#fields.#old.id = :fid AND attribute_not_exists(#fields.#new)")
+            .expression_attribute_values(":now", s(now.seconds()));
+        let (update, expression) = if renamed {
+            (
+                update
+                    .expression_attribute_names("#new", new_key.clone())
+                    .condition_expression("#fields.#old.id = :fid AND attribute_not_exists(#fields.#new)"),
+                "REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now",
+            )
         } else {
-            update
-                .update_expression("SET #fields.#old = :def, updated_at = :now ADD revision :one")
-                .condition_expression("#fields.#old.id = :fid")
+            (
+                update.condition_expression("#fields.#old.id = :fid"),
+                "SET #fields.#old = :def, updated_at = :now",
+            )
         };
-        let update = update.build().expect("key, table and expression are set");
-        match self.change_definition(&table.id, update).await {
+        match self.change_definition(&table.id, update, expression).await {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
             Err(DefinitionRefused::Condition(_)) => Err(ApiError::uniqueness_conflict(if renamed {
                 format!(
