@@ -50,11 +50,11 @@ impl AdminKeyHash {
         digest.ct_eq(&self.0).into()
     }
 
-    /// Requires the `X-API-KEY` header to hold the admin key.
-    pub fn require(&self, headers: &lambda_http::http::HeaderMap) -> Result<(), ApiError> {
+    /// Requires the `X-API-KEY` header to hold the admin key; answers the key.
+    fn require<'h>(&self, headers: &'h lambda_http::http::HeaderMap) -> Result<&'h str, ApiError> {
         match crate::http::single_header(headers, "x-api-key")? {
             None => Err(ApiError::unauthorized("The X-API-KEY header is missing")),
-            Some(key) if self.matches(key) => Ok(()),
+            Some(key) if self.matches(key) => Ok(key),
             Some(_) => Err(ApiError::unauthorized("The X-API-KEY header does not hold a valid key")),
         }
     }
@@ -109,39 +109,10 @@ pub fn token_matches(token: &str, stored_hash: &str) -> bool {
     sha256_hex(token).as_bytes().ct_eq(stored_hash.as_bytes()).into()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn admin_key_hash_round_trip() {
-        let hash = AdminKeyHash::from_hex(&sha256_hex("s3cret")).unwrap();
-        assert!(hash.matches("s3cret"));
-        assert!(!hash.matches("s3cret "));
-        assert!(AdminKeyHash::of_key("s3cret").matches("s3cret"));
-        assert!(AdminKeyHash::from_hex("abc").is_none());
-        assert!(AdminKeyHash::from_hex(&"g".repeat(64)).is_none());
-    }
-
-    #[test]
-    fn api_key_tokens() {
-        let key = NewApiKey::generate();
-        assert_eq!(token_key_id(&key.token).as_deref(), Some(key.id.as_str()));
-        assert!(token_matches(&key.token, &key.token_hash));
-        assert!(!token_matches(&format!("{}0", key.token), &key.token_hash));
-        assert!(key.token.starts_with(&key.prefix));
-        assert_ne!(key.token_hash, key.token);
-        for bad in [
-            "",
-            "ak_",
-            "ak_x_y",
-            &key.token.replace("ak_", "bk_"),
-            &key.token[..key.token.len() - 1],
-        ] {
-            assert_eq!(token_key_id(bad), None, "{bad}");
-        }
-    }
-}
+/// Proof that a request carried the platform admin key. Only [`authenticate`] makes one,
+/// so an admin handler cannot be reached without it.
+#[derive(Debug)]
+pub struct Admin(());
 
 /// Who is calling an org endpoint: the key's organization and the user who owns the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +120,71 @@ pub struct Principal {
     pub org_id: crate::domain::organization::OrgId,
     pub user_id: u64,
     pub key_id: String,
+}
+
+/// The authenticated caller a handler receives.
+#[derive(Debug)]
+pub enum Caller {
+    Admin(Admin),
+    Org(Principal),
+}
+
+impl Caller {
+    /// A stable, non-secret name for the caller: the principal's ids, never a credential or
+    /// a hash of one. Idempotency keys are scoped by it.
+    pub fn scope(&self) -> String {
+        match self {
+            Caller::Admin(_) => "admin".to_string(),
+            Caller::Org(p) => format!("org:{}:key:{}", p.org_id.0, p.key_id),
+        }
+    }
+}
+
+/// The credential a request was authenticated with, kept only for the request's lifetime
+/// (idempotent responses are encrypted under a key derived from it). Never printed.
+pub struct Credential(String);
+
+impl Credential {
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_tests(text: &str) -> Self {
+        Self(text.to_string())
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(..)")
+    }
+}
+
+/// Authenticates a request by its route's scheme: the caller, and the credential it sent.
+/// Reads at most the key's item (or its cached copy); writes nothing.
+pub async fn authenticate(
+    state: &crate::state::AppState,
+    scheme: crate::routes::Auth,
+    headers: &lambda_http::http::HeaderMap,
+) -> Result<(Caller, Credential), ApiError> {
+    use crate::routes::Auth;
+    match scheme {
+        Auth::Admin => {
+            let key = state.admin_key.require(headers)?;
+            Ok((Caller::Admin(Admin(())), Credential(key.to_string())))
+        }
+        Auth::Bearer => {
+            let token = authorization_token(headers, "Bearer")?;
+            let principal = principal_for_token(&state.store, token).await?;
+            Ok((Caller::Org(principal), Credential(token.to_string())))
+        }
+        Auth::Token => {
+            let token = authorization_token(headers, "Token")?;
+            let principal = token_with_account(&state.store, token, headers).await?;
+            Ok((Caller::Org(principal), Credential(token.to_string())))
+        }
+    }
 }
 
 /// The token of an `Authorization: <scheme> <token>` header, scheme compared ignoring case.
@@ -183,21 +219,13 @@ async fn principal_for_token(store: &crate::store::Store, token: &str) -> Result
     })
 }
 
-/// Invent and Attio: `Authorization: Bearer <org api key>`.
-pub async fn bearer(
-    store: &crate::store::Store,
-    headers: &lambda_http::http::HeaderMap,
-) -> Result<Principal, ApiError> {
-    principal_for_token(store, authorization_token(headers, "Bearer")?).await
-}
-
 /// SmartSuite: `Authorization: Token <org api key>` and `ACCOUNT-ID: <org id>`, which must be
 /// the key's own organization (401 when missing, 403 when another).
-pub async fn token_with_account(
+async fn token_with_account(
     store: &crate::store::Store,
+    token: &str,
     headers: &lambda_http::http::HeaderMap,
 ) -> Result<Principal, ApiError> {
-    let token = authorization_token(headers, "Token")?;
     let account = crate::http::single_header(headers, "account-id")?
         .map(str::trim)
         .filter(|a| !a.is_empty())
@@ -209,4 +237,38 @@ pub async fn token_with_account(
         ));
     }
     Ok(principal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_key_hash_round_trip() {
+        let hash = AdminKeyHash::from_hex(&sha256_hex("s3cret")).unwrap();
+        assert!(hash.matches("s3cret"));
+        assert!(!hash.matches("s3cret "));
+        assert!(AdminKeyHash::of_key("s3cret").matches("s3cret"));
+        assert!(AdminKeyHash::from_hex("abc").is_none());
+        assert!(AdminKeyHash::from_hex(&"g".repeat(64)).is_none());
+    }
+
+    #[test]
+    fn api_key_tokens() {
+        let key = NewApiKey::generate();
+        assert_eq!(token_key_id(&key.token).as_deref(), Some(key.id.as_str()));
+        assert!(token_matches(&key.token, &key.token_hash));
+        assert!(!token_matches(&format!("{}0", key.token), &key.token_hash));
+        assert!(key.token.starts_with(&key.prefix));
+        assert_ne!(key.token_hash, key.token);
+        for bad in [
+            "",
+            "ak_",
+            "ak_x_y",
+            &key.token.replace("ak_", "bk_"),
+            &key.token[..key.token.len() - 1],
+        ] {
+            assert_eq!(token_key_id(bad), None, "{bad}");
+        }
+    }
 }

@@ -133,7 +133,6 @@ impl ApiError {
         )
     }
 
-    /// 409: a record that other records reference cannot be deleted.
     /// 409: the object's definition changed while a record was written against it.
     pub fn object_changed() -> Self {
         Self::uniqueness_conflict("The object's attributes changed while this record was written; send it again")
@@ -145,6 +144,7 @@ impl ApiError {
         self.code == OBJECT_CHANGED
     }
 
+    /// 409: a record that other records reference cannot be deleted.
     pub fn record_referenced(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -259,7 +259,6 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// A path parameter that API Gateway (or the local gateway) filled in from the route.
 pub fn path_param<'a>(req: &'a Request, name: &str) -> Result<&'a str, ApiError> {
-    // The borrow checker cannot see that the map lives in the request's extensions.
     let params = req.path_parameters_ref().ok_or_else(|| missing_param(name))?;
     params.first(name).ok_or_else(|| missing_param(name))
 }

@@ -1,17 +1,33 @@
-//! Idempotent POSTs, as Stripe's API has them: a request with an `Idempotency-Key` header is
-//! done once per key. The first request claims the key (a conditional PutItem); a retry with
-//! the same key and the same request gets the first response again, status and body alike,
-//! without a second write; the same key with a different request gets 422; a retry while
-//! the first is still running gets 409. Keys are scoped to the credential that sent them
-//! (so to one organization, or to the platform admin) and kept for 24 hours (DynamoDB TTL on
-//! `expires_at`). A response of 5xx releases the key, so a retry does the work again.
+//! Idempotent POSTs, as Stripe's API has them: a write request with an `Idempotency-Key`
+//! header is done once per key and caller. It runs after authentication, so a replay is
+//! authenticated like any request (a revoked key, or a deleted organization's, gets 401), and
+//! nothing is written for a request that is not.
+//!
+//! The first request claims the key (a conditional PutItem); a retry with the same key and
+//! the same request gets the first response again, status and body alike, without a second
+//! write; the same key with a different request gets 422; a retry while the first is still
+//! running gets 409. A response of 5xx releases the key, so a retry does the work again.
+//!
+//! What is stored, under `PK = IDEMP#<caller>#<key>`: the caller is the principal's ids
+//! (`admin`, or `org:<org id>:key:<key id>`), never a credential or a hash of one. The item
+//! holds a random salt; an HMAC of the request (method, path, query, body) as its
+//! fingerprint; and the response's status and its body encrypted with AES-256-GCM (the item's
+//! key as associated data). Both keys are derived with HKDF-SHA256 from the salt and the
+//! credential the request was authenticated with, which the server never stores: a table
+//! read or a backup shows neither the response (an API key's secret, say) nor anything to
+//! check a guessed credential against without also guessing the salt's input. The item lives
+//! 24 hours (DynamoDB TTL on `expires_at`).
 
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::{hkdf, hmac};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
+use subtle::ConstantTimeEq;
 
-use crate::auth::sha256_hex;
+use crate::auth::{Caller, Credential};
 use crate::error::ApiError;
 use crate::store::{key, s, sdk_error, Item, Store};
 
@@ -24,6 +40,9 @@ pub const PENDING_SECONDS: u64 = 60;
 const MAX_KEPT_BODY: usize = 300_000;
 /// The TTL attribute of idempotency records (template.yaml enables TTL on it).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// The sort key of every idempotency record.
+pub const SK: &str = "IDEMP";
+const SALT_LEN: usize = 16;
 
 /// The header, if the request has one. 1-255 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -39,24 +58,101 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     Ok(Some(key.to_string()))
 }
 
-/// Whose key it is: the SHA-256 of the credential that sent it. `None` when the request has
-/// no credential (the handler will refuse it anyway).
-fn scope(headers: &HeaderMap) -> Option<String> {
-    ["x-api-key", "authorization"]
-        .iter()
-        .find_map(|h| headers.get(*h))
-        .map(|v| sha256_hex(&String::from_utf8_lossy(v.as_bytes())))
+/// An authenticated request with an `Idempotency-Key`: where its record lives, and what
+/// its fingerprint and encryption keys are derived from.
+pub struct IdempotentRequest<'a> {
+    pk: String,
+    credential: &'a Credential,
+    /// Method, path, query and body: what must match for a replay.
+    canonical: Vec<u8>,
 }
 
-fn fingerprint(req: &Request) -> String {
-    let mut text = format!(
-        "{} {}?{}\n",
-        req.method(),
-        req.uri().path(),
-        req.uri().query().unwrap_or("")
-    );
-    text.push_str(&String::from_utf8_lossy(req.body().as_ref()));
-    sha256_hex(&text)
+impl<'a> IdempotentRequest<'a> {
+    pub fn new(caller: &Caller, credential: &'a Credential, key: &str, req: &Request) -> Self {
+        let mut canonical = format!(
+            "{} {}?{}\n",
+            req.method(),
+            req.uri().path(),
+            req.uri().query().unwrap_or("")
+        )
+        .into_bytes();
+        canonical.extend_from_slice(req.body().as_ref());
+        Self {
+            pk: record_pk(&caller.scope(), key),
+            credential,
+            canonical,
+        }
+    }
+}
+
+/// The partition key of a caller's idempotency record.
+pub fn record_pk(scope: &str, key: &str) -> String {
+    format!("IDEMP#{scope}#{key}")
+}
+
+/// The two keys of one record, derived from its salt and the caller's credential.
+struct RecordKeys {
+    fingerprint: hmac::Key,
+    body: LessSafeKey,
+}
+
+impl RecordKeys {
+    fn derive(salt: &[u8], credential: &Credential) -> Self {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(credential.expose());
+        let expand = |info: &[u8]| {
+            let mut out = [0u8; 32];
+            prk.expand(&[info], hkdf::HKDF_SHA256)
+                .and_then(|okm| okm.fill(&mut out))
+                .expect("32 bytes is a valid HKDF-SHA256 output length");
+            out
+        };
+        Self {
+            fingerprint: hmac::Key::new(hmac::HMAC_SHA256, &expand(b"idempotency fingerprint v1")),
+            body: LessSafeKey::new(
+                UnboundKey::new(&AES_256_GCM, &expand(b"idempotency body v1")).expect("a 32-byte AES-256 key"),
+            ),
+        }
+    }
+
+    fn fingerprint(&self, canonical: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.fingerprint, canonical).as_ref().to_vec()
+    }
+
+    /// `nonce || ciphertext || tag`, bound to the record's key.
+    fn seal(&self, pk: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let nonce_bytes: [u8; NONCE_LEN] = random()?;
+        let mut sealed = body.to_vec();
+        self.body
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce_bytes),
+                Aad::from(pk.as_bytes()),
+                &mut sealed,
+            )
+            .map_err(|_| ApiError::internal().with_detail("sealing an idempotent response failed"))?;
+        let mut out = nonce_bytes.to_vec();
+        out.append(&mut sealed);
+        Ok(out)
+    }
+
+    fn open(&self, pk: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut in_out = ciphertext.to_vec();
+        let plain = self
+            .body
+            .open_in_place(nonce, Aad::from(pk.as_bytes()), &mut in_out)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+fn random<const N: usize>() -> Result<[u8; N], ApiError> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| ApiError::internal().with_detail(format!("no randomness: {e}")))?;
+    Ok(out)
 }
 
 fn now_seconds() -> u64 {
@@ -69,10 +165,14 @@ fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+fn b(value: Vec<u8>) -> AttributeValue {
+    AttributeValue::B(Blob::new(value))
+}
+
 /// What to do with an idempotent request.
 pub enum Begin {
     /// The key is ours: run the request, then [`finish`] with its response.
-    Run(Claim),
+    Run(Box<Claim>),
     /// The key was used for this same request: here is its response again.
     Replay(Response<Body>),
 }
@@ -80,23 +180,22 @@ pub enum Begin {
 /// A claimed key, to be finished once the response is known.
 pub struct Claim {
     pk: String,
+    keys: RecordKeys,
 }
 
-/// Claims `key` for this request, or answers from an earlier one.
-pub async fn begin(store: &Store, req: &Request, key: &str) -> Result<Option<Begin>, ApiError> {
-    let Some(scope) = scope(req.headers()) else {
-        return Ok(None);
-    };
-    let pk = format!("IDEMP#{scope}#{key}");
-    let print = fingerprint(req);
+/// Claims the request's key, or answers from an earlier request with it.
+pub async fn begin(store: &Store, request: &IdempotentRequest<'_>) -> Result<Begin, ApiError> {
+    let salt: [u8; SALT_LEN] = random()?;
+    let keys = RecordKeys::derive(&salt, request.credential);
     let now = now_seconds();
     let result = store
         .client()
         .put_item()
         .table_name(store.table_name())
-        .item("PK", s(&pk))
-        .item("SK", s("IDEMP"))
-        .item("fingerprint", s(&print))
+        .item("PK", s(&request.pk))
+        .item("SK", s(SK))
+        .item("salt", b(salt.to_vec()))
+        .item("fingerprint", b(keys.fingerprint(&request.canonical)))
         .item("state", s("pending"))
         .item("pending_until", n(now + PENDING_SECONDS))
         .item(TTL_ATTRIBUTE, n(now + KEEP_SECONDS))
@@ -109,23 +208,35 @@ pub async fn begin(store: &Store, req: &Request, key: &str) -> Result<Option<Beg
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .send()
         .await;
-    let old: Item = match result {
-        Ok(_) => return Ok(Some(Begin::Run(Claim { pk }))),
+    match result {
+        Ok(_) => Ok(Begin::Run(Box::new(Claim {
+            pk: request.pk.clone(),
+            keys,
+        }))),
         Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(e)) => e.item().cloned().unwrap_or_default(),
-            _ => return Err(sdk_error(err)),
+            Some(PutItemError::ConditionalCheckFailedException(e)) => {
+                replay(request, e.item().cloned().unwrap_or_default()).map(Begin::Replay)
+            }
+            _ => Err(sdk_error(err)),
         },
+    }
+}
+
+/// The earlier response to this request, from the record another request with the same
+/// key left.
+fn replay(request: &IdempotentRequest<'_>, old: Item) -> Result<Response<Body>, ApiError> {
+    let bytes = |name: &str| match old.get(name) {
+        Some(AttributeValue::B(v)) => v.as_ref().to_vec(),
+        _ => Vec::new(),
     };
-    let text = |name: &str| match old.get(name) {
-        Some(AttributeValue::S(v)) => v.clone(),
-        _ => String::new(),
-    };
-    if text("fingerprint") != print {
+    let keys = RecordKeys::derive(&bytes("salt"), request.credential);
+    let same_request: bool = keys.fingerprint(&request.canonical).ct_eq(&bytes("fingerprint")).into();
+    if !same_request {
         return Err(ApiError::idempotency_key_reused(
             "This Idempotency-Key was used with a different request; use a new key for a new request",
         ));
     }
-    if text("state") != "done" {
+    if !matches!(old.get("state"), Some(AttributeValue::S(state)) if state == "done") {
         return Err(ApiError::idempotency_in_progress(
             "A request with this Idempotency-Key is still being processed; retry shortly",
         ));
@@ -135,22 +246,26 @@ pub async fn begin(store: &Store, req: &Request, key: &str) -> Result<Option<Beg
         _ => None,
     }
     .ok_or_else(|| ApiError::internal().with_detail("idempotency record without a status"))?;
+    let body = keys
+        .open(&request.pk, &bytes("body"))
+        .and_then(|plain| String::from_utf8(plain).ok())
+        .ok_or_else(|| ApiError::internal().with_detail("an idempotent response did not decrypt"))?;
     let mut response = Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Body::Text(text("body")))
+        .body(Body::Text(body))
         .expect("a stored status always builds");
     response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    Ok(Some(Begin::Replay(response)))
+    Ok(response)
 }
 
-/// Keeps the response for retries, or releases the key after a 5xx (or a response too big
-/// to keep), so that a retry does the work again.
-pub async fn finish(store: &Store, claim: Claim, response: &Response<Body>) -> Result<(), ApiError> {
+/// Keeps the response, encrypted, for retries; or releases the key after a 5xx (or a
+/// response too big to keep), so that a retry does the work again.
+pub async fn finish(store: &Store, claim: Box<Claim>, response: &Response<Body>) -> Result<(), ApiError> {
     let body: &[u8] = response.body().as_ref();
-    let item_key = key(claim.pk, "IDEMP");
+    let item_key = key(claim.pk.clone(), SK);
     if response.status().is_server_error() || body.len() > MAX_KEPT_BODY {
         store
             .client()
@@ -162,6 +277,7 @@ pub async fn finish(store: &Store, claim: Claim, response: &Response<Body>) -> R
             .map_err(sdk_error)?;
         return Ok(());
     }
+    let sealed = claim.keys.seal(&claim.pk, body)?;
     store
         .client()
         .update_item()
@@ -172,9 +288,48 @@ pub async fn finish(store: &Store, claim: Claim, response: &Response<Body>) -> R
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":done", s("done"))
         .expression_attribute_values(":status", n(u64::from(response.status().as_u16())))
-        .expression_attribute_values(":body", s(String::from_utf8_lossy(body)))
+        .expression_attribute_values(":body", b(sealed))
         .send()
         .await
         .map_err(sdk_error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential(text: &str) -> Credential {
+        Credential::for_tests(text)
+    }
+
+    #[test]
+    fn a_sealed_body_opens_only_with_its_credential_salt_and_record() {
+        let keys = RecordKeys::derive(b"salt-1", &credential("secret"));
+        let sealed = keys.seal("IDEMP#admin#k", b"{\"secret\":\"ak_1\"}").unwrap();
+        assert!(!sealed.windows(4).any(|w| w == b"ak_1"), "the body is not in clear");
+        assert_eq!(keys.open("IDEMP#admin#k", &sealed).unwrap(), b"{\"secret\":\"ak_1\"}");
+        assert!(keys.open("IDEMP#admin#other", &sealed).is_none(), "bound to its record");
+        let other_credential = RecordKeys::derive(b"salt-1", &credential("secreT"));
+        assert!(other_credential.open("IDEMP#admin#k", &sealed).is_none());
+        let other_salt = RecordKeys::derive(b"salt-2", &credential("secret"));
+        assert!(other_salt.open("IDEMP#admin#k", &sealed).is_none());
+        assert!(keys.open("IDEMP#admin#k", &sealed[..5]).is_none());
+    }
+
+    #[test]
+    fn fingerprints_depend_on_request_salt_and_credential() {
+        let keys = RecordKeys::derive(b"salt", &credential("secret"));
+        let print = keys.fingerprint(b"POST /x\n{}");
+        assert_eq!(print, keys.fingerprint(b"POST /x\n{}"));
+        assert_ne!(print, keys.fingerprint(b"POST /x\n{ }"));
+        assert_ne!(
+            print,
+            RecordKeys::derive(b"salt", &credential("other")).fingerprint(b"POST /x\n{}")
+        );
+        assert_ne!(
+            print,
+            RecordKeys::derive(b"tlas", &credential("secret")).fingerprint(b"POST /x\n{}")
+        );
+    }
 }

@@ -222,7 +222,7 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
         ),
         (401, "The credentials are missing or not valid"),
     ];
-    if route.endpoint.auth() == Auth::Token {
+    if route.auth == Auth::Token {
         statuses.push((403, "The key does not belong to the account in ACCOUNT-ID"));
     }
     statuses.push((404, "Not found (or another organization's)"));
@@ -232,7 +232,7 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
     if contract.request.is_some() {
         statuses.push((413, "The body or the record is over its size limit"));
     }
-    if route.method == "POST" {
+    if route.is_idempotent() {
         statuses.push((422, "The Idempotency-Key was used with a different request"));
     }
     statuses.push((429, "DynamoDB throttled past the retries; retry later"));
@@ -271,7 +271,7 @@ fn operation(route: &Route, contract: &Contract) -> Operation {
                 .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))),
         );
     }
-    for query in route.endpoint.query_parameters() {
+    for query in route.query {
         let schema = if query.integer {
             ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))
         } else {
@@ -290,7 +290,7 @@ fn operation(route: &Route, contract: &Contract) -> Operation {
                 .schema(Some(schema)),
         );
     }
-    if route.method == "POST" {
+    if route.is_idempotent() {
         parameters.push(
             ParameterBuilder::new()
                 .name("Idempotency-Key")
@@ -307,7 +307,7 @@ fn operation(route: &Route, contract: &Contract) -> Operation {
                 )),
         );
     }
-    let security = match route.endpoint.auth() {
+    let security = match route.auth {
         Auth::Admin => SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new()),
         Auth::Bearer => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
         Auth::Token => {

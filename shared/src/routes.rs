@@ -1,12 +1,18 @@
-//! The route table: every endpoint, its method and path (as API Gateway declares them in
-//! template.yaml), and the Lambda function that serves it. The local gateway routes by this
-//! table, each Lambda binary serves one entry, and a test checks it against template.yaml.
+//! The route table: one entry per endpoint, saying everything about it: its method and path
+//! (as API Gateway declares them in template.yaml), the Lambda function that serves it, how
+//! it authenticates, whether it writes, the query parameters it reads, and (through
+//! [`Endpoint`]) its handler; `openapi::contract` gives its OpenAPI contract by the same
+//! endpoint. [`Route::handle`] enforces the entry: it refuses unknown query parameters,
+//! authenticates by the declared scheme, makes a write POST idempotent, and only then hands
+//! the handler its authenticated [`Caller`]. The local gateway routes by this table, each
+//! Lambda binary serves one entry, and tests check it against template.yaml.
 
 use std::time::Instant;
 
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
+use crate::auth::{authenticate, Caller, Principal};
 use crate::endpoints::{organizations, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
@@ -61,222 +67,16 @@ pub struct Route {
     pub path: &'static str,
     /// The function's package and binary name under `functions/`.
     pub function: &'static str,
+    /// The endpoint, which names its handler.
     pub endpoint: Endpoint,
+    /// How the caller authenticates; enforced before the handler runs.
+    pub auth: Auth,
+    /// The query parameters it reads; any other is refused.
+    pub query: &'static [QueryParam],
+    /// Whether it writes. Only writes are idempotent, and template.yaml gives a read-only
+    /// function a role that cannot write.
     pub access: Access,
 }
-
-pub const ROUTES: &[Route] = &[
-    Route {
-        method: "POST",
-        path: "/api/v1/organizations",
-        function: "create-organization",
-        endpoint: Endpoint::CreateOrganization,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations/{id}",
-        function: "get-organization",
-        endpoint: Endpoint::GetOrganization,
-        access: Access::Read,
-    },
-    Route {
-        method: "POST",
-        path: "/orgs/{org_id}/tables",
-        function: "create-table",
-        endpoint: Endpoint::CreateTable,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/orgs/{org_id}/tables/{table_id}",
-        function: "get-table",
-        endpoint: Endpoint::GetTable,
-        access: Access::Read,
-    },
-    Route {
-        method: "POST",
-        path: "/orgs/{org_id}/tables/{table_id}/fields",
-        function: "create-field",
-        endpoint: Endpoint::CreateField,
-        access: Access::Write,
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/teams/",
-        function: "create-team",
-        endpoint: Endpoint::CreateTeam,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/teams/{id}/",
-        function: "get-team",
-        endpoint: Endpoint::GetTeam,
-        access: Access::Read,
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/records",
-        function: "create-record",
-        endpoint: Endpoint::CreateRecord,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "get-record",
-        endpoint: Endpoint::GetRecord,
-        access: Access::Read,
-    },
-    Route {
-        method: "GET",
-        path: "/orgs/{org_id}/tables",
-        function: "list-tables",
-        endpoint: Endpoint::ListTables,
-        access: Access::Read,
-    },
-    Route {
-        method: "PATCH",
-        path: "/orgs/{org_id}/tables/{table_id}",
-        function: "update-table",
-        endpoint: Endpoint::UpdateTable,
-        access: Access::Write,
-    },
-    Route {
-        method: "PATCH",
-        path: "/orgs/{org_id}/tables/{table_id}/fields/{field_id}",
-        function: "update-field",
-        endpoint: Endpoint::UpdateField,
-        access: Access::Write,
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/teams/list/",
-        function: "list-teams",
-        endpoint: Endpoint::ListTeams,
-        access: Access::Read,
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/teams/{id}/",
-        function: "update-team",
-        endpoint: Endpoint::UpdateTeam,
-        access: Access::Write,
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/teams/{id}/",
-        function: "delete-team",
-        endpoint: Endpoint::DeleteTeam,
-        access: Access::Write,
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/records/query",
-        function: "query-records",
-        endpoint: Endpoint::QueryRecords,
-        access: Access::Read,
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "update-record",
-        endpoint: Endpoint::UpdateRecord,
-        access: Access::Write,
-    },
-    Route {
-        method: "PUT",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "replace-record",
-        endpoint: Endpoint::ReplaceRecord,
-        access: Access::Write,
-    },
-    Route {
-        method: "PUT",
-        path: "/v2/objects/{object}/records",
-        function: "assert-record",
-        endpoint: Endpoint::AssertRecord,
-        access: Access::Write,
-    },
-    Route {
-        method: "DELETE",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "delete-record",
-        endpoint: Endpoint::DeleteRecord,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations",
-        function: "list-organizations",
-        endpoint: Endpoint::ListOrganizations,
-        access: Access::Read,
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/organizations/{id}",
-        function: "update-organization",
-        endpoint: Endpoint::UpdateOrganization,
-        access: Access::Write,
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/organizations/{id}",
-        function: "delete-organization",
-        endpoint: Endpoint::DeleteOrganization,
-        access: Access::Write,
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "create-api-key",
-        endpoint: Endpoint::CreateApiKey,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "list-api-keys",
-        endpoint: Endpoint::ListApiKeys,
-        access: Access::Read,
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "revoke-api-key",
-        endpoint: Endpoint::RevokeApiKey,
-        access: Access::Write,
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/users",
-        function: "create-user",
-        endpoint: Endpoint::CreateUser,
-        access: Access::Write,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/users",
-        function: "list-users",
-        endpoint: Endpoint::ListUsers,
-        access: Access::Read,
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/users/{external_id}",
-        function: "get-user",
-        endpoint: Endpoint::GetUser,
-        access: Access::Read,
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/users/{external_id}",
-        function: "update-user",
-        endpoint: Endpoint::UpdateUser,
-        access: Access::Write,
-    },
-];
 
 /// How an endpoint authenticates its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,50 +111,301 @@ const fn param(name: &'static str, required: bool, integer: bool, description: &
 
 const LIMIT: QueryParam = param("limit", false, true, "How many to return");
 const OFFSET: QueryParam = param("offset", false, true, "How many to skip");
+const NONE: &[QueryParam] = &[];
+const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
+const TABLES: &[QueryParam] = &[
+    param("type", false, false, "Only tables of this type"),
+    param("search", false, false, "Only tables whose name contains this"),
+    LIMIT,
+    OFFSET,
+];
+const USERS: &[QueryParam] = &[
+    param("organization_id", true, true, "The organization whose users to list"),
+    LIMIT,
+    OFFSET,
+];
+const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
+const MATCHING: &[QueryParam] = &[param(
+    "matching_attribute",
+    true,
+    false,
+    "The slug of the unique attribute to match on",
+)];
+
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations",
+        function: "create-organization",
+        endpoint: Endpoint::CreateOrganization,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations/{id}",
+        function: "get-organization",
+        endpoint: Endpoint::GetOrganization,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "POST",
+        path: "/orgs/{org_id}/tables",
+        function: "create-table",
+        endpoint: Endpoint::CreateTable,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/orgs/{org_id}/tables/{table_id}",
+        function: "get-table",
+        endpoint: Endpoint::GetTable,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "POST",
+        path: "/orgs/{org_id}/tables/{table_id}/fields",
+        function: "create-field",
+        endpoint: Endpoint::CreateField,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/teams/",
+        function: "create-team",
+        endpoint: Endpoint::CreateTeam,
+        auth: Auth::Token,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/teams/{id}/",
+        function: "get-team",
+        endpoint: Endpoint::GetTeam,
+        auth: Auth::Token,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/records",
+        function: "create-record",
+        endpoint: Endpoint::CreateRecord,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "get-record",
+        endpoint: Endpoint::GetRecord,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/orgs/{org_id}/tables",
+        function: "list-tables",
+        endpoint: Endpoint::ListTables,
+        auth: Auth::Bearer,
+        query: TABLES,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/orgs/{org_id}/tables/{table_id}",
+        function: "update-table",
+        endpoint: Endpoint::UpdateTable,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PATCH",
+        path: "/orgs/{org_id}/tables/{table_id}/fields/{field_id}",
+        function: "update-field",
+        endpoint: Endpoint::UpdateField,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/teams/list/",
+        function: "list-teams",
+        endpoint: Endpoint::ListTeams,
+        auth: Auth::Token,
+        query: PAGE,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/teams/{id}/",
+        function: "update-team",
+        endpoint: Endpoint::UpdateTeam,
+        auth: Auth::Token,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/teams/{id}/",
+        function: "delete-team",
+        endpoint: Endpoint::DeleteTeam,
+        auth: Auth::Token,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/records/query",
+        function: "query-records",
+        endpoint: Endpoint::QueryRecords,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "update-record",
+        endpoint: Endpoint::UpdateRecord,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PUT",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "replace-record",
+        endpoint: Endpoint::ReplaceRecord,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PUT",
+        path: "/v2/objects/{object}/records",
+        function: "assert-record",
+        endpoint: Endpoint::AssertRecord,
+        auth: Auth::Bearer,
+        query: MATCHING,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/v2/objects/{object}/records/{record_id}",
+        function: "delete-record",
+        endpoint: Endpoint::DeleteRecord,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations",
+        function: "list-organizations",
+        endpoint: Endpoint::ListOrganizations,
+        auth: Auth::Admin,
+        query: PAGE,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/organizations/{id}",
+        function: "update-organization",
+        endpoint: Endpoint::UpdateOrganization,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/organizations/{id}",
+        function: "delete-organization",
+        endpoint: Endpoint::DeleteOrganization,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "create-api-key",
+        endpoint: Endpoint::CreateApiKey,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "list-api-keys",
+        endpoint: Endpoint::ListApiKeys,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/organizations/{id}/api_keys",
+        function: "revoke-api-key",
+        endpoint: Endpoint::RevokeApiKey,
+        auth: Auth::Admin,
+        query: KEY,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/users",
+        function: "create-user",
+        endpoint: Endpoint::CreateUser,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users",
+        function: "list-users",
+        endpoint: Endpoint::ListUsers,
+        auth: Auth::Admin,
+        query: USERS,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users/{external_id}",
+        function: "get-user",
+        endpoint: Endpoint::GetUser,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "PATCH",
+        path: "/api/v1/users/{external_id}",
+        function: "update-user",
+        endpoint: Endpoint::UpdateUser,
+        auth: Auth::Admin,
+        query: NONE,
+        access: Access::Write,
+    },
+];
 
 impl Endpoint {
-    /// The query parameters the endpoint reads.
-    pub fn query_parameters(self) -> &'static [QueryParam] {
-        const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
-        const TABLES: &[QueryParam] = &[
-            param("type", false, false, "Only tables of this type"),
-            param("search", false, false, "Only tables whose name contains this"),
-            LIMIT,
-            OFFSET,
-        ];
-        const USERS: &[QueryParam] = &[
-            param("organization_id", true, true, "The organization whose users to list"),
-            LIMIT,
-            OFFSET,
-        ];
-        const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
-        const MATCHING: &[QueryParam] = &[param(
-            "matching_attribute",
-            true,
-            false,
-            "The slug of the unique attribute to match on",
-        )];
-        match self {
-            Endpoint::ListOrganizations | Endpoint::ListTeams => PAGE,
-            Endpoint::ListTables => TABLES,
-            Endpoint::ListUsers => USERS,
-            Endpoint::RevokeApiKey => KEY,
-            Endpoint::AssertRecord => MATCHING,
-            _ => &[],
-        }
-    }
-
-    pub fn auth(self) -> Auth {
-        use Endpoint::*;
-        match self {
-            CreateOrganization | GetOrganization | ListOrganizations | UpdateOrganization | DeleteOrganization
-            | CreateApiKey | ListApiKeys | RevokeApiKey | CreateUser | ListUsers | GetUser | UpdateUser => Auth::Admin,
-            CreateTeam | GetTeam | ListTeams | UpdateTeam | DeleteTeam => Auth::Token,
-            CreateTable | GetTable | CreateField | ListTables | UpdateTable | UpdateField | CreateRecord
-            | GetRecord | QueryRecords | UpdateRecord | ReplaceRecord | AssertRecord | DeleteRecord => Auth::Bearer,
-        }
-    }
-
     pub fn route(self) -> &'static Route {
         ROUTES
             .iter()
@@ -362,40 +413,74 @@ impl Endpoint {
             .expect("every endpoint has a route")
     }
 
-    async fn call(self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-        match self {
-            Endpoint::CreateOrganization => organizations::create(state, req).await,
-            Endpoint::GetOrganization => organizations::get(state, req).await,
-            Endpoint::CreateTable => tables::create(state, req).await,
-            Endpoint::GetTable => tables::get(state, req).await,
-            Endpoint::CreateField => tables::create_field(state, req).await,
-            Endpoint::CreateTeam => teams::create(state, req).await,
-            Endpoint::GetTeam => teams::get(state, req).await,
-            Endpoint::CreateRecord => records::create(state, req).await,
-            Endpoint::GetRecord => records::get(state, req).await,
-            Endpoint::ListTables => tables::list(state, req).await,
-            Endpoint::UpdateTable => tables::update(state, req).await,
-            Endpoint::UpdateField => tables::update_field(state, req).await,
-            Endpoint::ListTeams => teams::list(state, req).await,
-            Endpoint::UpdateTeam => teams::update(state, req).await,
-            Endpoint::DeleteTeam => teams::delete(state, req).await,
-            Endpoint::QueryRecords => records::query(state, req).await,
-            Endpoint::UpdateRecord => records::update(state, req).await,
-            Endpoint::ReplaceRecord => records::replace(state, req).await,
-            Endpoint::AssertRecord => records::assert(state, req).await,
-            Endpoint::DeleteRecord => records::delete(state, req).await,
-            Endpoint::ListOrganizations => organizations::list(state, req).await,
-            Endpoint::UpdateOrganization => organizations::update(state, req).await,
-            Endpoint::DeleteOrganization => organizations::delete(state, req).await,
-            Endpoint::CreateApiKey => organizations::create_api_key(state, req).await,
-            Endpoint::ListApiKeys => organizations::list_api_keys(state, req).await,
-            Endpoint::RevokeApiKey => organizations::revoke_api_key(state, req).await,
-            Endpoint::CreateUser => users::create(state, req).await,
-            Endpoint::ListUsers => users::list(state, req).await,
-            Endpoint::GetUser => users::get(state, req).await,
-            Endpoint::UpdateUser => users::update(state, req).await,
+    /// Runs the endpoint's handler with its authenticated caller.
+    async fn call(self, state: &AppState, caller: Caller, req: Request) -> Result<Response<Body>, ApiError> {
+        match caller {
+            Caller::Admin(admin) => self.call_as_admin(state, admin, req).await,
+            Caller::Org(principal) => self.call_as_org(state, principal, req).await,
         }
     }
+
+    async fn call_as_admin(
+        self,
+        state: &AppState,
+        admin: crate::auth::Admin,
+        req: Request,
+    ) -> Result<Response<Body>, ApiError> {
+        match self {
+            Endpoint::CreateOrganization => organizations::create(state, admin, req).await,
+            Endpoint::GetOrganization => organizations::get(state, admin, req).await,
+            Endpoint::ListOrganizations => organizations::list(state, admin, req).await,
+            Endpoint::UpdateOrganization => organizations::update(state, admin, req).await,
+            Endpoint::DeleteOrganization => organizations::delete(state, admin, req).await,
+            Endpoint::CreateApiKey => organizations::create_api_key(state, admin, req).await,
+            Endpoint::ListApiKeys => organizations::list_api_keys(state, admin, req).await,
+            Endpoint::RevokeApiKey => organizations::revoke_api_key(state, admin, req).await,
+            Endpoint::CreateUser => users::create(state, admin, req).await,
+            Endpoint::ListUsers => users::list(state, admin, req).await,
+            Endpoint::GetUser => users::get(state, admin, req).await,
+            Endpoint::UpdateUser => users::update(state, admin, req).await,
+            other => Err(wrong_scheme(other)),
+        }
+    }
+
+    async fn call_as_org(
+        self,
+        state: &AppState,
+        principal: Principal,
+        req: Request,
+    ) -> Result<Response<Body>, ApiError> {
+        let p = principal;
+        match self {
+            Endpoint::CreateTable => tables::create(state, p, req).await,
+            Endpoint::GetTable => tables::get(state, p, req).await,
+            Endpoint::ListTables => tables::list(state, p, req).await,
+            Endpoint::UpdateTable => tables::update(state, p, req).await,
+            Endpoint::CreateField => tables::create_field(state, p, req).await,
+            Endpoint::UpdateField => tables::update_field(state, p, req).await,
+            Endpoint::CreateTeam => teams::create(state, p, req).await,
+            Endpoint::GetTeam => teams::get(state, p, req).await,
+            Endpoint::ListTeams => teams::list(state, p, req).await,
+            Endpoint::UpdateTeam => teams::update(state, p, req).await,
+            Endpoint::DeleteTeam => teams::delete(state, p, req).await,
+            Endpoint::CreateRecord => records::create(state, p, req).await,
+            Endpoint::GetRecord => records::get(state, p, req).await,
+            Endpoint::QueryRecords => records::query(state, p, req).await,
+            Endpoint::UpdateRecord => records::update(state, p, req).await,
+            Endpoint::ReplaceRecord => records::replace(state, p, req).await,
+            Endpoint::AssertRecord => records::assert(state, p, req).await,
+            Endpoint::DeleteRecord => records::delete(state, p, req).await,
+            other => Err(wrong_scheme(other)),
+        }
+    }
+}
+
+/// A route whose declared scheme does not give the caller its handler takes: a bug in the
+/// route table, which `every_route_dispatches_under_its_scheme` guards against.
+fn wrong_scheme(endpoint: Endpoint) -> ApiError {
+    ApiError::internal().with_detail(format!(
+        "{endpoint:?} is declared with a scheme its handler does not take"
+    ))
 }
 
 impl Route {
@@ -404,7 +489,7 @@ impl Route {
         let Some(params) = req.query_string_parameters_ref() else {
             return Ok(());
         };
-        let known = self.endpoint.query_parameters();
+        let known = self.query;
         for (name, _) in params.iter() {
             if known.iter().all(|p| p.name != name) {
                 let names: Vec<&str> = known.iter().map(|p| p.name).collect();
@@ -422,25 +507,28 @@ impl Route {
         Ok(())
     }
 
-    /// Calls the endpoint, once per `Idempotency-Key` for a POST that has one.
+    /// Checks the request against the entry, authenticates it, and calls the handler: once
+    /// per `Idempotency-Key` for a POST that writes. Nothing is written before the caller
+    /// is authenticated.
     async fn call_once(&self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
         self.check_query(&req)?;
-        let key = if self.method == "POST" {
+        let (caller, credential) = authenticate(state, self.auth, req.headers()).await?;
+        let key = if self.is_idempotent() {
             idempotency::idempotency_key(req.headers())?
         } else {
             None
         };
         let Some(key) = key else {
-            return self.endpoint.call(state, req).await;
+            return self.endpoint.call(state, caller, req).await;
         };
-        let claim = match idempotency::begin(&state.store, &req, &key).await? {
-            None => return self.endpoint.call(state, req).await,
-            Some(idempotency::Begin::Replay(response)) => return Ok(response),
-            Some(idempotency::Begin::Run(claim)) => claim,
+        let request = idempotency::IdempotentRequest::new(&caller, &credential, &key, &req);
+        let claim = match idempotency::begin(&state.store, &request).await? {
+            idempotency::Begin::Replay(response) => return Ok(response),
+            idempotency::Begin::Run(claim) => claim,
         };
         // Errors are kept like any response (a 5xx releases the key), then passed on to be
         // logged at the edge.
-        match self.endpoint.call(state, req).await {
+        match self.endpoint.call(state, caller, req).await {
             Ok(response) => {
                 idempotency::finish(&state.store, claim, &response).await?;
                 Ok(response)
@@ -450,6 +538,13 @@ impl Route {
                 Err(error)
             }
         }
+    }
+
+    /// Whether an `Idempotency-Key` makes this route's requests happen once: POSTs that
+    /// write. A read (records query, teams list) is safe to repeat and writes nothing, so
+    /// the header is ignored there.
+    pub fn is_idempotent(&self) -> bool {
+        self.method == "POST" && self.access == Access::Write
     }
 
     /// Serves one request: the handler's response, or its error as the JSON error body.

@@ -24,6 +24,42 @@ use shared::store::{schema, Store};
 
 pub type Item = HashMap<String, AttributeValue>;
 
+/// Records the DynamoDB operation (`GetItem`, `TransactWriteItems`, ...) of every request a
+/// client sends: installed on the store a test's gateway uses, so a test can see what its
+/// requests did to the table, as IAM would judge it.
+#[derive(Debug, Clone, Default)]
+pub struct OperationLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl OperationLog {
+    /// The operations recorded since the last call, in order, and forgets them.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("the log's lock"))
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for OperationLog {
+    fn name(&self) -> &'static str {
+        "OperationLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        let operation = target.rsplit('.').next().unwrap_or_default().to_string();
+        self.0.lock().expect("the log's lock").push(operation);
+        Ok(())
+    }
+}
+
+/// A client like `db` whose requests `log` records.
+fn logged_client(db: &aws_sdk_dynamodb::Client, log: &OperationLog) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(db.config().to_builder().interceptor(log.clone()).build())
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -178,6 +214,8 @@ pub struct TestApi {
     pub db: aws_sdk_dynamodb::Client,
     pub table: String,
     pub state: Arc<AppState>,
+    /// Every DynamoDB operation the gateway's store has sent.
+    pub operations: OperationLog,
     http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -209,8 +247,9 @@ impl TestApi {
             .await
             .expect("the test table is created");
         let admin_key = format!("admin-{}", uuid::Uuid::new_v4().simple());
+        let operations = OperationLog::default();
         let state = Arc::new(AppState {
-            store: Store::new(db.clone(), table.clone()),
+            store: Store::new(logged_client(&db, &operations), table.clone()),
             admin_key: AdminKeyHash::of_key(&admin_key),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -223,6 +262,7 @@ impl TestApi {
             db,
             table,
             state,
+            operations,
             http,
             server,
         }
@@ -237,6 +277,7 @@ impl TestApi {
             db: self.db.clone(),
             table: self.table.clone(),
             state: self.state.clone(),
+            operations: self.operations.clone(),
             http: self.http.clone(),
             server: tokio::spawn(async {}),
         }
@@ -245,8 +286,9 @@ impl TestApi {
     /// Another "container" in front of the same table: its own gateway and its own store,
     /// so its own caches with these TTLs, as a second Lambda container would have.
     pub async fn another_container(&self, caches: CacheSettings) -> TestApi {
+        let operations = OperationLog::default();
         let state = Arc::new(AppState {
-            store: Store::with_caches(self.db.clone(), self.table.clone(), caches),
+            store: Store::with_caches(logged_client(&self.db, &operations), self.table.clone(), caches),
             admin_key: AdminKeyHash::of_key(&self.admin_key),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -257,6 +299,7 @@ impl TestApi {
             db: self.db.clone(),
             table: self.table.clone(),
             state: state.clone(),
+            operations,
             http: self.http.clone(),
             server: tokio::spawn(gateway::serve(listener, state)),
         }

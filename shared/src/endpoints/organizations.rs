@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::auth::NewApiKey;
+use crate::auth::{Admin, NewApiKey};
 use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
 use crate::domain::user::ExternalId;
 use crate::error::ApiError;
@@ -14,8 +14,7 @@ use crate::state::AppState;
 use crate::store::organizations::{OrganizationView, UserWithOrgs};
 use crate::time::Timestamp;
 
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let new = json_body::<CreateOrganizationInput>(&req)?.parse()?;
     let api_key = NewApiKey::generate();
     let view = state
@@ -28,8 +27,7 @@ pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, Ap
     ))
 }
 
-pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn get(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = OrgId::parse_path(path_param(&req, "id")?)?;
     let view = state
         .store
@@ -157,8 +155,7 @@ async fn existing(state: &AppState, id: OrgId) -> Result<crate::store::organizat
 
 /// `GET /api/v1/organizations?limit&offset`: `{organizations, total, limit, offset}`, by id.
 /// `limit` defaults to 20, at most 100. Each organization has the shape of its GET.
-pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn list(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let (limit, offset) = pagination(&req, 20, 100)?;
     let all = state.store.organizations().await?;
     let mut reads = tokio::task::JoinSet::new();
@@ -190,8 +187,7 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
 }
 
 /// `PATCH /api/v1/organizations/{id}` with `{name, description}`: the GET shape back.
-pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn update(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = org_in_path(&req)?;
     let patch = json_body::<PatchOrganizationInput>(&req)?.parse()?;
     state.store.update_organization(id, &patch, Timestamp::now()).await?;
@@ -202,8 +198,7 @@ pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 }
 
 /// `DELETE /api/v1/organizations/{id}`: its keys stop working at once; its data is purged.
-pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn delete(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = org_in_path(&req)?;
     state.store.delete_organization(id).await?;
     Ok(json_response(
@@ -269,8 +264,7 @@ pub struct CreateApiKeyInput {
 }
 
 /// `POST /api/v1/organizations/{id}/api_keys` (201): a new key; the secret is shown once.
-pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn create_api_key(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = org_in_path(&req)?;
     let input = if req.body().is_empty() {
         CreateApiKeyInput::default()
@@ -306,8 +300,7 @@ pub async fn create_api_key(state: &AppState, req: Request) -> Result<Response<B
 }
 
 /// `GET /api/v1/organizations/{id}/api_keys`: `{api_keys: [...]}`, oldest first, prefixes only.
-pub async fn list_api_keys(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn list_api_keys(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = org_in_path(&req)?;
     existing(state, id).await?;
     let keys: Vec<ApiKeyListing> = state
@@ -333,8 +326,7 @@ pub struct RevokeApiKeyInput {
 
 /// `DELETE /api/v1/organizations/{id}/api_keys?id=<key id>` (or `{"id": ...}` in the body):
 /// revokes the key; its next call gets 401.
-pub async fn revoke_api_key(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn revoke_api_key(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let id = org_in_path(&req)?;
     let key_id = match query_param(&req, "id")? {
         Some(key_id) => key_id.to_string(),

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::auth::{bearer, Principal};
+use crate::auth::Principal;
 use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, RecordInput};
@@ -92,8 +92,7 @@ async fn record_in_path(
         .ok_or_else(|| ApiError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))
 }
 
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = &principal;
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -125,17 +124,21 @@ async fn create_in(
 }
 
 /// `PATCH .../records/{record_id}`: values sent for multiselect attributes are added.
-pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    write_existing(state, req, Merge::Append).await
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    write_existing(state, principal, req, Merge::Append).await
 }
 
 /// `PUT .../records/{record_id}`: values sent for multiselect attributes replace them.
-pub async fn replace(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    write_existing(state, req, Merge::Overwrite).await
+pub async fn replace(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    write_existing(state, principal, req, Merge::Overwrite).await
 }
 
-async fn write_existing(state: &AppState, req: Request, merge: Merge) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+async fn write_existing(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    merge: Merge,
+) -> Result<Response<Body>, ApiError> {
     let principal = &principal;
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -173,8 +176,7 @@ async fn update_in(
 /// `PUT /v2/objects/{object}/records?matching_attribute=<slug>`: Attio's assert. Updates
 /// the record whose unique `<slug>` value equals the one sent (multiselect values
 /// overwritten), or creates one.
-pub async fn assert(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn assert(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = &principal;
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -248,8 +250,7 @@ async fn assert_in(
 
 /// `DELETE .../records/{record_id}`: 200 `{}`. Refused (409 `record_referenced`) while
 /// other records reference it.
-pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
@@ -272,8 +273,7 @@ pub struct QueryInput {
 /// `POST /v2/objects/{object}/records/query`: Attio's query, `{filter, sorts, limit (500),
 /// offset}`, answering `{"data": [records]}`. Without sorts, records come by display number.
 /// The table's records are read from its GSI1 partition and filtered here.
-pub async fn query(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn query(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
     against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
 }
@@ -314,8 +314,7 @@ async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<R
     Ok(json_response(StatusCode::OK, &RecordList { data }))
 }
 
-pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;

@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::auth::{bearer, Principal};
+use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
 use crate::error::ApiError;
@@ -37,23 +37,20 @@ async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Ta
         .ok_or_else(|| ApiError::not_found(format!("No table `{raw}`")))
 }
 
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let new = json_body::<CreateTableInput>(&req)?.parse()?;
     let table = state.store.create_table(org, &new, Timestamp::now()).await?;
     Ok(json_response(StatusCode::OK, &TableBody::new(&table)))
 }
 
-pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     Ok(json_response(StatusCode::OK, &TableBody::new(&table)))
 }
 
-pub async fn create_field(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn create_field(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     let new = json_body::<CreateFieldInput>(&req)?.parse()?;
@@ -74,8 +71,7 @@ pub async fn create_field(state: &AppState, req: Request) -> Result<Response<Bod
 
 /// `GET /orgs/{org_id}/tables?type&search&limit&offset`: a plain array, oldest first.
 /// `type` filters by table type; `search` keeps names containing it, ignoring case.
-pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let table_type = query_param(&req, "type")?;
     if let Some(t) = table_type {
@@ -102,8 +98,7 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
 }
 
 /// `PATCH /orgs/{org_id}/tables/{table_id}`: name, description, archived, display_field_id.
-pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     let patch = json_body::<PatchTableInput>(&req)?.parse()?;
@@ -113,8 +108,7 @@ pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 
 /// `PATCH /orgs/{org_id}/tables/{table_id}/fields/{field_id}`: key, name, description,
 /// optional; the type cannot change.
-pub async fn update_field(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = bearer(&state.store, req.headers()).await?;
+pub async fn update_field(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     let field_id = path_param(&req, "field_id")?;

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::auth::token_with_account;
+use crate::auth::Principal;
 use crate::domain::team::{Color, CreateTeamInput, FilterFieldInput, ListTeamsInput, PatchTeamInput};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
@@ -13,8 +13,7 @@ use crate::state::AppState;
 use crate::store::teams::TeamItem;
 use crate::time::Timestamp;
 
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = token_with_account(&state.store, req.headers()).await?;
+pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let new = json_body::<CreateTeamInput>(&req)?.parse()?;
     let team = state
         .store
@@ -23,8 +22,7 @@ pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, Ap
     Ok(json_response(StatusCode::OK, &TeamBody::new(&team)))
 }
 
-pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = token_with_account(&state.store, req.headers()).await?;
+pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let id = path_param(&req, "id")?;
     let team = state
         .store
@@ -49,8 +47,7 @@ async fn team_in_path(
 }
 
 /// `PATCH /api/v1/teams/{id}/`: what is sent changes; the name stays unique.
-pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = token_with_account(&state.store, req.headers()).await?;
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let team = team_in_path(state, &req, principal.org_id).await?;
     let patch = json_body::<PatchTeamInput>(&req)?.parse()?;
     let team = state
@@ -62,8 +59,7 @@ pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 
 /// `DELETE /api/v1/teams/{id}/`: removes the team and frees its name. Answers with the team
 /// as it was, marked deleted.
-pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = token_with_account(&state.store, req.headers()).await?;
+pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let team = team_in_path(state, &req, principal.org_id).await?;
     state.store.delete_team(principal.org_id, &team).await?;
     let mut body = TeamBody::new(&team);
@@ -79,8 +75,7 @@ pub async fn delete(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 /// `{items, total, offset, limit}`. `limit` defaults to 100, at most 1000. Without a sort,
 /// teams come oldest first. Filters: `name` (is, is_not, contains, not_contains), `status`
 /// (is, is_not), `owners` and `members` (has_any_of, has_none_of); operator `and` or `or`.
-pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    let principal = token_with_account(&state.store, req.headers()).await?;
+pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let (limit, offset) = pagination(&req, 100, 1000)?;
     let input = if req.body().is_empty() {
         ListTeamsInput::default()

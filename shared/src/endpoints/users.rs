@@ -5,6 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use super::organizations::UserBody;
+use crate::auth::Admin;
 use crate::domain::organization::OrgId;
 use crate::domain::user::{CreateUserInput, ExternalId, PatchUserInput};
 use crate::error::ApiError;
@@ -22,8 +23,7 @@ async fn user_in_path(state: &AppState, req: &Request) -> Result<UserWithOrgs, A
 
 /// `POST /api/v1/users` (201): a new user, member of `organization_id` with `role`
 /// (owner, manager or user; default user).
-pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let new = json_body::<CreateUserInput>(&req)?.parse()?;
     let user = state.store.create_user(&new, Timestamp::now()).await?;
     Ok(json_response(StatusCode::CREATED, &UserBody::new(&user)))
@@ -31,8 +31,7 @@ pub async fn create(state: &AppState, req: Request) -> Result<Response<Body>, Ap
 
 /// `GET /api/v1/users?organization_id=&limit&offset`: `{users, total, limit, offset}`, by
 /// user id. `limit` defaults to 50, at most 100.
-pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn list(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let raw = query_param(&req, "organization_id")?
         .ok_or_else(|| ApiError::validation("The query parameter `organization_id` is required"))?;
     let org = OrgId::parse_path(raw)?;
@@ -66,16 +65,14 @@ pub async fn list(state: &AppState, req: Request) -> Result<Response<Body>, ApiE
 }
 
 /// `GET /api/v1/users/{external_id}`.
-pub async fn get(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn get(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let user = user_in_path(state, &req).await?;
     Ok(json_response(StatusCode::OK, &UserBody::new(&user)))
 }
 
 /// `PATCH /api/v1/users/{external_id}`: email, name; with `organization_id` (and `role`),
 /// adds the user to the organization or changes its role there.
-pub async fn update(state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
-    state.admin_key.require(req.headers())?;
+pub async fn update(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let user = user_in_path(state, &req).await?;
     let patch = json_body::<PatchUserInput>(&req)?.parse()?;
     let user = state.store.update_user(&user, &patch, Timestamp::now()).await?;

@@ -222,7 +222,7 @@ fn references<'a>(table: &'a TableItem, record: Option<&RecordItem>) -> BTreeMap
 }
 
 /// What each item of a record transaction is, to explain a failed condition.
-enum Role<'a> {
+enum ItemPurpose<'a> {
     /// The table's definition is still the revision the write was checked against.
     Table,
     Record,
@@ -356,20 +356,20 @@ impl Store {
         let this = new.or(old).expect("a write has a record before or after");
         let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
         let (old_refs, new_refs) = (references(table, old), references(table, new));
-        let mut roles: Vec<Role> = Vec::new();
+        let mut roles: Vec<ItemPurpose> = Vec::new();
         let mut items: Vec<TransactWriteItem> = Vec::new();
         let version = |record: &RecordItem| AttributeValue::N(record.version.to_string());
         match (old, new) {
             (None, Some(record)) => {
                 items.push(put(self.table_name(), to_item(record), Some(NEW_ITEM)));
-                roles.push(Role::Record);
+                roles.push(ItemPurpose::Record);
                 let pointer = RecordNumberItem {
                     pk: keys::record_number_pk(&table.id, record.number),
                     sk: keys::RECORD_NUMBER_SK.into(),
                     record_id: record.id.clone(),
                 };
                 items.push(put(self.table_name(), to_item(&pointer), Some(NEW_ITEM)));
-                roles.push(Role::Number);
+                roles.push(ItemPurpose::Number);
             }
             (Some(before), Some(after)) => {
                 let values = AttributeValue::M(
@@ -390,7 +390,7 @@ impl Store {
                     .build()
                     .expect("key, table and expression are set");
                 items.push(TransactWriteItem::builder().update(update).build());
-                roles.push(Role::Record);
+                roles.push(ItemPurpose::Record);
             }
             (Some(before), None) => {
                 let delete = Delete::builder()
@@ -403,7 +403,7 @@ impl Store {
                     .build()
                     .expect("key and table are set");
                 items.push(TransactWriteItem::builder().delete(delete).build());
-                roles.push(Role::Record);
+                roles.push(ItemPurpose::Record);
                 let pointer = Delete::builder()
                     .table_name(self.table_name())
                     .set_key(Some(key(
@@ -413,7 +413,7 @@ impl Store {
                     .build()
                     .expect("key and table are set");
                 items.push(TransactWriteItem::builder().delete(pointer).build());
-                roles.push(Role::Number);
+                roles.push(ItemPurpose::Number);
             }
             (None, None) => unreachable!("a write has a record before or after"),
         }
@@ -428,7 +428,7 @@ impl Store {
             .build()
             .expect("key, table and condition are set");
         items.push(TransactWriteItem::builder().condition_check(revision).build());
-        roles.push(Role::Table);
+        roles.push(ItemPurpose::Table);
         for (field_id, value) in new_claims.difference(&old_claims) {
             let field = table
                 .fields
@@ -442,7 +442,7 @@ impl Store {
                 field_id: field_id.clone(),
             };
             items.push(put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM)));
-            roles.push(Role::Claim {
+            roles.push(ItemPurpose::Claim {
                 field,
                 value: value.clone(),
             });
@@ -459,7 +459,7 @@ impl Store {
                 .build()
                 .expect("key and table are set");
             items.push(TransactWriteItem::builder().delete(delete).build());
-            roles.push(Role::Release);
+            roles.push(ItemPurpose::Release);
         }
         for (target, field) in &new_refs {
             if old_refs.contains_key(target) {
@@ -478,7 +478,7 @@ impl Store {
                 .build()
                 .expect("key, table and expression are set");
             items.push(TransactWriteItem::builder().update(update).build());
-            roles.push(Role::Reference {
+            roles.push(ItemPurpose::Reference {
                 field,
                 target: target.clone(),
             });
@@ -493,20 +493,20 @@ impl Store {
                 .build()
                 .expect("key, table and expression are set");
             items.push(TransactWriteItem::builder().update(update).build());
-            roles.push(Role::Unreference);
+            roles.push(ItemPurpose::Unreference);
         }
 
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
                 let failed = failed_conditions(&reasons);
-                if failed.iter().any(|i| matches!(roles[*i], Role::Table)) {
+                if failed.iter().any(|i| matches!(roles[*i], ItemPurpose::Table)) {
                     self.forget_table(&table.id);
                     return Err(ApiError::object_changed());
                 }
                 // A missing reference first: it is the caller's to fix, like a clash.
                 for i in &failed {
-                    if let Role::Reference { field, target } = &roles[*i] {
+                    if let ItemPurpose::Reference { field, target } = &roles[*i] {
                         return Err(ApiError::value_not_found(format!(
                             "Record with ID \"{target}\" not found in \"{}\" (attribute \"{}\")",
                             field.link_slug.as_deref().unwrap_or_default(),
@@ -515,7 +515,7 @@ impl Store {
                     }
                 }
                 for i in &failed {
-                    if let Role::Claim { field, value } = &roles[*i] {
+                    if let ItemPurpose::Claim { field, value } = &roles[*i] {
                         return Err(ApiError::value_uniqueness_conflict(format!(
                             "The value \"{value}\" provided for attribute with slug \"{}\" is already used by another record; the attribute is unique",
                             field.key

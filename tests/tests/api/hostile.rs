@@ -8,15 +8,15 @@ use shared::http::MAX_BODY_BYTES;
 use shared::routes::{Auth, Route, ROUTES};
 
 /// Real resources for every path parameter, so a request gets past its lookups to its body.
-struct Fixture {
-    api: TestApi,
-    org: Org,
+pub(crate) struct Fixture {
+    pub(crate) api: TestApi,
+    pub(crate) org: Org,
     team_id: String,
     field_id: String,
     record_id: String,
 }
 
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
     api.create_table(&org.key, "Companies", "COMP", "companies").await;
@@ -43,7 +43,7 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     /// The route's path with every parameter filled with a real resource.
-    fn path(&self, route: &Route) -> String {
+    pub(crate) fn path(&self, route: &Route) -> String {
         self.path_with(route, |name| self.param(route, name))
     }
 
@@ -73,7 +73,7 @@ impl Fixture {
             .collect::<Vec<_>>()
             .join("/");
         // Required query parameters, so the request gets to its body.
-        for param in route.endpoint.query_parameters().iter().filter(|p| p.required) {
+        for param in route.query.iter().filter(|p| p.required) {
             let value = match param.name {
                 "organization_id" => self.org.id.to_string(),
                 "matching_attribute" => "domain".into(),
@@ -85,9 +85,9 @@ impl Fixture {
     }
 
     /// The headers that authenticate as the route requires, and a JSON content type.
-    fn headers(&self, route: &Route) -> Vec<(&'static str, String)> {
+    pub(crate) fn headers(&self, route: &Route) -> Vec<(&'static str, String)> {
         let mut headers = vec![("content-type", "application/json".to_string())];
-        match route.endpoint.auth() {
+        match route.auth {
             Auth::Admin => headers.push(("x-api-key", self.api.admin_key.clone())),
             Auth::Bearer => headers.push(("authorization", format!("Bearer {}", self.org.key))),
             Auth::Token => {
@@ -98,7 +98,7 @@ impl Fixture {
         headers
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         route: &Route,
         path: &str,
@@ -290,7 +290,7 @@ async fn hostile_headers_are_refused_on_every_route() {
         assert_error(&reply, 401);
         // A 64 KiB credential.
         let mut with_long = headers.clone();
-        let name = if route.endpoint.auth() == Auth::Admin {
+        let name = if route.auth == Auth::Admin {
             "x-api-key"
         } else {
             "authorization"
@@ -305,7 +305,7 @@ async fn hostile_headers_are_refused_on_every_route() {
         twice.push((name, first));
         let reply = f.send(route, &path, &twice, body).await;
         assert_named(&reply, 400, name, &case("the credential twice"));
-        if route.endpoint.auth() == Auth::Token {
+        if route.auth == Auth::Token {
             let mut accounts = headers.clone();
             accounts.push(("account-id", "999".into()));
             let reply = f.send(route, &path, &accounts, body).await;

@@ -9,6 +9,7 @@ mod hostile;
 mod idempotency;
 mod openapi;
 mod organizations;
+mod pipeline;
 mod record_updates;
 mod records;
 mod runtime;

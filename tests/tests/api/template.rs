@@ -11,7 +11,7 @@ use shared::store::schema::SCHEMA;
 /// The function behind the `$default` route, which serves no route of its own.
 const UNMATCHED: &str = "unmatched-route";
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
     serde_yaml::from_str(&text).expect("template.yaml is YAML")
 }
@@ -167,4 +167,23 @@ fn template_table_equals_the_code_schema() {
         );
         assert_eq!(declared["Projection"]["ProjectionType"], "ALL");
     }
+}
+
+/// The DynamoDB actions (`GetItem`, ...) a role of template.yaml grants.
+pub(crate) fn role_actions(role: &str) -> BTreeSet<String> {
+    let template = template();
+    let policies = template["Resources"][role]["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{role} has policies"));
+    policies
+        .iter()
+        .flat_map(|p| {
+            p["PolicyDocument"]["Statement"]
+                .as_sequence()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|s| s["Action"].as_sequence().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str()?.strip_prefix("dynamodb:").map(str::to_string))
+        .collect()
 }

@@ -1,0 +1,320 @@
+//! The request pipeline: every request is authenticated by its route's scheme before
+//! anything is written, and an `Idempotency-Key` is scoped to the authenticated caller.
+//! One test per way the pipeline was broken when the key was claimed before authentication.
+
+use api_tests::{assert_error, text, Item, TestApi};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::json;
+use shared::auth::sha256_hex;
+use shared::routes::{Access, Auth, ROUTES};
+
+use crate::hostile::fixture;
+use crate::template::role_actions;
+
+fn record(name: &str) -> String {
+    json!({"data": {"values": {"name": name}}}).to_string()
+}
+
+/// Every string and binary value in an item, keys and nested values included.
+fn values_of(item: &Item) -> Vec<Vec<u8>> {
+    fn walk(value: &AttributeValue, out: &mut Vec<Vec<u8>>) {
+        match value {
+            AttributeValue::S(s) => out.push(s.as_bytes().to_vec()),
+            AttributeValue::B(b) => out.push(b.as_ref().to_vec()),
+            AttributeValue::Ss(all) => out.extend(all.iter().map(|s| s.as_bytes().to_vec())),
+            AttributeValue::L(all) => all.iter().for_each(|v| walk(v, out)),
+            AttributeValue::M(map) => map.iter().for_each(|(k, v)| {
+                out.push(k.as_bytes().to_vec());
+                walk(v, out);
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (name, value) in item {
+        out.push(name.as_bytes().to_vec());
+        walk(value, &mut out);
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The items in which `needle` appears anywhere, as their keys.
+async fn items_holding(api: &TestApi, needle: &str) -> Vec<(String, String)> {
+    api.items()
+        .await
+        .into_iter()
+        .filter(|item| values_of(item).iter().any(|v| contains(v, needle.as_bytes())))
+        .map(|item| (text(&item, "PK"), text(&item, "SK")))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_scoped_to_the_caller_not_to_a_header() {
+    let api = TestApi::start().await;
+    let a = api.create_org("A", "a-owner").await;
+    let b = api.create_org("B", "b-owner").await;
+    for org in [&a, &b] {
+        api.create_table(&org.key, "Companies", "CO", "companies").await;
+    }
+    let send = |key: String, name: &'static str| {
+        let api = &api;
+        async move {
+            let auth = format!("Bearer {key}");
+            let headers = [
+                ("content-type", "application/json"),
+                ("authorization", auth.as_str()),
+                // A header of another scheme, once enough to share B's scope with A.
+                ("x-api-key", "anything"),
+                ("idempotency-key", "K"),
+            ];
+            api.send("POST", "/v2/objects/companies/records", &headers, record(name))
+                .await
+        }
+    };
+    let from_b = send(b.key.clone(), "Secret of B").await;
+    assert_eq!(from_b.status, 200, "{:?}", from_b.body);
+    let from_a = send(a.key.clone(), "Secret of B").await;
+    assert_eq!(from_a.status, 200, "{:?}", from_a.body);
+    assert!(
+        from_a.headers.get("idempotent-replayed").is_none(),
+        "A is not replayed B's answer"
+    );
+    assert_ne!(from_a.body["data"]["id"], from_b.body["data"]["id"]);
+    assert_eq!(from_a.body["data"]["id"]["workspace_id"], a.id.to_string());
+    let in_a = api
+        .bearer(&a.key, "POST", "/v2/objects/companies/records/query", Some(&json!({})))
+        .await;
+    assert_eq!(
+        in_a.body["data"].as_array().map(Vec::len),
+        Some(1),
+        "A's record was made"
+    );
+    // Two keys of one organization are two callers too.
+    let second = api
+        .admin(
+            "POST",
+            &format!("/api/v1/organizations/{}/api_keys", a.id),
+            Some(&json!({})),
+        )
+        .await;
+    let second_key = second.body["secret"].as_str().expect("a new key's secret").to_string();
+    let again = send(second_key, "Secret of B").await;
+    assert!(again.headers.get("idempotent-replayed").is_none());
+    assert_ne!(again.body["data"]["id"], from_a.body["data"]["id"]);
+    api.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn a_replay_with_a_revoked_or_deleted_key_is_refused() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let doomed = api.create_org("Doomed", "doomed-owner").await;
+    for org in [&org, &doomed] {
+        api.create_table(&org.key, "Companies", "CO", "companies").await;
+    }
+    let send = |key: &str| {
+        let auth = format!("Bearer {key}");
+        let api = &api;
+        async move {
+            let headers = [
+                ("content-type", "application/json"),
+                ("authorization", auth.as_str()),
+                ("idempotency-key", "create-1"),
+            ];
+            api.send("POST", "/v2/objects/companies/records", &headers, record("Kept"))
+                .await
+        }
+    };
+    assert_eq!(send(&org.key).await.status, 200);
+    assert_eq!(send(&org.key).await.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(send(&doomed.key).await.status, 200);
+
+    let revoke = format!("/api/v1/organizations/{}/api_keys?id={}", org.id, org.key_id());
+    assert_eq!(api.admin("DELETE", &revoke, None).await.status, 200);
+    let replay = send(&org.key).await;
+    assert_error(&replay, 401);
+    assert!(replay.headers.get("idempotent-replayed").is_none());
+
+    let delete = format!("/api/v1/organizations/{}", doomed.id);
+    assert_eq!(api.admin("DELETE", &delete, None).await.status, 200);
+    let replay = send(&doomed.key).await;
+    assert_error(&replay, 401);
+    assert!(
+        !replay.body.to_string().contains("Kept"),
+        "nothing of the deleted organization comes back"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_is_kept_in_clear_and_a_replay_still_returns_it() {
+    let api = TestApi::start().await;
+    let headers = |key: &'static str| {
+        [
+            ("content-type", "application/json"),
+            ("x-api-key", api.admin_key.as_str()),
+            ("idempotency-key", key),
+        ]
+    };
+    let body = json!({"name": "Acme", "owner": {"external_id": "o", "email": "o@example.com", "name": "O"}});
+    let org = api
+        .send("POST", "/api/v1/organizations", &headers("org-1"), body.to_string())
+        .await;
+    assert_eq!(org.status, 201, "{:?}", org.body);
+    let path = format!("/api/v1/organizations/{}/api_keys", org.body["organization"]["id"]);
+    let key = api.send("POST", &path, &headers("key-1"), "{}").await;
+    assert_eq!(key.status, 201, "{:?}", key.body);
+    let secrets = [
+        org.body["api_key"]["secret"]
+            .as_str()
+            .expect("the owner's key")
+            .to_string(),
+        key.body["secret"].as_str().expect("the new key").to_string(),
+    ];
+    for secret in &secrets {
+        assert_eq!(items_holding(&api, secret).await, vec![], "{secret} is stored in clear");
+        // Nor its random part alone.
+        let random_part = secret.rsplit('_').next().unwrap();
+        assert_eq!(items_holding(&api, random_part).await, vec![]);
+    }
+    let idempotency_records = api.items_with_pk_prefix("IDEMP#").await;
+    assert_eq!(idempotency_records.len(), 2);
+    for record in &idempotency_records {
+        assert!(matches!(record.get("body"), Some(AttributeValue::B(_))), "{record:?}");
+    }
+    // The caller that made them gets them back, secret and all.
+    let before = api.items().await;
+    let replayed = api.send("POST", &path, &headers("key-1"), "{}").await;
+    assert_eq!(replayed.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(replayed.status, 201);
+    assert_eq!(replayed.body, key.body);
+    let replayed = api
+        .send("POST", "/api/v1/organizations", &headers("org-1"), body.to_string())
+        .await;
+    assert_eq!(replayed.body, org.body);
+    assert_eq!(api.items().await, before, "a replay writes nothing");
+}
+
+#[tokio::test]
+async fn an_unauthenticated_request_writes_nothing_on_any_route() {
+    let f = fixture().await;
+    let before = f.api.items().await;
+    let wrong_key = format!("ak_{}_{}", uuid::Uuid::new_v4().simple(), "0".repeat(64));
+    for route in ROUTES {
+        let path = f.path(route);
+        let credentials: Vec<Vec<(&str, String)>> = match route.auth {
+            Auth::Admin => vec![vec![], vec![("x-api-key", "junk".into())]],
+            Auth::Bearer => vec![
+                vec![],
+                vec![("authorization", "Bearer junk".into())],
+                vec![("authorization", format!("Bearer {wrong_key}"))],
+                // Another scheme's valid credential is no credential here.
+                vec![("x-api-key", f.api.admin_key.clone())],
+            ],
+            Auth::Token => vec![
+                vec![
+                    ("authorization", "Token junk".into()),
+                    ("account-id", f.org.id.to_string()),
+                ],
+                vec![
+                    ("authorization", format!("Token {wrong_key}")),
+                    ("account-id", f.org.id.to_string()),
+                ],
+                vec![("x-api-key", f.api.admin_key.clone())],
+            ],
+        };
+        for credential in credentials {
+            let mut headers = vec![
+                ("content-type", "application/json".to_string()),
+                ("idempotency-key", format!("unauthenticated-{}", route.function)),
+            ];
+            headers.extend(credential.clone());
+            let reply = f.send(route, &path, &headers, "{}").await;
+            assert_error(&reply, 401);
+            assert_eq!(
+                f.api.items().await,
+                before,
+                "{} {} with {credential:?} wrote",
+                route.method,
+                route.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_item_holds_a_credential_or_its_hash() {
+    let f = fixture().await;
+    // An idempotent request of each scheme, so each kind of caller has a record.
+    for route in ROUTES.iter().filter(|r| r.is_idempotent()) {
+        let mut headers = f.headers(route);
+        headers.push(("idempotency-key", format!("scoped-{}", route.function)));
+        let body = match route.function {
+            "create-organization" => {
+                json!({"name": "Other", "owner": {"external_id": "x", "email": "x@example.com", "name": "X"}})
+            }
+            "create-user" => {
+                json!({"external_id": "u2", "email": "u2@example.com", "name": "U", "organization_id": f.org.id})
+            }
+            "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
+            "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
+            "create-record" => json!({"data": {"values": {"name": "New"}}}),
+            "create-team" => json!({"name": "New team", "type": 2}),
+            _ => json!({}),
+        };
+        let reply = f.send(route, &f.path(route), &headers, body.to_string()).await;
+        assert!(reply.status < 300, "{}: {:?}", route.function, reply.body);
+    }
+    let records = f.api.items_with_pk_prefix("IDEMP#").await;
+    let scopes: Vec<String> = records.iter().map(|r| text(r, "PK")).collect();
+    assert!(
+        scopes.contains(&"IDEMP#admin#scoped-create-user".to_string()),
+        "{scopes:?}"
+    );
+    let org_scope = format!("IDEMP#org:{}:key:{}#scoped-create-team", f.org.id, f.org.key_id());
+    assert!(scopes.contains(&org_scope), "{scopes:?}");
+    let admin_hash = sha256_hex(&f.api.admin_key);
+    for needle in [f.api.admin_key.as_str(), admin_hash.as_str()] {
+        assert_eq!(items_holding(&f.api, needle).await, vec![], "{needle} is stored");
+    }
+    // An org key's hash is its API key item's `token_hash`, by design (it is 256 random
+    // bits); it is never part of an item's key.
+    let key_hash = sha256_hex(&f.org.key);
+    for item in f.api.items().await {
+        for name in ["PK", "SK", "GSI1PK", "GSI1SK"] {
+            assert!(!text(&item, name).contains(&key_hash), "{item:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn read_routes_do_only_what_the_reader_role_grants() {
+    let f = fixture().await;
+    let granted = role_actions("ReaderRole");
+    assert!(!granted.is_empty());
+    let before = f.api.items().await;
+    f.api.operations.take();
+    let reads: Vec<_> = ROUTES.iter().filter(|r| r.access == Access::Read).collect();
+    assert!(reads.iter().any(|r| r.method == "POST"), "the POST reads are covered");
+    for route in reads {
+        let mut headers = f.headers(route);
+        headers.push(("idempotency-key", format!("read-{}", route.function)));
+        let body = if route.method == "POST" { "{}" } else { "" };
+        let reply = f.send(route, &f.path(route), &headers, body).await;
+        assert_eq!(reply.status, 200, "{}: {:?}", route.function, reply.body);
+        // Twice: the second may be served by the caches, the first may not.
+        f.send(route, &f.path(route), &headers, body).await;
+        let operations = f.api.operations.take();
+        for operation in &operations {
+            assert!(
+                granted.contains(operation),
+                "{} performs {operation}, which ReaderRole does not grant ({granted:?})",
+                route.function
+            );
+        }
+    }
+    assert_eq!(f.api.items().await, before, "the read routes wrote nothing");
+}
