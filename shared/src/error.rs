@@ -34,8 +34,6 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
 }
 
-const OBJECT_CHANGED: &str = "object_changed";
-
 impl ApiError {
     fn new(status: StatusCode, kind: ErrorType, code: &'static str, message: impl Into<String>) -> Self {
         Self {
@@ -136,12 +134,7 @@ impl ApiError {
     /// 409: the object's definition changed while a record was written against it.
     pub fn object_changed() -> Self {
         Self::uniqueness_conflict("The object's attributes changed while this record was written; send it again")
-            .with_code(OBJECT_CHANGED)
-    }
-
-    /// Whether this is [`ApiError::object_changed`]: worth one retry with a fresh definition.
-    pub fn is_object_changed(&self) -> bool {
-        self.code == OBJECT_CHANGED
+            .with_code("object_changed")
     }
 
     /// 409: a record that other records reference cannot be deleted.
@@ -246,6 +239,53 @@ impl ApiError {
             kind: self.kind,
             code: self.code,
             message: &self.message,
+        }
+    }
+}
+
+/// The one mapping of the store's failures to the API's error body; the detail goes to the
+/// log only.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        let detail = error.to_string();
+        match error {
+            StoreError::Unavailable(_) => ApiError::unavailable(),
+            StoreError::Throttled(_) => ApiError::throttled(),
+            StoreError::ItemTooLarge { bytes, limit } => ApiError::payload_too_large(format!(
+                "The item this request would write takes {bytes} bytes; DynamoDB's limit is {limit} bytes"
+            )),
+            StoreError::Corrupt(_) | StoreError::Unexpected(_) => ApiError::internal(),
+        }
+        .with_detail(detail)
+    }
+}
+
+/// The one mapping of a record write's refusals to the API's error body (Attio's codes).
+impl From<crate::store::records::RecordWriteError> for ApiError {
+    fn from(error: crate::store::records::RecordWriteError) -> Self {
+        use crate::store::records::RecordWriteError;
+        match error {
+            RecordWriteError::DefinitionChanged => ApiError::object_changed(),
+            RecordWriteError::MissingReference {
+                attribute,
+                object,
+                target,
+            } => ApiError::value_not_found(format!(
+                "Record with ID \"{target}\" not found in \"{object}\" (attribute \"{attribute}\")"
+            )),
+            RecordWriteError::ValueTaken { attribute, value } => ApiError::value_uniqueness_conflict(format!(
+                "The value \"{value}\" provided for attribute with slug \"{attribute}\" is already used by another record; the attribute is unique"
+            )),
+            RecordWriteError::Referenced { count } => ApiError::record_referenced(format!(
+                "The record is referenced by {count} other record(s); remove those references first"
+            )),
+            RecordWriteError::Changed => {
+                ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
+                    .with_code("conflict")
+            }
+            RecordWriteError::Refused(error) => error,
+            RecordWriteError::Store(error) => error.into(),
         }
     }
 }

@@ -217,7 +217,7 @@ pub async fn begin(store: &Store, request: &IdempotentRequest<'_>) -> Result<Beg
             Some(PutItemError::ConditionalCheckFailedException(e)) => {
                 replay(request, e.item().cloned().unwrap_or_default()).map(Begin::Replay)
             }
-            _ => Err(sdk_error(err)),
+            _ => Err(sdk_error(err).into()),
         },
     }
 }

@@ -16,7 +16,7 @@ use crate::domain::table::TableRef;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
-use crate::store::records::{Actor, Merge, RecordItem, RecordRef, RecordValues};
+use crate::store::records::{Actor, Merge, RecordItem, RecordRef, RecordValues, RecordWriteError};
 use crate::store::tables::{Source, TableItem};
 use crate::time::Timestamp;
 
@@ -29,6 +29,55 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(
     state.store.table_cached(org, &table).await?.ok_or_else(not_found)
 }
 
+/// Why a record request failed: the request was refused as such (its body, a lookup), or
+/// its write was.
+enum RecordFailure {
+    Request(ApiError),
+    Write(RecordWriteError),
+}
+
+impl From<ApiError> for RecordFailure {
+    fn from(e: ApiError) -> Self {
+        Self::Request(e)
+    }
+}
+
+impl From<RecordWriteError> for RecordFailure {
+    fn from(e: RecordWriteError) -> Self {
+        Self::Write(e)
+    }
+}
+
+impl From<crate::store::StoreError> for RecordFailure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Request(e.into())
+    }
+}
+
+impl From<RecordFailure> for ApiError {
+    fn from(failure: RecordFailure) -> Self {
+        match failure {
+            RecordFailure::Request(e) => e,
+            RecordFailure::Write(e) => e.into(),
+        }
+    }
+}
+
+impl RecordFailure {
+    /// Whether a fresh definition could change the answer: the write's revision check
+    /// found the definition changed, or a cached definition refused the request (its values,
+    /// or a rule of the write). A missing reference or a taken unique value is found by the
+    /// write's transaction, whose revision check passed: the definition was current.
+    fn worth_a_fresh_definition(&self, source: Source) -> bool {
+        match self {
+            RecordFailure::Write(RecordWriteError::DefinitionChanged) => true,
+            RecordFailure::Write(RecordWriteError::Refused(_)) => source == Source::Cache,
+            RecordFailure::Request(e) => source == Source::Cache && e.status == StatusCode::BAD_REQUEST,
+            RecordFailure::Write(_) => false,
+        }
+    }
+}
+
 /// Runs a record request against the table `{object}` names. A cached definition may be
 /// stale (another container changed the table): if a write was refused by its
 /// transaction's revision check, or the request was refused as invalid by a cached
@@ -37,24 +86,17 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(
 async fn against_object<F, Fut>(state: &AppState, req: &Request, org: OrgId, run: F) -> Result<Response<Body>, ApiError>
 where
     F: Fn(TableItem) -> Fut,
-    Fut: std::future::Future<Output = Result<Response<Body>, ApiError>>,
+    Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
 {
     let (table, source) = object_in_path(state, req, org).await?;
     let table_id = table.id.clone();
     match run(table).await {
-        Err(e) if e.is_object_changed() || (source == Source::Cache && refused_by_definition(&e)) => {
+        Err(failure) if failure.worth_a_fresh_definition(source) => {
             state.store.forget_table(&table_id);
-            run(object_in_path(state, req, org).await?.0).await
+            Ok(run(object_in_path(state, req, org).await?.0).await?)
         }
-        other => other,
+        other => Ok(other?),
     }
-}
-
-/// Whether a 400 may come from the definition the request was checked against. A missing
-/// reference or a taken unique value is found by the write's transaction, whose revision
-/// check passed (else the error would be `object_changed`): the definition was current.
-fn refused_by_definition(e: &ApiError) -> bool {
-    e.status == StatusCode::BAD_REQUEST && !matches!(e.code, "value_not_found" | "uniqueness_conflict")
 }
 
 /// Parses `{"data": {"values": {...}}}` against the table's attributes.
@@ -106,7 +148,7 @@ async fn create_in(
     req: &Request,
     principal: &Principal,
     table: TableItem,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, RecordFailure> {
     let values = values_in_body(req, &table)?;
     let record = state
         .store
@@ -153,7 +195,7 @@ async fn update_in(
     principal: &Principal,
     table: TableItem,
     merge: Merge,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, RecordFailure> {
     let record = record_in_path(state, req, principal.org_id, &table).await?;
     let values = values_in_body(req, &table)?;
     let record = state
@@ -190,7 +232,7 @@ async fn assert_in(
     req: &Request,
     principal: &Principal,
     table: TableItem,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, RecordFailure> {
     let slug = query_param(req, "matching_attribute")?
         .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
     let field = table.fields.get(slug).ok_or_else(|| {
@@ -202,7 +244,8 @@ async fn assert_in(
     if !field.unique {
         return Err(ApiError::matching_attribute_not_unique(format!(
             "The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"
-        )));
+        ))
+        .into());
     }
     let values = values_in_body(req, &table)?;
     let matching = match values.iter().find(|(f, _)| f.id == field.id).map(|(_, v)| v.as_slice()) {
@@ -210,7 +253,8 @@ async fn assert_in(
         _ => {
             return Err(ApiError::validation(format!(
                 "`data.values.{slug}` must hold exactly one value: the one to match on"
-            )))
+            ))
+            .into())
         }
     };
     let actor = Actor {
@@ -238,13 +282,14 @@ async fn assert_in(
             }
         };
         match result {
-            Err(e) if existing.is_none() && e.code == "uniqueness_conflict" => continue,
+            Err(RecordWriteError::ValueTaken { .. }) if existing.is_none() => continue,
             other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
         }
     }
     Err(
         ApiError::uniqueness_conflict("The matching record changed while this assert was made; retry")
-            .with_code("conflict"),
+            .with_code("conflict")
+            .into(),
     )
 }
 
@@ -255,7 +300,7 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
         state.store.delete_record(principal.org_id, &table, &record).await?;
-        Ok(json_response(StatusCode::OK, &DeletedRecord {}))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &DeletedRecord {}))
     })
     .await
 }
@@ -278,7 +323,7 @@ pub async fn query(state: &AppState, principal: Principal, req: Request) -> Resu
     against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
 }
 
-async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<Response<Body>, ApiError> {
+async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<Response<Body>, RecordFailure> {
     let input = if req.body().is_empty() {
         QueryInput {
             filter: None,
@@ -297,7 +342,7 @@ async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<R
     let sorts = parse_sorts(&table, &input.sorts)?;
     let limit = input.limit.unwrap_or(500);
     if limit == 0 || limit > 1000 {
-        return Err(ApiError::validation("`limit` must be from 1 to 1000"));
+        return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
     }
     let offset = input.offset.unwrap_or(0) as usize;
     let mut records: Vec<RecordItem> = state.store.records(&table).await?;
@@ -318,7 +363,7 @@ pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
     })
     .await
 }

@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use super::organizations::{ApiKeyItem, MAX_API_KEYS};
-use super::{from_item, key, put, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{from_item, key, put, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::OrgId;
 use crate::error::ApiError;
@@ -58,12 +58,12 @@ impl Store {
                     "An organization may have at most {MAX_API_KEYS} API keys; revoke one first"
                 ))),
             },
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
     /// An organization's keys, oldest first (GSI1).
-    pub async fn api_keys(&self, org: OrgId) -> Result<Vec<ApiKeyItem>, ApiError> {
+    pub async fn api_keys(&self, org: OrgId) -> Result<Vec<ApiKeyItem>, StoreError> {
         self.query_gsi1(&keys::org_api_keys_gsi1pk(org))
             .await?
             .into_iter()
@@ -100,7 +100,7 @@ impl Store {
             Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!(
                 "No API key `{key_id}` in this organization"
             ))),
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 }

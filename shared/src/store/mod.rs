@@ -4,6 +4,8 @@
 
 pub mod api_keys;
 pub mod cache;
+pub mod error;
+pub mod item_size;
 pub mod keys;
 pub mod organizations;
 pub mod records;
@@ -15,14 +17,14 @@ pub mod users;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+pub use error::{sdk_error, StoreError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -39,13 +41,13 @@ pub struct Store {
 pub enum TransactFailure {
     /// A condition failed: one reason per item, in the order the items were sent.
     Cancelled(Vec<CancellationReason>),
-    /// Anything else, already mapped to the error the client gets.
-    Api(ApiError),
+    /// The store failed (unreachable, throttled, an item too large).
+    Store(StoreError),
 }
 
-impl From<ApiError> for TransactFailure {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
+impl From<StoreError> for TransactFailure {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
     }
 }
 
@@ -85,6 +87,7 @@ impl Store {
     /// the same items (`TransactionConflict`) is retried with a short jittered backoff, since
     /// the other writer will have finished; any failed condition is returned to the caller.
     pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        item_size::check_puts(&items)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -106,7 +109,7 @@ impl Store {
                 _ => None,
             };
             let Some(reasons) = reasons else {
-                return Err(TransactFailure::Api(sdk_error(err)));
+                return Err(TransactFailure::Store(sdk_error(err)));
             };
             let conflict_only = cancelled_only_by_conflict(&reasons);
             if conflict_only && attempt < CONFLICT_ATTEMPTS {
@@ -115,7 +118,9 @@ impl Store {
                 continue;
             }
             if conflict_only {
-                return Err(TransactFailure::Api(ApiError::throttled()));
+                return Err(TransactFailure::Store(StoreError::Throttled(format!(
+                    "cancelled by concurrent transactions {CONFLICT_ATTEMPTS} times"
+                ))));
             }
             return Err(TransactFailure::Cancelled(reasons));
         }
@@ -141,30 +146,10 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + jitter)
 }
 
-/// Maps an SDK failure to the client's error: unreachable or timed out is 503, throttled
-/// past the SDK's retries is 429, anything else is a 500 whose details go to the log.
-pub fn sdk_error<E, R>(err: SdkError<E, R>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    let detail = || aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string();
-    match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ApiError::unavailable().with_detail(detail()),
-        _ => match err.code() {
-            Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
-                ApiError::throttled().with_detail(detail())
-            }
-            _ => ApiError::internal().with_detail(detail()),
-        },
-    }
-}
-
 /// Reads a stored item into its Rust type. A stored item that does not fit is a bug or a
 /// corrupt item, never the client's fault.
-pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
-    serde_dynamo::from_item(item)
-        .map_err(|e| ApiError::internal().with_detail(format!("stored item does not match its type: {e}")))
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    Ok(serde_dynamo::from_item(item)?)
 }
 
 /// Turns an item type into DynamoDB attributes.
@@ -216,7 +201,7 @@ impl Store {
         keys: Vec<Item>,
         projection: &str,
         names: &[(&str, &str)],
-    ) -> Result<Vec<Item>, ApiError> {
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         // BatchGetItem takes at most 100 keys a call.
         for chunk in keys.chunks(100) {
@@ -251,7 +236,7 @@ impl Store {
     }
 
     /// Every item a Query finds, following pagination.
-    pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, ApiError> {
+    pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -271,7 +256,7 @@ impl Store {
 
     /// Every item of one GSI1 partition, in sort key order. GSI reads are eventually
     /// consistent: a write may take a moment to appear.
-    pub(crate) async fn query_gsi1(&self, gsi1pk: &str) -> Result<Vec<Item>, ApiError> {
+    pub(crate) async fn query_gsi1(&self, gsi1pk: &str) -> Result<Vec<Item>, StoreError> {
         let query = self
             .client
             .query()
@@ -283,7 +268,7 @@ impl Store {
     }
 
     /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).
-    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, ApiError> {
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
         let query = self
             .client
             .query()
@@ -296,7 +281,7 @@ impl Store {
     }
 
     /// Every item of one partition (strongly consistent).
-    pub(crate) async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, ApiError> {
+    pub(crate) async fn query_partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
         let query = self
             .client
             .query()
@@ -309,7 +294,7 @@ impl Store {
 
     /// Deletes items by key, 25 a call, asking again for unprocessed ones. Not atomic: for
     /// purging data that is already unreachable.
-    pub(crate) async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), ApiError> {
+    pub(crate) async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
         for chunk in keys.chunks(25) {
             let mut pending: Vec<WriteRequest> = chunk
@@ -345,7 +330,7 @@ impl Store {
     }
 
     /// One item by key, strongly consistent.
-    pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, ApiError> {
+    pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()

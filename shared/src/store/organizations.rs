@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, SK};
-use super::{from_item, key, put, s, sdk_error, to_item, Item, Store, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::{
+    from_item, key, put, s, sdk_error, to_item, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM,
+};
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
@@ -223,7 +225,7 @@ impl Store {
                     // The user exists (or vanished, if we thought it existed): read it again.
                     existing = self.user_with_orgs(&new.owner.external_id).await?;
                 }
-                Err(TransactFailure::Api(e)) => return Err(e),
+                Err(TransactFailure::Store(e)) => return Err(e.into()),
             }
         }
         Err(ApiError::throttled())
@@ -435,7 +437,7 @@ fn memberships_with_names(memberships: &[UserMembershipItem], names: &HashMap<u6
 
 impl Store {
     /// An API key by id (strongly consistent, so a revoked key fails at once).
-    pub async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyItem>, ApiError> {
+    pub async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyItem>, StoreError> {
         self.get(keys::api_key_pk(key_id), keys::API_KEY_SK)
             .await?
             .map(from_item)
@@ -458,7 +460,7 @@ impl Store {
 
 impl Store {
     /// Every organization, by id (GSI1).
-    pub async fn organizations(&self) -> Result<Vec<OrganizationItem>, ApiError> {
+    pub async fn organizations(&self) -> Result<Vec<OrganizationItem>, StoreError> {
         self.query_gsi1(keys::ORGS_GSI1PK)
             .await?
             .into_iter()
@@ -504,7 +506,7 @@ impl Store {
             {
                 Err(ApiError::not_found(format!("No organization with id `{}`", org.0)))
             }
-            Err(err) => Err(sdk_error(err)),
+            Err(err) => Err(sdk_error(err).into()),
         }
     }
 
@@ -546,7 +548,7 @@ impl Store {
                     // A key the index did not show yet: read the keys again.
                     tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
                 }
-                Err(TransactFailure::Api(e)) => return Err(e),
+                Err(TransactFailure::Store(e)) => return Err(e.into()),
             }
         }
         Err(
@@ -598,13 +600,13 @@ impl Store {
             }
             doomed.push(key(keys::org_pk(org), &sk));
         }
-        self.batch_delete(doomed).await
+        Ok(self.batch_delete(doomed).await?)
     }
 }
 
 impl Store {
     /// An organization's item alone, by id.
-    pub async fn organization(&self, org: OrgId) -> Result<Option<OrganizationItem>, ApiError> {
+    pub async fn organization(&self, org: OrgId) -> Result<Option<OrganizationItem>, StoreError> {
         self.get(keys::org_pk(org), keys::ORG_SK)
             .await?
             .map(from_item)

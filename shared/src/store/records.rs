@@ -7,12 +7,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use super::item_size::{item_size, MAX_ITEM_BYTES};
+use super::{
+    failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+};
 use crate::auth::sha256_hex;
 use crate::domain::organization::OrgId;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
@@ -21,9 +25,8 @@ use crate::store::keys;
 use crate::store::tables::{FieldDef, TableItem};
 use crate::time::Timestamp;
 
-/// DynamoDB's item limit is 400 KB; past this many bytes of values (history included) a
-/// record is refused with 413 before anything is written.
-pub const MAX_RECORD_VALUE_BYTES: usize = 380_000;
+/// What a record's stored item may hold beyond what a write sends: its `ref_count`.
+const RECORD_ITEM_SLACK: usize = 64;
 
 /// A transaction holds at most 100 items: the record, its number pointer, the table's
 /// revision check, and these.
@@ -221,6 +224,260 @@ fn references<'a>(table: &'a TableItem, record: Option<&RecordItem>) -> BTreeMap
     targets
 }
 
+/// Why a record write was refused or failed. `error.rs` maps each to the API's error body;
+/// callers match on the variants (a stale definition is worth a retry, a taken value is
+/// what an assert looks for).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordWriteError {
+    /// The table's definition changed after the write was checked against it.
+    #[error("the object's definition changed during the write")]
+    DefinitionChanged,
+    /// A referenced record does not exist in the attribute's linked object.
+    #[error("record {target} referenced by {attribute} does not exist in {object}")]
+    MissingReference {
+        attribute: String,
+        object: String,
+        target: String,
+    },
+    /// A unique attribute's value is another record's.
+    #[error("the value {value} of unique attribute {attribute} is taken")]
+    ValueTaken { attribute: String, value: String },
+    /// Other records reference the record being deleted.
+    #[error("the record is referenced by {count} record(s)")]
+    Referenced { count: i64 },
+    /// The record changed after it was read.
+    #[error("the record changed during the write")]
+    Changed,
+    /// The write breaks a rule of the definition it was checked against (a required
+    /// attribute, the size limit, the transaction limit).
+    #[error("the write breaks a rule: {0}")]
+    Refused(ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A record write's transaction as it is built: its items and, in the same order, what
+/// each is for.
+struct RecordTransaction<'a, 't> {
+    table: &'a str,
+    items: Vec<TransactWriteItem>,
+    purposes: Vec<ItemPurpose<'t>>,
+}
+
+impl<'t> RecordTransaction<'_, 't> {
+    fn push(&mut self, item: TransactWriteItem, purpose: ItemPurpose<'t>) {
+        self.items.push(item);
+        self.purposes.push(purpose);
+    }
+
+    /// A new record and its display-number pointer, neither of which may exist.
+    fn create(&mut self, table: &TableItem, record: &RecordItem) {
+        self.push(put(self.table, to_item(record), Some(NEW_ITEM)), ItemPurpose::Record);
+        let pointer = RecordNumberItem {
+            pk: keys::record_number_pk(&table.id, record.number),
+            sk: keys::RECORD_NUMBER_SK.into(),
+            record_id: record.id.clone(),
+        };
+        self.push(put(self.table, to_item(&pointer), Some(NEW_ITEM)), ItemPurpose::Number);
+    }
+
+    /// New values, if the record is still the version that was read.
+    fn update(&mut self, before: &RecordItem, after: &RecordItem) {
+        let values = AttributeValue::M(
+            to_item(&json!({"v": after.values}))["v"]
+                .as_m()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let update = Update::builder()
+            .table_name(self.table)
+            .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
+            .update_expression("SET #values = :values, version = :next")
+            .condition_expression("attribute_exists(PK) AND version = :seen")
+            .expression_attribute_names("#values", "values")
+            .expression_attribute_values(":values", values)
+            .expression_attribute_values(":next", version(after))
+            .expression_attribute_values(":seen", version(before))
+            .build()
+            .expect("key, table and expression are set");
+        self.push(TransactWriteItem::builder().update(update).build(), ItemPurpose::Record);
+    }
+
+    /// The record and its pointer, if it is still the version that was read and nothing
+    /// references it.
+    fn delete(&mut self, table: &TableItem, before: &RecordItem) {
+        let delete = Delete::builder()
+            .table_name(self.table)
+            .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
+            .condition_expression("version = :seen AND (attribute_not_exists(ref_count) OR ref_count = :zero)")
+            .expression_attribute_values(":seen", version(before))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("key and table are set");
+        self.push(TransactWriteItem::builder().delete(delete).build(), ItemPurpose::Record);
+        let pointer = Delete::builder()
+            .table_name(self.table)
+            .set_key(Some(key(
+                keys::record_number_pk(&table.id, before.number),
+                keys::RECORD_NUMBER_SK,
+            )))
+            .build()
+            .expect("key and table are set");
+        self.push(
+            TransactWriteItem::builder().delete(pointer).build(),
+            ItemPurpose::Number,
+        );
+    }
+
+    /// The definition this write was checked against (perhaps a container's cached copy)
+    /// must still be current. The check reads the table's small head item, not the
+    /// definition itself.
+    fn check_revision(&mut self, table: &TableItem) {
+        let revision = ConditionCheck::builder()
+            .table_name(self.table)
+            .set_key(Some(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK)))
+            .condition_expression("revision = :revision")
+            .expression_attribute_values(":revision", AttributeValue::N(table.revision.to_string()))
+            .build()
+            .expect("key, table and condition are set");
+        self.push(
+            TransactWriteItem::builder().condition_check(revision).build(),
+            ItemPurpose::Table,
+        );
+    }
+
+    /// Sentinels for the unique values the record takes, and releases of those it gives up.
+    fn claims(&mut self, table: &'t TableItem, this: &RecordItem, old: Option<&RecordItem>, new: Option<&RecordItem>) {
+        let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
+        for (field_id, value) in new_claims.difference(&old_claims) {
+            let field = table
+                .fields
+                .values()
+                .find(|f| &f.id == field_id)
+                .expect("claims come from the table's fields");
+            let sentinel = UniqueValueItem {
+                pk: keys::unique_value_pk(field_id, &sha256_hex(value)),
+                sk: keys::UNIQUE_VALUE_SK.into(),
+                record_id: this.id.clone(),
+                field_id: field_id.clone(),
+            };
+            self.push(
+                put(self.table, to_item(&sentinel), Some(NEW_ITEM)),
+                ItemPurpose::Claim {
+                    field,
+                    value: value.clone(),
+                },
+            );
+        }
+        for (field_id, value) in old_claims.difference(&new_claims) {
+            let delete = Delete::builder()
+                .table_name(self.table)
+                .set_key(Some(key(
+                    keys::unique_value_pk(field_id, &sha256_hex(value)),
+                    keys::UNIQUE_VALUE_SK,
+                )))
+                .condition_expression("record_id = :me")
+                .expression_attribute_values(":me", s(&this.id))
+                .build()
+                .expect("key and table are set");
+            self.push(
+                TransactWriteItem::builder().delete(delete).build(),
+                ItemPurpose::Release,
+            );
+        }
+    }
+
+    /// A counted existence check of each record the write starts referencing, and the
+    /// count's release for each it stops referencing.
+    fn references(&mut self, org: OrgId, table: &'t TableItem, old: Option<&RecordItem>, new: Option<&RecordItem>) {
+        let (old_refs, new_refs) = (references(table, old), references(table, new));
+        for (target, field) in &new_refs {
+            if old_refs.contains_key(target) {
+                continue;
+            }
+            // The target must exist in the field's linked table of this org.
+            let update = Update::builder()
+                .table_name(self.table)
+                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
+                .update_expression("ADD ref_count :one")
+                .condition_expression("attribute_exists(PK) AND org_id = :org AND table_id = :table")
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .expression_attribute_values(":org", AttributeValue::N(org.0.to_string()))
+                .expression_attribute_values(":table", s(field.link.clone().unwrap_or_default()))
+                .build()
+                .expect("key, table and expression are set");
+            self.push(
+                TransactWriteItem::builder().update(update).build(),
+                ItemPurpose::Reference {
+                    field,
+                    target: target.clone(),
+                },
+            );
+        }
+        for target in old_refs.keys().filter(|t| !new_refs.contains_key(*t)) {
+            let update = Update::builder()
+                .table_name(self.table)
+                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
+                .update_expression("ADD ref_count :minus")
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+                .build()
+                .expect("key, table and expression are set");
+            self.push(
+                TransactWriteItem::builder().update(update).build(),
+                ItemPurpose::Unreference,
+            );
+        }
+    }
+}
+
+fn version(record: &RecordItem) -> AttributeValue {
+    AttributeValue::N(record.version.to_string())
+}
+
+/// Why a record write's transaction was cancelled, from which items' conditions failed. A
+/// stale definition first (the rest was judged against it), then what the caller can fix.
+fn explain_cancellation(purposes: &[ItemPurpose], reasons: &[CancellationReason], deleting: bool) -> RecordWriteError {
+    let failed = failed_conditions(reasons);
+    let failed_purposes = || failed.iter().map(|i| &purposes[*i]);
+    if failed_purposes().any(|p| matches!(p, ItemPurpose::Table)) {
+        return RecordWriteError::DefinitionChanged;
+    }
+    for purpose in failed_purposes() {
+        if let ItemPurpose::Reference { field, target } = purpose {
+            return RecordWriteError::MissingReference {
+                attribute: field.key.clone(),
+                object: field.link_slug.clone().unwrap_or_default(),
+                target: target.clone(),
+            };
+        }
+    }
+    for purpose in failed_purposes() {
+        if let ItemPurpose::Claim { field, value } = purpose {
+            return RecordWriteError::ValueTaken {
+                attribute: field.key.clone(),
+                value: value.clone(),
+            };
+        }
+    }
+    if failed.first() == Some(&0) {
+        let referenced = reasons[0]
+            .item()
+            .and_then(|item| item.get("ref_count"))
+            .and_then(|n| n.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| *n > 0);
+        return match referenced {
+            Some(count) if deleting => RecordWriteError::Referenced { count },
+            _ => RecordWriteError::Changed,
+        };
+    }
+    RecordWriteError::Store(StoreError::Unexpected(format!(
+        "record write cancelled unexpectedly: {reasons:?}"
+    )))
+}
+
 /// What each item of a record transaction is, to explain a failed condition.
 enum ItemPurpose<'a> {
     /// The table's definition is still the revision the write was checked against.
@@ -248,7 +505,7 @@ impl Store {
         table: &TableItem,
         values: &RecordValues<'_>,
         actor: Actor<'_>,
-    ) -> Result<RecordItem, ApiError> {
+    ) -> Result<RecordItem, RecordWriteError> {
         let id = uuid::Uuid::new_v4().to_string();
         let stamp = actor.now.nanos();
         let key_id = actor.key_id;
@@ -286,7 +543,7 @@ impl Store {
         values: &RecordValues<'_>,
         merge: Merge,
         actor: Actor<'_>,
-    ) -> Result<RecordItem, ApiError> {
+    ) -> Result<RecordItem, RecordWriteError> {
         let mut updated = record.clone();
         merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
         updated.version = record.version + 1;
@@ -298,7 +555,12 @@ impl Store {
     /// Deletes a record with its number pointer and unique sentinels, releasing its
     /// references. A record that other records reference is refused (409): the rule is
     /// "refuse", so no reference ever dangles.
-    pub async fn delete_record(&self, org: OrgId, table: &TableItem, record: &RecordItem) -> Result<(), ApiError> {
+    pub async fn delete_record(
+        &self,
+        org: OrgId,
+        table: &TableItem,
+        record: &RecordItem,
+    ) -> Result<(), RecordWriteError> {
         self.write_record(org, table, Some(record), None).await
     }
 
@@ -308,23 +570,28 @@ impl Store {
         table: &TableItem,
         old: Option<&RecordItem>,
         new: Option<&RecordItem>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), RecordWriteError> {
         if let Some(new) = new {
-            let size = serde_json::to_string(&new.values).map_or(usize::MAX, |s| s.len());
-            if size > MAX_RECORD_VALUE_BYTES {
-                return Err(ApiError::payload_too_large(format!(
-                    "The record's values (with their history) take {size} bytes; a record may hold at most {MAX_RECORD_VALUE_BYTES}"
-                )));
+            // Room for what the write leaves of the stored item (its reference count).
+            let bytes = item_size(&to_item(new)) + RECORD_ITEM_SLACK;
+            if bytes > MAX_ITEM_BYTES {
+                return Err(StoreError::ItemTooLarge {
+                    bytes,
+                    limit: MAX_ITEM_BYTES,
+                }
+                .into());
             }
             if references(table, Some(new)).contains_key(&new.id) {
-                return Err(ApiError::validation("A record cannot reference itself"));
+                return Err(RecordWriteError::Refused(ApiError::validation(
+                    "A record cannot reference itself",
+                )));
             }
             for field in table.ordered_fields() {
                 if !field.optional && new.active(&field.id).next().is_none() {
-                    return Err(ApiError::validation(format!(
+                    return Err(RecordWriteError::Refused(ApiError::validation(format!(
                         "`data.values.{}` is required: the attribute is not optional",
                         field.key
-                    )));
+                    ))));
                 }
             }
         }
@@ -337,9 +604,9 @@ impl Store {
                 .symmetric_difference(&new_refs.keys().collect())
                 .count();
         if changes > MAX_CHECKS_PER_WRITE {
-            return Err(ApiError::validation(format!(
+            return Err(RecordWriteError::Refused(ApiError::validation(format!(
                 "One write may change at most {MAX_CHECKS_PER_WRITE} unique values and references"
-            )));
+            ))));
         }
         Ok(())
     }
@@ -352,204 +619,49 @@ impl Store {
         table: &TableItem,
         old: Option<&RecordItem>,
         new: Option<&RecordItem>,
-    ) -> Result<(), ApiError> {
-        let this = new.or(old).expect("a write has a record before or after");
-        let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
-        let (old_refs, new_refs) = (references(table, old), references(table, new));
-        let mut roles: Vec<ItemPurpose> = Vec::new();
-        let mut items: Vec<TransactWriteItem> = Vec::new();
-        let version = |record: &RecordItem| AttributeValue::N(record.version.to_string());
-        match (old, new) {
-            (None, Some(record)) => {
-                items.push(put(self.table_name(), to_item(record), Some(NEW_ITEM)));
-                roles.push(ItemPurpose::Record);
-                let pointer = RecordNumberItem {
-                    pk: keys::record_number_pk(&table.id, record.number),
-                    sk: keys::RECORD_NUMBER_SK.into(),
-                    record_id: record.id.clone(),
-                };
-                items.push(put(self.table_name(), to_item(&pointer), Some(NEW_ITEM)));
-                roles.push(ItemPurpose::Number);
-            }
-            (Some(before), Some(after)) => {
-                let values = AttributeValue::M(
-                    to_item(&json!({"v": after.values}))["v"]
-                        .as_m()
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                let update = Update::builder()
-                    .table_name(self.table_name())
-                    .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
-                    .update_expression("SET #values = :values, version = :next")
-                    .condition_expression("attribute_exists(PK) AND version = :seen")
-                    .expression_attribute_names("#values", "values")
-                    .expression_attribute_values(":values", values)
-                    .expression_attribute_values(":next", version(after))
-                    .expression_attribute_values(":seen", version(before))
-                    .build()
-                    .expect("key, table and expression are set");
-                items.push(TransactWriteItem::builder().update(update).build());
-                roles.push(ItemPurpose::Record);
-            }
-            (Some(before), None) => {
-                let delete = Delete::builder()
-                    .table_name(self.table_name())
-                    .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
-                    .condition_expression("version = :seen AND (attribute_not_exists(ref_count) OR ref_count = :zero)")
-                    .expression_attribute_values(":seen", version(before))
-                    .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-                    .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-                    .build()
-                    .expect("key and table are set");
-                items.push(TransactWriteItem::builder().delete(delete).build());
-                roles.push(ItemPurpose::Record);
-                let pointer = Delete::builder()
-                    .table_name(self.table_name())
-                    .set_key(Some(key(
-                        keys::record_number_pk(&table.id, before.number),
-                        keys::RECORD_NUMBER_SK,
-                    )))
-                    .build()
-                    .expect("key and table are set");
-                items.push(TransactWriteItem::builder().delete(pointer).build());
-                roles.push(ItemPurpose::Number);
-            }
-            (None, None) => unreachable!("a write has a record before or after"),
-        }
-        // The definition this write was checked against (perhaps a container's cached copy)
-        // must still be current.
-        // The check reads the table's small head item, not the definition itself.
-        let revision = ConditionCheck::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK)))
-            .condition_expression("revision = :revision")
-            .expression_attribute_values(":revision", AttributeValue::N(table.revision.to_string()))
-            .build()
-            .expect("key, table and condition are set");
-        items.push(TransactWriteItem::builder().condition_check(revision).build());
-        roles.push(ItemPurpose::Table);
-        for (field_id, value) in new_claims.difference(&old_claims) {
-            let field = table
-                .fields
-                .values()
-                .find(|f| &f.id == field_id)
-                .expect("claims come from the table's fields");
-            let sentinel = UniqueValueItem {
-                pk: keys::unique_value_pk(field_id, &sha256_hex(value)),
-                sk: keys::UNIQUE_VALUE_SK.into(),
-                record_id: this.id.clone(),
-                field_id: field_id.clone(),
-            };
-            items.push(put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM)));
-            roles.push(ItemPurpose::Claim {
-                field,
-                value: value.clone(),
-            });
-        }
-        for (field_id, value) in old_claims.difference(&new_claims) {
-            let delete = Delete::builder()
-                .table_name(self.table_name())
-                .set_key(Some(key(
-                    keys::unique_value_pk(field_id, &sha256_hex(value)),
-                    keys::UNIQUE_VALUE_SK,
-                )))
-                .condition_expression("record_id = :me")
-                .expression_attribute_values(":me", s(&this.id))
-                .build()
-                .expect("key and table are set");
-            items.push(TransactWriteItem::builder().delete(delete).build());
-            roles.push(ItemPurpose::Release);
-        }
-        for (target, field) in &new_refs {
-            if old_refs.contains_key(target) {
-                continue;
-            }
-            // The existence check of a referenced record, inside the transaction: the target
-            // must exist in the field's linked table of this org. It also counts the reference.
-            let update = Update::builder()
-                .table_name(self.table_name())
-                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
-                .update_expression("ADD ref_count :one")
-                .condition_expression("attribute_exists(PK) AND org_id = :org AND table_id = :table")
-                .expression_attribute_values(":one", AttributeValue::N("1".into()))
-                .expression_attribute_values(":org", AttributeValue::N(org.0.to_string()))
-                .expression_attribute_values(":table", s(field.link.clone().unwrap_or_default()))
-                .build()
-                .expect("key, table and expression are set");
-            items.push(TransactWriteItem::builder().update(update).build());
-            roles.push(ItemPurpose::Reference {
-                field,
-                target: target.clone(),
-            });
-        }
-        for target in old_refs.keys().filter(|t| !new_refs.contains_key(*t)) {
-            let update = Update::builder()
-                .table_name(self.table_name())
-                .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
-                .update_expression("ADD ref_count :minus")
-                .condition_expression("attribute_exists(PK)")
-                .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
-                .build()
-                .expect("key, table and expression are set");
-            items.push(TransactWriteItem::builder().update(update).build());
-            roles.push(ItemPurpose::Unreference);
-        }
-
+    ) -> Result<(), RecordWriteError> {
+        let (items, purposes) = self.record_transaction(org, table, old, new);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
-                let failed = failed_conditions(&reasons);
-                if failed.iter().any(|i| matches!(roles[*i], ItemPurpose::Table)) {
+                let error = explain_cancellation(&purposes, &reasons, old.is_some() && new.is_none());
+                if matches!(error, RecordWriteError::DefinitionChanged) {
                     self.forget_table(&table.id);
-                    return Err(ApiError::object_changed());
                 }
-                // A missing reference first: it is the caller's to fix, like a clash.
-                for i in &failed {
-                    if let ItemPurpose::Reference { field, target } = &roles[*i] {
-                        return Err(ApiError::value_not_found(format!(
-                            "Record with ID \"{target}\" not found in \"{}\" (attribute \"{}\")",
-                            field.link_slug.as_deref().unwrap_or_default(),
-                            field.key
-                        )));
-                    }
-                }
-                for i in &failed {
-                    if let ItemPurpose::Claim { field, value } = &roles[*i] {
-                        return Err(ApiError::value_uniqueness_conflict(format!(
-                            "The value \"{value}\" provided for attribute with slug \"{}\" is already used by another record; the attribute is unique",
-                            field.key
-                        )));
-                    }
-                }
-                if failed.first() == Some(&0) && old.is_some() {
-                    let referenced = reasons[0]
-                        .item()
-                        .and_then(|item| item.get("ref_count"))
-                        .and_then(|n| n.as_n().ok())
-                        .and_then(|n| n.parse::<i64>().ok())
-                        .filter(|n| *n > 0);
-                    return Err(match (referenced, new) {
-                        (Some(n), None) => ApiError::record_referenced(format!(
-                            "The record is referenced by {n} other record(s); remove those references first"
-                        )),
-                        _ => {
-                            ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
-                                .with_code("conflict")
-                        }
-                    });
-                }
-                Err(ApiError::internal().with_detail(format!("record write cancelled unexpectedly: {reasons:?}")))
+                Err(error)
             }
-            Err(TransactFailure::Api(e)) if e.detail.as_deref().is_some_and(|d| d.contains("Item size")) => Err(
-                ApiError::payload_too_large("The record is over DynamoDB's 400 KB item limit"),
-            ),
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
+    /// The items of a record write's transaction, each with what it is for.
+    fn record_transaction<'t>(
+        &self,
+        org: OrgId,
+        table: &'t TableItem,
+        old: Option<&RecordItem>,
+        new: Option<&RecordItem>,
+    ) -> (Vec<TransactWriteItem>, Vec<ItemPurpose<'t>>) {
+        let this = new.or(old).expect("a write has a record before or after");
+        let mut tx = RecordTransaction {
+            table: self.table_name(),
+            items: Vec::new(),
+            purposes: Vec::new(),
+        };
+        match (old, new) {
+            (None, Some(record)) => tx.create(table, record),
+            (Some(before), Some(after)) => tx.update(before, after),
+            (Some(before), None) => tx.delete(table, before),
+            (None, None) => unreachable!("a write has a record before or after"),
+        }
+        tx.check_revision(table);
+        tx.claims(table, this, old, new);
+        tx.references(org, table, old, new);
+        (tx.items, tx.purposes)
+    }
+
     /// The table's next record display number, from the atomic counter in its head.
-    async fn next_record_number(&self, table_id: &str) -> Result<u64, ApiError> {
+    async fn next_record_number(&self, table_id: &str) -> Result<u64, StoreError> {
         let out = self
             .client()
             .update_item()
@@ -565,8 +677,8 @@ impl Store {
         match out.attributes().and_then(|a| a.get("record_seq")) {
             Some(AttributeValue::N(n)) => n
                 .parse()
-                .map_err(|_| ApiError::internal().with_detail("record_seq is not a number")),
-            _ => Err(ApiError::internal().with_detail("record_seq missing after update")),
+                .map_err(|_| StoreError::Unexpected("record_seq is not a number".into())),
+            _ => Err(StoreError::Unexpected("record_seq missing after update".into())),
         }
     }
 
@@ -622,7 +734,7 @@ impl Store {
     }
 
     /// Every record of a table, by display number (GSI1, eventually consistent).
-    pub async fn records(&self, table: &TableItem) -> Result<Vec<RecordItem>, ApiError> {
+    pub async fn records(&self, table: &TableItem) -> Result<Vec<RecordItem>, StoreError> {
         self.query_gsi1(&keys::table_records_gsi1pk(&table.id))
             .await?
             .into_iter()

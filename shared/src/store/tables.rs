@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_condition, from_item, put, s, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{failed_condition, from_item, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, TablePatch, TableRef};
 use crate::error::ApiError;
@@ -110,7 +110,7 @@ pub struct TableHead {
 enum DefinitionRefused {
     /// The table item's condition failed; its item as it was, if it exists.
     Condition(Option<super::Item>),
-    Api(ApiError),
+    Store(StoreError),
 }
 
 /// Where a definition came from: a cached copy may be stale.
@@ -214,18 +214,18 @@ impl Store {
                 )),
                 _ => ApiError::internal().with_detail(format!("table create cancelled unexpectedly: {reasons:?}")),
             }),
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
     /// The id of the table an api_slug names in `org`, if any.
-    async fn table_id_by_slug(&self, org: OrgId, slug: &ApiSlug) -> Result<Option<String>, ApiError> {
+    async fn table_id_by_slug(&self, org: OrgId, slug: &ApiSlug) -> Result<Option<String>, StoreError> {
         let item = self.get(keys::org_pk(org), &keys::table_slug_sk(slug.as_str())).await?;
         Ok(item.map(from_item::<TableSentinel>).transpose()?.map(|s| s.table_id))
     }
 
     /// A table of `org`, by id or api_slug. Another organization's table is not found.
-    pub async fn table(&self, org: OrgId, table: &TableRef) -> Result<Option<TableItem>, ApiError> {
+    pub async fn table(&self, org: OrgId, table: &TableRef) -> Result<Option<TableItem>, StoreError> {
         let id = match table {
             TableRef::Id(id) => id.clone(),
             TableRef::Slug(slug) => match self.table_id_by_slug(org, slug).await? {
@@ -289,7 +289,7 @@ impl Store {
             Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Condition(
                 reasons.first().and_then(|r| r.item()).cloned(),
             )),
-            Err(TransactFailure::Api(e)) => Err(DefinitionRefused::Api(e)),
+            Err(TransactFailure::Store(e)) => Err(DefinitionRefused::Store(e)),
         }
     }
 
@@ -299,7 +299,7 @@ impl Store {
             .get(keys::org_pk(org), &keys::table_sk(table_id))
             .await?
             .ok_or_else(|| ApiError::not_found(format!("No table `{table_id}`")))?;
-        from_item(item)
+        Ok(from_item(item)?)
     }
 
     /// Drops a table's cached definition: it changed, or a write found it stale.
@@ -364,7 +364,7 @@ impl Store {
                 table.updated_at = now.seconds();
                 Ok((table, def))
             }
-            Err(DefinitionRefused::Api(e)) => Err(e),
+            Err(DefinitionRefused::Store(e)) => Err(e.into()),
             Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
                     return Err(ApiError::not_found(format!("No table `{}`", table.id)));
@@ -385,7 +385,7 @@ impl Store {
     }
 
     /// An organization's tables, oldest first (GSI1).
-    pub async fn tables(&self, org: OrgId) -> Result<Vec<TableItem>, ApiError> {
+    pub async fn tables(&self, org: OrgId) -> Result<Vec<TableItem>, StoreError> {
         self.query_gsi1(&keys::org_tables_gsi1pk(org))
             .await?
             .into_iter()
@@ -446,7 +446,7 @@ impl Store {
         match self.change_definition(&table.id, update, &expression).await {
             Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_)) => Err(ApiError::not_found(format!("No table `{}`", table.id))),
-            Err(DefinitionRefused::Api(e)) => Err(e),
+            Err(DefinitionRefused::Store(e)) => Err(e.into()),
         }
     }
 
@@ -520,7 +520,7 @@ impl Store {
             } else {
                 format!("The field \"{}\" changed meanwhile; read it again", field.key)
             })),
-            Err(DefinitionRefused::Api(e)) => Err(e),
+            Err(DefinitionRefused::Store(e)) => Err(e.into()),
         }
     }
 }

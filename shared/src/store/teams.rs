@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_conditions, from_item, key, put, s, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{failed_conditions, from_item, key, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
 use crate::error::ApiError;
@@ -140,12 +140,12 @@ impl Store {
                     Err(ApiError::internal().with_detail(format!("team create cancelled unexpectedly: {reasons:?}")))
                 }
             }
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
     /// An organization's teams, oldest first (GSI1).
-    pub async fn teams(&self, org: OrgId) -> Result<Vec<TeamItem>, ApiError> {
+    pub async fn teams(&self, org: OrgId) -> Result<Vec<TeamItem>, StoreError> {
         self.query_gsi1(&keys::org_teams_gsi1pk(org))
             .await?
             .into_iter()
@@ -243,7 +243,7 @@ impl Store {
                     ))
                 }
             }
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
@@ -262,7 +262,7 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!("No team `{}`", team.id))),
-            Err(TransactFailure::Api(e)) => Err(e),
+            Err(TransactFailure::Store(e)) => Err(e.into()),
         }
     }
 
@@ -306,7 +306,7 @@ impl Store {
     }
 
     /// Which of `ids` are members of `org` (one BatchGetItem per 100 ids).
-    async fn members_among(&self, org: OrgId, ids: &[&String]) -> Result<Vec<String>, ApiError> {
+    async fn members_among(&self, org: OrgId, ids: &[&String]) -> Result<Vec<String>, StoreError> {
         let keys = ids
             .iter()
             .filter_map(|id| member_id(id))
@@ -326,7 +326,7 @@ impl Store {
     }
 
     /// A team of `org` by id; another organization's team is not found.
-    pub async fn team(&self, org: OrgId, team_id: &str) -> Result<Option<TeamItem>, ApiError> {
+    pub async fn team(&self, org: OrgId, team_id: &str) -> Result<Option<TeamItem>, StoreError> {
         self.get(keys::org_pk(org), &keys::team_sk(team_id))
             .await?
             .map(from_item)

@@ -4,7 +4,9 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
 use super::organizations::{OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem, UserWithOrgs};
-use super::{failed_condition, from_item, key, put, s, sdk_error, to_item, Store, TransactFailure, NEW_ITEM};
+use super::{
+    failed_condition, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+};
 use crate::domain::organization::OrgId;
 use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
 use crate::error::ApiError;
@@ -90,7 +92,7 @@ impl Store {
                     _ => ApiError::internal().with_detail(format!("user create cancelled unexpectedly: {reasons:?}")),
                 })
             }
-            Err(TransactFailure::Api(e)) => return Err(e),
+            Err(TransactFailure::Store(e)) => return Err(e.into()),
         }
         self.user_with_orgs(&new.user.external_id)
             .await?
@@ -98,7 +100,7 @@ impl Store {
     }
 
     /// An organization's members, by user id (strongly consistent).
-    pub async fn org_members(&self, org: OrgId) -> Result<Vec<OrgMemberItem>, ApiError> {
+    pub async fn org_members(&self, org: OrgId) -> Result<Vec<OrgMemberItem>, StoreError> {
         self.query_prefix(&keys::org_pk(org), keys::MEMBER_PREFIX)
             .await?
             .into_iter()
@@ -165,7 +167,7 @@ impl Store {
                     _ => ApiError::internal().with_detail(format!("user update cancelled unexpectedly: {reasons:?}")),
                 })
             }
-            Err(TransactFailure::Api(e)) => return Err(e),
+            Err(TransactFailure::Store(e)) => return Err(e.into()),
         }
         let external_id = ExternalId::parse("external_id", &user.external_id)?;
         self.user_with_orgs(&external_id)

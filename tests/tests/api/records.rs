@@ -587,7 +587,7 @@ async fn oversized_records_get_413() {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
     table(&api, &org, "Notes", "N", "notes").await;
-    for key in ["a", "b", "c", "d"] {
+    for key in ["a", "b", "c", "d", "e"] {
         field(
             &api,
             &org,
@@ -596,9 +596,12 @@ async fn oversized_records_get_413() {
         )
         .await;
     }
-    let big = "x".repeat(99_000);
+    // 450,000 bytes of values: each within a text value's limit, together over DynamoDB's
+    // 400 KB item limit.
+    let big = "x".repeat(90_000);
     let before = api.items().await;
-    let reply = create(&api, &org, "notes", json!({"a": big, "b": big, "c": big, "d": big})).await;
+    let values = json!({"a": big, "b": big, "c": big, "d": big, "e": big});
+    let reply = create(&api, &org, "notes", values).await;
     assert_error(&reply, 413);
     assert_eq!(api.items().await, before);
 }
