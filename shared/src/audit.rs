@@ -19,11 +19,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::auth::sha256_hex;
+use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key};
+use crate::domain::table::Table;
 use crate::error::ApiError;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
-use crate::store::records::RecordItem;
-use crate::store::tables::{TableHead, TableItem};
+use crate::store::tables::TableHead;
 use crate::store::teams::TeamItem;
 use crate::store::{from_item, Item, Store};
 
@@ -50,17 +51,18 @@ fn text(item: &Item, name: &str) -> String {
 #[derive(Default)]
 struct Items {
     orgs: BTreeMap<u64, OrganizationItem>,
-    members: Vec<OrgMemberItem>,
+    /// Each with its organization, from its partition key.
+    members: Vec<(u64, OrgMemberItem)>,
     users: BTreeMap<String, UserItem>,
     memberships: Vec<(String, UserMembershipItem)>,
     keys: Vec<ApiKeyItem>,
-    tables: BTreeMap<String, TableItem>,
+    tables: BTreeMap<String, Table>,
     heads: BTreeMap<String, TableHead>,
     prefix_sentinels: Vec<(u64, String, String)>,
     slug_sentinels: Vec<(u64, String, String)>,
     teams: Vec<TeamItem>,
     team_sentinels: Vec<(u64, String, String)>,
-    records: BTreeMap<String, RecordItem>,
+    records: BTreeMap<String, Record>,
     pointers: Vec<(String, u64, String)>,
     uniques: Vec<(String, String, String)>,
 }
@@ -82,10 +84,10 @@ pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
                 items.orgs.insert(org, from_item(item)?);
                 "organization"
             } else if sk.starts_with("MEMBER#") {
-                items.members.push(from_item(item)?);
+                items.members.push((org, from_item(item)?));
                 "member"
             } else if sk.starts_with("TABLE#") {
-                let table: TableItem = from_item(item)?;
+                let table: Table = from_item(item)?;
                 items.tables.insert(table.id.clone(), table);
                 "table"
             } else if let Some(prefix) = sk.strip_prefix("TABLEPREFIX#") {
@@ -122,7 +124,7 @@ pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
             items.keys.push(from_item(item)?);
             "api key"
         } else if pk.starts_with("REC#") {
-            let record: RecordItem = from_item(item)?;
+            let record: Record = from_item(item)?;
             items.records.insert(record.id.clone(), record);
             "record"
         } else if let Some(rest) = pk.strip_prefix("RECNUM#") {
@@ -237,8 +239,8 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
 
     // Memberships: pairs, pointing to users and orgs.
     let users_by_id: HashMap<u64, &UserItem> = items.users.values().map(|u| (u.id, u)).collect();
-    for member in &items.members {
-        let org = org_of(&member.pk).unwrap_or(0);
+    for (org, member) in &items.members {
+        let org = *org;
         if !items.orgs.contains_key(&org) {
             breach(format!("member {} outlives org {org}", member.user_id));
         }
@@ -266,7 +268,7 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
         if !items
             .members
             .iter()
-            .any(|m| &m.external_id == external_id && org_of(&m.pk) == Some(membership.org_id))
+            .any(|(org, m)| &m.external_id == external_id && *org == membership.org_id)
         {
             breach(format!(
                 "membership of {external_id} in org {} has no member item",

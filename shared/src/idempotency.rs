@@ -29,7 +29,7 @@ use subtle::ConstantTimeEq;
 
 use crate::auth::{Caller, Credential};
 use crate::error::ApiError;
-use crate::store::{key, s, sdk_error, Item, Store};
+use crate::store::{key, keys, s, sdk_error, Item, Store};
 
 /// How long a key is remembered.
 pub const KEEP_SECONDS: u64 = 24 * 60 * 60;
@@ -40,8 +40,6 @@ pub const PENDING_SECONDS: u64 = 60;
 const MAX_KEPT_BODY: usize = 300_000;
 /// The TTL attribute of idempotency records (template.yaml enables TTL on it).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
-/// The sort key of every idempotency record.
-pub const SK: &str = "IDEMP";
 const SALT_LEN: usize = 16;
 
 /// The header, if the request has one. 1-255 visible ASCII characters.
@@ -78,16 +76,11 @@ impl<'a> IdempotentRequest<'a> {
         .into_bytes();
         canonical.extend_from_slice(req.body().as_ref());
         Self {
-            pk: record_pk(&caller.scope(), key),
+            pk: keys::idempotency_pk(&caller.scope(), key),
             credential,
             canonical,
         }
     }
-}
-
-/// The partition key of a caller's idempotency record.
-pub fn record_pk(scope: &str, key: &str) -> String {
-    format!("IDEMP#{scope}#{key}")
 }
 
 /// The two keys of one record, derived from its salt and the caller's credential.
@@ -192,8 +185,8 @@ pub async fn begin(store: &Store, request: &IdempotentRequest<'_>) -> Result<Beg
         .client()
         .put_item()
         .table_name(store.table_name())
-        .item("PK", s(&request.pk))
-        .item("SK", s(SK))
+        .item(keys::PK, s(&request.pk))
+        .item(keys::SK, s(keys::IDEMPOTENCY_SK))
         .item("salt", b(salt.to_vec()))
         .item("fingerprint", b(keys.fingerprint(&request.canonical)))
         .item("state", s("pending"))
@@ -265,7 +258,7 @@ fn replay(request: &IdempotentRequest<'_>, old: Item) -> Result<Response<Body>, 
 /// response too big to keep), so that a retry does the work again.
 pub async fn finish(store: &Store, claim: Box<Claim>, response: &Response<Body>) -> Result<(), ApiError> {
     let body: &[u8] = response.body().as_ref();
-    let item_key = key(claim.pk.clone(), SK);
+    let item_key = key(claim.pk.clone(), keys::IDEMPOTENCY_SK);
     if response.status().is_server_error() || body.len() > MAX_KEPT_BODY {
         store
             .client()

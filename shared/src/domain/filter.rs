@@ -16,10 +16,10 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::domain::record::Record;
 use crate::domain::table::FieldType;
+use crate::domain::table::{FieldDef, Table};
 use crate::error::ApiError;
-use crate::store::records::RecordItem;
-use crate::store::tables::{FieldDef, TableItem};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,7 @@ fn ordered(field_type: FieldType) -> bool {
     )
 }
 
-fn field<'a>(table: &'a TableItem, key: &str, path: &str) -> Result<&'a FieldDef, ApiError> {
+fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, ApiError> {
     table.fields.get(key).ok_or_else(|| {
         ApiError::filter_error(format!(
             "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
@@ -84,7 +84,7 @@ fn field<'a>(table: &'a TableItem, key: &str, path: &str) -> Result<&'a FieldDef
 }
 
 /// Parses a filter object against `table`'s attributes.
-pub fn parse_filter(table: &TableItem, raw: &Value, path: &str) -> Result<Filter, ApiError> {
+pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, ApiError> {
     let object = raw
         .as_object()
         .ok_or_else(|| ApiError::filter_error(format!("`{path}` must be an object")))?;
@@ -267,7 +267,7 @@ fn text_of(actual: &Value) -> Option<String> {
 }
 
 impl Filter {
-    pub fn matches(&self, record: &RecordItem) -> bool {
+    pub fn matches(&self, record: &Record) -> bool {
         match self {
             Filter::All(parts) => parts.iter().all(|f| f.matches(record)),
             Filter::Any(parts) => parts.iter().any(|f| f.matches(record)),
@@ -321,7 +321,7 @@ pub struct Sort {
     descending: bool,
 }
 
-pub fn parse_sorts(table: &TableItem, sorts: &[SortInput]) -> Result<Vec<Sort>, ApiError> {
+pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, ApiError> {
     sorts
         .iter()
         .enumerate()
@@ -357,8 +357,8 @@ pub fn parse_sorts(table: &TableItem, sorts: &[SortInput]) -> Result<Vec<Sort>, 
 }
 
 /// Orders records by the sorts, then by display number; records without a value last.
-pub fn sort_records(records: &mut [RecordItem], sorts: &[Sort]) {
-    let key = |record: &RecordItem, sort: &Sort| -> Option<Value> {
+pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
+    let key = |record: &Record, sort: &Sort| -> Option<Value> {
         let value = record.active(&sort.field_id).next()?;
         let property = value.get(&sort.property)?;
         Some(match property {

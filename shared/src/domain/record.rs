@@ -3,16 +3,18 @@
 //! the expected form.
 
 use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Number, Value};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use super::user::Email;
+use crate::domain::table::FieldDef;
 use crate::domain::table::FieldType;
 use crate::error::ApiError;
-use crate::store::tables::FieldDef;
 
 /// The longest text value accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -509,10 +511,45 @@ pub fn parse_values(def: &FieldDef, raw: &Value, path: &str) -> Result<Vec<Parse
         .collect()
 }
 
+/// A record of a table, with its values and their history, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub org_id: u64,
+    pub table_id: String,
+    /// The n of the record's display id `<PREFIX>-<n>`.
+    pub number: u64,
+    pub created_at: String,
+    /// The API key that created the record.
+    pub created_by: String,
+    /// Value objects by field id (ids survive key renames), as the API shows them, with
+    /// their history: a replaced value keeps its place with `active_until` set.
+    pub values: BTreeMap<String, Vec<Value>>,
+    /// Bumped by every update; updates and deletes are conditional on it.
+    #[serde(default)]
+    pub version: u64,
+    /// How many records reference this one. Kept by other records' writes, never by this
+    /// record's own, so a concurrent update cannot overwrite it.
+    #[serde(default, skip_serializing)]
+    pub ref_count: i64,
+}
+
+impl Record {
+    /// The active value objects of one field.
+    pub fn active(&self, field_id: &str) -> impl Iterator<Item = &Map<String, Value>> {
+        self.values
+            .get(field_id)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .filter(|v| v.get("active_until").is_none_or(Value::is_null))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tables::SelectOption;
+    use crate::domain::table::SelectOption;
 
     fn def(field_type: FieldType) -> FieldDef {
         FieldDef {

@@ -1,6 +1,8 @@
 //! Tables (Invent's tables, Attio's objects) and their fields (Attio's attributes).
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::{bounded_text, required};
 use crate::error::ApiError;
@@ -530,6 +532,74 @@ impl PatchFieldInput {
                 .transpose()?;
         }
         Ok(patch)
+    }
+}
+
+/// A select option of a select field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SelectOption {
+    pub id: String,
+    pub title: String,
+}
+
+/// One field (Attio: attribute) of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub optional: bool,
+    pub array: bool,
+    pub unique: bool,
+    /// The linked table's id, for record-reference fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The linked table's api_slug (fixed once the table exists), so references can be
+    /// checked and shown without reading the linked table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_slug: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<SelectOption>,
+    pub readonly: bool,
+    /// Nanosecond timestamp: fields are ordered by creation.
+    pub created_at: String,
+}
+
+/// A table (Attio: object): its attributes and its field definitions, as the store keeps
+/// them and every endpoint reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub id: String,
+    pub org_id: u64,
+    #[serde(rename = "type")]
+    pub table_type: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub record_prefix: String,
+    pub api_slug: String,
+    pub display_field_id: String,
+    pub archived: bool,
+    pub fields: BTreeMap<String, FieldDef>,
+    /// Bumped by every change to the definition, with the head's (the store's `TableHead`): record
+    /// writes are conditional on the revision they were checked against, so a definition
+    /// cached by a container can never let a stale write through.
+    #[serde(default)]
+    pub revision: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Table {
+    /// Fields in creation order (the `order` the API shows is the position, from 1).
+    pub fn ordered_fields(&self) -> Vec<&FieldDef> {
+        let mut fields: Vec<&FieldDef> = self.fields.values().collect();
+        fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        fields
     }
 }
 

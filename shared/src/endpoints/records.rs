@@ -10,19 +10,21 @@ use serde_json::{Map, Value};
 use crate::auth::Principal;
 use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
+use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput};
 use crate::domain::required;
+use crate::domain::table::Table;
 use crate::domain::table::TableRef;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
-use crate::store::records::{Actor, Merge, RecordItem, RecordRef, RecordValues, RecordWriteError};
-use crate::store::tables::{Source, TableItem};
+use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
+use crate::store::tables::Source;
 use crate::time::Timestamp;
 
 /// The table `{object}` names in the caller's organization, as this container has it
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
-async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(TableItem, Source), ApiError> {
+async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
     let raw = path_param(req, "object")?;
     let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
@@ -85,7 +87,7 @@ impl RecordFailure {
 /// a stale copy never decides a refusal or a write.
 async fn against_object<F, Fut>(state: &AppState, req: &Request, org: OrgId, run: F) -> Result<Response<Body>, ApiError>
 where
-    F: Fn(TableItem) -> Fut,
+    F: Fn(Table) -> Fut,
     Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
 {
     let (table, source) = object_in_path(state, req, org).await?;
@@ -100,7 +102,7 @@ where
 }
 
 /// Parses `{"data": {"values": {...}}}` against the table's attributes.
-fn values_in_body<'t>(req: &Request, table: &'t TableItem) -> Result<RecordValues<'t>, ApiError> {
+fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t>, ApiError> {
     let input = json_body::<RecordInput>(req)?;
     let values = required("data.values", required("data", input.data)?.values)?;
     let mut parsed: RecordValues = Vec::with_capacity(values.0.len());
@@ -119,12 +121,7 @@ fn values_in_body<'t>(req: &Request, table: &'t TableItem) -> Result<RecordValue
 }
 
 /// The record `{record_id}` names (a uuid or display id) in `table`.
-async fn record_in_path(
-    state: &AppState,
-    req: &Request,
-    org: OrgId,
-    table: &TableItem,
-) -> Result<RecordItem, ApiError> {
+async fn record_in_path(state: &AppState, req: &Request, org: OrgId, table: &Table) -> Result<Record, ApiError> {
     let raw = path_param(req, "record_id")?;
     let which = RecordRef::parse(raw, table)?;
     state
@@ -147,7 +144,7 @@ async fn create_in(
     state: &AppState,
     req: &Request,
     principal: &Principal,
-    table: TableItem,
+    table: Table,
 ) -> Result<Response<Body>, RecordFailure> {
     let values = values_in_body(req, &table)?;
     let record = state
@@ -193,7 +190,7 @@ async fn update_in(
     state: &AppState,
     req: &Request,
     principal: &Principal,
-    table: TableItem,
+    table: Table,
     merge: Merge,
 ) -> Result<Response<Body>, RecordFailure> {
     let record = record_in_path(state, req, principal.org_id, &table).await?;
@@ -231,7 +228,7 @@ async fn assert_in(
     state: &AppState,
     req: &Request,
     principal: &Principal,
-    table: TableItem,
+    table: Table,
 ) -> Result<Response<Body>, RecordFailure> {
     let slug = query_param(req, "matching_attribute")?
         .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
@@ -323,7 +320,7 @@ pub async fn query(state: &AppState, principal: Principal, req: Request) -> Resu
     against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
 }
 
-async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<Response<Body>, RecordFailure> {
+async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Response<Body>, RecordFailure> {
     let input = if req.body().is_empty() {
         QueryInput {
             filter: None,
@@ -345,7 +342,7 @@ async fn query_in(state: &AppState, req: &Request, table: TableItem) -> Result<R
         return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
     }
     let offset = input.offset.unwrap_or(0) as usize;
-    let mut records: Vec<RecordItem> = state.store.records(&table).await?;
+    let mut records: Vec<Record> = state.store.records(&table).await?;
     if let Some(filter) = &filter {
         records.retain(|r| filter.matches(r));
     }
@@ -402,7 +399,7 @@ pub struct RecordIdBody {
 }
 
 impl RecordResponse {
-    pub fn new(table: &TableItem, record: &RecordItem) -> Self {
+    pub fn new(table: &Table, record: &Record) -> Self {
         let values = table
             .ordered_fields()
             .into_iter()

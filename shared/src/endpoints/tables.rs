@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
+use crate::domain::table::{FieldDef, SelectOption, Table};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
-use crate::store::tables::{FieldDef, SelectOption, TableItem};
 use crate::time::Timestamp;
 
 /// The organization a path names, which must be the key's own: `c` or its id. Any other
@@ -27,7 +27,7 @@ pub fn org_in_path(req: &Request, principal: &Principal) -> Result<OrgId, ApiErr
 }
 
 /// The table a path names, in the caller's organization.
-async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<TableItem, ApiError> {
+async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
     let raw = path_param(req, "table_id")?;
     let table = TableRef::parse(raw)?;
     state
@@ -169,7 +169,7 @@ pub struct FieldSchemaBody {
 }
 
 impl TableBody {
-    pub fn new(table: &TableItem) -> Self {
+    pub fn new(table: &Table) -> Self {
         Self {
             id: table.id.clone(),
             table_type: table.table_type.clone(),
@@ -193,7 +193,7 @@ impl TableBody {
 
 impl FieldBody {
     /// The field as its table shows it; `order` is its position among the table's fields.
-    pub fn new(table: &TableItem, field: &FieldDef) -> Self {
+    pub fn new(table: &Table, field: &FieldDef) -> Self {
         let order = table
             .ordered_fields()
             .iter()
@@ -202,7 +202,7 @@ impl FieldBody {
         Self::at(table, field, order)
     }
 
-    fn at(table: &TableItem, field: &FieldDef, order: usize) -> Self {
+    fn at(table: &Table, field: &FieldDef, order: usize) -> Self {
         Self {
             id: field.id.clone(),
             table_id: table.id.clone(),

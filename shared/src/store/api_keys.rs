@@ -4,8 +4,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
-use super::organizations::{ApiKeyItem, MAX_API_KEYS};
-use super::{from_item, key, put, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::organizations::{api_key_item, ApiKeyItem, MAX_API_KEYS};
+use super::{from_item, key, put, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::OrgId;
 use crate::error::ApiError;
@@ -24,10 +24,6 @@ impl Store {
     ) -> Result<ApiKeyItem, ApiError> {
         let stamp = now.seconds();
         let item = ApiKeyItem {
-            pk: keys::api_key_pk(&api_key.id),
-            sk: keys::API_KEY_SK.into(),
-            gsi1pk: keys::org_api_keys_gsi1pk(org),
-            gsi1sk: format!("{stamp}#{}", api_key.id),
             id: api_key.id.clone(),
             org_id: org.0,
             user_id,
@@ -48,7 +44,7 @@ impl Store {
             .expect("key, table and expression are set");
         let items = vec![
             TransactWriteItem::builder().update(count).build(),
-            put(self.table_name(), to_item(&item), Some(NEW_ITEM)),
+            put(self.table_name(), api_key_item(&item), Some(NEW_ITEM)),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(item),

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::organizations::ApiKeyItem;
-use super::tables::TableItem;
+use crate::domain::table::Table;
 
 /// How long each cache keeps an entry. Zero turns a cache off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub(crate) struct Caches {
     /// By key id.
     pub(crate) api_keys: TtlCache<String, ApiKeyItem>,
     /// By organization and the table reference as the path gave it (an id or an api_slug).
-    pub(crate) tables: TtlCache<(u64, String), TableItem>,
+    pub(crate) tables: TtlCache<(u64, String), Table>,
 }
 
 impl Caches {

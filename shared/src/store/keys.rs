@@ -37,7 +37,11 @@ pub fn member_sk(user_id: u64) -> String {
 /// A user lives in a partition of its own, keyed by its unique external id, which makes
 /// the user item its own uniqueness sentinel.
 pub fn user_pk(external_id: &ExternalId) -> String {
-    format!("USER#{}", external_id.as_str())
+    stored_user_pk(external_id.as_str())
+}
+/// [`user_pk`] of an external id read back from a stored item.
+pub fn stored_user_pk(external_id: &str) -> String {
+    format!("USER#{external_id}")
 }
 pub const USER_SK: &str = "USER";
 
@@ -118,3 +122,48 @@ pub fn unique_value_pk(field_id: &str, value_hash: &str) -> String {
     format!("UNIQUE#{field_id}#{value_hash}")
 }
 pub const UNIQUE_VALUE_SK: &str = "UNIQUE";
+
+/// An idempotency record: a caller's (see `auth::Caller::scope`) use of one key.
+pub fn idempotency_pk(caller_scope: &str, key: &str) -> String {
+    format!("IDEMP#{caller_scope}#{key}")
+}
+pub const IDEMPOTENCY_SK: &str = "IDEMP";
+
+/// The key attributes of one item: `PK` and `SK`, and GSI1's for an item listed there. The
+/// item types (the domain's, and the store's own small ones) hold none of them: they are
+/// added here when an item is written, and a read ignores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemKeys {
+    pk: String,
+    sk: String,
+    gsi1: Option<(String, String)>,
+}
+
+impl ItemKeys {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            gsi1: None,
+        }
+    }
+
+    /// The same keys, with the item listed in GSI1's partition `gsi1pk` at `gsi1sk`.
+    pub fn listed(mut self, gsi1pk: impl Into<String>, gsi1sk: impl Into<String>) -> Self {
+        self.gsi1 = Some((gsi1pk.into(), gsi1sk.into()));
+        self
+    }
+
+    /// `value`'s attributes under these keys: the item to write.
+    pub fn item(self, value: &impl serde::Serialize) -> super::Item {
+        use aws_sdk_dynamodb::types::AttributeValue::S;
+        let mut item = super::to_item(value);
+        item.insert(PK.into(), S(self.pk));
+        item.insert(SK.into(), S(self.sk));
+        if let Some((gsi1pk, gsi1sk)) = self.gsi1 {
+            item.insert(GSI1PK.into(), S(gsi1pk));
+            item.insert(GSI1SK.into(), S(gsi1sk));
+        }
+        item
+    }
+}

@@ -8,10 +8,8 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, SK};
-use super::{
-    from_item, key, put, s, sdk_error, to_item, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM,
-};
+use super::keys::{self, ItemKeys, SK};
+use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
@@ -20,14 +18,6 @@ use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrganizationItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
     pub id: u64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,10 +37,6 @@ pub const MAX_API_KEYS: u64 = 50;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
     pub id: u64,
     pub external_id: String,
     pub email: String,
@@ -62,10 +48,6 @@ pub struct UserItem {
 /// A membership in the organization's partition: lists an organization's users.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgMemberItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
     pub user_id: u64,
     pub external_id: String,
     pub role: Role,
@@ -74,24 +56,12 @@ pub struct OrgMemberItem {
 /// The same membership in the user's partition: lists a user's organizations.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserMembershipItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
     pub org_id: u64,
     pub role: Role,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiKeyItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
     pub id: String,
     pub org_id: u64,
     pub user_id: u64,
@@ -182,10 +152,6 @@ impl Store {
                 None => new_user_item(fresh_user_id, &new.owner, &stamp),
             };
             let org = OrganizationItem {
-                pk: keys::org_pk(org_id),
-                sk: keys::ORG_SK.into(),
-                gsi1pk: keys::ORGS_GSI1PK.into(),
-                gsi1sk: keys::org_gsi1sk(org_id),
                 id: org_id.0,
                 name: new.name.as_str().to_string(),
                 description: new.description.as_ref().map(|d| d.as_str().to_string()),
@@ -244,7 +210,7 @@ impl Store {
         let user_write = if user_exists {
             let update = Update::builder()
                 .table_name(table)
-                .set_key(Some(key(user.pk.clone(), keys::USER_SK)))
+                .set_key(Some(key(keys::stored_user_pk(&user.external_id), keys::USER_SK)))
                 .update_expression("SET email = :email, #name = :name, updated_at = :now")
                 .condition_expression("attribute_exists(PK) AND id = :id")
                 .expression_attribute_names("#name", "name")
@@ -258,31 +224,15 @@ impl Store {
         } else {
             let put = Put::builder()
                 .table_name(table)
-                .set_item(Some(to_item(user)))
+                .set_item(Some(user_item(user)))
                 .condition_expression("attribute_not_exists(PK)")
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
                 .expect("item and table are set");
             TransactWriteItem::builder().put(put).build()
         };
-        let member = OrgMemberItem {
-            pk: keys::org_pk(org_id),
-            sk: keys::member_sk(user.id),
-            user_id: user.id,
-            external_id: user.external_id.clone(),
-            role: Role::Owner,
-        };
-        let membership = UserMembershipItem {
-            pk: user.pk.clone(),
-            sk: keys::membership_sk(org_id),
-            org_id: org.id,
-            role: Role::Owner,
-        };
+        let [member, membership] = membership_items(org_id, user, Role::Owner);
         let key_item = ApiKeyItem {
-            pk: keys::api_key_pk(&api_key.id),
-            sk: keys::API_KEY_SK.into(),
-            gsi1pk: keys::org_api_keys_gsi1pk(org_id),
-            gsi1sk: format!("{stamp}#{}", api_key.id),
             id: api_key.id.clone(),
             org_id: org.id,
             user_id: user.id,
@@ -292,11 +242,11 @@ impl Store {
         };
         let new_only = Some(NEW_ITEM);
         let items = vec![
-            put(table, to_item(org), new_only),
+            put(table, organization_item(org), new_only),
             user_write,
-            put(table, to_item(&member), new_only),
-            put(table, to_item(&membership), new_only),
-            put(table, to_item(&key_item), new_only),
+            put(table, member, new_only),
+            put(table, membership, new_only),
+            put(table, api_key_item(&key_item), new_only),
         ];
         debug_assert!(items[USER_WRITE].put().is_some() != user_exists);
         items
@@ -409,10 +359,45 @@ impl Store {
     }
 }
 
-fn new_user_item(id: u64, user: &NewUser, stamp: &str) -> UserItem {
+/// An organization's item: in its own partition, listed in GSI1 by id.
+fn organization_item(org: &OrganizationItem) -> Item {
+    let id = OrgId(org.id);
+    ItemKeys::new(keys::org_pk(id), keys::ORG_SK)
+        .listed(keys::ORGS_GSI1PK, keys::org_gsi1sk(id))
+        .item(org)
+}
+
+/// A user's item, in the user's partition.
+pub(crate) fn user_item(user: &UserItem) -> Item {
+    ItemKeys::new(keys::stored_user_pk(&user.external_id), keys::USER_SK).item(user)
+}
+
+/// The two items of one membership: the member in the organization's partition, and the
+/// membership in the user's.
+pub(crate) fn membership_items(org: OrgId, user: &UserItem, role: Role) -> [Item; 2] {
+    let member = OrgMemberItem {
+        user_id: user.id,
+        external_id: user.external_id.clone(),
+        role,
+    };
+    let membership = UserMembershipItem { org_id: org.0, role };
+    [
+        ItemKeys::new(keys::org_pk(org), keys::member_sk(user.id)).item(&member),
+        ItemKeys::new(keys::stored_user_pk(&user.external_id), keys::membership_sk(org)).item(&membership),
+    ]
+}
+
+/// An API key's item: in its own partition (looked up by the id its token carries),
+/// listed in its organization's GSI1 partition by creation.
+pub(crate) fn api_key_item(key: &ApiKeyItem) -> Item {
+    let org = OrgId(key.org_id);
+    ItemKeys::new(keys::api_key_pk(&key.id), keys::API_KEY_SK)
+        .listed(keys::org_api_keys_gsi1pk(org), format!("{}#{}", key.created_at, key.id))
+        .item(key)
+}
+
+pub(crate) fn new_user_item(id: u64, user: &NewUser, stamp: &str) -> UserItem {
     UserItem {
-        pk: keys::user_pk(&user.external_id),
-        sk: keys::USER_SK.into(),
         id,
         external_id: user.external_id.as_str().to_string(),
         email: user.email.as_str().to_string(),
@@ -573,7 +558,7 @@ impl Store {
                 _ => continue,
             };
             if sk.starts_with(keys::TABLE_PREFIX) {
-                let table: crate::store::tables::TableItem = from_item(item.clone())?;
+                let table: crate::domain::table::Table = from_item(item.clone())?;
                 doomed.push(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK));
                 for record in self.records(&table).await? {
                     doomed.push(key(keys::record_pk(&record.id), keys::RECORD_SK));

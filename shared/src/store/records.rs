@@ -19,10 +19,11 @@ use super::{
 };
 use crate::auth::sha256_hex;
 use crate::domain::organization::OrgId;
+use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
+use crate::domain::table::{FieldDef, Table};
 use crate::error::ApiError;
-use crate::store::keys;
-use crate::store::tables::{FieldDef, TableItem};
+use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
 /// What a record's stored item may hold beyond what a write sends: its `ref_count`.
@@ -32,63 +33,13 @@ const RECORD_ITEM_SLACK: usize = 64;
 /// revision check, and these.
 pub const MAX_CHECKS_PER_WRITE: usize = 97;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
-    pub id: String,
-    pub org_id: u64,
-    pub table_id: String,
-    /// The n of the record's display id `<PREFIX>-<n>`.
-    pub number: u64,
-    pub created_at: String,
-    /// The API key that created the record.
-    pub created_by: String,
-    /// Value objects by field id (ids survive key renames), as the API shows them, with
-    /// their history: a replaced value keeps its place with `active_until` set.
-    pub values: BTreeMap<String, Vec<Value>>,
-    /// Bumped by every update; updates and deletes are conditional on it.
-    #[serde(default)]
-    pub version: u64,
-    /// How many records reference this one. Kept by other records' writes, never by this
-    /// record's own, so a concurrent update cannot overwrite it.
-    #[serde(default, skip_serializing)]
-    pub ref_count: i64,
-}
-
-impl RecordItem {
-    /// The active value objects of one field.
-    pub fn active(&self, field_id: &str) -> impl Iterator<Item = &Map<String, Value>> {
-        self.values
-            .get(field_id)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_object)
-            .filter(|v| v.get("active_until").is_none_or(Value::is_null))
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
     record_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct UniqueValueItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
     record_id: String,
     field_id: String,
 }
@@ -121,7 +72,7 @@ pub enum RecordRef {
 
 impl RecordRef {
     /// A uuid, or `<PREFIX>-<n>` with the table's own prefix; anything else is not found.
-    pub fn parse(raw: &str, table: &TableItem) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, table: &Table) -> Result<Self, ApiError> {
         if let Ok(id) = uuid::Uuid::try_parse(raw) {
             return Ok(Self::Id(id.hyphenated().to_string()));
         }
@@ -159,7 +110,7 @@ fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
 
 /// Applies values to a record's stored values, keeping history: a value that is replaced
 /// or removed gets `active_until`, a new one `active_from`.
-pub fn merge_values(record: &mut RecordItem, values: &RecordValues<'_>, merge: Merge, key_id: &str, stamp: &str) {
+pub fn merge_values(record: &mut Record, values: &RecordValues<'_>, merge: Merge, key_id: &str, stamp: &str) {
     for (field, parsed) in values {
         let entries = record.values.entry(field.id.clone()).or_default();
         let active: Vec<Map<String, Value>> = entries
@@ -195,7 +146,7 @@ pub fn merge_values(record: &mut RecordItem, values: &RecordValues<'_>, merge: M
 }
 
 /// The unique-value sentinels a record's active values need: (field id, normalised value).
-fn unique_claims(table: &TableItem, record: Option<&RecordItem>) -> BTreeSet<(String, String)> {
+fn unique_claims(table: &Table, record: Option<&Record>) -> BTreeSet<(String, String)> {
     let Some(record) = record else { return BTreeSet::new() };
     table
         .fields
@@ -211,7 +162,7 @@ fn unique_claims(table: &TableItem, record: Option<&RecordItem>) -> BTreeSet<(St
 }
 
 /// The records a record's active values reference, each with the field that links it.
-fn references<'a>(table: &'a TableItem, record: Option<&RecordItem>) -> BTreeMap<String, &'a FieldDef> {
+fn references<'a>(table: &'a Table, record: Option<&Record>) -> BTreeMap<String, &'a FieldDef> {
     let Some(record) = record else { return BTreeMap::new() };
     let mut targets = BTreeMap::new();
     for field in table.fields.values().filter(|f| f.link.is_some()) {
@@ -271,18 +222,21 @@ impl<'t> RecordTransaction<'_, 't> {
     }
 
     /// A new record and its display-number pointer, neither of which may exist.
-    fn create(&mut self, table: &TableItem, record: &RecordItem) {
-        self.push(put(self.table, to_item(record), Some(NEW_ITEM)), ItemPurpose::Record);
-        let pointer = RecordNumberItem {
-            pk: keys::record_number_pk(&table.id, record.number),
-            sk: keys::RECORD_NUMBER_SK.into(),
-            record_id: record.id.clone(),
-        };
-        self.push(put(self.table, to_item(&pointer), Some(NEW_ITEM)), ItemPurpose::Number);
+    fn create(&mut self, table: &Table, record: &Record) {
+        self.push(
+            put(self.table, record_item(record), Some(NEW_ITEM)),
+            ItemPurpose::Record,
+        );
+        let pointer = ItemKeys::new(keys::record_number_pk(&table.id, record.number), keys::RECORD_NUMBER_SK).item(
+            &RecordNumberItem {
+                record_id: record.id.clone(),
+            },
+        );
+        self.push(put(self.table, pointer, Some(NEW_ITEM)), ItemPurpose::Number);
     }
 
     /// New values, if the record is still the version that was read.
-    fn update(&mut self, before: &RecordItem, after: &RecordItem) {
+    fn update(&mut self, before: &Record, after: &Record) {
         let values = AttributeValue::M(
             to_item(&json!({"v": after.values}))["v"]
                 .as_m()
@@ -305,7 +259,7 @@ impl<'t> RecordTransaction<'_, 't> {
 
     /// The record and its pointer, if it is still the version that was read and nothing
     /// references it.
-    fn delete(&mut self, table: &TableItem, before: &RecordItem) {
+    fn delete(&mut self, table: &Table, before: &Record) {
         let delete = Delete::builder()
             .table_name(self.table)
             .set_key(Some(key(keys::record_pk(&before.id), keys::RECORD_SK)))
@@ -333,7 +287,7 @@ impl<'t> RecordTransaction<'_, 't> {
     /// The definition this write was checked against (perhaps a container's cached copy)
     /// must still be current. The check reads the table's small head item, not the
     /// definition itself.
-    fn check_revision(&mut self, table: &TableItem) {
+    fn check_revision(&mut self, table: &Table) {
         let revision = ConditionCheck::builder()
             .table_name(self.table)
             .set_key(Some(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK)))
@@ -348,7 +302,7 @@ impl<'t> RecordTransaction<'_, 't> {
     }
 
     /// Sentinels for the unique values the record takes, and releases of those it gives up.
-    fn claims(&mut self, table: &'t TableItem, this: &RecordItem, old: Option<&RecordItem>, new: Option<&RecordItem>) {
+    fn claims(&mut self, table: &'t Table, this: &Record, old: Option<&Record>, new: Option<&Record>) {
         let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
         for (field_id, value) in new_claims.difference(&old_claims) {
             let field = table
@@ -356,14 +310,16 @@ impl<'t> RecordTransaction<'_, 't> {
                 .values()
                 .find(|f| &f.id == field_id)
                 .expect("claims come from the table's fields");
-            let sentinel = UniqueValueItem {
-                pk: keys::unique_value_pk(field_id, &sha256_hex(value)),
-                sk: keys::UNIQUE_VALUE_SK.into(),
+            let sentinel = ItemKeys::new(
+                keys::unique_value_pk(field_id, &sha256_hex(value)),
+                keys::UNIQUE_VALUE_SK,
+            )
+            .item(&UniqueValueItem {
                 record_id: this.id.clone(),
                 field_id: field_id.clone(),
-            };
+            });
             self.push(
-                put(self.table, to_item(&sentinel), Some(NEW_ITEM)),
+                put(self.table, sentinel, Some(NEW_ITEM)),
                 ItemPurpose::Claim {
                     field,
                     value: value.clone(),
@@ -390,7 +346,7 @@ impl<'t> RecordTransaction<'_, 't> {
 
     /// A counted existence check of each record the write starts referencing, and the
     /// count's release for each it stops referencing.
-    fn references(&mut self, org: OrgId, table: &'t TableItem, old: Option<&RecordItem>, new: Option<&RecordItem>) {
+    fn references(&mut self, org: OrgId, table: &'t Table, old: Option<&Record>, new: Option<&Record>) {
         let (old_refs, new_refs) = (references(table, old), references(table, new));
         for (target, field) in &new_refs {
             if old_refs.contains_key(target) {
@@ -432,7 +388,17 @@ impl<'t> RecordTransaction<'_, 't> {
     }
 }
 
-fn version(record: &RecordItem) -> AttributeValue {
+/// A record's item: in its own partition, listed in its table's GSI1 partition by number.
+fn record_item(record: &Record) -> super::Item {
+    ItemKeys::new(keys::record_pk(&record.id), keys::RECORD_SK)
+        .listed(
+            keys::table_records_gsi1pk(&record.table_id),
+            keys::record_gsi1sk(record.number),
+        )
+        .item(record)
+}
+
+fn version(record: &Record) -> AttributeValue {
     AttributeValue::N(record.version.to_string())
 }
 
@@ -502,18 +468,14 @@ impl Store {
     pub async fn create_record(
         &self,
         org: OrgId,
-        table: &TableItem,
+        table: &Table,
         values: &RecordValues<'_>,
         actor: Actor<'_>,
-    ) -> Result<RecordItem, RecordWriteError> {
+    ) -> Result<Record, RecordWriteError> {
         let id = uuid::Uuid::new_v4().to_string();
         let stamp = actor.now.nanos();
         let key_id = actor.key_id;
-        let mut record = RecordItem {
-            pk: keys::record_pk(&id),
-            sk: keys::RECORD_SK.into(),
-            gsi1pk: keys::table_records_gsi1pk(&table.id),
-            gsi1sk: String::new(),
+        let mut record = Record {
             id,
             org_id: org.0,
             table_id: table.id.clone(),
@@ -528,7 +490,6 @@ impl Store {
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record))?;
         record.number = self.next_record_number(&table.id).await?;
-        record.gsi1sk = keys::record_gsi1sk(record.number);
         self.write_record(org, table, None, Some(&record)).await?;
         Ok(record)
     }
@@ -538,12 +499,12 @@ impl Store {
     pub async fn update_record(
         &self,
         org: OrgId,
-        table: &TableItem,
-        record: &RecordItem,
+        table: &Table,
+        record: &Record,
         values: &RecordValues<'_>,
         merge: Merge,
         actor: Actor<'_>,
-    ) -> Result<RecordItem, RecordWriteError> {
+    ) -> Result<Record, RecordWriteError> {
         let mut updated = record.clone();
         merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
         updated.version = record.version + 1;
@@ -555,25 +516,20 @@ impl Store {
     /// Deletes a record with its number pointer and unique sentinels, releasing its
     /// references. A record that other records reference is refused (409): the rule is
     /// "refuse", so no reference ever dangles.
-    pub async fn delete_record(
-        &self,
-        org: OrgId,
-        table: &TableItem,
-        record: &RecordItem,
-    ) -> Result<(), RecordWriteError> {
+    pub async fn delete_record(&self, org: OrgId, table: &Table, record: &Record) -> Result<(), RecordWriteError> {
         self.write_record(org, table, Some(record), None).await
     }
 
     /// Size and transaction-size limits, checked before anything is written.
     fn check_record_write(
         &self,
-        table: &TableItem,
-        old: Option<&RecordItem>,
-        new: Option<&RecordItem>,
+        table: &Table,
+        old: Option<&Record>,
+        new: Option<&Record>,
     ) -> Result<(), RecordWriteError> {
         if let Some(new) = new {
             // Room for what the write leaves of the stored item (its reference count).
-            let bytes = item_size(&to_item(new)) + RECORD_ITEM_SLACK;
+            let bytes = item_size(&record_item(new)) + RECORD_ITEM_SLACK;
             if bytes > MAX_ITEM_BYTES {
                 return Err(StoreError::ItemTooLarge {
                     bytes,
@@ -616,9 +572,9 @@ impl Store {
     async fn write_record(
         &self,
         org: OrgId,
-        table: &TableItem,
-        old: Option<&RecordItem>,
-        new: Option<&RecordItem>,
+        table: &Table,
+        old: Option<&Record>,
+        new: Option<&Record>,
     ) -> Result<(), RecordWriteError> {
         let (items, purposes) = self.record_transaction(org, table, old, new);
         match self.transact(items).await {
@@ -638,9 +594,9 @@ impl Store {
     fn record_transaction<'t>(
         &self,
         org: OrgId,
-        table: &'t TableItem,
-        old: Option<&RecordItem>,
-        new: Option<&RecordItem>,
+        table: &'t Table,
+        old: Option<&Record>,
+        new: Option<&Record>,
     ) -> (Vec<TransactWriteItem>, Vec<ItemPurpose<'t>>) {
         let this = new.or(old).expect("a write has a record before or after");
         let mut tx = RecordTransaction {
@@ -684,12 +640,7 @@ impl Store {
 
     /// A record of `table` by id or display number; records of other tables or orgs are
     /// not found.
-    pub async fn record(
-        &self,
-        org: OrgId,
-        table: &TableItem,
-        which: &RecordRef,
-    ) -> Result<Option<RecordItem>, ApiError> {
+    pub async fn record(&self, org: OrgId, table: &Table, which: &RecordRef) -> Result<Option<Record>, ApiError> {
         let id = match which {
             RecordRef::Id(id) => id.clone(),
             RecordRef::Number(n) => {
@@ -702,7 +653,7 @@ impl Store {
                 }
             }
         };
-        let record: Option<RecordItem> = self
+        let record: Option<Record> = self
             .get(keys::record_pk(&id), keys::RECORD_SK)
             .await?
             .map(from_item)
@@ -714,10 +665,10 @@ impl Store {
     pub async fn record_by_unique_value(
         &self,
         org: OrgId,
-        table: &TableItem,
+        table: &Table,
         field: &FieldDef,
         value: &ParsedValue,
-    ) -> Result<Option<RecordItem>, ApiError> {
+    ) -> Result<Option<Record>, ApiError> {
         let Some(normalised) = unique_key(field.field_type, &value.fields) else {
             return Ok(None);
         };
@@ -734,7 +685,7 @@ impl Store {
     }
 
     /// Every record of a table, by display number (GSI1, eventually consistent).
-    pub async fn records(&self, table: &TableItem) -> Result<Vec<RecordItem>, StoreError> {
+    pub async fn records(&self, table: &Table) -> Result<Vec<Record>, StoreError> {
         self.query_gsi1(&keys::table_records_gsi1pk(&table.id))
             .await?
             .into_iter()

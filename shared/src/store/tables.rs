@@ -10,95 +10,21 @@ use serde::{Deserialize, Serialize};
 
 use super::{failed_condition, from_item, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
-use crate::domain::table::{ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, TablePatch, TableRef};
+use crate::domain::table::{
+    ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
+};
 use crate::error::ApiError;
-use crate::store::keys;
+use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
 /// The most fields a table may have (each is a few hundred bytes of the table item, which
 /// DynamoDB limits to 400 KB).
 pub const MAX_FIELDS: usize = 250;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SelectOption {
-    pub id: String,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FieldDef {
-    pub id: String,
-    pub key: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub field_type: FieldType,
-    pub optional: bool,
-    pub array: bool,
-    pub unique: bool,
-    /// The linked table's id, for record-reference fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// The linked table's api_slug (fixed once the table exists), so references can be
-    /// checked and shown without reading the linked table.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link_slug: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<SelectOption>,
-    pub readonly: bool,
-    /// Nanosecond timestamp: fields are ordered by creation.
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TableItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
-    pub id: String,
-    pub org_id: u64,
-    #[serde(rename = "type")]
-    pub table_type: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub record_prefix: String,
-    pub api_slug: String,
-    pub display_field_id: String,
-    pub archived: bool,
-    pub fields: BTreeMap<String, FieldDef>,
-    /// Bumped by every change to the definition, with the head's ([`TableHead`]): record
-    /// writes are conditional on the revision they were checked against, so a definition
-    /// cached by a container can never let a stale write through.
-    #[serde(default)]
-    pub revision: u64,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl TableItem {
-    /// Fields in creation order (the `order` the API shows is the position, from 1).
-    pub fn ordered_fields(&self) -> Vec<&FieldDef> {
-        let mut fields: Vec<&FieldDef> = self.fields.values().collect();
-        fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
-        fields
-    }
-}
-
 /// A table's head (`TABLEHEAD#<table_id>`): what record writes touch on every create,
 /// kept apart from the definition so their cost does not grow with the table's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableHead {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
     pub table_id: String,
     /// The last record display number handed out (records are `<prefix>-<n>`, n from 1).
     pub record_seq: u64,
@@ -123,10 +49,6 @@ pub enum Source {
 /// A sentinel holding the id of the table that owns a unique record_prefix or api_slug.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TableSentinel {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
     table_id: String,
 }
 
@@ -136,7 +58,7 @@ const SLUG_SENTINEL: usize = 2;
 impl Store {
     /// Creates a table with its default `name` text field (the display field), its
     /// record_prefix and api_slug sentinels, in one transaction.
-    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<TableItem, ApiError> {
+    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<Table, ApiError> {
         let id = uuid::Uuid::new_v4().to_string();
         let name_field = FieldDef {
             id: uuid::Uuid::new_v4().to_string(),
@@ -153,11 +75,7 @@ impl Store {
             readonly: false,
             created_at: now.nanos(),
         };
-        let table = TableItem {
-            pk: keys::org_pk(org),
-            sk: keys::table_sk(&id),
-            gsi1pk: keys::org_tables_gsi1pk(org),
-            gsi1sk: format!("{}#{id}", now.nanos()),
+        let table = Table {
             id: id.clone(),
             org_id: org.0,
             table_type: "custom".to_string(),
@@ -172,32 +90,29 @@ impl Store {
             created_at: now.seconds(),
             updated_at: now.seconds(),
         };
-        let sentinel = |sk: String| TableSentinel {
-            pk: keys::org_pk(org),
-            sk,
+        let table_keys = ItemKeys::new(keys::org_pk(org), keys::table_sk(&id))
+            .listed(keys::org_tables_gsi1pk(org), format!("{}#{id}", now.nanos()));
+        let sentinel = |sk: String| ItemKeys::new(keys::org_pk(org), sk).item(&TableSentinel { table_id: id.clone() });
+        let head = TableHead {
             table_id: id.clone(),
+            record_seq: 0,
+            revision: 0,
         };
         let items = vec![
-            put(self.table_name(), to_item(&table), Some(NEW_ITEM)),
+            put(self.table_name(), table_keys.item(&table), Some(NEW_ITEM)),
             put(
                 self.table_name(),
-                to_item(&sentinel(keys::table_prefix_sk(&table.record_prefix))),
+                sentinel(keys::table_prefix_sk(&table.record_prefix)),
                 Some(NEW_ITEM),
             ),
             put(
                 self.table_name(),
-                to_item(&sentinel(keys::table_slug_sk(&table.api_slug))),
+                sentinel(keys::table_slug_sk(&table.api_slug)),
                 Some(NEW_ITEM),
             ),
             put(
                 self.table_name(),
-                to_item(&TableHead {
-                    pk: keys::table_head_pk(&id),
-                    sk: keys::TABLE_HEAD_SK.into(),
-                    table_id: id.clone(),
-                    record_seq: 0,
-                    revision: 0,
-                }),
+                ItemKeys::new(keys::table_head_pk(&id), keys::TABLE_HEAD_SK).item(&head),
                 Some(NEW_ITEM),
             ),
         ];
@@ -225,7 +140,7 @@ impl Store {
     }
 
     /// A table of `org`, by id or api_slug. Another organization's table is not found.
-    pub async fn table(&self, org: OrgId, table: &TableRef) -> Result<Option<TableItem>, StoreError> {
+    pub async fn table(&self, org: OrgId, table: &TableRef) -> Result<Option<Table>, StoreError> {
         let id = match table {
             TableRef::Id(id) => id.clone(),
             TableRef::Slug(slug) => match self.table_id_by_slug(org, slug).await? {
@@ -241,7 +156,7 @@ impl Store {
 
     /// [`Store::table`] through this container's cache (see [`super::cache`]), for record
     /// requests: their writes check the definition's `revision` in their transaction.
-    pub async fn table_cached(&self, org: OrgId, table: &TableRef) -> Result<Option<(TableItem, Source)>, ApiError> {
+    pub async fn table_cached(&self, org: OrgId, table: &TableRef) -> Result<Option<(Table, Source)>, ApiError> {
         let cache_key = match table {
             TableRef::Id(id) => (org.0, id.clone()),
             TableRef::Slug(slug) => (org.0, slug.as_str().to_string()),
@@ -294,7 +209,7 @@ impl Store {
     }
 
     /// A table just changed, read back (consistently) for the answer.
-    async fn changed_table(&self, org: OrgId, table_id: &str) -> Result<TableItem, ApiError> {
+    async fn changed_table(&self, org: OrgId, table_id: &str) -> Result<Table, ApiError> {
         let item = self
             .get(keys::org_pk(org), &keys::table_sk(table_id))
             .await?
@@ -313,11 +228,11 @@ impl Store {
     pub async fn add_field(
         &self,
         org: OrgId,
-        table: &TableItem,
+        table: &Table,
         field: &NewField,
         link: Option<(String, String)>,
         now: Timestamp,
-    ) -> Result<(TableItem, FieldDef), ApiError> {
+    ) -> Result<(Table, FieldDef), ApiError> {
         let def = FieldDef {
             id: uuid::Uuid::new_v4().to_string(),
             key: field.key.as_str().to_string(),
@@ -369,7 +284,7 @@ impl Store {
                 let Some(old) = old else {
                     return Err(ApiError::not_found(format!("No table `{}`", table.id)));
                 };
-                let old: TableItem = from_item(old)?;
+                let old: Table = from_item(old)?;
                 if old.fields.contains_key(&def.key) {
                     Err(ApiError::uniqueness_conflict(format!(
                         "A field with key \"{}\" already exists in table \"{}\"",
@@ -385,7 +300,7 @@ impl Store {
     }
 
     /// An organization's tables, oldest first (GSI1).
-    pub async fn tables(&self, org: OrgId) -> Result<Vec<TableItem>, StoreError> {
+    pub async fn tables(&self, org: OrgId) -> Result<Vec<Table>, StoreError> {
         self.query_gsi1(&keys::org_tables_gsi1pk(org))
             .await?
             .into_iter()
@@ -399,10 +314,10 @@ impl Store {
     pub async fn update_table(
         &self,
         org: OrgId,
-        table: &TableItem,
+        table: &Table,
         patch: &TablePatch,
         now: Timestamp,
-    ) -> Result<TableItem, ApiError> {
+    ) -> Result<Table, ApiError> {
         if let Some(id) = &patch.display_field_id {
             if !table.fields.values().any(|f| &f.id == id) {
                 return Err(ApiError::validation(format!(
@@ -458,11 +373,11 @@ impl Store {
     pub async fn update_field(
         &self,
         org: OrgId,
-        table: &TableItem,
+        table: &Table,
         field: &FieldDef,
         patch: &FieldPatch,
         now: Timestamp,
-    ) -> Result<(TableItem, FieldDef), ApiError> {
+    ) -> Result<(Table, FieldDef), ApiError> {
         if let Some(t) = patch.field_type {
             if t != field.field_type {
                 return Err(ApiError::validation(format!(

@@ -5,23 +5,15 @@
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_conditions, from_item, key, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::{failed_conditions, from_item, key, put, s, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
 use crate::error::ApiError;
-use crate::store::keys;
+use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
     pub id: String,
     pub org_id: u64,
     pub name: String,
@@ -41,11 +33,22 @@ pub struct TeamItem {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TeamNameSentinel {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
     team_id: String,
+}
+
+/// A team's item: in its organization's partition, listed in GSI1 by creation.
+fn team_item(team: &TeamItem) -> super::Item {
+    let org = OrgId(team.org_id);
+    ItemKeys::new(keys::org_pk(org), keys::team_sk(&team.id))
+        .listed(keys::org_teams_gsi1pk(org), format!("{}#{}", team.created_on, team.id))
+        .item(team)
+}
+
+/// The sentinel that holds a normalised team name for its team.
+fn name_sentinel(org: OrgId, name_key: &str, team_id: &str) -> super::Item {
+    ItemKeys::new(keys::org_pk(org), keys::team_name_sk(name_key)).item(&TeamNameSentinel {
+        team_id: team_id.to_string(),
+    })
 }
 
 /// A SmartSuite-style id: 24 hex digits (12 random bytes).
@@ -89,10 +92,6 @@ impl Store {
         let id = object_id();
         let stamp = now.micros();
         let team = TeamItem {
-            pk: keys::org_pk(org),
-            sk: keys::team_sk(&id),
-            gsi1pk: keys::org_teams_gsi1pk(org),
-            gsi1sk: format!("{stamp}#{id}"),
             id: id.clone(),
             org_id: org.0,
             name: new.name.as_str().to_string(),
@@ -108,14 +107,13 @@ impl Store {
             updated_by: by_user.to_string(),
             ranking: ranking(now),
         };
-        let sentinel = TeamNameSentinel {
-            pk: keys::org_pk(org),
-            sk: keys::team_name_sk(&team.name_key),
-            team_id: id,
-        };
         let mut items = vec![
-            put(self.table_name(), to_item(&team), Some(NEW_ITEM)),
-            put(self.table_name(), to_item(&sentinel), Some(NEW_ITEM)),
+            put(self.table_name(), team_item(&team), Some(NEW_ITEM)),
+            put(
+                self.table_name(),
+                name_sentinel(org, &team.name_key, &id),
+                Some(NEW_ITEM),
+            ),
         ];
         for user in &users {
             items.push(self.member_check(org, member_id(user).expect("checked above")));
@@ -201,7 +199,7 @@ impl Store {
         let table = self.table_name();
         let unchanged = Put::builder()
             .table_name(table)
-            .set_item(Some(to_item(&updated)))
+            .set_item(Some(team_item(&updated)))
             .condition_expression("updated_on = :seen")
             .expression_attribute_values(":seen", s(&team.updated_on))
             .build()
@@ -210,12 +208,11 @@ impl Store {
         let renamed = updated.name_key != team.name_key;
         if renamed {
             items.push(self.name_sentinel_delete(org, team));
-            let sentinel = TeamNameSentinel {
-                pk: keys::org_pk(org),
-                sk: keys::team_name_sk(&updated.name_key),
-                team_id: team.id.clone(),
-            };
-            items.push(put(table, to_item(&sentinel), Some(NEW_ITEM)));
+            items.push(put(
+                table,
+                name_sentinel(org, &updated.name_key, &team.id),
+                Some(NEW_ITEM),
+            ));
         }
         let first_check = items.len();
         for user in &users {

@@ -3,10 +3,10 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
-use super::organizations::{OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem, UserWithOrgs};
-use super::{
-    failed_condition, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+use super::organizations::{
+    membership_items, new_user_item, user_item, OrgMemberItem, OrganizationItem, UserItem, UserWithOrgs,
 };
+use super::{failed_condition, from_item, key, put, s, sdk_error, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
 use crate::error::ApiError;
@@ -43,23 +43,11 @@ impl Store {
             .condition_expression("attribute_exists(PK)")
             .build()
             .expect("key, table and condition are set");
-        let member = OrgMemberItem {
-            pk: keys::org_pk(org),
-            sk: keys::member_sk(user.id),
-            user_id: user.id,
-            external_id: user.external_id.clone(),
-            role,
-        };
-        let membership = UserMembershipItem {
-            pk: user.pk.clone(),
-            sk: keys::membership_sk(org),
-            org_id: org.0,
-            role,
-        };
+        let [member, membership] = membership_items(org, user, role);
         vec![
             TransactWriteItem::builder().condition_check(check).build(),
-            put(self.table_name(), to_item(&member), None),
-            put(self.table_name(), to_item(&membership), None),
+            put(self.table_name(), member, None),
+            put(self.table_name(), membership, None),
         ]
     }
 
@@ -68,17 +56,8 @@ impl Store {
     pub async fn create_user(&self, new: &NewMember, now: Timestamp) -> Result<UserWithOrgs, ApiError> {
         let id = self.next_user_id().await?;
         let stamp = now.seconds();
-        let user = UserItem {
-            pk: keys::user_pk(&new.user.external_id),
-            sk: keys::USER_SK.into(),
-            id,
-            external_id: new.user.external_id.as_str().to_string(),
-            email: new.user.email.as_str().to_string(),
-            name: new.user.name.as_str().to_string(),
-            created_at: stamp.clone(),
-            updated_at: stamp,
-        };
-        let mut items = vec![put(self.table_name(), to_item(&user), Some(NEW_ITEM))];
+        let user = new_user_item(id, &new.user, &stamp);
+        let mut items = vec![put(self.table_name(), user_item(&user), Some(NEW_ITEM))];
         items.extend(self.membership_items(new.org_id, &user, new.role));
         match self.transact(items).await {
             Ok(()) => {}
@@ -120,7 +99,7 @@ impl Store {
         let mut sets = vec!["updated_at = :now"];
         let mut update = Update::builder()
             .table_name(self.table_name())
-            .set_key(Some(key(user.pk.clone(), keys::USER_SK)))
+            .set_key(Some(key(keys::stored_user_pk(&user.external_id), keys::USER_SK)))
             .condition_expression("attribute_exists(PK) AND id = :id")
             .expression_attribute_values(":now", s(now.seconds()))
             .expression_attribute_values(":id", AttributeValue::N(user.id.to_string()));
