@@ -284,8 +284,20 @@ impl From<crate::store::records::RecordWriteError> for ApiError {
                 ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
                     .with_code("conflict")
             }
-            RecordWriteError::Refused(error) => error,
+            RecordWriteError::Refused(error) => error.into(),
             RecordWriteError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// The one mapping of the domain's refusals to the API's error body.
+impl From<crate::domain::Invalid> for ApiError {
+    fn from(error: crate::domain::Invalid) -> Self {
+        use crate::domain::Invalid;
+        match error {
+            Invalid::Value(message) => ApiError::validation(message),
+            Invalid::Filter(message) => ApiError::filter_error(message),
+            Invalid::NotFound(message) => ApiError::not_found(message),
         }
     }
 }

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use crate::domain::record::Record;
 use crate::domain::table::FieldType;
 use crate::domain::table::{FieldDef, Table};
-use crate::error::ApiError;
+use crate::domain::Invalid;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +74,9 @@ fn ordered(field_type: FieldType) -> bool {
     )
 }
 
-fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, ApiError> {
+fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, Invalid> {
     table.fields.get(key).ok_or_else(|| {
-        ApiError::filter_error(format!(
+        Invalid::filter(format!(
             "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
             table.api_slug
         ))
@@ -84,10 +84,10 @@ fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, Ap
 }
 
 /// Parses a filter object against `table`'s attributes.
-pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, ApiError> {
+pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Invalid> {
     let object = raw
         .as_object()
-        .ok_or_else(|| ApiError::filter_error(format!("`{path}` must be an object")))?;
+        .ok_or_else(|| Invalid::filter(format!("`{path}` must be an object")))?;
     let mut all = Vec::new();
     for (key, value) in object {
         let here = format!("{path}.{key}");
@@ -95,7 +95,7 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Ap
             "$and" | "$or" => {
                 let items = value
                     .as_array()
-                    .ok_or_else(|| ApiError::filter_error(format!("`{here}` must be an array of filters")))?;
+                    .ok_or_else(|| Invalid::filter(format!("`{here}` must be an array of filters")))?;
                 let parts = items
                     .iter()
                     .enumerate()
@@ -108,7 +108,7 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Ap
                 });
             }
             k if k.starts_with('$') => {
-                return Err(ApiError::filter_error(format!(
+                return Err(Invalid::filter(format!(
                     "`{here}`: unknown operator; use $and or $or here"
                 )))
             }
@@ -125,7 +125,7 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Ap
     })
 }
 
-fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: &str) -> Result<Vec<Filter>, ApiError> {
+fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: &str) -> Result<Vec<Filter>, Invalid> {
     let Value::Object(object) = raw else {
         return Ok(vec![attribute(field, property, Op::Eq, raw, path)?]);
     };
@@ -142,27 +142,23 @@ fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: 
             "$gte" => Op::Gte,
             "$lt" => Op::Lt,
             "$lte" => Op::Lte,
-            k if k.starts_with('$') => return Err(ApiError::filter_error(format!("`{here}`: unknown operator"))),
+            k if k.starts_with('$') => return Err(Invalid::filter(format!("`{here}`: unknown operator"))),
             property_name if property.is_none() => {
                 conditions.extend(parse_condition(field, Some(property_name), value, &here)?);
                 continue;
             }
-            _ => {
-                return Err(ApiError::filter_error(format!(
-                    "`{here}`: a property cannot have properties"
-                )))
-            }
+            _ => return Err(Invalid::filter(format!("`{here}`: a property cannot have properties"))),
         };
         conditions.push(attribute(field, property, op, value, &here)?);
     }
     Ok(conditions)
 }
 
-fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path: &str) -> Result<Filter, ApiError> {
+fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path: &str) -> Result<Filter, Invalid> {
     let property = match property.or(main_property(field.field_type)) {
         Some(p) => p.to_string(),
         None => {
-            return Err(ApiError::filter_error(format!(
+            return Err(Invalid::filter(format!(
                 "`{path}`: name a property of {} attributes, like {{\"locality\": ...}}",
                 field.field_type.as_str()
             )))
@@ -170,7 +166,7 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
     };
     let on_main = main_property(field.field_type) == Some(property.as_str());
     if matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !(ordered(field.field_type) && on_main) {
-        return Err(ApiError::filter_error(format!(
+        return Err(Invalid::filter(format!(
             "`{path}`: $gt, $gte, $lt and $lte apply to number, currency, rating, date and timestamp attributes"
         )));
     }
@@ -178,14 +174,14 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
     let value = match op {
         Op::In => Value::Array(
             raw.as_array()
-                .ok_or_else(|| ApiError::filter_error(format!("`{path}`: $in takes an array")))?
+                .ok_or_else(|| Invalid::filter(format!("`{path}`: $in takes an array")))?
                 .iter()
                 .map(coerce)
                 .collect::<Result<_, _>>()?,
         ),
         Op::Contains | Op::StartsWith | Op::EndsWith => Value::String(
             raw.as_str()
-                .ok_or_else(|| ApiError::filter_error(format!("`{path}` takes a string")))?
+                .ok_or_else(|| Invalid::filter(format!("`{path}` takes a string")))?
                 .to_lowercase(),
         ),
         _ => coerce(raw)?,
@@ -199,8 +195,8 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
 }
 
 /// The filter value in the form stored values have, so that comparing is plain.
-fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Value, ApiError> {
-    let wrong = |form: &str| ApiError::filter_error(format!("`{path}`: expected {form}"));
+fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Value, Invalid> {
+    let wrong = |form: &str| Invalid::filter(format!("`{path}`: expected {form}"));
     if !on_main {
         return Ok(raw.clone());
     }
@@ -321,7 +317,7 @@ pub struct Sort {
     descending: bool,
 }
 
-pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, ApiError> {
+pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
     sorts
         .iter()
         .enumerate()
@@ -331,18 +327,14 @@ pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, ApiE
             let descending = match sort.direction.as_deref().unwrap_or("asc") {
                 "asc" => false,
                 "desc" => true,
-                _ => {
-                    return Err(ApiError::filter_error(format!(
-                        "`{path}.direction` must be asc or desc"
-                    )))
-                }
+                _ => return Err(Invalid::filter(format!("`{path}.direction` must be asc or desc"))),
             };
             let property = sort
                 .field
                 .clone()
                 .or(main_property(field.field_type).map(str::to_string))
                 .ok_or_else(|| {
-                    ApiError::filter_error(format!(
+                    Invalid::filter(format!(
                         "`{path}.field` is required for {} attributes",
                         field.field_type.as_str()
                     ))

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::user::{NewUser, NewUserInput};
 use super::{bounded_text, required};
-use crate::error::ApiError;
+use crate::domain::Invalid;
 
 /// The platform's integer id of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,8 +13,8 @@ pub struct OrgId(pub u64);
 impl OrgId {
     /// Parses an id from a path segment: a positive integer without sign or leading zeros.
     /// Anything else cannot name an organization, so it is "not found" rather than invalid.
-    pub fn parse_path(raw: &str) -> Result<Self, ApiError> {
-        let not_found = || ApiError::not_found(format!("No organization with id `{raw}`"));
+    pub fn parse_path(raw: &str) -> Result<Self, Invalid> {
+        let not_found = || Invalid::not_found(format!("No organization with id `{raw}`"));
         if raw.is_empty() || raw.len() > 19 || raw.starts_with('0') || !raw.bytes().all(|b| b.is_ascii_digit()) {
             return Err(not_found());
         }
@@ -27,7 +27,7 @@ impl OrgId {
 pub struct OrgName(String);
 
 impl OrgName {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 1, 255).map(Self)
     }
 
@@ -41,11 +41,11 @@ impl OrgName {
 pub struct OrgDescription(String);
 
 impl OrgDescription {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         let len = text.chars().count();
         if len > 1000 {
-            return Err(ApiError::validation(format!(
+            return Err(Invalid::value(format!(
                 "`{field}` must be at most 1000 characters; it has {len}"
             )));
         }
@@ -76,7 +76,7 @@ pub struct CreateOrganizationInput {
 }
 
 impl CreateOrganizationInput {
-    pub fn parse(self) -> Result<NewOrganization, ApiError> {
+    pub fn parse(self) -> Result<NewOrganization, Invalid> {
         let name = OrgName::parse("name", &required("name", self.name)?)?;
         let description = self
             .description
@@ -107,7 +107,7 @@ pub struct PatchOrganizationInput {
 }
 
 impl PatchOrganizationInput {
-    pub fn parse(self) -> Result<OrgPatch, ApiError> {
+    pub fn parse(self) -> Result<OrgPatch, Invalid> {
         Ok(OrgPatch {
             name: self.name.map(|n| OrgName::parse("name", &n)).transpose()?,
             description: self
@@ -126,7 +126,10 @@ mod tests {
     fn org_ids_in_paths() {
         assert_eq!(OrgId::parse_path("42").unwrap(), OrgId(42));
         for bad in ["", "0", "042", "-1", "1.0", "abc", "99999999999999999999", "1e3"] {
-            assert_eq!(OrgId::parse_path(bad).unwrap_err().status.as_u16(), 404, "{bad}");
+            assert!(
+                matches!(OrgId::parse_path(bad), Err(crate::domain::Invalid::NotFound(_))),
+                "{bad}"
+            );
         }
     }
 }

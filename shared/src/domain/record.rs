@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use super::user::Email;
 use crate::domain::table::FieldDef;
 use crate::domain::table::FieldType;
-use crate::error::ApiError;
+use crate::domain::Invalid;
 
 /// The longest text value accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -101,8 +101,8 @@ pub fn reference_target(fields: &Map<String, Value>) -> Option<&str> {
     fields.get("target_record_id").and_then(Value::as_str)
 }
 
-fn expected(field: &str, form: &str) -> ApiError {
-    ApiError::validation(format!("Invalid value for `{field}`: expected {form}"))
+fn expected(field: &str, form: &str) -> Invalid {
+    Invalid::value(format!("Invalid value for `{field}`: expected {form}"))
 }
 
 /// A value given as itself or wrapped as `{"<key>": value}` (Attio accepts both).
@@ -118,7 +118,7 @@ fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
 }
 
 /// Coerces one value of `def`'s type. `path` names it in errors (`values.email`).
-pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValue, ApiError> {
+pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValue, Invalid> {
     let fields = match def.field_type {
         FieldType::Text => {
             let form = "a string, or {\"value\": string}";
@@ -126,7 +126,7 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                 .as_str()
                 .ok_or_else(|| expected(path, form))?;
             if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(ApiError::validation(format!(
+                return Err(Invalid::value(format!(
                     "`{path}` must be at most {MAX_TEXT_CHARS} characters"
                 )));
             }
@@ -202,7 +202,7 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
                 .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
                 .ok_or_else(|| {
                     let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();
-                    ApiError::validation(format!(
+                    Invalid::value(format!(
                         "Invalid value for `{path}`: \"{given}\" is not an option; expected one of: {}",
                         titles.join(", ")
                     ))
@@ -225,7 +225,7 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
             }
             let linked = [def.link.as_deref(), def.link_slug.as_deref()];
             if !linked.contains(&Some(target_object)) {
-                return Err(ApiError::validation(format!(
+                return Err(Invalid::value(format!(
                     "Invalid value for `{path}`: target_object must be \"{}\", the table this attribute links to",
                     def.link_slug.as_deref().unwrap_or_default()
                 )));
@@ -383,9 +383,9 @@ pub fn root_domain(host: &str) -> String {
     labels[labels.len().saturating_sub(take)..].join(".")
 }
 
-fn personal_name(raw: &Value, path: &str) -> Result<Map<String, Value>, ApiError> {
+fn personal_name(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
     let form = "a full name string, or {\"first_name\", \"last_name\", \"full_name\"}";
-    let part = |o: &Map<String, Value>, key: &str| -> Result<String, ApiError> {
+    let part = |o: &Map<String, Value>, key: &str| -> Result<String, Invalid> {
         match o.get(key) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) if s.chars().count() <= 255 => Ok(s.trim().to_string()),
@@ -443,11 +443,11 @@ const LOCATION_KEYS: [&str; 10] = [
     "longitude",
 ];
 
-fn location(raw: &Value, path: &str) -> Result<Map<String, Value>, ApiError> {
+fn location(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
     let form = format!("an object with any of {}", LOCATION_KEYS.join(", "));
     let o = raw.as_object().ok_or_else(|| expected(path, &form))?;
     if let Some(unknown) = o.keys().find(|k| !LOCATION_KEYS.contains(&k.as_str())) {
-        return Err(ApiError::validation(format!(
+        return Err(Invalid::value(format!(
             "Invalid value for `{path}`: unknown key `{unknown}`; expected {form}"
         )));
     }
@@ -485,14 +485,14 @@ fn location(raw: &Value, path: &str) -> Result<Map<String, Value>, ApiError> {
 
 /// The values given for one attribute: `null` or `[]` (none), one value, or an array.
 /// A single-value attribute takes at most one.
-pub fn parse_values(def: &FieldDef, raw: &Value, path: &str) -> Result<Vec<ParsedValue>, ApiError> {
+pub fn parse_values(def: &FieldDef, raw: &Value, path: &str) -> Result<Vec<ParsedValue>, Invalid> {
     let items: Vec<&Value> = match raw {
         Value::Null => Vec::new(),
         Value::Array(items) => items.iter().collect(),
         single => vec![single],
     };
     if !def.array && items.len() > 1 {
-        return Err(ApiError::validation(format!(
+        return Err(Invalid::value(format!(
             "`{path}` takes a single value; {} were given",
             items.len()
         )));
@@ -574,7 +574,7 @@ mod tests {
 
     fn ok(t: FieldType, raw: Value) -> Map<String, Value> {
         parse_value(&def(t), &raw, "values.k")
-            .unwrap_or_else(|e| panic!("{raw}: {}", e.message))
+            .unwrap_or_else(|e| panic!("{raw}: {}", e))
             .fields
     }
 
@@ -639,7 +639,7 @@ mod tests {
         ];
         for (t, raw) in bad {
             let err = parse_value(&def(t), &raw, "values.k").expect_err(&format!("{t:?} {raw}"));
-            assert!(err.message.contains("values.k"), "{}", err.message);
+            assert!(err.to_string().contains("values.k"), "{}", err);
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{bounded_text, required};
-use crate::error::ApiError;
+use crate::domain::Invalid;
 
 /// Checks `^[first][rest]{0,max-1}$` over ASCII, the form of every identifier here.
 fn identifier(text: &str, max: usize, first: fn(u8) -> bool, rest: fn(u8) -> bool) -> bool {
@@ -27,7 +27,7 @@ fn lower_snake(text: &str, max: usize) -> bool {
 pub struct TableName(String);
 
 impl TableName {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 1, 128).map(Self)
     }
     pub fn as_str(&self) -> &str {
@@ -40,7 +40,7 @@ impl TableName {
 pub struct TableDescription(String);
 
 impl TableDescription {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 0, 512).map(Self)
     }
     pub fn as_str(&self) -> &str {
@@ -54,12 +54,12 @@ impl TableDescription {
 pub struct RecordPrefix(String);
 
 impl RecordPrefix {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         let upper_or_digit = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
         if identifier(raw, 16, |b| b.is_ascii_uppercase(), upper_or_digit) {
             Ok(Self(raw.to_string()))
         } else {
-            Err(ApiError::validation(format!(
+            Err(Invalid::value(format!(
                 "`{field}` must be 1-16 uppercase letters and digits starting with a letter (^[A-Z][A-Z0-9]{{0,15}}$), like LEAD"
             )))
         }
@@ -75,11 +75,11 @@ impl RecordPrefix {
 pub struct ApiSlug(String);
 
 impl ApiSlug {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         if lower_snake(raw, 64) {
             Ok(Self(raw.to_string()))
         } else {
-            Err(ApiError::validation(format!(
+            Err(Invalid::value(format!(
                 "`{field}` must be 1-64 lowercase letters, digits and underscores starting with a letter (^[a-z][a-z0-9_]{{0,63}}$)"
             )))
         }
@@ -88,7 +88,7 @@ impl ApiSlug {
     /// The default slug for a table name: "Companies" becomes `companies`, "Sales Leads
     /// 2024" becomes `sales_leads_2024`. A name with no ASCII letter to start from is an
     /// error asking for an explicit `api_slug`.
-    pub fn from_name(name: &TableName) -> Result<Self, ApiError> {
+    pub fn from_name(name: &TableName) -> Result<Self, Invalid> {
         let mut slug = String::new();
         for c in name.as_str().chars() {
             if c.is_ascii_alphanumeric() {
@@ -104,7 +104,7 @@ impl ApiSlug {
         let slug = &slug[..slug.len().min(64)];
         let slug = slug.trim_end_matches('_');
         if slug.is_empty() {
-            return Err(ApiError::validation(
+            return Err(Invalid::value(
                 "`api_slug` cannot be derived from `name`; give an `api_slug` (^[a-z][a-z0-9_]{0,63}$)",
             ));
         }
@@ -125,13 +125,13 @@ pub enum TableRef {
 
 impl TableRef {
     /// Anything that is neither form cannot name a table: "not found".
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if let Ok(id) = uuid::Uuid::try_parse(raw) {
             return Ok(Self::Id(id.hyphenated().to_string()));
         }
         ApiSlug::parse("table", raw)
             .map(Self::Slug)
-            .map_err(|_| ApiError::not_found(format!("No table `{raw}`")))
+            .map_err(|_| Invalid::not_found(format!("No table `{raw}`")))
     }
 }
 
@@ -157,7 +157,7 @@ pub struct CreateTableInput {
 }
 
 impl CreateTableInput {
-    pub fn parse(self) -> Result<NewTable, ApiError> {
+    pub fn parse(self) -> Result<NewTable, Invalid> {
         let name = TableName::parse("name", &required("name", self.name)?)?;
         let record_prefix = RecordPrefix::parse("record_prefix", &required("record_prefix", self.record_prefix)?)?;
         let description = self
@@ -182,11 +182,11 @@ impl CreateTableInput {
 pub struct FieldKey(String);
 
 impl FieldKey {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         if lower_snake(raw, 64) {
             Ok(Self(raw.to_string()))
         } else {
-            Err(ApiError::validation(format!(
+            Err(Invalid::value(format!(
                 "`{field}` must be 1-64 lowercase letters, digits and underscores starting with a letter (^[a-z][a-z0-9_]{{0,63}}$)"
             )))
         }
@@ -257,10 +257,10 @@ impl FieldType {
         }
     }
 
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw).ok_or_else(|| {
             let names: Vec<&str> = Self::ALL.iter().map(|t| t.as_str()).collect();
-            ApiError::validation(format!("`{field}` must be one of {}", names.join(", ")))
+            Invalid::value(format!("`{field}` must be one of {}", names.join(", ")))
         })
     }
 
@@ -331,7 +331,7 @@ pub enum OptionInput {
 }
 
 impl CreateFieldInput {
-    pub fn parse(self) -> Result<NewField, ApiError> {
+    pub fn parse(self) -> Result<NewField, Invalid> {
         let key = FieldKey::parse("key", &required("key", self.key)?)?;
         let schema = required("schema", self.schema)?;
         let name = bounded_text("schema.name", &required("schema.name", schema.name)?, 1, 128)?;
@@ -344,13 +344,13 @@ impl CreateFieldInput {
         let array = schema.array.unwrap_or(false);
         let unique = self.unique.unwrap_or(false);
         if array && !field_type.allows_array() {
-            return Err(ApiError::validation(format!(
+            return Err(Invalid::value(format!(
                 "`schema.array` cannot be true for a {} field",
                 field_type.as_str()
             )));
         }
         if unique && (!field_type.allows_unique() || array) {
-            return Err(ApiError::validation(format!(
+            return Err(Invalid::value(format!(
                 "`unique` is allowed only on single text, number, email-address, phone-number and domain fields, not on {}{}",
                 if array { "an array " } else { "a " },
                 field_type.as_str()
@@ -358,27 +358,18 @@ impl CreateFieldInput {
         }
         let link = match (field_type, schema.link) {
             (FieldType::RecordReference, Some(link)) => Some(
-                TableRef::parse(&link)
-                    .map_err(|_| ApiError::validation("`schema.link` must be a table id or api_slug"))?,
+                TableRef::parse(&link).map_err(|_| Invalid::value("`schema.link` must be a table id or api_slug"))?,
             ),
             (FieldType::RecordReference, None) => {
-                return Err(ApiError::validation(
-                    "`schema.link` is required for a record-reference field",
-                ))
+                return Err(Invalid::value("`schema.link` is required for a record-reference field"))
             }
-            (_, Some(_)) => {
-                return Err(ApiError::validation(
-                    "`schema.link` is only for record-reference fields",
-                ))
-            }
+            (_, Some(_)) => return Err(Invalid::value("`schema.link` is only for record-reference fields")),
             (_, None) => None,
         };
         let options = match (field_type, schema.options) {
             (FieldType::Select, Some(options)) => parse_options(options)?,
-            (FieldType::Select, None) => {
-                return Err(ApiError::validation("`schema.options` is required for a select field"))
-            }
-            (_, Some(_)) => return Err(ApiError::validation("`schema.options` is only for select fields")),
+            (FieldType::Select, None) => return Err(Invalid::value("`schema.options` is required for a select field")),
+            (_, Some(_)) => return Err(Invalid::value("`schema.options` is only for select fields")),
             (_, None) => Vec::new(),
         };
         Ok(NewField {
@@ -395,9 +386,9 @@ impl CreateFieldInput {
     }
 }
 
-fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, ApiError> {
+fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, Invalid> {
     if options.is_empty() || options.len() > MAX_OPTIONS {
-        return Err(ApiError::validation(format!(
+        return Err(Invalid::value(format!(
             "`schema.options` must hold 1 to {MAX_OPTIONS} options"
         )));
     }
@@ -408,7 +399,7 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, ApiError> {
         };
         let title = bounded_text(&format!("schema.options[{i}]"), &raw, 1, 128)?;
         if titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
-            return Err(ApiError::validation(format!(
+            return Err(Invalid::value(format!(
                 "`schema.options[{i}]` repeats the option `{title}`"
             )));
         }
@@ -444,10 +435,10 @@ pub struct PatchTableInput {
 }
 
 impl PatchTableInput {
-    pub fn parse(self) -> Result<TablePatch, ApiError> {
+    pub fn parse(self) -> Result<TablePatch, Invalid> {
         for (name, given) in [("record_prefix", &self.record_prefix), ("api_slug", &self.api_slug)] {
             if given.is_some() {
-                return Err(ApiError::validation(format!(
+                return Err(Invalid::value(format!(
                     "`{name}` cannot be changed once the table exists"
                 )));
             }
@@ -497,9 +488,9 @@ pub struct PatchFieldSchemaInput {
 }
 
 impl PatchFieldInput {
-    pub fn parse(self) -> Result<FieldPatch, ApiError> {
+    pub fn parse(self) -> Result<FieldPatch, Invalid> {
         if self.unique.is_some() {
-            return Err(ApiError::validation("`unique` cannot be changed once the field exists"));
+            return Err(Invalid::value("`unique` cannot be changed once the field exists"));
         }
         let mut patch = FieldPatch {
             key: self.key.map(|k| FieldKey::parse("key", &k)).transpose()?,
@@ -512,7 +503,7 @@ impl PatchFieldInput {
                 ("options", &schema.options),
             ] {
                 if given.is_some() {
-                    return Err(ApiError::validation(format!(
+                    return Err(Invalid::value(format!(
                         "`schema.{name}` cannot be changed once the field exists"
                     )));
                 }
@@ -633,6 +624,6 @@ mod tests {
         let id = uuid::Uuid::new_v4().to_string();
         assert_eq!(TableRef::parse(&id).unwrap(), TableRef::Id(id.clone()));
         assert!(matches!(TableRef::parse("companies").unwrap(), TableRef::Slug(_)));
-        assert_eq!(TableRef::parse("Bad Slug").unwrap_err().status.as_u16(), 404);
+        assert!(matches!(TableRef::parse("Bad Slug"), Err(Invalid::NotFound(_))));
     }
 }

@@ -5,14 +5,14 @@ use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{bounded_text, required};
-use crate::error::ApiError;
+use crate::domain::Invalid;
 
 /// A team's name: 1-255 characters, unique per organization by its [`TeamName::unique_key`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamName(String);
 
 impl TeamName {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 1, 255).map(Self)
     }
     pub fn as_str(&self) -> &str {
@@ -81,7 +81,7 @@ pub struct ColorInput {
 }
 
 /// A number or numeric string among `allowed`, as SmartSuite accepts both.
-fn small_code(field: &str, value: &Value, allowed: &[u8]) -> Result<u8, ApiError> {
+fn small_code(field: &str, value: &Value, allowed: &[u8]) -> Result<u8, Invalid> {
     let code = match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse::<u64>().ok(),
@@ -91,7 +91,7 @@ fn small_code(field: &str, value: &Value, allowed: &[u8]) -> Result<u8, ApiError
     code.and_then(|c| u8::try_from(c).ok())
         .filter(|c| allowed.contains(c))
         .ok_or_else(|| {
-            ApiError::validation(format!(
+            Invalid::value(format!(
                 "`{field}` must be {} (a number or a string)",
                 list.join(" or ")
             ))
@@ -104,9 +104,9 @@ fn is_hex_color(value: &str) -> bool {
 }
 
 impl CreateTeamInput {
-    pub fn parse(self) -> Result<NewTeam, ApiError> {
+    pub fn parse(self) -> Result<NewTeam, Invalid> {
         if !matches!(self.id, None | Some(Value::Null)) {
-            return Err(ApiError::validation("`id` must be null when adding a team"));
+            return Err(Invalid::value("`id` must be null when adding a team"));
         }
         let name = TeamName::parse("name", &required("name", self.name)?)?;
         // SmartSuite: "Always set this value to 2 (PUBLIC)".
@@ -127,19 +127,19 @@ impl CreateTeamInput {
     }
 }
 
-fn parse_status(status: StatusInput) -> Result<TeamStatus, ApiError> {
+fn parse_status(status: StatusInput) -> Result<TeamStatus, Invalid> {
     let value = required("status.value", status.value)?;
     Ok(TeamStatus(small_code("status.value", &value, &[1, 2])?))
 }
 
-fn parse_colors(colors: Vec<ColorInput>) -> Result<Vec<Color>, ApiError> {
+fn parse_colors(colors: Vec<ColorInput>) -> Result<Vec<Color>, Invalid> {
     colors
         .into_iter()
         .enumerate()
         .map(|(i, color)| {
             let value = required(&format!("color[{i}].value"), color.value)?;
             if !is_hex_color(&value) {
-                return Err(ApiError::validation(format!(
+                return Err(Invalid::value(format!(
                     "`color[{i}].value` must be a hex color like #0C41F3"
                 )));
             }
@@ -152,12 +152,12 @@ fn parse_colors(colors: Vec<ColorInput>) -> Result<Vec<Color>, ApiError> {
         .collect()
 }
 
-fn check_team_size(owners: &[String], members: &[String]) -> Result<(), ApiError> {
+fn check_team_size(owners: &[String], members: &[String]) -> Result<(), Invalid> {
     let mut distinct: Vec<&String> = owners.iter().chain(members).collect();
     distinct.sort();
     distinct.dedup();
     if distinct.len() > MAX_TEAM_USERS {
-        return Err(ApiError::validation(format!(
+        return Err(Invalid::value(format!(
             "`owners` and `members` together may name at most {MAX_TEAM_USERS} distinct users"
         )));
     }
@@ -187,7 +187,7 @@ pub struct PatchTeamInput {
 }
 
 impl PatchTeamInput {
-    pub fn parse(self) -> Result<TeamPatch, ApiError> {
+    pub fn parse(self) -> Result<TeamPatch, Invalid> {
         if let Some(t) = &self.team_type {
             small_code("type", t, &[2])?;
         }
@@ -246,7 +246,7 @@ pub struct FilterFieldInput {
 }
 
 /// User ids as given, without repeats, in first-seen order.
-fn user_ids(field: &str, ids: Vec<String>) -> Result<Vec<String>, ApiError> {
+fn user_ids(field: &str, ids: Vec<String>) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::with_capacity(ids.len());
     for (i, id) in ids.into_iter().enumerate() {
         let id = bounded_text(&format!("{field}[{i}]"), &id, 1, 64)?;

@@ -3,14 +3,14 @@
 use serde::Deserialize;
 
 use super::{bounded_text, required};
-use crate::error::ApiError;
+use crate::domain::Invalid;
 
 /// The caller's own id for a user: unique across the platform, 1-255 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExternalId(String);
 
 impl ExternalId {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 1, 255).map(Self)
     }
 
@@ -25,17 +25,15 @@ impl ExternalId {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         let invalid = || {
-            ApiError::validation(format!(
+            Invalid::value(format!(
                 "`{field}` must be a valid email address, like name@example.com"
             ))
         };
         if text.len() > 254 {
-            return Err(ApiError::validation(format!(
-                "`{field}` must be at most 254 characters"
-            )));
+            return Err(Invalid::value(format!("`{field}` must be at most 254 characters")));
         }
         let (local, domain) = text.rsplit_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()
@@ -71,7 +69,7 @@ impl Email {
 pub struct PersonName(String);
 
 impl PersonName {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         bounded_text(field, raw, 1, 255).map(Self)
     }
 
@@ -101,12 +99,12 @@ pub struct NewUserInput {
 
 impl NewUserInput {
     /// Parses a user given at the top of a request body (`external_id`, not `owner.external_id`).
-    pub fn parse_top(self) -> Result<NewUser, ApiError> {
+    pub fn parse_top(self) -> Result<NewUser, Invalid> {
         self.parse("")
     }
 
     /// `prefix` is where the object sits in the request (`owner`), for error messages.
-    pub fn parse(self, prefix: &str) -> Result<NewUser, ApiError> {
+    pub fn parse(self, prefix: &str) -> Result<NewUser, Invalid> {
         let field = |name: &str| {
             if prefix.is_empty() {
                 name.to_string()
@@ -155,7 +153,7 @@ pub struct CreateUserInput {
 }
 
 impl CreateUserInput {
-    pub fn parse(self) -> Result<NewMember, ApiError> {
+    pub fn parse(self) -> Result<NewMember, Invalid> {
         let org_id = crate::domain::organization::OrgId(required("organization_id", self.organization_id)?);
         let role = self.role.unwrap_or(Role::User);
         let user = NewUserInput {
@@ -187,12 +185,12 @@ pub struct PatchUserInput {
 }
 
 impl PatchUserInput {
-    pub fn parse(self) -> Result<UserPatch, ApiError> {
+    pub fn parse(self) -> Result<UserPatch, Invalid> {
         if self.external_id.is_some() {
-            return Err(ApiError::validation("`external_id` cannot be changed"));
+            return Err(Invalid::value("`external_id` cannot be changed"));
         }
         if self.role.is_some() && self.organization_id.is_none() {
-            return Err(ApiError::validation(
+            return Err(Invalid::value(
                 "`role` needs `organization_id`: the organization the role is in",
             ));
         }
@@ -230,7 +228,7 @@ mod tests {
             "a@b.c om",
         ] {
             let err = Email::parse("owner.email", bad).unwrap_err();
-            assert!(err.message.contains("owner.email"), "{bad}: {}", err.message);
+            assert!(err.to_string().contains("owner.email"), "{bad}: {}", err);
         }
     }
 }

@@ -132,7 +132,7 @@ impl UserBody {
 
 /// The organization `{id}` names (admin endpoints): its id, or 404.
 fn org_in_path(req: &Request) -> Result<OrgId, ApiError> {
-    OrgId::parse_path(path_param(req, "id")?)
+    Ok(OrgId::parse_path(path_param(req, "id")?)?)
 }
 
 async fn view(state: &AppState, id: OrgId) -> Result<OrganizationView, ApiError> {

@@ -12,9 +12,9 @@ use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput};
-use crate::domain::required;
 use crate::domain::table::Table;
 use crate::domain::table::TableRef;
+use crate::domain::{required, Invalid};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
@@ -31,11 +31,18 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(
     state.store.table_cached(org, &table).await?.ok_or_else(not_found)
 }
 
-/// Why a record request failed: the request was refused as such (its body, a lookup), or
-/// its write was.
+/// Why a record request failed: the request could not be read or found, its values were
+/// refused by the definition they were checked against, or its write failed.
 enum RecordFailure {
     Request(ApiError),
+    Invalid(Invalid),
     Write(RecordWriteError),
+}
+
+impl From<Invalid> for RecordFailure {
+    fn from(e: Invalid) -> Self {
+        Self::Invalid(e)
+    }
 }
 
 impl From<ApiError> for RecordFailure {
@@ -60,6 +67,7 @@ impl From<RecordFailure> for ApiError {
     fn from(failure: RecordFailure) -> Self {
         match failure {
             RecordFailure::Request(e) => e,
+            RecordFailure::Invalid(e) => e.into(),
             RecordFailure::Write(e) => e.into(),
         }
     }
@@ -73,9 +81,8 @@ impl RecordFailure {
     fn worth_a_fresh_definition(&self, source: Source) -> bool {
         match self {
             RecordFailure::Write(RecordWriteError::DefinitionChanged) => true,
-            RecordFailure::Write(RecordWriteError::Refused(_)) => source == Source::Cache,
-            RecordFailure::Request(e) => source == Source::Cache && e.status == StatusCode::BAD_REQUEST,
-            RecordFailure::Write(_) => false,
+            RecordFailure::Write(RecordWriteError::Refused(_)) | RecordFailure::Invalid(_) => source == Source::Cache,
+            RecordFailure::Request(_) | RecordFailure::Write(_) => false,
         }
     }
 }
@@ -102,14 +109,14 @@ where
 }
 
 /// Parses `{"data": {"values": {...}}}` against the table's attributes.
-fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t>, ApiError> {
+fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t>, RecordFailure> {
     let input = json_body::<RecordInput>(req)?;
     let values = required("data.values", required("data", input.data)?.values)?;
     let mut parsed: RecordValues = Vec::with_capacity(values.0.len());
     for (key, raw) in &values.0 {
         let field = table.fields.get(key).ok_or_else(|| {
             let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
-            ApiError::validation(format!(
+            Invalid::value(format!(
                 "`data.values.{key}`: no attribute with slug \"{key}\" on \"{}\"; its attributes are: {}",
                 table.api_slug,
                 known.join(", ")

@@ -22,6 +22,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::domain::table::{FieldDef, Table};
+use crate::domain::Invalid;
 use crate::error::ApiError;
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
@@ -202,7 +203,7 @@ pub enum RecordWriteError {
     /// The write breaks a rule of the definition it was checked against (a required
     /// attribute, the size limit, the transaction limit).
     #[error("the write breaks a rule: {0}")]
-    Refused(ApiError),
+    Refused(Invalid),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -538,13 +539,13 @@ impl Store {
                 .into());
             }
             if references(table, Some(new)).contains_key(&new.id) {
-                return Err(RecordWriteError::Refused(ApiError::validation(
+                return Err(RecordWriteError::Refused(Invalid::value(
                     "A record cannot reference itself",
                 )));
             }
             for field in table.ordered_fields() {
                 if !field.optional && new.active(&field.id).next().is_none() {
-                    return Err(RecordWriteError::Refused(ApiError::validation(format!(
+                    return Err(RecordWriteError::Refused(Invalid::value(format!(
                         "`data.values.{}` is required: the attribute is not optional",
                         field.key
                     ))));
@@ -560,7 +561,7 @@ impl Store {
                 .symmetric_difference(&new_refs.keys().collect())
                 .count();
         if changes > MAX_CHECKS_PER_WRITE {
-            return Err(RecordWriteError::Refused(ApiError::validation(format!(
+            return Err(RecordWriteError::Refused(Invalid::value(format!(
                 "One write may change at most {MAX_CHECKS_PER_WRITE} unique values and references"
             ))));
         }
