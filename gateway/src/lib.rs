@@ -17,12 +17,15 @@ use shared::http::{error_response, MAX_BODY_BYTES};
 pub use shared::router::{match_route, percent_decode, unmatched, Matched};
 use shared::state::AppState;
 
+/// The query string's parameters, as API Gateway hands them to a function: decoded as a
+/// form (`+` is a space), refused when an escape is malformed or not UTF-8.
 fn query_parameters(query: Option<&str>) -> Result<HashMap<String, Vec<String>>, ApiError> {
+    let query = query.unwrap_or("");
+    // The strict check; form_urlencoded alone would decode leniently.
+    percent_decode(&query.replace('+', " "))?;
     let mut params: HashMap<String, Vec<String>> = HashMap::new();
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| percent_decode(&s.replace('+', " "));
-        params.entry(decode(name)?).or_default().push(decode(value)?);
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        params.entry(name.into_owned()).or_default().push(value.into_owned());
     }
     Ok(params)
 }

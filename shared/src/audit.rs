@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 use crate::store::tables::TableHead;
 use crate::store::teams::TeamItem;
-use crate::store::{from_item, Item, Store};
+use crate::store::{from_item, Item, Store, StoreError};
 
 /// What the audit found: item counts by kind, and every broken invariant.
 #[derive(Debug, Default)]
@@ -77,92 +77,111 @@ pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
     let mut items = Items::default();
     for item in all {
         let (pk, sk) = (text(&item, "PK"), text(&item, "SK"));
-        let kind = if pk == "COUNTER#ids" {
-            "counter"
-        } else if let Some(org) = org_of(&pk) {
-            if sk == "ORG" {
-                items.orgs.insert(org, from_item(item)?);
-                "organization"
-            } else if sk.starts_with("MEMBER#") {
-                items.members.push((org, from_item(item)?));
-                "member"
-            } else if sk.starts_with("TABLE#") {
-                let table: Table = from_item(item)?;
-                items.tables.insert(table.id.clone(), table);
-                "table"
-            } else if let Some(prefix) = sk.strip_prefix("TABLEPREFIX#") {
-                items
-                    .prefix_sentinels
-                    .push((org, prefix.to_string(), text(&item, "table_id")));
-                "record_prefix sentinel"
-            } else if let Some(slug) = sk.strip_prefix("TABLESLUG#") {
-                items
-                    .slug_sentinels
-                    .push((org, slug.to_string(), text(&item, "table_id")));
-                "api_slug sentinel"
-            } else if sk.starts_with("TEAM#") {
-                items.teams.push(from_item(item)?);
-                "team"
-            } else if let Some(name) = sk.strip_prefix("TEAMNAME#") {
-                items
-                    .team_sentinels
-                    .push((org, name.to_string(), text(&item, "team_id")));
-                "team name sentinel"
-            } else {
-                report.breaches.push(format!("unknown item {pk} / {sk}"));
-                "unknown"
-            }
-        } else if let Some(external_id) = pk.strip_prefix("USER#") {
-            if sk == "USER" {
-                items.users.insert(external_id.to_string(), from_item(item)?);
-                "user"
-            } else {
-                items.memberships.push((external_id.to_string(), from_item(item)?));
-                "membership"
-            }
-        } else if pk.starts_with("APIKEY#") {
-            items.keys.push(from_item(item)?);
-            "api key"
-        } else if pk.starts_with("REC#") {
-            let record: Record = from_item(item)?;
-            items.records.insert(record.id.clone(), record);
-            "record"
-        } else if let Some(rest) = pk.strip_prefix("RECNUM#") {
-            let (table, number) = rest.rsplit_once('#').unwrap_or((rest, ""));
-            items
-                .pointers
-                .push((table.to_string(), number.parse().unwrap_or(0), text(&item, "record_id")));
-            "record number pointer"
-        } else if let Some(rest) = pk.strip_prefix("UNIQUE#") {
-            let (field, hash) = rest.split_once('#').unwrap_or((rest, ""));
-            items
-                .uniques
-                .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
-            "unique value sentinel"
-        } else if pk.starts_with("TABLEHEAD#") {
-            let head: TableHead = from_item(item)?;
-            items.heads.insert(head.table_id.clone(), head);
-            "table head"
-        } else if pk.starts_with("IDEMP#") {
-            "idempotency record"
-        } else {
+        let kind = items.file(&pk, &sk, item)?;
+        if kind == UNKNOWN {
             report.breaches.push(format!("unknown item {pk} / {sk}"));
-            "unknown"
-        };
+        }
         *report.counts.entry(kind).or_default() += 1;
     }
     check(&items, &mut report.breaches);
     Ok(report)
 }
 
-fn check(items: &Items, breaches: &mut Vec<String>) {
-    let mut breach = |message: String| breaches.push(message);
+const UNKNOWN: &str = "unknown";
 
-    // Tables and their sentinels.
+impl Items {
+    /// Files one item by its key under its kind, and names the kind.
+    fn file(&mut self, pk: &str, sk: &str, item: Item) -> Result<&'static str, StoreError> {
+        if pk == "COUNTER#ids" {
+            return Ok("counter");
+        }
+        if let Some(org) = org_of(pk) {
+            return self.file_in_org(org, sk, item);
+        }
+        Ok(if let Some(external_id) = pk.strip_prefix("USER#") {
+            if sk == "USER" {
+                self.users.insert(external_id.to_string(), from_item(item)?);
+                "user"
+            } else {
+                self.memberships.push((external_id.to_string(), from_item(item)?));
+                "membership"
+            }
+        } else if pk.starts_with("APIKEY#") {
+            self.keys.push(from_item(item)?);
+            "api key"
+        } else if pk.starts_with("REC#") {
+            let record: Record = from_item(item)?;
+            self.records.insert(record.id.clone(), record);
+            "record"
+        } else if let Some(rest) = pk.strip_prefix("RECNUM#") {
+            let (table, number) = rest.rsplit_once('#').unwrap_or((rest, ""));
+            self.pointers
+                .push((table.to_string(), number.parse().unwrap_or(0), text(&item, "record_id")));
+            "record number pointer"
+        } else if let Some(rest) = pk.strip_prefix("UNIQUE#") {
+            let (field, hash) = rest.split_once('#').unwrap_or((rest, ""));
+            self.uniques
+                .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
+            "unique value sentinel"
+        } else if pk.starts_with("TABLEHEAD#") {
+            let head: TableHead = from_item(item)?;
+            self.heads.insert(head.table_id.clone(), head);
+            "table head"
+        } else if pk.starts_with("IDEMP#") {
+            "idempotency record"
+        } else {
+            UNKNOWN
+        })
+    }
+
+    /// Files an item of an organization's partition.
+    fn file_in_org(&mut self, org: u64, sk: &str, item: Item) -> Result<&'static str, StoreError> {
+        Ok(if sk == "ORG" {
+            self.orgs.insert(org, from_item(item)?);
+            "organization"
+        } else if sk.starts_with("MEMBER#") {
+            self.members.push((org, from_item(item)?));
+            "member"
+        } else if sk.starts_with("TABLE#") {
+            let table: Table = from_item(item)?;
+            self.tables.insert(table.id.clone(), table);
+            "table"
+        } else if let Some(prefix) = sk.strip_prefix("TABLEPREFIX#") {
+            self.prefix_sentinels
+                .push((org, prefix.to_string(), text(&item, "table_id")));
+            "record_prefix sentinel"
+        } else if let Some(slug) = sk.strip_prefix("TABLESLUG#") {
+            self.slug_sentinels
+                .push((org, slug.to_string(), text(&item, "table_id")));
+            "api_slug sentinel"
+        } else if sk.starts_with("TEAM#") {
+            self.teams.push(from_item(item)?);
+            "team"
+        } else if let Some(name) = sk.strip_prefix("TEAMNAME#") {
+            self.team_sentinels
+                .push((org, name.to_string(), text(&item, "team_id")));
+            "team name sentinel"
+        } else {
+            UNKNOWN
+        })
+    }
+}
+
+/// Every invariant, by kind of item.
+fn check(items: &Items, breaches: &mut Vec<String>) {
+    check_tables(items, breaches);
+    check_teams(items, breaches);
+    check_memberships(items, breaches);
+    check_api_keys(items, breaches);
+    check_records(items, breaches);
+}
+
+/// Tables and their sentinels, heads and links.
+fn check_tables(items: &Items, breaches: &mut Vec<String>) {
     for (org, prefix, table_id) in &items.prefix_sentinels {
         match items.tables.get(table_id) {
             Some(t) if t.org_id == *org && &t.record_prefix == prefix => {}
-            _ => breach(format!(
+            _ => breaches.push(format!(
                 "record_prefix sentinel {prefix} of org {org} has no table {table_id}"
             )),
         }
@@ -170,40 +189,40 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
     for (org, slug, table_id) in &items.slug_sentinels {
         match items.tables.get(table_id) {
             Some(t) if t.org_id == *org && &t.api_slug == slug => {}
-            _ => breach(format!("api_slug sentinel {slug} of org {org} has no table {table_id}")),
+            _ => breaches.push(format!("api_slug sentinel {slug} of org {org} has no table {table_id}")),
         }
     }
     for head in items.heads.values() {
         if !items.tables.contains_key(&head.table_id) {
-            breach(format!("table head {} has no table", head.table_id));
+            breaches.push(format!("table head {} has no table", head.table_id));
         }
     }
     for table in items.tables.values() {
         if !items.orgs.contains_key(&table.org_id) {
-            breach(format!("table {} outlives org {}", table.id, table.org_id));
+            breaches.push(format!("table {} outlives org {}", table.id, table.org_id));
         }
         let owns = |list: &[(u64, String, String)], value: &str| {
             list.iter()
                 .any(|(o, v, t)| *o == table.org_id && v == value && t == &table.id)
         };
         if !owns(&items.prefix_sentinels, &table.record_prefix) {
-            breach(format!("table {} has no record_prefix sentinel", table.id));
+            breaches.push(format!("table {} has no record_prefix sentinel", table.id));
         }
         match items.heads.get(&table.id) {
-            None => breach(format!("table {} has no head", table.id)),
-            Some(head) if head.revision != table.revision => breach(format!(
+            None => breaches.push(format!("table {} has no head", table.id)),
+            Some(head) if head.revision != table.revision => breaches.push(format!(
                 "table {} is at revision {} but its head at {}",
                 table.id, table.revision, head.revision
             )),
             Some(_) => {}
         }
         if !owns(&items.slug_sentinels, &table.api_slug) {
-            breach(format!("table {} has no api_slug sentinel", table.id));
+            breaches.push(format!("table {} has no api_slug sentinel", table.id));
         }
         for field in table.fields.values() {
             if let Some(link) = &field.link {
                 if items.tables.get(link).is_none_or(|t| t.org_id != table.org_id) {
-                    breach(format!(
+                    breaches.push(format!(
                         "field {} of table {} links to no table {link} of its org",
                         field.key, table.id
                     ));
@@ -211,18 +230,20 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
             }
         }
     }
+}
 
-    // Teams and their name sentinels.
+/// Teams and their name sentinels.
+fn check_teams(items: &Items, breaches: &mut Vec<String>) {
     for team in &items.teams {
         if !items.orgs.contains_key(&team.org_id) {
-            breach(format!("team {} outlives org {}", team.id, team.org_id));
+            breaches.push(format!("team {} outlives org {}", team.id, team.org_id));
         }
         if !items
             .team_sentinels
             .iter()
             .any(|(o, k, t)| *o == team.org_id && k == &team.name_key && t == &team.id)
         {
-            breach(format!("team {} has no name sentinel", team.id));
+            breaches.push(format!("team {} has no name sentinel", team.id));
         }
     }
     for (org, name_key, team_id) in &items.team_sentinels {
@@ -231,31 +252,33 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
             .iter()
             .any(|t| t.org_id == *org && &t.id == team_id && &t.name_key == name_key)
         {
-            breach(format!(
+            breaches.push(format!(
                 "team name sentinel {name_key} of org {org} has no team {team_id}"
             ));
         }
     }
+}
 
-    // Memberships: pairs, pointing to users and orgs.
+/// Memberships: pairs, pointing to users and orgs.
+fn check_memberships(items: &Items, breaches: &mut Vec<String>) {
     let users_by_id: HashMap<u64, &UserItem> = items.users.values().map(|u| (u.id, u)).collect();
     for (org, member) in &items.members {
         let org = *org;
         if !items.orgs.contains_key(&org) {
-            breach(format!("member {} outlives org {org}", member.user_id));
+            breaches.push(format!("member {} outlives org {org}", member.user_id));
         }
         if users_by_id
             .get(&member.user_id)
             .is_none_or(|u| u.external_id != member.external_id)
         {
-            breach(format!("member {} of org {org} is no user", member.user_id));
+            breaches.push(format!("member {} of org {org} is no user", member.user_id));
         }
         if !items
             .memberships
             .iter()
             .any(|(ext, m)| ext == &member.external_id && m.org_id == org && m.role == member.role)
         {
-            breach(format!(
+            breaches.push(format!(
                 "member {} of org {org} has no matching membership",
                 member.user_id
             ));
@@ -263,56 +286,74 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
     }
     for (external_id, membership) in &items.memberships {
         if !items.users.contains_key(external_id) {
-            breach(format!("membership of {external_id} has no user"));
+            breaches.push(format!("membership of {external_id} has no user"));
         }
         if !items
             .members
             .iter()
             .any(|(org, m)| &m.external_id == external_id && *org == membership.org_id)
         {
-            breach(format!(
+            breaches.push(format!(
                 "membership of {external_id} in org {} has no member item",
                 membership.org_id
             ));
         }
     }
+}
 
-    // API keys: their org exists, and the count is exact.
+/// API keys: their org exists, and the count is exact.
+fn check_api_keys(items: &Items, breaches: &mut Vec<String>) {
     let mut keys_per_org: BTreeMap<u64, u64> = BTreeMap::new();
     for key in &items.keys {
         *keys_per_org.entry(key.org_id).or_default() += 1;
         if !items.orgs.contains_key(&key.org_id) {
-            breach(format!("api key {} outlives org {}", key.id, key.org_id));
+            breaches.push(format!("api key {} outlives org {}", key.id, key.org_id));
         }
     }
     for org in items.orgs.values() {
         let found = keys_per_org.get(&org.id).copied().unwrap_or(0);
         if org.api_key_count != found {
-            breach(format!(
+            breaches.push(format!(
                 "org {} counts {} api keys but has {found}",
                 org.id, org.api_key_count
             ));
         }
     }
+}
 
-    // Records: numbers, pointers, unique values, references.
-    let mut numbers: BTreeMap<(&str, u64), &str> = BTreeMap::new();
-    let mut referenced_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut claims: BTreeSet<(String, String, String)> = BTreeSet::new();
+/// Records: numbers, pointers, unique values, references.
+fn check_records(items: &Items, breaches: &mut Vec<String>) {
+    check_record_numbers(items, breaches);
+    check_unique_values(items, breaches);
+    check_references(items, breaches);
+}
+
+/// The records whose table exists in their organization, with that table.
+fn records_with_tables<'a>(items: &'a Items, breaches: &mut Vec<String>) -> Vec<(&'a Record, &'a Table)> {
+    let mut found = Vec::new();
     for record in items.records.values() {
-        let Some(table) = items.tables.get(&record.table_id).filter(|t| t.org_id == record.org_id) else {
-            breach(format!("record {} has no table {}", record.id, record.table_id));
-            continue;
-        };
+        match items.tables.get(&record.table_id).filter(|t| t.org_id == record.org_id) {
+            Some(table) => found.push((record, table)),
+            None => breaches.push(format!("record {} has no table {}", record.id, record.table_id)),
+        }
+    }
+    found
+}
+
+/// Display numbers: unique per table, within the head's counter, each with its pointer
+/// and each pointer with its record.
+fn check_record_numbers(items: &Items, breaches: &mut Vec<String>) {
+    let mut numbers: BTreeMap<(&str, u64), &str> = BTreeMap::new();
+    for (record, table) in records_with_tables(items, breaches) {
         if let Some(other) = numbers.insert((&record.table_id, record.number), &record.id) {
-            breach(format!(
+            breaches.push(format!(
                 "records {other} and {} share {}-{}",
                 record.id, table.record_prefix, record.number
             ));
         }
         let record_seq = items.heads.get(&record.table_id).map_or(0, |h| h.record_seq);
         if record.number == 0 || record.number > record_seq {
-            breach(format!(
+            breaches.push(format!(
                 "record {} has number {} beyond its table's counter {record_seq}",
                 record.id, record.number
             ));
@@ -322,24 +363,7 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
             .iter()
             .any(|(t, n, r)| t == &record.table_id && *n == record.number && r == &record.id)
         {
-            breach(format!("record {} has no number pointer", record.id));
-        }
-        for field in table.fields.values() {
-            for value in record.active(&field.id) {
-                if field.unique {
-                    if let Some(key) = unique_key(field.field_type, value) {
-                        claims.insert((field.id.clone(), sha256_hex(&key), record.id.clone()));
-                    }
-                }
-                if let (Some(link), Some(target)) = (&field.link, reference_target(value)) {
-                    match items.records.get(target) {
-                        Some(t) if &t.table_id == link && t.org_id == record.org_id => {
-                            referenced_by.entry(target).or_default().insert(&record.id);
-                        }
-                        _ => breach(format!("record {} references missing record {target}", record.id)),
-                    }
-                }
-            }
+            breaches.push(format!("record {} has no number pointer", record.id));
         }
     }
     for (table, number, record) in &items.pointers {
@@ -348,26 +372,61 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
             .get(record)
             .is_some_and(|r| &r.table_id == table && r.number == *number)
         {
-            breach(format!("number pointer {table}#{number} has no record {record}"));
+            breaches.push(format!("number pointer {table}#{number} has no record {record}"));
+        }
+    }
+}
+
+/// Every unique value a record holds has its sentinel, and every sentinel its value.
+fn check_unique_values(items: &Items, breaches: &mut Vec<String>) {
+    let mut claims: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut ignored = Vec::new();
+    for (record, table) in records_with_tables(items, &mut ignored) {
+        for field in table.fields.values().filter(|f| f.unique) {
+            for value in record.active(&field.id) {
+                if let Some(key) = unique_key(field.field_type, value) {
+                    claims.insert((field.id.clone(), sha256_hex(&key), record.id.clone()));
+                }
+            }
         }
     }
     let sentinels: BTreeSet<(String, String, String)> = items.uniques.iter().cloned().collect();
     for missing in claims.difference(&sentinels) {
-        breach(format!(
+        breaches.push(format!(
             "record {} has no sentinel for its unique value of field {}",
             missing.2, missing.0
         ));
     }
     for orphan in sentinels.difference(&claims) {
-        breach(format!(
+        breaches.push(format!(
             "unique sentinel of field {} points to record {} which does not hold it",
             orphan.0, orphan.2
         ));
     }
+}
+
+/// Every reference points at a record of the linked table, and every record counts the
+/// records that reference it.
+fn check_references(items: &Items, breaches: &mut Vec<String>) {
+    let mut referenced_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut ignored = Vec::new();
+    for (record, table) in records_with_tables(items, &mut ignored) {
+        for field in table.fields.values() {
+            let Some(link) = &field.link else { continue };
+            for target in record.active(&field.id).filter_map(reference_target) {
+                match items.records.get(target) {
+                    Some(t) if &t.table_id == link && t.org_id == record.org_id => {
+                        referenced_by.entry(target).or_default().insert(&record.id);
+                    }
+                    _ => breaches.push(format!("record {} references missing record {target}", record.id)),
+                }
+            }
+        }
+    }
     for record in items.records.values() {
         let expected = referenced_by.get(record.id.as_str()).map_or(0, |s| s.len() as i64);
         if record.ref_count != expected {
-            breach(format!(
+            breaches.push(format!(
                 "record {} counts {} references but has {expected}",
                 record.id, record.ref_count
             ));
@@ -376,26 +435,18 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
 }
 
 impl Store {
-    /// Every item of the table (a Scan: for the audit only).
-    pub async fn scan_all(&self) -> Result<Vec<Item>, ApiError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .scan()
-                .table_name(self.table_name())
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(crate::store::sdk_error)?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+    /// Every item of the table (a Scan: for the audit only), through the SDK's paginator.
+    pub async fn scan_all(&self) -> Result<Vec<Item>, StoreError> {
+        self.client()
+            .scan()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(crate::store::sdk_error)
     }
 
     /// Audits the whole table.

@@ -70,28 +70,23 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
     })
 }
 
-/// Decodes `%XX` escapes (and nothing else); the result must be UTF-8.
+/// Decodes `%XX` escapes (and nothing else); every `%` must start an escape and the result
+/// must be UTF-8, else the request is malformed (400), never decoded by guesswork.
 pub fn percent_decode(text: &str) -> Result<String, ApiError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
-            match byte {
-                Some(b) => {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-                None => return Err(ApiError::malformed("The URL has a malformed percent escape")),
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
+    if !escapes_are_well_formed(text) {
+        return Err(ApiError::malformed("The URL has a malformed percent escape"));
     }
-    String::from_utf8(out).map_err(|_| ApiError::malformed("The URL does not decode to UTF-8"))
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ApiError::malformed("The URL does not decode to UTF-8"))
+}
+
+/// Whether every `%` in `text` is followed by two hex digits.
+pub fn escapes_are_well_formed(text: &str) -> bool {
+    text.split('%')
+        .skip(1)
+        .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit))
 }
 
 /// The answer to a request no route takes: 405 with `Allow` when the path exists with other

@@ -1,8 +1,9 @@
 //! Timestamps as the four APIs show them: all UTC, RFC 3339.
 
+use time::format_description::well_known::Rfc3339;
 use time::format_description::FormatItem;
 use time::macros::format_description;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 const SECONDS: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 const NANOS: &[FormatItem<'static>] =
@@ -10,19 +11,26 @@ const NANOS: &[FormatItem<'static>] =
 const MICROS: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
-/// One instant, taken once per request so every timestamp a write stores agrees.
+/// One instant in UTC, in the years 0000 to 9999 that RFC 3339 can write: taken once per
+/// request so every timestamp a write stores agrees, or parsed from input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(OffsetDateTime);
 
-impl From<OffsetDateTime> for Timestamp {
-    fn from(instant: OffsetDateTime) -> Self {
-        Self(instant.to_offset(time::UtcOffset::UTC))
-    }
-}
+/// The years a timestamp or date may have: RFC 3339 writes four digits, no sign.
+const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
 
 impl Timestamp {
     pub fn now() -> Self {
         Self(OffsetDateTime::now_utc())
+    }
+
+    /// An RFC 3339 timestamp with its offset (`2023-01-01T16:00:00+01:00`), as the instant
+    /// in UTC; `None` when it is not one, or when that instant falls outside the years 0000
+    /// to 9999 (`9999-12-31T23:59:59-01:00` is in the year 10000).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let instant = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        let utc = instant.checked_to_offset(time::UtcOffset::UTC)?;
+        YEARS.contains(&utc.year()).then_some(Self(utc))
     }
 
     /// `2024-01-15T10:30:00Z`, as Answering Agent and Invent show it.
@@ -46,6 +54,13 @@ impl Timestamp {
     }
 }
 
+/// A calendar date `YYYY-MM-DD` with a four-digit year (no sign), that exists.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let starts_with_digit = text.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).ok()?;
+    (starts_with_digit && YEARS.contains(&date.year())).then_some(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +72,39 @@ mod tests {
         assert_eq!(t.seconds(), "2022-11-21T13:22:49Z");
         assert_eq!(t.nanos(), "2022-11-21T13:22:49.061281000Z");
         assert_eq!(t.micros(), "2022-11-21T13:22:49.061281Z");
+    }
+
+    #[test]
+    fn parses_only_what_rfc_3339_can_write_back() {
+        let cases: [(&str, Option<&str>); 9] = [
+            ("2023-01-01T16:00:00+01:00", Some("2023-01-01T15:00:00.000000000Z")),
+            ("2023-01-01T15:00:00Z", Some("2023-01-01T15:00:00.000000000Z")),
+            ("0000-01-01T00:00:00Z", Some("0000-01-01T00:00:00.000000000Z")),
+            ("9999-12-31T23:59:59Z", Some("9999-12-31T23:59:59.000000000Z")),
+            ("9999-12-31T23:59:59-01:00", None),
+            ("0000-01-01T00:00:00+01:00", None),
+            ("2023-01-01 15:00", None),
+            ("2023-01-01T15:00:00", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                Timestamp::parse_rfc3339(text).map(|t| t.nanos()).as_deref(),
+                expected,
+                "{text}"
+            );
+        }
+        for (text, ok) in [
+            ("2024-02-29", true),
+            ("0000-01-01", true),
+            ("9999-12-31", true),
+            ("2023-02-30", false),
+            ("-0001-01-01", false),
+            ("+2023-01-01", false),
+            ("10000-01-01", false),
+            ("2023-1-1", false),
+        ] {
+            assert_eq!(parse_date(text).is_some(), ok, "{text}");
+        }
     }
 }

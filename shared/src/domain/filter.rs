@@ -13,8 +13,6 @@ use std::cmp::Ordering;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::domain::record::Record;
 use crate::domain::table::FieldType;
@@ -211,14 +209,13 @@ fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Va
         }
         FieldType::Checkbox => Value::Bool(raw.as_bool().ok_or_else(|| wrong("true or false"))?),
         FieldType::Timestamp => {
-            let text = raw.as_str().ok_or_else(|| wrong("an RFC 3339 timestamp"))?;
-            let instant = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| wrong("an RFC 3339 timestamp"))?;
-            Value::String(Timestamp::from(instant).nanos())
+            let form = "an RFC 3339 timestamp in the years 0000 to 9999 in UTC";
+            let text = raw.as_str().ok_or_else(|| wrong(form))?;
+            Value::String(Timestamp::parse_rfc3339(text).ok_or_else(|| wrong(form))?.nanos())
         }
         FieldType::Date => {
             let text = raw.as_str().ok_or_else(|| wrong("a date YYYY-MM-DD"))?;
-            time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|_| wrong("a date YYYY-MM-DD"))?;
+            crate::time::parse_date(text).ok_or_else(|| wrong("a date YYYY-MM-DD"))?;
             Value::String(text.to_string())
         }
         FieldType::EmailAddress | FieldType::Domain => {

@@ -7,14 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Number, Value};
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, UtcOffset};
 
 use super::user::Email;
 use crate::domain::table::FieldDef;
 use crate::domain::table::FieldType;
 use crate::domain::Invalid;
+use crate::time::Timestamp;
 
 /// The longest text value accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -120,198 +118,224 @@ fn object(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
 /// Coerces one value of `def`'s type. `path` names it in errors (`values.email`).
 pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValue, Invalid> {
     let fields = match def.field_type {
-        FieldType::Text => {
-            let form = "a string, or {\"value\": string}";
-            let text = unwrap_object(raw, "value")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(Invalid::value(format!(
-                    "`{path}` must be at most {MAX_TEXT_CHARS} characters"
-                )));
-            }
-            object(vec![("value", json!(text))])
-        }
-        FieldType::Number => {
-            let number = number(unwrap_object(raw, "value"))
-                .ok_or_else(|| expected(path, "a finite number, or {\"value\": number}"))?;
-            object(vec![("value", Value::Number(number))])
-        }
-        FieldType::Checkbox => {
-            let value = match unwrap_object(raw, "value") {
-                Value::Bool(b) => *b,
-                Value::String(s) if s == "true" => true,
-                Value::String(s) if s == "false" => false,
-                _ => return Err(expected(path, "true or false (a boolean, or \"true\"/\"false\")")),
-            };
-            object(vec![("value", json!(value))])
-        }
-        FieldType::Currency => {
-            let form = "a number, or {\"currency_value\": number, \"currency_code\": \"USD\"}";
-            let (value, code) = match raw {
-                Value::Object(o) => {
-                    if o.keys().any(|k| k != "currency_value" && k != "currency_code") {
-                        return Err(expected(path, form));
-                    }
-                    let value = o
-                        .get("currency_value")
-                        .and_then(number)
-                        .ok_or_else(|| expected(path, form))?;
-                    let code = match o.get("currency_code") {
-                        None | Some(Value::Null) => "USD".to_string(),
-                        Some(Value::String(c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
-                            c.to_ascii_uppercase()
-                        }
-                        Some(_) => return Err(expected(path, "a currency_code of three letters (ISO 4217), like USD")),
-                    };
-                    (value, code)
-                }
-                other => (number(other).ok_or_else(|| expected(path, form))?, "USD".to_string()),
-            };
-            object(vec![
-                ("currency_value", Value::Number(value)),
-                ("currency_code", json!(code)),
-            ])
-        }
-        FieldType::Date => {
-            let form = "a date as \"YYYY-MM-DD\", or {\"value\": \"YYYY-MM-DD\"}";
-            let text = unwrap_object(raw, "value")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            let date =
-                Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| expected(path, form))?;
-            object(vec![("value", json!(date.to_string()))])
-        }
-        FieldType::Timestamp => {
-            let form = "an ISO 8601 timestamp with a time zone, like \"2023-01-01T15:00:00Z\"";
-            let text = unwrap_object(raw, "value")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            let instant = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| expected(path, form))?;
-            let utc = crate::time::Timestamp::from(instant.to_offset(UtcOffset::UTC));
-            object(vec![("value", json!(utc.nanos()))])
-        }
-        FieldType::Select => {
-            let form = "an option title or id, or {\"option\": title}";
-            let given = unwrap_object(raw, "option")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            let option = def
-                .options
-                .iter()
-                .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
-                .ok_or_else(|| {
-                    let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();
-                    Invalid::value(format!(
-                        "Invalid value for `{path}`: \"{given}\" is not an option; expected one of: {}",
-                        titles.join(", ")
-                    ))
-                })?;
-            object(vec![("option", json!({"id": option.id, "title": option.title}))])
-        }
-        FieldType::RecordReference => {
-            let form = "{\"target_object\": <table api_slug or id>, \"target_record_id\": <record uuid>}";
-            let o = raw.as_object().ok_or_else(|| expected(path, form))?;
-            let target_object = o
-                .get("target_object")
-                .and_then(Value::as_str)
-                .ok_or_else(|| expected(path, form))?;
-            let target_id = o
-                .get("target_record_id")
-                .and_then(Value::as_str)
-                .ok_or_else(|| expected(path, form))?;
-            if o.len() != 2 {
-                return Err(expected(path, form));
-            }
-            let linked = [def.link.as_deref(), def.link_slug.as_deref()];
-            if !linked.contains(&Some(target_object)) {
-                return Err(Invalid::value(format!(
-                    "Invalid value for `{path}`: target_object must be \"{}\", the table this attribute links to",
-                    def.link_slug.as_deref().unwrap_or_default()
-                )));
-            }
-            let id = uuid::Uuid::try_parse(target_id)
-                .map_err(|_| expected(path, "a target_record_id that is a record uuid"))?
-                .hyphenated()
-                .to_string();
-            object(vec![
-                ("target_object", json!(def.link_slug.as_deref().unwrap_or_default())),
-                ("target_record_id", json!(id)),
-            ])
-        }
-        FieldType::EmailAddress => {
-            let form = "an email address, or {\"email_address\": string}";
-            let text = unwrap_object(raw, "email_address")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            let email = Email::parse(path, text)?;
-            let (local, domain) = email.as_str().rsplit_once('@').expect("a parsed email has an @");
-            let normalized = format!("{}@{domain}", local.to_lowercase());
-            object(vec![
-                ("original_email_address", json!(text)),
-                ("email_address", json!(normalized)),
-                ("email_domain", json!(domain)),
-                ("email_root_domain", json!(root_domain(domain))),
-                ("email_local_specifier", json!(local.split('+').next().unwrap_or(local))),
-            ])
-        }
-        FieldType::PhoneNumber => {
-            let form = "a phone number in E.164 form like \"+15558675309\", or {\"original_phone_number\": string, \"country_code\": \"US\"}";
-            let (text, country) = match raw {
-                Value::Object(o) => {
-                    if o.keys().any(|k| k != "original_phone_number" && k != "country_code") {
-                        return Err(expected(path, form));
-                    }
-                    let text = o
-                        .get("original_phone_number")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| expected(path, form))?;
-                    let country = match o.get("country_code") {
-                        None | Some(Value::Null) => None,
-                        Some(Value::String(c)) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
-                            Some(c.to_ascii_uppercase())
-                        }
-                        Some(_) => return Err(expected(path, "a country_code of two letters (ISO 3166-1), like US")),
-                    };
-                    (text, country)
-                }
-                Value::String(s) => (s.as_str(), None),
-                _ => return Err(expected(path, form)),
-            };
-            let normalized = e164(text).ok_or_else(|| expected(path, form))?;
-            object(vec![
-                ("original_phone_number", json!(text)),
-                ("country_code", json!(country)),
-                ("phone_number", json!(normalized)),
-                ("normalized_phone_number", json!(normalized)),
-            ])
-        }
-        FieldType::Domain => {
-            let form = "a domain like \"example.com\" (or a URL), or {\"domain\": string}";
-            let text = unwrap_object(raw, "domain")
-                .as_str()
-                .ok_or_else(|| expected(path, form))?;
-            let domain = domain_of(text).ok_or_else(|| expected(path, form))?;
-            object(vec![
-                ("domain", json!(domain)),
-                ("root_domain", json!(root_domain(&domain))),
-            ])
-        }
-        FieldType::Rating => {
-            let form = "a whole number from 0 to 5, or {\"value\": number}";
-            let value = match unwrap_object(raw, "value") {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.parse::<u64>().ok(),
-                _ => None,
-            }
-            .filter(|v| *v <= 5)
-            .ok_or_else(|| expected(path, form))?;
-            object(vec![("value", json!(value))])
-        }
+        FieldType::Text => text_value(raw, path)?,
+        FieldType::Number => number_value(raw, path)?,
+        FieldType::Checkbox => checkbox_value(raw, path)?,
+        FieldType::Currency => currency_value(raw, path)?,
+        FieldType::Date => date_value(raw, path)?,
+        FieldType::Timestamp => timestamp_value(raw, path)?,
+        FieldType::Select => select_value(def, raw, path)?,
+        FieldType::RecordReference => reference_value(def, raw, path)?,
+        FieldType::EmailAddress => email_value(raw, path)?,
+        FieldType::PhoneNumber => phone_value(raw, path)?,
+        FieldType::Domain => domain_value(raw, path)?,
+        FieldType::Rating => rating_value(raw, path)?,
         FieldType::PersonalName => personal_name(raw, path)?,
         FieldType::Location => location(raw, path)?,
     };
     Ok(ParsedValue { fields })
+}
+
+fn text_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a string, or {\"value\": string}";
+    let text = unwrap_object(raw, "value")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Invalid::value(format!(
+            "`{path}` must be at most {MAX_TEXT_CHARS} characters"
+        )));
+    }
+    Ok(object(vec![("value", json!(text))]))
+}
+
+fn number_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let number =
+        number(unwrap_object(raw, "value")).ok_or_else(|| expected(path, "a finite number, or {\"value\": number}"))?;
+    Ok(object(vec![("value", Value::Number(in_store_range(number, path)?))]))
+}
+
+fn checkbox_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let value = match unwrap_object(raw, "value") {
+        Value::Bool(b) => *b,
+        Value::String(s) if s == "true" => true,
+        Value::String(s) if s == "false" => false,
+        _ => return Err(expected(path, "true or false (a boolean, or \"true\"/\"false\")")),
+    };
+    Ok(object(vec![("value", json!(value))]))
+}
+
+fn currency_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a number, or {\"currency_value\": number, \"currency_code\": \"USD\"}";
+    let (value, code) = match raw {
+        Value::Object(o) => {
+            if o.keys().any(|k| k != "currency_value" && k != "currency_code") {
+                return Err(expected(path, form));
+            }
+            let value = o
+                .get("currency_value")
+                .and_then(number)
+                .ok_or_else(|| expected(path, form))?;
+            let code = match o.get("currency_code") {
+                None | Some(Value::Null) => "USD".to_string(),
+                Some(Value::String(c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    c.to_ascii_uppercase()
+                }
+                Some(_) => return Err(expected(path, "a currency_code of three letters (ISO 4217), like USD")),
+            };
+            (value, code)
+        }
+        other => (number(other).ok_or_else(|| expected(path, form))?, "USD".to_string()),
+    };
+    Ok(object(vec![
+        ("currency_value", Value::Number(in_store_range(value, path)?)),
+        ("currency_code", json!(code)),
+    ]))
+}
+
+fn date_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a date as \"YYYY-MM-DD\" (years 0000 to 9999), or {\"value\": \"YYYY-MM-DD\"}";
+    let text = unwrap_object(raw, "value")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    let date = crate::time::parse_date(text).ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![("value", json!(date.to_string()))]))
+}
+
+fn timestamp_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form =
+        "an ISO 8601 timestamp with a time zone, like \"2023-01-01T15:00:00Z\", in the years 0000 to 9999 in UTC";
+    let text = unwrap_object(raw, "value")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    let utc = Timestamp::parse_rfc3339(text).ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![("value", json!(utc.nanos()))]))
+}
+
+fn select_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "an option title or id, or {\"option\": title}";
+    let given = unwrap_object(raw, "option")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    let option = def
+        .options
+        .iter()
+        .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
+        .ok_or_else(|| {
+            let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();
+            Invalid::value(format!(
+                "Invalid value for `{path}`: \"{given}\" is not an option; expected one of: {}",
+                titles.join(", ")
+            ))
+        })?;
+    Ok(object(vec![(
+        "option",
+        json!({"id": option.id, "title": option.title}),
+    )]))
+}
+
+fn reference_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "{\"target_object\": <table api_slug or id>, \"target_record_id\": <record uuid>}";
+    let o = raw.as_object().ok_or_else(|| expected(path, form))?;
+    let target_object = o
+        .get("target_object")
+        .and_then(Value::as_str)
+        .ok_or_else(|| expected(path, form))?;
+    let target_id = o
+        .get("target_record_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| expected(path, form))?;
+    if o.len() != 2 {
+        return Err(expected(path, form));
+    }
+    let linked = [def.link.as_deref(), def.link_slug.as_deref()];
+    if !linked.contains(&Some(target_object)) {
+        return Err(Invalid::value(format!(
+            "Invalid value for `{path}`: target_object must be \"{}\", the table this attribute links to",
+            def.link_slug.as_deref().unwrap_or_default()
+        )));
+    }
+    let id = uuid::Uuid::try_parse(target_id)
+        .map_err(|_| expected(path, "a target_record_id that is a record uuid"))?
+        .hyphenated()
+        .to_string();
+    Ok(object(vec![
+        ("target_object", json!(def.link_slug.as_deref().unwrap_or_default())),
+        ("target_record_id", json!(id)),
+    ]))
+}
+
+fn email_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "an email address, or {\"email_address\": string}";
+    let text = unwrap_object(raw, "email_address")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    let email = Email::parse(path, text)?;
+    let (local, domain) = email.as_str().rsplit_once('@').expect("a parsed email has an @");
+    let normalized = format!("{}@{domain}", local.to_lowercase());
+    Ok(object(vec![
+        ("original_email_address", json!(text)),
+        ("email_address", json!(normalized)),
+        ("email_domain", json!(domain)),
+        ("email_root_domain", json!(root_domain(domain))),
+        ("email_local_specifier", json!(local.split('+').next().unwrap_or(local))),
+    ]))
+}
+
+fn phone_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a phone number in E.164 form like \"+15558675309\", or {\"original_phone_number\": string, \"country_code\": \"US\"}";
+    let (text, country) = match raw {
+        Value::Object(o) => {
+            if o.keys().any(|k| k != "original_phone_number" && k != "country_code") {
+                return Err(expected(path, form));
+            }
+            let text = o
+                .get("original_phone_number")
+                .and_then(Value::as_str)
+                .ok_or_else(|| expected(path, form))?;
+            let country = match o.get("country_code") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(c)) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    Some(c.to_ascii_uppercase())
+                }
+                Some(_) => return Err(expected(path, "a country_code of two letters (ISO 3166-1), like US")),
+            };
+            (text, country)
+        }
+        Value::String(s) => (s.as_str(), None),
+        _ => return Err(expected(path, form)),
+    };
+    let normalized = e164(text).ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![
+        ("original_phone_number", json!(text)),
+        ("country_code", json!(country)),
+        ("phone_number", json!(normalized)),
+        ("normalized_phone_number", json!(normalized)),
+    ]))
+}
+
+fn domain_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a domain like \"example.com\" (or a URL), or {\"domain\": string}";
+    let text = unwrap_object(raw, "domain")
+        .as_str()
+        .ok_or_else(|| expected(path, form))?;
+    let domain = domain_of(text).ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![
+        ("domain", json!(domain)),
+        ("root_domain", json!(root_domain(&domain))),
+    ]))
+}
+
+fn rating_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a whole number from 0 to 5, or {\"value\": number}";
+    let value = match unwrap_object(raw, "value") {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse::<u64>().ok(),
+        _ => None,
+    }
+    .filter(|v| *v <= 5)
+    .ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![("value", json!(value))]))
 }
 
 /// A finite JSON number, or a string holding one.
@@ -329,6 +353,27 @@ fn number(raw: &Value) -> Option<Number> {
                 .and_then(Number::from_f64)
         }
         _ => None,
+    }
+}
+
+/// The magnitudes DynamoDB can store in a number: 1E-130 to 9.9999999999999999999999999999999999999E+125,
+/// and zero.
+/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+const STORE_MIN_MAGNITUDE: f64 = 1e-130;
+const STORE_MAX_MAGNITUDE: f64 = 9.999_999_999_999_998e125;
+
+/// `number` if DynamoDB can store it, else a 400 naming the range.
+fn in_store_range(number: Number, path: &str) -> Result<Number, Invalid> {
+    if number.is_i64() || number.is_u64() {
+        return Ok(number);
+    }
+    let magnitude = number.as_f64().map_or(f64::INFINITY, f64::abs);
+    if magnitude == 0.0 || (STORE_MIN_MAGNITUDE..=STORE_MAX_MAGNITUDE).contains(&magnitude) {
+        Ok(number)
+    } else {
+        Err(Invalid::value(format!(
+            "Invalid value for `{path}`: {number} is outside the range numbers can have here (zero, or a magnitude from 1e-130 to 9.99e125)"
+        )))
     }
 }
 
@@ -611,6 +656,88 @@ mod tests {
         let location = ok(FieldType::Location, json!({"locality": "London", "latitude": 51.5}));
         assert_eq!(location.len(), 10);
         assert_eq!(location["latitude"], "51.5");
+    }
+
+    /// Each type's accepted forms and its refusals, by the parser of that type: the value
+    /// stored under `key` (as JSON text), or `None` for a 400 naming the path.
+    #[test]
+    fn each_type_table() {
+        use FieldType::*;
+        let cases: Vec<(FieldType, Value, &str, Option<&str>)> = vec![
+            (Text, json!("s"), "value", Some("\"s\"")),
+            (Text, json!({"value": "s"}), "value", Some("\"s\"")),
+            (Text, json!("x".repeat(MAX_TEXT_CHARS + 1)), "value", None),
+            (Text, json!(null), "value", None),
+            (Number, json!(42), "value", Some("42")),
+            (Number, json!("-7.5"), "value", Some("-7.5")),
+            (Number, json!(i64::MIN), "value", Some("-9223372036854775808")),
+            (Number, json!(1e125), "value", Some("1e+125")),
+            (Number, json!(-1e-130), "value", Some("-1e-130")),
+            (Number, json!(0.0), "value", Some("0.0")),
+            (Number, json!(1e200), "value", None),
+            (Number, json!(-1e200), "value", None),
+            (Number, json!(1e-200), "value", None),
+            (Number, json!(5e-324), "value", None),
+            (Number, json!(1.797_693_134_862_315_7e308), "value", None),
+            (Number, json!("1e130"), "value", None),
+            (Number, json!("NaN"), "value", None),
+            (Number, json!("inf"), "value", None),
+            (Currency, json!(1e200), "currency_value", None),
+            (Currency, json!({"currency_value": "1e-200"}), "currency_value", None),
+            (
+                Currency,
+                json!({"currency_value": 3, "currency_code": "eur"}),
+                "currency_code",
+                Some("\"EUR\""),
+            ),
+            (Checkbox, json!(true), "value", Some("true")),
+            (Checkbox, json!(1), "value", None),
+            (Date, json!("0000-01-01"), "value", Some("\"0000-01-01\"")),
+            (Date, json!("9999-12-31"), "value", Some("\"9999-12-31\"")),
+            (Date, json!("-0001-01-01"), "value", None),
+            (Date, json!("+2023-01-01"), "value", None),
+            (
+                Timestamp,
+                json!("2023-01-01T15:00:00Z"),
+                "value",
+                Some("\"2023-01-01T15:00:00.000000000Z\""),
+            ),
+            (Timestamp, json!("9999-12-31T23:59:59-01:00"), "value", None),
+            (Timestamp, json!("0000-01-01T00:00:00+01:00"), "value", None),
+            (Rating, json!("3"), "value", Some("3")),
+            (Rating, json!(-1), "value", None),
+            (Domain, json!({"domain": "Acme.COM"}), "domain", Some("\"acme.com\"")),
+            (Domain, json!("not a domain"), "domain", None),
+            (
+                EmailAddress,
+                json!({"email_address": "A@b.co"}),
+                "email_address",
+                Some("\"a@b.co\""),
+            ),
+            (
+                PhoneNumber,
+                json!({"original_phone_number": "+44 20 7946 0958", "country_code": "gb"}),
+                "country_code",
+                Some("\"GB\""),
+            ),
+            (
+                Select,
+                json!({"option": "opt-1"}),
+                "option",
+                Some(r#"{"id":"opt-1","title":"Lead"}"#),
+            ),
+            (Location, json!({"country_code": "gb"}), "country_code", Some("\"GB\"")),
+            (Location, json!({}), "locality", None),
+            (PersonalName, json!({"first_name": "Ada"}), "full_name", Some("\"Ada\"")),
+            (PersonalName, json!(""), "full_name", None),
+        ];
+        for (t, raw, key, expected) in cases {
+            match (parse_value(&def(t), &raw, "values.k"), expected) {
+                (Ok(parsed), Some(want)) => assert_eq!(parsed.fields[key].to_string(), want, "{t:?} {raw}"),
+                (Err(e), None) => assert!(e.to_string().contains("values.k"), "{t:?} {raw}: {e}"),
+                (got, want) => panic!("{t:?} {raw}: got {got:?}, expected {want:?}"),
+            }
+        }
     }
 
     #[test]

@@ -235,23 +235,15 @@ impl Store {
         Ok(items)
     }
 
-    /// Every item a Query finds, following pagination.
+    /// Every item a Query finds, through the SDK's paginator.
     pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_error)?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        query
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error)
     }
 
     /// Every item of one GSI1 partition, in sort key order. GSI reads are eventually
