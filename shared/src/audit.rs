@@ -22,7 +22,6 @@ use crate::auth::sha256_hex;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key};
 use crate::domain::table::Table;
-use crate::error::ApiError;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 use crate::store::tables::TableHead;
 use crate::store::teams::TeamItem;
@@ -72,7 +71,7 @@ fn org_of(pk: &str) -> Option<u64> {
 }
 
 /// Checks every invariant over all the items of a table.
-pub fn audit(all: Vec<Item>) -> Result<AuditReport, ApiError> {
+pub fn audit(all: Vec<Item>) -> Result<AuditReport, StoreError> {
     let mut report = AuditReport::default();
     let mut items = Items::default();
     for item in all {
@@ -450,7 +449,7 @@ impl Store {
     }
 
     /// Audits the whole table.
-    pub async fn audit(&self) -> Result<AuditReport, ApiError> {
+    pub async fn audit(&self) -> Result<AuditReport, StoreError> {
         audit(self.scan_all().await?)
     }
 }

@@ -243,21 +243,28 @@ impl ApiError {
     }
 }
 
-/// The one mapping of the store's failures to the API's error body; the detail goes to the
-/// log only.
+/// The one mapping of the store's answers to the API's error body; what went wrong inside
+/// (the SDK error and its sources) goes to the log only.
 impl From<crate::store::StoreError> for ApiError {
     fn from(error: crate::store::StoreError) -> Self {
         use crate::store::StoreError;
-        let detail = error.to_string();
+        let detail = crate::store::error::with_sources(&error);
         match error {
-            StoreError::Unavailable(_) => ApiError::unavailable(),
-            StoreError::Throttled(_) => ApiError::throttled(),
+            StoreError::NotFound(message) => ApiError::not_found(message),
+            StoreError::Taken(message) => ApiError::uniqueness_conflict(message),
+            StoreError::MissingReference(message) => ApiError::value_not_found(message),
+            StoreError::Refused(message) => ApiError::validation(message),
+            StoreError::Changed(message) => ApiError::uniqueness_conflict(message).with_code("conflict"),
+            StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::Unavailable(_) => ApiError::unavailable().with_detail(detail),
+            StoreError::Throttled(_) | StoreError::Contended => ApiError::throttled().with_detail(detail),
             StoreError::ItemTooLarge { bytes, limit } => ApiError::payload_too_large(format!(
                 "The item this request would write takes {bytes} bytes; DynamoDB's limit is {limit} bytes"
             )),
-            StoreError::Corrupt(_) | StoreError::Unexpected(_) => ApiError::internal(),
+            StoreError::Corrupt(_) | StoreError::Sdk(_) | StoreError::Unexpected(_) => {
+                ApiError::internal().with_detail(detail)
+            }
         }
-        .with_detail(detail)
     }
 }
 

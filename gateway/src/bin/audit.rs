@@ -13,9 +13,8 @@ async fn main() -> std::process::ExitCode {
         Ok(report) => report,
         Err(e) => {
             eprintln!(
-                "audit: could not read table {table}: {} {}",
-                e.message,
-                e.detail.unwrap_or_default()
+                "audit: could not read table {table}: {}",
+                shared::store::error::with_sources(&e)
             );
             return std::process::ExitCode::from(2);
         }

@@ -8,7 +8,6 @@ use super::organizations::{api_key_item, ApiKeyItem, MAX_API_KEYS};
 use super::{from_item, key, put, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::OrgId;
-use crate::error::ApiError;
 use crate::store::keys;
 use crate::time::Timestamp;
 
@@ -21,7 +20,7 @@ impl Store {
         user_id: u64,
         api_key: &NewApiKey,
         now: Timestamp,
-    ) -> Result<ApiKeyItem, ApiError> {
+    ) -> Result<ApiKeyItem, StoreError> {
         let stamp = now.seconds();
         let item = ApiKeyItem {
             id: api_key.id.clone(),
@@ -49,12 +48,12 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(item),
             Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
-                None => Err(ApiError::not_found(format!("No organization with id `{}`", org.0))),
-                Some(_) => Err(ApiError::validation(format!(
+                None => Err(StoreError::not_found(format!("No organization with id `{}`", org.0))),
+                Some(_) => Err(StoreError::refused(format!(
                     "An organization may have at most {MAX_API_KEYS} API keys; revoke one first"
                 ))),
             },
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 
@@ -68,7 +67,7 @@ impl Store {
     }
 
     /// Revokes a key of `org`: it is deleted, so its next call gets 401.
-    pub async fn revoke_api_key(&self, org: OrgId, key_id: &str) -> Result<(), ApiError> {
+    pub async fn revoke_api_key(&self, org: OrgId, key_id: &str) -> Result<(), StoreError> {
         let delete = Delete::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::api_key_pk(key_id), keys::API_KEY_SK)))
@@ -93,17 +92,17 @@ impl Store {
                 self.caches.api_keys.forget(|id, _| id == key_id);
                 Ok(())
             }
-            Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!(
+            Err(TransactFailure::Cancelled(_)) => Err(StoreError::not_found(format!(
                 "No API key `{key_id}` in this organization"
             ))),
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 }
 
 /// The key id as stored (a hyphenated UUID), or not found.
-pub fn parse_key_id(raw: &str) -> Result<String, ApiError> {
+pub fn parse_key_id(raw: &str) -> Result<String, StoreError> {
     uuid::Uuid::try_parse(raw.trim())
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::not_found(format!("No API key `{raw}` in this organization")))
+        .map_err(|_| StoreError::not_found(format!("No API key `{raw}` in this organization")))
 }

@@ -118,9 +118,7 @@ impl Store {
                 continue;
             }
             if conflict_only {
-                return Err(TransactFailure::Store(StoreError::Throttled(format!(
-                    "cancelled by concurrent transactions {CONFLICT_ATTEMPTS} times"
-                ))));
+                return Err(TransactFailure::Store(StoreError::Contended));
             }
             return Err(TransactFailure::Cancelled(reasons));
         }

@@ -13,7 +13,6 @@ use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, Transact
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
-use crate::error::ApiError;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,7 +104,7 @@ const CREATE_ATTEMPTS: usize = 3;
 impl Store {
     /// Takes the next organization id and the next user id in one atomic update. A user
     /// id taken for an owner who turns out to exist already is left unused (ids may skip).
-    async fn next_ids(&self) -> Result<(OrgId, u64), ApiError> {
+    async fn next_ids(&self) -> Result<(OrgId, u64), StoreError> {
         let out = self
             .client()
             .update_item()
@@ -117,11 +116,15 @@ impl Store {
             .send()
             .await
             .map_err(sdk_error)?;
-        let attrs = out.attributes().ok_or_else(ApiError::internal)?;
-        let number = |name: &str| -> Result<u64, ApiError> {
+        let attrs = out
+            .attributes()
+            .ok_or_else(|| StoreError::unexpected("the id counter answered no attributes"))?;
+        let number = |name: &str| -> Result<u64, StoreError> {
             match attrs.get(name) {
-                Some(AttributeValue::N(n)) => n.parse().map_err(|_| ApiError::internal()),
-                _ => Err(ApiError::internal()),
+                Some(AttributeValue::N(n)) => n
+                    .parse()
+                    .map_err(|_| StoreError::unexpected(format!("{name} is not a number"))),
+                _ => Err(StoreError::unexpected(format!("{name} missing after update"))),
             }
         };
         Ok((OrgId(number("org_seq")?), number("user_seq")?))
@@ -135,7 +138,7 @@ impl Store {
         new: &NewOrganization,
         api_key: &NewApiKey,
         now: Timestamp,
-    ) -> Result<OrganizationView, ApiError> {
+    ) -> Result<OrganizationView, StoreError> {
         let (org_id, fresh_user_id) = self.next_ids().await?;
         let stamp = now.seconds();
         // The common case first: an owner we have not seen. If the user exists, the failed
@@ -184,17 +187,17 @@ impl Store {
                         .enumerate()
                         .any(|(i, r)| i != USER_WRITE && r.code() == Some(CONDITION_FAILED));
                     if others_failed || !user_failed {
-                        return Err(ApiError::internal().with_detail(format!(
+                        return Err(StoreError::unexpected(format!(
                             "organization create cancelled for a reason other than its owner: {reasons:?}"
                         )));
                     }
                     // The user exists (or vanished, if we thought it existed): read it again.
                     existing = self.user_with_orgs(&new.owner.external_id).await?;
                 }
-                Err(TransactFailure::Store(e)) => return Err(e.into()),
+                Err(TransactFailure::Store(e)) => return Err(e),
             }
         }
-        Err(ApiError::throttled())
+        Err(StoreError::Contended)
     }
 
     fn create_organization_items(
@@ -254,7 +257,7 @@ impl Store {
 
     /// A user and its organizations, from one strongly consistent Query of the user's
     /// partition and one BatchGetItem for the organizations' names.
-    pub async fn user_with_orgs(&self, external_id: &ExternalId) -> Result<Option<UserWithOrgs>, ApiError> {
+    pub async fn user_with_orgs(&self, external_id: &ExternalId) -> Result<Option<UserWithOrgs>, StoreError> {
         let items = self.query_partition(&keys::user_pk(external_id)).await?;
         let mut user = None;
         let mut memberships = Vec::new();
@@ -277,7 +280,7 @@ impl Store {
 
     /// The names of the given organizations; ids of organizations that no longer exist are
     /// left out.
-    async fn org_names(&self, ids: BTreeSet<u64>) -> Result<HashMap<u64, String>, ApiError> {
+    async fn org_names(&self, ids: BTreeSet<u64>) -> Result<HashMap<u64, String>, StoreError> {
         #[derive(Deserialize)]
         struct Name {
             id: u64,
@@ -296,7 +299,7 @@ impl Store {
     }
 
     /// An organization with its users (the first [`MEMBERS_SHOWN`]) and its owner.
-    pub async fn organization_view(&self, org_id: OrgId) -> Result<Option<OrganizationView>, ApiError> {
+    pub async fn organization_view(&self, org_id: OrgId) -> Result<Option<OrganizationView>, StoreError> {
         let org = self
             .client()
             .get_item()
@@ -332,12 +335,12 @@ impl Store {
             let store = self.clone();
             reads.spawn(async move {
                 let external_id = ExternalId::parse("external_id", &member.external_id)?;
-                Ok::<_, ApiError>((position, store.user_with_orgs(&external_id).await?))
+                Ok::<_, StoreError>((position, store.user_with_orgs(&external_id).await?))
             });
         }
         let mut users: Vec<(usize, UserWithOrgs)> = Vec::new();
         while let Some(joined) = reads.join_next().await {
-            let (position, user) = joined.map_err(|_| ApiError::internal())??;
+            let (position, user) = joined.map_err(|e| StoreError::unexpected(format!("a read task failed: {e}")))??;
             users.extend(user.map(|u| (position, u)));
         }
         users.sort_by_key(|(position, _)| *position);
@@ -346,9 +349,9 @@ impl Store {
             Some(owner) => owner.clone(),
             None => {
                 let external_id = ExternalId::parse("owner_external_id", &org.owner_external_id)?;
-                self.user_with_orgs(&external_id).await?.ok_or_else(|| {
-                    ApiError::internal().with_detail(format!("organization {} has no owner user", org.id))
-                })?
+                self.user_with_orgs(&external_id)
+                    .await?
+                    .ok_or_else(|| StoreError::unexpected(format!("organization {} has no owner user", org.id)))?
             }
         };
         Ok(Some(OrganizationView {
@@ -431,7 +434,7 @@ impl Store {
 
     /// [`Store::api_key`] through this container's cache (see [`super::cache`]): what
     /// authentication uses. Keys not found are not cached.
-    pub async fn api_key_cached(&self, key_id: &str) -> Result<Option<ApiKeyItem>, ApiError> {
+    pub async fn api_key_cached(&self, key_id: &str) -> Result<Option<ApiKeyItem>, StoreError> {
         if let Some(key) = self.caches.api_keys.get(&key_id.to_string()) {
             return Ok(Some(key));
         }
@@ -454,7 +457,7 @@ impl Store {
     }
 
     /// Renames an organization or changes its description. 404 if it does not exist.
-    pub async fn update_organization(&self, org: OrgId, patch: &OrgPatch, now: Timestamp) -> Result<(), ApiError> {
+    pub async fn update_organization(&self, org: OrgId, patch: &OrgPatch, now: Timestamp) -> Result<(), StoreError> {
         let mut sets = vec!["updated_at = :now"];
         let mut removes = Vec::new();
         let mut update = self
@@ -489,9 +492,9 @@ impl Store {
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Err(ApiError::not_found(format!("No organization with id `{}`", org.0)))
+                Err(StoreError::not_found(format!("No organization with id `{}`", org.0)))
             }
-            Err(err) => Err(sdk_error(err).into()),
+            Err(err) => Err(sdk_error(err)),
         }
     }
 
@@ -500,7 +503,7 @@ impl Store {
     /// transaction is conditional on `api_key_count` equalling the keys found (the key list
     /// is read from an eventually consistent index), and retried if a key was missed.
     /// Then the unreachable data is purged (see [`Store::purge_organization`]).
-    pub async fn delete_organization(&self, org: OrgId) -> Result<(), ApiError> {
+    pub async fn delete_organization(&self, org: OrgId) -> Result<(), StoreError> {
         for attempt in 1..=5u32 {
             let keys_found = self.api_keys(org).await?;
             let delete = Delete::builder()
@@ -528,18 +531,17 @@ impl Store {
                 }
                 Err(TransactFailure::Cancelled(reasons)) => {
                     if reasons.first().and_then(|r| r.item()).is_none() {
-                        return Err(ApiError::not_found(format!("No organization with id `{}`", org.0)));
+                        return Err(StoreError::not_found(format!("No organization with id `{}`", org.0)));
                     }
                     // A key the index did not show yet: read the keys again.
                     tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
                 }
-                Err(TransactFailure::Store(e)) => return Err(e.into()),
+                Err(TransactFailure::Store(e)) => return Err(e),
             }
         }
-        Err(
-            ApiError::uniqueness_conflict("The organization's keys changed while it was being deleted; retry")
-                .with_code("conflict"),
-        )
+        Err(StoreError::changed(
+            "The organization's keys changed while it was being deleted; retry",
+        ))
     }
 
     /// Removes what a deleted organization leaves behind, none of which any key can reach
@@ -549,7 +551,7 @@ impl Store {
     /// membership items. Users themselves stay: they are platform-wide. If this is cut
     /// short (a timeout), what remains is unreachable and a repeated DELETE is a 404; the
     /// audit lists such orphans.
-    pub async fn purge_organization(&self, org: OrgId) -> Result<(), ApiError> {
+    pub async fn purge_organization(&self, org: OrgId) -> Result<(), StoreError> {
         let partition = self.query_partition(&keys::org_pk(org)).await?;
         let mut doomed: Vec<Item> = Vec::new();
         for item in &partition {
@@ -585,7 +587,7 @@ impl Store {
             }
             doomed.push(key(keys::org_pk(org), &sk));
         }
-        Ok(self.batch_delete(doomed).await?)
+        self.batch_delete(doomed).await
     }
 }
 

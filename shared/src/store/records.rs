@@ -23,7 +23,6 @@ use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::domain::table::{FieldDef, Table};
 use crate::domain::Invalid;
-use crate::error::ApiError;
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
@@ -73,7 +72,7 @@ pub enum RecordRef {
 
 impl RecordRef {
     /// A uuid, or `<PREFIX>-<n>` with the table's own prefix; anything else is not found.
-    pub fn parse(raw: &str, table: &Table) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str, table: &Table) -> Result<Self, StoreError> {
         if let Ok(id) = uuid::Uuid::try_parse(raw) {
             return Ok(Self::Id(id.hyphenated().to_string()));
         }
@@ -81,7 +80,7 @@ impl RecordRef {
             .and_then(|rest| rest.strip_prefix('-'))
             .and_then(|n| n.parse::<u64>().ok().filter(|v| *v > 0 && v.to_string() == n))
             .map(Self::Number)
-            .ok_or_else(|| ApiError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))
+            .ok_or_else(|| StoreError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))
     }
 }
 
@@ -641,7 +640,7 @@ impl Store {
 
     /// A record of `table` by id or display number; records of other tables or orgs are
     /// not found.
-    pub async fn record(&self, org: OrgId, table: &Table, which: &RecordRef) -> Result<Option<Record>, ApiError> {
+    pub async fn record(&self, org: OrgId, table: &Table, which: &RecordRef) -> Result<Option<Record>, StoreError> {
         let id = match which {
             RecordRef::Id(id) => id.clone(),
             RecordRef::Number(n) => {
@@ -669,7 +668,7 @@ impl Store {
         table: &Table,
         field: &FieldDef,
         value: &ParsedValue,
-    ) -> Result<Option<Record>, ApiError> {
+    ) -> Result<Option<Record>, StoreError> {
         let Some(normalised) = unique_key(field.field_type, &value.fields) else {
             return Ok(None);
         };

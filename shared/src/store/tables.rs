@@ -13,7 +13,6 @@ use crate::domain::organization::OrgId;
 use crate::domain::table::{
     ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
 };
-use crate::error::ApiError;
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
@@ -58,7 +57,7 @@ const SLUG_SENTINEL: usize = 2;
 impl Store {
     /// Creates a table with its default `name` text field (the display field), its
     /// record_prefix and api_slug sentinels, in one transaction.
-    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<Table, ApiError> {
+    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<Table, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let name_field = FieldDef {
             id: uuid::Uuid::new_v4().to_string(),
@@ -119,17 +118,17 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(table),
             Err(TransactFailure::Cancelled(reasons)) => Err(match failed_condition(&reasons) {
-                Some(PREFIX_SENTINEL) => ApiError::uniqueness_conflict(format!(
+                Some(PREFIX_SENTINEL) => StoreError::taken(format!(
                     "A table with record_prefix \"{}\" already exists in this organization",
                     table.record_prefix
                 )),
-                Some(SLUG_SENTINEL) => ApiError::uniqueness_conflict(format!(
+                Some(SLUG_SENTINEL) => StoreError::taken(format!(
                     "A table with api_slug \"{}\" already exists in this organization",
                     table.api_slug
                 )),
-                _ => ApiError::internal().with_detail(format!("table create cancelled unexpectedly: {reasons:?}")),
+                _ => StoreError::unexpected(format!("table create cancelled unexpectedly: {reasons:?}")),
             }),
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 
@@ -156,7 +155,7 @@ impl Store {
 
     /// [`Store::table`] through this container's cache (see [`super::cache`]), for record
     /// requests: their writes check the definition's `revision` in their transaction.
-    pub async fn table_cached(&self, org: OrgId, table: &TableRef) -> Result<Option<(Table, Source)>, ApiError> {
+    pub async fn table_cached(&self, org: OrgId, table: &TableRef) -> Result<Option<(Table, Source)>, StoreError> {
         let cache_key = match table {
             TableRef::Id(id) => (org.0, id.clone()),
             TableRef::Slug(slug) => (org.0, slug.as_str().to_string()),
@@ -209,12 +208,12 @@ impl Store {
     }
 
     /// A table just changed, read back (consistently) for the answer.
-    async fn changed_table(&self, org: OrgId, table_id: &str) -> Result<Table, ApiError> {
+    async fn changed_table(&self, org: OrgId, table_id: &str) -> Result<Table, StoreError> {
         let item = self
             .get(keys::org_pk(org), &keys::table_sk(table_id))
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("No table `{table_id}`")))?;
-        Ok(from_item(item)?)
+            .ok_or_else(|| StoreError::not_found(format!("No table `{table_id}`")))?;
+        from_item(item)
     }
 
     /// Drops a table's cached definition: it changed, or a write found it stale.
@@ -232,7 +231,7 @@ impl Store {
         field: &NewField,
         link: Option<(String, String)>,
         now: Timestamp,
-    ) -> Result<(Table, FieldDef), ApiError> {
+    ) -> Result<(Table, FieldDef), StoreError> {
         let def = FieldDef {
             id: uuid::Uuid::new_v4().to_string(),
             key: field.key.as_str().to_string(),
@@ -279,19 +278,19 @@ impl Store {
                 table.updated_at = now.seconds();
                 Ok((table, def))
             }
-            Err(DefinitionRefused::Store(e)) => Err(e.into()),
+            Err(DefinitionRefused::Store(e)) => Err(e),
             Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
-                    return Err(ApiError::not_found(format!("No table `{}`", table.id)));
+                    return Err(StoreError::not_found(format!("No table `{}`", table.id)));
                 };
                 let old: Table = from_item(old)?;
                 if old.fields.contains_key(&def.key) {
-                    Err(ApiError::uniqueness_conflict(format!(
+                    Err(StoreError::taken(format!(
                         "A field with key \"{}\" already exists in table \"{}\"",
                         def.key, old.api_slug
                     )))
                 } else {
-                    Err(ApiError::validation(format!(
+                    Err(StoreError::refused(format!(
                         "A table may have at most {MAX_FIELDS} fields"
                     )))
                 }
@@ -317,10 +316,10 @@ impl Store {
         table: &Table,
         patch: &TablePatch,
         now: Timestamp,
-    ) -> Result<Table, ApiError> {
+    ) -> Result<Table, StoreError> {
         if let Some(id) = &patch.display_field_id {
             if !table.fields.values().any(|f| &f.id == id) {
-                return Err(ApiError::validation(format!(
+                return Err(StoreError::refused(format!(
                     "`display_field_id` names no field of this table: \"{id}\""
                 )));
             }
@@ -360,8 +359,8 @@ impl Store {
         }
         match self.change_definition(&table.id, update, &expression).await {
             Ok(()) => self.changed_table(org, &table.id).await,
-            Err(DefinitionRefused::Condition(_)) => Err(ApiError::not_found(format!("No table `{}`", table.id))),
-            Err(DefinitionRefused::Store(e)) => Err(e.into()),
+            Err(DefinitionRefused::Condition(_)) => Err(StoreError::not_found(format!("No table `{}`", table.id))),
+            Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
 
@@ -377,10 +376,10 @@ impl Store {
         field: &FieldDef,
         patch: &FieldPatch,
         now: Timestamp,
-    ) -> Result<(Table, FieldDef), ApiError> {
+    ) -> Result<(Table, FieldDef), StoreError> {
         if let Some(t) = patch.field_type {
             if t != field.field_type {
-                return Err(ApiError::validation(format!(
+                return Err(StoreError::refused(format!(
                     "`schema.type` cannot be changed: the field is {}",
                     field.field_type.as_str()
                 )));
@@ -427,7 +426,7 @@ impl Store {
         };
         match self.change_definition(&table.id, update, expression).await {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
-            Err(DefinitionRefused::Condition(_)) => Err(ApiError::uniqueness_conflict(if renamed {
+            Err(DefinitionRefused::Condition(_)) => Err(StoreError::taken(if renamed {
                 format!(
                     "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
                     table.api_slug
@@ -435,7 +434,7 @@ impl Store {
             } else {
                 format!("The field \"{}\" changed meanwhile; read it again", field.key)
             })),
-            Err(DefinitionRefused::Store(e)) => Err(e.into()),
+            Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
 }

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::{failed_conditions, from_item, key, put, s, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
-use crate::error::ApiError;
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
@@ -84,7 +83,7 @@ impl Store {
         by_user: u64,
         new: &NewTeam,
         now: Timestamp,
-    ) -> Result<TeamItem, ApiError> {
+    ) -> Result<TeamItem, StoreError> {
         let mut users: Vec<&String> = new.owners.iter().chain(&new.members).collect();
         users.sort();
         users.dedup();
@@ -130,15 +129,17 @@ impl Store {
                 if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
                 } else if failed.contains(&1) {
-                    Err(ApiError::uniqueness_conflict(format!(
+                    Err(StoreError::taken(format!(
                         "A team named \"{}\" already exists in this account",
                         team.name
                     )))
                 } else {
-                    Err(ApiError::internal().with_detail(format!("team create cancelled unexpectedly: {reasons:?}")))
+                    Err(StoreError::unexpected(format!(
+                        "team create cancelled unexpectedly: {reasons:?}"
+                    )))
                 }
             }
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 
@@ -162,7 +163,7 @@ impl Store {
         patch: &TeamPatch,
         by_user: u64,
         now: Timestamp,
-    ) -> Result<TeamItem, ApiError> {
+    ) -> Result<TeamItem, StoreError> {
         let mut updated = team.clone();
         let stamp = now.micros();
         if let Some(name) = &patch.name {
@@ -230,22 +231,22 @@ impl Store {
                 if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
                 } else if renamed && failed.contains(&2) {
-                    Err(ApiError::uniqueness_conflict(format!(
+                    Err(StoreError::taken(format!(
                         "A team named \"{}\" already exists in this account",
                         updated.name
                     )))
                 } else {
-                    Err(ApiError::uniqueness_conflict(
+                    Err(StoreError::changed(
                         "The team changed while this update was made; read it again",
                     ))
                 }
             }
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 
     /// Deletes a team and its name sentinel in one transaction, freeing the name.
-    pub async fn delete_team(&self, org: OrgId, team: &TeamItem) -> Result<(), ApiError> {
+    pub async fn delete_team(&self, org: OrgId, team: &TeamItem) -> Result<(), StoreError> {
         let delete = Delete::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::team_sk(&team.id))))
@@ -258,8 +259,8 @@ impl Store {
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => Err(ApiError::not_found(format!("No team `{}`", team.id))),
-            Err(TransactFailure::Store(e)) => Err(e.into()),
+            Err(TransactFailure::Cancelled(_)) => Err(StoreError::not_found(format!("No team `{}`", team.id))),
+            Err(TransactFailure::Store(e)) => Err(e),
         }
     }
 
@@ -289,7 +290,7 @@ impl Store {
     /// Ids that cannot be user ids are refused before any write, in one error that also
     /// names the other ids that are not members (found with one BatchGetItem). Ids of the
     /// right form are checked inside the write transaction instead.
-    async fn refuse_impossible_user_ids(&self, org: OrgId, users: &[&String]) -> Result<(), ApiError> {
+    async fn refuse_impossible_user_ids(&self, org: OrgId, users: &[&String]) -> Result<(), StoreError> {
         if users.iter().all(|u| member_id(u).is_some()) {
             return Ok(());
         }
@@ -331,9 +332,9 @@ impl Store {
     }
 }
 
-fn unknown_users(ids: &[&str]) -> ApiError {
+fn unknown_users(ids: &[&str]) -> StoreError {
     let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
-    ApiError::validation(format!(
+    StoreError::refused(format!(
         "`owners`/`members` name users who are not members of this account: {}",
         quoted.join(", ")
     ))

@@ -9,13 +9,12 @@ use super::organizations::{
 use super::{failed_condition, from_item, key, put, s, sdk_error, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
-use crate::error::ApiError;
 use crate::store::keys;
 use crate::time::Timestamp;
 
 impl Store {
     /// Takes the next user id from the id counter.
-    async fn next_user_id(&self) -> Result<u64, ApiError> {
+    async fn next_user_id(&self) -> Result<u64, StoreError> {
         let out = self
             .client()
             .update_item()
@@ -30,8 +29,8 @@ impl Store {
         match out.attributes().and_then(|a| a.get("user_seq")) {
             Some(AttributeValue::N(n)) => n
                 .parse()
-                .map_err(|_| ApiError::internal().with_detail("user_seq is not a number")),
-            _ => Err(ApiError::internal().with_detail("user_seq missing after update")),
+                .map_err(|_| StoreError::unexpected("user_seq is not a number")),
+            _ => Err(StoreError::unexpected("user_seq missing after update")),
         }
     }
 
@@ -53,7 +52,7 @@ impl Store {
 
     /// Creates a user as a member of an organization, in one transaction. 409 if the
     /// external id is taken; 400 `value_not_found` if the organization does not exist.
-    pub async fn create_user(&self, new: &NewMember, now: Timestamp) -> Result<UserWithOrgs, ApiError> {
+    pub async fn create_user(&self, new: &NewMember, now: Timestamp) -> Result<UserWithOrgs, StoreError> {
         let id = self.next_user_id().await?;
         let stamp = now.seconds();
         let user = new_user_item(id, &new.user, &stamp);
@@ -63,19 +62,19 @@ impl Store {
             Ok(()) => {}
             Err(TransactFailure::Cancelled(reasons)) => {
                 return Err(match failed_condition(&reasons) {
-                    Some(0) => ApiError::uniqueness_conflict(format!(
+                    Some(0) => StoreError::taken(format!(
                         "A user with external_id \"{}\" already exists; PATCH /api/v1/users/{{external_id}} adds it to an organization",
                         user.external_id
                     )),
-                    Some(1) => ApiError::value_not_found(format!("`organization_id`: no organization with id {}", new.org_id.0)),
-                    _ => ApiError::internal().with_detail(format!("user create cancelled unexpectedly: {reasons:?}")),
+                    Some(1) => StoreError::missing_reference(format!("`organization_id`: no organization with id {}", new.org_id.0)),
+                    _ => StoreError::unexpected(format!("user create cancelled unexpectedly: {reasons:?}")),
                 })
             }
-            Err(TransactFailure::Store(e)) => return Err(e.into()),
+            Err(TransactFailure::Store(e)) => return Err(e),
         }
         self.user_with_orgs(&new.user.external_id)
             .await?
-            .ok_or_else(|| ApiError::internal().with_detail("user vanished after create"))
+            .ok_or_else(|| StoreError::unexpected("user vanished after create"))
     }
 
     /// An organization's members, by user id (strongly consistent).
@@ -94,7 +93,7 @@ impl Store {
         current: &UserWithOrgs,
         patch: &UserPatch,
         now: Timestamp,
-    ) -> Result<UserWithOrgs, ApiError> {
+    ) -> Result<UserWithOrgs, StoreError> {
         let user = &current.user;
         let mut sets = vec!["updated_at = :now"];
         let mut update = Update::builder()
@@ -125,12 +124,12 @@ impl Store {
                 .map(from_item)
                 .transpose()?
                 .ok_or_else(|| {
-                    ApiError::value_not_found(format!("`organization_id`: no organization with id {}", org.0))
+                    StoreError::missing_reference(format!("`organization_id`: no organization with id {}", org.0))
                 })?;
             let existing = current.organizations.iter().find(|m| m.org_id == org.0).map(|m| m.role);
             let role = role.or(existing).unwrap_or(Role::User);
             if org_item.owner_user_id == user.id && role != Role::Owner {
-                return Err(ApiError::validation(format!(
+                return Err(StoreError::refused(format!(
                     "`role`: the user owns organization {}, so its role there stays owner",
                     org.0
                 )));
@@ -141,16 +140,16 @@ impl Store {
             Ok(()) => {}
             Err(TransactFailure::Cancelled(reasons)) => {
                 return Err(match failed_condition(&reasons) {
-                    Some(0) => ApiError::not_found(format!("No user with external_id `{}`", user.external_id)),
-                    Some(1) => ApiError::value_not_found("`organization_id`: the organization no longer exists"),
-                    _ => ApiError::internal().with_detail(format!("user update cancelled unexpectedly: {reasons:?}")),
+                    Some(0) => StoreError::not_found(format!("No user with external_id `{}`", user.external_id)),
+                    Some(1) => StoreError::missing_reference("`organization_id`: the organization no longer exists"),
+                    _ => StoreError::unexpected(format!("user update cancelled unexpectedly: {reasons:?}")),
                 })
             }
-            Err(TransactFailure::Store(e)) => return Err(e.into()),
+            Err(TransactFailure::Store(e)) => return Err(e),
         }
         let external_id = ExternalId::parse("external_id", &user.external_id)?;
         self.user_with_orgs(&external_id)
             .await?
-            .ok_or_else(|| ApiError::not_found(format!("No user with external_id `{}`", user.external_id)))
+            .ok_or_else(|| StoreError::not_found(format!("No user with external_id `{}`", user.external_id)))
     }
 }
