@@ -52,6 +52,26 @@ async fn items_holding(api: &TestApi, needle: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `POST /v2/objects/companies/records` with a Bearer key, an Idempotency-Key and `extra`
+/// headers.
+async fn create_record(
+    api: &TestApi,
+    key: String,
+    idempotency_key: &str,
+    extra: &[(&str, &str)],
+    name: &str,
+) -> api_tests::Reply {
+    let auth = format!("Bearer {key}");
+    let mut headers = vec![
+        ("content-type", "application/json"),
+        ("authorization", auth.as_str()),
+        ("idempotency-key", idempotency_key),
+    ];
+    headers.extend_from_slice(extra);
+    api.send("POST", "/v2/objects/companies/records", &headers, record(name))
+        .await
+}
+
 #[tokio::test]
 async fn an_idempotency_key_is_scoped_to_the_caller_not_to_a_header() {
     let api = TestApi::start().await;
@@ -60,21 +80,8 @@ async fn an_idempotency_key_is_scoped_to_the_caller_not_to_a_header() {
     for org in [&a, &b] {
         api.create_table(&org.key, "Companies", "CO", "companies").await;
     }
-    let send = |key: String, name: &'static str| {
-        let api = &api;
-        async move {
-            let auth = format!("Bearer {key}");
-            let headers = [
-                ("content-type", "application/json"),
-                ("authorization", auth.as_str()),
-                // A header of another scheme, once enough to share B's scope with A.
-                ("x-api-key", "anything"),
-                ("idempotency-key", "K"),
-            ];
-            api.send("POST", "/v2/objects/companies/records", &headers, record(name))
-                .await
-        }
-    };
+    // A header of another scheme, once enough to share B's scope with A.
+    let send = |key: String, name: &'static str| create_record(&api, key, "K", &[("x-api-key", "anything")], name);
     let from_b = send(b.key.clone(), "Secret of B").await;
     assert_eq!(from_b.status, 200, "{:?}", from_b.body);
     let from_a = send(a.key.clone(), "Secret of B").await;
@@ -116,19 +123,7 @@ async fn a_replay_with_a_revoked_or_deleted_key_is_refused() {
     for org in [&org, &doomed] {
         api.create_table(&org.key, "Companies", "CO", "companies").await;
     }
-    let send = |key: &str| {
-        let auth = format!("Bearer {key}");
-        let api = &api;
-        async move {
-            let headers = [
-                ("content-type", "application/json"),
-                ("authorization", auth.as_str()),
-                ("idempotency-key", "create-1"),
-            ];
-            api.send("POST", "/v2/objects/companies/records", &headers, record("Kept"))
-                .await
-        }
-    };
+    let send = |key: &str| create_record(&api, key.to_string(), "create-1", &[], "Kept");
     assert_eq!(send(&org.key).await.status, 200);
     assert_eq!(send(&org.key).await.headers.get("idempotent-replayed").unwrap(), "true");
     assert_eq!(send(&doomed.key).await.status, 200);
