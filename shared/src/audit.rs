@@ -22,6 +22,7 @@ use crate::auth::sha256_hex;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key};
 use crate::domain::table::Table;
+use crate::store::keys;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 use crate::store::tables::TableHead;
 use crate::store::teams::TeamItem;
@@ -60,6 +61,7 @@ struct Items {
     prefix_sentinels: Vec<(u64, String, String)>,
     slug_sentinels: Vec<(u64, String, String)>,
     teams: Vec<TeamItem>,
+    /// Each with its organization, its sort key and its team.
     team_sentinels: Vec<(u64, String, String)>,
     records: BTreeMap<String, Record>,
     pointers: Vec<(String, u64, String)>,
@@ -156,9 +158,8 @@ impl Items {
         } else if sk.starts_with("TEAM#") {
             self.teams.push(from_item(item)?);
             "team"
-        } else if let Some(name) = sk.strip_prefix("TEAMNAME#") {
-            self.team_sentinels
-                .push((org, name.to_string(), text(&item, "team_id")));
+        } else if sk.starts_with("TEAMNAME#") {
+            self.team_sentinels.push((org, sk.to_string(), text(&item, "team_id")));
             "team name sentinel"
         } else {
             UNKNOWN
@@ -240,20 +241,18 @@ fn check_teams(items: &Items, breaches: &mut Vec<String>) {
         if !items
             .team_sentinels
             .iter()
-            .any(|(o, k, t)| *o == team.org_id && k == &team.name_key && t == &team.id)
+            .any(|(o, sk, t)| *o == team.org_id && *sk == keys::team_name_sk(&team.name_key) && t == &team.id)
         {
             breaches.push(format!("team {} has no name sentinel", team.id));
         }
     }
-    for (org, name_key, team_id) in &items.team_sentinels {
+    for (org, sk, team_id) in &items.team_sentinels {
         if !items
             .teams
             .iter()
-            .any(|t| t.org_id == *org && &t.id == team_id && &t.name_key == name_key)
+            .any(|t| t.org_id == *org && &t.id == team_id && keys::team_name_sk(&t.name_key) == *sk)
         {
-            breaches.push(format!(
-                "team name sentinel {name_key} of org {org} has no team {team_id}"
-            ));
+            breaches.push(format!("team name sentinel {sk} of org {org} has no team {team_id}"));
         }
     }
 }

@@ -258,8 +258,8 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::Unavailable(_) => ApiError::unavailable().with_detail(detail),
             StoreError::Throttled(_) | StoreError::Contended => ApiError::throttled().with_detail(detail),
-            StoreError::ItemTooLarge { bytes, limit } => ApiError::payload_too_large(format!(
-                "The item this request would write takes {bytes} bytes; DynamoDB's limit is {limit} bytes"
+            StoreError::ItemTooLarge { what, bytes, limit } => ApiError::payload_too_large(format!(
+                "The {what} would take {bytes} bytes, over DynamoDB's limit of {limit} bytes for one item"
             )),
             StoreError::Corrupt(_) | StoreError::Sdk(_) | StoreError::Unexpected(_) => {
                 ApiError::internal().with_detail(detail)

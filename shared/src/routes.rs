@@ -475,6 +475,46 @@ impl Endpoint {
     }
 }
 
+/// Runs a request's future, turning a panic in it into a 500 (logged once, with the panic's
+/// message, at the edge) so that the process serves the next request: a Lambda container
+/// outlives a bug in one handler.
+pub async fn catch_panic<F>(future: F) -> Result<Response<Body>, ApiError>
+where
+    F: std::future::Future<Output = Result<Response<Body>, ApiError>>,
+{
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(future).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(ApiError::internal().with_detail(format!("the handler panicked: {message}")))
+        }
+    }
+}
+
+/// The longest path parameter that can name anything: an external id of 255 characters.
+/// A longer one names nothing (404), whatever its kind, and never reaches a key.
+pub const MAX_PATH_PARAMETER_CHARS: usize = 255;
+
+fn check_path_parameters(req: &Request) -> Result<(), ApiError> {
+    let Some(params) = req.path_parameters_ref() else {
+        return Ok(());
+    };
+    for (name, value) in params.iter() {
+        if value.chars().count() > MAX_PATH_PARAMETER_CHARS {
+            let shown: String = value.chars().take(40).collect();
+            return Err(ApiError::not_found(format!(
+                "No {name} `{shown}…`: a {name} is at most {MAX_PATH_PARAMETER_CHARS} characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A route whose declared scheme does not give the caller its handler takes: a bug in the
 /// route table, which `every_route_dispatches_under_its_scheme` guards against.
 fn wrong_scheme(endpoint: Endpoint) -> ApiError {
@@ -513,6 +553,7 @@ impl Route {
     async fn call_once(&self, state: &AppState, req: Request) -> Result<Response<Body>, ApiError> {
         self.check_query(&req)?;
         let (caller, credential) = authenticate(state, self.auth, req.headers()).await?;
+        check_path_parameters(&req)?;
         let key = if self.is_idempotent() {
             idempotency::idempotency_key(req.headers())?
         } else {
@@ -563,7 +604,7 @@ impl Route {
             org_id = tracing::field::Empty,
         );
         async move {
-            let response = match self.call_once(state, req).await {
+            let response = match catch_panic(self.call_once(state, req)).await {
                 Ok(response) => response,
                 Err(error) => {
                     if error.status.is_server_error() {
@@ -582,5 +623,26 @@ impl Route {
         }
         .instrument(span)
         .await
+    }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_and_the_next_request_is_served() {
+        let panicking = async {
+            let values: Vec<u8> = Vec::new();
+            // An out-of-bounds index, as a bug would do it.
+            let _ = values[values.len()];
+            Ok(crate::http::json_response(lambda_http::http::StatusCode::OK, &"never"))
+        };
+        let error = catch_panic(panicking).await.expect_err("a panic is an error");
+        assert_eq!(error.status, 500);
+        assert_eq!(error.code, "internal_error");
+        assert!(error.detail.unwrap_or_default().contains("index out of bounds"));
+        let fine = catch_panic(async { Ok(crate::http::json_response(lambda_http::http::StatusCode::OK, &1)) }).await;
+        assert_eq!(fine.expect("served").status(), 200);
     }
 }

@@ -346,31 +346,11 @@ pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Inva
 }
 
 /// Orders records by the sorts, then by display number; records without a value last.
+/// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
 pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
-    let key = |record: &Record, sort: &Sort| -> Option<Value> {
-        let value = record.active(&sort.field_id).next()?;
-        let property = value.get(&sort.property)?;
-        Some(match property {
-            Value::Object(option) => option.get("title").cloned().unwrap_or(Value::Null),
-            Value::String(s) => Value::String(s.to_lowercase()),
-            other => other.clone(),
-        })
-    };
     records.sort_by(|a, b| {
         for sort in sorts {
-            let ordering = match (key(a, sort), key(b, sort)) {
-                (Some(x), Some(y)) => {
-                    let o = compare(&x, &y).unwrap_or(Ordering::Equal);
-                    if sort.descending {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                }
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
+            let ordering = compare_sort_keys(sort_key(a, sort), sort_key(b, sort), sort.descending);
             if ordering != Ordering::Equal {
                 return ordering;
             }
@@ -378,3 +358,82 @@ pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
         a.number.cmp(&b.number)
     });
 }
+
+/// A record's value under one sort: its first active value's property, select options by
+/// title and text ignoring case. `None` when it has none (or the property is null).
+fn sort_key(record: &Record, sort: &Sort) -> Option<SortKey> {
+    let value = record.active(&sort.field_id).next()?;
+    SortKey::of(value.get(&sort.property)?)
+}
+
+/// Two sort keys in the sort's direction; records without a value come last either way.
+pub fn compare_sort_keys(a: Option<SortKey>, b: Option<SortKey>, descending: bool) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) if descending => y.cmp(&x),
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// A value as sorts compare it, in a total order: numbers (by `f64::total_cmp`), then text,
+/// then booleans, then anything else (equal among themselves). A property of mixed kinds
+/// across records (a number here, text there) still sorts, never panics.
+#[derive(Debug, Clone)]
+pub enum SortKey {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Other,
+}
+
+impl SortKey {
+    pub fn of(value: &Value) -> Option<Self> {
+        Some(match value {
+            Value::Null => return None,
+            Value::Number(n) => n.as_f64().map_or(Self::Other, Self::Number),
+            Value::String(s) => Self::Text(s.to_lowercase()),
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Object(option) => match option.get("title") {
+                Some(Value::String(title)) => Self::Text(title.to_lowercase()),
+                _ => Self::Other,
+            },
+            Value::Array(_) => Self::Other,
+        })
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Number(_) => 0,
+            Self::Text(_) => 1,
+            Self::Bool(_) => 2,
+            Self::Other => 3,
+        }
+    }
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Self::Number(a), Self::Number(b)) => a.total_cmp(b),
+            (Self::Text(a), Self::Text(b)) => a.cmp(b),
+            (Self::Bool(a), Self::Bool(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for SortKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for SortKey {}

@@ -3,6 +3,8 @@
 
 pub mod filter;
 pub mod organization;
+#[cfg(test)]
+mod properties;
 pub mod record;
 pub mod table;
 pub mod team;

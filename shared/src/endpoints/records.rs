@@ -200,24 +200,33 @@ async fn update_in(
     table: Table,
     merge: Merge,
 ) -> Result<Response<Body>, RecordFailure> {
-    let record = record_in_path(state, req, principal.org_id, &table).await?;
     let values = values_in_body(req, &table)?;
-    let record = state
-        .store
-        .update_record(
-            principal.org_id,
-            &table,
-            &record,
-            &values,
-            merge,
-            Actor {
-                key_id: &principal.key_id,
-                now: Timestamp::now(),
-            },
-        )
-        .await?;
-    Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let record = record_in_path(state, req, principal.org_id, &table).await?;
+        let actor = Actor {
+            key_id: &principal.key_id,
+            now: Timestamp::now(),
+        };
+        let result = state
+            .store
+            .update_record(principal.org_id, &table, &record, &values, merge, actor)
+            .await;
+        match result {
+            // Another write got in first: apply this one to what it left (appends commute;
+            // a PUT replaces what it sends either way).
+            Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
+                tokio::time::sleep(crate::store::backoff(attempt)).await;
+            }
+            other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
+        }
+    }
 }
+
+/// How often a record write that lost a race to another write on the same record (or, for
+/// an assert, on the same unique value) is tried, with a growing jittered pause.
+const WRITE_ATTEMPTS: u32 = 8;
 
 /// `PUT /v2/objects/{object}/records?matching_attribute=<slug>`: Attio's assert. Updates
 /// the record whose unique `<slug>` value equals the one sent (multiselect values
@@ -265,8 +274,9 @@ async fn assert_in(
         key_id: &principal.key_id,
         now: Timestamp::now(),
     };
-    // Two tries: a create that loses a race to a concurrent assert finds its record next time.
-    for _ in 0..2 {
+    // A create that loses a race to a concurrent assert finds its record next time; an
+    // update that loses a race to another write reads the record again.
+    for attempt in 1..=WRITE_ATTEMPTS {
         let existing = state
             .store
             .record_by_unique_value(principal.org_id, &table, field, &matching)
@@ -286,9 +296,11 @@ async fn assert_in(
             }
         };
         match result {
-            Err(RecordWriteError::ValueTaken { .. }) if existing.is_none() => continue,
+            Err(RecordWriteError::ValueTaken { .. }) if existing.is_none() => {}
+            Err(RecordWriteError::Changed) if existing.is_some() => {}
             other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
         }
+        tokio::time::sleep(crate::store::backoff(attempt)).await;
     }
     Err(
         ApiError::uniqueness_conflict("The matching record changed while this assert was made; retry")

@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::team::TeamId;
 use crate::domain::team::{Color, CreateTeamInput, FilterFieldInput, ListTeamsInput, PatchTeamInput};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
@@ -23,12 +24,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
 }
 
 pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let id = path_param(&req, "id")?;
-    let team = state
-        .store
-        .team(principal.org_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("No team `{id}`")))?;
+    let team = team_in_path(state, &req, principal.org_id).await?;
     Ok(json_response(StatusCode::OK, &TeamBody::new(&team)))
 }
 
@@ -38,12 +34,10 @@ async fn team_in_path(
     req: &Request,
     org: crate::domain::organization::OrgId,
 ) -> Result<TeamItem, ApiError> {
-    let id = path_param(req, "id")?;
-    state
-        .store
-        .team(org, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("No team `{id}`")))
+    let raw = path_param(req, "id")?;
+    let not_found = || ApiError::not_found(format!("No team `{raw}`"));
+    let id = TeamId::parse(raw).ok_or_else(not_found)?;
+    state.store.team(org, id.as_str()).await?.ok_or_else(not_found)
 }
 
 /// `PATCH /api/v1/teams/{id}/`: what is sent changes; the name stays unique.

@@ -38,9 +38,14 @@ pub enum StoreError {
     /// Concurrent transactions kept cancelling the write past its retries.
     #[error("concurrent transactions kept cancelling the write")]
     Contended,
-    /// An item would be over DynamoDB's item size limit.
-    #[error("an item of {bytes} bytes is over DynamoDB's {limit} byte limit")]
-    ItemTooLarge { bytes: usize, limit: usize },
+    /// An item (`what`: a record, a table's definition) would be over DynamoDB's item size
+    /// limit.
+    #[error("the {what} would take {bytes} bytes, over DynamoDB's {limit} byte item limit")]
+    ItemTooLarge {
+        what: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
     /// A stored item does not fit its type: a bug or a corrupt item.
     #[error("a stored item does not match its type")]
     Corrupt(#[from] serde_dynamo::Error),

@@ -50,6 +50,7 @@ pub fn check_puts(items: &[TransactWriteItem]) -> Result<(), StoreError> {
         let bytes = item_size(put.item());
         if bytes > MAX_ITEM_BYTES {
             return Err(StoreError::ItemTooLarge {
+                what: "item",
                 bytes,
                 limit: MAX_ITEM_BYTES,
             });

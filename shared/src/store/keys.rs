@@ -94,8 +94,10 @@ pub fn org_teams_gsi1pk(org: OrgId) -> String {
     format!("ORG#{}#TEAMS", org.0)
 }
 /// Uniqueness sentinel of a team name (in its normalised form), holding the team id.
+/// A team name's sentinel: the SHA-256 of its normalised form, so a name of any length
+/// (255 characters that NFKC may expand several times) fits DynamoDB's 1,024-byte sort key.
 pub fn team_name_sk(name_key: &str) -> String {
-    format!("TEAMNAME#{name_key}")
+    format!("TEAMNAME#{}", crate::auth::sha256_hex(name_key))
 }
 
 /// A record has a partition of its own (records spread across partitions).

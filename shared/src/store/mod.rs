@@ -134,7 +134,7 @@ fn cancelled_only_by_conflict(reasons: &[CancellationReason]) -> bool {
 
 /// 10 ms, 20 ms, 40 ms ... with up to half again of random jitter, so that racing writers
 /// spread out rather than collide again.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let base = 10u64 << attempt.min(6);
     let mut byte = [0u8; 1];
     let jitter = match getrandom::fill(&mut byte) {
@@ -174,6 +174,19 @@ pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactW
         .build()
         .expect("item and table are set");
     TransactWriteItem::builder().put(put).build()
+}
+
+/// A transaction's check that the organization still exists: every write that adds to an
+/// organization carries it, so none lands once the organization is deleted (its purge
+/// then finds everything there is).
+pub(crate) fn organization_exists(table: &str, org: crate::domain::organization::OrgId) -> TransactWriteItem {
+    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
+        .condition_expression("attribute_exists(PK)")
+        .build()
+        .expect("key, table and condition are set");
+    TransactWriteItem::builder().condition_check(check).build()
 }
 
 /// The condition of an item that must not exist yet.

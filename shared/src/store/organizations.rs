@@ -1,7 +1,7 @@
 //! Organizations, their users and memberships, and their API keys: items and access
 //! patterns (docs/data-model.md lists the same).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -12,6 +12,7 @@ use super::keys::{self, ItemKeys, SK};
 use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
+use crate::domain::table::Table;
 use crate::domain::user::{ExternalId, NewUser, Role};
 use crate::time::Timestamp;
 
@@ -29,6 +30,33 @@ pub struct OrganizationItem {
     pub api_key_count: u64,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// How many times an organization purge looks for what is left, and the pause between
+/// (for the record index to show records written just before the fence).
+const PURGE_PASSES: u32 = 5;
+const PURGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A record's item, its number pointer and its unique sentinels.
+fn record_keys(table: &Table, record: &crate::domain::record::Record) -> Vec<Item> {
+    let mut doomed = vec![
+        key(keys::record_pk(&record.id), keys::RECORD_SK),
+        key(
+            keys::record_number_pk(&record.table_id, record.number),
+            keys::RECORD_NUMBER_SK,
+        ),
+    ];
+    for field in table.fields.values().filter(|f| f.unique) {
+        for value in record.active(&field.id) {
+            if let Some(v) = crate::domain::record::unique_key(field.field_type, value) {
+                doomed.push(key(
+                    keys::unique_value_pk(&field.id, &crate::auth::sha256_hex(&v)),
+                    keys::UNIQUE_VALUE_SK,
+                ));
+            }
+        }
+    }
+    doomed
 }
 
 /// The most API keys one organization may hold.
@@ -545,49 +573,67 @@ impl Store {
     }
 
     /// Removes what a deleted organization leaves behind, none of which any key can reach
-    /// any more: every record of its tables (with number pointers and unique sentinels) and
-    /// each table's head,
-    /// every item of its partition (tables, members, teams, sentinels), and its users'
-    /// membership items. Users themselves stay: they are platform-wide. If this is cut
-    /// short (a timeout), what remains is unreachable and a repeated DELETE is a 404; the
-    /// audit lists such orphans.
+    /// any more: every record of its tables (with number pointers and unique sentinels),
+    /// each table's head, every item of its partition (tables, members, teams, sentinels),
+    /// and its users' membership items. Users themselves stay: they are platform-wide.
+    ///
+    /// It converges on nothing left, under concurrent writes: with the organization item
+    /// gone, no table, team, member or key can be created in it (each create checks the
+    /// organization in its transaction), and the tables' heads go first, so no record can
+    /// be written to them after (each record write checks its head). Then passes delete
+    /// what they find until one finds nothing; the record lists come from an eventually
+    /// consistent index, so a pass follows a short pause. If this is cut short (a
+    /// timeout), what remains is unreachable, a repeated DELETE is a 404, and the audit
+    /// lists the orphans.
     pub async fn purge_organization(&self, org: OrgId) -> Result<(), StoreError> {
-        let partition = self.query_partition(&keys::org_pk(org)).await?;
-        let mut doomed: Vec<Item> = Vec::new();
-        for item in &partition {
-            let sk = match item.get(SK) {
-                Some(AttributeValue::S(sk)) => sk.clone(),
-                _ => continue,
-            };
-            if sk.starts_with(keys::TABLE_PREFIX) {
-                let table: crate::domain::table::Table = from_item(item.clone())?;
-                doomed.push(key(keys::table_head_pk(&table.id), keys::TABLE_HEAD_SK));
-                for record in self.records(&table).await? {
-                    doomed.push(key(keys::record_pk(&record.id), keys::RECORD_SK));
-                    doomed.push(key(
-                        keys::record_number_pk(&table.id, record.number),
-                        keys::RECORD_NUMBER_SK,
-                    ));
-                    for field in table.fields.values().filter(|f| f.unique) {
-                        for value in record.active(&field.id) {
-                            if let Some(v) = crate::domain::record::unique_key(field.field_type, value) {
-                                doomed.push(key(
-                                    keys::unique_value_pk(&field.id, &crate::auth::sha256_hex(&v)),
-                                    keys::UNIQUE_VALUE_SK,
-                                ));
-                            }
-                        }
-                    }
-                }
+        // A strongly consistent read: every table that will ever be, the organization being gone.
+        let tables: BTreeMap<String, Table> = self
+            .query_prefix(&keys::org_pk(org), keys::TABLE_PREFIX)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<Table>(item).map(|t| (t.id.clone(), t)))
+            .collect::<Result<_, _>>()?;
+        let heads = tables
+            .keys()
+            .map(|id| key(keys::table_head_pk(id), keys::TABLE_HEAD_SK))
+            .collect();
+        self.batch_delete(heads).await?;
+        for pass in 0..PURGE_PASSES {
+            if pass > 0 {
+                tokio::time::sleep(PURGE_PAUSE).await;
             }
+            let doomed = self.purge_pass(org, &tables).await?;
+            if doomed.is_empty() {
+                return Ok(());
+            }
+            self.batch_delete(doomed).await?;
+        }
+        Ok(())
+    }
+
+    /// The keys of everything of `org` that is still there: the records of its tables with
+    /// their pointers and sentinels, its partition, and its users' memberships.
+    async fn purge_pass(&self, org: OrgId, tables: &BTreeMap<String, Table>) -> Result<Vec<Item>, StoreError> {
+        let mut doomed: Vec<Item> = Vec::new();
+        for item in self.query_partition(&keys::org_pk(org)).await? {
+            let Some(AttributeValue::S(sk)) = item.get(SK) else {
+                continue;
+            };
             if sk.starts_with(keys::MEMBER_PREFIX) {
                 let member: OrgMemberItem = from_item(item.clone())?;
-                let external_id = ExternalId::parse("external_id", &member.external_id)?;
-                doomed.push(key(keys::user_pk(&external_id), &keys::membership_sk(org)));
+                doomed.push(key(
+                    keys::stored_user_pk(&member.external_id),
+                    &keys::membership_sk(org),
+                ));
             }
-            doomed.push(key(keys::org_pk(org), &sk));
+            doomed.push(key(keys::org_pk(org), sk));
         }
-        self.batch_delete(doomed).await
+        for table in tables.values() {
+            for item in self.query_gsi1(&keys::table_records_gsi1pk(&table.id)).await? {
+                doomed.extend(record_keys(table, &from_item(item)?));
+            }
+        }
+        Ok(doomed)
     }
 }
 

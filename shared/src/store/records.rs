@@ -532,6 +532,7 @@ impl Store {
             let bytes = item_size(&record_item(new)) + RECORD_ITEM_SLACK;
             if bytes > MAX_ITEM_BYTES {
                 return Err(StoreError::ItemTooLarge {
+                    what: "record with its values and their history",
                     bytes,
                     limit: MAX_ITEM_BYTES,
                 }
@@ -553,6 +554,13 @@ impl Store {
         }
         let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
         let (old_refs, new_refs) = (references(table, old), references(table, new));
+        // Deleting the record releases every one it holds, in one transaction.
+        if new_claims.len() + new_refs.len() > MAX_CHECKS_PER_WRITE {
+            return Err(RecordWriteError::Refused(Invalid::value(format!(
+                "A record may hold at most {MAX_CHECKS_PER_WRITE} unique values and references in all; this one would hold {}",
+                new_claims.len() + new_refs.len()
+            ))));
+        }
         let changes = old_claims.symmetric_difference(&new_claims).count()
             + old_refs
                 .keys()

@@ -8,7 +8,10 @@ use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_condition, from_item, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::item_size::{item_size, MAX_ITEM_BYTES};
+use super::{
+    failed_condition, from_item, organization_exists, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
     ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
@@ -29,6 +32,28 @@ pub struct TableHead {
     pub record_seq: u64,
     /// Equal to the table item's `revision`: both move in one transaction.
     pub revision: u64,
+}
+
+/// Room for a table item's keys and what a write may add beside its fields.
+const TABLE_ITEM_SLACK: usize = 512;
+
+/// Refuses a field definition (new, or replacing the field `replaced`) that would take the
+/// table item past DynamoDB's item limit.
+fn check_definition_size(table: &Table, replaced: Option<&str>, def: &FieldDef) -> Result<(), StoreError> {
+    let mut grown = table.clone();
+    if let Some(old_key) = replaced {
+        grown.fields.remove(old_key);
+    }
+    grown.fields.insert(def.key.clone(), def.clone());
+    let bytes = item_size(&to_item(&grown)) + TABLE_ITEM_SLACK;
+    if bytes > MAX_ITEM_BYTES {
+        return Err(StoreError::ItemTooLarge {
+            what: "table's definition with this field",
+            bytes,
+            limit: MAX_ITEM_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Why a definition change did not apply.
@@ -53,6 +78,7 @@ struct TableSentinel {
 
 const PREFIX_SENTINEL: usize = 1;
 const SLUG_SENTINEL: usize = 2;
+const ORGANIZATION_CHECK: usize = 4;
 
 impl Store {
     /// Creates a table with its default `name` text field (the display field), its
@@ -114,10 +140,12 @@ impl Store {
                 ItemKeys::new(keys::table_head_pk(&id), keys::TABLE_HEAD_SK).item(&head),
                 Some(NEW_ITEM),
             ),
+            organization_exists(self.table_name(), org),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(table),
             Err(TransactFailure::Cancelled(reasons)) => Err(match failed_condition(&reasons) {
+                Some(ORGANIZATION_CHECK) => StoreError::not_found(format!("No organization with id `{}`", org.0)),
                 Some(PREFIX_SENTINEL) => StoreError::taken(format!(
                     "A table with record_prefix \"{}\" already exists in this organization",
                     table.record_prefix
@@ -200,9 +228,13 @@ impl Store {
         self.forget_table(table_id);
         match result {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Condition(
-                reasons.first().and_then(|r| r.item()).cloned(),
-            )),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons).is_some() => Err(
+                DefinitionRefused::Condition(reasons.first().and_then(|r| r.item()).cloned()),
+            ),
+            // Cancelled for another reason (an item too large, say): not the caller's 404.
+            Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Store(StoreError::unexpected(format!(
+                "definition change cancelled: {reasons:?}"
+            )))),
             Err(TransactFailure::Store(e)) => Err(DefinitionRefused::Store(e)),
         }
     }
@@ -254,6 +286,7 @@ impl Store {
             readonly: false,
             created_at: now.nanos(),
         };
+        check_definition_size(table, None, &def)?;
         let value = AttributeValue::M(to_item(&def));
         let update = Update::builder()
             .table_name(self.table_name())
@@ -402,6 +435,7 @@ impl Store {
             .unwrap_or(&field.key)
             .to_string();
         def.key = new_key.clone();
+        check_definition_size(table, Some(&field.key), &def)?;
         let renamed = new_key != field.key;
         let update = Update::builder()
             .table_name(self.table_name())

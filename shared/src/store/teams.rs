@@ -5,7 +5,9 @@
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{failed_conditions, from_item, key, put, s, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::{
+    failed_conditions, from_item, key, organization_exists, put, s, Store, StoreError, TransactFailure, NEW_ITEM,
+};
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
 use crate::store::keys::{self, ItemKeys};
@@ -113,7 +115,9 @@ impl Store {
                 name_sentinel(org, &team.name_key, &id),
                 Some(NEW_ITEM),
             ),
+            organization_exists(self.table_name(), org),
         ];
+        let first_member = items.len();
         for user in &users {
             items.push(self.member_check(org, member_id(user).expect("checked above")));
         }
@@ -123,10 +127,12 @@ impl Store {
                 let failed = failed_conditions(&reasons);
                 let unknown: Vec<&str> = failed
                     .iter()
-                    .filter(|i| **i >= 2)
-                    .map(|i| users[i - 2].as_str())
+                    .filter(|i| **i >= first_member)
+                    .map(|i| users[i - first_member].as_str())
                     .collect();
-                if !unknown.is_empty() {
+                if failed.contains(&2) {
+                    Err(StoreError::not_found(format!("No organization with id `{}`", org.0)))
+                } else if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
                 } else if failed.contains(&1) {
                     Err(StoreError::taken(format!(

@@ -319,6 +319,11 @@ async fn hostile_headers_are_refused_on_every_route() {
 async fn odd_path_segments_are_not_found_on_every_route() {
     let f = fixture().await;
     let before = f.api.items().await;
+    // Ids longer than any key may hold, in bytes and in characters: past DynamoDB's
+    // 1,024-byte sort key once prefixed, and past the 255 characters any id can have.
+    let long_ascii = "a".repeat(1020);
+    let long_hex = "f".repeat(1100);
+    let long_emoji = "%F0%9F%98%80".repeat(256);
     let odd = [
         "%2F",
         "..",
@@ -328,6 +333,9 @@ async fn odd_path_segments_are_not_found_on_every_route() {
         "%F0%9F%92%A5",
         "x%00y",
         "%20",
+        long_ascii.as_str(),
+        long_hex.as_str(),
+        long_emoji.as_str(),
     ];
     for route in ROUTES.iter().filter(|r| r.path.contains('{')) {
         let headers = f.headers(route);

@@ -12,6 +12,7 @@ mod organizations;
 mod pipeline;
 mod record_updates;
 mod records;
+mod robustness;
 mod runtime;
 mod tables;
 mod teams;

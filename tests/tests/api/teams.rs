@@ -439,13 +439,20 @@ async fn patch_keeps_names_unique_and_frees_the_old_one() {
     assert_ne!(reply.body["last_updated"]["on"], sales["last_updated"]["on"]);
     // The old name is free again, and the sentinel moved in the same transaction.
     make_team(&api, &a, "Sales", &[]).await;
-    let names: Vec<String> = api
+    let mut names: Vec<String> = api
         .org_partition(a.id)
         .await
         .iter()
-        .filter_map(|i| text(i, "SK").strip_prefix("TEAMNAME#").map(str::to_string))
+        .filter(|i| text(i, "SK").starts_with("TEAMNAME#"))
+        .map(|i| text(i, "SK"))
         .collect();
-    assert_eq!(names, ["revenue", "sales", "support"]);
+    names.sort();
+    let mut expected: Vec<String> = ["revenue", "sales", "support"]
+        .iter()
+        .map(|n| shared::store::keys::team_name_sk(n))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
 
     let before = api.items().await;
     let cases: Vec<(Value, u16)> = vec![
@@ -503,5 +510,61 @@ async fn delete_frees_the_name() {
         .iter()
         .all(|i| !text(i, "SK").starts_with("TEAM")));
     make_team(&api, &a, "sales", &[]).await;
+    api.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn team_names_of_any_length_are_unique_by_full_case_folding() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    // Names whose normalised form is far over DynamoDB's 1,024-byte sort key.
+    let long = ["😀".repeat(255), "\u{10348}".repeat(255), "\u{FDFA}".repeat(40)];
+    for name in &long {
+        make_team(&api, &org, name, &[]).await;
+    }
+    let renamed = make_team(&api, &org, "Short", &[]).await;
+    let path = format!("/api/v1/teams/{}/", renamed["id"].as_str().unwrap());
+    let long_rename = "🙂".repeat(255);
+    let reply = api
+        .token(&org.key, org.id, "PATCH", &path, Some(&json!({"name": long_rename})))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    // The same names again, and look-alikes, are taken.
+    make_team(&api, &org, "STRASSE", &[]).await;
+    make_team(&api, &org, "ΟΔΟΣ", &[]).await;
+    make_team(&api, &org, "Ops", &[]).await;
+    let before = api.items().await;
+    let taken = [
+        long[0].clone(),
+        long[2].clone(),
+        long_rename.clone(),
+        "straße".to_string(),
+        "Strasse".to_string(),
+        "οδοσ".to_string(),
+        "οδος".to_string(),
+        "O\u{200B}ps".to_string(),
+        "\u{FEFF}OPS".to_string(),
+    ];
+    for name in taken {
+        let mut body = seed_team(&[org.user_id]);
+        body["name"] = json!(name);
+        let reply = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&body)).await;
+        assert_error(&reply, 409);
+        if name == long_rename {
+            continue; // the renamed team's own name
+        }
+        let reply = api
+            .token(&org.key, org.id, "PATCH", &path, Some(&json!({"name": name})))
+            .await;
+        assert_error(&reply, 409);
+    }
+    // A name that displays as nothing is no name.
+    for invisible in ["\u{200B}\u{200B}", "\u{FEFF}", " \u{2060} "] {
+        let mut body = seed_team(&[org.user_id]);
+        body["name"] = json!(invisible);
+        let reply = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&body)).await;
+        assert_error(&reply, 400);
+    }
+    assert_eq!(api.items().await, before, "nothing refused was written");
     api.assert_audit_clean().await;
 }
