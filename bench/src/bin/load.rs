@@ -3,6 +3,10 @@
 //! the same tables. Passes when no request gets a 5xx, every 4xx is one the request could
 //! expect, and the invariant audit is clean afterwards with item counts that match the
 //! successful creates. Prints throughput and the counts.
+//!
+//! Meanwhile a second organization is written to by writers of its own (records, tables,
+//! teams) and deleted halfway through: the delete must answer 200, the writes after it 401
+//! or 404, and nothing of that organization may remain (the audit would list orphans).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,6 +56,10 @@ async fn main() {
 
     let next = Arc::new(AtomicUsize::new(0));
     let tally = Arc::new(Mutex::new(Tally::default()));
+    let doomed = api.create_org("Doomed", "doomed-owner").await;
+    let body = json!({"name": "Leads", "record_prefix": "L", "api_slug": "leads"});
+    assert_eq!(api.bearer(&doomed.key, "POST", "/orgs/c/tables", Some(&body)).await.status, 200);
+    let doomed_writes = tokio::spawn(write_to_doomed(api.clone(), doomed.clone(), next.clone()));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..CONCURRENCY {
@@ -117,6 +125,7 @@ async fn main() {
     for worker in workers {
         worker.await.expect("a worker");
     }
+    let doomed_answers = doomed_writes.await.expect("the doomed writers");
     let elapsed = started.elapsed();
     let mut tally = Arc::try_unwrap(tally)
         .expect("workers are done")
@@ -138,6 +147,17 @@ async fn main() {
             .map(|(_, c)| *c)
             .sum::<usize>()
     };
+    println!("\n| write to the organization deleted under load | status | count |\n|---|---|---|");
+    for ((when, status), count) in &doomed_answers {
+        println!("| {when} | {status} | {count} |");
+    }
+    let left_of_doomed = api
+        .items()
+        .await
+        .iter()
+        .filter(|i| api_tests::text(i, "PK") == format!("ORG#{}", doomed.id))
+        .count();
+    println!("items left in the deleted organization's partition: {left_of_doomed}");
     let report = api.state.store.audit().await.expect("the audit reads the table");
     let count = |kind: &str| report.counts.get(kind).copied().unwrap_or(0);
     let checks = [
@@ -151,6 +171,14 @@ async fn main() {
         println!("| {kind} | {expected} | {found} |");
     }
     let mut failed = false;
+    let doomed_ok = doomed_answers.iter().all(|((when, status), _)| match *when {
+        "delete" => *status == 200,
+        _ => matches!(status, 200..=299 | 401 | 404),
+    });
+    if !doomed_ok || left_of_doomed > 0 {
+        failed = true;
+        println!("\nthe organization deleted under load: unexpected answers, or items left");
+    }
     if !tally.unexpected.is_empty() {
         failed = true;
         println!("\n{} unexpected responses, e.g.:", tally.unexpected.len());
@@ -174,4 +202,58 @@ async fn main() {
     if failed {
         std::process::exit(1);
     }
+}
+
+/// Writers to an organization of its own, which is deleted once half the main load is
+/// sent; they write on for a while after. Answers by (before/after the delete, status).
+async fn write_to_doomed(
+    api: Arc<TestApi>,
+    org: api_tests::Org,
+    progress: Arc<AtomicUsize>,
+) -> BTreeMap<(&'static str, u16), usize> {
+    let deleted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answers = Arc::new(Mutex::new(BTreeMap::new()));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (api, org, deleted, answers) = (api.clone(), org.clone(), deleted.clone(), answers.clone());
+        writers.push(tokio::spawn(async move {
+            let mut after = 0;
+            for i in 0.. {
+                let was_deleted = deleted.load(Ordering::SeqCst);
+                let reply = match i % 3 {
+                    0 => {
+                        let body = json!({"data": {"values": {"name": format!("Lead {w}-{i}")}}});
+                        api.bearer(&org.key, "POST", "/v2/objects/leads/records", Some(&body)).await
+                    }
+                    1 => {
+                        let body = json!({"name": format!("T{w}-{i}"), "record_prefix": format!("D{w}X{i}")});
+                        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await
+                    }
+                    _ => {
+                        let body = json!({"name": format!("Team {w}-{i}"), "type": 2});
+                        api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&body)).await
+                    }
+                };
+                // A write that started before the delete may end either way.
+                let when = if was_deleted { "after the delete" } else { "around the delete" };
+                *answers.lock().expect("lock").entry((when, reply.status)).or_insert(0) += 1;
+                if was_deleted {
+                    after += 1;
+                    if after >= 30 {
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    while progress.load(Ordering::Relaxed) < REQUESTS / 2 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reply = api.admin("DELETE", &format!("/api/v1/organizations/{}", org.id), None).await;
+    deleted.store(true, Ordering::SeqCst);
+    answers.lock().expect("lock").insert(("delete", reply.status), 1);
+    for writer in writers {
+        writer.await.expect("a writer");
+    }
+    Arc::try_unwrap(answers).expect("writers are done").into_inner().expect("lock")
 }

@@ -7,13 +7,21 @@
 //! the three auth schemes, runs `st`, and then runs the invariant audit over the table:
 //! whatever the generated requests did, the store must still be consistent.
 //!
+//! Then a second phase of its own sends the shapes a schema does not lead a generator to,
+//! which once crashed a container or got a 5xx: sorts on sub-fields of any attribute, in
+//! either direction, over values that lack them; numbers, dates and timestamps at and past
+//! what can be stored, in values and in filters; path parameters of hundreds to thousands
+//! of characters on every route. Every answer must be below 500.
+//!
 //! Environment: `FUZZ_EXAMPLES` (cases per operation and phase, default 50),
-//! `FUZZ_TIMEOUT_SECONDS` (the whole run, default 900), `FUZZ_SEED`.
+//! `FUZZ_TIMEOUT_SECONDS` (the whole run, default 900), `FUZZ_SEED` (both phases),
+//! `FUZZ_SHAPES` (requests in the second phase, default 600).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use api_tests::{repo_root, TestApi};
+use shared::routes::Auth;
 use serde_json::{json, Value};
 
 /// The checks that hold for this API. `positive_data_acceptance` is left out: the schema
@@ -52,6 +60,9 @@ async fn main() -> ExitCode {
         json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}}),
         json!({"key": "stage", "schema": {"name": "Stage", "type": "select", "options": ["Lead", "Customer"]}}),
         json!({"key": "parent", "schema": {"name": "Parent", "type": "record-reference", "link": "companies"}}),
+        json!({"key": "hq", "schema": {"name": "HQ", "type": "location"}}),
+        json!({"key": "founded", "schema": {"name": "Founded", "type": "timestamp"}}),
+        json!({"key": "revenue", "schema": {"name": "Revenue", "type": "currency"}}),
     ] {
         let added = api.add_field(&org.key, "companies", &field).await;
         field_id = added["id"].as_str().expect("a field id").to_string();
@@ -191,16 +202,154 @@ parameters = {{ "query.organization_id" = "{org_id}" }}
         }
     };
     let _ = std::fs::remove_dir_all(&dir);
+    let shapes = hostile_shapes(&api, &org, &record_id).await;
     let report = api.state.store.audit().await.expect("the audit reads the table");
     if !report.is_clean() {
         eprintln!("fuzz: the audit found breaches after the run: {:#?}", report.breaches);
         return ExitCode::FAILURE;
     }
     eprintln!("fuzz: audit clean after the run");
+    if !shapes {
+        return ExitCode::FAILURE;
+    }
     if status.success() {
         ExitCode::SUCCESS
     } else {
         eprintln!("fuzz: schemathesis reported failures ({status})");
         ExitCode::FAILURE
     }
+}
+
+/// A small deterministic generator (xorshift64*), so a run can be replayed by its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const ATTRIBUTES: [&str; 10] = [
+    "name", "domain", "employees", "stage", "parent", "hq", "founded", "revenue", "nothing", "created_at",
+];
+const SUB_FIELDS: [Option<&str>; 9] = [
+    None,
+    Some("locality"),
+    Some("region"),
+    Some("country_code"),
+    Some("latitude"),
+    Some("value"),
+    Some("title"),
+    Some("target_record_id"),
+    Some("currency_value"),
+];
+/// Numbers as written in a body: at and past DynamoDB's range (1e-130 to 9.99e125).
+const NUMBERS: [&str; 14] = [
+    "0", "-0.0", "1e125", "-1e-130", "1e126", "1e200", "-1e200", "1e-200", "5e-324",
+    "1.7976931348623157e308", "\"1e130\"", "\"-1e-131\"", "9223372036854775807", "\"NaN\"",
+];
+const INSTANTS: [&str; 10] = [
+    "9999-12-31T23:59:59Z",
+    "9999-12-31T23:59:59-01:00",
+    "0000-01-01T00:00:00Z",
+    "0000-01-01T00:00:00+01:00",
+    "2024-02-29T12:00:00+14:00",
+    "2023-02-30T00:00:00Z",
+    "2023-01-01T00:00:00",
+    "-0001-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+    "2023-01-01T25:00:00Z",
+];
+
+/// One request of a hostile shape: method, path, body and the scheme it authenticates by.
+fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth) {
+    let records = "/v2/objects/companies/records";
+    match rng.below(5) {
+        0 => {
+            let sorts: Vec<Value> = (0..1 + rng.below(3))
+                .map(|_| {
+                    let mut sort = json!({"attribute": rng.pick(&ATTRIBUTES), "direction": rng.pick(&["asc", "desc"])});
+                    if let Some(field) = rng.pick(&SUB_FIELDS) {
+                        sort["field"] = json!(field);
+                    }
+                    sort
+                })
+                .collect();
+            ("POST", format!("{records}/query"), json!({"sorts": sorts}).to_string(), Auth::Bearer)
+        }
+        1 => {
+            let (number, instant) = (rng.pick(&NUMBERS), rng.pick(&INSTANTS));
+            let body = format!(
+                r#"{{"data": {{"values": {{"name": "Shape", "employees": {number}, "revenue": {{"currency_value": {number}}}, "founded": "{instant}", "hq": {{"locality": null, "latitude": {number}}}}}}}}}"#
+            );
+            ("POST", records.to_string(), body, Auth::Bearer)
+        }
+        2 => {
+            let filter = match rng.below(3) {
+                0 => format!(r#"{{"employees": {{"$gt": {}}}}}"#, rng.pick(&NUMBERS)),
+                1 => format!(r#"{{"founded": {{"$lte": "{}"}}}}"#, rng.pick(&INSTANTS)),
+                _ => format!(r#"{{"hq": {{"locality": {{"$eq": {}}}}}}}"#, rng.pick(&NUMBERS)),
+            };
+            ("POST", format!("{records}/query"), format!(r#"{{"filter": {filter}}}"#), Auth::Bearer)
+        }
+        3 => {
+            let body = format!(r#"{{"data": {{"values": {{"employees": {}}}}}}}"#, rng.pick(&NUMBERS));
+            ("PATCH", format!("{records}/{record_id}"), body, Auth::Bearer)
+        }
+        _ => {
+            let unit = rng.pick(&["a", "f", "%C3%A9", "%F0%9F%98%80", "%EF%B7%BA", "0"]);
+            let long = unit.repeat(200 + rng.below(1800));
+            let route = rng.pick(shared::routes::ROUTES);
+            let path = route
+                .path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { long.as_str() } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            (route.method, path, "{}".to_string(), route.auth)
+        }
+    }
+}
+
+/// The second phase: hostile shapes, each answered below 500. Returns whether all were.
+async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) -> bool {
+    let seed = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u128>().ok())
+        .map_or_else(|| uuid::Uuid::new_v4().as_u128() as u64, |s| s as u64)
+        | 1;
+    let count = env_number("FUZZ_SHAPES", 600);
+    let mut rng = Rng(seed);
+    let bearer = format!("Bearer {}", org.key);
+    let token = format!("Token {}", org.key);
+    let account = org.id.to_string();
+    let json = ("content-type", "application/json");
+    let mut failures = 0;
+    for _ in 0..count {
+        let (method, path, body, auth) = shape(&mut rng, record_id);
+        let headers = match auth {
+            Auth::Admin => vec![json, ("x-api-key", api.admin_key.as_str())],
+            Auth::Bearer => vec![json, ("authorization", bearer.as_str())],
+            Auth::Token => vec![json, ("authorization", token.as_str()), ("account-id", account.as_str())],
+        };
+        let reply = api.send(method, &path, &headers, body.clone()).await;
+        if reply.status >= 500 {
+            failures += 1;
+            let shown: String = path.chars().take(120).collect();
+            eprintln!("fuzz: {method} {shown} {body} -> {} {:?}", reply.status, reply.body);
+        }
+    }
+    eprintln!("fuzz: hostile shapes (seed {seed}): {} passed, {failures} failed", count - failures);
+    failures == 0
 }
