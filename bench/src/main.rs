@@ -421,6 +421,33 @@ async fn main() {
         eprintln!("bench: {function} done");
     }
 
+    // The panic strategy: the functions unwind (a handler's panic is a 500, the container
+    // serves on); the same function built with `panic = "abort"` (make bench builds it into
+    // target/panic-abort), measured in the same run, in alternation, for what unwinding costs.
+    let abort_binary = target.join("panic-abort/release/create-table");
+    let mut panic_line = String::new();
+    if abort_binary.exists() {
+        let unwind_binary = release.join("create-table");
+        let (mut unwind_inits, mut abort_inits) = (Vec::new(), Vec::new());
+        for i in 0..COLD_RUNS {
+            for (binary, inits) in [(&unwind_binary, &mut unwind_inits), (&abort_binary, &mut abort_inits)] {
+                let event = admin_event(event(&root, "create-table", 900_000 + 2 * i + inits.len(), &org));
+                let result = run(&[binary.as_path()], &env, &[event], Duration::from_secs(30)).await;
+                inits.push(result.init);
+            }
+        }
+        let kib = |size: Option<u64>| size.map_or("?".to_string(), |b| format!("{}", b / 1024));
+        panic_line = format!(
+            "\nPanic strategy, create-table (x86_64 release, same run, {COLD_RUNS} cold starts each, alternating): `panic = \"unwind\"` (shipped) {:.1} ms cold start, binary {} KiB, zip {} KiB; `panic = \"abort\"` {:.1} ms, binary {} KiB, zip {} KiB.\n",
+            ms(percentile(&mut unwind_inits, 0.5)),
+            kib(file_size(&unwind_binary)),
+            kib(zip_size(&unwind_binary)),
+            ms(percentile(&mut abort_inits, 0.5)),
+            kib(file_size(&abort_binary)),
+            kib(zip_size(&abort_binary)),
+        );
+    }
+
     // A record create in a table of many fields (bench_fields has one per create-field
     // request above): it touches the table's small head, not its definition, so it should
     // cost what it costs in a small table.
@@ -518,6 +545,7 @@ async fn main() {
         one_transaction.join(", ")
     ));
     report.push_str(&wide_line);
+    report.push_str(&panic_line);
     println!("{report}");
     std::fs::write(root.join("bench/results.md"), &report).expect("write results");
     std::fs::write(root.join("bench/results.svg"), chart(&rows)).expect("write chart");
