@@ -21,7 +21,16 @@ pub enum Matched {
 
 /// Matches a request against the route table. Path segments are percent-decoded after
 /// splitting, so `%2F` inside a parameter stays inside it, as with API Gateway.
+///
+/// One trailing slash is ignored: HTTP API routes cannot end in `/` (SAM leaves such a
+/// route out, or the deploy fails), and API Gateway sends `/teams/` to the route
+/// `/teams` with the path as the client wrote it; SmartSuite's clients write
+/// `/api/v1/teams/list/`. So the route table holds no trailing slash, and both forms match.
 pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
+    let path = match path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => trimmed,
+        _ => path,
+    };
     let segments: Vec<&str> = path.split('/').collect();
     // The methods of the most specific path template that matches, for `Allow`.
     let mut allowed: (usize, Vec<&'static str>) = (0, Vec::new());
@@ -135,7 +144,26 @@ mod tests {
             Matched::MethodNotAllowed(vec!["POST", "GET"])
         );
         assert_eq!(match_route("GET", "/api/v1/nothing").unwrap(), Matched::NotFound);
-        assert_eq!(match_route("GET", "/api/v1/organizations/").unwrap(), Matched::NotFound);
+        // One trailing slash is the same path; an empty parameter is none.
+        match match_route("POST", "/api/v1/teams/list/").unwrap() {
+            Matched::Route(route, _) => assert_eq!(route.function, "list-teams"),
+            other => panic!("{other:?}"),
+        }
+        match match_route("GET", "/api/v1/teams/0123456789abcdef01234567/").unwrap() {
+            Matched::Route(route, params) => {
+                assert_eq!(route.function, "get-team");
+                assert_eq!(params["id"], "0123456789abcdef01234567");
+            }
+            other => panic!("{other:?}"),
+        }
+        match match_route("GET", "/api/v1/organizations/").unwrap() {
+            Matched::Route(route, _) => assert_eq!(route.function, "list-organizations"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            match_route("GET", "/api/v1/organizations//").unwrap(),
+            Matched::NotFound
+        );
         assert!(match_route("GET", "/api/v1/organizations/%ff").is_err());
         assert!(match_route("GET", "/api/v1/organizations/%zz").is_err());
     }

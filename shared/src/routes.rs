@@ -180,7 +180,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "POST",
-        path: "/api/v1/teams/",
+        path: "/api/v1/teams",
         function: "create-team",
         endpoint: Endpoint::CreateTeam,
         auth: Auth::Token,
@@ -189,7 +189,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
-        path: "/api/v1/teams/{id}/",
+        path: "/api/v1/teams/{id}",
         function: "get-team",
         endpoint: Endpoint::GetTeam,
         auth: Auth::Token,
@@ -243,7 +243,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "POST",
-        path: "/api/v1/teams/list/",
+        path: "/api/v1/teams/list",
         function: "list-teams",
         endpoint: Endpoint::ListTeams,
         auth: Auth::Token,
@@ -252,7 +252,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "PATCH",
-        path: "/api/v1/teams/{id}/",
+        path: "/api/v1/teams/{id}",
         function: "update-team",
         endpoint: Endpoint::UpdateTeam,
         auth: Auth::Token,
@@ -261,7 +261,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "DELETE",
-        path: "/api/v1/teams/{id}/",
+        path: "/api/v1/teams/{id}",
         function: "delete-team",
         endpoint: Endpoint::DeleteTeam,
         auth: Auth::Token,

@@ -57,6 +57,25 @@ pub fn cache_settings_from_env() -> Result<CacheSettings, ConfigError> {
     })
 }
 
+/// With `LOCAL_DYNAMODB_ENDPOINT` set (by env.json, for `sam local`: SAM passes a function
+/// only the variables its template declares), DynamoDB Local at that URL with placeholder
+/// credentials, so a local invoke never reaches the user's real account; otherwise the
+/// loader as it is.
+pub fn local_or_aws(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+    match std::env::var("LOCAL_DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        None => loader,
+        Some(endpoint) => loader
+            .endpoint_url(endpoint.trim())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "local",
+            )),
+    }
+}
+
 /// The SDK configuration: endpoint, region and credentials from the environment (so
 /// `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local), with timeouts that keep every
 /// request well inside API Gateway's 30 s limit.
@@ -87,7 +106,7 @@ impl AppState {
         let table = env("TABLE_NAME")?;
         let admin_key = AdminKeyHash::from_hex(&env("ADMIN_API_KEY_SHA256")?).ok_or(ConfigError::BadAdminKeyHash)?;
         let caches = cache_settings_from_env()?;
-        let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+        let client = aws_sdk_dynamodb::Client::new(&local_or_aws(sdk_config_loader()).load().await);
         Ok(Self {
             store: Store::with_caches(client, table, caches),
             admin_key,

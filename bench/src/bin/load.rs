@@ -58,7 +58,12 @@ async fn main() {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let doomed = api.create_org("Doomed", "doomed-owner").await;
     let body = json!({"name": "Leads", "record_prefix": "L", "api_slug": "leads"});
-    assert_eq!(api.bearer(&doomed.key, "POST", "/orgs/c/tables", Some(&body)).await.status, 200);
+    assert_eq!(
+        api.bearer(&doomed.key, "POST", "/orgs/c/tables", Some(&body))
+            .await
+            .status,
+        200
+    );
     let doomed_writes = tokio::spawn(write_to_doomed(api.clone(), doomed.clone(), next.clone()));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -223,7 +228,8 @@ async fn write_to_doomed(
                 let reply = match i % 3 {
                     0 => {
                         let body = json!({"data": {"values": {"name": format!("Lead {w}-{i}")}}});
-                        api.bearer(&org.key, "POST", "/v2/objects/leads/records", Some(&body)).await
+                        api.bearer(&org.key, "POST", "/v2/objects/leads/records", Some(&body))
+                            .await
                     }
                     1 => {
                         let body = json!({"name": format!("T{w}-{i}"), "record_prefix": format!("D{w}X{i}")});
@@ -235,7 +241,11 @@ async fn write_to_doomed(
                     }
                 };
                 // A write that started before the delete answered may end either way.
-                let when = if was_deleted { "after the delete" } else { "around the delete" };
+                let when = if was_deleted {
+                    "after the delete"
+                } else {
+                    "around the delete"
+                };
                 *answers.lock().expect("lock").entry((when, reply.status)).or_insert(0) += 1;
                 // Once the organization is gone (its key refused), a few more writes, then stop.
                 if was_deleted || reply.status == 401 {
@@ -250,11 +260,16 @@ async fn write_to_doomed(
     while progress.load(Ordering::Relaxed) < REQUESTS / 2 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let reply = api.admin("DELETE", &format!("/api/v1/organizations/{}", org.id), None).await;
+    let reply = api
+        .admin("DELETE", &format!("/api/v1/organizations/{}", org.id), None)
+        .await;
     deleted.store(true, Ordering::SeqCst);
     answers.lock().expect("lock").insert(("delete", reply.status), 1);
     for writer in writers {
         writer.await.expect("a writer");
     }
-    Arc::try_unwrap(answers).expect("writers are done").into_inner().expect("lock")
+    Arc::try_unwrap(answers)
+        .expect("writers are done")
+        .into_inner()
+        .expect("lock")
 }

@@ -21,8 +21,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use api_tests::{repo_root, TestApi};
-use shared::routes::Auth;
 use serde_json::{json, Value};
+use shared::routes::Auth;
 
 /// The checks that hold for this API. `positive_data_acceptance` is left out: the schema
 /// cannot say every rule a valid request must meet (a slug already taken, a record that
@@ -241,7 +241,16 @@ impl Rng {
 }
 
 const ATTRIBUTES: [&str; 10] = [
-    "name", "domain", "employees", "stage", "parent", "hq", "founded", "revenue", "nothing", "created_at",
+    "name",
+    "domain",
+    "employees",
+    "stage",
+    "parent",
+    "hq",
+    "founded",
+    "revenue",
+    "nothing",
+    "created_at",
 ];
 const SUB_FIELDS: [Option<&str>; 9] = [
     None,
@@ -256,8 +265,20 @@ const SUB_FIELDS: [Option<&str>; 9] = [
 ];
 /// Numbers as written in a body: at and past DynamoDB's range (1e-130 to 9.99e125).
 const NUMBERS: [&str; 14] = [
-    "0", "-0.0", "1e125", "-1e-130", "1e126", "1e200", "-1e200", "1e-200", "5e-324",
-    "1.7976931348623157e308", "\"1e130\"", "\"-1e-131\"", "9223372036854775807", "\"NaN\"",
+    "0",
+    "-0.0",
+    "1e125",
+    "-1e-130",
+    "1e126",
+    "1e200",
+    "-1e200",
+    "1e-200",
+    "5e-324",
+    "1.7976931348623157e308",
+    "\"1e130\"",
+    "\"-1e-131\"",
+    "9223372036854775807",
+    "\"NaN\"",
 ];
 const INSTANTS: [&str; 10] = [
     "9999-12-31T23:59:59Z",
@@ -286,7 +307,12 @@ fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth)
                     sort
                 })
                 .collect();
-            ("POST", format!("{records}/query"), json!({"sorts": sorts}).to_string(), Auth::Bearer)
+            (
+                "POST",
+                format!("{records}/query"),
+                json!({"sorts": sorts}).to_string(),
+                Auth::Bearer,
+            )
         }
         1 => {
             let (number, instant) = (rng.pick(&NUMBERS), rng.pick(&INSTANTS));
@@ -301,7 +327,12 @@ fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth)
                 1 => format!(r#"{{"founded": {{"$lte": "{}"}}}}"#, rng.pick(&INSTANTS)),
                 _ => format!(r#"{{"hq": {{"locality": {{"$eq": {}}}}}}}"#, rng.pick(&NUMBERS)),
             };
-            ("POST", format!("{records}/query"), format!(r#"{{"filter": {filter}}}"#), Auth::Bearer)
+            (
+                "POST",
+                format!("{records}/query"),
+                format!(r#"{{"filter": {filter}}}"#),
+                Auth::Bearer,
+            )
         }
         3 => {
             let body = format!(r#"{{"data": {{"values": {{"employees": {}}}}}}}"#, rng.pick(&NUMBERS));
@@ -314,7 +345,13 @@ fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth)
             let path = route
                 .path
                 .split('/')
-                .map(|segment| if segment.starts_with('{') { long.as_str() } else { segment })
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        long.as_str()
+                    } else {
+                        segment
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("/");
             (route.method, path, "{}".to_string(), route.auth)
@@ -341,7 +378,11 @@ async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) ->
         let headers = match auth {
             Auth::Admin => vec![json, ("x-api-key", api.admin_key.as_str())],
             Auth::Bearer => vec![json, ("authorization", bearer.as_str())],
-            Auth::Token => vec![json, ("authorization", token.as_str()), ("account-id", account.as_str())],
+            Auth::Token => vec![
+                json,
+                ("authorization", token.as_str()),
+                ("account-id", account.as_str()),
+            ],
         };
         let reply = api.send(method, &path, &headers, body.clone()).await;
         if reply.status >= 500 {
@@ -350,6 +391,9 @@ async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) ->
             eprintln!("fuzz: {method} {shown} {body} -> {} {:?}", reply.status, reply.body);
         }
     }
-    eprintln!("fuzz: hostile shapes (seed {seed}): {} passed, {failures} failed", count - failures);
+    eprintln!(
+        "fuzz: hostile shapes (seed {seed}): {} passed, {failures} failed",
+        count - failures
+    );
     failures == 0
 }

@@ -66,6 +66,8 @@ fn template_routes_equal_the_gateway_routes() {
         .map(|r| {
             let role = match r.access {
                 Access::Read => "ReaderRole",
+                // The one function that purges in batches.
+                Access::Write if r.function == "delete-organization" => "PurgeRole",
                 Access::Write => "WriterRole",
             };
             (
@@ -186,4 +188,56 @@ pub(crate) fn role_actions(role: &str) -> BTreeSet<String> {
         .flat_map(|s| s["Action"].as_sequence().cloned().unwrap_or_default())
         .filter_map(|a| a.as_str()?.strip_prefix("dynamodb:").map(str::to_string))
         .collect()
+}
+
+/// `sam local invoke --env-vars env.json` sets only the variables the template declares for
+/// a function (SAM ignores the rest, and the function would reach the real AWS account): so
+/// env.json may hold only those, and must point the functions at DynamoDB Local.
+#[test]
+fn env_json_sets_only_variables_the_template_declares() {
+    let template = template();
+    let globals: BTreeSet<String> = template["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .expect("global variables")
+        .keys()
+        .map(string)
+        .collect();
+    let text = std::fs::read_to_string(repo_root().join("env.json")).expect("env.json exists");
+    let env: serde_json::Value = serde_json::from_str(&text).expect("env.json is JSON");
+    let set: BTreeSet<String> = env["Parameters"]
+        .as_object()
+        .expect("env.json's Parameters")
+        .keys()
+        .cloned()
+        .collect();
+    let undeclared: Vec<&String> = set.difference(&globals).collect();
+    assert!(
+        undeclared.is_empty(),
+        "env.json sets undeclared variables: {undeclared:?}"
+    );
+    assert!(
+        set.contains("LOCAL_DYNAMODB_ENDPOINT"),
+        "env.json points at DynamoDB Local"
+    );
+    for name in [
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        assert!(!globals.contains(name), "{name} is reserved or ignored by SAM");
+    }
+    assert_eq!(
+        template["Globals"]["Function"]["Environment"]["Variables"]["AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"], "true",
+        "lambda_http must not put the API's stage in the path"
+    );
+}
+
+/// BatchWriteItem, which deletes without conditions, is granted to the purge alone.
+#[test]
+fn only_the_purge_may_batch_write() {
+    assert!(!role_actions("WriterRole").contains("BatchWriteItem"));
+    assert!(!role_actions("ReaderRole").contains("BatchWriteItem"));
+    let purge = role_actions("PurgeRole");
+    assert!(purge.contains("BatchWriteItem"));
+    assert!(role_actions("WriterRole").is_subset(&purge));
 }
