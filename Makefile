@@ -20,10 +20,12 @@ fmt:
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# template.yaml: SAM's own validation with its linter, and cfn-lint.
+# template.yaml: SAM's own validation with its linter, cfn-lint, and AWS's SAM translator
+# run offline, its routes checked against the route table (tools/check_template.py).
 template: tools
 	@PATH="$(TOOLS_PATH)" sam validate --lint --region us-east-1
 	@PATH="$(TOOLS_PATH)" cfn-lint template.yaml
+	@$(VENV)/bin/python tools/check_template.py
 
 # Unit tests, and integration tests that start their own DynamoDB Local on a free port. The
 # function binaries are built first: a test runs each event through its binary.
