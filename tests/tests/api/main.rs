@@ -14,6 +14,7 @@ mod record_updates;
 mod records;
 mod robustness;
 mod runtime;
+mod smoke;
 mod tables;
 mod teams;
 mod template;
