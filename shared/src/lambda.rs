@@ -4,18 +4,19 @@ use std::convert::Infallible;
 
 use lambda_http::{service_fn, Request};
 
-use crate::routes::Endpoint;
+use crate::routes::{Endpoint, Handler};
 use crate::state::AppState;
 
 /// Builds the app state once per container (SDK client, config), then serves `endpoint`'s
-/// requests from the Lambda Runtime API until the container ends.
-pub async fn run(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
+/// requests with `handler` (its own, named by the binary: static dispatch, so the binary
+/// links no other endpoint's code) from the Lambda Runtime API until the container ends.
+pub async fn run(endpoint: Endpoint, handler: Handler) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let state = AppState::from_env().await?;
     let route = endpoint.route();
     let state = &state;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(route.handle(state, req).await)
+        Ok::<_, Infallible>(route.handle_with(state, req, handler).await)
     }))
     .await
 }

@@ -1,6 +1,11 @@
-//! `assert-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `assert-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::AssertRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::AssertRecord,
+        shared::routes::handlers::assert_record,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `create-api-key`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-api-key`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateApiKey).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateApiKey,
+        shared::routes::handlers::create_api_key,
+    )
+    .await
 }

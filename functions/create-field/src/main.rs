@@ -1,6 +1,11 @@
-//! `create-field`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-field`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateField).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateField,
+        shared::routes::handlers::create_field,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `create-organization`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateOrganization).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateOrganization,
+        shared::routes::handlers::create_organization,
+    )
+    .await
 }

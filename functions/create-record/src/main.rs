@@ -1,6 +1,11 @@
-//! `create-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateRecord,
+        shared::routes::handlers::create_record,
+    )
+    .await
 }

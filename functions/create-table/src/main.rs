@@ -1,6 +1,11 @@
-//! `create-table`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateTable).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateTable,
+        shared::routes::handlers::create_table,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `create-team`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `create-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::CreateTeam).await
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateTeam,
+        shared::routes::handlers::create_team,
+    )
+    .await
 }

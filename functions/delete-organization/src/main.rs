@@ -1,6 +1,11 @@
-//! `delete-organization`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `delete-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::DeleteOrganization).await
+    shared::lambda::run(
+        shared::routes::Endpoint::DeleteOrganization,
+        shared::routes::handlers::delete_organization,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `delete-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `delete-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::DeleteRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::DeleteRecord,
+        shared::routes::handlers::delete_record,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `delete-team`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `delete-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::DeleteTeam).await
+    shared::lambda::run(
+        shared::routes::Endpoint::DeleteTeam,
+        shared::routes::handlers::delete_team,
+    )
+    .await
 }

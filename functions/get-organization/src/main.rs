@@ -1,6 +1,11 @@
-//! `get-organization`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `get-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetOrganization).await
+    shared::lambda::run(
+        shared::routes::Endpoint::GetOrganization,
+        shared::routes::handlers::get_organization,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `get-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `get-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::GetRecord,
+        shared::routes::handlers::get_record,
+    )
+    .await
 }

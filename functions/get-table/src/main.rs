@@ -1,6 +1,7 @@
-//! `get-table`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `get-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetTable).await
+    shared::lambda::run(shared::routes::Endpoint::GetTable, shared::routes::handlers::get_table).await
 }

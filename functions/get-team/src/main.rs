@@ -1,6 +1,7 @@
-//! `get-team`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `get-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetTeam).await
+    shared::lambda::run(shared::routes::Endpoint::GetTeam, shared::routes::handlers::get_team).await
 }

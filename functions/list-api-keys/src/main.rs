@@ -1,6 +1,11 @@
-//! `list-api-keys`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `list-api-keys`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::ListApiKeys).await
+    shared::lambda::run(
+        shared::routes::Endpoint::ListApiKeys,
+        shared::routes::handlers::list_api_keys,
+    )
+    .await
 }

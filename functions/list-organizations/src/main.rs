@@ -1,6 +1,11 @@
-//! `list-organizations`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `list-organizations`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::ListOrganizations).await
+    shared::lambda::run(
+        shared::routes::Endpoint::ListOrganizations,
+        shared::routes::handlers::list_organizations,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `list-tables`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `list-tables`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::ListTables).await
+    shared::lambda::run(
+        shared::routes::Endpoint::ListTables,
+        shared::routes::handlers::list_tables,
+    )
+    .await
 }

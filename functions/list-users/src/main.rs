@@ -1,6 +1,11 @@
-//! `list-users`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `list-users`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::ListUsers).await
+    shared::lambda::run(
+        shared::routes::Endpoint::ListUsers,
+        shared::routes::handlers::list_users,
+    )
+    .await
 }

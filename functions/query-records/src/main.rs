@@ -1,6 +1,11 @@
-//! `query-records`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `query-records`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::QueryRecords).await
+    shared::lambda::run(
+        shared::routes::Endpoint::QueryRecords,
+        shared::routes::handlers::query_records,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `replace-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `replace-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::ReplaceRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::ReplaceRecord,
+        shared::routes::handlers::replace_record,
+    )
+    .await
 }

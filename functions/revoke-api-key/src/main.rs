@@ -1,6 +1,11 @@
-//! `revoke-api-key`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `revoke-api-key`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::RevokeApiKey).await
+    shared::lambda::run(
+        shared::routes::Endpoint::RevokeApiKey,
+        shared::routes::handlers::revoke_api_key,
+    )
+    .await
 }

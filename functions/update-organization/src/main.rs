@@ -1,6 +1,11 @@
-//! `update-organization`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `update-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::UpdateOrganization).await
+    shared::lambda::run(
+        shared::routes::Endpoint::UpdateOrganization,
+        shared::routes::handlers::update_organization,
+    )
+    .await
 }

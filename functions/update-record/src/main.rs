@@ -1,6 +1,11 @@
-//! `update-record`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `update-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::UpdateRecord).await
+    shared::lambda::run(
+        shared::routes::Endpoint::UpdateRecord,
+        shared::routes::handlers::update_record,
+    )
+    .await
 }

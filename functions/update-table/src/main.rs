@@ -1,6 +1,11 @@
-//! `update-table`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `update-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::UpdateTable).await
+    shared::lambda::run(
+        shared::routes::Endpoint::UpdateTable,
+        shared::routes::handlers::update_table,
+    )
+    .await
 }

@@ -1,6 +1,11 @@
-//! `update-user`: one Lambda function, one endpoint. All logic lives in the `shared` crate.
+//! `update-user`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::UpdateUser).await
+    shared::lambda::run(
+        shared::routes::Endpoint::UpdateUser,
+        shared::routes::handlers::update_user,
+    )
+    .await
 }

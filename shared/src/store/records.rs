@@ -636,8 +636,19 @@ impl Store {
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(ReturnValue::UpdatedNew)
             .send()
-            .await
-            .map_err(sdk_error)?;
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            // The head is gone: the table was deleted (with its organization) meanwhile.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Err(StoreError::not_found(format!("No table `{table_id}`")));
+            }
+            Err(err) => return Err(sdk_error(err)),
+        };
         match out.attributes().and_then(|a| a.get("record_seq")) {
             Some(AttributeValue::N(n)) => n
                 .parse()

@@ -92,6 +92,19 @@ fn every_function_crate_serves_one_route() {
     assert_eq!(functions.len(), ROUTES.len(), "one function per route");
     functions.insert(UNMATCHED.to_string());
     assert_eq!(dirs, functions);
+    // Each binary names its own endpoint and its own handler, and no other (static
+    // dispatch: it links that handler alone).
+    for route in ROUTES {
+        let main = std::fs::read_to_string(repo_root().join(format!("functions/{}/src/main.rs", route.function)))
+            .expect("the function's main.rs");
+        let endpoint = format!("Endpoint::{:?}", route.endpoint);
+        let handler = format!("handlers::{}", route.function.replace('-', "_"));
+        assert!(
+            names(&main, &endpoint) && names(&main, &handler),
+            "{} must run {endpoint} with {handler}",
+            route.function
+        );
+    }
 }
 
 #[test]
@@ -169,6 +182,16 @@ fn template_table_equals_the_code_schema() {
         );
         assert_eq!(declared["Projection"]["ProjectionType"], "ALL");
     }
+}
+
+/// Whether `text` holds the path `name` as a whole (not a prefix of a longer name).
+fn names(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        text[at + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '_')
+    })
 }
 
 /// The DynamoDB actions (`GetItem`, ...) a role of template.yaml grants.
