@@ -24,9 +24,10 @@ use shared::store::{schema, Store};
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// Records the DynamoDB operation (`GetItem`, `TransactWriteItems`, ...) of every request a
-/// client sends: installed on the store a test's gateway uses, so a test can see what its
-/// requests did to the table, as IAM would judge it.
+/// Records the DynamoDB action (`GetItem`, ...) of every request a client sends, a
+/// transaction as the actions of its items (`PutItem`, `ConditionCheckItem`, ...): installed
+/// on the store a test's gateway uses, so a test can see what its requests did to the table,
+/// as IAM would judge it.
 #[derive(Debug, Clone, Default)]
 pub struct OperationLog(Arc<std::sync::Mutex<Vec<String>>>);
 
@@ -50,7 +51,30 @@ impl aws_sdk_dynamodb::config::Intercept for OperationLog {
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
         let target = context.request().headers().get("x-amz-target").unwrap_or_default();
         let operation = target.rsplit('.').next().unwrap_or_default().to_string();
-        self.0.lock().expect("the log's lock").push(operation);
+        let mut log = self.0.lock().expect("the log's lock");
+        // IAM judges a transaction by the action of each of its items.
+        if operation == "TransactWriteItems" {
+            let body: Value = context
+                .request()
+                .body()
+                .bytes()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                for (kind, action) in [
+                    ("Put", "PutItem"),
+                    ("Update", "UpdateItem"),
+                    ("Delete", "DeleteItem"),
+                    ("ConditionCheck", "ConditionCheckItem"),
+                ] {
+                    if item.get(kind).is_some() {
+                        log.push(action.to_string());
+                    }
+                }
+            }
+        } else {
+            log.push(operation);
+        }
         Ok(())
     }
 }

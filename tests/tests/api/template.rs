@@ -264,3 +264,14 @@ fn only_the_purge_may_batch_write() {
     assert!(purge.contains("BatchWriteItem"));
     assert!(role_actions("WriterRole").is_subset(&purge));
 }
+
+/// The role template.yaml gives the function that builds `binary`.
+pub(crate) fn role_of(binary: &str) -> String {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("resources");
+    resources
+        .values()
+        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .map(|r| tag_target(&r["Properties"]["Role"]))
+        .unwrap_or_else(|| panic!("no function builds {binary}"))
+}
