@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use lambda_http::{service_fn, Request};
+use lambda_http::{service_fn, Request, RequestExt};
 
 use crate::routes::{Endpoint, Handler};
 use crate::state::AppState;
@@ -26,7 +26,12 @@ pub async fn run(endpoint: Endpoint, handler: Handler) -> Result<(), lambda_http
 pub async fn run_unmatched() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     lambda_http::run(service_fn(|req: Request| async move {
-        Ok::<_, Infallible>(crate::router::unmatched(req.method().as_str(), req.uri().path()))
+        let stage = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
+            _ => None,
+        };
+        let path = crate::router::path_without_stage(req.uri().path(), stage.as_deref());
+        Ok::<_, Infallible>(crate::router::unmatched(req.method().as_str(), path))
     }))
     .await
 }

@@ -79,6 +79,20 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, ApiError> {
     })
 }
 
+/// The path as the API's routes see it: an HTTP API with a named stage sends the stage as
+/// the path's first segment (`/prod/api/v1/teams`), which its routes do not have; the
+/// `$default` stage sends none.
+pub fn path_without_stage<'a>(path: &'a str, stage: Option<&str>) -> &'a str {
+    match stage {
+        Some(stage) if stage != "$default" && !stage.is_empty() => path
+            .strip_prefix('/')
+            .and_then(|p| p.strip_prefix(stage))
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            .map_or(path, |rest| if rest.is_empty() { "/" } else { rest }),
+        _ => path,
+    }
+}
+
 /// Decodes `%XX` escapes (and nothing else); every `%` must start an escape and the result
 /// must be UTF-8, else the request is malformed (400), never decoded by guesswork.
 pub fn percent_decode(text: &str) -> Result<String, ApiError> {
@@ -166,6 +180,21 @@ mod tests {
         );
         assert!(match_route("GET", "/api/v1/organizations/%ff").is_err());
         assert!(match_route("GET", "/api/v1/organizations/%zz").is_err());
+    }
+
+    #[test]
+    fn the_stage_is_not_part_of_the_path() {
+        let cases = [
+            ("/prod/api/v1/teams", Some("prod"), "/api/v1/teams"),
+            ("/prod", Some("prod"), "/"),
+            ("/production/x", Some("prod"), "/production/x"),
+            ("/api/v1/teams", Some("$default"), "/api/v1/teams"),
+            ("/api/v1/teams", None, "/api/v1/teams"),
+            ("/prod/prod/x", Some("prod"), "/prod/x"),
+        ];
+        for (path, stage, expected) in cases {
+            assert_eq!(path_without_stage(path, stage), expected, "{path} {stage:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use api_tests::runtime::invoke;
 use api_tests::{dynamodb_endpoint, repo_root, TestApi};
 use serde_json::Value;
-use shared::routes::ROUTES;
+use shared::routes::{Access, ROUTES};
 
 /// The placeholder org key in the events, replaced by the key the first event creates.
 const EVENT_KEY: &str =
@@ -101,6 +101,19 @@ async fn every_event_runs_through_its_binary() {
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
+        // A read, again as the deployed API sends it: its stage first in the path, and the
+        // path as the client wrote it, with a trailing slash.
+        let reads = ROUTES
+            .iter()
+            .any(|r| r.function == function && r.access == Access::Read);
+        if reads {
+            let staged = on_stage(&event, "prod", true);
+            let again = invoke(&binary, &env, &staged, Duration::from_secs(30)).await;
+            let again = again
+                .response
+                .unwrap_or_else(|e| panic!("{function} on the stage failed: {e}"));
+            assert_eq!(again["statusCode"], status, "{function} on the stage: {again}");
+        }
         let headers = &response["headers"];
         assert_eq!(headers["content-type"], "application/json", "{function}: {response}");
         let body: Value = serde_json::from_str(response["body"].as_str().expect("a text body")).expect("a JSON body");
@@ -140,5 +153,72 @@ async fn every_event_runs_through_its_binary() {
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),
         }
+    }
+}
+
+/// An event as API Gateway sends it through the named stage `stage`: the stage as the
+/// path's first segment (in `rawPath` and `requestContext.http.path`) and in
+/// `requestContext.stage`; with `trailing_slash`, the path as a client wrote it with one.
+fn on_stage(event: &str, stage: &str, trailing_slash: bool) -> String {
+    let mut event: Value = serde_json::from_str(event).expect("an event is JSON");
+    let path = event["rawPath"].as_str().expect("a rawPath").to_string();
+    let slash = if trailing_slash && !path.ends_with('/') {
+        "/"
+    } else {
+        ""
+    };
+    let staged = format!("/{stage}{path}{slash}");
+    event["rawPath"] = Value::String(staged.clone());
+    event["requestContext"]["http"]["path"] = Value::String(staged);
+    event["requestContext"]["stage"] = Value::String(stage.to_string());
+    event.to_string()
+}
+
+/// The `$default` route's function, sent what the deployed API's stage `prod` sends it:
+/// 405 with `Allow` for a path that exists with other methods (in either slash form), 404
+/// for one that does not; never a 404 for `/prod/...` because of the stage.
+#[tokio::test]
+async fn the_unmatched_function_answers_for_the_deployed_stage() {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    let binary = target.join("debug/unmatched-route");
+    let template = std::fs::read_to_string(repo_root().join("events/unmatched-route.json")).expect("the event");
+    let env = [
+        ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let cases = [
+        ("DELETE", "/api/v1/organizations", false, 405, Some("POST, GET")),
+        (
+            "PUT",
+            "/api/v1/teams/0123456789abcdef01234567",
+            true,
+            405,
+            Some("GET, PATCH, DELETE"),
+        ),
+        ("DELETE", "/api/v1/users", true, 405, Some("POST, GET")),
+        ("GET", "/nowhere", false, 404, None),
+        ("GET", "/api/v1/organizations/1/nothing", true, 404, None),
+    ];
+    for (method, path, slash, status, allow) in cases {
+        let mut event: Value = serde_json::from_str(&template).expect("an event is JSON");
+        event["rawPath"] = Value::String(path.to_string());
+        event["requestContext"]["http"]["path"] = Value::String(path.to_string());
+        event["requestContext"]["http"]["method"] = Value::String(method.to_string());
+        let event = on_stage(&event.to_string(), "prod", slash);
+        let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
+        let response = invocation.response.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert_eq!(response["statusCode"], status, "{method} /prod{path}: {response}");
+        assert_eq!(
+            response["headers"]["allow"].as_str(),
+            allow,
+            "{method} /prod{path}: {response}"
+        );
+        let body: Value = serde_json::from_str(response["body"].as_str().expect("a body")).expect("JSON");
+        assert!(
+            !body["message"].as_str().unwrap_or_default().contains("/prod"),
+            "{body}"
+        );
     }
 }
