@@ -465,8 +465,10 @@ pub type Handler = for<'a> fn(
 pub mod handlers {
     use super::*;
 
-    macro_rules! admin_handlers {
-        ($($name:ident => $handler:path,)*) => {$(
+    /// Handlers for callers of one kind (`Admin` or `Org`), each passing its handler what
+    /// that kind of caller holds.
+    macro_rules! handlers {
+        ($kind:ident; $($name:ident => $handler:path,)*) => {$(
             pub fn $name<'a>(
                 state: &'a AppState,
                 caller: Caller,
@@ -474,32 +476,15 @@ pub mod handlers {
             ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>> {
                 Box::pin(async move {
                     match caller {
-                        Caller::Admin(admin) => $handler(state, admin, req).await,
-                        Caller::Org(_) => Err(wrong_scheme(stringify!($name))),
+                        Caller::$kind(who) => $handler(state, who, req).await,
+                        _ => Err(wrong_scheme(stringify!($name))),
                     }
                 })
             }
         )*};
     }
 
-    macro_rules! org_handlers {
-        ($($name:ident => $handler:path,)*) => {$(
-            pub fn $name<'a>(
-                state: &'a AppState,
-                caller: Caller,
-                req: Request,
-            ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>> {
-                Box::pin(async move {
-                    match caller {
-                        Caller::Org(principal) => $handler(state, principal, req).await,
-                        Caller::Admin(_) => Err(wrong_scheme(stringify!($name))),
-                    }
-                })
-            }
-        )*};
-    }
-
-    admin_handlers! {
+    handlers! { Admin;
         create_organization => organizations::create,
         get_organization => organizations::get,
         list_organizations => organizations::list,
@@ -514,7 +499,7 @@ pub mod handlers {
         update_user => users::update,
     }
 
-    org_handlers! {
+    handlers! { Org;
         create_table => tables::create,
         get_table => tables::get,
         list_tables => tables::list,

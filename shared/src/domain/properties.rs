@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::domain::filter::{compare_sort_keys, SortKey};
 use crate::domain::record::parse_value;
-use crate::domain::table::{FieldDef, FieldType, SelectOption};
+use crate::domain::table::{FieldDef, FieldType};
 use crate::domain::team::normalise_name;
 
 /// Any JSON value, a few levels deep, with the numbers and strings that broke parsers
@@ -56,24 +56,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 fn field(field_type: FieldType) -> FieldDef {
-    FieldDef {
-        id: "f".into(),
-        key: "k".into(),
-        name: "K".into(),
-        description: None,
-        field_type,
-        optional: true,
-        array: true,
-        unique: false,
-        link: Some("2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f".into()),
-        link_slug: Some("companies".into()),
-        options: vec![SelectOption {
-            id: "opt-1".into(),
-            title: "Lead".into(),
-        }],
-        readonly: false,
-        created_at: String::new(),
-    }
+    FieldDef::for_tests(field_type)
 }
 
 const TYPES: [FieldType; 14] = [

@@ -594,27 +594,9 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::table::SelectOption;
 
     fn def(field_type: FieldType) -> FieldDef {
-        FieldDef {
-            id: "f".into(),
-            key: "k".into(),
-            name: "K".into(),
-            description: None,
-            field_type,
-            optional: true,
-            array: false,
-            unique: false,
-            link: Some("2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f".into()),
-            link_slug: Some("companies".into()),
-            options: vec![SelectOption {
-                id: "opt-1".into(),
-                title: "Lead".into(),
-            }],
-            readonly: false,
-            created_at: String::new(),
-        }
+        FieldDef::for_tests(field_type)
     }
 
     fn ok(t: FieldType, raw: Value) -> Map<String, Value> {

@@ -585,6 +585,31 @@ pub struct Table {
     pub updated_at: String,
 }
 
+#[cfg(test)]
+impl FieldDef {
+    /// A field of `field_type` for parser tests: linked to `companies`, with one option.
+    pub(crate) fn for_tests(field_type: FieldType) -> Self {
+        Self {
+            id: "f".into(),
+            key: "k".into(),
+            name: "K".into(),
+            description: None,
+            field_type,
+            optional: true,
+            array: false,
+            unique: false,
+            link: Some("2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f".into()),
+            link_slug: Some("companies".into()),
+            options: vec![SelectOption {
+                id: "opt-1".into(),
+                title: "Lead".into(),
+            }],
+            readonly: false,
+            created_at: String::new(),
+        }
+    }
+}
+
 impl Table {
     /// Fields in creation order (the `order` the API shows is the position, from 1).
     pub fn ordered_fields(&self) -> Vec<&FieldDef> {
