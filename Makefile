@@ -67,15 +67,16 @@ $(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
 	touch $@
 
 # Release binaries of the measured functions (tuned profile): for this machine's
-# architecture, which the bench runs; create-table once more with panic = "abort" (in
-# target/panic-abort), which the bench measures beside the shipped unwinding build; and
+# architecture, which the bench runs; create-table under each release-profile choice
+# (bench/profiles.sh: panic = "abort", thin LTO, no LTO, each timed rebuilding after a
+# change in shared), which the bench measures beside the shipped profile; and
 # for arm64 as Lambda runs them (cargo-lambda), whose sizes it reports. Then the bench
 # itself in release. Prints the table; writes bench/results.md and .svg.
 BENCH_FUNCTIONS := create-organization create-table create-field create-team create-record
 bench: $(BASELINE_VENV)/.installed tools
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
-	cargo build --release -p create-table --target-dir target/panic-abort --config 'profile.release.panic="abort"'
+	bench/profiles.sh
 	PATH="$(TOOLS_PATH)" cargo lambda build --release --arm64 $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
 

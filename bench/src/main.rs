@@ -421,31 +421,41 @@ async fn main() {
         eprintln!("bench: {function} done");
     }
 
-    // The panic strategy: the functions unwind (a handler's panic is a 500, the container
-    // serves on); the same function built with `panic = "abort"` (make bench builds it into
-    // target/panic-abort), measured in the same run, in alternation, for what unwinding costs.
-    let abort_binary = target.join("panic-abort/release/create-table");
-    let mut panic_line = String::new();
-    if abort_binary.exists() {
-        let unwind_binary = release.join("create-table");
-        let (mut unwind_inits, mut abort_inits) = (Vec::new(), Vec::new());
+    // The release profile's choices (bench/profiles.sh builds create-table under each, in a
+    // target directory of its own, and times its rebuild after a change in shared),
+    // measured in the same run, cold starts in alternation.
+    let variants: Vec<(&str, PathBuf)> = vec![
+        ("shipped: fat LTO, 1 codegen unit, unwind", target.clone()),
+        ("panic = \"abort\"", target.join("profile-abort")),
+        ("thin LTO", target.join("profile-thin")),
+        ("no LTO", target.join("profile-nolto")),
+    ];
+    let mut profile_table = String::new();
+    if variants.iter().all(|(_, dir)| dir.join("release/create-table").exists()) {
+        let mut inits: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
         for i in 0..COLD_RUNS {
-            for (binary, inits) in [(&unwind_binary, &mut unwind_inits), (&abort_binary, &mut abort_inits)] {
-                let event = admin_event(event(&root, "create-table", 900_000 + 2 * i + inits.len(), &org));
+            for (v, (_, dir)) in variants.iter().enumerate() {
+                let binary = dir.join("release/create-table");
+                let event = admin_event(event(&root, "create-table", 900_000 + 10 * i + v, &org));
                 let result = run(&[binary.as_path()], &env, &[event], Duration::from_secs(30)).await;
-                inits.push(result.init);
+                inits[v].push(result.init);
             }
         }
         let kib = |size: Option<u64>| size.map_or("?".to_string(), |b| format!("{}", b / 1024));
-        panic_line = format!(
-            "\nPanic strategy, create-table (x86_64 release, same run, {COLD_RUNS} cold starts each, alternating): `panic = \"unwind\"` (shipped) {:.1} ms cold start, binary {} KiB, zip {} KiB; `panic = \"abort\"` {:.1} ms, binary {} KiB, zip {} KiB.\n",
-            ms(percentile(&mut unwind_inits, 0.5)),
-            kib(file_size(&unwind_binary)),
-            kib(zip_size(&unwind_binary)),
-            ms(percentile(&mut abort_inits, 0.5)),
-            kib(file_size(&abort_binary)),
-            kib(zip_size(&abort_binary)),
-        );
+        profile_table.push_str(&format!(
+            "\nRelease profile choices, create-table (x86_64, same run, {COLD_RUNS} cold starts each, alternating; rebuild = recompiling shared and linking after a change in it):\n\n| profile | cold start ms (median) | binary KiB | zip KiB | rebuild s |\n|---|---|---|---|---|\n"
+        ));
+        for ((name, dir), samples) in variants.iter().zip(inits.iter_mut()) {
+            let binary = dir.join("release/create-table");
+            let rebuild = std::fs::read_to_string(dir.join("rebuild-seconds")).unwrap_or_else(|_| "?".into());
+            profile_table.push_str(&format!(
+                "| {name} | {:.1} | {} | {} | {} |\n",
+                ms(percentile(samples, 0.5)),
+                kib(file_size(&binary)),
+                kib(zip_size(&binary)),
+                rebuild.trim()
+            ));
+        }
     }
 
     // A record create in a table of many fields (bench_fields has one per create-field
@@ -545,7 +555,7 @@ async fn main() {
         one_transaction.join(", ")
     ));
     report.push_str(&wide_line);
-    report.push_str(&panic_line);
+    report.push_str(&profile_table);
     println!("{report}");
     std::fs::write(root.join("bench/results.md"), &report).expect("write results");
     std::fs::write(root.join("bench/results.svg"), chart(&rows)).expect("write chart");
