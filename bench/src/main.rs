@@ -431,7 +431,10 @@ async fn main() {
         ("no LTO", target.join("profile-nolto")),
     ];
     let mut profile_table = String::new();
-    if variants.iter().all(|(_, dir)| dir.join("release/create-table").exists()) {
+    if variants
+        .iter()
+        .all(|(_, dir)| dir.join("release/create-table").exists())
+    {
         let mut inits: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
         for i in 0..COLD_RUNS {
             for (v, (_, dir)) in variants.iter().enumerate() {
