@@ -461,7 +461,7 @@ pub type Handler = for<'a> fn(
 ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
 
 /// Each endpoint's handler, taking the caller its route's scheme authenticates: an admin
-/// handler an [`crate::auth::Admin`], an org handler the key's [`Principal`].
+/// handler an [`crate::auth::Admin`], an org handler the key's [`crate::auth::Principal`].
 pub mod handlers {
     use super::*;
 

@@ -358,7 +358,7 @@ fn number(raw: &Value) -> Option<Number> {
 
 /// The magnitudes DynamoDB can store in a number: 1E-130 to 9.9999999999999999999999999999999999999E+125,
 /// and zero.
-/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html>
 const STORE_MIN_MAGNITUDE: f64 = 1e-130;
 const STORE_MAX_MAGNITUDE: f64 = 9.999_999_999_999_998e125;
 

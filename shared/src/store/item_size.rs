@@ -1,5 +1,5 @@
 //! DynamoDB's item size, computed before a write rather than learnt from its refusal:
-//! https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
+//! <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html>
 //! The count errs high (a number is counted at its upper bound), so an item this module
 //! passes is never refused for its size.
 

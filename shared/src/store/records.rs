@@ -1,6 +1,6 @@
 //! Records: one item per record in a partition of its own, a display-number pointer, a
 //! sentinel per unique value, and a reference count on every referenced record. Every
-//! create, update and delete is one transaction built by [`Store::write_record`] from the
+//! create, update and delete is one transaction built by `Store::write_record` from the
 //! record's state before and after, so sentinels and reference counts always move together
 //! with the values they guard.
 
