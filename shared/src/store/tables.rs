@@ -255,7 +255,7 @@ impl Store {
 
     /// Adds a field to a table: a conditional update of the table item, which fails if the
     /// key is taken or the table is full, with the head's revision (see
-    /// [`Store::change_definition`]). `link` is the resolved target table's id and api_slug.
+    /// `Store::change_definition`). `link` is the resolved target table's id and api_slug.
     pub async fn add_field(
         &self,
         org: OrgId,
@@ -398,7 +398,7 @@ impl Store {
     }
 
     /// Applies a field patch: one conditional update of the table item (with its head: see
-    /// [`Store::change_definition`]). A key rename
+    /// `Store::change_definition`). A key rename
     /// moves the definition within the fields map, under the condition that the old key
     /// still holds this field and the new key is free; records keep their values, which are
     /// stored by field id.
