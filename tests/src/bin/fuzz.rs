@@ -340,7 +340,10 @@ fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth)
         }
         _ => {
             let unit = rng.pick(&["a", "f", "%C3%A9", "%F0%9F%98%80", "%EF%B7%BA", "0"]);
-            let long = unit.repeat(200 + rng.below(1800));
+            // 200 to 2,000 characters, each segment at most 6,000 bytes written out, so
+            // that a path of three such parameters stays a URI a client can send (64 KiB).
+            let chars = (200 + rng.below(1800)).min(6000 / unit.len());
+            let long = unit.repeat(chars);
             let route = rng.pick(shared::routes::ROUTES);
             let path = route
                 .path
