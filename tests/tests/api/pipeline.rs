@@ -247,20 +247,7 @@ async fn no_item_holds_a_credential_or_its_hash() {
     for route in ROUTES.iter().filter(|r| r.is_idempotent()) {
         let mut headers = f.headers(route);
         headers.push(("idempotency-key", format!("scoped-{}", route.function)));
-        let body = match route.function {
-            "create-organization" => {
-                json!({"name": "Other", "owner": {"external_id": "x", "email": "x@example.com", "name": "X"}})
-            }
-            "create-user" => {
-                json!({"external_id": "u2", "email": "u2@example.com", "name": "U", "organization_id": f.org.id})
-            }
-            "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
-            "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
-            "create-record" => json!({"data": {"values": {"name": "New"}}}),
-            "create-team" => json!({"name": "New team", "type": 2}),
-            _ => json!({}),
-        };
-        let reply = f.send(route, &f.path(route), &headers, body.to_string()).await;
+        let reply = f.send(route, &f.path(route), &headers, valid_body(route, &f)).await;
         assert!(reply.status < 300, "{}: {:?}", route.function, reply.body);
     }
     let records = f.api.items_with_pk_prefix("IDEMP#").await;
