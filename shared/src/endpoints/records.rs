@@ -36,6 +36,9 @@ async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(
 enum RecordFailure {
     Request(ApiError),
     Invalid(Invalid),
+    /// Refused by the definition with an error of its own code (an assert's matching
+    /// attribute that is missing or not unique).
+    ByDefinition(ApiError),
     Write(RecordWriteError),
 }
 
@@ -66,7 +69,7 @@ impl From<crate::store::StoreError> for RecordFailure {
 impl From<RecordFailure> for ApiError {
     fn from(failure: RecordFailure) -> Self {
         match failure {
-            RecordFailure::Request(e) => e,
+            RecordFailure::Request(e) | RecordFailure::ByDefinition(e) => e,
             RecordFailure::Invalid(e) => e.into(),
             RecordFailure::Write(e) => e.into(),
         }
@@ -81,7 +84,9 @@ impl RecordFailure {
     fn worth_a_fresh_definition(&self, source: Source) -> bool {
         match self {
             RecordFailure::Write(RecordWriteError::DefinitionChanged) => true,
-            RecordFailure::Write(RecordWriteError::Refused(_)) | RecordFailure::Invalid(_) => source == Source::Cache,
+            RecordFailure::Write(RecordWriteError::Refused(_))
+            | RecordFailure::Invalid(_)
+            | RecordFailure::ByDefinition(_) => source == Source::Cache,
             RecordFailure::Request(_) | RecordFailure::Write(_) => false,
         }
     }
@@ -249,16 +254,15 @@ async fn assert_in(
     let slug = query_param(req, "matching_attribute")?
         .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
     let field = table.fields.get(slug).ok_or_else(|| {
-        ApiError::validation(format!(
+        RecordFailure::ByDefinition(ApiError::validation(format!(
             "`matching_attribute`: no attribute with slug \"{slug}\" on \"{}\"",
             table.api_slug
-        ))
+        )))
     })?;
     if !field.unique {
-        return Err(ApiError::matching_attribute_not_unique(format!(
-            "The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"
-        ))
-        .into());
+        return Err(RecordFailure::ByDefinition(ApiError::matching_attribute_not_unique(
+            format!("The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"),
+        )));
     }
     let values = values_in_body(req, &table)?;
     let matching = match values.iter().find(|(f, _)| f.id == field.id).map(|(_, v)| v.as_slice()) {
