@@ -140,22 +140,23 @@ impl Caller {
     }
 }
 
-/// The credential a request was authenticated with, kept only for the request's lifetime
-/// (idempotent responses are encrypted under a key derived from it). Never printed.
-pub struct Credential(String);
+/// The credential a request was authenticated with, borrowed from its headers for the
+/// request's lifetime (idempotent responses are encrypted under a key derived from it).
+/// Never printed.
+pub struct Credential<'h>(&'h str);
 
-impl Credential {
+impl Credential<'_> {
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
 
     #[cfg(test)]
-    pub(crate) fn for_tests(text: &str) -> Self {
-        Self(text.to_string())
+    pub(crate) fn for_tests(text: &str) -> Credential<'_> {
+        Credential(text)
     }
 }
 
-impl std::fmt::Debug for Credential {
+impl std::fmt::Debug for Credential<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Credential(..)")
     }
@@ -163,26 +164,26 @@ impl std::fmt::Debug for Credential {
 
 /// Authenticates a request by its route's scheme: the caller, and the credential it sent.
 /// Reads at most the key's item (or its cached copy); writes nothing.
-pub async fn authenticate(
+pub async fn authenticate<'h>(
     state: &crate::state::AppState,
     scheme: crate::routes::Auth,
-    headers: &lambda_http::http::HeaderMap,
-) -> Result<(Caller, Credential), ApiError> {
+    headers: &'h lambda_http::http::HeaderMap,
+) -> Result<(Caller, Credential<'h>), ApiError> {
     use crate::routes::Auth;
     match scheme {
         Auth::Admin => {
             let key = state.admin_key.require(headers)?;
-            Ok((Caller::Admin(Admin(())), Credential(key.to_string())))
+            Ok((Caller::Admin(Admin(())), Credential(key)))
         }
         Auth::Bearer => {
             let token = authorization_token(headers, "Bearer")?;
             let principal = principal_for_token(&state.store, token).await?;
-            Ok((Caller::Org(principal), Credential(token.to_string())))
+            Ok((Caller::Org(principal), Credential(token)))
         }
         Auth::Token => {
             let token = authorization_token(headers, "Token")?;
             let principal = token_with_account(&state.store, token, headers).await?;
-            Ok((Caller::Org(principal), Credential(token.to_string())))
+            Ok((Caller::Org(principal), Credential(token)))
         }
     }
 }

@@ -60,26 +60,31 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 /// its fingerprint and encryption keys are derived from.
 pub struct IdempotentRequest<'a> {
     pk: String,
-    credential: &'a Credential,
-    /// Method, path, query and body: what must match for a replay.
-    canonical: Vec<u8>,
+    credential: &'a Credential<'a>,
+    /// `<method> <path>?<query>` and the body (borrowed, never copied): what must match
+    /// for a replay.
+    target: String,
+    body: &'a [u8],
 }
 
 impl<'a> IdempotentRequest<'a> {
-    pub fn new(caller: &Caller, credential: &'a Credential, key: &str, req: &Request) -> Self {
-        let mut canonical = format!(
-            "{} {}?{}\n",
-            req.method(),
-            req.uri().path(),
-            req.uri().query().unwrap_or("")
-        )
-        .into_bytes();
-        canonical.extend_from_slice(req.body().as_ref());
+    pub fn new(caller: &Caller, credential: &'a Credential<'a>, key: &str, req: &'a Request) -> Self {
         Self {
             pk: keys::idempotency_pk(&caller.scope(), key),
             credential,
-            canonical,
+            target: format!(
+                "{} {}?{}\n",
+                req.method(),
+                req.uri().path(),
+                req.uri().query().unwrap_or("")
+            ),
+            body: req.body().as_ref(),
         }
+    }
+
+    /// The parts the fingerprint covers, in order.
+    fn parts(&self) -> [&[u8]; 2] {
+        [self.target.as_bytes(), self.body]
     }
 }
 
@@ -90,7 +95,7 @@ struct RecordKeys {
 }
 
 impl RecordKeys {
-    fn derive(salt: &[u8], credential: &Credential) -> Self {
+    fn derive(salt: &[u8], credential: &Credential<'_>) -> Self {
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(credential.expose());
         let expand = |info: &[u8]| {
             let mut out = [0u8; 32];
@@ -107,8 +112,13 @@ impl RecordKeys {
         }
     }
 
-    fn fingerprint(&self, canonical: &[u8]) -> Vec<u8> {
-        hmac::sign(&self.fingerprint, canonical).as_ref().to_vec()
+    /// The HMAC of `parts` one after the other.
+    fn fingerprint(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let mut context = hmac::Context::with_key(&self.fingerprint);
+        for part in parts {
+            context.update(part);
+        }
+        context.sign().as_ref().to_vec()
     }
 
     /// `nonce || ciphertext || tag`, bound to the record's key.
@@ -188,7 +198,7 @@ pub async fn begin(store: &Store, request: &IdempotentRequest<'_>) -> Result<Beg
         .item(keys::PK, s(&request.pk))
         .item(keys::SK, s(keys::IDEMPOTENCY_SK))
         .item("salt", b(salt.to_vec()))
-        .item("fingerprint", b(keys.fingerprint(&request.canonical)))
+        .item("fingerprint", b(keys.fingerprint(&request.parts())))
         .item("state", s("pending"))
         .item("pending_until", n(now + PENDING_SECONDS))
         .item(TTL_ATTRIBUTE, n(now + KEEP_SECONDS))
@@ -223,7 +233,7 @@ fn replay(request: &IdempotentRequest<'_>, old: Item) -> Result<Response<Body>, 
         _ => Vec::new(),
     };
     let keys = RecordKeys::derive(&bytes("salt"), request.credential);
-    let same_request: bool = keys.fingerprint(&request.canonical).ct_eq(&bytes("fingerprint")).into();
+    let same_request: bool = keys.fingerprint(&request.parts()).ct_eq(&bytes("fingerprint")).into();
     if !same_request {
         return Err(ApiError::idempotency_key_reused(
             "This Idempotency-Key was used with a different request; use a new key for a new request",
@@ -292,7 +302,7 @@ pub async fn finish(store: &Store, claim: Box<Claim>, response: &Response<Body>)
 mod tests {
     use super::*;
 
-    fn credential(text: &str) -> Credential {
+    fn credential(text: &str) -> Credential<'_> {
         Credential::for_tests(text)
     }
 
@@ -313,16 +323,16 @@ mod tests {
     #[test]
     fn fingerprints_depend_on_request_salt_and_credential() {
         let keys = RecordKeys::derive(b"salt", &credential("secret"));
-        let print = keys.fingerprint(b"POST /x\n{}");
-        assert_eq!(print, keys.fingerprint(b"POST /x\n{}"));
-        assert_ne!(print, keys.fingerprint(b"POST /x\n{ }"));
+        let print = keys.fingerprint(&[b"POST /x\n{}"]);
+        assert_eq!(print, keys.fingerprint(&[b"POST /x\n", b"{}"]), "the parts as one text");
+        assert_ne!(print, keys.fingerprint(&[b"POST /x\n{ }"]));
         assert_ne!(
             print,
-            RecordKeys::derive(b"salt", &credential("other")).fingerprint(b"POST /x\n{}")
+            RecordKeys::derive(b"salt", &credential("other")).fingerprint(&[b"POST /x\n{}"])
         );
         assert_ne!(
             print,
-            RecordKeys::derive(b"tlas", &credential("secret")).fingerprint(b"POST /x\n{}")
+            RecordKeys::derive(b"tlas", &credential("secret")).fingerprint(&[b"POST /x\n{}"])
         );
     }
 }
