@@ -19,11 +19,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::auth::sha256_hex;
+use crate::domain::record::reference_target;
 use crate::domain::record::Record;
-use crate::domain::record::{reference_target, unique_key};
 use crate::domain::table::Table;
 use crate::store::keys;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
+use crate::store::records::unique_claims;
 use crate::store::tables::TableHead;
 use crate::store::teams::TeamItem;
 use crate::store::{from_item, Item, Store, StoreError};
@@ -321,9 +322,10 @@ fn check_api_keys(items: &Items, breaches: &mut Vec<String>) {
 
 /// Records: numbers, pointers, unique values, references.
 fn check_records(items: &Items, breaches: &mut Vec<String>) {
-    check_record_numbers(items, breaches);
-    check_unique_values(items, breaches);
-    check_references(items, breaches);
+    let records = records_with_tables(items, breaches);
+    check_record_numbers(items, &records, breaches);
+    check_unique_values(items, &records, breaches);
+    check_references(items, &records, breaches);
 }
 
 /// The records whose table exists in their organization, with that table.
@@ -340,9 +342,9 @@ fn records_with_tables<'a>(items: &'a Items, breaches: &mut Vec<String>) -> Vec<
 
 /// Display numbers: unique per table, within the head's counter, each with its pointer
 /// and each pointer with its record.
-fn check_record_numbers(items: &Items, breaches: &mut Vec<String>) {
+fn check_record_numbers(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let mut numbers: BTreeMap<(&str, u64), &str> = BTreeMap::new();
-    for (record, table) in records_with_tables(items, breaches) {
+    for (record, table) in records {
         if let Some(other) = numbers.insert((&record.table_id, record.number), &record.id) {
             breaches.push(format!(
                 "records {other} and {} share {}-{}",
@@ -376,18 +378,15 @@ fn check_record_numbers(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// Every unique value a record holds has its sentinel, and every sentinel its value.
-fn check_unique_values(items: &Items, breaches: &mut Vec<String>) {
-    let mut claims: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut ignored = Vec::new();
-    for (record, table) in records_with_tables(items, &mut ignored) {
-        for field in table.fields.values().filter(|f| f.unique) {
-            for value in record.active(&field.id) {
-                if let Some(key) = unique_key(field.field_type, value) {
-                    claims.insert((field.id.clone(), sha256_hex(&key), record.id.clone()));
-                }
-            }
-        }
-    }
+fn check_unique_values(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+    let claims: BTreeSet<(String, String, String)> = records
+        .iter()
+        .flat_map(|(record, table)| {
+            unique_claims(table, Some(record))
+                .into_iter()
+                .map(|(field_id, value)| (field_id, sha256_hex(&value), record.id.clone()))
+        })
+        .collect();
     let sentinels: BTreeSet<(String, String, String)> = items.uniques.iter().cloned().collect();
     for missing in claims.difference(&sentinels) {
         breaches.push(format!(
@@ -405,10 +404,9 @@ fn check_unique_values(items: &Items, breaches: &mut Vec<String>) {
 
 /// Every reference points at a record of the linked table, and every record counts the
 /// records that reference it.
-fn check_references(items: &Items, breaches: &mut Vec<String>) {
+fn check_references(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let mut referenced_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut ignored = Vec::new();
-    for (record, table) in records_with_tables(items, &mut ignored) {
+    for (record, table) in records {
         for field in table.fields.values() {
             let Some(link) = &field.link else { continue };
             for target in record.active(&field.id).filter_map(reference_target) {
