@@ -37,28 +37,6 @@ pub struct OrganizationItem {
 const PURGE_PASSES: u32 = 5;
 const PURGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// A record's item, its number pointer and its unique sentinels.
-fn record_keys(table: &Table, record: &crate::domain::record::Record) -> Vec<Item> {
-    let mut doomed = vec![
-        key(keys::record_pk(&record.id), keys::RECORD_SK),
-        key(
-            keys::record_number_pk(&record.table_id, record.number),
-            keys::RECORD_NUMBER_SK,
-        ),
-    ];
-    for field in table.fields.values().filter(|f| f.unique) {
-        for value in record.active(&field.id) {
-            if let Some(v) = crate::domain::record::unique_key(field.field_type, value) {
-                doomed.push(key(
-                    keys::unique_value_pk(&field.id, &crate::auth::sha256_hex(&v)),
-                    keys::UNIQUE_VALUE_SK,
-                ));
-            }
-        }
-    }
-    doomed
-}
-
 /// The most API keys one organization may hold.
 pub const MAX_API_KEYS: u64 = 50;
 
@@ -630,7 +608,7 @@ impl Store {
         }
         for table in tables.values() {
             for item in self.query_gsi1(&keys::table_records_gsi1pk(&table.id)).await? {
-                doomed.extend(record_keys(table, &from_item(item)?));
+                doomed.extend(super::records::record_item_keys(table, &from_item(item)?));
             }
         }
         Ok(doomed)

@@ -146,7 +146,30 @@ pub fn merge_values(record: &mut Record, values: &RecordValues<'_>, merge: Merge
 }
 
 /// The unique-value sentinels a record's active values need: (field id, normalised value).
-fn unique_claims(table: &Table, record: Option<&Record>) -> BTreeSet<(String, String)> {
+/// The partition key of the sentinel that holds `value` (normalised) of unique field
+/// `field_id`: the value hashed, so a long one still fits a key.
+fn unique_sentinel_pk(field_id: &str, value: &str) -> String {
+    keys::unique_value_pk(field_id, &sha256_hex(value))
+}
+
+/// The keys of everything a record's create wrote: its item, its number pointer and the
+/// sentinels of its unique values (the organization purge deletes them).
+pub(crate) fn record_item_keys(table: &Table, record: &Record) -> Vec<super::Item> {
+    let mut keys = vec![
+        key(keys::record_pk(&record.id), keys::RECORD_SK),
+        key(
+            keys::record_number_pk(&record.table_id, record.number),
+            keys::RECORD_NUMBER_SK,
+        ),
+    ];
+    for (field_id, value) in unique_claims(table, Some(record)) {
+        keys.push(key(unique_sentinel_pk(&field_id, &value), keys::UNIQUE_VALUE_SK));
+    }
+    keys
+}
+
+/// The unique values a record holds: (field id, normalised value).
+pub(crate) fn unique_claims(table: &Table, record: Option<&Record>) -> BTreeSet<(String, String)> {
     let Some(record) = record else { return BTreeSet::new() };
     table
         .fields
@@ -310,14 +333,11 @@ impl<'t> RecordTransaction<'_, 't> {
                 .values()
                 .find(|f| &f.id == field_id)
                 .expect("claims come from the table's fields");
-            let sentinel = ItemKeys::new(
-                keys::unique_value_pk(field_id, &sha256_hex(value)),
-                keys::UNIQUE_VALUE_SK,
-            )
-            .item(&UniqueValueItem {
-                record_id: this.id.clone(),
-                field_id: field_id.clone(),
-            });
+            let sentinel =
+                ItemKeys::new(unique_sentinel_pk(field_id, value), keys::UNIQUE_VALUE_SK).item(&UniqueValueItem {
+                    record_id: this.id.clone(),
+                    field_id: field_id.clone(),
+                });
             self.push(
                 put(self.table, sentinel, Some(NEW_ITEM)),
                 ItemPurpose::Claim {
@@ -329,10 +349,7 @@ impl<'t> RecordTransaction<'_, 't> {
         for (field_id, value) in old_claims.difference(&new_claims) {
             let delete = Delete::builder()
                 .table_name(self.table)
-                .set_key(Some(key(
-                    keys::unique_value_pk(field_id, &sha256_hex(value)),
-                    keys::UNIQUE_VALUE_SK,
-                )))
+                .set_key(Some(key(unique_sentinel_pk(field_id, value), keys::UNIQUE_VALUE_SK)))
                 .condition_expression("record_id = :me")
                 .expression_attribute_values(":me", s(&this.id))
                 .build()
@@ -692,10 +709,7 @@ impl Store {
             return Ok(None);
         };
         let sentinel = self
-            .get(
-                keys::unique_value_pk(&field.id, &sha256_hex(&normalised)),
-                keys::UNIQUE_VALUE_SK,
-            )
+            .get(unique_sentinel_pk(&field.id, &normalised), keys::UNIQUE_VALUE_SK)
             .await?;
         match sentinel.map(from_item::<UniqueValueItem>).transpose()? {
             Some(s) => self.record(org, table, &RecordRef::Id(s.record_id)).await,

@@ -108,6 +108,10 @@ impl Store {
             updated_by: by_user.to_string(),
             ranking: ranking(now),
         };
+        // The items by position: the team, its name sentinel, the organization's check,
+        // then one check per member.
+        const NAME_SENTINEL: usize = 1;
+        const ORGANIZATION_CHECK: usize = 2;
         let mut items = vec![
             put(self.table_name(), team_item(&team), Some(NEW_ITEM)),
             put(
@@ -130,11 +134,11 @@ impl Store {
                     .filter(|i| **i >= first_member)
                     .map(|i| users[i - first_member].as_str())
                     .collect();
-                if failed.contains(&2) {
+                if failed.contains(&ORGANIZATION_CHECK) {
                     Err(StoreError::not_found(format!("No organization with id `{}`", org.0)))
                 } else if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
-                } else if failed.contains(&1) {
+                } else if failed.contains(&NAME_SENTINEL) {
                     Err(StoreError::taken(format!(
                         "A team named \"{}\" already exists in this account",
                         team.name

@@ -1,12 +1,15 @@
 //! Users and memberships beyond an organization's creation: create a user in an
 //! organization, list an organization's users, change a user and its memberships.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::organizations::{
     membership_items, new_user_item, user_item, OrgMemberItem, OrganizationItem, UserItem, UserWithOrgs,
 };
-use super::{failed_condition, from_item, key, put, s, sdk_error, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::{
+    failed_condition, from_item, key, organization_exists, put, s, sdk_error, Store, StoreError, TransactFailure,
+    NEW_ITEM,
+};
 use crate::domain::organization::OrgId;
 use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
 use crate::store::keys;
@@ -36,15 +39,9 @@ impl Store {
 
     /// The two items of one membership, and a check that the organization exists.
     fn membership_items(&self, org: OrgId, user: &UserItem, role: Role) -> Vec<TransactWriteItem> {
-        let check = ConditionCheck::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .expect("key, table and condition are set");
         let [member, membership] = membership_items(org, user, role);
         vec![
-            TransactWriteItem::builder().condition_check(check).build(),
+            organization_exists(self.table_name(), org),
             put(self.table_name(), member, None),
             put(self.table_name(), membership, None),
         ]
