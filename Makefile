@@ -1,5 +1,5 @@
 # The two commands: `make dev` runs the API locally, `make test` runs the whole suite.
-# `make build` builds the Lambda bundles with SAM (release, arm64).
+# `make build` builds the Lambda bundles (release, arm64) for `sam deploy`.
 
 VENV := .venv
 # The venv's bin comes first: SAM's rust-cargolambda builder runs cargo-lambda, which finds
@@ -54,10 +54,10 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
+# All 31 functions in one cargo-lambda build, then `sam build` (which finds them built);
+# prints the time and each bundle's size (scripts/build.sh).
 build: tools
-	PATH="$(TOOLS_PATH)" sam build --beta-features
-	@echo "bootstrap sizes:"
-	@for f in .aws-sam/build/*/bootstrap; do printf '  %-40s %8s bytes\n' "$$(basename $$(dirname $$f))" "$$(stat -c %s $$f)"; done
+	PATH="$(TOOLS_PATH)" scripts/build.sh
 
 # The Python comparator's venv (bench/baseline/requirements.txt).
 BASELINE_VENV := .venv-baseline
@@ -68,7 +68,7 @@ $(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
 
 # Release binaries of the measured functions (tuned profile): for this machine's
 # architecture, which the bench runs; create-table under each release-profile choice
-# (bench/profiles.sh: panic = "abort", thin LTO, no LTO, each timed rebuilding after a
+# (bench/profiles.sh: panic = "abort", thin LTO, fat LTO, each timed rebuilding after a
 # change in shared), which the bench measures beside the shipped profile; and
 # for arm64 as Lambda runs them (cargo-lambda), whose sizes it reports. Then the bench
 # itself in release. Prints the table; writes bench/results.md and .svg.

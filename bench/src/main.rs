@@ -425,10 +425,10 @@ async fn main() {
     // target directory of its own, and times its rebuild after a change in shared),
     // measured in the same run, cold starts in alternation.
     let variants: Vec<(&str, PathBuf)> = vec![
-        ("shipped: fat LTO, 1 codegen unit, unwind", target.clone()),
+        ("shipped: no cross-crate LTO, 1 codegen unit, unwind", target.clone()),
         ("panic = \"abort\"", target.join("profile-abort")),
         ("thin LTO", target.join("profile-thin")),
-        ("no LTO", target.join("profile-nolto")),
+        ("fat LTO", target.join("profile-fat")),
     ];
     let mut profile_table = String::new();
     if variants

@@ -23,14 +23,6 @@ fn string(value: &Value) -> String {
         .to_string()
 }
 
-/// A `!GetAtt X.Arn` or `!Ref X` value's target.
-fn tag_target(value: &Value) -> String {
-    match value {
-        Value::Tagged(tagged) => string(&tagged.value).trim_end_matches(".Arn").to_string(),
-        other => panic!("expected a !Ref or !GetAtt: {other:?}"),
-    }
-}
-
 #[test]
 fn template_routes_equal_the_gateway_routes() {
     let template = template();
@@ -52,31 +44,17 @@ fn template_routes_equal_the_gateway_routes() {
             // The `$default` route: no Path and no Method, and a role without table access.
             assert!(event["Properties"].get("Path").is_none(), "{name}");
             assert!(event["Properties"].get("Method").is_none(), "{name}");
-            assert_eq!(tag_target(&resource["Properties"]["Role"]), "BasicRole");
+            assert!(function_actions(&binary).is_empty(), "{name} may not touch the table");
             unmatched += 1;
             continue;
         }
         let method = string(&event["Properties"]["Method"]);
         let path = string(&event["Properties"]["Path"]);
-        let role = tag_target(&resource["Properties"]["Role"]);
-        declared.insert((method, path, binary, role));
+        declared.insert((method, path, binary));
     }
-    let routes: BTreeSet<(String, String, String, String)> = ROUTES
+    let routes: BTreeSet<(String, String, String)> = ROUTES
         .iter()
-        .map(|r| {
-            let role = match r.access {
-                Access::Read => "ReaderRole",
-                // The one function that purges in batches.
-                Access::Write if r.function == "delete-organization" => "PurgeRole",
-                Access::Write => "WriterRole",
-            };
-            (
-                r.method.to_string(),
-                r.path.to_string(),
-                r.function.to_string(),
-                role.to_string(),
-            )
-        })
+        .map(|r| (r.method.to_string(), r.path.to_string(), r.function.to_string()))
         .collect();
     assert_eq!(declared, routes);
     assert_eq!(unmatched, 1, "one function serves the $default route");
@@ -194,23 +172,60 @@ fn names(text: &str, name: &str) -> bool {
     })
 }
 
-/// The DynamoDB actions (`GetItem`, ...) a role of template.yaml grants.
-pub(crate) fn role_actions(role: &str) -> BTreeSet<String> {
+/// The function resource of template.yaml that builds `binary`.
+fn function_resource(binary: &str) -> Value {
     let template = template();
-    let policies = template["Resources"][role]["Properties"]["Policies"]
+    let resources = template["Resources"].as_mapping().expect("resources");
+    resources
+        .values()
+        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .cloned()
+        .unwrap_or_else(|| panic!("no function builds {binary}"))
+}
+
+/// The DynamoDB actions (`GetItem`, ...) template.yaml grants the function that builds
+/// `binary`: its own inline policy (SAM makes each function a role of its own, with
+/// AWSLambdaBasicExecutionRole for its logs). Every statement must name the table and its
+/// indexes, nothing else.
+pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
+    let resource = function_resource(binary);
+    assert!(
+        resource["Properties"].get("Role").is_none(),
+        "{binary}: a shared role would grant it what others use"
+    );
+    let statements: Vec<Value> = resource["Properties"]["Policies"]
         .as_sequence()
-        .unwrap_or_else(|| panic!("{role} has policies"));
-    policies
+        .cloned()
+        .unwrap_or_default()
         .iter()
-        .flat_map(|p| {
-            p["PolicyDocument"]["Statement"]
-                .as_sequence()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .flat_map(|s| s["Action"].as_sequence().cloned().unwrap_or_default())
-        .filter_map(|a| a.as_str()?.strip_prefix("dynamodb:").map(str::to_string))
-        .collect()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .collect();
+    let mut actions = BTreeSet::new();
+    for statement in statements {
+        assert_eq!(statement["Effect"], "Allow", "{binary}");
+        let resources: Vec<String> = statement["Resource"]
+            .as_sequence()
+            .expect("Resource is a list")
+            .iter()
+            .map(|r| match r {
+                Value::Tagged(tagged) => format!("{} {}", tagged.tag, string(&tagged.value)),
+                other => panic!("{binary}: a resource other than the table: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            resources,
+            ["!GetAtt Table.Arn", "!Sub ${Table.Arn}/index/*"],
+            "{binary}: the table and its indexes only"
+        );
+        for action in statement["Action"].as_sequence().expect("Action is a list") {
+            let action = action.as_str().expect("an action");
+            let action = action
+                .strip_prefix("dynamodb:")
+                .unwrap_or_else(|| panic!("{binary}: {action} is not a DynamoDB action"));
+            actions.insert(action.to_string());
+        }
+    }
+    actions
 }
 
 /// `sam local invoke --env-vars env.json` sets only the variables the template declares for
@@ -255,23 +270,26 @@ fn env_json_sets_only_variables_the_template_declares() {
     );
 }
 
-/// BatchWriteItem, which deletes without conditions, is granted to the purge alone.
+/// Reads are granted reads only, BatchWriteItem (which deletes without conditions) only to
+/// the organization purge, and Scan to no one.
 #[test]
-fn only_the_purge_may_batch_write() {
-    assert!(!role_actions("WriterRole").contains("BatchWriteItem"));
-    assert!(!role_actions("ReaderRole").contains("BatchWriteItem"));
-    let purge = role_actions("PurgeRole");
-    assert!(purge.contains("BatchWriteItem"));
-    assert!(role_actions("WriterRole").is_subset(&purge));
-}
-
-/// The role template.yaml gives the function that builds `binary`.
-pub(crate) fn role_of(binary: &str) -> String {
-    let template = template();
-    let resources = template["Resources"].as_mapping().expect("resources");
-    resources
-        .values()
-        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
-        .map(|r| tag_target(&r["Properties"]["Role"]))
-        .unwrap_or_else(|| panic!("no function builds {binary}"))
+fn grants_follow_the_routes_access() {
+    let reads: BTreeSet<String> = ["GetItem", "BatchGetItem", "Query"].map(String::from).into();
+    for route in ROUTES {
+        let granted = function_actions(route.function);
+        assert!(!granted.contains("Scan"), "{}", route.function);
+        if route.access == Access::Read {
+            assert!(
+                granted.is_subset(&reads),
+                "{} reads, granted {granted:?}",
+                route.function
+            );
+        }
+        assert_eq!(
+            granted.contains("BatchWriteItem"),
+            route.function == "delete-organization",
+            "{}",
+            route.function
+        );
+    }
 }
