@@ -281,6 +281,7 @@ async fn main() {
     let state = Arc::new(AppState {
         store: Store::new(client.clone(), api.table.clone()),
         admin_key: AdminKeyHash::of_key(&api.admin_key),
+        app_url: shared::state::AppUrl::local(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let metered_url = format!("http://{}", listener.local_addr().expect("bound"));

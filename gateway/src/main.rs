@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use shared::auth::AdminKeyHash;
-use shared::state::{cache_settings_from_env, sdk_config, AppState};
+use shared::state::{cache_settings_from_env, sdk_config, AppState, AppUrl};
 use shared::store::{schema, Store};
 
 #[tokio::main]
@@ -30,6 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state = Arc::new(AppState {
         store: Store::with_caches(client, table, cache_settings_from_env()?),
         admin_key,
+        app_url: AppUrl::from_env()?,
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(

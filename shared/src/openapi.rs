@@ -20,11 +20,12 @@ use crate::domain::record::RecordInput;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
+use crate::endpoints::objects::{AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList};
 use crate::endpoints::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
     RevokeApiKeyInput, RevokedApiKey, UserBody,
 };
-use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse};
+use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse, ValueList};
 use crate::endpoints::tables::{FieldBody, TableBody};
 use crate::endpoints::teams::{TeamBody, TeamList};
 use crate::endpoints::users::UserList;
@@ -210,6 +211,32 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             schemas.of::<RecordResponse>(),
         ),
         Endpoint::DeleteRecord => c("Delete a record", None, 200, schemas.of::<DeletedRecord>()),
+        Endpoint::ListObjects => c("List objects (tables)", None, 200, schemas.of::<ObjectList>()),
+        Endpoint::GetObject => c("Get an object (a table)", None, 200, schemas.of::<ObjectResponse>()),
+        Endpoint::ListAttributes => c(
+            "List an object's attributes (fields)",
+            None,
+            200,
+            schemas.of::<AttributeList>(),
+        ),
+        Endpoint::GetAttribute => c(
+            "Get an attribute by slug or id",
+            None,
+            200,
+            schemas.of::<AttributeResponse>(),
+        ),
+        Endpoint::ListAttributeOptions => c(
+            "List a select attribute's options",
+            None,
+            200,
+            schemas.of::<OptionList>(),
+        ),
+        Endpoint::ListRecordValues => c(
+            "List a record's values of one attribute, with history on request",
+            None,
+            200,
+            schemas.of::<ValueList>(),
+        ),
     }
 }
 

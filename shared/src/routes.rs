@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
 use crate::auth::{authenticate, Caller};
-use crate::endpoints::{organizations, records, tables, teams, users};
+use crate::endpoints::{objects, organizations, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
@@ -53,6 +53,12 @@ pub enum Endpoint {
     ListUsers,
     GetUser,
     UpdateUser,
+    ListObjects,
+    GetObject,
+    ListAttributes,
+    GetAttribute,
+    ListAttributeOptions,
+    ListRecordValues,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -127,6 +133,24 @@ const USERS: &[QueryParam] = &[
     OFFSET,
 ];
 const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
+const SHOW_ARCHIVED: QueryParam = param(
+    "show_archived",
+    false,
+    false,
+    "true or false; nothing is archived here, so both give the same list",
+);
+const ATTRIBUTES: &[QueryParam] = &[LIMIT, OFFSET, SHOW_ARCHIVED];
+const OPTIONS: &[QueryParam] = &[SHOW_ARCHIVED];
+const VALUES: &[QueryParam] = &[
+    param(
+        "show_historic",
+        false,
+        false,
+        "true: replaced values too, with their active_until",
+    ),
+    LIMIT,
+    OFFSET,
+];
 const MATCHING: &[QueryParam] = &[param(
     "matching_attribute",
     true,
@@ -405,6 +429,60 @@ pub const ROUTES: &[Route] = &[
         query: NONE,
         access: Access::Write,
     },
+    Route {
+        method: "GET",
+        path: "/v2/objects",
+        function: "list-objects",
+        endpoint: Endpoint::ListObjects,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}",
+        function: "get-object",
+        endpoint: Endpoint::GetObject,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/attributes",
+        function: "list-attributes",
+        endpoint: Endpoint::ListAttributes,
+        auth: Auth::Bearer,
+        query: ATTRIBUTES,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/attributes/{attribute}",
+        function: "get-attribute",
+        endpoint: Endpoint::GetAttribute,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/attributes/{attribute}/options",
+        function: "list-attribute-options",
+        endpoint: Endpoint::ListAttributeOptions,
+        auth: Auth::Bearer,
+        query: OPTIONS,
+        access: Access::Read,
+    },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/records/{record_id}/attributes/{attribute}/values",
+        function: "list-record-values",
+        endpoint: Endpoint::ListRecordValues,
+        auth: Auth::Bearer,
+        query: VALUES,
+        access: Access::Read,
+    },
 ];
 
 impl Endpoint {
@@ -449,6 +527,12 @@ impl Endpoint {
             Endpoint::ReplaceRecord => handlers::replace_record,
             Endpoint::AssertRecord => handlers::assert_record,
             Endpoint::DeleteRecord => handlers::delete_record,
+            Endpoint::ListObjects => handlers::list_objects,
+            Endpoint::GetObject => handlers::get_object,
+            Endpoint::ListAttributes => handlers::list_attributes,
+            Endpoint::GetAttribute => handlers::get_attribute,
+            Endpoint::ListAttributeOptions => handlers::list_attribute_options,
+            Endpoint::ListRecordValues => handlers::list_record_values,
         }
     }
 }
@@ -518,6 +602,12 @@ pub mod handlers {
         replace_record => records::replace,
         assert_record => records::assert,
         delete_record => records::delete,
+        list_objects => objects::list,
+        get_object => objects::get,
+        list_attributes => objects::list_attributes,
+        get_attribute => objects::get_attribute,
+        list_attribute_options => objects::list_options,
+        list_record_values => records::list_values,
     }
 }
 

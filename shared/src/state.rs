@@ -14,6 +14,44 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub admin_key: AdminKeyHash,
+    /// Where records' `web_url`s point.
+    pub app_url: AppUrl,
+}
+
+/// The base URL of the app that shows records (`APP_BASE_URL`): a record's Attio
+/// `web_url` is `<base>/<workspace_id>/<object>/<record_id>`. An http(s) URL, kept without
+/// a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppUrl(String);
+
+impl AppUrl {
+    /// What `make dev` serves, for when `APP_BASE_URL` is unset.
+    pub const LOCAL: &'static str = "http://localhost:3000";
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim().trim_end_matches('/');
+        let rest = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://"))?;
+        let host = rest.split('/').next().unwrap_or("");
+        let clean = !host.is_empty() && raw.bytes().all(|b| b.is_ascii_graphic()) && !raw.contains(['?', '#']);
+        clean.then(|| Self(raw.to_string()))
+    }
+
+    pub fn local() -> Self {
+        Self(Self::LOCAL.to_string())
+    }
+
+    /// `APP_BASE_URL`, or [`AppUrl::LOCAL`] when unset.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match std::env::var("APP_BASE_URL").ok().filter(|v| !v.trim().is_empty()) {
+            None => Ok(Self::local()),
+            Some(raw) => Self::parse(&raw).ok_or(ConfigError::BadAppUrl),
+        }
+    }
+
+    /// A record's page in the app.
+    pub fn record(&self, workspace_id: &uuid::Uuid, object: &str, record_id: &str) -> String {
+        format!("{}/{workspace_id}/{object}/{record_id}", self.0)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +62,8 @@ pub enum ConfigError {
     BadAdminKeyHash,
     #[error("{0} must be a whole number of seconds from 0 to 300")]
     BadCacheSeconds(&'static str),
+    #[error("APP_BASE_URL must be an http(s) URL without a query or fragment")]
+    BadAppUrl,
 }
 
 fn env(name: &'static str) -> Result<String, ConfigError> {
@@ -100,7 +140,7 @@ pub fn sdk_config_loader() -> aws_config::ConfigLoader {
 }
 
 impl AppState {
-    /// Reads `TABLE_NAME`, `ADMIN_API_KEY_SHA256` and the cache TTLs, and builds the
+    /// Reads `TABLE_NAME`, `ADMIN_API_KEY_SHA256`, `APP_BASE_URL` and the cache TTLs, and builds the
     /// DynamoDB client.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = env("TABLE_NAME")?;
@@ -110,6 +150,29 @@ impl AppState {
         Ok(Self {
             store: Store::with_caches(client, table, caches),
             admin_key,
+            app_url: AppUrl::from_env()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppUrl;
+
+    #[test]
+    fn app_urls_are_http_urls_kept_without_a_trailing_slash() {
+        let table = [
+            ("https://app.example.com", Some("https://app.example.com")),
+            ("https://app.example.com/", Some("https://app.example.com")),
+            ("http://localhost:3000/crm/", Some("http://localhost:3000/crm")),
+            ("ftp://example.com", None),
+            ("https://", None),
+            ("https://exa mple.com", None),
+            ("https://example.com/?q=1", None),
+            ("example.com", None),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(AppUrl::parse(raw).map(|u| u.0), expected.map(String::from), "{raw}");
+        }
     }
 }

@@ -275,6 +275,7 @@ impl TestApi {
         let state = Arc::new(AppState {
             store: Store::new(logged_client(&db, &operations), table.clone()),
             admin_key: AdminKeyHash::of_key(&admin_key),
+            app_url: shared::state::AppUrl::local(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));
@@ -314,6 +315,7 @@ impl TestApi {
         let state = Arc::new(AppState {
             store: Store::with_caches(logged_client(&self.db, &operations), self.table.clone(), caches),
             admin_key: AdminKeyHash::of_key(&self.admin_key),
+            app_url: shared::state::AppUrl::local(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));

@@ -9,6 +9,7 @@
 //! on number, currency, rating, date and timestamp. An attribute with several values
 //! matches when any active value does.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde::Deserialize;
@@ -31,12 +32,16 @@ pub enum Op {
     Gte,
     Lt,
     Lte,
+    /// `$not_empty: true`: the attribute has an active value (with the property named).
+    NotEmpty,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     All(Vec<Filter>),
     Any(Vec<Filter>),
+    /// `{"$not": filter}`.
+    Not(Box<Filter>),
     Attribute {
         field_id: String,
         property: String,
@@ -72,8 +77,53 @@ fn ordered(field_type: FieldType) -> bool {
     )
 }
 
+/// The pseudo-field ids of Attio's system attributes every record has.
+const RECORD_ID: &str = "$record_id";
+const CREATED_AT: &str = "$created_at";
+
+/// Attio's system attributes `record_id` (text) and `created_at` (timestamp), filtered and
+/// sorted like fields; a field of the table with the same slug comes first.
+fn system_attribute(key: &str) -> Option<&'static FieldDef> {
+    static SYSTEM: std::sync::LazyLock<[FieldDef; 2]> = std::sync::LazyLock::new(|| {
+        let system = |id: &str, key: &str, field_type| FieldDef {
+            id: id.to_string(),
+            key: key.to_string(),
+            name: key.to_string(),
+            description: None,
+            field_type,
+            optional: false,
+            array: false,
+            unique: true,
+            link: None,
+            link_slug: None,
+            options: Vec::new(),
+            readonly: true,
+            created_at: String::new(),
+        };
+        [
+            system(RECORD_ID, "record_id", FieldType::Text),
+            system(CREATED_AT, "created_at", FieldType::Timestamp),
+        ]
+    });
+    SYSTEM.iter().find(|f| f.key == key)
+}
+
+/// A record's active value objects for a field id, or its system attribute's one value.
+fn record_values<'r>(record: &'r Record, field_id: &str) -> Vec<Cow<'r, Map<String, Value>>> {
+    let system = |value: &str| {
+        let mut object = Map::new();
+        object.insert("value".to_string(), Value::String(value.to_string()));
+        vec![Cow::Owned(object)]
+    };
+    match field_id {
+        RECORD_ID => system(&record.id),
+        CREATED_AT => system(&record.created_at),
+        _ => record.active(field_id).map(Cow::Borrowed).collect(),
+    }
+}
+
 fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, Invalid> {
-    table.fields.get(key).ok_or_else(|| {
+    table.fields.get(key).or_else(|| system_attribute(key)).ok_or_else(|| {
         Invalid::filter(format!(
             "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
             table.api_slug
@@ -105,9 +155,10 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, In
                     Filter::Any(parts)
                 });
             }
+            "$not" => all.push(Filter::Not(Box::new(parse_filter(table, value, &here)?))),
             k if k.starts_with('$') => {
                 return Err(Invalid::filter(format!(
-                    "`{here}`: unknown operator; use $and or $or here"
+                    "`{here}`: unknown operator; use $and, $or or $not here"
                 )))
             }
             _ => {
@@ -140,6 +191,18 @@ fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: 
             "$gte" => Op::Gte,
             "$lt" => Op::Lt,
             "$lte" => Op::Lte,
+            "$not_empty" => {
+                let wanted = value
+                    .as_bool()
+                    .ok_or_else(|| Invalid::filter(format!("`{here}` takes true or false")))?;
+                let not_empty = attribute(field, property, Op::NotEmpty, &Value::Null, &here)?;
+                conditions.push(if wanted {
+                    not_empty
+                } else {
+                    Filter::Not(Box::new(not_empty))
+                });
+                continue;
+            }
             k if k.starts_with('$') => return Err(Invalid::filter(format!("`{here}`: unknown operator"))),
             property_name if property.is_none() => {
                 conditions.extend(parse_condition(field, Some(property_name), value, &here)?);
@@ -170,6 +233,7 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
     }
     let coerce = |v: &Value| coerce(field, on_main, v, path);
     let value = match op {
+        Op::NotEmpty => Value::Null,
         Op::In => Value::Array(
             raw.as_array()
                 .ok_or_else(|| Invalid::filter(format!("`{path}`: $in takes an array")))?
@@ -264,16 +328,18 @@ impl Filter {
         match self {
             Filter::All(parts) => parts.iter().all(|f| f.matches(record)),
             Filter::Any(parts) => parts.iter().any(|f| f.matches(record)),
+            Filter::Not(inner) => !inner.matches(record),
             Filter::Attribute {
                 field_id,
                 property,
                 op,
                 value,
-            } => record.active(field_id).any(|v| {
-                let Some(actual) = property_of(v, property) else {
+            } => record_values(record, field_id).iter().any(|v| {
+                let Some(actual) = property_of(v, property).filter(|a| !a.is_null()) else {
                     return false;
                 };
                 match op {
+                    Op::NotEmpty => true,
                     Op::Eq => equal(actual, value),
                     Op::In => value
                         .as_array()
@@ -362,8 +428,8 @@ pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
 /// A record's value under one sort: its first active value's property, select options by
 /// title and text ignoring case. `None` when it has none (or the property is null).
 fn sort_key(record: &Record, sort: &Sort) -> Option<SortKey> {
-    let value = record.active(&sort.field_id).next()?;
-    SortKey::of(value.get(&sort.property)?)
+    let values = record_values(record, &sort.field_id);
+    SortKey::of(values.first()?.get(&sort.property)?)
 }
 
 /// Two sort keys in the sort's direction; records without a value come last either way.
@@ -437,3 +503,122 @@ impl PartialEq for SortKey {
 }
 
 impl Eq for SortKey {}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::{json, Value};
+
+    use super::{parse_filter, parse_sorts, sort_records, SortInput};
+    use crate::domain::record::Record;
+    use crate::domain::table::{FieldDef, FieldType, Table};
+
+    fn table() -> Table {
+        let mut employees = FieldDef::for_tests(FieldType::Number);
+        employees.id = "f-employees".into();
+        employees.key = "employees".into();
+        Table {
+            id: "t".into(),
+            org_id: 1,
+            table_type: "custom".into(),
+            name: "Companies".into(),
+            description: None,
+            record_prefix: "CO".into(),
+            api_slug: "companies".into(),
+            display_field_id: "f-employees".into(),
+            archived: false,
+            fields: BTreeMap::from([("employees".to_string(), employees)]),
+            revision: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn record(number: u64, created_at: &str, employees: Option<i64>) -> Record {
+        let values = employees
+            .map(|n| {
+                BTreeMap::from([(
+                    "f-employees".to_string(),
+                    vec![json!({"value": n, "active_until": null})],
+                )])
+            })
+            .unwrap_or_default();
+        Record {
+            id: format!("00000000-0000-4000-8000-00000000000{number}"),
+            org_id: 1,
+            table_id: "t".into(),
+            number,
+            created_at: created_at.into(),
+            created_by: "k".into(),
+            values,
+            version: 0,
+            ref_count: 0,
+        }
+    }
+
+    fn records() -> Vec<Record> {
+        vec![
+            record(1, "2024-01-01T00:00:00.000000000Z", Some(10)),
+            record(2, "2025-06-01T00:00:00.000000000Z", None),
+            record(3, "2026-01-01T00:00:00.000000000Z", Some(50)),
+        ]
+    }
+
+    #[test]
+    fn filters_select_the_records_attio_documents() {
+        let cases: &[(Value, &[u64])] = &[
+            (json!({"employees": {"$not_empty": true}}), &[1, 3]),
+            (json!({"employees": {"$not_empty": false}}), &[2]),
+            (json!({"$not": {"employees": {"$gt": 20}}}), &[1, 2]),
+            (json!({"$not": {"$or": [{"employees": 10}, {"employees": 50}]}}), &[2]),
+            (json!({"record_id": "00000000-0000-4000-8000-000000000002"}), &[2]),
+            (
+                json!({"record_id": {"$in": ["00000000-0000-4000-8000-000000000001", "x"]}}),
+                &[1],
+            ),
+            (json!({"created_at": {"$gte": "2025-01-01T00:00:00Z"}}), &[2, 3]),
+            (json!({"created_at": {"$lt": "2025-06-01T00:00:00.000000000Z"}}), &[1]),
+        ];
+        let table = table();
+        for (raw, expected) in cases {
+            let filter = parse_filter(&table, raw, "filter").unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+            let matched: Vec<u64> = records()
+                .iter()
+                .filter(|r| filter.matches(r))
+                .map(|r| r.number)
+                .collect();
+            assert_eq!(&matched, expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_system_attribute_filters_are_filter_errors() {
+        let table = table();
+        for raw in [
+            json!({"created_at": {"$gt": "yesterday"}}),
+            json!({"employees": {"$not_empty": "yes"}}),
+            json!({"$not": 1}),
+            json!({"$nor": []}),
+        ] {
+            assert!(parse_filter(&table, &raw, "filter").is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn created_at_sorts_like_a_timestamp() {
+        let table = table();
+        let sorts = parse_sorts(
+            &table,
+            &[SortInput {
+                attribute: "created_at".into(),
+                direction: Some("desc".into()),
+                field: None,
+            }],
+        )
+        .expect("created_at sorts");
+        let mut sorted = records();
+        sort_records(&mut sorted, &sorts);
+        assert_eq!(sorted.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 2, 1]);
+    }
+}

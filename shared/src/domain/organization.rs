@@ -20,6 +20,17 @@ impl OrgId {
         }
         raw.parse().map(Self).map_err(|_| not_found())
     }
+
+    /// Attio's `workspace_id`: a UUID that is the organization's for good, derived from its
+    /// id (a version-8 UUID over SHA-256), so that no item has to hold it and no request
+    /// has to read it.
+    pub fn workspace_id(self) -> uuid::Uuid {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("workspace:{}", self.0));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Uuid::new_v8(bytes)
+    }
 }
 
 /// An organization's name: 1-255 characters after trimming.

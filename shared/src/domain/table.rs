@@ -349,10 +349,11 @@ impl CreateFieldInput {
                 field_type.as_str()
             )));
         }
-        if unique && (!field_type.allows_unique() || array) {
+        // An array field may be unique too (Attio's `domains`): each of its values is
+        // claimed, so no two records share any one of them.
+        if unique && !field_type.allows_unique() {
             return Err(Invalid::value(format!(
-                "`unique` is allowed only on single text, number, email-address, phone-number and domain fields, not on {}{}",
-                if array { "an array " } else { "a " },
+                "`unique` is allowed only on text, number, email-address, phone-number and domain fields, not on a {}",
                 field_type.as_str()
             )));
         }

@@ -12,19 +12,19 @@ use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput};
-use crate::domain::table::Table;
 use crate::domain::table::TableRef;
+use crate::domain::table::{FieldDef, Table};
 use crate::domain::{required, Invalid};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, path_param, query_param};
-use crate::state::AppState;
+use crate::http::{json_body, json_response, pagination, path_param, query_param};
+use crate::state::{AppState, AppUrl};
 use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
 use crate::store::tables::Source;
 use crate::time::Timestamp;
 
 /// The table `{object}` names in the caller's organization, as this container has it
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
-async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
+pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
     let raw = path_param(req, "object")?;
     let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
@@ -171,7 +171,10 @@ async fn create_in(
             },
         )
         .await?;
-    Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+    Ok(json_response(
+        StatusCode::OK,
+        &RecordResponse::new(&state.app_url, &table, &record),
+    ))
 }
 
 /// `PATCH .../records/{record_id}`: values sent for multiselect attributes are added.
@@ -224,7 +227,12 @@ async fn update_in(
             Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
                 tokio::time::sleep(crate::store::backoff(attempt)).await;
             }
-            other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
+            other => {
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &RecordResponse::new(&state.app_url, &table, &other?),
+                ))
+            }
         }
     }
 }
@@ -302,7 +310,12 @@ async fn assert_in(
         match result {
             Err(RecordWriteError::ValueTaken { .. }) if existing.is_none() => {}
             Err(RecordWriteError::Changed) if existing.is_some() => {}
-            other => return Ok(json_response(StatusCode::OK, &RecordResponse::new(&table, &other?))),
+            other => {
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &RecordResponse::new(&state.app_url, &table, &other?),
+                ))
+            }
         }
         tokio::time::sleep(crate::store::backoff(attempt)).await;
     }
@@ -331,8 +344,29 @@ pub struct QueryInput {
     filter: Option<Value>,
     #[serde(default)]
     sorts: Vec<SortInput>,
+    /// A whole number; Attio's OpenAPI types it as a number, and its SDK sends `10.0`.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(value_type = Option<f64>)]
     limit: Option<u64>,
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(value_type = Option<f64>)]
     offset: Option<u64>,
+}
+
+/// A count sent as any JSON number with no fraction (`10`, `10.0`, `1e1`); `null` is none.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_u64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::custom(format_args!(
+            "expected a whole number of at least 0, not {number}"
+        ))),
+    }
 }
 
 /// `POST /v2/objects/{object}/records/query`: Attio's query, `{filter, sorts, limit (500),
@@ -374,7 +408,7 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
         .iter()
         .skip(offset)
         .take(limit as usize)
-        .map(|r| RecordResponse::new(&table, r).data)
+        .map(|r| RecordResponse::new(&state.app_url, &table, r).data)
         .collect();
     Ok(json_response(StatusCode::OK, &RecordList { data }))
 }
@@ -383,9 +417,50 @@ pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &RecordResponse::new(&table, &record)))
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &RecordResponse::new(&state.app_url, &table, &record),
+        ))
     })
     .await
+}
+
+/// `GET /v2/objects/{object}/records/{record_id}/attributes/{attribute}/values`: the
+/// attribute's active values, or with `show_historic=true` every value it has held
+/// (replaced ones with their `active_until`), oldest first; `limit` and `offset` page them.
+pub async fn list_values(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let show_historic = match query_param(&req, "show_historic")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "`show_historic` must be true or false, not `{other}`"
+            )))
+        }
+    };
+    let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let field = crate::endpoints::objects::attribute_in_path(&req, &table)?;
+    let record = record_in_path(state, &req, principal.org_id, &table).await?;
+    let workspace_id = principal.org_id.workspace_id();
+    let data: Vec<Value> = record
+        .values
+        .get(&field.id)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .filter(|v| show_historic || v.get("active_until").is_none_or(Value::is_null))
+        .skip(offset)
+        .take(limit)
+        .map(|v| Value::Object(shown_value(&workspace_id, &table, field, v)))
+        .collect();
+    Ok(json_response(StatusCode::OK, &ValueList { data }))
+}
+
+/// Attio's values answer: `{"data": [value objects]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ValueList {
+    pub data: Vec<Value>,
 }
 
 /// Attio's answer to a delete: `{}`.
@@ -407,7 +482,10 @@ pub struct RecordResponse {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordBody {
     pub id: RecordIdBody,
+    /// When the record was created, in Attio's form (nanoseconds, UTC).
     pub created_at: String,
+    /// The record's page in the app (`APP_BASE_URL`).
+    pub web_url: String,
     /// `<RECORD_PREFIX>-<n>`, n counting from 1 per table.
     pub display_id: String,
     /// Every attribute of the object, each an array of its active value objects.
@@ -416,32 +494,72 @@ pub struct RecordBody {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordIdBody {
+    /// The organization's workspace UUID ([`OrgId::workspace_id`]).
     pub workspace_id: String,
     pub object_id: String,
     pub record_id: String,
 }
 
 impl RecordResponse {
-    pub fn new(table: &Table, record: &Record) -> Self {
+    pub fn new(app_url: &AppUrl, table: &Table, record: &Record) -> Self {
+        let workspace_id = OrgId(record.org_id).workspace_id();
         let values = table
             .ordered_fields()
             .into_iter()
             .map(|field| {
-                let entries: Vec<Value> = record.active(&field.id).cloned().map(Value::Object).collect();
+                let entries: Vec<Value> = record
+                    .active(&field.id)
+                    .map(|entry| Value::Object(shown_value(&workspace_id, table, field, entry)))
+                    .collect();
                 (field.key.clone(), Value::Array(entries))
             })
             .collect();
         Self {
             data: RecordBody {
                 id: RecordIdBody {
-                    workspace_id: record.org_id.to_string(),
+                    workspace_id: workspace_id.to_string(),
                     object_id: table.id.clone(),
                     record_id: record.id.clone(),
                 },
                 created_at: record.created_at.clone(),
+                web_url: app_url.record(&workspace_id, &table.api_slug, &record.id),
                 display_id: format!("{}-{}", table.record_prefix, record.number),
                 values,
             },
         }
     }
+}
+
+/// A stored value object as Attio shows it: a select option with its full id and
+/// `is_archived` (stored as its id and title only, so a renamed option shows its new
+/// title); everything else as stored.
+fn shown_value(
+    workspace_id: &uuid::Uuid,
+    table: &Table,
+    field: &FieldDef,
+    entry: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut shown = entry.clone();
+    if let Some(Value::Object(option)) = entry.get("option") {
+        let option_id = option.get("id").and_then(Value::as_str).unwrap_or_default();
+        let current = field.options.iter().find(|o| o.id == option_id);
+        let title = current
+            .map(|o| Value::String(o.title.clone()))
+            .or_else(|| option.get("title").cloned())
+            .unwrap_or(Value::Null);
+        shown.insert(
+            "option".to_string(),
+            serde_json::json!({
+                "id": {
+                    "workspace_id": workspace_id.to_string(),
+                    "object_id": table.id,
+                    "attribute_id": field.id,
+                    "option_id": option_id,
+                },
+                "title": title,
+                "is_archived": current.is_none(),
+            }),
+        );
+    }
+    shown
 }

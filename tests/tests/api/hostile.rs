@@ -24,7 +24,9 @@ pub(crate) async fn fixture() -> Fixture {
     let field = api.add_field(&org.key, "companies", &field).await;
     let unique = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
     api.add_field(&org.key, "companies", &unique).await;
-    let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com"}}});
+    let stage = json!({"key": "stage", "schema": {"name": "Stage", "type": "select", "options": ["Lead", "Won"]}});
+    api.add_field(&org.key, "companies", &stage).await;
+    let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com", "stage": "Lead"}}});
     let record = api
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
         .await;
@@ -56,6 +58,8 @@ impl Fixture {
             "field_id" => self.field_id.clone(),
             "record_id" => self.record_id.clone(),
             "external_id" => "owner".into(),
+            // A select attribute, so that its options exist.
+            "attribute" => "stage".into(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }

@@ -18,3 +18,4 @@ mod smoke;
 mod tables;
 mod teams;
 mod template;
+mod vendor_sdks;

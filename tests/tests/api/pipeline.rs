@@ -93,7 +93,10 @@ async fn an_idempotency_key_is_scoped_to_the_caller_not_to_a_header() {
         "A is not replayed B's answer"
     );
     assert_ne!(from_a.body["data"]["id"], from_b.body["data"]["id"]);
-    assert_eq!(from_a.body["data"]["id"]["workspace_id"], a.id.to_string());
+    assert_eq!(
+        from_a.body["data"]["id"]["workspace_id"],
+        shared::domain::organization::OrgId(a.id).workspace_id().to_string()
+    );
     let in_a = api
         .bearer(&a.key, "POST", "/v2/objects/companies/records/query", Some(&json!({})))
         .await;

@@ -96,7 +96,15 @@ async fn seed_request_gets_the_seed_shape() {
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let data = &reply.body["data"];
     assert_eq!(keys_of(&reply.body), ["data"]);
-    assert_eq!(keys_of(data), ["created_at", "display_id", "id", "values"]);
+    assert_eq!(keys_of(data), ["created_at", "display_id", "id", "values", "web_url"]);
+    assert_eq!(
+        data["web_url"],
+        format!(
+            "http://localhost:3000/{}/workspaces/{}",
+            data["id"]["workspace_id"].as_str().expect("a workspace id"),
+            data["id"]["record_id"].as_str().expect("a record id")
+        )
+    );
     assert_eq!(keys_of(&data["id"]), ["object_id", "record_id", "workspace_id"]);
     assert!(uuid::Uuid::try_parse(data["id"]["record_id"].as_str().unwrap()).is_ok());
     assert_eq!(data["display_id"], "WS-1");
@@ -221,7 +229,11 @@ async fn every_attribute_type_round_trips() {
     assert_eq!(v["last_contact"][0]["value"], "2023-01-01T15:00:00.500000000Z");
     expect("stage", "select", &["option"]);
     assert_eq!(v["stage"][0]["option"]["title"], "Won");
-    assert_eq!(keys_of(&v["stage"][0]["option"]), ["id", "title"]);
+    assert_eq!(keys_of(&v["stage"][0]["option"]), ["id", "is_archived", "title"]);
+    assert_eq!(
+        keys_of(&v["stage"][0]["option"]["id"]),
+        ["attribute_id", "object_id", "option_id", "workspace_id"]
+    );
     assert_eq!(v["tags"].as_array().unwrap().len(), 2);
     expect("contact", "record-reference", &["target_object", "target_record_id"]);
     expect(

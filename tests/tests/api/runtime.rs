@@ -21,7 +21,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 31] = [
+const ORDER: [(&str, u16); 37] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -36,12 +36,19 @@ const ORDER: [(&str, u16); 31] = [
     ("delete-team", 200),
     ("create-record", 200),
     ("get-record", 200),
+    ("list-record-values", 200),
     ("query-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
     ("assert-record", 200),
     ("delete-record", 200),
     ("list-tables", 200),
+    ("list-objects", 200),
+    ("get-object", 200),
+    ("list-attributes", 200),
+    ("get-attribute", 200),
+    // `domain` is not a select attribute: it has no options.
+    ("list-attribute-options", 404),
     ("update-table", 200),
     ("update-field", 200),
     ("list-organizations", 200),
@@ -150,6 +157,12 @@ async fn every_event_runs_through_its_binary() {
             "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),
             "assert-record" => assert_eq!(body["data"]["display_id"], "LEAD-1", "the assert matched LEAD-1"),
             "delete-record" => assert_eq!(body, serde_json::json!({})),
+            "list-record-values" => assert_eq!(body["data"][0]["value"], "Customer.com"),
+            "list-objects" => assert_eq!(body["data"][0]["api_slug"], "companies"),
+            "get-object" => assert_eq!(body["data"]["api_slug"], "companies"),
+            "list-attributes" => assert_eq!(body["data"][0]["api_slug"], "name"),
+            "get-attribute" => assert_eq!(body["data"]["api_slug"], "domain"),
+            "list-attribute-options" => assert_eq!(body["code"], "not_found"),
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),
         }

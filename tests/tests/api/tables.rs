@@ -521,7 +521,7 @@ async fn bad_field_inputs_are_rejected_and_write_nothing() {
             "unique",
         ),
         (
-            json!({"key": "x", "unique": true, "schema": {"name": "X", "type": "text", "array": true}}),
+            json!({"key": "x", "unique": true, "schema": {"name": "X", "type": "select", "array": true, "options": ["A"]}}),
             400,
             "unique",
         ),

@@ -1,0 +1,279 @@
+//! Attio's objects and attributes, with `Authorization: Bearer <org key>`: the same tables
+//! and fields Invent's routes serve, in Attio's shapes (its OpenAPI's `Object`, `Attribute`
+//! and `SelectOption`, which its SDK validates).
+//!
+//! `GET /v2/objects`, `GET /v2/objects/{object}`, `GET /v2/objects/{object}/attributes`,
+//! `GET /v2/objects/{object}/attributes/{attribute}` and
+//! `GET /v2/objects/{object}/attributes/{attribute}/options`. `{object}` is a table's
+//! api_slug or id, `{attribute}` a field's slug or id.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::auth::Principal;
+use crate::domain::organization::OrgId;
+use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
+use crate::endpoints::records::object_in_path;
+use crate::error::ApiError;
+use crate::http::{json_response, pagination, path_param, query_param};
+use crate::state::AppState;
+
+/// Attio's `{"data": [objects]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ObjectList {
+    pub data: Vec<ObjectBody>,
+}
+
+/// Attio's `{"data": object}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ObjectResponse {
+    pub data: ObjectBody,
+}
+
+/// Attio's `{"data": [attributes]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttributeList {
+    pub data: Vec<AttributeBody>,
+}
+
+/// Attio's `{"data": attribute}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttributeResponse {
+    pub data: AttributeBody,
+}
+
+/// Attio's `{"data": [select options]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OptionList {
+    pub data: Vec<OptionBody>,
+}
+
+/// Attio's object: a table.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ObjectBody {
+    pub id: ObjectId,
+    pub api_slug: String,
+    /// The table's name (tables have one name; Attio's objects have two nouns).
+    pub singular_noun: String,
+    pub plural_noun: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ObjectId {
+    pub workspace_id: String,
+    pub object_id: String,
+}
+
+impl ObjectBody {
+    pub fn new(table: &Table) -> Self {
+        Self {
+            id: ObjectId {
+                workspace_id: OrgId(table.org_id).workspace_id().to_string(),
+                object_id: table.id.clone(),
+            },
+            api_slug: table.api_slug.clone(),
+            singular_noun: table.name.clone(),
+            plural_noun: table.name.clone(),
+            created_at: table.created_at.clone(),
+        }
+    }
+}
+
+/// Attio's attribute: a field.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttributeBody {
+    pub id: AttributeId,
+    pub title: String,
+    pub description: Option<String>,
+    pub api_slug: String,
+    #[serde(rename = "type")]
+    pub attribute_type: FieldType,
+    pub is_system_attribute: bool,
+    pub is_writable: bool,
+    pub is_required: bool,
+    pub is_unique: bool,
+    pub is_multiselect: bool,
+    pub is_default_value_enabled: bool,
+    pub is_archived: bool,
+    #[schema(value_type = Option<Object>)]
+    pub default_value: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub relationship: Option<Value>,
+    pub created_at: String,
+    #[schema(value_type = Object)]
+    pub config: Value,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttributeId {
+    pub workspace_id: String,
+    pub object_id: String,
+    pub attribute_id: String,
+}
+
+impl AttributeId {
+    fn new(table: &Table, field: &FieldDef) -> Self {
+        Self {
+            workspace_id: OrgId(table.org_id).workspace_id().to_string(),
+            object_id: table.id.clone(),
+            attribute_id: field.id.clone(),
+        }
+    }
+}
+
+impl AttributeBody {
+    pub fn new(table: &Table, field: &FieldDef) -> Self {
+        Self {
+            id: AttributeId::new(table, field),
+            title: field.name.clone(),
+            description: field.description.clone(),
+            api_slug: field.key.clone(),
+            attribute_type: field.field_type,
+            is_system_attribute: false,
+            is_writable: !field.readonly,
+            is_required: !field.optional,
+            is_unique: field.unique,
+            is_multiselect: field.array,
+            is_default_value_enabled: false,
+            is_archived: false,
+            default_value: None,
+            // Attio's relationship is a two-way pair of attributes; a reference here is
+            // one-way, so it has none.
+            relationship: None,
+            created_at: field.created_at.clone(),
+            config: json!({
+                "currency": {"default_currency_code": "USD", "display_type": "symbol"},
+                "record_reference": {"allowed_object_ids": field.link.as_ref().map(|id| vec![id])},
+            }),
+        }
+    }
+}
+
+/// Attio's select option, with its full id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OptionBody {
+    pub id: OptionId,
+    pub title: String,
+    pub is_archived: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OptionId {
+    pub workspace_id: String,
+    pub object_id: String,
+    pub attribute_id: String,
+    pub option_id: String,
+}
+
+impl OptionBody {
+    fn new(table: &Table, field: &FieldDef, option: &SelectOption) -> Self {
+        let attribute = AttributeId::new(table, field);
+        Self {
+            id: OptionId {
+                workspace_id: attribute.workspace_id,
+                object_id: attribute.object_id,
+                attribute_id: attribute.attribute_id,
+                option_id: option.id.clone(),
+            },
+            title: option.title.clone(),
+            is_archived: false,
+        }
+    }
+}
+
+/// `GET /v2/objects`: every table of the caller's organization, oldest first.
+pub async fn list(state: &AppState, principal: Principal, _req: Request) -> Result<Response<Body>, ApiError> {
+    let mut tables = state.store.tables(principal.org_id).await?;
+    tables.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    let data: Vec<ObjectBody> = tables.iter().map(ObjectBody::new).collect();
+    Ok(json_response(StatusCode::OK, &ObjectList { data }))
+}
+
+/// `GET /v2/objects/{object}`.
+pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ObjectResponse {
+            data: ObjectBody::new(&table),
+        },
+    ))
+}
+
+/// `GET /v2/objects/{object}/attributes?limit=&offset=&show_archived=`: the table's fields
+/// in creation order (none is ever archived).
+pub async fn list_attributes(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    show_archived(&req)?;
+    let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let data: Vec<AttributeBody> = table
+        .ordered_fields()
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|field| AttributeBody::new(&table, field))
+        .collect();
+    Ok(json_response(StatusCode::OK, &AttributeList { data }))
+}
+
+/// `GET /v2/objects/{object}/attributes/{attribute}`.
+pub async fn get_attribute(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let field = attribute_in_path(&req, &table)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &AttributeResponse {
+            data: AttributeBody::new(&table, field),
+        },
+    ))
+}
+
+/// `GET /v2/objects/{object}/attributes/{attribute}/options?show_archived=`: a select
+/// attribute's options.
+pub async fn list_options(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    show_archived(&req)?;
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let field = attribute_in_path(&req, &table)?;
+    if field.field_type != FieldType::Select {
+        return Err(ApiError::not_found(format!(
+            "Attribute \"{}\" is a {} attribute, which has no select options",
+            field.key,
+            field.field_type.as_str()
+        )));
+    }
+    let data: Vec<OptionBody> = field
+        .options
+        .iter()
+        .map(|o| OptionBody::new(&table, field, o))
+        .collect();
+    Ok(json_response(StatusCode::OK, &OptionList { data }))
+}
+
+/// The field `{attribute}` names: by slug or by id.
+pub(crate) fn attribute_in_path<'t>(req: &Request, table: &'t Table) -> Result<&'t FieldDef, ApiError> {
+    let raw = path_param(req, "attribute")?;
+    table
+        .fields
+        .get(raw)
+        .or_else(|| table.fields.values().find(|f| f.id == raw))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Attribute with slug or ID \"{raw}\" not found on \"{}\"",
+                table.api_slug
+            ))
+        })
+}
+
+/// `show_archived`, a boolean: nothing here is archived, so either answer is the same list.
+fn show_archived(req: &Request) -> Result<bool, ApiError> {
+    match query_param(req, "show_archived")? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::validation(format!(
+            "`show_archived` must be true or false, not `{other}`"
+        ))),
+    }
+}

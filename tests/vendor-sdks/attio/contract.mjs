@@ -1,0 +1,141 @@
+// Attio's TypeScript SDK (attio-ts-sdk, pinned in package.json) against this API, with only
+// the base URL and the key changed: every call must pass the SDK's own Zod validation of
+// our responses. One scenario per capability; each prints PASS or FAIL, and the exit code
+// is the number of failures.
+//
+//   ATTIO_BASE_URL=http://127.0.0.1:3000 ATTIO_API_KEY=ak_... node contract.mjs
+//
+// The workspace must hold an object `companies` with attributes `name` (text),
+// `employees` (number), `domains` (domain, multiselect, unique) and `stage` (select with
+// options Lead and Won): tests/tests/api/vendor_sdks.rs makes it.
+import assert from 'node:assert/strict';
+import {
+  createAttioSdk,
+  filters,
+  getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
+  putV2ObjectsByObjectRecordsByRecordId,
+} from 'attio-ts-sdk';
+
+const sdk = createAttioSdk({
+  apiKey: process.env.ATTIO_API_KEY,
+  baseUrl: process.env.ATTIO_BASE_URL,
+  responseStyle: 'data',
+  throwOnError: true,
+  retry: { maxRetries: 0 },
+  cache: { enabled: false },
+});
+const object = 'companies';
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let failures = 0;
+async function scenario(name, run) {
+  try {
+    await run();
+    console.log(`PASS ${name}`);
+  } catch (error) {
+    failures += 1;
+    const detail = error?.cause?.issues ?? error?.issues ?? error?.details ?? '';
+    console.log(`FAIL ${name}: ${error?.name}: ${error?.message}`);
+    if (detail) console.log(JSON.stringify(detail, null, 2).slice(0, 4000));
+  }
+}
+
+const first = (record, slug) => record.values[slug]?.[0];
+
+await scenario('objects: list and get', async () => {
+  const objects = await sdk.objects.list();
+  const companies = objects.find((o) => o.api_slug === object);
+  assert.ok(companies, 'companies is listed');
+  assert.match(companies.id.workspace_id, uuid);
+  const got = await sdk.objects.get({ object });
+  assert.equal(got.id.object_id, companies.id.object_id);
+});
+
+await scenario('attributes: list, get, and select options', async () => {
+  const attributes = await sdk.metadata.listAttributes({ target: 'objects', identifier: object });
+  assert.deepEqual(
+    attributes.map((a) => a.api_slug),
+    ['name', 'employees', 'domains', 'stage'],
+  );
+  const domains = await sdk.metadata.getAttribute({ target: 'objects', identifier: object, attribute: 'domains' });
+  assert.equal(domains.type, 'domain');
+  assert.equal(domains.is_unique, true);
+  assert.equal(domains.is_multiselect, true);
+  const options = await sdk.metadata.getAttributeOptions({ target: 'objects', identifier: object, attribute: 'stage' });
+  assert.deepEqual(options.map((o) => o.title), ['Lead', 'Won']);
+});
+
+let acme;
+await scenario('records: create and get', async () => {
+  acme = await sdk.records.create({
+    object,
+    values: {
+      name: [{ value: 'Acme' }],
+      employees: [{ value: 10 }],
+      domains: [{ domain: 'acme.com' }],
+      stage: [{ option: 'Lead' }],
+    },
+  });
+  assert.match(acme.id.workspace_id, uuid);
+  assert.match(acme.web_url, /^https?:\/\//);
+  assert.equal(first(acme, 'stage').option.title, 'Lead');
+  const got = await sdk.records.get({ object, recordId: acme.id.record_id });
+  assert.equal(first(got, 'name').value, 'Acme');
+});
+
+await scenario('records: query with filters, sorts and a limit', async () => {
+  await sdk.records.create({ object, values: { name: [{ value: 'Beta' }], employees: [{ value: 50 }] } });
+  const byName = await sdk.records.query({ object, filter: filters.eq('name', 'Acme'), limit: 10 });
+  assert.deepEqual(byName.map((r) => first(r, 'name').value), ['Acme']);
+  const sorted = await sdk.records.query({ object, sorts: [{ attribute: 'employees', direction: 'desc' }] });
+  assert.deepEqual(sorted.map((r) => first(r, 'name').value), ['Beta', 'Acme']);
+  const withDomain = await sdk.records.query({ object, filter: filters.notEmpty('domains') });
+  assert.deepEqual(withDomain.map((r) => first(r, 'name').value), ['Acme']);
+  const notAcme = await sdk.records.query({ object, filter: filters.not(filters.eq('name', 'Acme')) });
+  assert.deepEqual(notAcme.map((r) => first(r, 'name').value), ['Beta']);
+  const newest = await sdk.records.query({ object, sorts: [{ attribute: 'created_at', direction: 'desc' }], limit: 1 });
+  assert.equal(first(newest[0], 'name').value, 'Beta');
+});
+
+await scenario('records: assert by a unique attribute', async () => {
+  const asserted = await sdk.records.upsert({
+    object,
+    matchingAttribute: 'domains',
+    values: { name: [{ value: 'Acme Inc' }], domains: [{ domain: 'acme.com' }] },
+  });
+  assert.equal(asserted.id.record_id, acme.id.record_id, 'the same record');
+  assert.equal(first(asserted, 'name').value, 'Acme Inc');
+});
+
+await scenario('records: update (PATCH) and overwrite (PUT)', async () => {
+  const patched = await sdk.records.update({ object, recordId: acme.id.record_id, values: { employees: [{ value: 20 }] } });
+  assert.equal(first(patched, 'employees').value, 20);
+  const put = await putV2ObjectsByObjectRecordsByRecordId({
+    client: sdk.client,
+    path: { object, record_id: acme.id.record_id },
+    body: { data: { values: { stage: [{ option: 'Won' }] } } },
+  });
+  assert.equal(put.data.values.stage[0].option.title, 'Won');
+});
+
+await scenario('values: an attribute with its history', async () => {
+  const path = { object, record_id: acme.id.record_id, attribute: 'employees' };
+  const current = await getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues({ client: sdk.client, path });
+  assert.deepEqual(current.data.map((v) => v.value), [20]);
+  const historic = await getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues({
+    client: sdk.client,
+    path,
+    query: { show_historic: true },
+  });
+  assert.deepEqual(historic.data.map((v) => v.value), [10, 20]);
+  assert.ok(historic.data[0].active_until, 'the replaced value has its active_until');
+});
+
+await scenario('records: delete', async () => {
+  await sdk.records.delete({ object, recordId: acme.id.record_id });
+  const remaining = await sdk.records.query({ object });
+  assert.deepEqual(remaining.map((r) => first(r, 'name').value), ['Beta']);
+});
+
+console.log(`${failures} failed`);
+process.exit(failures);
