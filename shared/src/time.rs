@@ -33,6 +33,41 @@ impl Timestamp {
         YEARS.contains(&utc.year()).then_some(Self(utc))
     }
 
+    /// A timestamp in any form Attio's timestamp attributes take: `2023`, `2023-01`,
+    /// `2023-01-02`, `2023-01-02T13:00`, `2023-01-02T13:00:00(.fraction)`, each with or
+    /// without a zone (`Z` or `±HH:MM`); without one it is UTC. Missing parts are the
+    /// start of the period.
+    pub fn parse_attio(text: &str) -> Option<Self> {
+        let (date, time) = match text.split_once('T') {
+            Some((date, time)) => (date, Some(time)),
+            None => (text, None),
+        };
+        let date = match date.len() {
+            4 => format!("{date}-01-01"),
+            7 => format!("{date}-01"),
+            10 => date.to_string(),
+            _ => return None,
+        };
+        let time = match time {
+            None => "00:00:00Z".to_string(),
+            Some(time) => {
+                let (clock, zone) = time.split_at(time.find(['Z', 'z', '+', '-']).unwrap_or(time.len()));
+                let clock = if clock.len() == 5 {
+                    format!("{clock}:00")
+                } else {
+                    clock.to_string()
+                };
+                format!("{clock}{}", if zone.is_empty() { "Z" } else { zone })
+            }
+        };
+        Self::parse_rfc3339(&format!("{date}T{time}"))
+    }
+
+    /// The calendar date in UTC.
+    pub fn utc_date(&self) -> Date {
+        self.0.date()
+    }
+
     /// `2024-01-15T10:30:00Z`, as Answering Agent and Invent show it.
     pub fn seconds(&self) -> String {
         self.0.format(SECONDS).expect("a UTC timestamp always formats")
@@ -61,10 +96,70 @@ pub fn parse_date(text: &str) -> Option<Date> {
     (starts_with_digit && YEARS.contains(&date.year())).then_some(date)
 }
 
+/// A date in any form Attio's date attributes take: `2023` and `2023-01` (the first day),
+/// `2023-01-02`, or a timestamp (with or without a zone), whose date in UTC it is.
+pub fn parse_attio_date(text: &str) -> Option<Date> {
+    match text.len() {
+        4 => parse_date(&format!("{text}-01-01")),
+        7 => parse_date(&format!("{text}-01")),
+        10 => parse_date(text),
+        _ => Timestamp::parse_attio(text).map(|t| t.utc_date()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn reads_every_form_attio_documents() {
+        let timestamps = [
+            ("2023", Some("2023-01-01T00:00:00.000000000Z")),
+            ("2023-01", Some("2023-01-01T00:00:00.000000000Z")),
+            ("2023-01-02", Some("2023-01-02T00:00:00.000000000Z")),
+            ("2023-01-02T13:00", Some("2023-01-02T13:00:00.000000000Z")),
+            ("2023-01-02T13:00:00", Some("2023-01-02T13:00:00.000000000Z")),
+            ("2023-01-02T13:00:00.000000000", Some("2023-01-02T13:00:00.000000000Z")),
+            (
+                "2023-01-02T15:00:00.000000000+02:00",
+                Some("2023-01-02T13:00:00.000000000Z"),
+            ),
+            ("2023-01-02T13:00Z", Some("2023-01-02T13:00:00.000000000Z")),
+            ("2023-1-2", None),
+            ("2023-13", None),
+            ("20230", None),
+            ("2023-01-02T25:00", None),
+            ("2023-01-02T", None),
+            ("yesterday", None),
+            ("", None),
+        ];
+        for (text, expected) in timestamps {
+            assert_eq!(
+                Timestamp::parse_attio(text).map(|t| t.nanos()).as_deref(),
+                expected,
+                "{text}"
+            );
+        }
+        let dates = [
+            ("2023", Some("2023-01-01")),
+            ("2023-01", Some("2023-01-01")),
+            ("2023-01-02", Some("2023-01-02")),
+            ("2023-01-02T13:00", Some("2023-01-02")),
+            ("2023-01-02T15:00:00.000000000+02:00", Some("2023-01-02")),
+            ("2023-01-02T23:00:00-10:00", Some("2023-01-03")),
+            ("2023-02-30", None),
+            ("-2023", None),
+            ("2023-01-02T99", None),
+        ];
+        for (text, expected) in dates {
+            assert_eq!(
+                parse_attio_date(text).map(|d| d.to_string()).as_deref(),
+                expected,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn formats_each_api_precision() {

@@ -194,21 +194,20 @@ fn currency_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid
 }
 
 fn date_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
-    let form = "a date as \"YYYY-MM-DD\" (years 0000 to 9999), or {\"value\": \"YYYY-MM-DD\"}";
+    let form = "a date as \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\", or a timestamp (its date in UTC), in the years 0000 to 9999, or {\"value\": date}";
     let text = unwrap_object(raw, "value")
         .as_str()
         .ok_or_else(|| expected(path, form))?;
-    let date = crate::time::parse_date(text).ok_or_else(|| expected(path, form))?;
+    let date = crate::time::parse_attio_date(text).ok_or_else(|| expected(path, form))?;
     Ok(object(vec![("value", json!(date.to_string()))]))
 }
 
 fn timestamp_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
-    let form =
-        "an ISO 8601 timestamp with a time zone, like \"2023-01-01T15:00:00Z\", in the years 0000 to 9999 in UTC";
+    let form = "an ISO 8601 timestamp like \"2023-01-01T15:00:00Z\" (without a zone it is UTC; \"2023\", \"2023-01\" and \"2023-01-01\" are the start of that period), in the years 0000 to 9999 in UTC";
     let text = unwrap_object(raw, "value")
         .as_str()
         .ok_or_else(|| expected(path, form))?;
-    let utc = Timestamp::parse_rfc3339(text).ok_or_else(|| expected(path, form))?;
+    let utc = Timestamp::parse_attio(text).ok_or_else(|| expected(path, form))?;
     Ok(object(vec![("value", json!(utc.nanos()))]))
 }
 
@@ -446,8 +445,18 @@ fn personal_name(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid>
             if full.chars().count() > 255 {
                 return Err(expected(path, "a name of at most 255 characters"));
             }
-            let (first, last) = full.split_once(' ').unwrap_or((&full, ""));
-            (first.to_string(), last.trim().to_string(), full.clone())
+            match full.split_once(',') {
+                // "Last, First", as Attio reads a name with a comma.
+                Some((last, first)) => {
+                    let (first, last) = (first.trim().to_string(), last.trim().to_string());
+                    let full = format!("{first} {last}").trim().to_string();
+                    (first, last, full)
+                }
+                None => {
+                    let (first, last) = full.split_once(' ').unwrap_or((&full, ""));
+                    (first.to_string(), last.trim().to_string(), full.clone())
+                }
+            }
         }
         Value::Object(o) => {
             if o.keys()
@@ -712,6 +721,30 @@ mod tests {
             (Location, json!({}), "locality", None),
             (PersonalName, json!({"first_name": "Ada"}), "full_name", Some("\"Ada\"")),
             (PersonalName, json!(""), "full_name", None),
+            (PersonalName, json!("Smith, John"), "first_name", Some("\"John\"")),
+            (PersonalName, json!("Smith, John"), "last_name", Some("\"Smith\"")),
+            (PersonalName, json!("Smith, John"), "full_name", Some("\"John Smith\"")),
+            (Date, json!("2023"), "value", Some("\"2023-01-01\"")),
+            (Date, json!("2023-04"), "value", Some("\"2023-04-01\"")),
+            (
+                Date,
+                json!("2023-01-02T23:00:00-10:00"),
+                "value",
+                Some("\"2023-01-03\""),
+            ),
+            (Date, json!("2023-02-30"), "value", None),
+            (
+                Timestamp,
+                json!("2023-01-02T13:00"),
+                "value",
+                Some("\"2023-01-02T13:00:00.000000000Z\""),
+            ),
+            (
+                Timestamp,
+                json!({"value": "2023"}),
+                "value",
+                Some("\"2023-01-01T00:00:00.000000000Z\""),
+            ),
         ];
         for (t, raw, key, expected) in cases {
             match (parse_value(&def(t), &raw, "values.k"), expected) {

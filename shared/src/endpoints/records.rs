@@ -119,7 +119,9 @@ fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t
     let values = required("data.values", required("data", input.data)?.values)?;
     let mut parsed: RecordValues = Vec::with_capacity(values.0.len());
     for (key, raw) in &values.0 {
-        let field = table.fields.get(key).ok_or_else(|| {
+        // By slug, or by id as Attio also takes them.
+        let by_id = || table.fields.values().find(|f| f.id == *key);
+        let field = table.fields.get(key).or_else(by_id).ok_or_else(|| {
             let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
             Invalid::value(format!(
                 "`data.values.{key}`: no attribute with slug \"{key}\" on \"{}\"; its attributes are: {}",
@@ -127,6 +129,13 @@ fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t
                 known.join(", ")
             ))
         })?;
+        if parsed.iter().any(|(f, _)| f.id == field.id) {
+            return Err(Invalid::value(format!(
+                "`data.values.{key}`: the attribute \"{}\" is given twice (by slug and by id)",
+                field.key
+            ))
+            .into());
+        }
         parsed.push((field, parse_values(field, raw, &format!("data.values.{key}"))?));
     }
     Ok(parsed)
@@ -443,13 +452,22 @@ pub async fn list_values(state: &AppState, principal: Principal, req: Request) -
     let field = crate::endpoints::objects::attribute_in_path(&req, &table)?;
     let record = record_in_path(state, &req, principal.org_id, &table).await?;
     let workspace_id = principal.org_id.workspace_id();
-    let data: Vec<Value> = record
+    let mut values: Vec<&Map<String, Value>> = record
         .values
         .get(&field.id)
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
         .filter(|v| show_historic || v.get("active_until").is_none_or(Value::is_null))
+        .collect();
+    // Oldest first (a PATCH puts new multiselect values first in the record).
+    values.sort_by(|a, b| {
+        a.get("active_from")
+            .and_then(Value::as_str)
+            .cmp(&b.get("active_from").and_then(Value::as_str))
+    });
+    let data: Vec<Value> = values
+        .into_iter()
         .skip(offset)
         .take(limit)
         .map(|v| Value::Object(shown_value(&workspace_id, &table, field, v)))

@@ -129,15 +129,22 @@ pub fn merge_values(record: &mut Record, values: &RecordValues<'_>, merge: Merge
                 object.insert("active_until".into(), json!(stamp));
             }
         }
+        let mut added: Vec<Value> = Vec::new();
         for value in parsed {
             let already = active.contains(&value.fields);
-            let duplicate_in_request = entries
+            let duplicate_in_request = added
                 .iter()
                 .filter_map(Value::as_object)
-                .any(|e| e.get("active_from") == Some(&json!(stamp)) && own_fields(e) == value.fields);
+                .any(|e| own_fields(e) == value.fields);
             if !already && !duplicate_in_request {
-                entries.push(value_entry(field, value, key_id, stamp));
+                added.push(value_entry(field, value, key_id, stamp));
             }
+        }
+        if appending {
+            // Attio prepends the values a PATCH adds to a multiselect attribute.
+            entries.splice(0..0, added);
+        } else {
+            entries.extend(added);
         }
         if entries.is_empty() {
             record.values.remove(&field.id);

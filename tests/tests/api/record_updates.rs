@@ -215,7 +215,11 @@ async fn patch_appends_put_overwrites_and_history_is_kept() {
             .map(|t| t["option"]["title"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(titles(&reply), ["a", "b"], "PATCH appends to multiselect");
+    assert_eq!(
+        titles(&reply),
+        ["b", "a"],
+        "PATCH prepends to multiselect, as Attio does"
+    );
     assert_eq!(reply.body["data"]["values"]["employees"].as_array().unwrap().len(), 1);
     assert_eq!(reply.body["data"]["values"]["employees"][0]["value"], 6);
     assert_eq!(

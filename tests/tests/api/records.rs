@@ -380,7 +380,7 @@ async fn bad_values_are_rejected_and_write_nothing() {
         ("date", json!("2023-13-01")),
         ("date", json!("01/02/2023")),
         ("timestamp", json!("yesterday")),
-        ("timestamp", json!("2023-01-01T15:00:00")),
+        ("timestamp", json!("2023-01-01T15:00:00+25:00")),
         ("select", json!("Nope")),
         ("select", json!(1)),
         ("multi", json!(["Lead", "Lead"])),

@@ -51,8 +51,10 @@ await scenario('objects: list and get', async () => {
   assert.equal(got.id.object_id, companies.id.object_id);
 });
 
+let attributeIds = {};
 await scenario('attributes: list, get, and select options', async () => {
   const attributes = await sdk.metadata.listAttributes({ target: 'objects', identifier: object });
+  attributeIds = Object.fromEntries(attributes.map((a) => [a.api_slug, a.id.attribute_id]));
   assert.deepEqual(
     attributes.map((a) => a.api_slug),
     ['name', 'employees', 'domains', 'stage'],
@@ -84,7 +86,11 @@ await scenario('records: create and get', async () => {
 });
 
 await scenario('records: query with filters, sorts and a limit', async () => {
-  await sdk.records.create({ object, values: { name: [{ value: 'Beta' }], employees: [{ value: 50 }] } });
+  // Values keyed by attribute id, as Attio takes them too.
+  await sdk.records.create({
+    object,
+    values: { [attributeIds.name]: [{ value: 'Beta' }], [attributeIds.employees]: [{ value: 50 }] },
+  });
   const byName = await sdk.records.query({ object, filter: filters.eq('name', 'Acme'), limit: 10 });
   assert.deepEqual(byName.map((r) => first(r, 'name').value), ['Acme']);
   const sorted = await sdk.records.query({ object, sorts: [{ attribute: 'employees', direction: 'desc' }] });
@@ -108,8 +114,14 @@ await scenario('records: assert by a unique attribute', async () => {
 });
 
 await scenario('records: update (PATCH) and overwrite (PUT)', async () => {
-  const patched = await sdk.records.update({ object, recordId: acme.id.record_id, values: { employees: [{ value: 20 }] } });
+  const patched = await sdk.records.update({
+    object,
+    recordId: acme.id.record_id,
+    values: { employees: [{ value: 20 }], domains: [{ domain: 'acme.io' }] },
+  });
   assert.equal(first(patched, 'employees').value, 20);
+  // A PATCH prepends what it adds to a multiselect attribute.
+  assert.deepEqual(patched.values.domains.map((d) => d.domain), ['acme.io', 'acme.com']);
   const put = await putV2ObjectsByObjectRecordsByRecordId({
     client: sdk.client,
     path: { object, record_id: acme.id.record_id },
