@@ -110,6 +110,16 @@ impl ApiError {
         )
     }
 
+    /// 409 (Attio): a slug or title that must be unique among its kind is taken.
+    pub fn slug_conflict(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorType::InvalidRequestError,
+            "slug_conflict",
+            message,
+        )
+    }
+
     /// 400 (Attio): a referenced record does not exist.
     pub fn value_not_found(message: impl Into<String>) -> Self {
         Self::new(

@@ -15,12 +15,15 @@ use utoipa::openapi::{
 };
 use utoipa::ToSchema;
 
+use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::{CreateOrganizationInput, PatchOrganizationInput};
 use crate::domain::record::RecordInput;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
-use crate::endpoints::objects::{AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList};
+use crate::endpoints::objects::{
+    AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList, OptionResponse,
+};
 use crate::endpoints::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
     RevokeApiKeyInput, RevokedApiKey, UserBody,
@@ -230,6 +233,42 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             None,
             200,
             schemas.of::<OptionList>(),
+        ),
+        Endpoint::CreateObject => c(
+            "Create an object (a table)",
+            Some((schemas.of::<ObjectData>(), true)),
+            200,
+            schemas.of::<ObjectResponse>(),
+        ),
+        Endpoint::UpdateObject => c(
+            "Rename an object",
+            Some((schemas.of::<ObjectData>(), true)),
+            200,
+            schemas.of::<ObjectResponse>(),
+        ),
+        Endpoint::CreateAttribute => c(
+            "Create an attribute (a field)",
+            Some((schemas.of::<AttributeData>(), true)),
+            200,
+            schemas.of::<AttributeResponse>(),
+        ),
+        Endpoint::UpdateAttribute => c(
+            "Update an attribute: title, description, slug, is_required",
+            Some((schemas.of::<AttributeData>(), true)),
+            200,
+            schemas.of::<AttributeResponse>(),
+        ),
+        Endpoint::CreateAttributeOption => c(
+            "Add a select option",
+            Some((schemas.of::<OptionData>(), true)),
+            200,
+            schemas.of::<OptionResponse>(),
+        ),
+        Endpoint::UpdateAttributeOption => c(
+            "Rename or archive a select option",
+            Some((schemas.of::<OptionData>(), true)),
+            200,
+            schemas.of::<OptionResponse>(),
         ),
         Endpoint::ListRecordValues => c(
             "List a record's values of one attribute, with history on request",

@@ -59,6 +59,12 @@ pub enum Endpoint {
     GetAttribute,
     ListAttributeOptions,
     ListRecordValues,
+    CreateObject,
+    UpdateObject,
+    CreateAttribute,
+    UpdateAttribute,
+    CreateAttributeOption,
+    UpdateAttributeOption,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -483,6 +489,60 @@ pub const ROUTES: &[Route] = &[
         query: VALUES,
         access: Access::Read,
     },
+    Route {
+        method: "POST",
+        path: "/v2/objects",
+        function: "create-object",
+        endpoint: Endpoint::CreateObject,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}",
+        function: "update-object",
+        endpoint: Endpoint::UpdateObject,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/attributes",
+        function: "create-attribute",
+        endpoint: Endpoint::CreateAttribute,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}/attributes/{attribute}",
+        function: "update-attribute",
+        endpoint: Endpoint::UpdateAttribute,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/attributes/{attribute}/options",
+        function: "create-attribute-option",
+        endpoint: Endpoint::CreateAttributeOption,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}/attributes/{attribute}/options/{option}",
+        function: "update-attribute-option",
+        endpoint: Endpoint::UpdateAttributeOption,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+    },
 ];
 
 impl Endpoint {
@@ -533,6 +593,12 @@ impl Endpoint {
             Endpoint::GetAttribute => handlers::get_attribute,
             Endpoint::ListAttributeOptions => handlers::list_attribute_options,
             Endpoint::ListRecordValues => handlers::list_record_values,
+            Endpoint::CreateObject => handlers::create_object,
+            Endpoint::UpdateObject => handlers::update_object,
+            Endpoint::CreateAttribute => handlers::create_attribute,
+            Endpoint::UpdateAttribute => handlers::update_attribute,
+            Endpoint::CreateAttributeOption => handlers::create_attribute_option,
+            Endpoint::UpdateAttributeOption => handlers::update_attribute_option,
         }
     }
 }
@@ -608,6 +674,12 @@ pub mod handlers {
         get_attribute => objects::get_attribute,
         list_attribute_options => objects::list_options,
         list_record_values => records::list_values,
+        create_object => objects::create,
+        update_object => objects::update,
+        create_attribute => objects::create_attribute,
+        update_attribute => objects::update_attribute,
+        create_attribute_option => objects::create_option,
+        update_attribute_option => objects::update_option,
     }
 }
 

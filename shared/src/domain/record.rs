@@ -219,6 +219,7 @@ fn select_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, V
     let option = def
         .options
         .iter()
+        .filter(|o| !o.archived)
         .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
         .ok_or_else(|| {
             let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();

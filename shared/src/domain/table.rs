@@ -532,6 +532,9 @@ impl PatchFieldInput {
 pub struct SelectOption {
     pub id: String,
     pub title: String,
+    /// An archived option stays on the values that hold it but takes no new ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// One field (Attio: attribute) of a table.
@@ -604,6 +607,7 @@ impl FieldDef {
             options: vec![SelectOption {
                 id: "opt-1".into(),
                 title: "Lead".into(),
+                archived: false,
             }],
             readonly: false,
             created_at: String::new(),

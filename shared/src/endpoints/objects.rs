@@ -13,12 +13,15 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::auth::Principal;
+use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
-use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
+use crate::domain::table::{FieldDef, FieldType, SelectOption, Table, TableRef};
 use crate::endpoints::records::object_in_path;
 use crate::error::ApiError;
-use crate::http::{json_response, pagination, path_param, query_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
+use crate::store::StoreError;
+use crate::time::Timestamp;
 
 /// Attio's `{"data": [objects]}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -42,6 +45,12 @@ pub struct AttributeList {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttributeResponse {
     pub data: AttributeBody,
+}
+
+/// Attio's `{"data": select option}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OptionResponse {
+    pub data: OptionBody,
 }
 
 /// Attio's `{"data": [select options]}`.
@@ -179,7 +188,7 @@ impl OptionBody {
                 option_id: option.id.clone(),
             },
             title: option.title.clone(),
-            is_archived: false,
+            is_archived: option.archived,
         }
     }
 }
@@ -232,24 +241,214 @@ pub async fn get_attribute(state: &AppState, principal: Principal, req: Request)
 }
 
 /// `GET /v2/objects/{object}/attributes/{attribute}/options?show_archived=`: a select
-/// attribute's options.
+/// attribute's options; archived ones only with `show_archived=true`.
 pub async fn list_options(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    show_archived(&req)?;
+    let archived_too = show_archived(&req)?;
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = attribute_in_path(&req, &table)?;
-    if field.field_type != FieldType::Select {
-        return Err(ApiError::not_found(format!(
-            "Attribute \"{}\" is a {} attribute, which has no select options",
-            field.key,
-            field.field_type.as_str()
-        )));
-    }
+    let field = select_attribute(attribute_in_path(&req, &table)?)?;
     let data: Vec<OptionBody> = field
         .options
         .iter()
+        .filter(|o| archived_too || !o.archived)
         .map(|o| OptionBody::new(&table, field, o))
         .collect();
     Ok(json_response(StatusCode::OK, &OptionList { data }))
+}
+
+/// The attribute, if it is a select attribute (others have no options: 404).
+fn select_attribute(field: &FieldDef) -> Result<&FieldDef, ApiError> {
+    if field.field_type == FieldType::Select {
+        return Ok(field);
+    }
+    Err(ApiError::not_found(format!(
+        "Attribute \"{}\" is a {} attribute, which has no select options",
+        field.key,
+        field.field_type.as_str()
+    )))
+}
+
+/// `POST /v2/objects`: a new table, named by `plural_noun`; its display-id prefix is its
+/// slug in capitals (`sales_leads`: `SALESLEADS-1`).
+pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let new = json_body::<ObjectData>(&req)?.data()?.parse_new()?;
+    let table = state
+        .store
+        .create_table(principal.org_id, &new, Timestamp::now())
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ObjectResponse {
+            data: ObjectBody::new(&table),
+        },
+    ))
+}
+
+/// `PATCH /v2/objects/{object}`: renames it; its slug is fixed.
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let input = json_body::<ObjectData>(&req)?.data()?;
+    let table = fresh_object(state, &req, principal.org_id).await?;
+    let patch = input.parse_patch(&table.api_slug)?;
+    let table = state
+        .store
+        .update_table(principal.org_id, &table, &patch, Timestamp::now())
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ObjectResponse {
+            data: ObjectBody::new(&table),
+        },
+    ))
+}
+
+/// `POST /v2/objects/{object}/attributes`: a new field (a select one without options:
+/// Attio adds them after).
+pub async fn create_attribute(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+) -> Result<Response<Body>, ApiError> {
+    let new = json_body::<AttributeData>(&req)?.data()?.parse_new()?;
+    let table = fresh_object(state, &req, principal.org_id).await?;
+    let allowed = "data.config.record_reference.allowed_objects";
+    let link = crate::endpoints::tables::resolve_link(state, principal.org_id, &new, allowed).await?;
+    let (table, field) = state
+        .store
+        .add_field(principal.org_id, &table, &new, link, Timestamp::now())
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &AttributeResponse {
+            data: AttributeBody::new(&table, &field),
+        },
+    ))
+}
+
+/// `PATCH /v2/objects/{object}/attributes/{attribute}`: title, description, slug,
+/// `is_required`.
+pub async fn update_attribute(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+) -> Result<Response<Body>, ApiError> {
+    let patch = json_body::<AttributeData>(&req)?.data()?.parse_patch()?;
+    let table = fresh_object(state, &req, principal.org_id).await?;
+    let field = attribute_in_path(&req, &table)?;
+    let (table, field) = state
+        .store
+        .update_field(principal.org_id, &table, field, &patch, Timestamp::now())
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &AttributeResponse {
+            data: AttributeBody::new(&table, &field),
+        },
+    ))
+}
+
+/// `POST .../attributes/{attribute}/options`: a new option, its title unique in the
+/// attribute (archived options included), ignoring case.
+pub async fn create_option(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let title = json_body::<OptionData>(&req)?.data()?.parse_title()?;
+    let id = uuid::Uuid::new_v4().to_string();
+    change_options(state, &req, principal.org_id, &id, |options| {
+        if let Some(taken) = options.iter().find(|o| o.title.eq_ignore_ascii_case(&title)) {
+            return Err(ApiError::slug_conflict(format!(
+                "The option \"{}\" already exists",
+                taken.title
+            )));
+        }
+        options.push(SelectOption {
+            id: id.clone(),
+            title: title.clone(),
+            archived: false,
+        });
+        Ok(())
+    })
+    .await
+}
+
+/// `PATCH .../attributes/{attribute}/options/{option}` (by id or title): its title, or
+/// `is_archived`.
+pub async fn update_option(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let patch = json_body::<OptionData>(&req)?.data()?.parse_patch()?;
+    let raw = path_param(&req, "option")?.to_string();
+    change_options(state, &req, principal.org_id, &raw, |options| {
+        let at = options
+            .iter()
+            .position(|o| o.id == raw || o.title.eq_ignore_ascii_case(&raw))
+            .ok_or_else(|| ApiError::not_found(format!("No option \"{raw}\"")))?;
+        if let Some(title) = &patch.title {
+            let taken = options
+                .iter()
+                .enumerate()
+                .any(|(i, o)| i != at && o.title.eq_ignore_ascii_case(title));
+            if taken {
+                return Err(ApiError::slug_conflict(format!(
+                    "The option \"{title}\" already exists"
+                )));
+            }
+            options[at].title = title.clone();
+        }
+        if let Some(archived) = patch.archived {
+            options[at].archived = archived;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Applies `change` to a select attribute's options and writes them, reading the table
+/// again and retrying when another change got in first; answers with the option `which`
+/// names (by id, or by its title before the change).
+async fn change_options<F>(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    which: &str,
+    mut change: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnMut(&mut Vec<SelectOption>) -> Result<(), ApiError>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let table = fresh_object(state, req, org).await?;
+        let field = select_attribute(attribute_in_path(req, &table)?)?;
+        let mut options = field.options.clone();
+        change(&mut options)?;
+        let position = options
+            .iter()
+            .position(|o| o.id == which)
+            .or_else(|| field.options.iter().position(|o| o.title.eq_ignore_ascii_case(which)))
+            .ok_or_else(|| ApiError::not_found(format!("No option \"{which}\"")))?;
+        match state
+            .store
+            .set_field_options(org, &table, field, options, Timestamp::now())
+            .await
+        {
+            Err(StoreError::Changed(_)) if attempt < OPTION_ATTEMPTS => {
+                tokio::time::sleep(crate::store::backoff(attempt)).await;
+            }
+            Err(e) => return Err(e.into()),
+            Ok((table, field)) => {
+                let option = OptionBody::new(&table, &field, &field.options[position]);
+                return Ok(json_response(StatusCode::OK, &OptionResponse { data: option }));
+            }
+        }
+    }
+}
+
+/// How often an option change that lost a race to another definition change is tried.
+const OPTION_ATTEMPTS: u32 = 8;
+
+/// The table `{object}` names, read from the table itself (not a container's cached copy):
+/// a definition change must start from the current definition.
+async fn fresh_object(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
+    let raw = path_param(req, "object")?;
+    let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
+    let table = TableRef::parse(raw).map_err(|_| not_found())?;
+    state.store.table(org, &table).await?.ok_or_else(not_found)
 }
 
 /// The field `{attribute}` names: by slug or by id.

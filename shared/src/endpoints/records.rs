@@ -575,7 +575,7 @@ fn shown_value(
                     "option_id": option_id,
                 },
                 "title": title,
-                "is_archived": current.is_none(),
+                "is_archived": current.is_none_or(|o| o.archived),
             }),
         );
     }

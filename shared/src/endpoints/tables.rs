@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
-use crate::domain::table::{FieldDef, SelectOption, Table};
+use crate::domain::table::{FieldDef, NewField, SelectOption, Table};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
@@ -54,19 +54,26 @@ pub async fn create_field(state: &AppState, principal: Principal, req: Request) 
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     let new = json_body::<CreateFieldInput>(&req)?.parse()?;
-    let link = match &new.link {
-        Some(target) => {
-            let linked = state
-                .store
-                .table(org, target)
-                .await?
-                .ok_or_else(|| ApiError::validation("`schema.link` names no table in this organization"))?;
-            Some((linked.id, linked.api_slug))
-        }
-        None => None,
-    };
+    let link = resolve_link(state, org, &new, "schema.link").await?;
     let (table, field) = state.store.add_field(org, &table, &new, link, Timestamp::now()).await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
+}
+
+/// A new record-reference field's target table, as (id, api_slug); `path` names the input
+/// that gave it, for the error when it names no table of the organization.
+pub(crate) async fn resolve_link(
+    state: &AppState,
+    org: OrgId,
+    new: &NewField,
+    path: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    let Some(target) = &new.link else { return Ok(None) };
+    let linked = state
+        .store
+        .table(org, target)
+        .await?
+        .ok_or_else(|| ApiError::validation(format!("`{path}` names no object in this organization")))?;
+    Ok(Some((linked.id, linked.api_slug)))
 }
 
 /// `GET /orgs/{org_id}/tables?type&search&limit&offset`: a plain array, oldest first.

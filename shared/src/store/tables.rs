@@ -281,6 +281,7 @@ impl Store {
                 .map(|title| SelectOption {
                     id: uuid::Uuid::new_v4().to_string(),
                     title: title.clone(),
+                    archived: false,
                 })
                 .collect(),
             readonly: false,
@@ -393,6 +394,45 @@ impl Store {
         match self.change_definition(&table.id, update, &expression).await {
             Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_)) => Err(StoreError::not_found(format!("No table `{}`", table.id))),
+            Err(DefinitionRefused::Store(e)) => Err(e),
+        }
+    }
+
+    /// Replaces a select field's options, if the table is still at the revision it was read
+    /// at: otherwise `StoreError::Changed`, and the caller reads it again. (Options are one
+    /// list in the definition; without the check, two concurrent additions would keep one.)
+    pub async fn set_field_options(
+        &self,
+        org: OrgId,
+        table: &Table,
+        field: &FieldDef,
+        options: Vec<SelectOption>,
+        now: Timestamp,
+    ) -> Result<(Table, FieldDef), StoreError> {
+        let def = FieldDef {
+            options,
+            ..field.clone()
+        };
+        check_definition_size(table, Some(&field.key), &def)?;
+        let update = Update::builder()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
+            .condition_expression("revision = :rev AND #fields.#key.id = :fid")
+            .expression_attribute_names("#fields", "fields")
+            .expression_attribute_names("#key", field.key.clone())
+            .expression_attribute_values(":rev", AttributeValue::N(table.revision.to_string()))
+            .expression_attribute_values(":fid", s(&field.id))
+            .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
+            .expression_attribute_values(":now", s(now.seconds()));
+        match self
+            .change_definition(&table.id, update, "SET #fields.#key = :def, updated_at = :now")
+            .await
+        {
+            Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
+            Err(DefinitionRefused::Condition(_)) => Err(StoreError::changed(format!(
+                "The attribute \"{}\" changed meanwhile; read it again",
+                field.key
+            ))),
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }

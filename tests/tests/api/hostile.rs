@@ -60,6 +60,7 @@ impl Fixture {
             "external_id" => "owner".into(),
             // A select attribute, so that its options exist.
             "attribute" => "stage".into(),
+            "option" => "Won".into(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }

@@ -294,30 +294,39 @@ fn valid_body(route: &Route, f: &crate::hostile::Fixture) -> String {
         "create-team" => json!({"name": "New team", "type": 2}),
         "update-team" => json!({"name": "Renamed team"}),
         "update-table" | "update-field" | "update-organization" | "update-user" => json!({"name": "Renamed"}),
+        "create-object" => {
+            json!({"data": {"api_slug": "opportunities", "singular_noun": "Opportunity", "plural_noun": "Opportunities"}})
+        }
+        "update-object" => json!({"data": {"plural_noun": "Renamed"}}),
+        "create-attribute" => json!({"data": {
+            "title": "Notes", "api_slug": "attio_notes", "type": "text",
+            "is_required": false, "is_unique": false, "is_multiselect": false
+        }}),
+        "update-attribute" => json!({"data": {"title": "Renamed"}}),
+        "create-attribute-option" => json!({"data": {"title": "Lost"}}),
+        "update-attribute-option" => json!({"data": {"is_archived": false}}),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
         _ => json!({}),
     };
     body.to_string()
 }
 
+/// Why every write POST may delete: it releases its Idempotency-Key after a 5xx.
+const RELEASE: &str = "releases an Idempotency-Key after a 5xx";
+
 /// Actions a function needs on paths its one valid request does not take, each with the
 /// path: granted beside what the request uses, and nothing else.
 const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
-    (
-        "create-organization",
-        "DeleteItem",
-        "releases an Idempotency-Key after a 5xx",
-    ),
-    ("create-table", "DeleteItem", "releases an Idempotency-Key after a 5xx"),
-    ("create-field", "DeleteItem", "releases an Idempotency-Key after a 5xx"),
-    ("create-team", "DeleteItem", "releases an Idempotency-Key after a 5xx"),
-    ("create-record", "DeleteItem", "releases an Idempotency-Key after a 5xx"),
-    (
-        "create-api-key",
-        "DeleteItem",
-        "releases an Idempotency-Key after a 5xx",
-    ),
-    ("create-user", "DeleteItem", "releases an Idempotency-Key after a 5xx"),
+    ("create-organization", "DeleteItem", RELEASE),
+    ("create-table", "DeleteItem", RELEASE),
+    ("create-field", "DeleteItem", RELEASE),
+    ("create-team", "DeleteItem", RELEASE),
+    ("create-record", "DeleteItem", RELEASE),
+    ("create-api-key", "DeleteItem", RELEASE),
+    ("create-user", "DeleteItem", RELEASE),
+    ("create-object", "DeleteItem", RELEASE),
+    ("create-attribute", "DeleteItem", RELEASE),
+    ("create-attribute-option", "DeleteItem", RELEASE),
     ("update-record", "PutItem", "claims a changed unique value"),
     ("update-record", "DeleteItem", "frees the unique value it replaced"),
     ("replace-record", "PutItem", "claims a changed unique value"),

@@ -21,7 +21,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 37] = [
+const ORDER: [(&str, u16); 43] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -47,8 +47,13 @@ const ORDER: [(&str, u16); 37] = [
     ("get-object", 200),
     ("list-attributes", 200),
     ("get-attribute", 200),
-    // `domain` is not a select attribute: it has no options.
-    ("list-attribute-options", 404),
+    ("create-attribute", 200),
+    ("create-attribute-option", 200),
+    ("update-attribute-option", 200),
+    ("list-attribute-options", 200),
+    ("update-attribute", 200),
+    ("create-object", 200),
+    ("update-object", 200),
     ("update-table", 200),
     ("update-field", 200),
     ("list-organizations", 200),
@@ -162,7 +167,13 @@ async fn every_event_runs_through_its_binary() {
             "get-object" => assert_eq!(body["data"]["api_slug"], "companies"),
             "list-attributes" => assert_eq!(body["data"][0]["api_slug"], "name"),
             "get-attribute" => assert_eq!(body["data"]["api_slug"], "domain"),
-            "list-attribute-options" => assert_eq!(body["code"], "not_found"),
+            "list-attribute-options" => assert_eq!(body["data"][0]["title"], "Qualified"),
+            "create-attribute" => assert_eq!(body["data"]["type"], "select"),
+            "update-attribute" => assert_eq!(body["data"]["title"], "Sales stage"),
+            "create-attribute-option" => assert_eq!(body["data"]["title"], "Lead"),
+            "update-attribute-option" => assert_eq!(body["data"]["title"], "Qualified"),
+            "create-object" => assert_eq!(body["data"]["api_slug"], "deals"),
+            "update-object" => assert_eq!(body["data"]["plural_noun"], "Opportunities"),
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),
         }

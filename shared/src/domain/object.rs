@@ -1,0 +1,245 @@
+//! Attio's object and attribute definitions (`POST /v2/objects`, `POST .../attributes`,
+//! their PATCHes, and select options), parsed into the table domain's types: an object is a
+//! table, an attribute a field. Errors name Attio's paths (`data.api_slug`).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::table::{
+    ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, RecordPrefix, TableName, TablePatch, TableRef,
+};
+use super::{bounded_text, required, Invalid};
+
+/// `{"data": {...}}`, the envelope of every Attio write body: one type per content, so
+/// that each has its own OpenAPI schema.
+macro_rules! data_input {
+    ($($name:ident($inner:ty);)*) => {$(
+        #[derive(Debug, Deserialize, utoipa::ToSchema)]
+        pub struct $name {
+            #[schema(required = true, value_type = $inner)]
+            pub data: Option<$inner>,
+        }
+
+        impl $name {
+            pub fn data(self) -> Result<$inner, Invalid> {
+                required("data", self.data)
+            }
+        }
+    )*};
+}
+
+data_input! {
+    ObjectData(ObjectInput);
+    AttributeData(AttributeInput);
+    OptionData(OptionInput);
+}
+
+/// The body of `POST /v2/objects` and `PATCH /v2/objects/{object}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ObjectInput {
+    #[schema(value_type = Option<String>, pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub api_slug: Option<String>,
+    pub singular_noun: Option<String>,
+    pub plural_noun: Option<String>,
+}
+
+/// The prefix of a new object's display ids, from its slug: `sales_leads` gives `SALESLEADS`.
+fn prefix_for(slug: &ApiSlug) -> Result<RecordPrefix, Invalid> {
+    let letters: String = slug
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
+    RecordPrefix::parse("data.api_slug", &letters.to_ascii_uppercase())
+}
+
+impl ObjectInput {
+    /// An object has one name here, the table's: `plural_noun` (or, without it,
+    /// `singular_noun`) sets it, and both nouns read back as it.
+    fn name(&self) -> Result<Option<TableName>, Invalid> {
+        match (&self.plural_noun, &self.singular_noun) {
+            (Some(plural), _) => TableName::parse("data.plural_noun", plural).map(Some),
+            (None, Some(singular)) => TableName::parse("data.singular_noun", singular).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
+    pub fn parse_new(self) -> Result<NewTable, Invalid> {
+        let api_slug = ApiSlug::parse("data.api_slug", &required("data.api_slug", self.api_slug.clone())?)?;
+        required("data.singular_noun", self.singular_noun.as_ref())?;
+        required("data.plural_noun", self.plural_noun.as_ref())?;
+        Ok(NewTable {
+            name: self.name()?.expect("the nouns are given"),
+            description: None,
+            record_prefix: prefix_for(&api_slug)?,
+            api_slug,
+        })
+    }
+
+    /// A PATCH: the nouns rename the table; the slug is fixed once the object exists (the
+    /// same slug again is no change).
+    pub fn parse_patch(self, current_slug: &str) -> Result<TablePatch, Invalid> {
+        if let Some(slug) = &self.api_slug {
+            if slug != current_slug {
+                return Err(Invalid::value(format!(
+                    "`data.api_slug` cannot be changed once the object exists (it is \"{current_slug}\")"
+                )));
+            }
+        }
+        Ok(TablePatch {
+            name: self.name()?,
+            ..TablePatch::default()
+        })
+    }
+}
+
+/// The body of `POST .../attributes` (and, with every key optional, of its PATCH).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AttributeInput {
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub api_slug: Option<String>,
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<FieldType>)]
+    pub attribute_type: Option<String>,
+    pub is_required: Option<bool>,
+    pub is_unique: Option<bool>,
+    pub is_multiselect: Option<bool>,
+    /// Only `null`: default values are not kept.
+    #[schema(value_type = Option<Object>)]
+    pub default_value: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Value>,
+    pub is_archived: Option<bool>,
+}
+
+impl AttributeInput {
+    pub fn parse_new(self) -> Result<NewField, Invalid> {
+        let key = FieldKey::parse("data.api_slug", &required("data.api_slug", self.api_slug)?)?;
+        let name = bounded_text("data.title", &required("data.title", self.title)?, 1, 128)?;
+        let description = self
+            .description
+            .flatten()
+            .map(|d| bounded_text("data.description", &d, 0, 512))
+            .transpose()?;
+        let field_type = FieldType::parse("data.type", &required("data.type", self.attribute_type)?)?;
+        let array = required("data.is_multiselect", self.is_multiselect)?;
+        let unique = required("data.is_unique", self.is_unique)?;
+        let optional = !required("data.is_required", self.is_required)?;
+        if array && !field_type.allows_array() {
+            return Err(Invalid::value(format!(
+                "`data.is_multiselect` cannot be true for a {} attribute",
+                field_type.as_str()
+            )));
+        }
+        if unique && !field_type.allows_unique() {
+            return Err(Invalid::value(format!(
+                "`data.is_unique` cannot be true for a {} attribute",
+                field_type.as_str()
+            )));
+        }
+        if self.default_value.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(Invalid::value("`data.default_value` is not supported; send null"));
+        }
+        let link = allowed_object(field_type, self.config.as_ref())?;
+        Ok(NewField {
+            key,
+            unique,
+            name,
+            description,
+            field_type,
+            optional,
+            array,
+            link,
+            // Attio makes a select attribute first and its options after.
+            options: Vec::new(),
+        })
+    }
+
+    /// A PATCH: title, description, slug (a rename) and `is_required`; the type, the
+    /// uniqueness and the multiselect flag are fixed once the attribute exists.
+    pub fn parse_patch(self) -> Result<FieldPatch, Invalid> {
+        for (name, given) in [
+            ("type", self.attribute_type.is_some()),
+            ("is_unique", self.is_unique.is_some()),
+            ("is_multiselect", self.is_multiselect.is_some()),
+            ("config", self.config.is_some()),
+        ] {
+            if given {
+                return Err(Invalid::value(format!(
+                    "`data.{name}` cannot be changed once the attribute exists"
+                )));
+            }
+        }
+        if self.is_archived == Some(true) {
+            return Err(Invalid::value("Attributes cannot be archived here"));
+        }
+        Ok(FieldPatch {
+            key: self
+                .api_slug
+                .map(|k| FieldKey::parse("data.api_slug", &k))
+                .transpose()?,
+            name: self.title.map(|t| bounded_text("data.title", &t, 1, 128)).transpose()?,
+            description: self
+                .description
+                .map(|d| d.map(|d| bounded_text("data.description", &d, 0, 512)).transpose())
+                .transpose()?,
+            optional: self.is_required.map(|r| !r),
+            ..FieldPatch::default()
+        })
+    }
+}
+
+/// A record-reference attribute's one allowed object, from
+/// `config.record_reference.allowed_objects` (slugs or ids; exactly one here).
+fn allowed_object(field_type: FieldType, config: Option<&Value>) -> Result<Option<TableRef>, Invalid> {
+    let allowed = config
+        .and_then(|c| c.get("record_reference"))
+        .and_then(|r| r.get("allowed_objects").or_else(|| r.get("allowed_object_ids")))
+        .filter(|a| !a.is_null());
+    match (field_type, allowed) {
+        (FieldType::RecordReference, Some(Value::Array(objects))) if objects.len() == 1 => objects[0]
+            .as_str()
+            .and_then(|o| TableRef::parse(o).ok())
+            .map(Some)
+            .ok_or_else(|| Invalid::value("`data.config.record_reference.allowed_objects` must name an object")),
+        (FieldType::RecordReference, _) => Err(Invalid::value(
+            "`data.config.record_reference.allowed_objects` must name exactly one object (its slug or id)",
+        )),
+        (_, Some(_)) => Err(Invalid::value(
+            "`data.config.record_reference` is only for record-reference attributes",
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The body of `POST .../options` and `PATCH .../options/{option}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OptionInput {
+    pub title: Option<String>,
+    pub is_archived: Option<bool>,
+}
+
+/// A valid change to a select option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionPatch {
+    pub title: Option<String>,
+    pub archived: Option<bool>,
+}
+
+impl OptionInput {
+    pub fn parse_title(self) -> Result<String, Invalid> {
+        bounded_text("data.title", &required("data.title", self.title)?, 1, 128)
+    }
+
+    pub fn parse_patch(self) -> Result<OptionPatch, Invalid> {
+        Ok(OptionPatch {
+            title: self.title.map(|t| bounded_text("data.title", &t, 1, 128)).transpose()?,
+            archived: self.is_archived,
+        })
+    }
+}
