@@ -12,6 +12,10 @@ import assert from 'node:assert/strict';
 import {
   createAttioSdk,
   filters,
+  patchV2ByTargetByIdentifierAttributesByAttribute,
+  patchV2ByTargetByIdentifierAttributesByAttributeOptionsByOption,
+  postV2ByTargetByIdentifierAttributes,
+  postV2ByTargetByIdentifierAttributesByAttributeOptions,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   putV2ObjectsByObjectRecordsByRecordId,
 } from 'attio-ts-sdk';
@@ -65,6 +69,51 @@ await scenario('attributes: list, get, and select options', async () => {
   assert.equal(domains.is_multiselect, true);
   const options = await sdk.metadata.getAttributeOptions({ target: 'objects', identifier: object, attribute: 'stage' });
   assert.deepEqual(options.map((o) => o.title), ['Lead', 'Won']);
+});
+
+await scenario('objects and attributes: create and update, options added and archived', async () => {
+  const deals = await sdk.objects.create({ apiSlug: 'deals', singularNoun: 'Deal', pluralNoun: 'Deals' });
+  assert.equal(deals.api_slug, 'deals');
+  const renamed = await sdk.objects.update({ object: 'deals', pluralNoun: 'Opportunities' });
+  assert.equal(renamed.plural_noun, 'Opportunities');
+  const target = { target: 'objects', identifier: 'deals' };
+  const created = await postV2ByTargetByIdentifierAttributes({
+    client: sdk.client,
+    path: target,
+    body: {
+      data: {
+        title: 'Stage',
+        description: null,
+        api_slug: 'stage',
+        type: 'select',
+        is_required: false,
+        is_unique: false,
+        is_multiselect: false,
+        config: {},
+      },
+    },
+  });
+  assert.equal(created.data.type, 'select');
+  const updated = await patchV2ByTargetByIdentifierAttributesByAttribute({
+    client: sdk.client,
+    path: { ...target, attribute: 'stage' },
+    body: { data: { title: 'Deal stage' } },
+  });
+  assert.equal(updated.data.title, 'Deal stage');
+  const optionPath = { ...target, attribute: 'stage' };
+  for (const title of ['Open', 'Lost']) {
+    await postV2ByTargetByIdentifierAttributesByAttributeOptions({ client: sdk.client, path: optionPath, body: { data: { title } } });
+  }
+  const archived = await patchV2ByTargetByIdentifierAttributesByAttributeOptionsByOption({
+    client: sdk.client,
+    path: { ...optionPath, option: 'Lost' },
+    body: { data: { is_archived: true } },
+  });
+  assert.equal(archived.data.is_archived, true);
+  const active = await sdk.metadata.getAttributeOptions({ ...target, attribute: 'stage' });
+  assert.deepEqual(active.map((o) => o.title), ['Open']);
+  const deal = await sdk.records.create({ object: 'deals', values: { stage: [{ option: 'Open' }] } });
+  assert.equal(first(deal, 'stage').option.title, 'Open');
 });
 
 let acme;
