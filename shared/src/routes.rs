@@ -90,6 +90,9 @@ pub struct Route {
     /// Whether it writes. Only writes are idempotent, and template.yaml gives a read-only
     /// function a role that cannot write.
     pub access: Access,
+    /// The `code` an error of a status carries here, where the vendor documents one per
+    /// status (Attio's OpenAPI does, for each endpoint): `[(400, "filter_error")]`.
+    pub error_codes: &'static [(u16, &'static str)],
 }
 
 /// How an endpoint authenticates its caller.
@@ -173,6 +176,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -182,6 +186,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -191,6 +196,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -200,6 +206,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -209,6 +216,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -218,6 +226,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Token,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -227,6 +236,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Token,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -236,6 +246,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "value_not_found")],
     },
     Route {
         method: "GET",
@@ -245,6 +256,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -254,6 +266,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: TABLES,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "PATCH",
@@ -263,6 +276,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "PATCH",
@@ -272,6 +286,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -281,6 +296,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Token,
         query: PAGE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "PATCH",
@@ -290,6 +306,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Token,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "DELETE",
@@ -299,6 +316,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Token,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -308,6 +326,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[(400, "filter_error")],
     },
     Route {
         method: "PATCH",
@@ -317,6 +336,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "missing_value")],
     },
     Route {
         method: "PUT",
@@ -326,6 +346,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "missing_value")],
     },
     Route {
         method: "PUT",
@@ -335,6 +356,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: MATCHING,
         access: Access::Write,
+        error_codes: &[(400, "value_not_found")],
     },
     Route {
         method: "DELETE",
@@ -344,6 +366,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -353,6 +376,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: PAGE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "PATCH",
@@ -362,6 +386,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "DELETE",
@@ -371,6 +396,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -380,6 +406,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -389,6 +416,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "DELETE",
@@ -398,6 +426,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: KEY,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "POST",
@@ -407,6 +436,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -416,6 +446,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: USERS,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -425,6 +456,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "PATCH",
@@ -434,6 +466,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Admin,
         query: NONE,
         access: Access::Write,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -443,6 +476,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -452,6 +486,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -461,6 +496,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: ATTRIBUTES,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -470,6 +506,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -479,6 +516,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: OPTIONS,
         access: Access::Read,
+        error_codes: &[],
     },
     Route {
         method: "GET",
@@ -488,6 +526,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: VALUES,
         access: Access::Read,
+        error_codes: &[(400, "validation_type")],
     },
     Route {
         method: "POST",
@@ -497,6 +536,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
     },
     Route {
         method: "PATCH",
@@ -506,6 +546,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
     },
     Route {
         method: "POST",
@@ -515,6 +556,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
     },
     Route {
         method: "PATCH",
@@ -524,6 +566,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "system_edit_unauthorized")],
     },
     Route {
         method: "POST",
@@ -533,6 +576,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
     },
     Route {
         method: "PATCH",
@@ -542,6 +586,7 @@ pub const ROUTES: &[Route] = &[
         auth: Auth::Bearer,
         query: NONE,
         access: Access::Write,
+        error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
     },
 ];
 
@@ -781,9 +826,19 @@ impl Route {
                 Ok(response)
             }
             Err(error) => {
+                let error = self.documented(error);
                 idempotency::finish(&state.store, claim, &error_response(&error)).await?;
                 Err(error)
             }
+        }
+    }
+
+    /// The error with the `code` this route documents for its status, if it lists one.
+    fn documented(&self, error: ApiError) -> ApiError {
+        let status = error.status.as_u16();
+        match self.error_codes.iter().find(|(s, _)| *s == status) {
+            Some((_, code)) => error.with_code(code),
+            None => error,
         }
     }
 
@@ -819,6 +874,7 @@ impl Route {
             let response = match catch_panic(self.call_once(state, req, handler)).await {
                 Ok(response) => response,
                 Err(error) => {
+                    let error = self.documented(error);
                     if error.status.is_server_error() {
                         let detail = error.detail.as_deref().unwrap_or("");
                         tracing::error!(code = error.code, detail, "request failed");

@@ -468,10 +468,11 @@ async fn unique_values_and_missing_references_are_refused() {
     )
     .await;
     record_id(&create(&api, &org, "users", json!({"email": "ada@example.com"})).await);
-    // The same address, differently cased: a uniqueness conflict (Attio's 400).
+    // The same address, differently cased: a uniqueness conflict, a 400 with the one code
+    // Attio's OpenAPI lists for a create's 400, value_not_found.
     let reply = create(&api, &org, "users", json!({"email": "ADA@example.com"})).await;
     assert_error(&reply, 400);
-    assert_eq!(reply.body["code"], "uniqueness_conflict");
+    assert_eq!(reply.body["code"], "value_not_found");
     assert!(reply.body["message"].as_str().unwrap().contains("email"));
     assert_eq!(api.items_with_pk_prefix("UNIQUE#").await.len(), 1);
 
