@@ -22,7 +22,8 @@ use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, 
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
 use crate::endpoints::objects::{
-    AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList, OptionResponse,
+    AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList, OptionResponse, StatusList,
+    StatusResponse,
 };
 use crate::endpoints::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
@@ -269,6 +270,24 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             Some((schemas.of::<OptionData>(), true)),
             200,
             schemas.of::<OptionResponse>(),
+        ),
+        Endpoint::ListAttributeStatuses => c(
+            "List a status attribute's statuses",
+            None,
+            200,
+            schemas.of::<StatusList>(),
+        ),
+        Endpoint::CreateAttributeStatus => c(
+            "Add a status",
+            Some((schemas.of::<OptionData>(), true)),
+            200,
+            schemas.of::<StatusResponse>(),
+        ),
+        Endpoint::UpdateAttributeStatus => c(
+            "Rename, archive or change a status",
+            Some((schemas.of::<OptionData>(), true)),
+            200,
+            schemas.of::<StatusResponse>(),
         ),
         Endpoint::ListRecordValues => c(
             "List a record's values of one attribute, with history on request",

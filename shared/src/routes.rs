@@ -65,6 +65,9 @@ pub enum Endpoint {
     UpdateAttribute,
     CreateAttributeOption,
     UpdateAttributeOption,
+    ListAttributeStatuses,
+    CreateAttributeStatus,
+    UpdateAttributeStatus,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -588,6 +591,36 @@ pub const ROUTES: &[Route] = &[
         access: Access::Write,
         error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
     },
+    Route {
+        method: "GET",
+        path: "/v2/objects/{object}/attributes/{attribute}/statuses",
+        function: "list-attribute-statuses",
+        endpoint: Endpoint::ListAttributeStatuses,
+        auth: Auth::Bearer,
+        query: OPTIONS,
+        access: Access::Read,
+        error_codes: &[],
+    },
+    Route {
+        method: "POST",
+        path: "/v2/objects/{object}/attributes/{attribute}/statuses",
+        function: "create-attribute-status",
+        endpoint: Endpoint::CreateAttributeStatus,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
+    },
+    Route {
+        method: "PATCH",
+        path: "/v2/objects/{object}/attributes/{attribute}/statuses/{status}",
+        function: "update-attribute-status",
+        endpoint: Endpoint::UpdateAttributeStatus,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+        error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
+    },
 ];
 
 impl Endpoint {
@@ -644,6 +677,9 @@ impl Endpoint {
             Endpoint::UpdateAttribute => handlers::update_attribute,
             Endpoint::CreateAttributeOption => handlers::create_attribute_option,
             Endpoint::UpdateAttributeOption => handlers::update_attribute_option,
+            Endpoint::ListAttributeStatuses => handlers::list_attribute_statuses,
+            Endpoint::CreateAttributeStatus => handlers::create_attribute_status,
+            Endpoint::UpdateAttributeStatus => handlers::update_attribute_status,
         }
     }
 }
@@ -725,6 +761,9 @@ pub mod handlers {
         update_attribute => objects::update_attribute,
         create_attribute_option => objects::create_option,
         update_attribute_option => objects::update_option,
+        list_attribute_statuses => objects::list_statuses,
+        create_attribute_status => objects::create_status,
+        update_attribute_status => objects::update_status,
     }
 }
 

@@ -61,12 +61,13 @@ fn main_property(field_type: FieldType) -> Option<&'static str> {
         | FieldType::Rating => "value",
         FieldType::Currency => "currency_value",
         FieldType::Select => "option",
+        FieldType::Status => "status",
         FieldType::RecordReference => "target_record_id",
         FieldType::EmailAddress => "email_address",
         FieldType::PhoneNumber => "normalized_phone_number",
         FieldType::Domain => "domain",
         FieldType::PersonalName => "full_name",
-        FieldType::Location => return None,
+        FieldType::Location | FieldType::Interaction => return None,
     })
 }
 

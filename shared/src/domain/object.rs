@@ -127,6 +127,12 @@ impl AttributeInput {
             .map(|d| bounded_text("data.description", &d, 0, 512))
             .transpose()?;
         let field_type = FieldType::parse("data.type", &required("data.type", self.attribute_type)?)?;
+        if matches!(field_type, FieldType::Interaction | FieldType::PersonalName) {
+            return Err(Invalid::value(format!(
+                "`data.type`: {} attributes cannot be created through the API",
+                field_type.as_str()
+            )));
+        }
         let array = required("data.is_multiselect", self.is_multiselect)?;
         let unique = required("data.is_unique", self.is_unique)?;
         let optional = !required("data.is_required", self.is_required)?;
@@ -217,29 +223,115 @@ fn allowed_object(field_type: FieldType, config: Option<&Value>) -> Result<Optio
     }
 }
 
-/// The body of `POST .../options` and `PATCH .../options/{option}`.
+/// The body of `POST .../options` and `.../statuses`, and of their PATCHes. The status
+/// settings are for statuses only.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OptionInput {
     pub title: Option<String>,
     pub is_archived: Option<bool>,
+    pub celebration_enabled: Option<bool>,
+    /// An ISO 8601 duration (`P14D`), or null.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub target_time_in_status: Option<Option<String>>,
 }
 
-/// A valid change to a select option.
+/// A valid new option or status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionPatch {
+pub struct NewChoice {
+    pub title: String,
+    pub celebration_enabled: Option<bool>,
+    pub target_time_in_status: Option<Option<String>>,
+}
+
+/// A valid change to an option or a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoicePatch {
     pub title: Option<String>,
     pub archived: Option<bool>,
+    pub celebration_enabled: Option<bool>,
+    pub target_time_in_status: Option<Option<String>>,
+}
+
+impl ChoicePatch {
+    /// Sets what the patch gives, but the title (whose uniqueness the caller checks).
+    pub fn apply_settings(&self, choice: &mut super::table::SelectOption) {
+        if let Some(archived) = self.archived {
+            choice.archived = archived;
+        }
+        if let Some(celebration) = self.celebration_enabled {
+            choice.celebration_enabled = celebration;
+        }
+        if let Some(target) = &self.target_time_in_status {
+            choice.target_time_in_status = target.clone();
+        }
+    }
+}
+
+/// An ISO 8601 duration as Attio's statuses take it: `P` then numbers with units
+/// (`P14D`, `PT36H`, `P1Y2M3DT4H5M6S`).
+fn duration(raw: &str) -> Result<String, Invalid> {
+    let rest = raw.strip_prefix('P').unwrap_or("");
+    let well_formed = !rest.is_empty()
+        && rest.bytes().any(|b| b.is_ascii_digit())
+        && rest.bytes().all(|b| b.is_ascii_digit() || b"YMWDTHS.".contains(&b))
+        && !rest.ends_with('T')
+        && rest.bytes().last().is_some_and(|b| b.is_ascii_alphabetic())
+        && rest.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'T');
+    if well_formed {
+        Ok(raw.to_string())
+    } else {
+        Err(Invalid::value(format!(
+            "`data.target_time_in_status` must be an ISO 8601 duration like P14D, not `{raw}`"
+        )))
+    }
 }
 
 impl OptionInput {
-    pub fn parse_title(self) -> Result<String, Invalid> {
-        bounded_text("data.title", &required("data.title", self.title)?, 1, 128)
+    fn settings(&self, status: bool) -> Result<(Option<bool>, Option<Option<String>>), Invalid> {
+        if !status && (self.celebration_enabled.is_some() || self.target_time_in_status.is_some()) {
+            return Err(Invalid::value(
+                "`data.celebration_enabled` and `data.target_time_in_status` are for statuses, not select options",
+            ));
+        }
+        let target = match &self.target_time_in_status {
+            Some(Some(raw)) => Some(Some(duration(raw)?)),
+            other => other.clone(),
+        };
+        Ok((self.celebration_enabled, target))
     }
 
-    pub fn parse_patch(self) -> Result<OptionPatch, Invalid> {
-        Ok(OptionPatch {
+    pub fn parse_new(self, status: bool) -> Result<NewChoice, Invalid> {
+        let (celebration_enabled, target_time_in_status) = self.settings(status)?;
+        Ok(NewChoice {
+            title: bounded_text("data.title", &required("data.title", self.title)?, 1, 128)?,
+            celebration_enabled,
+            target_time_in_status,
+        })
+    }
+
+    pub fn parse_patch(self, status: bool) -> Result<ChoicePatch, Invalid> {
+        let (celebration_enabled, target_time_in_status) = self.settings(status)?;
+        Ok(ChoicePatch {
             title: self.title.map(|t| bounded_text("data.title", &t, 1, 128)).transpose()?,
             archived: self.is_archived,
+            celebration_enabled,
+            target_time_in_status,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_are_iso_8601() {
+        for good in ["P14D", "PT36H", "P1Y2M3DT4H5M6S", "P2W", "PT0.5S"] {
+            assert!(duration(good).is_ok(), "{good}");
+        }
+        for bad in ["", "P", "PT", "14D", "P14", "PD", "P1DT", "p14d", "P-1D"] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -124,7 +124,13 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
         FieldType::Currency => currency_value(raw, path)?,
         FieldType::Date => date_value(raw, path)?,
         FieldType::Timestamp => timestamp_value(raw, path)?,
-        FieldType::Select => select_value(def, raw, path)?,
+        FieldType::Select => option_value(def, raw, path, "option")?,
+        FieldType::Status => option_value(def, raw, path, "status")?,
+        FieldType::Interaction => {
+            return Err(Invalid::value(format!(
+                "`{path}` is an interaction attribute, which only the system writes"
+            )))
+        }
         FieldType::RecordReference => reference_value(def, raw, path)?,
         FieldType::EmailAddress => email_value(raw, path)?,
         FieldType::PhoneNumber => phone_value(raw, path)?,
@@ -211,27 +217,28 @@ fn timestamp_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invali
     Ok(object(vec![("value", json!(utc.nanos()))]))
 }
 
-fn select_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
-    let form = "an option title or id, or {\"option\": title}";
-    let given = unwrap_object(raw, "option")
-        .as_str()
-        .ok_or_else(|| expected(path, form))?;
+/// A select option or a status, by title or id, under `key` (`option` or `status`).
+fn option_value(def: &FieldDef, raw: &Value, path: &str, key: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = format!("a {key} title or id, or {{\"{key}\": title}}");
+    let given = unwrap_object(raw, key).as_str().ok_or_else(|| expected(path, &form))?;
     let option = def
         .options
         .iter()
         .filter(|o| !o.archived)
         .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
         .ok_or_else(|| {
-            let titles: Vec<&str> = def.options.iter().map(|o| o.title.as_str()).collect();
+            let titles: Vec<&str> = def
+                .options
+                .iter()
+                .filter(|o| !o.archived)
+                .map(|o| o.title.as_str())
+                .collect();
             Invalid::value(format!(
-                "Invalid value for `{path}`: \"{given}\" is not an option; expected one of: {}",
+                "Invalid value for `{path}`: \"{given}\" is not a {key}; expected one of: {}",
                 titles.join(", ")
             ))
         })?;
-    Ok(object(vec![(
-        "option",
-        json!({"id": option.id, "title": option.title}),
-    )]))
+    Ok(object(vec![(key, json!({"id": option.id, "title": option.title}))]))
 }
 
 fn reference_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {

@@ -218,10 +218,15 @@ pub enum FieldType {
     Rating,
     PersonalName,
     Location,
+    /// Attio's status: one of the attribute's statuses (options with Attio's status
+    /// settings), never several.
+    Status,
+    /// Attio's interaction: written only by the system, so always empty here.
+    Interaction,
 }
 
 impl FieldType {
-    pub const ALL: [FieldType; 14] = [
+    pub const ALL: [FieldType; 16] = [
         Self::Text,
         Self::Number,
         Self::Checkbox,
@@ -236,6 +241,8 @@ impl FieldType {
         Self::Rating,
         Self::PersonalName,
         Self::Location,
+        Self::Status,
+        Self::Interaction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -254,6 +261,8 @@ impl FieldType {
             Self::Rating => "rating",
             Self::PersonalName => "personal-name",
             Self::Location => "location",
+            Self::Status => "status",
+            Self::Interaction => "interaction",
         }
     }
 
@@ -268,8 +277,20 @@ impl FieldType {
     pub fn allows_array(self) -> bool {
         !matches!(
             self,
-            Self::Checkbox | Self::Rating | Self::PersonalName | Self::Location | Self::Currency
+            Self::Checkbox
+                | Self::Rating
+                | Self::PersonalName
+                | Self::Location
+                | Self::Currency
+                | Self::Status
+                | Self::Interaction
         )
+    }
+
+    /// Whether the type's values are chosen from the attribute's options (select) or
+    /// statuses (status).
+    pub fn has_options(self) -> bool {
+        matches!(self, Self::Select | Self::Status)
     }
 
     /// Whether values of this type can be declared unique per table.
@@ -368,9 +389,14 @@ impl CreateFieldInput {
             (_, None) => None,
         };
         let options = match (field_type, schema.options) {
-            (FieldType::Select, Some(options)) => parse_options(options)?,
-            (FieldType::Select, None) => return Err(Invalid::value("`schema.options` is required for a select field")),
-            (_, Some(_)) => return Err(Invalid::value("`schema.options` is only for select fields")),
+            (t, Some(options)) if t.has_options() => parse_options(options)?,
+            (t, None) if t.has_options() => {
+                return Err(Invalid::value(format!(
+                    "`schema.options` is required for a {} field",
+                    t.as_str()
+                )))
+            }
+            (_, Some(_)) => return Err(Invalid::value("`schema.options` is only for select and status fields")),
             (_, None) => Vec::new(),
         };
         Ok(NewField {
@@ -535,6 +561,12 @@ pub struct SelectOption {
     /// An archived option stays on the values that hold it but takes no new ones.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub archived: bool,
+    /// A status's settings (Attio's): whether reaching it is celebrated, and how long a
+    /// record should stay in it (an ISO 8601 duration).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub celebration_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_time_in_status: Option<String>,
 }
 
 /// One field (Attio: attribute) of a table.
@@ -608,6 +640,8 @@ impl FieldDef {
                 id: "opt-1".into(),
                 title: "Lead".into(),
                 archived: false,
+                celebration_enabled: false,
+                target_time_in_status: None,
             }],
             readonly: false,
             created_at: String::new(),

@@ -177,8 +177,57 @@ pub struct OptionId {
     pub option_id: String,
 }
 
+/// Attio's status, with its full id and settings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusBody {
+    pub id: StatusId,
+    pub title: String,
+    pub is_archived: bool,
+    pub celebration_enabled: bool,
+    /// An ISO 8601 duration, or null.
+    pub target_time_in_status: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusId {
+    pub workspace_id: String,
+    pub object_id: String,
+    pub attribute_id: String,
+    pub status_id: String,
+}
+
+impl StatusBody {
+    pub(crate) fn new(table: &Table, field: &FieldDef, status: &SelectOption) -> Self {
+        let attribute = AttributeId::new(table, field);
+        Self {
+            id: StatusId {
+                workspace_id: attribute.workspace_id,
+                object_id: attribute.object_id,
+                attribute_id: attribute.attribute_id,
+                status_id: status.id.clone(),
+            },
+            title: status.title.clone(),
+            is_archived: status.archived,
+            celebration_enabled: status.celebration_enabled,
+            target_time_in_status: status.target_time_in_status.clone(),
+        }
+    }
+}
+
+/// Attio's `{"data": status}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusResponse {
+    pub data: StatusBody,
+}
+
+/// Attio's `{"data": [statuses]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusList {
+    pub data: Vec<StatusBody>,
+}
+
 impl OptionBody {
-    fn new(table: &Table, field: &FieldDef, option: &SelectOption) -> Self {
+    pub(crate) fn new(table: &Table, field: &FieldDef, option: &SelectOption) -> Self {
         let attribute = AttributeId::new(table, field);
         Self {
             id: OptionId {
@@ -240,31 +289,104 @@ pub async fn get_attribute(state: &AppState, principal: Principal, req: Request)
     ))
 }
 
-/// `GET /v2/objects/{object}/attributes/{attribute}/options?show_archived=`: a select
-/// attribute's options; archived ones only with `show_archived=true`.
-pub async fn list_options(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let archived_too = show_archived(&req)?;
-    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = select_attribute(attribute_in_path(&req, &table)?)?;
-    let data: Vec<OptionBody> = field
-        .options
-        .iter()
-        .filter(|o| archived_too || !o.archived)
-        .map(|o| OptionBody::new(&table, field, o))
-        .collect();
-    Ok(json_response(StatusCode::OK, &OptionList { data }))
+/// An attribute's choices: a select attribute's options or a status attribute's statuses,
+/// kept alike (ids, titles, archived), served by the same handlers under their own paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Option,
+    Status,
 }
 
-/// The attribute, if it is a select attribute (others have no options: 404).
-fn select_attribute(field: &FieldDef) -> Result<&FieldDef, ApiError> {
-    if field.field_type == FieldType::Select {
-        return Ok(field);
+impl Choice {
+    fn field_type(self) -> FieldType {
+        match self {
+            Choice::Option => FieldType::Select,
+            Choice::Status => FieldType::Status,
+        }
     }
-    Err(ApiError::not_found(format!(
-        "Attribute \"{}\" is a {} attribute, which has no select options",
-        field.key,
-        field.field_type.as_str()
-    )))
+
+    /// Its name, as in the path parameter (`{option}`, `{status}`) and the messages.
+    fn noun(self) -> &'static str {
+        match self {
+            Choice::Option => "option",
+            Choice::Status => "status",
+        }
+    }
+
+    /// The attribute, if its choices are of this kind (others have none: 404).
+    fn of(self, field: &FieldDef) -> Result<&FieldDef, ApiError> {
+        if field.field_type == self.field_type() {
+            return Ok(field);
+        }
+        Err(ApiError::not_found(format!(
+            "Attribute \"{}\" is a {} attribute, which has no {}",
+            field.key,
+            field.field_type.as_str(),
+            match self {
+                Choice::Option => "select options",
+                Choice::Status => "statuses",
+            }
+        )))
+    }
+
+    fn one(self, table: &Table, field: &FieldDef, option: &SelectOption) -> Response<Body> {
+        match self {
+            Choice::Option => json_response(
+                StatusCode::OK,
+                &OptionResponse {
+                    data: OptionBody::new(table, field, option),
+                },
+            ),
+            Choice::Status => json_response(
+                StatusCode::OK,
+                &StatusResponse {
+                    data: StatusBody::new(table, field, option),
+                },
+            ),
+        }
+    }
+
+    fn list<'a>(
+        self,
+        table: &Table,
+        field: &FieldDef,
+        options: impl Iterator<Item = &'a SelectOption>,
+    ) -> Response<Body> {
+        match self {
+            Choice::Option => {
+                let data = options.map(|o| OptionBody::new(table, field, o)).collect();
+                json_response(StatusCode::OK, &OptionList { data })
+            }
+            Choice::Status => {
+                let data = options.map(|o| StatusBody::new(table, field, o)).collect();
+                json_response(StatusCode::OK, &StatusList { data })
+            }
+        }
+    }
+}
+
+/// `GET .../attributes/{attribute}/options?show_archived=`: a select attribute's options;
+/// archived ones only with `show_archived=true`.
+pub async fn list_options(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    list_choices(state, principal, req, Choice::Option).await
+}
+
+/// `GET .../attributes/{attribute}/statuses?show_archived=`: a status attribute's statuses.
+pub async fn list_statuses(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    list_choices(state, principal, req, Choice::Status).await
+}
+
+async fn list_choices(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    kind: Choice,
+) -> Result<Response<Body>, ApiError> {
+    let archived_too = show_archived(&req)?;
+    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let field = kind.of(attribute_in_path(&req, &table)?)?;
+    let shown = field.options.iter().filter(|o| archived_too || !o.archived);
+    Ok(kind.list(&table, field, shown))
 }
 
 /// `POST /v2/objects`: a new table, named by `plural_noun`; its display-id prefix is its
@@ -348,35 +470,70 @@ pub async fn update_attribute(
 /// `POST .../attributes/{attribute}/options`: a new option, its title unique in the
 /// attribute (archived options included), ignoring case.
 pub async fn create_option(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let title = json_body::<OptionData>(&req)?.data()?.parse_title()?;
+    create_choice(state, principal, req, Choice::Option).await
+}
+
+/// `POST .../attributes/{attribute}/statuses`: a new status, likewise.
+pub async fn create_status(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    create_choice(state, principal, req, Choice::Status).await
+}
+
+/// `PATCH .../attributes/{attribute}/options/{option}` (by id or title): its title, or
+/// `is_archived`.
+pub async fn update_option(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    update_choice(state, principal, req, Choice::Option).await
+}
+
+/// `PATCH .../attributes/{attribute}/statuses/{status}`: likewise, and a status's settings.
+pub async fn update_status(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    update_choice(state, principal, req, Choice::Status).await
+}
+
+async fn create_choice(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    kind: Choice,
+) -> Result<Response<Body>, ApiError> {
+    let new = json_body::<OptionData>(&req)?
+        .data()?
+        .parse_new(kind == Choice::Status)?;
     let id = uuid::Uuid::new_v4().to_string();
-    change_options(state, &req, principal.org_id, &id, |options| {
-        if let Some(taken) = options.iter().find(|o| o.title.eq_ignore_ascii_case(&title)) {
+    change_choices(state, &req, principal.org_id, kind, &id, |options| {
+        if let Some(taken) = options.iter().find(|o| o.title.eq_ignore_ascii_case(&new.title)) {
             return Err(ApiError::slug_conflict(format!(
-                "The option \"{}\" already exists",
+                "The {} \"{}\" already exists",
+                kind.noun(),
                 taken.title
             )));
         }
         options.push(SelectOption {
             id: id.clone(),
-            title: title.clone(),
+            title: new.title.clone(),
             archived: false,
+            celebration_enabled: new.celebration_enabled.unwrap_or(false),
+            target_time_in_status: new.target_time_in_status.clone().flatten(),
         });
         Ok(())
     })
     .await
 }
 
-/// `PATCH .../attributes/{attribute}/options/{option}` (by id or title): its title, or
-/// `is_archived`.
-pub async fn update_option(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let patch = json_body::<OptionData>(&req)?.data()?.parse_patch()?;
-    let raw = path_param(&req, "option")?.to_string();
-    change_options(state, &req, principal.org_id, &raw, |options| {
+async fn update_choice(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    kind: Choice,
+) -> Result<Response<Body>, ApiError> {
+    let patch = json_body::<OptionData>(&req)?
+        .data()?
+        .parse_patch(kind == Choice::Status)?;
+    let raw = path_param(&req, kind.noun())?.to_string();
+    change_choices(state, &req, principal.org_id, kind, &raw, |options| {
         let at = options
             .iter()
             .position(|o| o.id == raw || o.title.eq_ignore_ascii_case(&raw))
-            .ok_or_else(|| ApiError::not_found(format!("No option \"{raw}\"")))?;
+            .ok_or_else(|| ApiError::not_found(format!("No {} \"{raw}\"", kind.noun())))?;
         if let Some(title) = &patch.title {
             let taken = options
                 .iter()
@@ -384,26 +541,26 @@ pub async fn update_option(state: &AppState, principal: Principal, req: Request)
                 .any(|(i, o)| i != at && o.title.eq_ignore_ascii_case(title));
             if taken {
                 return Err(ApiError::slug_conflict(format!(
-                    "The option \"{title}\" already exists"
+                    "The {} \"{title}\" already exists",
+                    kind.noun()
                 )));
             }
             options[at].title = title.clone();
         }
-        if let Some(archived) = patch.archived {
-            options[at].archived = archived;
-        }
+        patch.apply_settings(&mut options[at]);
         Ok(())
     })
     .await
 }
 
-/// Applies `change` to a select attribute's options and writes them, reading the table
-/// again and retrying when another change got in first; answers with the option `which`
-/// names (by id, or by its title before the change).
-async fn change_options<F>(
+/// Applies `change` to an attribute's choices and writes them, reading the table again
+/// and retrying when another change got in first; answers with the choice `which` names
+/// (by id, or by its title before the change).
+async fn change_choices<F>(
     state: &AppState,
     req: &Request,
     org: OrgId,
+    kind: Choice,
     which: &str,
     mut change: F,
 ) -> Result<Response<Body>, ApiError>
@@ -414,14 +571,14 @@ where
     loop {
         attempt += 1;
         let table = fresh_object(state, req, org).await?;
-        let field = select_attribute(attribute_in_path(req, &table)?)?;
+        let field = kind.of(attribute_in_path(req, &table)?)?;
         let mut options = field.options.clone();
         change(&mut options)?;
         let position = options
             .iter()
             .position(|o| o.id == which)
             .or_else(|| field.options.iter().position(|o| o.title.eq_ignore_ascii_case(which)))
-            .ok_or_else(|| ApiError::not_found(format!("No option \"{which}\"")))?;
+            .ok_or_else(|| ApiError::not_found(format!("No {} \"{which}\"", kind.noun())))?;
         match state
             .store
             .set_field_options(org, &table, field, options, Timestamp::now())
@@ -431,10 +588,7 @@ where
                 tokio::time::sleep(crate::store::backoff(attempt)).await;
             }
             Err(e) => return Err(e.into()),
-            Ok((table, field)) => {
-                let option = OptionBody::new(&table, &field, &field.options[position]);
-                return Ok(json_response(StatusCode::OK, &OptionResponse { data: option }));
-            }
+            Ok((table, field)) => return Ok(kind.one(&table, &field, &field.options[position])),
         }
     }
 }

@@ -548,9 +548,9 @@ impl RecordResponse {
     }
 }
 
-/// A stored value object as Attio shows it: a select option with its full id and
-/// `is_archived` (stored as its id and title only, so a renamed option shows its new
-/// title); everything else as stored.
+/// A stored value object as Attio shows it: a select option or a status with its full id,
+/// `is_archived` and (a status) its settings, from the current definition (stored as id
+/// and title only, so a renamed one shows its new title); everything else as stored.
 fn shown_value(
     workspace_id: &uuid::Uuid,
     table: &Table,
@@ -558,26 +558,33 @@ fn shown_value(
     entry: &Map<String, Value>,
 ) -> Map<String, Value> {
     let mut shown = entry.clone();
-    if let Some(Value::Object(option)) = entry.get("option") {
-        let option_id = option.get("id").and_then(Value::as_str).unwrap_or_default();
-        let current = field.options.iter().find(|o| o.id == option_id);
+    for key in ["option", "status"] {
+        let Some(Value::Object(stored)) = entry.get(key) else {
+            continue;
+        };
+        let id = stored.get("id").and_then(Value::as_str).unwrap_or_default();
+        let current = field.options.iter().find(|o| o.id == id);
         let title = current
             .map(|o| Value::String(o.title.clone()))
-            .or_else(|| option.get("title").cloned())
+            .or_else(|| stored.get("title").cloned())
             .unwrap_or(Value::Null);
-        shown.insert(
-            "option".to_string(),
-            serde_json::json!({
-                "id": {
-                    "workspace_id": workspace_id.to_string(),
-                    "object_id": table.id,
-                    "attribute_id": field.id,
-                    "option_id": option_id,
-                },
-                "title": title,
-                "is_archived": current.is_none_or(|o| o.archived),
-            }),
-        );
+        let mut choice = serde_json::json!({
+            "id": {
+                "workspace_id": workspace_id.to_string(),
+                "object_id": table.id,
+                "attribute_id": field.id,
+                format!("{key}_id"): id,
+            },
+            "title": title,
+            "is_archived": current.is_none_or(|o| o.archived),
+        });
+        if key == "status" {
+            choice["celebration_enabled"] = Value::Bool(current.is_some_and(|o| o.celebration_enabled));
+            choice["target_time_in_status"] = current
+                .and_then(|o| o.target_time_in_status.clone())
+                .map_or(Value::Null, Value::String);
+        }
+        shown.insert(key.to_string(), choice);
     }
     shown
 }

@@ -282,6 +282,8 @@ impl Store {
                     id: uuid::Uuid::new_v4().to_string(),
                     title: title.clone(),
                     archived: false,
+                    celebration_enabled: false,
+                    target_time_in_status: None,
                 })
                 .collect(),
             readonly: false,

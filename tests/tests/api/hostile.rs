@@ -26,6 +26,9 @@ pub(crate) async fn fixture() -> Fixture {
     api.add_field(&org.key, "companies", &unique).await;
     let stage = json!({"key": "stage", "schema": {"name": "Stage", "type": "select", "options": ["Lead", "Won"]}});
     api.add_field(&org.key, "companies", &stage).await;
+    let pipeline =
+        json!({"key": "pipeline", "schema": {"name": "Pipeline", "type": "status", "options": ["Open", "Closed"]}});
+    api.add_field(&org.key, "companies", &pipeline).await;
     let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com", "stage": "Lead"}}});
     let record = api
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
@@ -58,9 +61,11 @@ impl Fixture {
             "field_id" => self.field_id.clone(),
             "record_id" => self.record_id.clone(),
             "external_id" => "owner".into(),
-            // A select attribute, so that its options exist.
+            // A status attribute for the statuses routes, a select one for the rest.
+            "attribute" if route.path.contains("/statuses") => "pipeline".into(),
             "attribute" => "stage".into(),
             "option" => "Won".into(),
+            "status" => "Closed".into(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }

@@ -305,6 +305,8 @@ fn valid_body(route: &Route, f: &crate::hostile::Fixture) -> String {
         "update-attribute" => json!({"data": {"title": "Renamed"}}),
         "create-attribute-option" => json!({"data": {"title": "Lost"}}),
         "update-attribute-option" => json!({"data": {"is_archived": false}}),
+        "create-attribute-status" => json!({"data": {"title": "Won", "target_time_in_status": "P14D"}}),
+        "update-attribute-status" => json!({"data": {"celebration_enabled": true}}),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
         _ => json!({}),
     };
@@ -327,6 +329,7 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("create-object", "DeleteItem", RELEASE),
     ("create-attribute", "DeleteItem", RELEASE),
     ("create-attribute-option", "DeleteItem", RELEASE),
+    ("create-attribute-status", "DeleteItem", RELEASE),
     ("update-record", "PutItem", "claims a changed unique value"),
     ("update-record", "DeleteItem", "frees the unique value it replaced"),
     ("replace-record", "PutItem", "claims a changed unique value"),

@@ -21,7 +21,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 43] = [
+const ORDER: [(&str, u16); 46] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -52,6 +52,10 @@ const ORDER: [(&str, u16); 43] = [
     ("update-attribute-option", 200),
     ("list-attribute-options", 200),
     ("update-attribute", 200),
+    // `stage` is a select attribute: it has no statuses.
+    ("list-attribute-statuses", 404),
+    ("create-attribute-status", 404),
+    ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
     ("update-table", 200),
@@ -173,6 +177,9 @@ async fn every_event_runs_through_its_binary() {
             "create-attribute-option" => assert_eq!(body["data"]["title"], "Lead"),
             "update-attribute-option" => assert_eq!(body["data"]["title"], "Qualified"),
             "create-object" => assert_eq!(body["data"]["api_slug"], "deals"),
+            "list-attribute-statuses" | "create-attribute-status" | "update-attribute-status" => {
+                assert_eq!(body["code"], "not_found")
+            }
             "update-object" => assert_eq!(body["data"]["plural_noun"], "Opportunities"),
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),

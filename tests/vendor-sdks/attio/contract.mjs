@@ -14,8 +14,10 @@ import {
   filters,
   patchV2ByTargetByIdentifierAttributesByAttribute,
   patchV2ByTargetByIdentifierAttributesByAttributeOptionsByOption,
+  patchV2ByTargetByIdentifierAttributesByAttributeStatusesByStatus,
   postV2ByTargetByIdentifierAttributes,
   postV2ByTargetByIdentifierAttributesByAttributeOptions,
+  postV2ByTargetByIdentifierAttributesByAttributeStatuses,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   putV2ObjectsByObjectRecordsByRecordId,
 } from 'attio-ts-sdk';
@@ -114,6 +116,46 @@ await scenario('objects and attributes: create and update, options added and arc
   assert.deepEqual(active.map((o) => o.title), ['Open']);
   const deal = await sdk.records.create({ object: 'deals', values: { stage: [{ option: 'Open' }] } });
   assert.equal(first(deal, 'stage').option.title, 'Open');
+});
+
+await scenario('statuses: a status attribute, its statuses, and a record in one', async () => {
+  const target = { target: 'objects', identifier: 'deals' };
+  await postV2ByTargetByIdentifierAttributes({
+    client: sdk.client,
+    path: target,
+    body: {
+      data: {
+        title: 'Progress',
+        description: 'Where the deal stands',
+        api_slug: 'progress',
+        type: 'status',
+        is_required: false,
+        is_unique: false,
+        is_multiselect: false,
+        config: {},
+      },
+    },
+  });
+  const path = { ...target, attribute: 'progress' };
+  for (const title of ['Open', 'Won']) {
+    await postV2ByTargetByIdentifierAttributesByAttributeStatuses({ client: sdk.client, path, body: { data: { title } } });
+  }
+  const won = await patchV2ByTargetByIdentifierAttributesByAttributeStatusesByStatus({
+    client: sdk.client,
+    path: { ...path, status: 'Won' },
+    body: { data: { celebration_enabled: true, target_time_in_status: 'P30D' } },
+  });
+  assert.equal(won.data.celebration_enabled, true);
+  assert.equal(won.data.target_time_in_status, 'P30D');
+  const statuses = await sdk.metadata.getAttributeStatuses({ ...target, attribute: 'progress' });
+  assert.deepEqual(statuses.map((s) => s.title), ['Open', 'Won']);
+  const deal = await sdk.records.create({ object: 'deals', values: { progress: [{ status: 'Won' }] } });
+  const value = first(deal, 'progress');
+  assert.equal(value.attribute_type, 'status');
+  assert.equal(value.status.title, 'Won');
+  assert.equal(value.status.celebration_enabled, true);
+  const found = await sdk.records.query({ object: 'deals', filter: { progress: 'Won' } });
+  assert.deepEqual(found.map((r) => r.id.record_id), [deal.id.record_id]);
 });
 
 let acme;

@@ -1,0 +1,11 @@
+//! `create-attribute-status`: one Lambda function, one endpoint, and only its handler (static dispatch). All
+//! logic lives in the `shared` crate.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run(
+        shared::routes::Endpoint::CreateAttributeStatus,
+        shared::routes::handlers::create_attribute_status,
+    )
+    .await
+}
