@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod object;
 pub mod organization;
+pub mod phone;
 #[cfg(test)]
 mod properties;
 pub mod record;

@@ -290,7 +290,7 @@ fn email_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
 }
 
 fn phone_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
-    let form = "a phone number in E.164 form like \"+15558675309\", or {\"original_phone_number\": string, \"country_code\": \"US\"}";
+    let form = "a phone number in E.164 form like \"+15558675309\", or {\"original_phone_number\": string, \"country_code\": \"GB\"} (a national number like \"07234172834\" needs its country_code)";
     let (text, country) = match raw {
         Value::Object(o) => {
             if o.keys().any(|k| k != "original_phone_number" && k != "country_code") {
@@ -312,7 +312,8 @@ fn phone_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
         Value::String(s) => (s.as_str(), None),
         _ => return Err(expected(path, form)),
     };
-    let normalized = e164(text).ok_or_else(|| expected(path, form))?;
+    let normalized = super::phone::e164(text, country.as_deref()).ok_or_else(|| expected(path, form))?;
+    let country = country.or_else(|| super::phone::country_of(&normalized).map(str::to_string));
     Ok(object(vec![
         ("original_phone_number", json!(text)),
         ("country_code", json!(country)),
@@ -382,18 +383,6 @@ fn in_store_range(number: Number, path: &str) -> Result<Number, Invalid> {
             "Invalid value for `{path}`: {number} is outside the range numbers can have here (zero, or a magnitude from 1e-130 to 9.99e125)"
         )))
     }
-}
-
-/// `+` and 8 to 15 digits, the first not 0, after dropping spaces, dashes, dots and
-/// parentheses.
-fn e164(text: &str) -> Option<String> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
-    let digits = compact.strip_prefix('+')?;
-    let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
-    ok.then_some(compact)
 }
 
 /// The host of a domain or URL, lowercased, without `www.`-like prefixes left alone.
@@ -505,9 +494,69 @@ const LOCATION_KEYS: [&str; 10] = [
     "longitude",
 ];
 
+/// A location written as one string, as Attio parses it: comma-separated parts, read from
+/// the end: a two-letter country code, a postcode (a part with a digit, or the last word of
+/// `CA 95014`), then region and locality, and the first parts as the address lines:
+/// `"1 Infinite Loop, Cupertino, CA, 95014, US"`.
+fn location_from_text(text: &str) -> Map<String, Value> {
+    let mut parts: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut found: Vec<(&str, String)> = Vec::new();
+    let is_country = |p: &String| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic());
+    if parts.len() > 1 && parts.last().is_some_and(is_country) {
+        found.push(("country_code", parts.pop().expect("a last part")));
+    }
+    if parts.len() > 1 {
+        let last = parts.last().expect("a last part").clone();
+        let has_digit = |t: &str| t.bytes().any(|b| b.is_ascii_digit());
+        // A postcode is short and each of its words has a digit (`95014`, `SW1A 2AA`).
+        if last.len() <= 10 && last.split(' ').all(has_digit) {
+            found.push(("postcode", last));
+            parts.pop();
+        } else if let Some((region, code)) = last.rsplit_once(' ').filter(|(_, c)| has_digit(c)) {
+            found.push(("postcode", code.to_string()));
+            *parts.last_mut().expect("a last part") = region.trim().to_string();
+        }
+    }
+    if parts.len() >= 3 {
+        found.push(("region", parts.pop().expect("a region")));
+    }
+    if parts.len() >= 2 {
+        found.push(("locality", parts.pop().expect("a locality")));
+    }
+    match parts.len() {
+        0 => {}
+        1 if !found.iter().any(|(k, _)| *k == "locality") => found.push(("locality", parts.remove(0))),
+        _ => {
+            found.push(("line_1", parts.remove(0)));
+            if !parts.is_empty() {
+                found.push(("line_2", parts.join(", ")));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v)))
+        .collect()
+}
+
 fn location(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
-    let form = format!("an object with any of {}", LOCATION_KEYS.join(", "));
-    let o = raw.as_object().ok_or_else(|| expected(path, &form))?;
+    let form = format!(
+        "a location as one string (\"1 Infinite Loop, Cupertino, CA, 95014, US\"), or an object with any of {}",
+        LOCATION_KEYS.join(", ")
+    );
+    let parsed;
+    let o = match raw {
+        Value::String(text) if text.chars().count() <= 1024 => {
+            parsed = location_from_text(text);
+            &parsed
+        }
+        other => other.as_object().ok_or_else(|| expected(path, &form))?,
+    };
     if let Some(unknown) = o.keys().find(|k| !LOCATION_KEYS.contains(&k.as_str())) {
         return Err(Invalid::value(format!(
             "Invalid value for `{path}`: unknown key `{unknown}`; expected {form}"
@@ -727,6 +776,58 @@ mod tests {
             ),
             (Location, json!({"country_code": "gb"}), "country_code", Some("\"GB\"")),
             (Location, json!({}), "locality", None),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA, 95014, US"),
+                "line_1",
+                Some("\"1 Infinite Loop\""),
+            ),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA, 95014, US"),
+                "locality",
+                Some("\"Cupertino\""),
+            ),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA, 95014, US"),
+                "region",
+                Some("\"CA\""),
+            ),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA, 95014, US"),
+                "postcode",
+                Some("\"95014\""),
+            ),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA 95014, US"),
+                "postcode",
+                Some("\"95014\""),
+            ),
+            (
+                Location,
+                json!("1 Infinite Loop, Cupertino, CA 95014, US"),
+                "region",
+                Some("\"CA\""),
+            ),
+            (
+                Location,
+                json!("10 Downing St, London, SW1A 2AA, GB"),
+                "country_code",
+                Some("\"GB\""),
+            ),
+            (Location, json!("Berlin"), "locality", Some("\"Berlin\"")),
+            (Location, json!(""), "locality", None),
+            (
+                PhoneNumber,
+                json!({"original_phone_number": "07234172834", "country_code": "GB"}),
+                "phone_number",
+                Some("\"+447234172834\""),
+            ),
+            (PhoneNumber, json!("+447234172834"), "country_code", Some("\"GB\"")),
+            (PhoneNumber, json!("07234172834"), "phone_number", None),
             (PersonalName, json!({"first_name": "Ada"}), "full_name", Some("\"Ada\"")),
             (PersonalName, json!(""), "full_name", None),
             (PersonalName, json!("Smith, John"), "first_name", Some("\"John\"")),
