@@ -11,9 +11,9 @@ use crate::auth::Principal;
 use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
-use crate::domain::record::{parse_values, RecordInput};
+use crate::domain::record::{parse_values, RecordInput, StrictMap};
 use crate::domain::table::TableRef;
-use crate::domain::table::{FieldDef, Table};
+use crate::domain::table::{FieldDef, FieldType, Table};
 use crate::domain::{required, Invalid};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -113,22 +113,30 @@ where
     }
 }
 
-/// Parses `{"data": {"values": {...}}}` against the table's attributes.
-fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t>, RecordFailure> {
+/// The values of `{"data": {"values": {...}}}`, as sent.
+fn values_sent(req: &Request) -> Result<StrictMap, RecordFailure> {
     let input = json_body::<RecordInput>(req)?;
-    let values = required("data.values", required("data", input.data)?.values)?;
+    Ok(required("data.values", required("data", input.data)?.values)?)
+}
+
+/// The field a value key names: by slug, or by id as Attio also takes them.
+fn field_named<'t>(table: &'t Table, key: &str) -> Result<&'t FieldDef, Invalid> {
+    let by_id = || table.fields.values().find(|f| f.id == key);
+    table.fields.get(key).or_else(by_id).ok_or_else(|| {
+        let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
+        Invalid::value(format!(
+            "`data.values.{key}`: no attribute with slug \"{key}\" on \"{}\"; its attributes are: {}",
+            table.api_slug,
+            known.join(", ")
+        ))
+    })
+}
+
+/// Parses the values sent against the table's attributes.
+fn parse_sent<'t>(table: &'t Table, values: &StrictMap) -> Result<RecordValues<'t>, RecordFailure> {
     let mut parsed: RecordValues = Vec::with_capacity(values.0.len());
     for (key, raw) in &values.0 {
-        // By slug, or by id as Attio also takes them.
-        let by_id = || table.fields.values().find(|f| f.id == *key);
-        let field = table.fields.get(key).or_else(by_id).ok_or_else(|| {
-            let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
-            Invalid::value(format!(
-                "`data.values.{key}`: no attribute with slug \"{key}\" on \"{}\"; its attributes are: {}",
-                table.api_slug,
-                known.join(", ")
-            ))
-        })?;
+        let field = field_named(table, key)?;
         if parsed.iter().any(|(f, _)| f.id == field.id) {
             return Err(Invalid::value(format!(
                 "`data.values.{key}`: the attribute \"{}\" is given twice (by slug and by id)",
@@ -139,6 +147,94 @@ fn values_in_body<'t>(req: &Request, table: &'t Table) -> Result<RecordValues<'t
         parsed.push((field, parse_values(field, raw, &format!("data.values.{key}"))?));
     }
     Ok(parsed)
+}
+
+/// Reads the body's values and parses them against the table, after resolving each
+/// record reference given by a matching attribute of its target (`{"target_object":
+/// "companies", "domains": [{"domain": "acme.com"}]}`) to the record that holds it.
+async fn values_in_body<'t>(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    table: &'t Table,
+) -> Result<RecordValues<'t>, RecordFailure> {
+    let mut values = values_sent(req)?;
+    for (key, raw) in values.0.iter_mut() {
+        let Ok(field) = field_named(table, key) else { continue };
+        if field.field_type != FieldType::RecordReference {
+            continue;
+        }
+        let path = format!("data.values.{key}");
+        match raw {
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    resolve_match(state, org, field, item, &format!("{path}[{i}]")).await?;
+                }
+            }
+            item => resolve_match(state, org, field, item, &path).await?,
+        }
+    }
+    parse_sent(table, &values)
+}
+
+/// A reference `{"target_object", "<unique attribute of the target>": value}` made
+/// `{"target_object", "target_record_id"}`; any other value is left for the parser.
+async fn resolve_match(
+    state: &AppState,
+    org: OrgId,
+    field: &FieldDef,
+    item: &mut Value,
+    path: &str,
+) -> Result<(), RecordFailure> {
+    let Value::Object(reference) = item else { return Ok(()) };
+    if reference.contains_key("target_record_id") || reference.len() != 2 {
+        return Ok(());
+    }
+    let Some(target) = reference.get("target_object").and_then(Value::as_str).map(str::to_string) else {
+        return Ok(());
+    };
+    let (slug, wanted) = reference
+        .iter()
+        .find(|(k, _)| k.as_str() != "target_object")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .expect("two keys, one of them target_object");
+    let linked = field.link.clone().unwrap_or_default();
+    let table_ref = TableRef::parse(&linked).map_err(RecordFailure::Invalid)?;
+    let (target_table, _) = state
+        .store
+        .table_cached(org, &table_ref)
+        .await?
+        .ok_or_else(|| Invalid::value(format!("`{path}`: the linked object no longer exists")))?;
+    if target != target_table.id && target != target_table.api_slug {
+        return Err(Invalid::value(format!(
+            "Invalid value for `{path}`: target_object must be \"{}\", the object this attribute links to",
+            target_table.api_slug
+        ))
+        .into());
+    }
+    let matching = field_named(&target_table, &slug)
+        .map_err(|_| Invalid::value(format!("`{path}.{slug}`: no attribute \"{slug}\" on \"{target}\"")))?;
+    if !matching.unique {
+        return Err(Invalid::value(format!(
+            "`{path}.{slug}`: \"{slug}\" is not unique, so it cannot identify a record of \"{target}\""
+        ))
+        .into());
+    }
+    let value = match parse_values(matching, &wanted, &format!("{path}.{slug}"))?.as_slice() {
+        [one] => one.clone(),
+        _ => return Err(Invalid::value(format!("`{path}.{slug}` must hold exactly one value to match on")).into()),
+    };
+    let record = state
+        .store
+        .record_by_unique_value(org, &target_table, matching, &value)
+        .await?
+        .ok_or_else(|| {
+            ApiError::value_not_found(format!(
+                "`{path}`: no record of \"{target}\" has that {slug}"
+            ))
+        })?;
+    *item = serde_json::json!({"target_object": target, "target_record_id": record.id});
+    Ok(())
 }
 
 /// The record `{record_id}` names (a uuid or display id) in `table`.
@@ -167,7 +263,7 @@ async fn create_in(
     principal: &Principal,
     table: Table,
 ) -> Result<Response<Body>, RecordFailure> {
-    let values = values_in_body(req, &table)?;
+    let values = values_in_body(state, req, principal.org_id, &table).await?;
     let record = state
         .store
         .create_record(
@@ -217,7 +313,7 @@ async fn update_in(
     table: Table,
     merge: Merge,
 ) -> Result<Response<Body>, RecordFailure> {
-    let values = values_in_body(req, &table)?;
+    let values = values_in_body(state, req, principal.org_id, &table).await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -281,7 +377,7 @@ async fn assert_in(
             format!("The attribute \"{slug}\" is not unique, so it cannot identify a record; use a unique attribute"),
         )));
     }
-    let values = values_in_body(req, &table)?;
+    let values = values_in_body(state, req, principal.org_id, &table).await?;
     let matching = match values.iter().find(|(f, _)| f.id == field.id).map(|(_, v)| v.as_slice()) {
         Some([one]) => one.clone(),
         _ => {

@@ -618,3 +618,37 @@ async fn oversized_records_get_413() {
     assert_error(&reply, 413);
     assert_eq!(api.items().await, before);
 }
+
+/// A reference may name its target by a unique attribute of the target's (Attio's
+/// `{"target_object": "users", "email": "ada@example.com"}`): it finds that record, and is
+/// refused, writing nothing, when no record holds the value or the attribute is not unique.
+#[tokio::test]
+async fn a_reference_by_a_matching_attribute_finds_its_record_or_is_refused() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    seed_tables(&api, &org).await;
+    let email = json!({"key": "email", "unique": true, "schema": {"name": "Email", "type": "email-address"}});
+    field(&api, &org, "users", email).await;
+    let ada = record_id(&create(&api, &org, "users", json!({"name": "Ada", "email": "ada@example.com"})).await);
+
+    let by_email = json!({"users": [{"target_object": "users", "email": "ADA@example.com"}]});
+    let reply = create(&api, &org, "workspaces", by_email).await;
+    assert_eq!(record_id(&reply).len(), 36);
+    assert_eq!(reply.body["data"]["values"]["users"][0]["target_record_id"], ada);
+
+    let records_before = api.items().await.len();
+    for (values, needle) in [
+        (json!({"users": [{"target_object": "users", "email": "bob@example.com"}]}), "no record"),
+        (json!({"users": [{"target_object": "users", "name": "Ada"}]}), "not unique"),
+        (json!({"users": [{"target_object": "companies", "email": "ada@example.com"}]}), "target_object"),
+        (json!({"users": [{"target_object": "users", "nickname": "x"}]}), "no attribute"),
+    ] {
+        let reply = create(&api, &org, "workspaces", values.clone()).await;
+        assert_error(&reply, 400);
+        assert_eq!(reply.body["code"], "value_not_found", "{values}");
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{values}: {message}");
+    }
+    assert_eq!(api.items().await.len(), records_before, "a refused create writes nothing");
+    api.assert_audit_clean().await;
+}

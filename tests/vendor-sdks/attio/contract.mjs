@@ -204,6 +204,32 @@ await scenario('records: assert by a unique attribute', async () => {
   assert.equal(first(asserted, 'name').value, 'Acme Inc');
 });
 
+await scenario('records: a reference by a unique attribute of its target', async () => {
+  await sdk.objects.create({ apiSlug: 'contacts', singularNoun: 'Contact', pluralNoun: 'Contacts' });
+  await postV2ByTargetByIdentifierAttributes({
+    client: sdk.client,
+    path: { target: 'objects', identifier: 'contacts' },
+    body: {
+      data: {
+        title: 'Company',
+        description: null,
+        api_slug: 'company',
+        type: 'record-reference',
+        is_required: false,
+        is_unique: false,
+        is_multiselect: false,
+        config: { record_reference: { allowed_objects: ['companies'] } },
+      },
+    },
+  });
+  const contact = await sdk.records.create({
+    object: 'contacts',
+    values: { company: [{ target_object: 'companies', domains: [{ domain: 'acme.com' }] }] },
+  });
+  assert.equal(first(contact, 'company').target_record_id, acme.id.record_id);
+  await sdk.records.delete({ object: 'contacts', recordId: contact.id.record_id });
+});
+
 await scenario('records: update (PATCH) and overwrite (PUT)', async () => {
   const patched = await sdk.records.update({
     object,
