@@ -190,7 +190,11 @@ async fn resolve_match(
     if reference.contains_key("target_record_id") || reference.len() != 2 {
         return Ok(());
     }
-    let Some(target) = reference.get("target_object").and_then(Value::as_str).map(str::to_string) else {
+    let Some(target) = reference
+        .get("target_object")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return Ok(());
     };
     let (slug, wanted) = reference
@@ -228,11 +232,7 @@ async fn resolve_match(
         .store
         .record_by_unique_value(org, &target_table, matching, &value)
         .await?
-        .ok_or_else(|| {
-            ApiError::value_not_found(format!(
-                "`{path}`: no record of \"{target}\" has that {slug}"
-            ))
-        })?;
+        .ok_or_else(|| ApiError::value_not_found(format!("`{path}`: no record of \"{target}\" has that {slug}")))?;
     *item = serde_json::json!({"target_object": target, "target_record_id": record.id});
     Ok(())
 }

@@ -638,10 +638,22 @@ async fn a_reference_by_a_matching_attribute_finds_its_record_or_is_refused() {
 
     let records_before = api.items().await.len();
     for (values, needle) in [
-        (json!({"users": [{"target_object": "users", "email": "bob@example.com"}]}), "no record"),
-        (json!({"users": [{"target_object": "users", "name": "Ada"}]}), "not unique"),
-        (json!({"users": [{"target_object": "companies", "email": "ada@example.com"}]}), "target_object"),
-        (json!({"users": [{"target_object": "users", "nickname": "x"}]}), "no attribute"),
+        (
+            json!({"users": [{"target_object": "users", "email": "bob@example.com"}]}),
+            "no record",
+        ),
+        (
+            json!({"users": [{"target_object": "users", "name": "Ada"}]}),
+            "not unique",
+        ),
+        (
+            json!({"users": [{"target_object": "companies", "email": "ada@example.com"}]}),
+            "target_object",
+        ),
+        (
+            json!({"users": [{"target_object": "users", "nickname": "x"}]}),
+            "no attribute",
+        ),
     ] {
         let reply = create(&api, &org, "workspaces", values.clone()).await;
         assert_error(&reply, 400);
@@ -649,6 +661,10 @@ async fn a_reference_by_a_matching_attribute_finds_its_record_or_is_refused() {
         let message = reply.body["message"].as_str().unwrap();
         assert!(message.contains(needle), "{values}: {message}");
     }
-    assert_eq!(api.items().await.len(), records_before, "a refused create writes nothing");
+    assert_eq!(
+        api.items().await.len(),
+        records_before,
+        "a refused create writes nothing"
+    );
     api.assert_audit_clean().await;
 }
