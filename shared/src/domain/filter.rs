@@ -227,12 +227,27 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
         }
     };
     let on_main = main_property(field.field_type) == Some(property.as_str());
-    if matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !(ordered(field.field_type) && on_main) {
+    // When a value became active (or stopped being), which any attribute's values have:
+    // Attio filters select and status attributes on it (`{"stage": {"active_from":
+    // {"$gte": "2023-11-20"}}}`).
+    let when = matches!(property.as_str(), "active_from" | "active_until");
+    if matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte) && !(when || (ordered(field.field_type) && on_main)) {
         return Err(Invalid::filter(format!(
-            "`{path}`: $gt, $gte, $lt and $lte apply to number, currency, rating, date and timestamp attributes"
+            "`{path}`: $gt, $gte, $lt and $lte apply to number, currency, rating, date and timestamp attributes, and to active_from"
         )));
     }
-    let coerce = |v: &Value| coerce(field, on_main, v, path);
+    let coerce = |v: &Value| {
+        if when {
+            let form = "a date or timestamp, like 2023-11-20 or 2023-11-20T10:00:00Z";
+            let text = v
+                .as_str()
+                .ok_or_else(|| Invalid::filter(format!("`{path}`: expected {form}")))?;
+            let at =
+                Timestamp::parse_attio(text).ok_or_else(|| Invalid::filter(format!("`{path}`: expected {form}")))?;
+            return Ok(Value::String(at.nanos()));
+        }
+        coerce(field, on_main, v, path)
+    };
     let value = match op {
         Op::NotEmpty => Value::Null,
         Op::In => Value::Array(
@@ -537,13 +552,9 @@ mod tests {
     }
 
     fn record(number: u64, created_at: &str, employees: Option<i64>) -> Record {
+        let value = |n: i64| json!({"value": n, "active_from": created_at, "active_until": null});
         let values = employees
-            .map(|n| {
-                BTreeMap::from([(
-                    "f-employees".to_string(),
-                    vec![json!({"value": n, "active_until": null})],
-                )])
-            })
+            .map(|n| BTreeMap::from([("f-employees".to_string(), vec![value(n)])]))
             .unwrap_or_default();
         Record {
             id: format!("00000000-0000-4000-8000-00000000000{number}"),
@@ -580,6 +591,11 @@ mod tests {
             ),
             (json!({"created_at": {"$gte": "2025-01-01T00:00:00Z"}}), &[2, 3]),
             (json!({"created_at": {"$lt": "2025-06-01T00:00:00.000000000Z"}}), &[1]),
+            (json!({"employees": {"active_from": {"$gte": "2025"}}}), &[3]),
+            (
+                json!({"employees": {"active_from": {"$lt": "2025-01-01T00:00:00Z"}}}),
+                &[1],
+            ),
         ];
         let table = table();
         for (raw, expected) in cases {
