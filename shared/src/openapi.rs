@@ -22,8 +22,8 @@ use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, 
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
 use crate::endpoints::objects::{
-    AttributeList, AttributeResponse, ObjectList, ObjectResponse, OptionList, OptionResponse, StatusList,
-    StatusResponse,
+    AttributeList, AttributeResponse, AttributeStatusList, AttributeStatusResponse, ObjectList, ObjectResponse,
+    OptionList, OptionResponse,
 };
 use crate::endpoints::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
@@ -61,10 +61,20 @@ impl Schemas {
     fn of<T: ToSchema>(&mut self) -> RefOr<Schema> {
         let mut used = Vec::new();
         T::schemas(&mut used);
-        self.0
-            .extend(used.into_iter().map(|(name, schema)| (name.to_string(), schema)));
-        self.0.insert(T::name().into_owned(), T::schema());
+        for (name, schema) in used {
+            self.add(name.to_string(), schema);
+        }
+        self.add(T::name().into_owned(), T::schema());
         RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
+    }
+
+    /// Adds a named schema. Two different types of one name (two `StatusBody`s in two
+    /// modules) would make one of them describe the other's responses: refused.
+    fn add(&mut self, name: String, schema: RefOr<Schema>) {
+        if let Some(known) = self.0.get(&name) {
+            assert!(*known == schema, "two different schemas are named {name}; rename one");
+        }
+        self.0.insert(name, schema);
     }
 
     fn array_of<T: ToSchema>(&mut self) -> RefOr<Schema> {
@@ -275,19 +285,19 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             "List a status attribute's statuses",
             None,
             200,
-            schemas.of::<StatusList>(),
+            schemas.of::<AttributeStatusList>(),
         ),
         Endpoint::CreateAttributeStatus => c(
             "Add a status",
             Some((schemas.of::<OptionData>(), true)),
             200,
-            schemas.of::<StatusResponse>(),
+            schemas.of::<AttributeStatusResponse>(),
         ),
         Endpoint::UpdateAttributeStatus => c(
             "Rename, archive or change a status",
             Some((schemas.of::<OptionData>(), true)),
             200,
-            schemas.of::<StatusResponse>(),
+            schemas.of::<AttributeStatusResponse>(),
         ),
         Endpoint::ListRecordValues => c(
             "List a record's values of one attribute, with history on request",

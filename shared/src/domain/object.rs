@@ -31,7 +31,7 @@ macro_rules! data_input {
 data_input! {
     ObjectData(ObjectInput);
     AttributeData(AttributeInput);
-    OptionData(OptionInput);
+    OptionData(ChoiceInput);
 }
 
 /// The body of `POST /v2/objects` and `PATCH /v2/objects/{object}`.
@@ -226,7 +226,7 @@ fn allowed_object(field_type: FieldType, config: Option<&Value>) -> Result<Optio
 /// The body of `POST .../options` and `.../statuses`, and of their PATCHes. The status
 /// settings are for statuses only.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct OptionInput {
+pub struct ChoiceInput {
     pub title: Option<String>,
     pub is_archived: Option<bool>,
     pub celebration_enabled: Option<bool>,
@@ -287,7 +287,7 @@ fn duration(raw: &str) -> Result<String, Invalid> {
     }
 }
 
-impl OptionInput {
+impl ChoiceInput {
     fn settings(&self, status: bool) -> Result<(Option<bool>, Option<Option<String>>), Invalid> {
         if !status && (self.celebration_enabled.is_some() || self.target_time_in_status.is_some()) {
             return Err(Invalid::value(

@@ -248,12 +248,12 @@ impl PatchTeamInput {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ListTeamsInput {
     #[serde(default)]
-    pub sort: Vec<SortInput>,
+    pub sort: Vec<TeamSortInput>,
     pub filter: Option<FilterInput>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SortInput {
+pub struct TeamSortInput {
     pub field: String,
     #[serde(default = "ascending")]
     pub direction: String,

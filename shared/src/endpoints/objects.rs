@@ -179,8 +179,8 @@ pub struct OptionId {
 
 /// Attio's status, with its full id and settings.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusBody {
-    pub id: StatusId,
+pub struct AttributeStatusBody {
+    pub id: AttributeStatusId,
     pub title: String,
     pub is_archived: bool,
     pub celebration_enabled: bool,
@@ -189,18 +189,18 @@ pub struct StatusBody {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusId {
+pub struct AttributeStatusId {
     pub workspace_id: String,
     pub object_id: String,
     pub attribute_id: String,
     pub status_id: String,
 }
 
-impl StatusBody {
+impl AttributeStatusBody {
     pub(crate) fn new(table: &Table, field: &FieldDef, status: &SelectOption) -> Self {
         let attribute = AttributeId::new(table, field);
         Self {
-            id: StatusId {
+            id: AttributeStatusId {
                 workspace_id: attribute.workspace_id,
                 object_id: attribute.object_id,
                 attribute_id: attribute.attribute_id,
@@ -216,14 +216,14 @@ impl StatusBody {
 
 /// Attio's `{"data": status}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusResponse {
-    pub data: StatusBody,
+pub struct AttributeStatusResponse {
+    pub data: AttributeStatusBody,
 }
 
 /// Attio's `{"data": [statuses]}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusList {
-    pub data: Vec<StatusBody>,
+pub struct AttributeStatusList {
+    pub data: Vec<AttributeStatusBody>,
 }
 
 impl OptionBody {
@@ -339,8 +339,8 @@ impl Choice {
             ),
             Choice::Status => json_response(
                 StatusCode::OK,
-                &StatusResponse {
-                    data: StatusBody::new(table, field, option),
+                &AttributeStatusResponse {
+                    data: AttributeStatusBody::new(table, field, option),
                 },
             ),
         }
@@ -358,8 +358,8 @@ impl Choice {
                 json_response(StatusCode::OK, &OptionList { data })
             }
             Choice::Status => {
-                let data = options.map(|o| StatusBody::new(table, field, o)).collect();
-                json_response(StatusCode::OK, &StatusList { data })
+                let data = options.map(|o| AttributeStatusBody::new(table, field, o)).collect();
+                json_response(StatusCode::OK, &AttributeStatusList { data })
             }
         }
     }
