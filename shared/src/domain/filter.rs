@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -42,6 +43,14 @@ pub enum Filter {
     Any(Vec<Filter>),
     /// `{"$not": filter}`.
     Not(Box<Filter>),
+    /// `{"path": [[object, reference], ..., [object, attribute]], "constraints": {...}}`:
+    /// the records reached by following the references (`hops`, field ids) match `inner`.
+    Path {
+        hops: Vec<String>,
+        /// The ids of the tables the hops reach, whose records the query must have.
+        tables: Vec<String>,
+        inner: Box<Filter>,
+    },
     Attribute {
         field_id: String,
         property: String,
@@ -123,6 +132,115 @@ fn record_values<'r>(record: &'r Record, field_id: &str) -> Vec<Cow<'r, Map<Stri
     }
 }
 
+/// The organization's tables a query's paths may cross, by id or api_slug.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tables<'a>(pub &'a [Table]);
+
+impl<'a> Tables<'a> {
+    fn named(self, raw: &str) -> Option<&'a Table> {
+        self.0.iter().find(|t| t.id == raw || t.api_slug == raw)
+    }
+}
+
+/// The records of the tables a query's paths reach, by record id.
+pub type Linked = HashMap<String, Record>;
+
+/// Whether a query's filter or sorts hold a `path` (and so need the other tables).
+pub fn uses_paths(filter: Option<&Value>, sorts: &[SortInput]) -> bool {
+    fn in_filter(value: &Value) -> bool {
+        match value {
+            Value::Object(o) => o.contains_key("path") || o.values().any(in_filter),
+            Value::Array(items) => items.iter().any(in_filter),
+            _ => false,
+        }
+    }
+    filter.is_some_and(in_filter) || sorts.iter().any(|s| s.path.is_some())
+}
+
+/// The steps of a path: `[[object, attribute], ...]`, the first object the one queried,
+/// each attribute but the last a record reference to the next step's object. Gives the
+/// reference field ids, the ids of the tables they reach, and the last step's table and
+/// attribute.
+fn parse_steps<'t>(
+    table: &'t Table,
+    tables: Tables<'t>,
+    raw: &Value,
+    path: &str,
+) -> Result<(Vec<String>, Vec<String>, &'t Table, &'t FieldDef), Invalid> {
+    let bad = |why: &str| Invalid::filter(format!("`{path}`: {why}"));
+    let steps = raw
+        .as_array()
+        .filter(|s| !s.is_empty() && s.len() <= 4)
+        .ok_or_else(|| bad("a path is an array of 1 to 4 [object, attribute] pairs"))?;
+    let (mut hops, mut reached) = (Vec::new(), Vec::new());
+    let mut current = table;
+    for (i, step) in steps.iter().enumerate() {
+        let pair = step
+            .as_array()
+            .filter(|p| p.len() == 2)
+            .and_then(|p| Some((p[0].as_str()?, p[1].as_str()?)))
+            .ok_or_else(|| bad("each step is an [object, attribute] pair of strings"))?;
+        if pair.0 != current.api_slug && pair.0 != current.id {
+            return Err(bad(&format!(
+                "step {i} names \"{}\" where the path is at \"{}\"",
+                pair.0, current.api_slug
+            )));
+        }
+        let field = field(current, pair.1, &format!("{path}[{i}]"))?;
+        if i + 1 == steps.len() {
+            return Ok((hops, reached, current, field));
+        }
+        let next = field
+            .link
+            .as_deref()
+            .and_then(|id| tables.named(id))
+            .ok_or_else(|| bad(&format!("\"{}\" is not a record reference to follow", pair.1)))?;
+        hops.push(field.id.clone());
+        reached.push(next.id.clone());
+        current = next;
+    }
+    unreachable!("a path has at least one step")
+}
+
+/// `{"path": [...], "constraints": {...}}`: the constraints are a condition on the last
+/// step's attribute, as `{"attribute": constraints}` would be on its object.
+fn parse_path_filter(
+    table: &Table,
+    tables: Tables<'_>,
+    object: &Map<String, Value>,
+    path: &str,
+) -> Result<Filter, Invalid> {
+    if object.keys().any(|k| k != "path" && k != "constraints") {
+        return Err(Invalid::filter(format!(
+            "`{path}`: a path filter has only `path` and `constraints`"
+        )));
+    }
+    let (hops, tables_reached, _, last) = parse_steps(table, tables, &object["path"], &format!("{path}.path"))?;
+    let constraints = object
+        .get("constraints")
+        .ok_or_else(|| Invalid::filter(format!("`{path}.constraints` is required")))?;
+    let conditions = parse_condition(last, None, constraints, &format!("{path}.constraints"))?;
+    Ok(Filter::Path {
+        hops,
+        tables: tables_reached,
+        inner: Box::new(Filter::All(conditions)),
+    })
+}
+
+/// The records `hops` lead to from `record`, through the linked records.
+fn follow<'l>(record: &'l Record, hops: &[String], linked: &'l Linked) -> Vec<&'l Record> {
+    let mut at = vec![record];
+    for hop in hops {
+        at = at
+            .iter()
+            .flat_map(|r| record_values(r, hop))
+            .filter_map(|v| v.get("target_record_id").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|id| linked.get(&id))
+            .collect();
+    }
+    at
+}
+
 fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, Invalid> {
     table.fields.get(key).or_else(|| system_attribute(key)).ok_or_else(|| {
         Invalid::filter(format!(
@@ -134,9 +252,17 @@ fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, In
 
 /// Parses a filter object against `table`'s attributes.
 pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Invalid> {
+    parse_filter_in(table, Tables::default(), raw, path)
+}
+
+/// Parses a filter whose paths may cross into `tables`.
+pub fn parse_filter_in(table: &Table, tables: Tables<'_>, raw: &Value, path: &str) -> Result<Filter, Invalid> {
     let object = raw
         .as_object()
         .ok_or_else(|| Invalid::filter(format!("`{path}` must be an object")))?;
+    if object.contains_key("path") {
+        return parse_path_filter(table, tables, object, path);
+    }
     let mut all = Vec::new();
     for (key, value) in object {
         let here = format!("{path}.{key}");
@@ -148,7 +274,7 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, In
                 let parts = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| parse_filter(table, item, &format!("{here}[{i}]")))
+                    .map(|(i, item)| parse_filter_in(table, tables, item, &format!("{here}[{i}]")))
                     .collect::<Result<Vec<_>, _>>()?;
                 all.push(if key == "$and" {
                     Filter::All(parts)
@@ -156,7 +282,7 @@ pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, In
                     Filter::Any(parts)
                 });
             }
-            "$not" => all.push(Filter::Not(Box::new(parse_filter(table, value, &here)?))),
+            "$not" => all.push(Filter::Not(Box::new(parse_filter_in(table, tables, value, &here)?))),
             k if k.starts_with('$') => {
                 return Err(Invalid::filter(format!(
                     "`{here}`: unknown operator; use $and, $or or $not here"
@@ -340,11 +466,20 @@ fn text_of(actual: &Value) -> Option<String> {
 }
 
 impl Filter {
+    /// Whether `record` matches a filter without paths.
     pub fn matches(&self, record: &Record) -> bool {
+        self.matches_in(record, &Linked::new())
+    }
+
+    /// Whether `record` matches, its paths followed through `linked`.
+    pub fn matches_in(&self, record: &Record, linked: &Linked) -> bool {
         match self {
-            Filter::All(parts) => parts.iter().all(|f| f.matches(record)),
-            Filter::Any(parts) => parts.iter().any(|f| f.matches(record)),
-            Filter::Not(inner) => !inner.matches(record),
+            Filter::All(parts) => parts.iter().all(|f| f.matches_in(record, linked)),
+            Filter::Any(parts) => parts.iter().any(|f| f.matches_in(record, linked)),
+            Filter::Not(inner) => !inner.matches_in(record, linked),
+            Filter::Path { hops, inner, .. } => follow(record, hops, linked)
+                .into_iter()
+                .any(|target| inner.matches_in(target, linked)),
             Filter::Attribute {
                 field_id,
                 property,
@@ -380,29 +515,65 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// The ids of the tables this filter's paths reach.
+    pub fn reached_tables(&self) -> Vec<String> {
+        match self {
+            Filter::All(parts) | Filter::Any(parts) => parts.iter().flat_map(Filter::reached_tables).collect(),
+            Filter::Not(inner) => inner.reached_tables(),
+            Filter::Path { tables, inner, .. } => tables.iter().cloned().chain(inner.reached_tables()).collect(),
+            Filter::Attribute { .. } => Vec::new(),
+        }
+    }
+}
+
 /// One of a query's `sorts`: `{"attribute": "name", "direction": "asc"}`, optionally with
-/// the `field` (property) to sort by.
+/// the `field` (property) to sort by; or Attio's `{"path": [[object, reference], ...,
+/// [object, attribute]], "direction": ...}`, by an attribute of the referenced record.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SortInput {
-    pub attribute: String,
+    pub attribute: Option<String>,
     pub direction: Option<String>,
     pub field: Option<String>,
+    #[schema(value_type = Option<Vec<Vec<String>>>)]
+    pub path: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Sort {
+    /// Reference field ids to follow first (a path sort), and the tables they reach.
+    hops: Vec<String>,
+    tables: Vec<String>,
     field_id: String,
     property: String,
     descending: bool,
 }
 
+impl Sort {
+    pub fn reached_tables(&self) -> &[String] {
+        &self.tables
+    }
+}
+
 pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
+    parse_sorts_in(table, Tables::default(), sorts)
+}
+
+/// Parses sorts whose paths may cross into `tables`.
+pub fn parse_sorts_in(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
     sorts
         .iter()
         .enumerate()
         .map(|(i, sort)| {
             let path = format!("sorts[{i}]");
-            let field = field(table, &sort.attribute, &path)?;
+            let (hops, reached, field) = match (&sort.attribute, &sort.path) {
+                (Some(attribute), None) => (Vec::new(), Vec::new(), field(table, attribute, &path)?),
+                (None, Some(steps)) => {
+                    let (hops, reached, _, last) = parse_steps(table, tables, steps, &format!("{path}.path"))?;
+                    (hops, reached, last)
+                }
+                _ => return Err(Invalid::filter(format!("`{path}` takes an `attribute` or a `path`"))),
+            };
             let descending = match sort.direction.as_deref().unwrap_or("asc") {
                 "asc" => false,
                 "desc" => true,
@@ -419,6 +590,8 @@ pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Inva
                     ))
                 })?;
             Ok(Sort {
+                hops,
+                tables: reached,
                 field_id: field.id.clone(),
                 property,
                 descending,
@@ -430,9 +603,14 @@ pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Inva
 /// Orders records by the sorts, then by display number; records without a value last.
 /// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
 pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
+    sort_records_in(records, sorts, &Linked::new());
+}
+
+/// [`sort_records`], path sorts following references through `linked`.
+pub fn sort_records_in(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
     records.sort_by(|a, b| {
         for sort in sorts {
-            let ordering = compare_sort_keys(sort_key(a, sort), sort_key(b, sort), sort.descending);
+            let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
             if ordering != Ordering::Equal {
                 return ordering;
             }
@@ -443,8 +621,9 @@ pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
 
 /// A record's value under one sort: its first active value's property, select options by
 /// title and text ignoring case. `None` when it has none (or the property is null).
-fn sort_key(record: &Record, sort: &Sort) -> Option<SortKey> {
-    let values = record_values(record, &sort.field_id);
+fn sort_key(record: &Record, sort: &Sort, linked: &Linked) -> Option<SortKey> {
+    let target = *follow(record, &sort.hops, linked).first()?;
+    let values = record_values(target, &sort.field_id);
     SortKey::of(values.first()?.get(&sort.property)?)
 }
 
@@ -593,6 +772,14 @@ mod tests {
             (json!({"created_at": {"$lt": "2025-06-01T00:00:00.000000000Z"}}), &[1]),
             (json!({"employees": {"active_from": {"$gte": "2025"}}}), &[3]),
             (
+                json!({"path": [["companies", "employees"]], "constraints": {"$gt": 20}}),
+                &[3],
+            ),
+            (
+                json!({"$not": {"path": [["companies", "employees"]], "constraints": {"$gt": 20}}}),
+                &[1, 2],
+            ),
+            (
                 json!({"employees": {"active_from": {"$lt": "2025-01-01T00:00:00Z"}}}),
                 &[1],
             ),
@@ -617,6 +804,12 @@ mod tests {
             json!({"employees": {"$not_empty": "yes"}}),
             json!({"$not": 1}),
             json!({"$nor": []}),
+            json!({"path": "companies", "constraints": {}}),
+            json!({"path": [], "constraints": {}}),
+            json!({"path": [["people", "employees"]], "constraints": {"$gt": 1}}),
+            json!({"path": [["companies", "employees"], ["people", "name"]], "constraints": {}}),
+            json!({"path": [["companies", "employees"]]}),
+            json!({"path": [["companies", "employees"]], "constraints": {}, "extra": 1}),
         ] {
             assert!(parse_filter(&table, &raw, "filter").is_err(), "{raw}");
         }
@@ -628,9 +821,10 @@ mod tests {
         let sorts = parse_sorts(
             &table,
             &[SortInput {
-                attribute: "created_at".into(),
+                attribute: Some("created_at".into()),
                 direction: Some("desc".into()),
                 field: None,
+                path: None,
             }],
         )
         .expect("created_at sorts");

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::auth::Principal;
-use crate::domain::filter::{parse_filter, parse_sorts, sort_records, SortInput};
+use crate::domain::filter::{
+    parse_filter_in, parse_sorts_in, sort_records_in, uses_paths, Filter, Linked, Sort, SortInput, Tables,
+};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput, StrictMap};
@@ -493,22 +495,31 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     } else {
         json_body::<QueryInput>(req)?
     };
+    // A path crosses into the organization's other tables: read them (and, below, the
+    // records of those it reaches) only when one is used.
+    let others = if uses_paths(input.filter.as_ref(), &input.sorts) {
+        state.store.tables(OrgId(table.org_id)).await?
+    } else {
+        Vec::new()
+    };
+    let tables = Tables(&others);
     let filter = input
         .filter
         .as_ref()
-        .map(|f| parse_filter(&table, f, "filter"))
+        .map(|f| parse_filter_in(&table, tables, f, "filter"))
         .transpose()?;
-    let sorts = parse_sorts(&table, &input.sorts)?;
+    let sorts = parse_sorts_in(&table, tables, &input.sorts)?;
     let limit = input.limit.unwrap_or(500);
     if limit == 0 || limit > 1000 {
         return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
     }
     let offset = input.offset.unwrap_or(0) as usize;
+    let linked = linked_records(state, &others, filter.as_ref(), &sorts).await?;
     let mut records: Vec<Record> = state.store.records(&table).await?;
     if let Some(filter) = &filter {
-        records.retain(|r| filter.matches(r));
+        records.retain(|r| filter.matches_in(r, &linked));
     }
-    sort_records(&mut records, &sorts);
+    sort_records_in(&mut records, &sorts, &linked);
     let data: Vec<RecordBody> = records
         .iter()
         .skip(offset)
@@ -516,6 +527,26 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
         .map(|r| RecordResponse::new(&state.app_url, &table, r).data)
         .collect();
     Ok(json_response(StatusCode::OK, &RecordList { data }))
+}
+
+/// The records of every table the query's paths reach, by id.
+async fn linked_records(
+    state: &AppState,
+    tables: &[Table],
+    filter: Option<&Filter>,
+    sorts: &[Sort],
+) -> Result<Linked, RecordFailure> {
+    let mut reached: Vec<String> = filter.map(Filter::reached_tables).unwrap_or_default();
+    reached.extend(sorts.iter().flat_map(|s| s.reached_tables().iter().cloned()));
+    reached.sort();
+    reached.dedup();
+    let mut linked = Linked::new();
+    for table in tables.iter().filter(|t| reached.contains(&t.id)) {
+        for record in state.store.records(table).await? {
+            linked.insert(record.id.clone(), record);
+        }
+    }
+    Ok(linked)
 }
 
 pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {

@@ -227,7 +227,21 @@ await scenario('records: a reference by a unique attribute of its target', async
     values: { company: [{ target_object: 'companies', domains: [{ domain: 'acme.com' }] }] },
   });
   assert.equal(first(contact, 'company').target_record_id, acme.id.record_id);
-  await sdk.records.delete({ object: 'contacts', recordId: contact.id.record_id });
+  const loner = await sdk.records.create({ object: 'contacts', values: {} });
+  // A path filter and a path sort follow the reference to the company.
+  const viaCompany = await sdk.records.query({
+    object: 'contacts',
+    filter: filters.path([['contacts', 'company'], ['companies', 'domains']], { domain: 'acme.com' }),
+  });
+  assert.deepEqual(viaCompany.map((r) => r.id.record_id), [contact.id.record_id]);
+  const byCompanyName = await sdk.records.query({
+    object: 'contacts',
+    sorts: [{ path: [['contacts', 'company'], ['companies', 'name']], direction: 'desc' }],
+  });
+  assert.deepEqual(byCompanyName.map((r) => r.id.record_id), [contact.id.record_id, loner.id.record_id]);
+  for (const record of [contact, loner]) {
+    await sdk.records.delete({ object: 'contacts', recordId: record.id.record_id });
+  }
 });
 
 await scenario('records: update (PATCH) and overwrite (PUT)', async () => {
