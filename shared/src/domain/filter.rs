@@ -157,16 +157,17 @@ pub fn uses_paths(filter: Option<&Value>, sorts: &[SortInput]) -> bool {
     filter.is_some_and(in_filter) || sorts.iter().any(|s| s.path.is_some())
 }
 
+/// A parsed path: the reference field ids to follow, the ids of the tables they reach, and
+/// the attribute at the end.
+struct Steps<'t> {
+    hops: Vec<String>,
+    tables: Vec<String>,
+    last: &'t FieldDef,
+}
+
 /// The steps of a path: `[[object, attribute], ...]`, the first object the one queried,
-/// each attribute but the last a record reference to the next step's object. Gives the
-/// reference field ids, the ids of the tables they reach, and the last step's table and
-/// attribute.
-fn parse_steps<'t>(
-    table: &'t Table,
-    tables: Tables<'t>,
-    raw: &Value,
-    path: &str,
-) -> Result<(Vec<String>, Vec<String>, &'t Table, &'t FieldDef), Invalid> {
+/// each attribute but the last a record reference to the next step's object.
+fn parse_steps<'t>(table: &'t Table, tables: Tables<'t>, raw: &Value, path: &str) -> Result<Steps<'t>, Invalid> {
     let bad = |why: &str| Invalid::filter(format!("`{path}`: {why}"));
     let steps = raw
         .as_array()
@@ -188,7 +189,11 @@ fn parse_steps<'t>(
         }
         let field = field(current, pair.1, &format!("{path}[{i}]"))?;
         if i + 1 == steps.len() {
-            return Ok((hops, reached, current, field));
+            return Ok(Steps {
+                hops,
+                tables: reached,
+                last: field,
+            });
         }
         let next = field
             .link
@@ -215,14 +220,14 @@ fn parse_path_filter(
             "`{path}`: a path filter has only `path` and `constraints`"
         )));
     }
-    let (hops, tables_reached, _, last) = parse_steps(table, tables, &object["path"], &format!("{path}.path"))?;
+    let steps = parse_steps(table, tables, &object["path"], &format!("{path}.path"))?;
     let constraints = object
         .get("constraints")
         .ok_or_else(|| Invalid::filter(format!("`{path}.constraints` is required")))?;
-    let conditions = parse_condition(last, None, constraints, &format!("{path}.constraints"))?;
+    let conditions = parse_condition(steps.last, None, constraints, &format!("{path}.constraints"))?;
     Ok(Filter::Path {
-        hops,
-        tables: tables_reached,
+        hops: steps.hops,
+        tables: steps.tables,
         inner: Box::new(Filter::All(conditions)),
     })
 }
@@ -569,8 +574,8 @@ pub fn parse_sorts_in(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) ->
             let (hops, reached, field) = match (&sort.attribute, &sort.path) {
                 (Some(attribute), None) => (Vec::new(), Vec::new(), field(table, attribute, &path)?),
                 (None, Some(steps)) => {
-                    let (hops, reached, _, last) = parse_steps(table, tables, steps, &format!("{path}.path"))?;
-                    (hops, reached, last)
+                    let steps = parse_steps(table, tables, steps, &format!("{path}.path"))?;
+                    (steps.hops, steps.tables, steps.last)
                 }
                 _ => return Err(Invalid::filter(format!("`{path}` takes an `attribute` or a `path`"))),
             };
