@@ -71,6 +71,7 @@ fn main_property(field_type: FieldType) -> Option<&'static str> {
         FieldType::Currency => "currency_value",
         FieldType::Select => "option",
         FieldType::Status => "status",
+        FieldType::ActorReference => "referenced_actor_id",
         FieldType::RecordReference => "target_record_id",
         FieldType::EmailAddress => "email_address",
         FieldType::PhoneNumber => "normalized_phone_number",

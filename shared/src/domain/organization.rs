@@ -25,11 +25,28 @@ impl OrgId {
     /// id (a version-8 UUID over SHA-256), so that no item has to hold it and no request
     /// has to read it.
     pub fn workspace_id(self) -> uuid::Uuid {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(format!("workspace:{}", self.0));
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        uuid::Uuid::new_v8(bytes)
+        derived_uuid(&format!("workspace:{}", self.0))
+    }
+
+    /// Attio's workspace member id of one of the organization's users, derived likewise.
+    pub fn member_id(self, user_id: u64) -> uuid::Uuid {
+        derived_uuid(&format!("member:{}:{user_id}", self.0))
+    }
+}
+
+/// A version-8 UUID from the SHA-256 of `name`.
+fn derived_uuid(name: &str) -> uuid::Uuid {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::new_v8(bytes)
+}
+
+impl OrgId {
+    /// Whether `id` is one of this organization's member ids among `user_ids`.
+    pub fn member_with_id(self, user_ids: impl IntoIterator<Item = u64>, id: &uuid::Uuid) -> Option<u64> {
+        user_ids.into_iter().find(|user| self.member_id(*user) == *id)
     }
 }
 

@@ -126,6 +126,7 @@ pub fn parse_value(def: &FieldDef, raw: &Value, path: &str) -> Result<ParsedValu
         FieldType::Timestamp => timestamp_value(raw, path)?,
         FieldType::Select => option_value(def, raw, path, "option")?,
         FieldType::Status => option_value(def, raw, path, "status")?,
+        FieldType::ActorReference => actor_value(raw, path)?,
         FieldType::Interaction => {
             return Err(Invalid::value(format!(
                 "`{path}` is an interaction attribute, which only the system writes"
@@ -239,6 +240,28 @@ fn option_value(def: &FieldDef, raw: &Value, path: &str, key: &str) -> Result<Ma
             ))
         })?;
     Ok(object(vec![(key, json!({"id": option.id, "title": option.title}))]))
+}
+
+/// An actor reference as the handler leaves it once it has found the member (by email or
+/// by id): `{"referenced_actor_type": "workspace-member", "referenced_actor_id": uuid}`.
+fn actor_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
+    let form = "a workspace member's email address, {\"workspace_member_email_address\": email}, or {\"referenced_actor_type\": \"workspace-member\", \"referenced_actor_id\": uuid}";
+    let o = raw
+        .as_object()
+        .filter(|o| o.len() == 2)
+        .ok_or_else(|| expected(path, form))?;
+    if o.get("referenced_actor_type").and_then(Value::as_str) != Some("workspace-member") {
+        return Err(expected(path, form));
+    }
+    let id = o
+        .get("referenced_actor_id")
+        .and_then(Value::as_str)
+        .and_then(|id| uuid::Uuid::try_parse(id).ok())
+        .ok_or_else(|| expected(path, form))?;
+    Ok(object(vec![
+        ("referenced_actor_type", json!("workspace-member")),
+        ("referenced_actor_id", json!(id.hyphenated().to_string())),
+    ]))
 }
 
 fn reference_value(def: &FieldDef, raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {

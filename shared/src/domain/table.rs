@@ -223,10 +223,12 @@ pub enum FieldType {
     Status,
     /// Attio's interaction: written only by the system, so always empty here.
     Interaction,
+    /// Attio's actor reference: a workspace member (a user of the organization).
+    ActorReference,
 }
 
 impl FieldType {
-    pub const ALL: [FieldType; 16] = [
+    pub const ALL: [FieldType; 17] = [
         Self::Text,
         Self::Number,
         Self::Checkbox,
@@ -243,6 +245,7 @@ impl FieldType {
         Self::Location,
         Self::Status,
         Self::Interaction,
+        Self::ActorReference,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -263,6 +266,7 @@ impl FieldType {
             Self::Location => "location",
             Self::Status => "status",
             Self::Interaction => "interaction",
+            Self::ActorReference => "actor-reference",
         }
     }
 

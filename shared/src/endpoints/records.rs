@@ -161,22 +161,76 @@ async fn values_in_body<'t>(
     table: &'t Table,
 ) -> Result<RecordValues<'t>, RecordFailure> {
     let mut values = values_sent(req)?;
+    let mut members = None;
     for (key, raw) in values.0.iter_mut() {
         let Ok(field) = field_named(table, key) else { continue };
-        if field.field_type != FieldType::RecordReference {
+        if !matches!(field.field_type, FieldType::RecordReference | FieldType::ActorReference) {
             continue;
         }
         let path = format!("data.values.{key}");
-        match raw {
-            Value::Array(items) => {
-                for (i, item) in items.iter_mut().enumerate() {
-                    resolve_match(state, org, field, item, &format!("{path}[{i}]")).await?;
+        let items: Vec<(String, &mut Value)> = match raw {
+            Value::Array(items) => items
+                .iter_mut()
+                .enumerate()
+                .map(|(i, v)| (format!("{path}[{i}]"), v))
+                .collect(),
+            item => vec![(path, item)],
+        };
+        for (path, item) in items {
+            if field.field_type == FieldType::RecordReference {
+                resolve_match(state, org, field, item, &path).await?;
+            } else {
+                if members.is_none() {
+                    members = Some(state.store.member_emails(org).await?);
                 }
+                resolve_actor(org, members.as_deref().unwrap_or_default(), item, &path)?;
             }
-            item => resolve_match(state, org, field, item, &path).await?,
         }
     }
     parse_sent(table, &values)
+}
+
+/// A workspace member given by email (a string, or `{"workspace_member_email_address"}`)
+/// or by id (`{"referenced_actor_type": "workspace-member", "referenced_actor_id"}`), made
+/// the second form once found among the organization's `members` (user id, email).
+fn resolve_actor(org: OrgId, members: &[(u64, String)], item: &mut Value, path: &str) -> Result<(), RecordFailure> {
+    let email = match item {
+        Value::String(email) => Some(email.clone()),
+        Value::Object(o) if o.len() == 1 => o
+            .get("workspace_member_email_address")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    };
+    let user = match email {
+        Some(email) => members
+            .iter()
+            .find(|(_, known)| known.eq_ignore_ascii_case(email.trim()))
+            .map(|(user, _)| *user)
+            .ok_or_else(|| {
+                ApiError::value_not_found(format!("`{path}`: no workspace member has the email address {email}"))
+            })?,
+        None => {
+            // Only members can be named; anything else is left for the parser to refuse.
+            let member = item.get("referenced_actor_type").and_then(Value::as_str) == Some("workspace-member");
+            let Some(id) = item
+                .get("referenced_actor_id")
+                .and_then(Value::as_str)
+                .filter(|_| member)
+            else {
+                return Ok(());
+            };
+            let id = uuid::Uuid::try_parse(id)
+                .map_err(|_| Invalid::value(format!("`{path}.referenced_actor_id` must be a uuid")))?;
+            org.member_with_id(members.iter().map(|(user, _)| *user), &id)
+                .ok_or_else(|| ApiError::value_not_found(format!("`{path}`: no workspace member has the id {id}")))?
+        }
+    };
+    *item = serde_json::json!({
+        "referenced_actor_type": "workspace-member",
+        "referenced_actor_id": org.member_id(user).to_string(),
+    });
+    Ok(())
 }
 
 /// A reference `{"target_object", "<unique attribute of the target>": value}` made

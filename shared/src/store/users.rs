@@ -83,6 +83,29 @@ impl Store {
             .collect()
     }
 
+    /// An organization's members as (user id, email): one Query of its memberships and a
+    /// BatchGetItem of their users' emails. For actor references given by email.
+    pub async fn member_emails(&self, org: OrgId) -> Result<Vec<(u64, String)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Email {
+            id: u64,
+            email: String,
+        }
+        let members = self.org_members(org).await?;
+        let keys = members
+            .iter()
+            .map(|m| {
+                let external_id = crate::domain::user::ExternalId::parse("external_id", &m.external_id)?;
+                Ok(super::key(keys::user_pk(&external_id), keys::USER_SK))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.batch_get(keys, "id, email", &[])
+            .await?
+            .into_iter()
+            .map(|item| from_item::<Email>(item).map(|e| (e.id, e.email)))
+            .collect()
+    }
+
     /// Changes a user's email and name, and adds a membership or changes its role. The
     /// owner of an organization keeps the owner role there.
     pub async fn update_user(

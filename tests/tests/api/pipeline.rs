@@ -316,6 +316,10 @@ fn valid_body(route: &Route, f: &crate::hostile::Fixture) -> String {
 /// Why every write POST may delete: it releases its Idempotency-Key after a 5xx.
 const RELEASE: &str = "releases an Idempotency-Key after a 5xx";
 
+/// Why a record write may read the organization's members: an actor-reference value names
+/// one by email or id.
+const MEMBER: &str = "finds the workspace member an actor-reference value names";
+
 /// Actions a function needs on paths its one valid request does not take, each with the
 /// path: granted beside what the request uses, and nothing else.
 const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
@@ -330,6 +334,14 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("create-attribute", "DeleteItem", RELEASE),
     ("create-attribute-option", "DeleteItem", RELEASE),
     ("create-attribute-status", "DeleteItem", RELEASE),
+    ("create-record", "Query", MEMBER),
+    ("create-record", "BatchGetItem", MEMBER),
+    ("update-record", "Query", MEMBER),
+    ("update-record", "BatchGetItem", MEMBER),
+    ("replace-record", "Query", MEMBER),
+    ("replace-record", "BatchGetItem", MEMBER),
+    ("assert-record", "Query", MEMBER),
+    ("assert-record", "BatchGetItem", MEMBER),
     ("update-record", "PutItem", "claims a changed unique value"),
     ("update-record", "DeleteItem", "frees the unique value it replaced"),
     ("replace-record", "PutItem", "claims a changed unique value"),

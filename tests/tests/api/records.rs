@@ -668,3 +668,44 @@ async fn a_reference_by_a_matching_attribute_finds_its_record_or_is_refused() {
     );
     api.assert_audit_clean().await;
 }
+
+/// An actor reference names one of the organization's members, by email or by the member
+/// id the API shows; anyone else (another organization's user included) is refused.
+#[tokio::test]
+async fn actor_references_name_members_of_the_organization_only() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let other = api.create_org("Other", "stranger").await;
+    table(&api, &org, "Deals", "DEAL", "deals").await;
+    let owner = json!({"key": "owner", "schema": {"name": "Owner", "type": "actor-reference"}});
+    field(&api, &org, "deals", owner).await;
+    let reply = create(&api, &org, "deals", json!({"owner": "OWNER@example.com"})).await;
+    record_id(&reply);
+    let member = reply.body["data"]["values"]["owner"][0]["referenced_actor_id"].clone();
+    assert_eq!(
+        reply.body["data"]["values"]["owner"][0]["referenced_actor_type"],
+        "workspace-member"
+    );
+    let by_id = json!({"owner": {"referenced_actor_type": "workspace-member", "referenced_actor_id": member}});
+    record_id(&create(&api, &org, "deals", by_id).await);
+
+    let stranger_id = shared::domain::organization::OrgId(other.id).member_id(1).to_string();
+    for values in [
+        json!({"owner": "stranger@example.com"}),
+        json!({"owner": {"workspace_member_email_address": "nobody@example.com"}}),
+        json!({"owner": {"referenced_actor_type": "workspace-member", "referenced_actor_id": stranger_id}}),
+    ] {
+        let reply = create(&api, &org, "deals", values.clone()).await;
+        assert_error(&reply, 400);
+        assert_eq!(reply.body["code"], "value_not_found", "{values}");
+    }
+    let reply = create(
+        &api,
+        &org,
+        "deals",
+        json!({"owner": {"referenced_actor_type": "api-token", "referenced_actor_id": member}}),
+    )
+    .await;
+    assert_error(&reply, 400);
+    api.assert_audit_clean().await;
+}

@@ -68,7 +68,11 @@ async fn attios_typescript_sdk_works_unchanged() {
     let output = node(
         &dir,
         "contract.mjs",
-        &[("ATTIO_BASE_URL", &api.base_url), ("ATTIO_API_KEY", &org.key)],
+        &[
+            ("ATTIO_BASE_URL", &api.base_url),
+            ("ATTIO_API_KEY", &org.key),
+            ("ATTIO_MEMBER_EMAIL", "attio-owner@example.com"),
+        ],
     )
     .await;
     eprintln!("{output}");

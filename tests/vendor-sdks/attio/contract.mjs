@@ -158,6 +158,37 @@ await scenario('statuses: a status attribute, its statuses, and a record in one'
   assert.deepEqual(found.map((r) => r.id.record_id), [deal.id.record_id]);
 });
 
+await scenario('actor references: a workspace member by email, then by id', async () => {
+  await postV2ByTargetByIdentifierAttributes({
+    client: sdk.client,
+    path: { target: 'objects', identifier: 'deals' },
+    body: {
+      data: {
+        title: 'Owner',
+        description: null,
+        api_slug: 'owner',
+        type: 'actor-reference',
+        is_required: false,
+        is_unique: false,
+        is_multiselect: false,
+        config: {},
+      },
+    },
+  });
+  const byEmail = await sdk.records.create({
+    object: 'deals',
+    values: { owner: [{ workspace_member_email_address: process.env.ATTIO_MEMBER_EMAIL }] },
+  });
+  const owner = first(byEmail, 'owner');
+  assert.equal(owner.referenced_actor_type, 'workspace-member');
+  assert.match(owner.referenced_actor_id, uuid);
+  const byId = await sdk.records.create({
+    object: 'deals',
+    values: { owner: [{ referenced_actor_type: 'workspace-member', referenced_actor_id: owner.referenced_actor_id }] },
+  });
+  assert.equal(first(byId, 'owner').referenced_actor_id, owner.referenced_actor_id);
+});
+
 let acme;
 await scenario('records: create and get', async () => {
   acme = await sdk.records.create({
