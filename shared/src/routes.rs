@@ -2,7 +2,7 @@
 //! (as API Gateway declares them in template.yaml), the Lambda function that serves it, how
 //! it authenticates, whether it writes, the query parameters it reads, and (through
 //! [`Endpoint`]) its handler; `openapi::contract` gives its OpenAPI contract by the same
-//! endpoint. [`Route::handle`] enforces the entry: it refuses unknown query parameters,
+//! endpoint. [`Route::handle`] enforces the entry: it ignores unknown query parameters (logged),
 //! authenticates by the declared scheme, makes a write POST idempotent, and only then hands
 //! the handler its authenticated [`Caller`]. The local gateway routes by this table, each
 //! Lambda binary serves one entry, and tests check it against template.yaml.
@@ -88,7 +88,7 @@ pub struct Route {
     pub endpoint: Endpoint,
     /// How the caller authenticates; enforced before the handler runs.
     pub auth: Auth,
-    /// The query parameters it reads; any other is refused.
+    /// The query parameters it reads; any other is ignored (and logged at debug level).
     pub query: &'static [QueryParam],
     /// Whether it writes. Only writes are idempotent, and template.yaml gives a read-only
     /// function a role that cannot write.
@@ -109,8 +109,7 @@ pub enum Auth {
     Token,
 }
 
-/// A query parameter an endpoint reads. Any other is refused (400), so a misspelt
-/// `limt=5` is an error rather than silently ignored.
+/// A query parameter an endpoint reads. Any other is ignored, as the vendors do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryParam {
     pub name: &'static str,
@@ -814,34 +813,23 @@ fn wrong_scheme(handler: &str) -> ApiError {
 }
 
 impl Route {
-    /// Refuses query parameters the endpoint does not read.
-    fn check_query(&self, req: &Request) -> Result<(), ApiError> {
-        let Some(params) = req.query_string_parameters_ref() else {
-            return Ok(());
-        };
-        let known = self.query;
+    /// Query parameters the endpoint does not read are ignored, as the vendors' APIs
+    /// ignore them (SmartSuite's own example sends `?offet=0`), and logged at debug level
+    /// by name (never by value) so that a misspelt one can be found.
+    fn note_unknown_query(&self, req: &Request) {
+        let Some(params) = req.query_string_parameters_ref() else { return };
         for (name, _) in params.iter() {
-            if known.iter().all(|p| p.name != name) {
-                let names: Vec<&str> = known.iter().map(|p| p.name).collect();
-                let takes = if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                };
-                return Err(ApiError::validation(format!(
-                    "Unknown query parameter `{name}`: {} {} takes {takes}",
-                    self.method, self.path
-                )));
+            if self.query.iter().all(|p| p.name != name) {
+                tracing::debug!(parameter = name, "unknown query parameter ignored");
             }
         }
-        Ok(())
     }
 
     /// Checks the request against the entry, authenticates it, and calls the handler: once
     /// per `Idempotency-Key` for a POST that writes. Nothing is written before the caller
     /// is authenticated.
     async fn call_once(&self, state: &AppState, req: Request, handler: Handler) -> Result<Response<Body>, ApiError> {
-        self.check_query(&req)?;
+        self.note_unknown_query(&req);
         let (caller, credential) = authenticate(state, self.auth, req.headers()).await?;
         check_path_parameters(&req)?;
         let key = if self.is_idempotent() {
