@@ -817,7 +817,9 @@ impl Route {
     /// ignore them (SmartSuite's own example sends `?offet=0`), and logged at debug level
     /// by name (never by value) so that a misspelt one can be found.
     fn note_unknown_query(&self, req: &Request) {
-        let Some(params) = req.query_string_parameters_ref() else { return };
+        let Some(params) = req.query_string_parameters_ref() else {
+            return;
+        };
         for (name, _) in params.iter() {
             if self.query.iter().all(|p| p.name != name) {
                 tracing::debug!(parameter = name, "unknown query parameter ignored");
