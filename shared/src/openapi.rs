@@ -26,13 +26,13 @@ use crate::endpoints::objects::{
     OptionList, OptionResponse,
 };
 use crate::endpoints::organizations::{
-    ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationList, OrganizationResponse,
+    ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationBody, OrganizationResponse,
     RevokeApiKeyInput, RevokedApiKey, UserBody,
 };
 use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse, ValueList};
 use crate::endpoints::tables::{FieldBody, TableBody};
 use crate::endpoints::teams::{TeamBody, TeamList};
-use crate::endpoints::users::UserList;
+use crate::endpoints::users::CreatedUser;
 use crate::error::ErrorBody;
 use crate::http::MAX_BODY_BYTES;
 use crate::routes::{Auth, Endpoint, Route, ROUTES};
@@ -96,13 +96,18 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             201,
             schemas.of::<OrganizationResponse>(),
         ),
-        Endpoint::GetOrganization => c("Get an organization", None, 200, schemas.of::<OrganizationResponse>()),
-        Endpoint::ListOrganizations => c("List organizations", None, 200, schemas.of::<OrganizationList>()),
+        Endpoint::GetOrganization => c("Get an organization", None, 200, schemas.of::<OrganizationBody>()),
+        Endpoint::ListOrganizations => c(
+            "List organizations (X-Total-Count and Link headers page them)",
+            None,
+            200,
+            schemas.array_of::<OrganizationBody>(),
+        ),
         Endpoint::UpdateOrganization => c(
             "Rename or describe an organization",
             Some((schemas.of::<PatchOrganizationInput>(), true)),
             200,
-            schemas.of::<OrganizationResponse>(),
+            schemas.of::<OrganizationBody>(),
         ),
         Endpoint::DeleteOrganization => c(
             "Delete an organization, its keys and its data",
@@ -132,9 +137,14 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             "Create a user, or add one to an organization",
             Some((schemas.of::<CreateUserInput>(), true)),
             201,
-            schemas.of::<UserBody>(),
+            schemas.of::<CreatedUser>(),
         ),
-        Endpoint::ListUsers => c("List an organization's users", None, 200, schemas.of::<UserList>()),
+        Endpoint::ListUsers => c(
+            "List users, of one organization or all (X-Total-Count and Link headers page them)",
+            None,
+            200,
+            schemas.array_of::<UserBody>(),
+        ),
         Endpoint::GetUser => c("Get a user by external id", None, 200, schemas.of::<UserBody>()),
         Endpoint::UpdateUser => c(
             "Update a user",

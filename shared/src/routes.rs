@@ -139,10 +139,18 @@ const TABLES: &[QueryParam] = &[
     OFFSET,
 ];
 const USERS: &[QueryParam] = &[
-    param("organization_id", true, true, "The organization whose users to list"),
+    param("organization_id", false, true, "Only this organization's users"),
     LIMIT,
     OFFSET,
 ];
+/// Answering Agent puts `organization_id` in the query of a user create or update, or in
+/// the body.
+const USER_ORG: &[QueryParam] = &[param(
+    "organization_id",
+    false,
+    true,
+    "The organization to add the user to (or `organization_id` in the body)",
+)];
 const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
 const SHOW_ARCHIVED: QueryParam = param(
     "show_archived",
@@ -436,7 +444,7 @@ pub const ROUTES: &[Route] = &[
         function: "create-user",
         endpoint: Endpoint::CreateUser,
         auth: Auth::Admin,
-        query: NONE,
+        query: USER_ORG,
         access: Access::Write,
         error_codes: &[],
     },
@@ -466,7 +474,7 @@ pub const ROUTES: &[Route] = &[
         function: "update-user",
         endpoint: Endpoint::UpdateUser,
         auth: Auth::Admin,
-        query: NONE,
+        query: USER_ORG,
         access: Access::Write,
         error_codes: &[],
     },

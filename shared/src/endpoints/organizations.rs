@@ -34,7 +34,7 @@ pub async fn get(state: &AppState, _admin: Admin, req: Request) -> Result<Respon
         .organization_view(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No organization with id `{}`", id.0)))?;
-    Ok(json_response(StatusCode::OK, &OrganizationResponse::new(&view, None)))
+    Ok(json_response(StatusCode::OK, &OrganizationBody::new(&view)))
 }
 
 /// The seed's response: `{organization, owner}`, plus `api_key` on create only.
@@ -84,19 +84,27 @@ pub struct ApiKeyBody {
     pub created_at: String,
 }
 
+impl OrganizationBody {
+    /// Answering Agent's organization object, which its GET, PATCH and list answer with.
+    pub fn new(view: &OrganizationView) -> Self {
+        let org = &view.organization;
+        Self {
+            id: org.id,
+            name: org.name.clone(),
+            description: org.description.clone(),
+            created_at: org.created_at.clone(),
+            updated_at: org.updated_at.clone(),
+            users: view.users.iter().map(UserBody::new).collect(),
+            phone_numbers: Vec::new(),
+        }
+    }
+}
+
 impl OrganizationResponse {
     pub fn new(view: &OrganizationView, api_key: Option<&NewApiKey>) -> Self {
         let org = &view.organization;
         Self {
-            organization: OrganizationBody {
-                id: org.id,
-                name: org.name.clone(),
-                description: org.description.clone(),
-                created_at: org.created_at.clone(),
-                updated_at: org.updated_at.clone(),
-                users: view.users.iter().map(UserBody::new).collect(),
-                phone_numbers: Vec::new(),
-            },
+            organization: OrganizationBody::new(view),
             owner: UserBody::new(&view.owner),
             api_key: api_key.map(|key| ApiKeyBody {
                 id: key.id.clone(),
@@ -154,9 +162,11 @@ async fn existing(state: &AppState, id: OrgId) -> Result<crate::store::organizat
 }
 
 /// `GET /api/v1/organizations?limit&offset`: `{organizations, total, limit, offset}`, by id.
-/// `limit` defaults to 20, at most 100. Each organization has the shape of its GET.
+/// `GET /api/v1/organizations?limit&offset`: Answering Agent's JSON array of organizations,
+/// by id. Its docs page nothing; here a page holds at most 100 (the default), and the
+/// headers say the rest: `X-Total-Count`, and a `Link` to the next page while there is one.
 pub async fn list(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
-    let (limit, offset) = pagination(&req, 20, 100)?;
+    let (limit, offset) = pagination(&req, 100, 100)?;
     let all = state.store.organizations().await?;
     let mut reads = tokio::task::JoinSet::new();
     for (position, org) in all.iter().skip(offset).take(limit).enumerate() {
@@ -171,19 +181,27 @@ pub async fn list(state: &AppState, _admin: Admin, req: Request) -> Result<Respo
         page.extend(found.map(|v| (position, v)));
     }
     page.sort_by_key(|(position, _)| *position);
-    let organizations: Vec<OrganizationBody> = page
-        .iter()
-        .map(|(_, v)| OrganizationResponse::new(v, None).organization)
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &OrganizationList {
-            organizations,
-            total: all.len(),
-            limit,
-            offset,
-        },
+    let organizations: Vec<OrganizationBody> = page.iter().map(|(_, v)| OrganizationBody::new(v)).collect();
+    let next =
+        (offset + limit < all.len()).then(|| format!("/api/v1/organizations?limit={limit}&offset={}", offset + limit));
+    Ok(with_page_headers(
+        json_response(StatusCode::OK, &organizations),
+        all.len(),
+        next,
     ))
+}
+
+/// A list's paging in headers, for the vendors whose lists are plain arrays: the total as
+/// `X-Total-Count`, and the next page as `Link: <path>; rel="next"`.
+pub(crate) fn with_page_headers(mut response: Response<Body>, total: usize, next: Option<String>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", total.into());
+    if let Some(next) = next {
+        if let Ok(link) = format!("<{next}>; rel=\"next\"").parse() {
+            headers.insert("link", link);
+        }
+    }
+    response
 }
 
 /// `PATCH /api/v1/organizations/{id}` with `{name, description}`: the GET shape back.
@@ -193,7 +211,7 @@ pub async fn update(state: &AppState, _admin: Admin, req: Request) -> Result<Res
     state.store.update_organization(id, &patch, Timestamp::now()).await?;
     Ok(json_response(
         StatusCode::OK,
-        &OrganizationResponse::new(&view(state, id).await?, None),
+        &OrganizationBody::new(&view(state, id).await?),
     ))
 }
 
@@ -211,15 +229,6 @@ pub async fn delete(state: &AppState, _admin: Admin, req: Request) -> Result<Res
 }
 
 /// `GET /api/v1/organizations`: a page of organizations, by id.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OrganizationList {
-    pub organizations: Vec<OrganizationBody>,
-    /// All organizations, not only this page's.
-    pub total: usize,
-    pub limit: usize,
-    pub offset: usize,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedOrganization {
     pub id: u64,

@@ -9,19 +9,24 @@ async fn organizations_list_in_pages() {
     for i in 0..3 {
         api.create_org(&format!("Org {i}"), &format!("owner-{i}")).await;
     }
+    // Answering Agent's list is a plain array; the headers page it.
     let page = api.admin("GET", "/api/v1/organizations?limit=2", None).await;
     assert_eq!(page.status, 200, "{:?}", page.body);
-    assert_eq!(keys_of(&page.body), ["limit", "offset", "organizations", "total"]);
-    let names: Vec<&str> = page.body["organizations"]
+    assert_eq!(page.headers["x-total-count"], "3");
+    assert_eq!(
+        page.headers["link"],
+        "</api/v1/organizations?limit=2&offset=2>; rel=\"next\""
+    );
+    let names: Vec<&str> = page
+        .body
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Org 0", "Org 1"]);
-    assert_eq!(page.body["total"], 3);
     assert_eq!(
-        keys_of(&page.body["organizations"][0]),
+        keys_of(&page.body[0]),
         [
             "created_at",
             "description",
@@ -33,7 +38,10 @@ async fn organizations_list_in_pages() {
         ]
     );
     let rest = api.admin("GET", "/api/v1/organizations?limit=2&offset=2", None).await;
-    assert_eq!(rest.body["organizations"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body.as_array().unwrap().len(), 1);
+    assert!(rest.headers.get("link").is_none(), "the last page links nowhere");
+    let all = api.admin("GET", "/api/v1/organizations", None).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 3, "without paging, up to 100");
     for bad in ["limit=0x", "limit=101", "offset=-1"] {
         assert_error(
             &api.admin("GET", &format!("/api/v1/organizations?{bad}"), None).await,
@@ -56,14 +64,15 @@ async fn organizations_update() {
         )
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
-    assert_eq!(reply.body["organization"]["name"], "Acme Corp");
-    assert_eq!(reply.body["organization"]["description"], "Widgets");
+    // The organization object itself, as Answering Agent documents it.
+    assert_eq!(reply.body["name"], "Acme Corp");
+    assert_eq!(reply.body["description"], "Widgets");
     assert_eq!(
-        reply.body["owner"]["organizations"][0]["name"], "Acme Corp",
+        reply.body["users"][0]["organizations"][0]["name"], "Acme Corp",
         "memberships show the new name"
     );
     let reply = api.admin("PATCH", &path, Some(&json!({"description": null}))).await;
-    assert_eq!(reply.body["organization"]["description"], Value::Null);
+    assert_eq!(reply.body["description"], Value::Null);
     let before = api.items().await;
     for bad in [
         json!({"name": ""}),
@@ -257,8 +266,17 @@ async fn users_create_list_get_and_update() {
     let org = api.create_org("Acme", "owner").await;
     let other = api.create_org("Other", "other-owner").await;
     let body = json!({"external_id": "jane", "email": "Jane@Example.com", "name": "Jane", "organization_id": org.id, "role": "manager"});
-    let created = api.admin("POST", "/api/v1/users", Some(&body)).await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
+    let reply = api.admin("POST", "/api/v1/users", Some(&body)).await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    // Answering Agent's create-user answer; no embed tokens, teams or locations here.
+    assert_eq!(keys_of(&reply.body), ["embed_token", "locations", "team", "user"]);
+    assert_eq!(reply.body["embed_token"], Value::Null);
+    assert_eq!(reply.body["team"], Value::Null);
+    assert_eq!(reply.body["locations"], json!([]));
+    let created = api_tests::Reply {
+        body: reply.body["user"].clone(),
+        ..reply
+    };
     assert_eq!(
         keys_of(&created.body),
         [
@@ -312,16 +330,48 @@ async fn users_create_list_get_and_update() {
         .admin("GET", &format!("/api/v1/users?organization_id={}", org.id), None)
         .await;
     assert_eq!(list.status, 200, "{:?}", list.body);
-    let ids: Vec<&str> = list.body["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["external_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["owner", "jane"]);
-    assert_eq!(list.body["total"], 2);
-    assert_error(&api.admin("GET", "/api/v1/users", None).await, 400);
+    let ids = |reply: &api_tests::Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["external_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&list), ["owner", "jane"]);
+    assert_eq!(list.headers["x-total-count"], "2");
+    // Without an organization: every organization's users, once each, paged.
+    let everyone = api.admin("GET", "/api/v1/users?limit=2", None).await;
+    assert_eq!(ids(&everyone), ["owner", "other-owner"]);
+    assert_eq!(everyone.headers["x-total-count"], "3");
+    assert_eq!(
+        everyone.headers["link"],
+        "</api/v1/users?limit=2&offset=2>; rel=\"next\""
+    );
     assert_error(&api.admin("GET", "/api/v1/users?organization_id=999", None).await, 404);
+    assert_error(&api.admin("GET", "/api/v1/users?organization_id=x", None).await, 404);
+
+    // `organization_id` may be in the query instead of the body; if in both, they agree.
+    let by_query = json!({"external_id": "kim", "email": "kim@example.com", "name": "Kim"});
+    let reply = api
+        .admin(
+            "POST",
+            &format!("/api/v1/users?organization_id={}", other.id),
+            Some(&by_query),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    assert_eq!(reply.body["user"]["organizations"][0]["id"], other.id);
+    let both = json!({"external_id": "lee", "email": "lee@example.com", "name": "Lee", "organization_id": org.id});
+    let reply = api
+        .admin(
+            "POST",
+            &format!("/api/v1/users?organization_id={}", other.id),
+            Some(&both),
+        )
+        .await;
+    assert_error(&reply, 400);
 
     let got = api.admin("GET", "/api/v1/users/jane", None).await;
     assert_eq!(got.body, created.body);

@@ -334,6 +334,11 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("create-attribute", "DeleteItem", RELEASE),
     ("create-attribute-option", "DeleteItem", RELEASE),
     ("create-attribute-status", "DeleteItem", RELEASE),
+    (
+        "list-users",
+        "GetItem",
+        "checks that the organization it is filtered to exists",
+    ),
     ("create-record", "Query", MEMBER),
     ("create-record", "BatchGetItem", MEMBER),
     ("update-record", "Query", MEMBER),

@@ -138,7 +138,7 @@ async fn every_event_runs_through_its_binary() {
                 key = body["api_key"]["secret"].as_str().expect("a key").to_string();
                 assert_eq!(body["organization"]["id"], 1);
             }
-            "get-organization" => assert_eq!(body["owner"]["external_id"], "user_123"),
+            "get-organization" => assert_eq!(body["users"][0]["external_id"], "user_123"),
             "create-table" | "get-table" => assert_eq!(body["api_slug"], "companies"),
             "create-field" => {
                 assert_eq!(body["key"], "domain");
@@ -147,13 +147,14 @@ async fn every_event_runs_through_its_binary() {
             "list-tables" => assert_eq!(body[0]["api_slug"], "companies"),
             "update-table" => assert_eq!(body["description"], "Organizations we sell to"),
             "update-field" => assert_eq!(body["key"], "website"),
-            "list-organizations" => assert_eq!(body["total"], 1),
-            "update-organization" => assert_eq!(body["organization"]["name"], "Acme Corp"),
+            "list-organizations" => assert_eq!(body.as_array().map(Vec::len), Some(1)),
+            "update-organization" => assert_eq!(body["name"], "Acme Corp"),
             "create-api-key" => key_id = body["id"].as_str().expect("a key id").to_string(),
             "list-api-keys" => assert_eq!(body["api_keys"].as_array().map(Vec::len), Some(2)),
             "revoke-api-key" => assert_eq!(body["revoked"], true),
-            "create-user" | "get-user" => assert_eq!(body["external_id"], "user_456"),
-            "list-users" => assert_eq!(body["total"], 2),
+            "create-user" => assert_eq!(body["user"]["external_id"], "user_456"),
+            "get-user" => assert_eq!(body["external_id"], "user_456"),
+            "list-users" => assert_eq!(body.as_array().map(Vec::len), Some(2)),
             "update-user" => assert_eq!(body["organizations"][0]["role"], "user"),
             "delete-organization" => assert_eq!(body["deleted"], true),
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
