@@ -300,6 +300,21 @@ pub fn pagination(req: &Request, default_limit: u64, max_limit: u64) -> Result<(
     Ok((limit as usize, offset as usize))
 }
 
+/// Invent's paging, `page` (from 1) and `take` (at most 100, default 100), as (limit,
+/// offset) with the page number; without them, `limit` and `offset` as [`pagination`]
+/// reads them (the page is then the one `offset` falls in).
+pub fn invent_pagination(req: &Request, default_limit: u64, max_limit: u64) -> Result<(usize, usize, u64), ApiError> {
+    let page = query_param(req, "page")?;
+    let take = query_param(req, "take")?;
+    if page.is_none() && take.is_none() {
+        let (limit, offset) = pagination(req, default_limit, max_limit)?;
+        return Ok((limit, offset, (offset / limit.max(1)) as u64 + 1));
+    }
+    let take = query_number(req, "take", 100, 100)?.max(1);
+    let page = query_number(req, "page", 1, u64::from(u32::MAX))?.max(1);
+    Ok((take as usize, ((page - 1) * take) as usize, page))
+}
+
 /// A single header as text; several values of one header are refused, since which one
 /// counts would be ambiguous.
 pub fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {

@@ -135,6 +135,8 @@ const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
 const TABLES: &[QueryParam] = &[
     param("type", false, false, "Only tables of this type"),
     param("search", false, false, "Only tables whose name contains this"),
+    param("page", false, true, "Invent's page number, from 1"),
+    param("take", false, true, "Invent's page size, at most 100 (default 100)"),
     LIMIT,
     OFFSET,
 ];

@@ -79,9 +79,100 @@ where
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// A struct read from a JSON object only. serde fills a struct from an array of its fields
+/// in order too (`{"data": [{}]}` would read as `{"data": {"values": {}}}`), which no
+/// client means: every nested struct of a body is read through this.
+pub struct ObjectOnly<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Only<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Only<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Only(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+/// For an optional nested struct: `#[serde(default, deserialize_with = "object")]`.
+pub fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let read: Option<ObjectOnly<T>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(read.map(|o| o.0))
+}
+
+/// For a list of nested structs: `#[serde(default, deserialize_with = "objects")]`.
+pub fn objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let read: Vec<ObjectOnly<T>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(read.into_iter().map(|o| o.0).collect())
+}
+
+/// For an optional list of nested structs.
+pub fn optional_objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let read: Option<Vec<ObjectOnly<T>>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(read.map(|list| list.into_iter().map(|o| o.0).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_structs_are_read_from_objects_only() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Inner {
+            a: Option<u8>,
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Outer {
+            #[serde(default, deserialize_with = "object")]
+            one: Option<Inner>,
+            #[serde(default, deserialize_with = "objects")]
+            many: Vec<Inner>,
+        }
+        let read = |text: &str| serde_json::from_str::<Outer>(text).map_err(|e| e.to_string());
+        assert_eq!(
+            read(r#"{"one": {"a": 1}, "many": [{"a": 2}]}"#),
+            Ok(Outer {
+                one: Some(Inner { a: Some(1) }),
+                many: vec![Inner { a: Some(2) }]
+            })
+        );
+        assert_eq!(
+            read(r#"{"one": null}"#),
+            Ok(Outer {
+                one: None,
+                many: vec![]
+            })
+        );
+        for bad in [
+            r#"{"one": [1]}"#,
+            r#"{"one": []}"#,
+            r#"{"many": [[2]]}"#,
+            r#"{"one": 1}"#,
+        ] {
+            assert!(read(bad).unwrap_err().contains("an object"), "{bad}");
+        }
+    }
 
     #[test]
     fn bounded_text_trims_and_counts_characters() {

@@ -17,6 +17,7 @@ macro_rules! data_input {
         #[derive(Debug, Deserialize, utoipa::ToSchema)]
         pub struct $name {
             #[schema(required = true, value_type = $inner)]
+            #[serde(default, deserialize_with = "super::object")]
             pub data: Option<$inner>,
         }
 

@@ -100,6 +100,7 @@ pub struct CreateOrganizationInput {
     pub name: Option<String>,
     pub description: Option<String>,
     #[schema(required = true, value_type = NewUserInput)]
+    #[serde(default, deserialize_with = "super::object")]
     pub owner: Option<NewUserInput>,
 }
 

@@ -21,6 +21,7 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RecordInput {
     #[schema(required = true, value_type = RecordDataInput)]
+    #[serde(default, deserialize_with = "super::object")]
     pub data: Option<RecordDataInput>,
 }
 

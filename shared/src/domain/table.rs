@@ -277,6 +277,52 @@ impl FieldType {
         })
     }
 
+    /// Invent's field type names, mapped onto these types: `string` is text, `boolean` a
+    /// checkbox, `datetime` a timestamp, `enum` a select, `record` a record reference.
+    /// Invent's types for its own objects (file, contact, user, chat, segment, assistant)
+    /// have no counterpart here.
+    const INVENT: [(&'static str, FieldType); 7] = [
+        ("string", Self::Text),
+        ("number", Self::Number),
+        ("boolean", Self::Checkbox),
+        ("date", Self::Date),
+        ("datetime", Self::Timestamp),
+        ("enum", Self::Select),
+        ("record", Self::RecordReference),
+    ];
+
+    /// A field type by Attio's name or Invent's.
+    pub fn parse_any(field: &str, raw: &str) -> Result<Self, Invalid> {
+        if let Some((_, t)) = Self::INVENT.iter().find(|(name, _)| *name == raw) {
+            return Ok(*t);
+        }
+        Self::parse(field, raw).map_err(|_| {
+            let attio: Vec<&str> = Self::ALL.iter().map(|t| t.as_str()).collect();
+            let invent: Vec<&str> = Self::INVENT.iter().map(|(n, _)| *n).collect();
+            Invalid::value(format!(
+                "`{field}` must be one of Invent's {} or Attio's {}",
+                invent.join(", "),
+                attio.join(", ")
+            ))
+        })
+    }
+
+    /// The name Invent gives this type (its top-level field `type`): the nearest of its
+    /// names for the types it has no name of.
+    pub fn invent_name(self) -> &'static str {
+        match self {
+            Self::Text | Self::EmailAddress | Self::PhoneNumber | Self::Domain | Self::PersonalName => "string",
+            Self::Location | Self::Interaction => "string",
+            Self::Number | Self::Currency | Self::Rating => "number",
+            Self::Checkbox => "boolean",
+            Self::Date => "date",
+            Self::Timestamp => "datetime",
+            Self::Select | Self::Status => "enum",
+            Self::RecordReference => "record",
+            Self::ActorReference => "user",
+        }
+    }
+
     /// Whether a field of this type may hold several values (Attio's multiselect).
     pub fn allows_array(self) -> bool {
         !matches!(
@@ -330,6 +376,7 @@ pub struct CreateFieldInput {
     pub key: Option<String>,
     pub unique: Option<bool>,
     #[schema(required = true, value_type = FieldSchemaInput)]
+    #[serde(default, deserialize_with = "super::object")]
     pub schema: Option<FieldSchemaInput>,
 }
 
@@ -352,7 +399,24 @@ pub struct FieldSchemaInput {
 #[serde(untagged)]
 pub enum OptionInput {
     Title(String),
-    Object { title: String },
+    Object(OptionTitle),
+}
+
+/// Attio's `{"title": ...}` for an option (from an object only; see [`super::ObjectOnly`]).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct OptionTitle {
+    pub title: String,
+}
+
+impl<'de> Deserialize<'de> for OptionTitle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            title: String,
+        }
+        let fields: super::ObjectOnly<Fields> = Deserialize::deserialize(deserializer)?;
+        Ok(Self { title: fields.0.title })
+    }
 }
 
 impl CreateFieldInput {
@@ -364,7 +428,7 @@ impl CreateFieldInput {
             .description
             .map(|d| bounded_text("schema.description", &d, 0, 512))
             .transpose()?;
-        let field_type = FieldType::parse("schema.type", &required("schema.type", schema.field_type)?)?;
+        let field_type = FieldType::parse_any("schema.type", &required("schema.type", schema.field_type)?)?;
         let optional = schema.optional.unwrap_or(true);
         let array = schema.array.unwrap_or(false);
         let unique = self.unique.unwrap_or(false);
@@ -426,7 +490,7 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, Invalid> {
     let mut titles: Vec<String> = Vec::with_capacity(options.len());
     for (i, option) in options.into_iter().enumerate() {
         let raw = match option {
-            OptionInput::Title(t) | OptionInput::Object { title: t } => t,
+            OptionInput::Title(t) | OptionInput::Object(OptionTitle { title: t }) => t,
         };
         let title = bounded_text(&format!("schema.options[{i}]"), &raw, 1, 128)?;
         if titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
@@ -458,10 +522,10 @@ pub struct PatchTableInput {
     #[schema(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub display_field_id: Option<String>,
     /// Fixed once the table exists: refused if given.
-    #[schema(value_type = (), deprecated)]
+    #[schema(value_type = (), deprecated, required = false)]
     pub record_prefix: Option<serde_json::Value>,
     /// Fixed once the table exists: refused if given.
-    #[schema(value_type = (), deprecated)]
+    #[schema(value_type = (), deprecated, required = false)]
     pub api_slug: Option<serde_json::Value>,
 }
 
@@ -502,6 +566,7 @@ pub struct FieldPatch {
 pub struct PatchFieldInput {
     pub key: Option<String>,
     pub unique: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "super::object")]
     pub schema: Option<PatchFieldSchemaInput>,
 }
 
@@ -550,7 +615,7 @@ impl PatchFieldInput {
             patch.optional = schema.optional;
             patch.field_type = schema
                 .field_type
-                .map(|t| FieldType::parse("schema.type", &t))
+                .map(|t| FieldType::parse_any("schema.type", &t))
                 .transpose()?;
         }
         Ok(patch)

@@ -100,7 +100,9 @@ pub struct CreateTeamInput {
     #[serde(rename = "type")]
     #[schema(required = true, value_type = u8, minimum = 2, maximum = 2)]
     pub team_type: Option<Value>,
+    #[serde(default, deserialize_with = "super::object")]
     pub status: Option<StatusInput>,
+    #[serde(default, deserialize_with = "super::optional_objects")]
     pub color: Option<Vec<ColorInput>>,
     pub owners: Option<Vec<String>>,
     pub members: Option<Vec<String>>,
@@ -218,7 +220,9 @@ pub struct PatchTeamInput {
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub team_type: Option<Value>,
+    #[serde(default, deserialize_with = "super::object")]
     pub status: Option<StatusInput>,
+    #[serde(default, deserialize_with = "super::optional_objects")]
     pub color: Option<Vec<ColorInput>>,
     pub owners: Option<Vec<String>>,
     pub members: Option<Vec<String>>,
@@ -247,8 +251,9 @@ impl PatchTeamInput {
 /// The body of `POST /api/v1/teams/list/`: SmartSuite's `sort` and `filter`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ListTeamsInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::objects")]
     pub sort: Vec<TeamSortInput>,
+    #[serde(default, deserialize_with = "super::object")]
     pub filter: Option<FilterInput>,
 }
 
@@ -267,7 +272,7 @@ fn ascending() -> String {
 pub struct FilterInput {
     #[serde(default = "and")]
     pub operator: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::objects")]
     pub fields: Vec<FilterFieldInput>,
 }
 

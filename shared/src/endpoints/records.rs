@@ -503,7 +503,7 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct QueryInput {
     filter: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::objects")]
     sorts: Vec<SortInput>,
     /// A whole number; Attio's OpenAPI types it as a number, and its SDK sends `10.0`.
     #[serde(default, deserialize_with = "whole_number")]

@@ -11,7 +11,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
 use crate::domain::table::{FieldDef, NewField, SelectOption, Table};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, pagination, path_param, query_param};
+use crate::http::{invent_pagination, json_body, json_response, path_param, query_param};
 use crate::state::AppState;
 use crate::time::Timestamp;
 
@@ -76,7 +76,8 @@ pub(crate) async fn resolve_link(
     Ok(Some((linked.id, linked.api_slug)))
 }
 
-/// `GET /orgs/{org_id}/tables?type&search&limit&offset`: a plain array, oldest first.
+/// `GET /orgs/{org_id}/tables?type&search&page&take` (or `limit&offset`): a plain array,
+/// oldest first, with Invent's `pagination-*` headers.
 /// `type` filters by table type; `search` keeps names containing it, ignoring case.
 pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
@@ -89,19 +90,23 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         }
     }
     let search = query_param(&req, "search")?.map(str::to_lowercase);
-    let (limit, offset) = pagination(&req, 100, 1000)?;
-    let tables: Vec<TableBody> = state
+    let (limit, offset, page) = invent_pagination(&req, 100, 1000)?;
+    let matching: Vec<Table> = state
         .store
         .tables(org)
         .await?
-        .iter()
+        .into_iter()
         .filter(|t| table_type.is_none_or(|wanted| t.table_type == wanted))
         .filter(|t| search.as_ref().is_none_or(|s| t.name.to_lowercase().contains(s)))
-        .skip(offset)
-        .take(limit)
-        .map(TableBody::new)
         .collect();
-    Ok(json_response(StatusCode::OK, &tables))
+    let tables: Vec<TableBody> = matching.iter().skip(offset).take(limit).map(TableBody::new).collect();
+    let mut response = json_response(StatusCode::OK, &tables);
+    // Invent's paging headers: the count of all matching tables, and this page.
+    let headers = response.headers_mut();
+    headers.insert("pagination-count", matching.len().into());
+    headers.insert("pagination-page", page.into());
+    headers.insert("pagination-take", limit.into());
+    Ok(response)
 }
 
 /// `PATCH /orgs/{org_id}/tables/{table_id}`: name, description, archived, display_field_id.
@@ -155,6 +160,10 @@ pub struct FieldBody {
     pub id: String,
     pub table_id: String,
     pub key: String,
+    /// Invent's type name (string, number, boolean, date, datetime, enum, record, user);
+    /// `schema.type` is the exact type.
+    #[serde(rename = "type")]
+    pub invent_type: &'static str,
     pub unique: bool,
     pub schema: FieldSchemaBody,
     pub readonly: bool,
@@ -214,6 +223,7 @@ impl FieldBody {
             id: field.id.clone(),
             table_id: table.id.clone(),
             key: field.key.clone(),
+            invent_type: field.field_type.invent_name(),
             unique: field.unique,
             schema: FieldSchemaBody {
                 name: field.name.clone(),

@@ -63,6 +63,7 @@ async fn main() -> ExitCode {
         json!({"key": "hq", "schema": {"name": "HQ", "type": "location"}}),
         json!({"key": "founded", "schema": {"name": "Founded", "type": "timestamp"}}),
         json!({"key": "revenue", "schema": {"name": "Revenue", "type": "currency"}}),
+        json!({"key": "pipeline", "schema": {"name": "Pipeline", "type": "status", "options": ["Open", "Won"]}}),
     ] {
         let added = api.add_field(&org.key, "companies", &field).await;
         field_id = added["id"].as_str().expect("a field id").to_string();
@@ -112,6 +113,9 @@ api_key = "{account}"
 enabled = false
 [generation]
 database = "none"
+# Unknown query parameters and body keys are ignored, as the vendors' APIs ignore them (see
+# README "Errors"): a request that adds one is not invalid.
+allow-extra-parameters = false
 
 [[operations]]
 include-path-regex = "^/orgs/"
@@ -124,6 +128,22 @@ parameters = {{ "path.object" = "companies", "path.record_id" = "{record_id}" }}
 [[operations]]
 include-operation-id = "assert-record"
 parameters = {{ "path.object" = "companies", "query.matching_attribute" = "domain" }}
+
+[[operations]]
+include-operation-id-regex = "^(list|get|update)-(attributes?|object)$|^list-record-values$"
+parameters = {{ "path.object" = "companies", "path.attribute" = "stage", "path.record_id" = "{record_id}" }}
+
+[[operations]]
+include-operation-id-regex = "-attribute-options?$"
+parameters = {{ "path.object" = "companies", "path.attribute" = "stage", "path.option" = "Lead" }}
+
+[[operations]]
+include-operation-id-regex = "-attribute-status(es)?$"
+parameters = {{ "path.object" = "companies", "path.attribute" = "pipeline", "path.status" = "Open" }}
+
+[[operations]]
+include-operation-id = "create-attribute"
+parameters = {{ "path.object" = "companies" }}
 
 [[operations]]
 include-operation-id = "delete-record"

@@ -26,9 +26,13 @@ const TABLE_KEYS: [&str; 11] = [
 fn assert_field_shape(field: &Value, table_id: &Value) {
     assert_eq!(
         keys_of(field),
-        ["id", "key", "readonly", "schema", "table_id", "unique"]
+        ["id", "key", "readonly", "schema", "table_id", "type", "unique"]
     );
     assert_eq!(&field["table_id"], table_id);
+    let invent_types = [
+        "string", "number", "boolean", "date", "datetime", "enum", "record", "user",
+    ];
+    assert!(invent_types.contains(&field["type"].as_str().unwrap()), "{field}");
     assert!(field["id"].is_string());
     let schema = &field["schema"];
     for key in [
@@ -792,4 +796,70 @@ async fn patch_field_renames_keys_but_never_types() {
     );
     assert_eq!(api.items().await, before);
     api.assert_audit_clean().await;
+}
+
+/// Invent's type names are taken for fields and shown as the top-level `type`; its lists
+/// page by `page` and `take`, with its `pagination-*` headers.
+#[tokio::test]
+async fn invent_type_names_and_paging() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    api.create_table(&org.key, "Deals", "DEAL", "deals").await;
+    for (key, invent, attio) in [
+        ("title", "string", "text"),
+        ("amount", "number", "number"),
+        ("won", "boolean", "checkbox"),
+        ("closes", "date", "date"),
+        ("closed_at", "datetime", "timestamp"),
+    ] {
+        let field = api
+            .add_field(
+                &org.key,
+                "deals",
+                &json!({"key": key, "schema": {"name": key, "type": invent}}),
+            )
+            .await;
+        assert_eq!(field["type"], invent, "{key}");
+        assert_eq!(field["schema"]["type"], attio, "{key}");
+    }
+    let stage = json!({"key": "stage", "schema": {"name": "Stage", "type": "enum", "options": ["Open"]}});
+    let stage = api.add_field(&org.key, "deals", &stage).await;
+    assert_eq!(
+        (stage["type"].as_str(), stage["schema"]["type"].as_str()),
+        (Some("enum"), Some("select"))
+    );
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/orgs/c/tables/deals/fields",
+            Some(&json!({"key": "doc", "schema": {"name": "Doc", "type": "file"}})),
+        )
+        .await;
+    assert_error(&reply, 400);
+
+    for i in 0..2 {
+        api.create_table(&org.key, &format!("T{i}"), &format!("T{i}"), &format!("t{i}"))
+            .await;
+    }
+    let page = api.bearer(&org.key, "GET", "/orgs/c/tables?page=2&take=2", None).await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    let names: Vec<&str> = page
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["T1"]);
+    assert_eq!(page.headers["pagination-count"], "3");
+    assert_eq!(page.headers["pagination-page"], "2");
+    assert_eq!(page.headers["pagination-take"], "2");
+    for bad in ["take=101", "page=x", "take=-1"] {
+        assert_error(
+            &api.bearer(&org.key, "GET", &format!("/orgs/c/tables?{bad}"), None)
+                .await,
+            400,
+        );
+    }
 }
