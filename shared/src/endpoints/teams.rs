@@ -7,12 +7,16 @@ use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::domain::team::TeamId;
-use crate::domain::team::{Color, CreateTeamInput, FilterFieldInput, ListTeamsInput, PatchTeamInput};
+use crate::domain::team::{Color, CreateTeamInput, ListTeamsInput, PatchTeamInput};
+use crate::domain::team_filter::{TeamFacts, TeamFilter};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
 use crate::store::teams::TeamItem;
 use crate::time::Timestamp;
+
+/// A team's `type`: SmartSuite's PUBLIC, the one type teams have.
+const TEAM_TYPE: u8 = 2;
 
 pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let new = json_body::<CreateTeamInput>(&req)?.parse()?;
@@ -76,34 +80,26 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
     } else {
         json_body::<ListTeamsInput>(&req)?
     };
+    // The filter is parsed before the read: a bad one is a 400 whatever the account holds.
+    let now = Timestamp::now();
+    let filter = input
+        .filter
+        .as_ref()
+        .map(|f| TeamFilter::parse(f, now.utc_date()))
+        .transpose()?;
     let mut teams = state.store.teams(principal.org_id).await?;
-    if let Some(filter) = &input.filter {
-        let any = match filter.operator.as_str() {
-            "and" => false,
-            "or" => true,
-            other => {
-                return Err(ApiError::validation(format!(
-                    "`filter.operator` must be and or or, not {other}"
-                )))
-            }
-        };
-        let mut kept = Vec::with_capacity(teams.len());
-        for team in teams {
-            let mut results = Vec::with_capacity(filter.fields.len());
-            for (i, condition) in filter.fields.iter().enumerate() {
-                results.push(team_matches(&team, condition, i)?);
-            }
-            let keep = results.is_empty()
-                || if any {
-                    results.iter().any(|r| *r)
-                } else {
-                    results.iter().all(|r| *r)
-                };
-            if keep {
-                kept.push(team);
-            }
-        }
-        teams = kept;
+    if let Some(filter) = &filter {
+        teams.retain(|team| {
+            filter.matches(&TeamFacts {
+                name: &team.name,
+                status: team.status,
+                team_type: TEAM_TYPE,
+                owners: &team.owners,
+                members: &team.members,
+                created_on: &team.created_on,
+                updated_on: &team.updated_on,
+            })
+        });
     }
     for (i, sort) in input.sort.iter().enumerate().rev() {
         let descending = match sort.direction.as_str() {
@@ -144,55 +140,9 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             total,
             offset,
             limit,
+            time: now.micros(),
         },
     ))
-}
-
-fn team_matches(team: &TeamItem, condition: &FilterFieldInput, i: usize) -> Result<bool, ApiError> {
-    let field = format!("filter.fields[{i}]");
-    let text = || {
-        condition
-            .value
-            .as_str()
-            .map(str::to_lowercase)
-            .ok_or_else(|| ApiError::validation(format!("`{field}.value` must be a string")))
-    };
-    let ids = || -> Result<Vec<String>, ApiError> {
-        match &condition.value {
-            serde_json::Value::String(s) => Ok(vec![s.clone()]),
-            serde_json::Value::Array(values) => values
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| ApiError::validation(format!("`{field}.value` must be user ids"))),
-            _ => Err(ApiError::validation(format!("`{field}.value` must be user ids"))),
-        }
-    };
-    let name = team.name.to_lowercase();
-    Ok(match (condition.field.as_str(), condition.comparison.as_str()) {
-        ("name", "is") => name == text()?,
-        ("name", "is_not") => name != text()?,
-        ("name", "contains") => name.contains(&text()?),
-        ("name", "not_contains") => !name.contains(&text()?),
-        ("status", "is" | "is_not") => {
-            let wanted = match &condition.value {
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::String(s) => s.clone(),
-                _ => return Err(ApiError::validation(format!("`{field}.value` must be 1 or 2"))),
-            };
-            (team.status.to_string() == wanted) == (condition.comparison == "is")
-        }
-        ("owners" | "members", "has_any_of" | "has_none_of") => {
-            let people = if condition.field == "owners" {
-                &team.owners
-            } else {
-                &team.members
-            };
-            let any = ids()?.iter().any(|id| people.contains(id));
-            any == (condition.comparison == "has_any_of")
-        }
-        (f, c) => return Err(ApiError::validation(format!("`{field}`: cannot filter {f} by {c}"))),
-    })
 }
 
 /// SmartSuite's list: a page of teams.
@@ -203,6 +153,8 @@ pub struct TeamList {
     pub total: usize,
     pub offset: usize,
     pub limit: usize,
+    /// When the list was made (ISO 8601, UTC), as SmartSuite answers.
+    pub time: String,
 }
 
 /// SmartSuite's team record.

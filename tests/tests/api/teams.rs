@@ -360,7 +360,8 @@ async fn list_sorts_filters_and_pages() {
     };
     let all = list(json!({}), "").await;
     assert_eq!(all.status, 200, "{:?}", all.body);
-    assert_eq!(keys_of(&all.body), ["items", "limit", "offset", "total"]);
+    assert_eq!(keys_of(&all.body), ["items", "limit", "offset", "time", "total"]);
+    assert_seconds_or_micros(&all.body["time"]);
     assert_eq!(
         names(&all),
         ["Sales", "Support", "Engineering", "Sales Ops"],
@@ -410,6 +411,25 @@ async fn list_sorts_filters_and_pages() {
         &api.token(&b.key, a.id, "POST", "/api/v1/teams/list/", Some(&json!({})))
             .await,
         403,
+    );
+    // A bad filter is refused before the read, also for an account with no teams.
+    let empty = api.create_org("Empty", "owner-empty").await;
+    let bad = json!({"filter": {"operator": "and", "fields": [{"field": "name", "comparison": "has_any_of", "value": ["x"]}]}});
+    let reply = api
+        .token(&empty.key, empty.id, "POST", "/api/v1/teams/list/", Some(&bad))
+        .await;
+    assert_error(&reply, 400);
+    let not_empty = json!({"filter": {"operator": "and", "fields": [{"field": "members", "comparison": "is_not_empty", "value": ""}]}});
+    let reply = list(not_empty, "").await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+}
+
+/// SmartSuite's `time`: an ISO 8601 timestamp in UTC.
+fn assert_seconds_or_micros(value: &serde_json::Value) {
+    let text = value.as_str().expect("time is a string");
+    assert!(
+        shared::time::Timestamp::parse_rfc3339(text).is_some() && text.ends_with('Z'),
+        "{text}"
     );
 }
 
