@@ -21,6 +21,7 @@ use crate::domain::record::RecordInput;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
+use crate::endpoints::members::MemberList;
 use crate::endpoints::objects::{
     AttributeList, AttributeResponse, AttributeStatusList, AttributeStatusResponse, ObjectList, ObjectResponse,
     OptionList, OptionResponse,
@@ -308,6 +309,12 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             Some((schemas.of::<OptionData>(), true)),
             200,
             schemas.of::<AttributeStatusResponse>(),
+        ),
+        Endpoint::ListMembers => c(
+            "List the account's members (its users): sort, filter, page",
+            Some((schemas.of::<ListTeamsInput>(), false)),
+            200,
+            schemas.of::<MemberList>(),
         ),
         Endpoint::ListRecordValues => c(
             "List a record's values of one attribute, with history on request",

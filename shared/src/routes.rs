@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
 use crate::auth::{authenticate, Caller};
-use crate::endpoints::{objects, organizations, records, tables, teams, users};
+use crate::endpoints::{members, objects, organizations, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
@@ -68,6 +68,7 @@ pub enum Endpoint {
     ListAttributeStatuses,
     CreateAttributeStatus,
     UpdateAttributeStatus,
+    ListMembers,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -630,6 +631,16 @@ pub const ROUTES: &[Route] = &[
         access: Access::Write,
         error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
     },
+    Route {
+        method: "POST",
+        path: "/api/v1/members/list",
+        function: "list-members",
+        endpoint: Endpoint::ListMembers,
+        auth: Auth::Token,
+        query: PAGE,
+        access: Access::Read,
+        error_codes: &[],
+    },
 ];
 
 impl Endpoint {
@@ -689,6 +700,7 @@ impl Endpoint {
             Endpoint::ListAttributeStatuses => handlers::list_attribute_statuses,
             Endpoint::CreateAttributeStatus => handlers::create_attribute_status,
             Endpoint::UpdateAttributeStatus => handlers::update_attribute_status,
+            Endpoint::ListMembers => handlers::list_members,
         }
     }
 }
@@ -773,6 +785,7 @@ pub mod handlers {
         list_attribute_statuses => objects::list_statuses,
         create_attribute_status => objects::create_status,
         update_attribute_status => objects::update_status,
+        list_members => members::list,
     }
 }
 

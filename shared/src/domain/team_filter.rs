@@ -350,6 +350,93 @@ impl DateOp {
     }
 }
 
+/// What a filter sees of a member (SmartSuite's member object, over an organization's
+/// users): `full_name` and `email` are text, `role` a select (ADMIN 1, SOLUTION_MANAGER 2,
+/// GENERAL 3), `teams` an assigned-to list of team ids.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberFacts<'a> {
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub role: u8,
+    pub teams: &'a [String],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberFilter {
+    any: bool,
+    conditions: Vec<MemberCondition>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum MemberCondition {
+    FullName(TextOp),
+    Email(TextOp),
+    Role(ChoiceOp),
+    Teams(PeopleOp),
+}
+
+impl MemberFilter {
+    pub fn parse(input: &FilterInput) -> Result<Self, Invalid> {
+        let any = match input.operator.as_str() {
+            "and" => false,
+            "or" => true,
+            other => {
+                return Err(Invalid::value(format!(
+                    "`filter.operator` must be and or or, not `{other}`"
+                )))
+            }
+        };
+        let mut conditions = Vec::with_capacity(input.fields.len());
+        for (i, f) in input.fields.iter().enumerate() {
+            let path = format!("filter.fields[{i}]");
+            let refused = |kinds: &str| {
+                Invalid::value(format!(
+                    "`{path}`: `{}` cannot be compared by `{}`; it takes {kinds}",
+                    f.field, f.comparison
+                ))
+            };
+            let text = "is, is_not, is_empty, is_not_empty, contains, not_contains";
+            conditions.push(match f.field.as_str() {
+                "full_name" => {
+                    MemberCondition::FullName(text_op(&f.comparison, &f.value, &path).ok_or_else(|| refused(text))??)
+                }
+                "email" => {
+                    MemberCondition::Email(text_op(&f.comparison, &f.value, &path).ok_or_else(|| refused(text))??)
+                }
+                "role" => MemberCondition::Role(
+                    choice_op(&f.comparison, &f.value, &path, &[1, 2, 3, 4, 5])
+                        .ok_or_else(|| refused("is, is_not, is_any_of, is_none_of, is_empty, is_not_empty"))??,
+                ),
+                "teams" => MemberCondition::Teams(people_op(&f.comparison, &f.value, &path).ok_or_else(|| {
+                    refused("has_any_of, has_all_of, is_exactly, has_none_of, is_empty, is_not_empty")
+                })??),
+                other => {
+                    return Err(Invalid::value(format!(
+                        "`{path}.field`: members are filtered by full_name, email, role or teams, not `{other}`"
+                    )))
+                }
+            });
+        }
+        Ok(Self { any, conditions })
+    }
+
+    pub fn matches(&self, member: &MemberFacts) -> bool {
+        let mut results = self.conditions.iter().map(|c| match c {
+            MemberCondition::FullName(op) => op.matches(member.full_name),
+            MemberCondition::Email(op) => op.matches(member.email),
+            MemberCondition::Role(op) => op.matches(member.role),
+            MemberCondition::Teams(op) => op.matches(member.teams),
+        });
+        if self.conditions.is_empty() {
+            true
+        } else if self.any {
+            results.any(|r| r)
+        } else {
+            results.all(|r| r)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

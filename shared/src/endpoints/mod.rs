@@ -2,6 +2,7 @@
 //! store, shape the response. Each returns `Result<Response, ApiError>`; the route layer
 //! turns errors into the JSON error body and logs once.
 
+pub mod members;
 pub mod objects;
 pub mod organizations;
 pub mod records;

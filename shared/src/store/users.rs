@@ -106,6 +106,33 @@ impl Store {
             .collect()
     }
 
+    /// An organization's members with their users: one Query of its memberships and a
+    /// BatchGetItem of the users, in membership (user id) order.
+    pub async fn members_with_users(
+        &self,
+        org: OrgId,
+    ) -> Result<Vec<(OrgMemberItem, super::organizations::UserItem)>, StoreError> {
+        let members = self.org_members(org).await?;
+        let keys = members
+            .iter()
+            .map(|m| {
+                let external_id = crate::domain::user::ExternalId::parse("external_id", &m.external_id)?;
+                Ok(super::key(keys::user_pk(&external_id), keys::USER_SK))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let projection = "id, external_id, email, #name, created_at, updated_at";
+        let mut users: std::collections::HashMap<u64, super::organizations::UserItem> = self
+            .batch_get(keys, projection, &[("#name", "name")])
+            .await?
+            .into_iter()
+            .map(|item| from_item::<super::organizations::UserItem>(item).map(|u| (u.id, u)))
+            .collect::<Result<_, _>>()?;
+        Ok(members
+            .into_iter()
+            .filter_map(|m| users.remove(&m.user_id).map(|u| (m, u)))
+            .collect())
+    }
+
     /// Changes a user's email and name, and adds a membership or changes its role. The
     /// owner of an organization keeps the owner role there.
     pub async fn update_user(

@@ -21,7 +21,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 46] = [
+const ORDER: [(&str, u16); 47] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -32,6 +32,7 @@ const ORDER: [(&str, u16); 46] = [
     ("create-team", 200),
     ("get-team", 200),
     ("list-teams", 200),
+    ("list-members", 200),
     ("update-team", 200),
     ("delete-team", 200),
     ("create-record", 200),
@@ -160,6 +161,7 @@ async fn every_event_runs_through_its_binary() {
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
             "get-team" | "delete-team" => assert_eq!(body["id"], team.as_str()),
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
+            "list-members" => assert_eq!(body["items"][0]["teams"][0], team.as_str()),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),
