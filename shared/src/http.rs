@@ -304,10 +304,12 @@ pub fn pagination(req: &Request, default_limit: u64, max_limit: u64) -> Result<(
 /// offset) with the page number; without them, `limit` and `offset` as [`pagination`]
 /// reads them (the page is then the one `offset` falls in).
 pub fn invent_pagination(req: &Request, default_limit: u64, max_limit: u64) -> Result<(usize, usize, u64), ApiError> {
+    // `limit` and `offset` are checked even beside `page` and `take`: a bad value is a 400
+    // wherever it is.
+    let (limit, offset) = pagination(req, default_limit, max_limit)?;
     let page = query_param(req, "page")?;
     let take = query_param(req, "take")?;
     if page.is_none() && take.is_none() {
-        let (limit, offset) = pagination(req, default_limit, max_limit)?;
         return Ok((limit, offset, (offset / limit.max(1)) as u64 + 1));
     }
     let take = query_number(req, "take", 100, 100)?.max(1);
