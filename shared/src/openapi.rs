@@ -15,6 +15,7 @@ use utoipa::openapi::{
 };
 use utoipa::ToSchema;
 
+use crate::domain::import::ImportInput;
 use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::{CreateOrganizationInput, PatchOrganizationInput};
 use crate::domain::record::RecordInput;
@@ -31,6 +32,7 @@ use crate::endpoints::organizations::{
     RevokeApiKeyInput, RevokedApiKey, UserBody,
 };
 use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse, ValueList};
+use crate::endpoints::tables::ImportResult;
 use crate::endpoints::tables::{FieldBody, TableBody};
 use crate::endpoints::teams::{TeamBody, TeamList};
 use crate::endpoints::users::CreatedUser;
@@ -309,6 +311,12 @@ fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
             Some((schemas.of::<OptionData>(), true)),
             200,
             schemas.of::<AttributeStatusResponse>(),
+        ),
+        Endpoint::ImportRecords => c(
+            "Import records from CSV, one per row, with per-row errors",
+            Some((schemas.of::<ImportInput>(), true)),
+            200,
+            schemas.of::<ImportResult>(),
         ),
         Endpoint::ListMembers => c(
             "List the account's members (its users): sort, filter, page",

@@ -69,6 +69,7 @@ pub enum Endpoint {
     CreateAttributeStatus,
     UpdateAttributeStatus,
     ListMembers,
+    ImportRecords,
 }
 
 /// What a function may do to the table; template.yaml gives read-only functions a read-only role.
@@ -641,6 +642,16 @@ pub const ROUTES: &[Route] = &[
         access: Access::Read,
         error_codes: &[],
     },
+    Route {
+        method: "POST",
+        path: "/orgs/{org_id}/tables/{table_id}/records/import",
+        function: "import-records",
+        endpoint: Endpoint::ImportRecords,
+        auth: Auth::Bearer,
+        query: NONE,
+        access: Access::Write,
+        error_codes: &[],
+    },
 ];
 
 impl Endpoint {
@@ -701,6 +712,7 @@ impl Endpoint {
             Endpoint::CreateAttributeStatus => handlers::create_attribute_status,
             Endpoint::UpdateAttributeStatus => handlers::update_attribute_status,
             Endpoint::ListMembers => handlers::list_members,
+            Endpoint::ImportRecords => handlers::import_records,
         }
     }
 }
@@ -786,6 +798,7 @@ pub mod handlers {
         create_attribute_status => objects::create_status,
         update_attribute_status => objects::update_status,
         list_members => members::list,
+        import_records => tables::import_records,
     }
 }
 

@@ -2,6 +2,7 @@
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
 pub mod filter;
+pub mod import;
 pub mod object;
 pub mod organization;
 pub mod phone;

@@ -7,12 +7,15 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::import::{cell_value, ImportInput};
 use crate::domain::organization::OrgId;
+use crate::domain::record::parse_values;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
 use crate::domain::table::{FieldDef, NewField, SelectOption, Table};
 use crate::error::ApiError;
 use crate::http::{invent_pagination, json_body, json_response, path_param, query_param};
 use crate::state::AppState;
+use crate::store::records::Actor;
 use crate::time::Timestamp;
 
 /// The organization a path names, which must be the key's own: `c` or its id. Any other
@@ -239,4 +242,75 @@ impl FieldBody {
             readonly: field.readonly,
         }
     }
+}
+
+/// `POST /orgs/{org_id}/tables/{table_id}/records/import`: Invent's import. Each CSV row is
+/// created as one record (its own transaction) or reported in `errors` with its row number
+/// (1 is the first row after the header); rows that succeed stay created.
+pub async fn import_records(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let org = org_in_path(&req, &principal)?;
+    let table = table_in_path(state, &req, org).await?;
+    let import = json_body::<ImportInput>(&req)?.parse(&table)?;
+    let mut result = ImportResult::default();
+    for (i, row) in import.rows.iter().enumerate() {
+        match import_row(state, &principal, &table, &import.columns, row).await {
+            Ok(()) => result.created += 1,
+            Err(error) => {
+                result.failed += 1;
+                result.errors.push(RowError {
+                    row: i + 1,
+                    message: error.message,
+                });
+            }
+        }
+    }
+    Ok(json_response(StatusCode::OK, &result))
+}
+
+/// One row as a record: its cells parsed by their fields' types, then written.
+async fn import_row(
+    state: &AppState,
+    principal: &Principal,
+    table: &Table,
+    columns: &[Option<&FieldDef>],
+    row: &[String],
+) -> Result<(), ApiError> {
+    if row.len() != columns.len() {
+        return Err(ApiError::validation(format!(
+            "the row has {} cells; the header has {}",
+            row.len(),
+            columns.len()
+        )));
+    }
+    let mut values = Vec::new();
+    for (field, cell) in columns.iter().zip(row) {
+        let (Some(field), Some(value)) = (field, field.and_then(|f| cell_value(f, cell))) else {
+            continue;
+        };
+        values.push((*field, parse_values(field, &value, &field.key)?));
+    }
+    let actor = Actor {
+        key_id: &principal.key_id,
+        now: Timestamp::now(),
+    };
+    state
+        .store
+        .create_record(principal.org_id, table, &values, actor)
+        .await?;
+    Ok(())
+}
+
+/// Invent's import answer.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub created: usize,
+    pub failed: usize,
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// From 1, the first row after the header.
+    pub row: usize,
+    pub message: String,
 }

@@ -294,6 +294,7 @@ fn valid_body(route: &Route, f: &crate::hostile::Fixture) -> String {
         "create-team" => json!({"name": "New team", "type": 2}),
         "update-team" => json!({"name": "Renamed team"}),
         "update-table" | "update-field" | "update-organization" | "update-user" => json!({"name": "Renamed"}),
+        "import-records" => json!({"file": "name,employees\nImported,3\n"}),
         "create-object" => {
             json!({"data": {"api_slug": "opportunities", "singular_noun": "Opportunity", "plural_noun": "Opportunities"}})
         }
@@ -334,6 +335,7 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("create-attribute", "DeleteItem", RELEASE),
     ("create-attribute-option", "DeleteItem", RELEASE),
     ("create-attribute-status", "DeleteItem", RELEASE),
+    ("import-records", "DeleteItem", RELEASE),
     (
         "list-users",
         "GetItem",

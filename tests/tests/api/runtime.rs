@@ -21,7 +21,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 47] = [
+const ORDER: [(&str, u16); 48] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -43,6 +43,7 @@ const ORDER: [(&str, u16); 47] = [
     ("replace-record", 200),
     ("assert-record", 200),
     ("delete-record", 200),
+    ("import-records", 200),
     ("list-tables", 200),
     ("list-objects", 200),
     ("get-object", 200),
@@ -161,6 +162,7 @@ async fn every_event_runs_through_its_binary() {
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
             "get-team" | "delete-team" => assert_eq!(body["id"], team.as_str()),
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
+            "import-records" => assert_eq!((body["created"].as_u64(), body["failed"].as_u64()), (Some(2), Some(1))),
             "list-members" => assert_eq!(body["items"][0]["teams"][0], team.as_str()),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),

@@ -863,3 +863,69 @@ async fn invent_type_names_and_paging() {
         );
     }
 }
+
+/// Invent's import: each CSV row a record or a per-row error; a failed row writes nothing,
+/// the rows around it stay created; a bad file or mapping is refused whole.
+#[tokio::test]
+async fn records_import_reports_each_row() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    api.create_table(&org.key, "Companies", "CO", "companies").await;
+    let domain = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
+    api.add_field(&org.key, "companies", &domain).await;
+    let employees = json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}});
+    api.add_field(&org.key, "companies", &employees).await;
+    let file = "Company,domain,employees,ignored\n\
+                Acme,acme.com,10,x\n\
+                \"Beta, Inc.\",beta.com,,y\n\
+                Dup,acme.com,3,z\n\
+                Bad,bad.com,many,w\n\
+                Short,short.com\n";
+    let body = json!({"file": file, "mapping": "{\"Company\": \"name\"}"});
+    let reply = api
+        .bearer(&org.key, "POST", "/orgs/c/tables/companies/records/import", Some(&body))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["created"], 2);
+    assert_eq!(reply.body["failed"], 3);
+    let rows: Vec<u64> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, [3, 4, 5]);
+    let query = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/v2/objects/companies/records/query",
+            Some(&json!({})),
+        )
+        .await;
+    let names: Vec<&str> = query.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["name"][0]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme", "Beta, Inc."]);
+
+    let before = api.items_without_counters().await;
+    for bad in [
+        json!({}),
+        json!({"file": ""}),
+        json!({"file": "a\n\"open"}),
+        json!({"file": "name\nx\n", "mapping": "not json"}),
+        json!({"file": "Company\nx\n", "mapping": "{\"Company\": \"nope\"}"}),
+        json!({"file": "nothing,known\n1,2\n"}),
+        json!({"file": format!("name\n{}", "r\n".repeat(501))}),
+    ] {
+        let reply = api
+            .bearer(&org.key, "POST", "/orgs/c/tables/companies/records/import", Some(&bad))
+            .await;
+        assert_error(&reply, 400);
+    }
+    assert_eq!(api.items_without_counters().await, before);
+    api.assert_audit_clean().await;
+}
