@@ -18,4 +18,5 @@ mod smoke;
 mod tables;
 mod teams;
 mod template;
+mod vendor_curl;
 mod vendor_sdks;
