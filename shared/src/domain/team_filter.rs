@@ -87,15 +87,7 @@ enum DateOp {
 impl TeamFilter {
     /// Parses SmartSuite's filter; `today` is the date relative modes count from.
     pub fn parse(input: &FilterInput, today: Date) -> Result<Self, Invalid> {
-        let any = match input.operator.as_str() {
-            "and" => false,
-            "or" => true,
-            other => {
-                return Err(Invalid::value(format!(
-                    "`filter.operator` must be and or or, not `{other}`"
-                )))
-            }
-        };
+        let any = any_of(input)?;
         let conditions = input
             .fields
             .iter()
@@ -106,14 +98,31 @@ impl TeamFilter {
     }
 
     pub fn matches(&self, team: &TeamFacts) -> bool {
-        let mut results = self.conditions.iter().map(|c| c.matches(team));
-        if self.conditions.is_empty() {
-            true
-        } else if self.any {
-            results.any(|r| r)
-        } else {
-            results.all(|r| r)
-        }
+        combine(self.any, self.conditions.iter().map(|c| c.matches(team)))
+    }
+}
+
+/// Whether the filter's `operator` is `or` (any condition) rather than `and` (all).
+fn any_of(input: &FilterInput) -> Result<bool, Invalid> {
+    match input.operator.as_str() {
+        "and" => Ok(false),
+        "or" => Ok(true),
+        other => Err(Invalid::value(format!(
+            "`filter.operator` must be and or or, not `{other}`"
+        ))),
+    }
+}
+
+/// The conditions' results under `and` or `or`; no condition at all matches everything.
+fn combine(any: bool, results: impl Iterator<Item = bool>) -> bool {
+    let mut results = results.peekable();
+    if results.peek().is_none() {
+        return true;
+    }
+    if any {
+        results.any(|r| r)
+    } else {
+        results.all(|r| r)
     }
 }
 
@@ -377,15 +386,7 @@ enum MemberCondition {
 
 impl MemberFilter {
     pub fn parse(input: &FilterInput) -> Result<Self, Invalid> {
-        let any = match input.operator.as_str() {
-            "and" => false,
-            "or" => true,
-            other => {
-                return Err(Invalid::value(format!(
-                    "`filter.operator` must be and or or, not `{other}`"
-                )))
-            }
-        };
+        let any = any_of(input)?;
         let mut conditions = Vec::with_capacity(input.fields.len());
         for (i, f) in input.fields.iter().enumerate() {
             let path = format!("filter.fields[{i}]");
@@ -421,19 +422,13 @@ impl MemberFilter {
     }
 
     pub fn matches(&self, member: &MemberFacts) -> bool {
-        let mut results = self.conditions.iter().map(|c| match c {
+        let results = self.conditions.iter().map(|c| match c {
             MemberCondition::FullName(op) => op.matches(member.full_name),
             MemberCondition::Email(op) => op.matches(member.email),
             MemberCondition::Role(op) => op.matches(member.role),
             MemberCondition::Teams(op) => op.matches(member.teams),
         });
-        if self.conditions.is_empty() {
-            true
-        } else if self.any {
-            results.any(|r| r)
-        } else {
-            results.all(|r| r)
-        }
+        combine(self.any, results)
     }
 }
 

@@ -83,27 +83,14 @@ impl Store {
             .collect()
     }
 
-    /// An organization's members as (user id, email): one Query of its memberships and a
-    /// BatchGetItem of their users' emails. For actor references given by email.
+    /// An organization's members as (user id, email). For actor references given by email.
     pub async fn member_emails(&self, org: OrgId) -> Result<Vec<(u64, String)>, StoreError> {
-        #[derive(serde::Deserialize)]
-        struct Email {
-            id: u64,
-            email: String,
-        }
-        let members = self.org_members(org).await?;
-        let keys = members
-            .iter()
-            .map(|m| {
-                let external_id = crate::domain::user::ExternalId::parse("external_id", &m.external_id)?;
-                Ok(super::key(keys::user_pk(&external_id), keys::USER_SK))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        self.batch_get(keys, "id, email", &[])
+        Ok(self
+            .members_with_users(org)
             .await?
             .into_iter()
-            .map(|item| from_item::<Email>(item).map(|e| (e.id, e.email)))
-            .collect()
+            .map(|(_, user)| (user.id, user.email))
+            .collect())
     }
 
     /// An organization's members with their users: one Query of its memberships and a
