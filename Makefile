@@ -54,7 +54,7 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
-# All 31 functions in one cargo-lambda build, then `sam build` (which finds them built);
+# Every function in one cargo-lambda build, then `sam build` (which finds them built);
 # prints the time and each bundle's size (scripts/build.sh).
 build: tools
 	PATH="$(TOOLS_PATH)" scripts/build.sh

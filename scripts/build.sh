@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make build`: the 31 arm64 Lambda bundles, then `sam build`.
+# `make build`: every function's arm64 Lambda bundle, then `sam build`.
 #
 # SAM's rust-cargolambda builder runs one `cargo lambda build --release --arm64 --bin <name>`
 # per function, one after another. Building every function in one cargo invocation first
