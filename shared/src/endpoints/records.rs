@@ -569,7 +569,13 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     }
     let offset = input.offset.unwrap_or(0) as usize;
     let linked = linked_records(state, &others, filter.as_ref(), &sorts).await?;
-    let mut records: Vec<Record> = state.store.records(&table).await?;
+    // In display-number order and unfiltered, the page is the index's first offset + limit
+    // items: read those, not the table.
+    let mut records: Vec<Record> = if filter.is_none() && sorts.is_empty() {
+        state.store.first_records(&table, offset + limit as usize).await?
+    } else {
+        state.store.records(&table).await?
+    };
     if let Some(filter) = &filter {
         records.retain(|r| filter.matches_in(r, &linked));
     }

@@ -270,6 +270,35 @@ impl Store {
         self.query_all(query).await
     }
 
+    /// The first `count` items of one GSI1 partition, in sort key order: pages of at most
+    /// `count` items (1,000 at most a page), read only until `count` are in hand, so the
+    /// cost is that of the items wanted, not of the partition.
+    pub(crate) async fn query_gsi1_first(&self, gsi1pk: &str, count: usize) -> Result<Vec<Item>, StoreError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let page = i32::try_from(count.min(1000)).expect("at most 1000");
+        let mut items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(gsi1pk))
+            .limit(page)
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::with_capacity(count.min(1000));
+        while out.len() < count {
+            match items.next().await {
+                Some(item) => out.push(item.map_err(sdk_error)?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
     /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
         let query = self

@@ -725,6 +725,16 @@ impl Store {
     }
 
     /// Every record of a table, by display number (GSI1, eventually consistent).
+    /// A table's first `count` records by display number (GSI1, eventually consistent),
+    /// reading only those: what a query with no filter and no sort needs.
+    pub async fn first_records(&self, table: &Table, count: usize) -> Result<Vec<Record>, StoreError> {
+        self.query_gsi1_first(&keys::table_records_gsi1pk(&table.id), count)
+            .await?
+            .into_iter()
+            .map(from_item)
+            .collect()
+    }
+
     pub async fn records(&self, table: &Table) -> Result<Vec<Record>, StoreError> {
         self.query_gsi1(&keys::table_records_gsi1pk(&table.id))
             .await?
