@@ -569,17 +569,21 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     }
     let offset = input.offset.unwrap_or(0) as usize;
     let linked = linked_records(state, &others, filter.as_ref(), &sorts).await?;
-    // In display-number order and unfiltered, the page is the index's first offset + limit
-    // items: read those, not the table.
-    let mut records: Vec<Record> = if filter.is_none() && sorts.is_empty() {
-        state.store.first_records(&table, offset + limit as usize).await?
+    let matches = |r: &Record| filter.as_ref().is_none_or(|f| f.matches_in(r, &linked));
+    // In display-number order (no sort), the page is the index's first offset + limit
+    // matching records: stream the index and stop there, filtering as the pages come.
+    // A sort needs every match first.
+    let records: Vec<Record> = if sorts.is_empty() {
+        state
+            .store
+            .records_until(&table, offset + limit as usize, matches)
+            .await?
     } else {
-        state.store.records(&table).await?
+        let mut all: Vec<Record> = state.store.records(&table).await?;
+        all.retain(|r| matches(r));
+        sort_records_in(&mut all, &sorts, &linked);
+        all
     };
-    if let Some(filter) = &filter {
-        records.retain(|r| filter.matches_in(r, &linked));
-    }
-    sort_records_in(&mut records, &sorts, &linked);
     let data: Vec<RecordBody> = records
         .iter()
         .skip(offset)

@@ -270,14 +270,21 @@ impl Store {
         self.query_all(query).await
     }
 
-    /// The first `count` items of one GSI1 partition, in sort key order: pages of at most
-    /// `count` items (1,000 at most a page), read only until `count` are in hand, so the
-    /// cost is that of the items wanted, not of the partition.
-    pub(crate) async fn query_gsi1_first(&self, gsi1pk: &str, count: usize) -> Result<Vec<Item>, StoreError> {
+    /// The first `count` items of one GSI1 partition, in sort key order, that `keep`
+    /// accepts: pages of `page` items, read only until `count` are kept, so the cost is that
+    /// of the items read up to there, not of the partition.
+    pub(crate) async fn query_gsi1_until<T>(
+        &self,
+        gsi1pk: &str,
+        count: usize,
+        page: usize,
+        mut keep: impl FnMut(Item) -> Result<Option<T>, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
         if count == 0 {
-            return Ok(Vec::new());
+            return Ok(out);
         }
-        let page = i32::try_from(count.min(1000)).expect("at most 1000");
+        let page = i32::try_from(page.clamp(1, 1000)).expect("at most 1000");
         let mut items = self
             .client
             .query()
@@ -289,11 +296,10 @@ impl Store {
             .into_paginator()
             .items()
             .send();
-        let mut out = Vec::with_capacity(count.min(1000));
         while out.len() < count {
-            match items.next().await {
-                Some(item) => out.push(item.map_err(sdk_error)?),
-                None => break,
+            let Some(item) = items.next().await else { break };
+            if let Some(kept) = keep(item.map_err(sdk_error)?)? {
+                out.push(kept);
             }
         }
         Ok(out)

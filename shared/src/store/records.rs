@@ -725,14 +725,23 @@ impl Store {
     }
 
     /// Every record of a table, by display number (GSI1, eventually consistent).
-    /// A table's first `count` records by display number (GSI1, eventually consistent),
-    /// reading only those: what a query with no filter and no sort needs.
-    pub async fn first_records(&self, table: &Table, count: usize) -> Result<Vec<Record>, StoreError> {
-        self.query_gsi1_first(&keys::table_records_gsi1pk(&table.id), count)
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
+    /// A table's first `count` records by display number that `keep` accepts (GSI1,
+    /// eventually consistent), read page by page and no further than needed: what a query
+    /// in display-number order needs, filtered or not.
+    pub async fn records_until(
+        &self,
+        table: &Table,
+        count: usize,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Result<Vec<Record>, StoreError> {
+        // Unfiltered, a page of `count` is all there is to read; filtered, larger pages
+        // save round trips.
+        let page = count.max(100);
+        self.query_gsi1_until(&keys::table_records_gsi1pk(&table.id), count, page, |item| {
+            let record: Record = from_item(item)?;
+            Ok(keep(&record).then_some(record))
+        })
+        .await
     }
 
     pub async fn records(&self, table: &Table) -> Result<Vec<Record>, StoreError> {
