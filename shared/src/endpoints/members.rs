@@ -7,11 +7,11 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
-use crate::domain::team::ListTeamsInput;
 use crate::domain::team_filter::{MemberFacts, MemberFilter};
 use crate::domain::user::Role;
+use crate::endpoints::teams::{list_body, parse_sorts, sort_by_keys};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, pagination};
+use crate::http::{json_response, pagination};
 use crate::state::AppState;
 use crate::store::organizations::{OrgMemberItem, UserItem};
 use crate::time::Timestamp;
@@ -31,35 +31,16 @@ fn role_code(role: Role) -> u8 {
 /// `teams` with SmartSuite's comparisons, the filter parsed before any read.
 pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let (limit, offset) = pagination(&req, 100, 1000)?;
-    let input = if req.body().is_empty() {
-        ListTeamsInput::default()
-    } else {
-        json_body::<ListTeamsInput>(&req)?
-    };
+    let input = list_body(&req)?;
     let filter = input.filter.as_ref().map(MemberFilter::parse).transpose()?;
-    let mut sorts = Vec::with_capacity(input.sort.len());
-    for (i, sort) in input.sort.iter().enumerate() {
-        let descending = match sort.direction.as_str() {
-            "asc" => false,
-            "desc" => true,
-            other => {
-                return Err(ApiError::validation(format!(
-                    "`sort[{i}].direction` must be asc or desc, not {other}"
-                )))
-            }
-        };
-        let key: fn(&MemberBody) -> String = match sort.field.as_str() {
-            "full_name" => |m| m.full_name.sys_root.to_lowercase(),
-            "email" => |m| m.email.first().cloned().unwrap_or_default(),
-            "role" => |m| m.role.clone(),
-            other => {
-                return Err(ApiError::validation(format!(
-                    "`sort[{i}].field` must be full_name, email or role, not {other}"
-                )))
-            }
-        };
-        sorts.push((key, descending));
-    }
+    let sorts = parse_sorts::<MemberBody>(
+        &input.sort,
+        &[
+            ("full_name", |m| m.full_name.sys_root.to_lowercase()),
+            ("email", |m| m.email.first().cloned().unwrap_or_default()),
+            ("role", |m| m.role.clone()),
+        ],
+    )?;
     let now = Timestamp::now();
     let teams = state.store.teams(principal.org_id).await?;
     let mut members: Vec<MemberBody> = state
@@ -89,16 +70,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             })
         })
         .collect();
-    // Stable sorts from the last key to the first give a multi-key order.
-    for (key, descending) in sorts.iter().rev() {
-        members.sort_by(|a, b| {
-            if *descending {
-                key(b).cmp(&key(a))
-            } else {
-                key(a).cmp(&key(b))
-            }
-        });
-    }
+    sort_by_keys(&mut members, &sorts);
     let total = members.len();
     let items: Vec<MemberBody> = members.into_iter().skip(offset).take(limit).collect();
     Ok(json_response(

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::domain::team::TeamId;
-use crate::domain::team::{Color, CreateTeamInput, ListTeamsInput, PatchTeamInput};
+use crate::domain::team::{Color, CreateTeamInput, ListTeamsInput, PatchTeamInput, TeamSortInput};
 use crate::domain::team_filter::{TeamFacts, TeamFilter};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
@@ -70,23 +70,27 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
 }
 
 /// `POST /api/v1/teams/list/?offset&limit` with `{sort, filter}`: SmartSuite's list,
-/// `{items, total, offset, limit}`. `limit` defaults to 100, at most 1000. Without a sort,
-/// teams come oldest first. Filters: `name` (is, is_not, contains, not_contains), `status`
-/// (is, is_not), `owners` and `members` (has_any_of, has_none_of); operator `and` or `or`.
+/// `{items, total, offset, limit, time}`. `limit` defaults to 100, at most 1000. Without a
+/// sort, teams come oldest first. The filter takes SmartSuite's comparisons for each type
+/// of a team's fields (`domain::team_filter`); it and the sorts are checked before the read.
 pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let (limit, offset) = pagination(&req, 100, 1000)?;
-    let input = if req.body().is_empty() {
-        ListTeamsInput::default()
-    } else {
-        json_body::<ListTeamsInput>(&req)?
-    };
-    // The filter is parsed before the read: a bad one is a 400 whatever the account holds.
+    let input = list_body(&req)?;
     let now = Timestamp::now();
     let filter = input
         .filter
         .as_ref()
         .map(|f| TeamFilter::parse(f, now.utc_date()))
         .transpose()?;
+    let sorts = parse_sorts::<TeamItem>(
+        &input.sort,
+        &[
+            ("name", |t| t.name_key.clone()),
+            ("first_created", |t| t.created_on.clone()),
+            ("last_updated", |t| t.updated_on.clone()),
+            ("status", |t| t.status.to_string()),
+        ],
+    )?;
     let mut teams = state.store.teams(principal.org_id).await?;
     if let Some(filter) = &filter {
         teams.retain(|team| {
@@ -101,36 +105,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             })
         });
     }
-    for (i, sort) in input.sort.iter().enumerate().rev() {
-        let descending = match sort.direction.as_str() {
-            "asc" => false,
-            "desc" => true,
-            other => {
-                return Err(ApiError::validation(format!(
-                    "`sort[{i}].direction` must be asc or desc, not {other}"
-                )))
-            }
-        };
-        let key: fn(&TeamItem) -> String = match sort.field.as_str() {
-            "name" => |t| t.name_key.clone(),
-            "first_created" => |t| t.created_on.clone(),
-            "last_updated" => |t| t.updated_on.clone(),
-            "status" => |t| t.status.to_string(),
-            other => {
-                return Err(ApiError::validation(format!(
-                    "`sort[{i}].field` must be name, first_created, last_updated or status, not {other}"
-                )))
-            }
-        };
-        // Stable sorts from the last key to the first give a multi-key order.
-        teams.sort_by(|a, b| {
-            if descending {
-                key(b).cmp(&key(a))
-            } else {
-                key(a).cmp(&key(b))
-            }
-        });
-    }
+    sort_by_keys(&mut teams, &sorts);
     let total = teams.len();
     let items: Vec<TeamBody> = teams.iter().skip(offset).take(limit).map(TeamBody::new).collect();
     Ok(json_response(
@@ -143,6 +118,67 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             time: now.micros(),
         },
     ))
+}
+
+/// SmartSuite's list body, `{sort, filter}`; an empty body is neither (teams and members).
+pub(crate) fn list_body(req: &Request) -> Result<ListTeamsInput, ApiError> {
+    if req.body().is_empty() {
+        Ok(ListTeamsInput::default())
+    } else {
+        json_body::<ListTeamsInput>(req)
+    }
+}
+
+/// What a SmartSuite list orders by: a key of each item.
+pub(crate) type SortKey<T> = fn(&T) -> String;
+
+/// A sort of a SmartSuite list: the key it orders by, and whether descending.
+pub(crate) type ListSort<T> = (SortKey<T>, bool);
+
+/// A list's sorts, each naming one of `keys` (field name and key) and `asc` or `desc`;
+/// anything else is a 400.
+pub(crate) fn parse_sorts<T>(
+    sorts: &[TeamSortInput],
+    keys: &[(&str, SortKey<T>)],
+) -> Result<Vec<ListSort<T>>, ApiError> {
+    sorts
+        .iter()
+        .enumerate()
+        .map(|(i, sort)| {
+            let descending = match sort.direction.as_str() {
+                "asc" => false,
+                "desc" => true,
+                other => {
+                    return Err(ApiError::validation(format!(
+                        "`sort[{i}].direction` must be asc or desc, not {other}"
+                    )))
+                }
+            };
+            let key = keys.iter().find(|(name, _)| *name == sort.field).ok_or_else(|| {
+                let names: Vec<&str> = keys.iter().map(|(name, _)| *name).collect();
+                ApiError::validation(format!(
+                    "`sort[{i}].field` must be one of {}, not {}",
+                    names.join(", "),
+                    sort.field
+                ))
+            })?;
+            Ok((key.1, descending))
+        })
+        .collect()
+}
+
+/// Orders `items` by the sorts, the first deciding first: stable sorts from the last key
+/// to the first give the multi-key order, and ties keep their order.
+pub(crate) fn sort_by_keys<T>(items: &mut [T], sorts: &[ListSort<T>]) {
+    for (key, descending) in sorts.iter().rev() {
+        items.sort_by(|a, b| {
+            if *descending {
+                key(b).cmp(&key(a))
+            } else {
+                key(a).cmp(&key(b))
+            }
+        });
+    }
 }
 
 /// SmartSuite's list: a page of teams.
