@@ -333,6 +333,19 @@ pub fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'
         .map_err(|_| ApiError::malformed(format!("The `{name}` header is not visible ASCII")))
 }
 
+/// A list's paging in headers, for the vendors whose lists are plain arrays: the total as
+/// `X-Total-Count`, and the next page as `Link: <path>; rel="next"`.
+pub fn with_page_headers(mut response: Response<Body>, total: usize, next: Option<String>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", total.into());
+    if let Some(next) = next {
+        if let Ok(link) = format!("<{next}>; rel=\"next\"").parse() {
+            headers.insert("link", link);
+        }
+    }
+    response
+}
+
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
     let text = serde_json::to_string(body).expect("response types always serialize");
     Response::builder()

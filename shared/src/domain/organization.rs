@@ -32,6 +32,11 @@ impl OrgId {
     pub fn member_id(self, user_id: u64) -> uuid::Uuid {
         derived_uuid(&format!("member:{}:{user_id}", self.0))
     }
+
+    /// Whether `id` is one of this organization's member ids among `user_ids`.
+    pub fn member_with_id(self, user_ids: impl IntoIterator<Item = u64>, id: &uuid::Uuid) -> Option<u64> {
+        user_ids.into_iter().find(|user| self.member_id(*user) == *id)
+    }
 }
 
 /// A version-8 UUID from the SHA-256 of `name`.
@@ -41,13 +46,6 @@ fn derived_uuid(name: &str) -> uuid::Uuid {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Uuid::new_v8(bytes)
-}
-
-impl OrgId {
-    /// Whether `id` is one of this organization's member ids among `user_ids`.
-    pub fn member_with_id(self, user_ids: impl IntoIterator<Item = u64>, id: &uuid::Uuid) -> Option<u64> {
-        user_ids.into_iter().find(|user| self.member_id(*user) == *id)
-    }
 }
 
 /// An organization's name: 1-255 characters after trimming.

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use crate::auth::Principal;
 use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
-use crate::domain::table::{FieldDef, FieldType, SelectOption, Table, TableRef};
-use crate::endpoints::records::object_in_path;
+use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
+use crate::endpoints::records::{fresh_object_in_path, object_in_path};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
@@ -408,7 +408,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
 /// `PATCH /v2/objects/{object}`: renames it; its slug is fixed.
 pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let input = json_body::<ObjectData>(&req)?.data()?;
-    let table = fresh_object(state, &req, principal.org_id).await?;
+    let table = fresh_object_in_path(state, &req, principal.org_id).await?;
     let patch = input.parse_patch(&table.api_slug)?;
     let table = state
         .store
@@ -430,7 +430,7 @@ pub async fn create_attribute(
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let new = json_body::<AttributeData>(&req)?.data()?.parse_new()?;
-    let table = fresh_object(state, &req, principal.org_id).await?;
+    let table = fresh_object_in_path(state, &req, principal.org_id).await?;
     let allowed = "data.config.record_reference.allowed_objects";
     let link = crate::endpoints::tables::resolve_link(state, principal.org_id, &new, allowed).await?;
     let (table, field) = state
@@ -453,7 +453,7 @@ pub async fn update_attribute(
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let patch = json_body::<AttributeData>(&req)?.data()?.parse_patch()?;
-    let table = fresh_object(state, &req, principal.org_id).await?;
+    let table = fresh_object_in_path(state, &req, principal.org_id).await?;
     let field = attribute_in_path(&req, &table)?;
     let (table, field) = state
         .store
@@ -570,7 +570,7 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let table = fresh_object(state, req, org).await?;
+        let table = fresh_object_in_path(state, req, org).await?;
         let field = kind.of(attribute_in_path(req, &table)?)?;
         let mut options = field.options.clone();
         change(&mut options)?;
@@ -595,15 +595,6 @@ where
 
 /// How often an option change that lost a race to another definition change is tried.
 const OPTION_ATTEMPTS: u32 = 8;
-
-/// The table `{object}` names, read from the table itself (not a container's cached copy):
-/// a definition change must start from the current definition.
-async fn fresh_object(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
-    let raw = path_param(req, "object")?;
-    let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
-}
 
 /// The field `{attribute}` names: by slug or by id.
 pub(crate) fn attribute_in_path<'t>(req: &Request, table: &'t Table) -> Result<&'t FieldDef, ApiError> {

@@ -9,7 +9,7 @@ use crate::auth::{Admin, NewApiKey};
 use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
 use crate::domain::user::ExternalId;
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, pagination, path_param, query_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
 use crate::store::organizations::{OrganizationView, UserWithOrgs};
 use crate::time::Timestamp;
@@ -189,19 +189,6 @@ pub async fn list(state: &AppState, _admin: Admin, req: Request) -> Result<Respo
         all.len(),
         next,
     ))
-}
-
-/// A list's paging in headers, for the vendors whose lists are plain arrays: the total as
-/// `X-Total-Count`, and the next page as `Link: <path>; rel="next"`.
-pub(crate) fn with_page_headers(mut response: Response<Body>, total: usize, next: Option<String>) -> Response<Body> {
-    let headers = response.headers_mut();
-    headers.insert("x-total-count", total.into());
-    if let Some(next) = next {
-        if let Ok(link) = format!("<{next}>; rel=\"next\"").parse() {
-            headers.insert("link", link);
-        }
-    }
-    response
 }
 
 /// `PATCH /api/v1/organizations/{id}` with `{name, description}`: the GET shape back.

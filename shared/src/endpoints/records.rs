@@ -27,10 +27,24 @@ use crate::time::Timestamp;
 /// The table `{object}` names in the caller's organization, as this container has it
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
 pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
-    let raw = path_param(req, "object")?;
-    let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
+    let (table, not_found) = object_ref(req)?;
     state.store.table_cached(org, &table).await?.ok_or_else(not_found)
+}
+
+/// The table `{object}` names, read from the table itself rather than a container's
+/// cached copy: a definition change must start from the current definition.
+pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
+    let (table, not_found) = object_ref(req)?;
+    state.store.table(org, &table).await?.ok_or_else(not_found)
+}
+
+/// How `{object}` names a table, and the 404 for when none has that name (anything that
+/// is neither an id nor a slug names none).
+fn object_ref(req: &Request) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
+    let raw = path_param(req, "object")?;
+    let not_found = move || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
+    let table = TableRef::parse(raw).map_err(|_| not_found())?;
+    Ok((table, not_found))
 }
 
 /// Why a record request failed: the request could not be read or found, its values were

@@ -4,12 +4,12 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::organizations::{with_page_headers, UserBody};
+use super::organizations::UserBody;
 use crate::auth::Admin;
 use crate::domain::organization::OrgId;
 use crate::domain::user::{CreateUserInput, ExternalId, PatchUserInput};
 use crate::error::ApiError;
-use crate::http::{json_body, json_response, pagination, path_param, query_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
 use crate::store::organizations::UserWithOrgs;
 use crate::time::Timestamp;
