@@ -520,6 +520,19 @@ impl TestApi {
         .await
     }
 
+    /// The `name` of each record of `object`, in the query's default order (display number).
+    pub async fn record_names(&self, key: &str, object: &str) -> Vec<String> {
+        let path = format!("/v2/objects/{object}/records/query");
+        let reply = self.bearer(key, "POST", &path, Some(&serde_json::json!({}))).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["data"]
+            .as_array()
+            .expect("a list of records")
+            .iter()
+            .map(|r| r["values"]["name"][0]["value"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Sends JSON with `Authorization: Token <key>` and `ACCOUNT-ID` (SmartSuite).
     pub async fn token(&self, key: &str, account: u64, method: &str, path: &str, body: Option<&Value>) -> Reply {
         let auth = format!("Token {key}");

@@ -895,20 +895,7 @@ async fn records_import_reports_each_row() {
         .map(|e| e["row"].as_u64().unwrap())
         .collect();
     assert_eq!(rows, [3, 4, 5]);
-    let query = api
-        .bearer(
-            &org.key,
-            "POST",
-            "/v2/objects/companies/records/query",
-            Some(&json!({})),
-        )
-        .await;
-    let names: Vec<&str> = query.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["values"]["name"][0]["value"].as_str().unwrap())
-        .collect();
+    let names = api.record_names(&org.key, "companies").await;
     assert_eq!(names, ["Acme", "Beta, Inc."]);
 
     let before = api.items_without_counters().await;
