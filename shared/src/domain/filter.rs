@@ -256,13 +256,8 @@ fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, In
     })
 }
 
-/// Parses a filter object against `table`'s attributes.
-pub fn parse_filter(table: &Table, raw: &Value, path: &str) -> Result<Filter, Invalid> {
-    parse_filter_in(table, Tables::default(), raw, path)
-}
-
-/// Parses a filter whose paths may cross into `tables`.
-pub fn parse_filter_in(table: &Table, tables: Tables<'_>, raw: &Value, path: &str) -> Result<Filter, Invalid> {
+/// Parses a filter object against `table`'s attributes; its paths may cross into `tables`.
+pub fn parse_filter(table: &Table, tables: Tables<'_>, raw: &Value, path: &str) -> Result<Filter, Invalid> {
     let object = raw
         .as_object()
         .ok_or_else(|| Invalid::filter(format!("`{path}` must be an object")))?;
@@ -280,7 +275,7 @@ pub fn parse_filter_in(table: &Table, tables: Tables<'_>, raw: &Value, path: &st
                 let parts = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| parse_filter_in(table, tables, item, &format!("{here}[{i}]")))
+                    .map(|(i, item)| parse_filter(table, tables, item, &format!("{here}[{i}]")))
                     .collect::<Result<Vec<_>, _>>()?;
                 all.push(if key == "$and" {
                     Filter::All(parts)
@@ -288,7 +283,7 @@ pub fn parse_filter_in(table: &Table, tables: Tables<'_>, raw: &Value, path: &st
                     Filter::Any(parts)
                 });
             }
-            "$not" => all.push(Filter::Not(Box::new(parse_filter_in(table, tables, value, &here)?))),
+            "$not" => all.push(Filter::Not(Box::new(parse_filter(table, tables, value, &here)?))),
             k if k.starts_with('$') => {
                 return Err(Invalid::filter(format!(
                     "`{here}`: unknown operator; use $and, $or or $not here"
@@ -472,20 +467,15 @@ fn text_of(actual: &Value) -> Option<String> {
 }
 
 impl Filter {
-    /// Whether `record` matches a filter without paths.
-    pub fn matches(&self, record: &Record) -> bool {
-        self.matches_in(record, &Linked::new())
-    }
-
     /// Whether `record` matches, its paths followed through `linked`.
-    pub fn matches_in(&self, record: &Record, linked: &Linked) -> bool {
+    pub fn matches(&self, record: &Record, linked: &Linked) -> bool {
         match self {
-            Filter::All(parts) => parts.iter().all(|f| f.matches_in(record, linked)),
-            Filter::Any(parts) => parts.iter().any(|f| f.matches_in(record, linked)),
-            Filter::Not(inner) => !inner.matches_in(record, linked),
+            Filter::All(parts) => parts.iter().all(|f| f.matches(record, linked)),
+            Filter::Any(parts) => parts.iter().any(|f| f.matches(record, linked)),
+            Filter::Not(inner) => !inner.matches(record, linked),
             Filter::Path { hops, inner, .. } => follow(record, hops, linked)
                 .into_iter()
-                .any(|target| inner.matches_in(target, linked)),
+                .any(|target| inner.matches(target, linked)),
             Filter::Attribute {
                 field_id,
                 property,
@@ -561,12 +551,8 @@ impl Sort {
     }
 }
 
-pub fn parse_sorts(table: &Table, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
-    parse_sorts_in(table, Tables::default(), sorts)
-}
-
-/// Parses sorts whose paths may cross into `tables`.
-pub fn parse_sorts_in(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
+/// Parses sorts against `table`'s attributes; their paths may cross into `tables`.
+pub fn parse_sorts(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Result<Vec<Sort>, Invalid> {
     sorts
         .iter()
         .enumerate()
@@ -606,14 +592,10 @@ pub fn parse_sorts_in(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) ->
         .collect()
 }
 
-/// Orders records by the sorts, then by display number; records without a value last.
+/// Orders records by the sorts (path sorts following references through `linked`), then by
+/// display number; records without a value last.
 /// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
-pub fn sort_records(records: &mut [Record], sorts: &[Sort]) {
-    sort_records_in(records, sorts, &Linked::new());
-}
-
-/// [`sort_records`], path sorts following references through `linked`.
-pub fn sort_records_in(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
+pub fn sort_records(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
     records.sort_by(|a, b| {
         for sort in sorts {
             let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
@@ -711,7 +693,7 @@ mod tests {
 
     use serde_json::{json, Value};
 
-    use super::{parse_filter, parse_sorts, sort_records, SortInput};
+    use super::{parse_filter, parse_sorts, sort_records, Linked, SortInput, Tables};
     use crate::domain::record::Record;
     use crate::domain::table::{FieldDef, FieldType, Table};
 
@@ -792,10 +774,11 @@ mod tests {
         ];
         let table = table();
         for (raw, expected) in cases {
-            let filter = parse_filter(&table, raw, "filter").unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+            let filter =
+                parse_filter(&table, Tables::default(), raw, "filter").unwrap_or_else(|e| panic!("{raw}: {e:?}"));
             let matched: Vec<u64> = records()
                 .iter()
-                .filter(|r| filter.matches(r))
+                .filter(|r| filter.matches(r, &Linked::new()))
                 .map(|r| r.number)
                 .collect();
             assert_eq!(&matched, expected, "{raw}");
@@ -817,7 +800,10 @@ mod tests {
             json!({"path": [["companies", "employees"]]}),
             json!({"path": [["companies", "employees"]], "constraints": {}, "extra": 1}),
         ] {
-            assert!(parse_filter(&table, &raw, "filter").is_err(), "{raw}");
+            assert!(
+                parse_filter(&table, Tables::default(), &raw, "filter").is_err(),
+                "{raw}"
+            );
         }
     }
 
@@ -826,6 +812,7 @@ mod tests {
         let table = table();
         let sorts = parse_sorts(
             &table,
+            Tables::default(),
             &[SortInput {
                 attribute: Some("created_at".into()),
                 direction: Some("desc".into()),
@@ -835,7 +822,7 @@ mod tests {
         )
         .expect("created_at sorts");
         let mut sorted = records();
-        sort_records(&mut sorted, &sorts);
+        sort_records(&mut sorted, &sorts, &Linked::new());
         assert_eq!(sorted.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::Principal;
 use crate::domain::filter::{
-    parse_filter_in, parse_sorts_in, sort_records_in, uses_paths, Filter, Linked, Sort, SortInput, Tables,
+    parse_filter, parse_sorts, sort_records, uses_paths, Filter, Linked, Sort, SortInput, Tables,
 };
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
@@ -574,16 +574,16 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     let filter = input
         .filter
         .as_ref()
-        .map(|f| parse_filter_in(&table, tables, f, "filter"))
+        .map(|f| parse_filter(&table, tables, f, "filter"))
         .transpose()?;
-    let sorts = parse_sorts_in(&table, tables, &input.sorts)?;
+    let sorts = parse_sorts(&table, tables, &input.sorts)?;
     let limit = input.limit.unwrap_or(500);
     if limit == 0 || limit > 1000 {
         return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
     }
     let offset = input.offset.unwrap_or(0) as usize;
     let linked = linked_records(state, &others, filter.as_ref(), &sorts).await?;
-    let matches = |r: &Record| filter.as_ref().is_none_or(|f| f.matches_in(r, &linked));
+    let matches = |r: &Record| filter.as_ref().is_none_or(|f| f.matches(r, &linked));
     // In display-number order (no sort), the page is the index's first offset + limit
     // matching records: stream the index and stop there, filtering as the pages come.
     // A sort needs every match first.
@@ -595,7 +595,7 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     } else {
         let mut all: Vec<Record> = state.store.records(&table).await?;
         all.retain(|r| matches(r));
-        sort_records_in(&mut all, &sorts, &linked);
+        sort_records(&mut all, &sorts, &linked);
         all
     };
     let data: Vec<RecordBody> = records
