@@ -49,12 +49,10 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         .await?
         .iter()
         .map(|(member, user)| {
+            let id = user.id.to_string();
             let teams: Vec<String> = teams
                 .iter()
-                .filter(|t| {
-                    let id = user.id.to_string();
-                    t.members.contains(&id) || t.owners.contains(&id)
-                })
+                .filter(|t| t.members.contains(&id) || t.owners.contains(&id))
                 .map(|t| t.id.clone())
                 .collect();
             MemberBody::new(principal.org_id.0, member, user, teams)
