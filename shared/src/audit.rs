@@ -65,6 +65,8 @@ struct Items {
     /// Each with its organization, its sort key and its team.
     team_sentinels: Vec<(u64, String, String)>,
     records: BTreeMap<String, Record>,
+    /// The record each history item belongs to.
+    histories: Vec<String>,
     pointers: Vec<(String, u64, String)>,
     uniques: Vec<(String, String, String)>,
 }
@@ -111,6 +113,9 @@ impl Items {
         } else if pk.starts_with("APIKEY#") {
             self.keys.push(from_item(item)?);
             "api key"
+        } else if let Some(record_id) = pk.strip_prefix("REC#").filter(|_| sk.starts_with("HIST#")) {
+            self.histories.push(record_id.to_string());
+            "record history"
         } else if pk.starts_with("REC#") {
             let record: Record = from_item(item)?;
             self.records.insert(record.id.clone(), record);
@@ -326,6 +331,27 @@ fn check_records(items: &Items, breaches: &mut Vec<String>) {
     check_record_numbers(items, &records, breaches);
     check_unique_values(items, &records, breaches);
     check_references(items, &records, breaches);
+    check_histories(items, breaches);
+}
+
+/// Every history item belongs to a record that exists (a record's delete removes its
+/// history after it).
+fn check_histories(items: &Items, breaches: &mut Vec<String>) {
+    for record in items.records.values() {
+        let ended = record
+            .values
+            .values()
+            .flatten()
+            .filter(|v| v.get("active_until").is_some_and(|u| !u.is_null()));
+        if ended.count() > 0 {
+            breaches.push(format!("record {} holds ended values in its item", record.id));
+        }
+    }
+    for record_id in &items.histories {
+        if !items.records.contains_key(record_id) {
+            breaches.push(format!("history of record {record_id}, which does not exist"));
+        }
+    }
 }
 
 /// The records whose table exists in their organization, with that table.

@@ -657,11 +657,17 @@ pub async fn list_values(state: &AppState, principal: Principal, req: Request) -
     let field = crate::endpoints::objects::attribute_in_path(&req, &table)?;
     let record = record_in_path(state, &req, principal.org_id, &table).await?;
     let workspace_id = principal.org_id.workspace_id();
+    let ended = if show_historic {
+        state.store.ended_values(&record, &field.id).await?
+    } else {
+        Vec::new()
+    };
     let mut values: Vec<&Map<String, Value>> = record
         .values
         .get(&field.id)
         .into_iter()
         .flatten()
+        .chain(&ended)
         .filter_map(Value::as_object)
         .filter(|v| show_historic || v.get("active_until").is_none_or(Value::is_null))
         .collect();

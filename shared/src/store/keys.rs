@@ -105,6 +105,12 @@ pub fn record_pk(record_id: &str) -> String {
     format!("REC#{record_id}")
 }
 pub const RECORD_SK: &str = "REC";
+/// The values one write of a record ended live in the record's partition, one item per
+/// write, keyed by the version that write made.
+pub const RECORD_HISTORY_PREFIX: &str = "HIST#";
+pub fn record_history_sk(version: u64) -> String {
+    format!("{RECORD_HISTORY_PREFIX}{}", padded(version))
+}
 /// GSI1 partition listing a table's records by display number.
 pub fn table_records_gsi1pk(table_id: &str) -> String {
     format!("TABLE#{table_id}#RECORDS")

@@ -608,7 +608,9 @@ impl Store {
         }
         for table in tables.values() {
             for item in self.query_gsi1(&keys::table_records_gsi1pk(&table.id)).await? {
-                doomed.extend(super::records::record_item_keys(table, &from_item(item)?));
+                let record = from_item(item)?;
+                doomed.extend(self.record_history_keys(&record).await?);
+                doomed.extend(super::records::record_item_keys(table, &record));
             }
         }
         Ok(doomed)

@@ -38,6 +38,16 @@ struct RecordNumberItem {
     record_id: String,
 }
 
+/// The values one update of a record ended, kept in the record's partition
+/// (`HIST#<version>`), so the record's own item holds only its current values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RecordHistoryItem {
+    record_id: String,
+    /// The version the update made.
+    version: u64,
+    values: EndedValues,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct UniqueValueItem {
     record_id: String,
@@ -108,30 +118,50 @@ fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-/// Applies values to a record's stored values, keeping history: a value that is replaced
-/// or removed gets `active_until`, a new one `active_from`.
-pub fn merge_values(record: &mut Record, values: &RecordValues<'_>, merge: Merge, key_id: &str, stamp: &str) {
+/// Values a write ended, by field id: each value object with its `active_until` set. They
+/// leave the record's item for a history item of their own (`HIST#<version>` in the
+/// record's partition), so a record's item is its current values however often they change.
+pub type EndedValues = BTreeMap<String, Vec<Value>>;
+
+/// Applies values to a record's current values: a value that is replaced or removed gets
+/// `active_until` and is returned among the ended ones, a new one gets `active_from`.
+/// A historic value still held in the item (written before history had items of its own)
+/// leaves it too.
+pub fn merge_values(
+    record: &mut Record,
+    values: &RecordValues<'_>,
+    merge: Merge,
+    key_id: &str,
+    stamp: &str,
+) -> EndedValues {
+    let mut ended: EndedValues = BTreeMap::new();
+    for (field_id, entries) in record.values.iter_mut() {
+        let (historic, current): (Vec<Value>, Vec<Value>) = std::mem::take(entries).into_iter().partition(is_historic);
+        *entries = current;
+        if !historic.is_empty() {
+            ended.entry(field_id.clone()).or_default().extend(historic);
+        }
+    }
     for (field, parsed) in values {
         let entries = record.values.entry(field.id.clone()).or_default();
-        let active: Vec<Map<String, Value>> = entries
-            .iter()
-            .filter_map(Value::as_object)
-            .filter(|v| v.get("active_until").is_none_or(Value::is_null))
-            .map(own_fields)
-            .collect();
         let appending = field.array && merge == Merge::Append;
-        // Values to end: all active ones not sent again, unless appending.
-        for entry in entries.iter_mut() {
-            let Some(object) = entry.as_object_mut() else { continue };
-            let is_active = object.get("active_until").is_none_or(Value::is_null);
-            let resent = parsed.iter().any(|p| p.fields == own_fields(object));
-            if is_active && !appending && !resent {
+        // Values to end: all current ones not sent again, unless appending.
+        let (kept, mut gone): (Vec<Value>, Vec<Value>) = std::mem::take(entries).into_iter().partition(|entry| {
+            appending
+                || entry
+                    .as_object()
+                    .is_some_and(|o| parsed.iter().any(|p| p.fields == own_fields(o)))
+        });
+        for entry in gone.iter_mut() {
+            if let Some(object) = entry.as_object_mut() {
                 object.insert("active_until".into(), json!(stamp));
             }
         }
+        let current: Vec<Map<String, Value>> = kept.iter().filter_map(Value::as_object).map(own_fields).collect();
+        *entries = kept;
         let mut added: Vec<Value> = Vec::new();
         for value in parsed {
-            let already = active.contains(&value.fields);
+            let already = current.contains(&value.fields);
             let duplicate_in_request = added
                 .iter()
                 .filter_map(Value::as_object)
@@ -146,10 +176,17 @@ pub fn merge_values(record: &mut Record, values: &RecordValues<'_>, merge: Merge
         } else {
             entries.extend(added);
         }
-        if entries.is_empty() {
-            record.values.remove(&field.id);
+        if !gone.is_empty() {
+            ended.entry(field.id.clone()).or_default().append(&mut gone);
         }
     }
+    record.values.retain(|_, entries| !entries.is_empty());
+    ended
+}
+
+/// A value object that has ended (`active_until` set).
+fn is_historic(entry: &Value) -> bool {
+    entry.get("active_until").is_some_and(|until| !until.is_null())
 }
 
 /// The unique-value sentinels a record's active values need: (field id, normalised value).
@@ -287,6 +324,17 @@ impl<'t> RecordTransaction<'_, 't> {
         self.push(TransactWriteItem::builder().update(update).build(), ItemPurpose::Record);
     }
 
+    /// The values the update ended, in an item of their own that may not exist yet.
+    fn history(&mut self, after: &Record, ended: &EndedValues) {
+        if ended.is_empty() {
+            return;
+        }
+        self.push(
+            put(self.table, history_item(after, ended), Some(NEW_ITEM)),
+            ItemPurpose::History,
+        );
+    }
+
     /// The record and its pointer, if it is still the version that was read and nothing
     /// references it.
     fn delete(&mut self, table: &Table, before: &Record) {
@@ -412,6 +460,15 @@ impl<'t> RecordTransaction<'_, 't> {
     }
 }
 
+/// The item holding the values the write that made `after` ended.
+fn history_item(after: &Record, ended: &EndedValues) -> super::Item {
+    ItemKeys::new(keys::record_pk(&after.id), keys::record_history_sk(after.version)).item(&RecordHistoryItem {
+        record_id: after.id.clone(),
+        version: after.version,
+        values: ended.clone(),
+    })
+}
+
 /// A record's item: in its own partition, listed in its table's GSI1 partition by number.
 fn record_item(record: &Record) -> super::Item {
     ItemKeys::new(keys::record_pk(&record.id), keys::RECORD_SK)
@@ -479,6 +536,7 @@ enum ItemPurpose<'a> {
         value: String,
     },
     Release,
+    History,
     Reference {
         field: &'a FieldDef,
         target: String,
@@ -512,9 +570,10 @@ impl Store {
         };
         merge_values(&mut record, values, Merge::Overwrite, key_id, &stamp);
         // Everything that can be refused without a write is refused before a number is taken.
-        self.check_record_write(table, None, Some(&record))?;
+        self.check_record_write(table, None, Some(&record), &EndedValues::new())?;
         record.number = self.next_record_number(&table.id).await?;
-        self.write_record(org, table, None, Some(&record)).await?;
+        self.write_record(org, table, None, Some(&record), &EndedValues::new())
+            .await?;
         Ok(record)
     }
 
@@ -530,18 +589,65 @@ impl Store {
         actor: Actor<'_>,
     ) -> Result<Record, RecordWriteError> {
         let mut updated = record.clone();
-        merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
+        let ended = merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
         updated.version = record.version + 1;
-        self.check_record_write(table, Some(record), Some(&updated))?;
-        self.write_record(org, table, Some(record), Some(&updated)).await?;
+        self.check_record_write(table, Some(record), Some(&updated), &ended)?;
+        self.write_record(org, table, Some(record), Some(&updated), &ended)
+            .await?;
         Ok(updated)
     }
 
     /// Deletes a record with its number pointer and unique sentinels, releasing its
     /// references. A record that other records reference is refused (409): the rule is
     /// "refuse", so no reference ever dangles.
+    /// Its history goes after it, in batches: unreachable once the record is gone, so a
+    /// delete cut short between the two leaves only what the audit reports.
     pub async fn delete_record(&self, org: OrgId, table: &Table, record: &Record) -> Result<(), RecordWriteError> {
-        self.write_record(org, table, Some(record), None).await
+        self.write_record(org, table, Some(record), None, &EndedValues::new())
+            .await?;
+        let history = self.record_history_keys(record).await?;
+        self.batch_delete(history).await?;
+        Ok(())
+    }
+
+    /// The keys of a record's history items. A record never updated has none, and costs
+    /// no read.
+    pub(crate) async fn record_history_keys(&self, record: &Record) -> Result<Vec<super::Item>, StoreError> {
+        if record.version == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table_name())
+            .key_condition_expression("PK = :pk AND begins_with(SK, :history)")
+            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)))
+            .expression_attribute_values(":history", s(keys::RECORD_HISTORY_PREFIX))
+            .projection_expression("PK, SK");
+        self.query_all(query).await
+    }
+
+    /// The values of one field that the record's updates ended, oldest write first
+    /// (strongly consistent). Each history item is read whole: the field's values are
+    /// picked out here.
+    pub async fn ended_values(&self, record: &Record, field_id: &str) -> Result<Vec<Value>, StoreError> {
+        if record.version == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :history)")
+            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)))
+            .expression_attribute_values(":history", s(keys::RECORD_HISTORY_PREFIX));
+        let mut ended = Vec::new();
+        for item in self.query_all(query).await? {
+            let mut history: RecordHistoryItem = from_item(item)?;
+            ended.extend(history.values.remove(field_id).unwrap_or_default());
+        }
+        Ok(ended)
     }
 
     /// Size and transaction-size limits, checked before anything is written.
@@ -550,13 +656,23 @@ impl Store {
         table: &Table,
         old: Option<&Record>,
         new: Option<&Record>,
+        ended: &EndedValues,
     ) -> Result<(), RecordWriteError> {
         if let Some(new) = new {
             // Room for what the write leaves of the stored item (its reference count).
             let bytes = item_size(&record_item(new)) + RECORD_ITEM_SLACK;
             if bytes > MAX_ITEM_BYTES {
                 return Err(StoreError::ItemTooLarge {
-                    what: "record with its values and their history",
+                    what: "record with its values",
+                    bytes,
+                    limit: MAX_ITEM_BYTES,
+                }
+                .into());
+            }
+            let bytes = item_size(&history_item(new, ended));
+            if bytes > MAX_ITEM_BYTES {
+                return Err(StoreError::ItemTooLarge {
+                    what: "values one write replaces",
                     bytes,
                     limit: MAX_ITEM_BYTES,
                 }
@@ -607,8 +723,9 @@ impl Store {
         table: &Table,
         old: Option<&Record>,
         new: Option<&Record>,
+        ended: &EndedValues,
     ) -> Result<(), RecordWriteError> {
-        let (items, purposes) = self.record_transaction(org, table, old, new);
+        let (items, purposes) = self.record_transaction(org, table, old, new, ended);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
@@ -629,6 +746,7 @@ impl Store {
         table: &'t Table,
         old: Option<&Record>,
         new: Option<&Record>,
+        ended: &EndedValues,
     ) -> (Vec<TransactWriteItem>, Vec<ItemPurpose<'t>>) {
         let this = new.or(old).expect("a write has a record before or after");
         let mut tx = RecordTransaction {
@@ -638,7 +756,10 @@ impl Store {
         };
         match (old, new) {
             (None, Some(record)) => tx.create(table, record),
-            (Some(before), Some(after)) => tx.update(before, after),
+            (Some(before), Some(after)) => {
+                tx.update(before, after);
+                tx.history(after, ended);
+            }
             (Some(before), None) => tx.delete(table, before),
             (None, None) => unreachable!("a write has a record before or after"),
         }

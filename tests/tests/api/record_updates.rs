@@ -252,11 +252,41 @@ async fn patch_appends_put_overwrites_and_history_is_kept() {
         .await;
     assert_eq!(got.body, reply.body);
 
-    // The history is in the store: replaced values carry active_until.
+    // The history is in the store, beside the record: one item per write that ended
+    // values, each value with its active_until; the record's item holds current values.
     let stored = api.items_with_pk_prefix(&format!("REC#{}", id(&created))).await;
-    let values = format!("{:?}", stored[0].get("values").unwrap());
-    let ended = values.matches("active_until\": S(").count();
-    assert_eq!(ended, 3, "employees 5, tags a and b were replaced: {values}");
+    let (histories, records): (Vec<_>, Vec<_>) = stored.iter().partition(|i| text(i, "SK").starts_with("HIST#"));
+    assert_eq!(
+        (histories.len(), records.len()),
+        (2, 1),
+        "a PATCH and a PUT ended values"
+    );
+    let ended: usize = histories
+        .iter()
+        .map(|h| {
+            format!("{:?}", h.get("values").unwrap())
+                .matches("active_until\": S(")
+                .count()
+        })
+        .sum();
+    assert_eq!(ended, 3, "employees 5, tags a and b were replaced: {histories:?}");
+    let current = format!("{:?}", records[0].get("values").unwrap());
+    assert!(!current.contains("active_until\": S("), "{current}");
+    let historic = api
+        .bearer(
+            &org.key,
+            "GET",
+            &format!("{path}/attributes/tags/values?show_historic=true"),
+            None,
+        )
+        .await;
+    let shown: Vec<(&str, bool)> = historic.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["option"]["title"].as_str().unwrap(), v["active_until"].is_null()))
+        .collect();
+    assert_eq!(shown, [("a", false), ("b", false), ("c", true)], "oldest first");
 
     let before = api.items().await;
     for body in [
@@ -389,7 +419,8 @@ async fn assert_upserts_on_a_unique_attribute() {
         1,
         "multiselect overwritten"
     );
-    assert_eq!(api.items_with_pk_prefix("REC#").await.len(), 1);
+    let records = api.items_with_pk_prefix("REC#").await;
+    assert_eq!(records.iter().filter(|i| text(i, "SK") == "REC").count(), 1);
 
     let before = api.items().await;
     let reply = api
@@ -476,5 +507,69 @@ async fn another_org_cannot_touch_records() {
             .count()
             == 1
     );
+    api.assert_audit_clean().await;
+}
+
+/// A record's item holds its current values only: the values its writes end go to items of
+/// their own, so however often it changes, it stays writable, and its history stays readable.
+#[tokio::test]
+async fn a_record_survives_ten_thousand_value_changes() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let options: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    let field =
+        json!({"key": "labels", "schema": {"name": "Labels", "type": "select", "array": true, "options": options}});
+    let reply = api
+        .bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&field))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    // 8.7 KB of current values, as in the report of records that stopped taking writes.
+    let notes = "n".repeat(8_700);
+    let created = create(&api, &org, "companies", json!({"name": notes, "labels": options[..50]})).await;
+    let path = format!("/v2/objects/companies/records/{}", id(&created));
+    // Each PUT swaps the 50 labels for the other 50: 50 values end, 50 begin.
+    for write in 0..200 {
+        let half = if write % 2 == 0 { &options[50..] } else { &options[..50] };
+        let put = json!({"data": {"values": {"labels": half}}});
+        let reply = api.bearer(&org.key, "PUT", &path, Some(&put)).await;
+        assert_eq!(reply.status, 200, "write {write}: {:?}", reply.body);
+    }
+    let patch = json!({"data": {"values": {"employees": 7}}});
+    let reply = api.bearer(&org.key, "PATCH", &path, Some(&patch)).await;
+    assert_eq!(reply.status, 200, "still writable: {:?}", reply.body);
+    assert_eq!(reply.body["data"]["values"]["labels"].as_array().unwrap().len(), 50);
+    let values = |query: &'static str| {
+        let (api, org, path) = (&api, &org, &path);
+        async move {
+            let reply = api
+                .bearer(
+                    &org.key,
+                    "GET",
+                    &format!("{path}/attributes/labels/values{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+            reply.body["data"].as_array().unwrap().clone()
+        }
+    };
+    let all = values("?show_historic=true").await;
+    assert_eq!(all.len(), 10_050, "10,000 ended values and the 50 current ones");
+    assert_eq!(all.iter().filter(|v| v["active_until"].is_null()).count(), 50);
+    assert_eq!(values("").await.len(), 50);
+    let page = values("?show_historic=true&limit=10&offset=10000").await;
+    assert_eq!(page.len(), 10);
+    let stored = api.items_with_pk_prefix(&format!("REC#{}", id(&created))).await;
+    let record = stored.iter().find(|i| text(i, "SK") == "REC").unwrap();
+    let bytes = format!("{:?}", record.get("values").unwrap()).len();
+    assert!(bytes < 40_000, "the item is its current values: {bytes} bytes");
+    // A delete takes the history with it.
+    let reply = api.bearer(&org.key, "DELETE", &path, None).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert!(api
+        .items_with_pk_prefix(&format!("REC#{}", id(&created)))
+        .await
+        .is_empty());
     api.assert_audit_clean().await;
 }
