@@ -22,6 +22,7 @@ use crate::auth::sha256_hex;
 use crate::domain::record::reference_target;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
+use crate::store::index::index_entries;
 use crate::store::keys;
 use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 use crate::store::records::unique_claims;
@@ -67,6 +68,8 @@ struct Items {
     records: BTreeMap<String, Record>,
     /// The record each history item belongs to.
     histories: Vec<String>,
+    /// Index entries: field id, sort key, record id.
+    index_entries: Vec<(String, String, String)>,
     pointers: Vec<(String, u64, String)>,
     uniques: Vec<(String, String, String)>,
 }
@@ -130,6 +133,10 @@ impl Items {
             self.uniques
                 .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
             "unique value sentinel"
+        } else if let Some(field_id) = pk.strip_prefix("IDX#") {
+            self.index_entries
+                .push((field_id.to_string(), sk.to_string(), text(&item, "record_id")));
+            "index entry"
         } else if pk.starts_with("TABLEHEAD#") {
             let head: TableHead = from_item(item)?;
             self.heads.insert(head.table_id.clone(), head);
@@ -330,6 +337,7 @@ fn check_records(items: &Items, breaches: &mut Vec<String>) {
     let records = records_with_tables(items, breaches);
     check_record_numbers(items, &records, breaches);
     check_unique_values(items, &records, breaches);
+    check_index_entries(items, &records, breaches);
     check_references(items, &records, breaches);
     check_histories(items, breaches);
 }
@@ -424,6 +432,31 @@ fn check_unique_values(items: &Items, records: &[(&Record, &Table)], breaches: &
         breaches.push(format!(
             "unique sentinel of field {} points to record {} which does not hold it",
             orphan.0, orphan.2
+        ));
+    }
+}
+
+/// Every indexed value has its entry, and every entry is a value its record holds.
+fn check_index_entries(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+    let expected: BTreeSet<(String, String, String)> = records
+        .iter()
+        .flat_map(|(record, table)| {
+            index_entries(table, Some(record))
+                .into_iter()
+                .map(|(field_id, sk)| (field_id, sk, record.id.clone()))
+        })
+        .collect();
+    let stored: BTreeSet<(String, String, String)> = items.index_entries.iter().cloned().collect();
+    for missing in expected.difference(&stored) {
+        breaches.push(format!(
+            "record {} has no index entry {} of field {}",
+            missing.2, missing.1, missing.0
+        ));
+    }
+    for orphan in stored.difference(&expected) {
+        breaches.push(format!(
+            "index entry {} of field {} points to record {} which does not hold it",
+            orphan.1, orphan.0, orphan.2
         ));
     }
 }

@@ -188,6 +188,12 @@ pub async fn authenticate<'h>(
     }
 }
 
+/// The credential of an `Authorization: Bearer <token>` request (already authenticated by
+/// its route): what query cursors are sealed under.
+pub fn bearer_credential(headers: &lambda_http::http::HeaderMap) -> Result<Credential<'_>, ApiError> {
+    authorization_token(headers, "Bearer").map(Credential)
+}
+
 /// The token of an `Authorization: <scheme> <token>` header, scheme compared ignoring case.
 fn authorization_token<'a>(headers: &'a lambda_http::http::HeaderMap, scheme: &str) -> Result<&'a str, ApiError> {
     let value = crate::http::single_header(headers, "authorization")?.ok_or_else(|| {

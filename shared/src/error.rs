@@ -278,6 +278,11 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::Unavailable(_) => ApiError::unavailable().with_detail(detail),
             StoreError::Throttled(_) | StoreError::Contended => ApiError::throttled().with_detail(detail),
+            StoreError::TooBroad { limit } => ApiError::validation(format!(
+                "This query would examine more than {limit} records. Sort by or filter on an indexed attribute \
+                 (created with `is_indexed: true`; `indexed: true` for a field), narrow the filter with one, or page \
+                 with `cursor` instead of a large `offset`"
+            )),
             StoreError::ItemTooLarge { what, bytes, limit } => ApiError::payload_too_large(format!(
                 "The {what} would take {bytes} bytes, over DynamoDB's limit of {limit} bytes for one item"
             )),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cursor;
 pub mod domain;
 pub mod endpoints;
 pub mod error;

@@ -31,7 +31,8 @@ use crate::endpoints::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationBody, OrganizationResponse,
     RevokeApiKeyInput, RevokedApiKey, UserBody,
 };
-use crate::endpoints::records::{DeletedRecord, QueryInput, RecordList, RecordResponse, ValueList};
+use crate::endpoints::record_query::{QueryInput, RecordList};
+use crate::endpoints::records::{DeletedRecord, RecordResponse, ValueList};
 use crate::endpoints::tables::ImportResult;
 use crate::endpoints::tables::{FieldBody, TableBody};
 use crate::endpoints::teams::{TeamBody, TeamList};

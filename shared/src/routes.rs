@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
 use crate::auth::{authenticate, Caller};
-use crate::endpoints::{members, objects, organizations, records, tables, teams, users};
+use crate::endpoints::{members, objects, organizations, record_query, records, tables, teams, users};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
@@ -777,7 +777,7 @@ pub mod handlers {
         delete_team => teams::delete,
         create_record => records::create,
         get_record => records::get,
-        query_records => records::query,
+        query_records => record_query::query,
         update_record => records::update,
         replace_record => records::replace,
         assert_record => records::assert,

@@ -311,9 +311,23 @@ impl TestApi {
     /// Another "container" in front of the same table: its own gateway and its own store,
     /// so its own caches with these TTLs, as a second Lambda container would have.
     pub async fn another_container(&self, caches: CacheSettings) -> TestApi {
+        self.container(|client| Store::with_caches(client, self.table.clone(), caches))
+            .await
+    }
+
+    /// Another container in front of the same table whose queries may examine at most
+    /// `limit` records or index entries.
+    pub async fn with_scan_limit(&self, limit: usize) -> TestApi {
+        self.container(|client| Store::new(client, self.table.clone()).with_scan_limit(limit))
+            .await
+    }
+
+    /// A gateway of its own in front of the same table, with the store `store` makes from
+    /// a client whose DynamoDB calls it logs.
+    async fn container(&self, store: impl FnOnce(aws_sdk_dynamodb::Client) -> Store) -> TestApi {
         let operations = OperationLog::default();
         let state = Arc::new(AppState {
-            store: Store::with_caches(logged_client(&self.db, &operations), self.table.clone(), caches),
+            store: store(logged_client(&self.db, &operations)),
             admin_key: AdminKeyHash::of_key(&self.admin_key),
             app_url: shared::state::AppUrl::local(),
         });

@@ -60,7 +60,7 @@ pub enum Filter {
 }
 
 /// The property an attribute is compared by when no property is named.
-fn main_property(field_type: FieldType) -> Option<&'static str> {
+pub fn main_property(field_type: FieldType) -> Option<&'static str> {
     Some(match field_type {
         FieldType::Text
         | FieldType::Number
@@ -105,6 +105,7 @@ fn system_attribute(key: &str) -> Option<&'static FieldDef> {
             optional: false,
             array: false,
             unique: true,
+            indexed: false,
             link: None,
             link_slug: None,
             options: Vec::new(),
@@ -596,15 +597,18 @@ pub fn parse_sorts(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Re
 /// display number; records without a value last.
 /// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
 pub fn sort_records(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
-    records.sort_by(|a, b| {
-        for sort in sorts {
-            let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
-            if ordering != Ordering::Equal {
-                return ordering;
-            }
+    records.sort_by(|a, b| compare_records(a, b, sorts, linked));
+}
+
+/// Two records in the sorts' order, then by display number.
+pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) -> Ordering {
+    for sort in sorts {
+        let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
+        if ordering != Ordering::Equal {
+            return ordering;
         }
-        a.number.cmp(&b.number)
-    });
+    }
+    a.number.cmp(&b.number)
 }
 
 /// A record's value under one sort: its first active value's property, select options by
@@ -637,15 +641,32 @@ pub enum SortKey {
     Other,
 }
 
+/// Text sorts by its first this many bytes (lowercased), then by display number: an index
+/// key holds no more, and sorting in memory does the same, so every query orders alike.
+pub const SORTED_TEXT_BYTES: usize = 400;
+
+/// `text` lowercased, cut to at most [`SORTED_TEXT_BYTES`] on a character boundary.
+fn sorted_text(text: &str) -> String {
+    let mut lower = text.to_lowercase();
+    if lower.len() > SORTED_TEXT_BYTES {
+        let cut = (0..=SORTED_TEXT_BYTES)
+            .rev()
+            .find(|i| lower.is_char_boundary(*i))
+            .unwrap_or(0);
+        lower.truncate(cut);
+    }
+    lower
+}
+
 impl SortKey {
     pub fn of(value: &Value) -> Option<Self> {
         Some(match value {
             Value::Null => return None,
             Value::Number(n) => n.as_f64().map_or(Self::Other, Self::Number),
-            Value::String(s) => Self::Text(s.to_lowercase()),
+            Value::String(s) => Self::Text(sorted_text(s)),
             Value::Bool(b) => Self::Bool(*b),
             Value::Object(option) => match option.get("title") {
-                Some(Value::String(title)) => Self::Text(title.to_lowercase()),
+                Some(Value::String(title)) => Self::Text(sorted_text(title)),
                 _ => Self::Other,
             },
             Value::Array(_) => Self::Other,
@@ -686,6 +707,146 @@ impl PartialEq for SortKey {
 }
 
 impl Eq for SortKey {}
+
+/// How a query reads its records: which index, and in what order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Every record in display-number order (the table's GSI1 list), filtered as it streams.
+    Numbers,
+    /// The index of one field, from `lower` to `upper`.
+    Index(IndexScan),
+}
+
+/// A read of one field's index (see `store::index`): its entries are ordered by the value's
+/// [`SortKey`], then display number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexScan {
+    pub field_id: String,
+    /// The least and greatest keys read, each with whether it is itself included.
+    pub lower: Option<(SortKey, bool)>,
+    pub upper: Option<(SortKey, bool)>,
+    pub descending: bool,
+    /// The scan's order is the answer's: a sort by the field, or one value (equal keys
+    /// come by display number). Otherwise (a range, unsorted) the matches are put in
+    /// display-number order once all are read.
+    pub in_order: bool,
+    /// A sort by the field over every record: the records without a value come after the
+    /// index's, in display-number order (the index has no entry for them).
+    pub then_without_value: bool,
+}
+
+/// The cheapest way to answer a query: a sort by one indexed attribute reads its index in
+/// that order; with no sort, an equality or range condition on an indexed attribute that
+/// every match must meet (the filter itself, or one of its `$and`) reads that part of the
+/// index. Anything else reads the table in display-number order. The whole filter is still
+/// applied to every record read.
+pub fn plan(table: &Table, filter: Option<&Filter>, sorts: &[Sort]) -> Plan {
+    let conditions: Vec<&Filter> = filter.map(conjuncts).unwrap_or_default();
+    let indexed = |field_id: &str, property: &str| {
+        table
+            .fields
+            .values()
+            .find(|f| f.id == field_id && f.indexed)
+            .filter(|f| main_property(f.field_type) == Some(property))
+    };
+    if let [sort] = sorts {
+        let Some(field) = indexed(&sort.field_id, &sort.property).filter(|f| sort.hops.is_empty() && !f.array) else {
+            return Plan::Numbers;
+        };
+        let (lower, upper) = bounds(&conditions, &field.id);
+        let narrowed = lower.is_some() || upper.is_some();
+        return Plan::Index(IndexScan {
+            field_id: field.id.clone(),
+            lower,
+            upper,
+            descending: sort.descending,
+            in_order: true,
+            then_without_value: !narrowed,
+        });
+    }
+    if !sorts.is_empty() {
+        return Plan::Numbers;
+    }
+    let usable = |equal_only: bool| {
+        conditions.iter().find_map(|c| match c {
+            Filter::Attribute {
+                field_id, property, op, ..
+            } if (*op == Op::Eq || (!equal_only && ranged(*op))) => indexed(field_id, property),
+            _ => None,
+        })
+    };
+    let Some(field) = usable(true).or_else(|| usable(false)) else {
+        return Plan::Numbers;
+    };
+    let (lower, upper) = bounds(&conditions, &field.id);
+    let one_value = matches!((&lower, &upper), (Some((a, true)), Some((b, true))) if a == b);
+    Plan::Index(IndexScan {
+        field_id: field.id.clone(),
+        lower,
+        upper,
+        descending: false,
+        in_order: one_value,
+        then_without_value: false,
+    })
+}
+
+fn ranged(op: Op) -> bool {
+    matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte)
+}
+
+/// The conditions every match must meet: the filter, or the parts of its `$and`s.
+fn conjuncts(filter: &Filter) -> Vec<&Filter> {
+    match filter {
+        Filter::All(parts) => parts.iter().flat_map(conjuncts).collect(),
+        other => vec![other],
+    }
+}
+
+type Bound = Option<(SortKey, bool)>;
+
+/// The narrowest key range the conditions on `field_id`'s main property allow. An equality
+/// on text is looked up by its sort key (lowercased), which finds every case of it; the
+/// filter then keeps the exact matches.
+fn bounds(conditions: &[&Filter], field_id: &str) -> (Bound, Bound) {
+    let (mut lower, mut upper): (Bound, Bound) = (None, None);
+    for condition in conditions {
+        let Filter::Attribute {
+            field_id: id,
+            op,
+            value,
+            ..
+        } = condition
+        else {
+            continue;
+        };
+        let Some(key) = (id == field_id).then(|| SortKey::of(value)).flatten() else {
+            continue;
+        };
+        let (low, high) = match op {
+            Op::Eq => (Some((key.clone(), true)), Some((key, true))),
+            Op::Gt => (Some((key, false)), None),
+            Op::Gte => (Some((key, true)), None),
+            Op::Lt => (None, Some((key, false))),
+            Op::Lte => (None, Some((key, true))),
+            _ => continue,
+        };
+        lower = tighter(lower, low, Ordering::Greater);
+        upper = tighter(upper, high, Ordering::Less);
+    }
+    (lower, upper)
+}
+
+/// Of two bounds, the one further in `direction` (an exclusive one wins a tie).
+fn tighter(current: Bound, new: Bound, direction: Ordering) -> Bound {
+    match (current, new) {
+        (Some(a), Some(b)) => match b.0.cmp(&a.0) {
+            o if o == direction => Some(b),
+            Ordering::Equal => Some((a.0, a.1 && b.1)),
+            _ => Some(a),
+        },
+        (a, b) => a.or(b),
+    }
+}
 
 #[cfg(test)]
 mod tests {

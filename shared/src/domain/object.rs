@@ -110,6 +110,9 @@ pub struct AttributeInput {
     pub is_required: Option<bool>,
     pub is_unique: Option<bool>,
     pub is_multiselect: Option<bool>,
+    /// An extension of Attio's attribute: keep an index of the attribute's values, so
+    /// queries sort by it and filter on it reading a page, not the object. Set on create.
+    pub is_indexed: Option<bool>,
     /// Only `null`: default values are not kept.
     #[schema(value_type = Option<Object>)]
     pub default_value: Option<Value>,
@@ -137,6 +140,13 @@ impl AttributeInput {
         let array = required("data.is_multiselect", self.is_multiselect)?;
         let unique = required("data.is_unique", self.is_unique)?;
         let optional = !required("data.is_required", self.is_required)?;
+        let indexed = self.is_indexed.unwrap_or(false);
+        if indexed && !field_type.allows_index() {
+            return Err(Invalid::value(format!(
+                "`data.is_indexed` cannot be true for a {} attribute",
+                field_type.as_str()
+            )));
+        }
         if array && !field_type.allows_array() {
             return Err(Invalid::value(format!(
                 "`data.is_multiselect` cannot be true for a {} attribute",
@@ -156,6 +166,7 @@ impl AttributeInput {
         Ok(NewField {
             key,
             unique,
+            indexed,
             name,
             description,
             field_type,
@@ -174,6 +185,7 @@ impl AttributeInput {
             ("type", self.attribute_type.is_some()),
             ("is_unique", self.is_unique.is_some()),
             ("is_multiselect", self.is_multiselect.is_some()),
+            ("is_indexed", self.is_indexed.is_some()),
             ("config", self.config.is_some()),
         ] {
             if given {

@@ -343,6 +343,25 @@ impl FieldType {
         matches!(self, Self::Select | Self::Status)
     }
 
+    /// Whether an index can order and find records by values of this type: those whose
+    /// values sort as one number, text or boolean (see `filter::SortKey`). A select
+    /// option sorts by its title, which a rename changes, so it is not indexable.
+    pub fn allows_index(self) -> bool {
+        matches!(
+            self,
+            Self::Text
+                | Self::Number
+                | Self::Currency
+                | Self::Rating
+                | Self::Date
+                | Self::Timestamp
+                | Self::Checkbox
+                | Self::EmailAddress
+                | Self::PhoneNumber
+                | Self::Domain
+        )
+    }
+
     /// Whether values of this type can be declared unique per table.
     pub fn allows_unique(self) -> bool {
         matches!(
@@ -360,6 +379,7 @@ pub const MAX_OPTIONS: usize = 500;
 pub struct NewField {
     pub key: FieldKey,
     pub unique: bool,
+    pub indexed: bool,
     pub name: String,
     pub description: Option<String>,
     pub field_type: FieldType,
@@ -375,6 +395,10 @@ pub struct CreateFieldInput {
     #[schema(required = true, value_type = String, pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub key: Option<String>,
     pub unique: Option<bool>,
+    /// Keep an index of the field's values, so queries sort by it and filter on it
+    /// (equality, and ranges on ordered types) reading a page, not the table. Set when the
+    /// field is created; each value costs one more item per write.
+    pub indexed: Option<bool>,
     #[schema(required = true, value_type = FieldSchemaInput)]
     #[serde(default, deserialize_with = "super::object")]
     pub schema: Option<FieldSchemaInput>,
@@ -432,6 +456,13 @@ impl CreateFieldInput {
         let optional = schema.optional.unwrap_or(true);
         let array = schema.array.unwrap_or(false);
         let unique = self.unique.unwrap_or(false);
+        let indexed = self.indexed.unwrap_or(false);
+        if indexed && !field_type.allows_index() {
+            return Err(Invalid::value(format!(
+                "`indexed` is allowed only on text, number, currency, rating, date, timestamp, checkbox, email-address, phone-number and domain fields, not on a {}",
+                field_type.as_str()
+            )));
+        }
         if array && !field_type.allows_array() {
             return Err(Invalid::value(format!(
                 "`schema.array` cannot be true for a {} field",
@@ -470,6 +501,7 @@ impl CreateFieldInput {
         Ok(NewField {
             key,
             unique,
+            indexed,
             name,
             description,
             field_type,
@@ -566,6 +598,7 @@ pub struct FieldPatch {
 pub struct PatchFieldInput {
     pub key: Option<String>,
     pub unique: Option<serde_json::Value>,
+    pub indexed: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "super::object")]
     pub schema: Option<PatchFieldSchemaInput>,
 }
@@ -587,6 +620,11 @@ impl PatchFieldInput {
     pub fn parse(self) -> Result<FieldPatch, Invalid> {
         if self.unique.is_some() {
             return Err(Invalid::value("`unique` cannot be changed once the field exists"));
+        }
+        if self.indexed.is_some() {
+            return Err(Invalid::value(
+                "`indexed` cannot be changed once the field exists: it is set when the field is created",
+            ));
         }
         let mut patch = FieldPatch {
             key: self.key.map(|k| FieldKey::parse("key", &k)).transpose()?,
@@ -651,6 +689,9 @@ pub struct FieldDef {
     pub optional: bool,
     pub array: bool,
     pub unique: bool,
+    /// Whether the store keeps an index item per value (see `store::index`).
+    #[serde(default)]
+    pub indexed: bool,
     /// The linked table's id, for record-reference fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -703,6 +744,7 @@ impl FieldDef {
             optional: true,
             array: false,
             unique: false,
+            indexed: false,
             link: Some("2b4e1d2a-8d1c-4f5b-9d7e-1a2b3c4d5e6f".into()),
             link_slug: Some("companies".into()),
             options: vec![SelectOption {

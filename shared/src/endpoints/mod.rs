@@ -5,6 +5,7 @@
 pub mod members;
 pub mod objects;
 pub mod organizations;
+pub mod record_query;
 pub mod records;
 pub mod tables;
 pub mod teams;

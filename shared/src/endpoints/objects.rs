@@ -105,6 +105,8 @@ pub struct AttributeBody {
     pub is_required: bool,
     pub is_unique: bool,
     pub is_multiselect: bool,
+    /// Ours, not Attio's: queries sort by the attribute and filter on it through an index.
+    pub is_indexed: bool,
     pub is_default_value_enabled: bool,
     pub is_archived: bool,
     #[schema(value_type = Option<Object>)]
@@ -146,6 +148,7 @@ impl AttributeBody {
             is_required: !field.optional,
             is_unique: field.unique,
             is_multiselect: field.array,
+            is_indexed: field.indexed,
             is_default_value_enabled: false,
             is_archived: false,
             default_value: None,

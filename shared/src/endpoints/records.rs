@@ -4,13 +4,10 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::auth::Principal;
-use crate::domain::filter::{
-    parse_filter, parse_sorts, sort_records, uses_paths, Filter, Linked, Sort, SortInput, Tables,
-};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput, StrictMap};
@@ -49,7 +46,7 @@ fn object_ref(req: &Request) -> Result<(TableRef, impl Fn() -> ApiError + '_), A
 
 /// Why a record request failed: the request could not be read or found, its values were
 /// refused by the definition they were checked against, or its write failed.
-enum RecordFailure {
+pub(crate) enum RecordFailure {
     Request(ApiError),
     Invalid(Invalid),
     /// Refused by the definition with an error of its own code (an assert's matching
@@ -113,7 +110,12 @@ impl RecordFailure {
 /// transaction's revision check, or the request was refused as invalid by a cached
 /// definition, the copy is dropped and the request runs once more against a fresh read, so
 /// a stale copy never decides a refusal or a write.
-async fn against_object<F, Fut>(state: &AppState, req: &Request, org: OrgId, run: F) -> Result<Response<Body>, ApiError>
+pub(crate) async fn against_object<F, Fut>(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    run: F,
+) -> Result<Response<Body>, ApiError>
 where
     F: Fn(Table) -> Fut,
     Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
@@ -513,120 +515,6 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
     .await
 }
 
-/// The body of `POST .../records/query`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct QueryInput {
-    filter: Option<Value>,
-    #[serde(default, deserialize_with = "crate::domain::objects")]
-    sorts: Vec<SortInput>,
-    /// A whole number; Attio's OpenAPI types it as a number, and its SDK sends `10.0`.
-    #[serde(default, deserialize_with = "whole_number")]
-    #[schema(value_type = Option<f64>)]
-    limit: Option<u64>,
-    #[serde(default, deserialize_with = "whole_number")]
-    #[schema(value_type = Option<f64>)]
-    offset: Option<u64>,
-}
-
-/// A count sent as any JSON number with no fraction (`10`, `10.0`, `1e1`); `null` is none.
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    if let Some(n) = number.as_u64() {
-        return Ok(Some(n));
-    }
-    match number.as_f64() {
-        Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => Ok(Some(f as u64)),
-        _ => Err(serde::de::Error::custom(format_args!(
-            "expected a whole number of at least 0, not {number}"
-        ))),
-    }
-}
-
-/// `POST /v2/objects/{object}/records/query`: Attio's query, `{filter, sorts, limit (500),
-/// offset}`, answering `{"data": [records]}`. Without sorts, records come by display number.
-/// The table's records are read from its GSI1 partition and filtered here.
-pub async fn query(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let req = &req;
-    against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
-}
-
-async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Response<Body>, RecordFailure> {
-    let input = if req.body().is_empty() {
-        QueryInput {
-            filter: None,
-            sorts: Vec::new(),
-            limit: None,
-            offset: None,
-        }
-    } else {
-        json_body::<QueryInput>(req)?
-    };
-    // A path crosses into the organization's other tables: read them (and, below, the
-    // records of those it reaches) only when one is used.
-    let others = if uses_paths(input.filter.as_ref(), &input.sorts) {
-        state.store.tables(OrgId(table.org_id)).await?
-    } else {
-        Vec::new()
-    };
-    let tables = Tables(&others);
-    let filter = input
-        .filter
-        .as_ref()
-        .map(|f| parse_filter(&table, tables, f, "filter"))
-        .transpose()?;
-    let sorts = parse_sorts(&table, tables, &input.sorts)?;
-    let limit = input.limit.unwrap_or(500);
-    if limit == 0 || limit > 1000 {
-        return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
-    }
-    let offset = input.offset.unwrap_or(0) as usize;
-    let linked = linked_records(state, &others, filter.as_ref(), &sorts).await?;
-    let matches = |r: &Record| filter.as_ref().is_none_or(|f| f.matches(r, &linked));
-    // In display-number order (no sort), the page is the index's first offset + limit
-    // matching records: stream the index and stop there, filtering as the pages come.
-    // A sort needs every match first.
-    let records: Vec<Record> = if sorts.is_empty() {
-        state
-            .store
-            .records_until(&table, offset + limit as usize, matches)
-            .await?
-    } else {
-        let mut all: Vec<Record> = state.store.records(&table).await?;
-        all.retain(|r| matches(r));
-        sort_records(&mut all, &sorts, &linked);
-        all
-    };
-    let data: Vec<RecordBody> = records
-        .iter()
-        .skip(offset)
-        .take(limit as usize)
-        .map(|r| RecordResponse::new(&state.app_url, &table, r).data)
-        .collect();
-    Ok(json_response(StatusCode::OK, &RecordList { data }))
-}
-
-/// The records of every table the query's paths reach, by id.
-async fn linked_records(
-    state: &AppState,
-    tables: &[Table],
-    filter: Option<&Filter>,
-    sorts: &[Sort],
-) -> Result<Linked, RecordFailure> {
-    let mut reached: Vec<String> = filter.map(Filter::reached_tables).unwrap_or_default();
-    reached.extend(sorts.iter().flat_map(|s| s.reached_tables().iter().cloned()));
-    reached.sort();
-    reached.dedup();
-    let mut linked = Linked::new();
-    for table in tables.iter().filter(|t| reached.contains(&t.id)) {
-        for record in state.store.records(table).await? {
-            linked.insert(record.id.clone(), record);
-        }
-    }
-    Ok(linked)
-}
-
 pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -695,12 +583,6 @@ pub struct ValueList {
 /// Attio's answer to a delete: `{}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedRecord {}
-
-/// Attio's query answer: `{"data": [records]}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordList {
-    pub data: Vec<RecordBody>,
-}
 
 /// Attio's `{"data": record}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -168,6 +168,8 @@ pub struct FieldBody {
     #[serde(rename = "type")]
     pub invent_type: &'static str,
     pub unique: bool,
+    /// Whether queries sort by the field and filter on it through an index.
+    pub indexed: bool,
     pub schema: FieldSchemaBody,
     pub readonly: bool,
 }
@@ -228,6 +230,7 @@ impl FieldBody {
             key: field.key.clone(),
             invent_type: field.field_type.invent_name(),
             unique: field.unique,
+            indexed: field.indexed,
             schema: FieldSchemaBody {
                 name: field.name.clone(),
                 description: field.description.clone(),

@@ -46,6 +46,9 @@ pub enum StoreError {
         bytes: usize,
         limit: usize,
     },
+    /// A query would examine more than `limit` records or index entries.
+    #[error("the query would examine more than {limit} records")]
+    TooBroad { limit: usize },
     /// A stored item does not fit its type: a bug or a corrupt item.
     #[error("a stored item does not match its type")]
     Corrupt(#[from] serde_dynamo::Error),

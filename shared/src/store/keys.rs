@@ -118,6 +118,14 @@ pub fn table_records_gsi1pk(table_id: &str) -> String {
 pub fn record_gsi1sk(number: u64) -> String {
     padded(number)
 }
+/// An indexed field's entries: one partition per field (its id is a UUID, so of one table
+/// of one org), sorted by value key, then display number (see `store::index`).
+pub fn index_pk(field_id: &str) -> String {
+    format!("IDX#{field_id}")
+}
+pub fn index_sk(value_key: &str, number: u64) -> String {
+    format!("{value_key}.{}", padded(number))
+}
 /// The pointer from a record's display number to its id; its condition makes display ids
 /// unique even if a counter were ever wrong.
 pub fn record_number_pk(table_id: &str, number: u64) -> String {

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod cache;
 pub mod error;
+pub mod index;
 pub mod item_size;
 pub mod keys;
 pub mod organizations;
@@ -34,6 +35,8 @@ pub struct Store {
     client: Client,
     table: String,
     caches: std::sync::Arc<cache::Caches>,
+    /// How many records or index entries one query may examine ([`index::MAX_EXAMINED`]).
+    scan_limit: usize,
 }
 
 /// Why a transaction did not commit.
@@ -72,7 +75,20 @@ impl Store {
             client,
             table: table.into(),
             caches: std::sync::Arc::new(cache::Caches::new(settings)),
+            scan_limit: index::MAX_EXAMINED,
         }
+    }
+
+    /// The same store with another bound on what one query may examine (tests reach it
+    /// with a small table).
+    pub fn with_scan_limit(mut self, limit: usize) -> Self {
+        self.scan_limit = limit;
+        self
+    }
+
+    /// A fresh budget for one query's reads.
+    pub fn scan_budget(&self) -> index::ScanBudget {
+        index::ScanBudget::new(self.scan_limit)
     }
 
     pub fn client(&self) -> &Client {
@@ -246,6 +262,44 @@ impl Store {
         Ok(items)
     }
 
+    /// Whole items by key (any number), strongly consistent or not. Missing items are
+    /// absent; unprocessed keys are asked again.
+    pub(crate) async fn batch_get_items(&self, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        for chunk in keys.chunks(100) {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .consistent_read(consistent)
+                .build()
+                .expect("keys are set");
+            let mut pending = Some(request);
+            let mut attempt = 0;
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                items.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if pending.is_some() {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+        Ok(items)
+    }
+
     /// Every item a Query finds, through the SDK's paginator.
     pub(crate) async fn query_all(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         query
@@ -268,41 +322,6 @@ impl Store {
             .key_condition_expression("GSI1PK = :pk")
             .expression_attribute_values(":pk", s(gsi1pk));
         self.query_all(query).await
-    }
-
-    /// The first `count` items of one GSI1 partition, in sort key order, that `keep`
-    /// accepts: pages of `page` items, read only until `count` are kept, so the cost is that
-    /// of the items read up to there, not of the partition.
-    pub(crate) async fn query_gsi1_until<T>(
-        &self,
-        gsi1pk: &str,
-        count: usize,
-        page: usize,
-        mut keep: impl FnMut(Item) -> Result<Option<T>, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::new();
-        if count == 0 {
-            return Ok(out);
-        }
-        let page = i32::try_from(page.clamp(1, 1000)).expect("at most 1000");
-        let mut items = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::GSI1)
-            .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(gsi1pk))
-            .limit(page)
-            .into_paginator()
-            .items()
-            .send();
-        while out.len() < count {
-            let Some(item) = items.next().await else { break };
-            if let Some(kept) = keep(item.map_err(sdk_error)?)? {
-                out.push(kept);
-            }
-        }
-        Ok(out)
     }
 
     /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).

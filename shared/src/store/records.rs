@@ -23,6 +23,7 @@ use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::domain::table::{FieldDef, Table};
 use crate::domain::Invalid;
+use crate::store::index::index_entries;
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
 
@@ -208,6 +209,9 @@ pub(crate) fn record_item_keys(table: &Table, record: &Record) -> Vec<super::Ite
     ];
     for (field_id, value) in unique_claims(table, Some(record)) {
         keys.push(key(unique_sentinel_pk(&field_id, &value), keys::UNIQUE_VALUE_SK));
+    }
+    for (field_id, sk) in super::index::index_entries(table, Some(record)) {
+        keys.push(super::index::index_entry_key(&field_id, &sk));
     }
     keys
 }
@@ -537,6 +541,7 @@ enum ItemPurpose<'a> {
     },
     Release,
     History,
+    Index,
     Reference {
         field: &'a FieldDef,
         target: String,
@@ -694,11 +699,12 @@ impl Store {
         }
         let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
         let (old_refs, new_refs) = (references(table, old), references(table, new));
+        let (old_entries, new_entries) = (index_entries(table, old), index_entries(table, new));
         // Deleting the record releases every one it holds, in one transaction.
-        if new_claims.len() + new_refs.len() > MAX_CHECKS_PER_WRITE {
+        let held = new_claims.len() + new_refs.len() + new_entries.len();
+        if held > MAX_CHECKS_PER_WRITE {
             return Err(RecordWriteError::Refused(Invalid::value(format!(
-                "A record may hold at most {MAX_CHECKS_PER_WRITE} unique values and references in all; this one would hold {}",
-                new_claims.len() + new_refs.len()
+                "A record may hold at most {MAX_CHECKS_PER_WRITE} unique values, references and indexed values in all; this one would hold {held}"
             ))));
         }
         let changes = old_claims.symmetric_difference(&new_claims).count()
@@ -706,10 +712,11 @@ impl Store {
                 .keys()
                 .collect::<BTreeSet<_>>()
                 .symmetric_difference(&new_refs.keys().collect())
-                .count();
+                .count()
+            + old_entries.symmetric_difference(&new_entries).count();
         if changes > MAX_CHECKS_PER_WRITE {
             return Err(RecordWriteError::Refused(Invalid::value(format!(
-                "One write may change at most {MAX_CHECKS_PER_WRITE} unique values and references"
+                "One write may change at most {MAX_CHECKS_PER_WRITE} unique values, references and indexed values"
             ))));
         }
         Ok(())
@@ -766,6 +773,9 @@ impl Store {
         tx.check_revision(table);
         tx.claims(table, this, old, new);
         tx.references(org, table, old, new);
+        for write in super::index::index_writes(self.table_name(), table, old, new) {
+            tx.push(write, ItemPurpose::Index);
+        }
         (tx.items, tx.purposes)
     }
 
@@ -843,33 +853,5 @@ impl Store {
             Some(s) => self.record(org, table, &RecordRef::Id(s.record_id)).await,
             None => Ok(None),
         }
-    }
-
-    /// Every record of a table, by display number (GSI1, eventually consistent).
-    /// A table's first `count` records by display number that `keep` accepts (GSI1,
-    /// eventually consistent), read page by page and no further than needed: what a query
-    /// in display-number order needs, filtered or not.
-    pub async fn records_until(
-        &self,
-        table: &Table,
-        count: usize,
-        keep: impl Fn(&Record) -> bool,
-    ) -> Result<Vec<Record>, StoreError> {
-        // Unfiltered, a page of `count` is all there is to read; filtered, larger pages
-        // save round trips.
-        let page = count.max(100);
-        self.query_gsi1_until(&keys::table_records_gsi1pk(&table.id), count, page, |item| {
-            let record: Record = from_item(item)?;
-            Ok(keep(&record).then_some(record))
-        })
-        .await
-    }
-
-    pub async fn records(&self, table: &Table) -> Result<Vec<Record>, StoreError> {
-        self.query_gsi1(&keys::table_records_gsi1pk(&table.id))
-            .await?
-            .into_iter()
-            .map(from_item)
-            .collect()
     }
 }

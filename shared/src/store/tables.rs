@@ -94,6 +94,7 @@ impl Store {
             optional: true,
             array: false,
             unique: false,
+            indexed: false,
             link: None,
             link_slug: None,
             options: Vec::new(),
@@ -273,6 +274,7 @@ impl Store {
             optional: field.optional,
             array: field.array,
             unique: field.unique,
+            indexed: field.indexed,
             link_slug: link.as_ref().map(|(_, slug)| slug.clone()),
             link: link.map(|(id, _)| id),
             options: field

@@ -10,6 +10,7 @@ mod idempotency;
 mod openapi;
 mod organizations;
 mod pipeline;
+mod queries;
 mod record_updates;
 mod records;
 mod robustness;

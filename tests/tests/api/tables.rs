@@ -24,9 +24,10 @@ const TABLE_KEYS: [&str; 11] = [
 ];
 
 fn assert_field_shape(field: &Value, table_id: &Value) {
+    // The seed's keys, and `indexed` (ours: whether queries use an index of the field).
     assert_eq!(
         keys_of(field),
-        ["id", "key", "readonly", "schema", "table_id", "type", "unique"]
+        ["id", "indexed", "key", "readonly", "schema", "table_id", "type", "unique"]
     );
     assert_eq!(&field["table_id"], table_id);
     let invent_types = [

@@ -1,0 +1,397 @@
+//! Field indexes, and the reads a records query makes.
+//!
+//! An indexed field keeps one item per value of each record: partition `IDX#<field id>`,
+//! sort key `<value key>.<display number:020>`, written in the record's own transaction.
+//! The value key encodes the value's [`SortKey`] so that DynamoDB's byte order is the sort
+//! order: a rank (`0` number, `1` text, `2` boolean), then for a number the 16 hex digits
+//! of its `f64` in total order, for text the hex of its (lowercased, cut) UTF-8 bytes, for a
+//! boolean `0` or `1`. `.` sorts below every hex digit, so a value's entries come before any
+//! longer value's, and `~` above them all, which makes every bound a plain `BETWEEN`.
+//!
+//! Every read here counts what it examines against a [`ScanBudget`]: past it, the query is
+//! refused (400) rather than left to read a table of any size.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError};
+use crate::domain::filter::{main_property, IndexScan, SortKey};
+use crate::domain::record::Record;
+use crate::domain::table::Table;
+use crate::store::keys::{self, ItemKeys};
+
+/// How many records (or index entries) one query may examine before it is refused.
+pub const MAX_EXAMINED: usize = 10_000;
+
+/// The records and index entries a query has examined, against [`MAX_EXAMINED`].
+#[derive(Debug)]
+pub struct ScanBudget {
+    examined: usize,
+    limit: usize,
+}
+
+impl ScanBudget {
+    pub fn new(limit: usize) -> Self {
+        Self { examined: 0, limit }
+    }
+
+    pub fn examined(&self) -> usize {
+        self.examined
+    }
+
+    fn take(&mut self, n: usize) -> Result<(), StoreError> {
+        self.examined += n;
+        if self.examined > self.limit {
+            return Err(StoreError::TooBroad { limit: self.limit });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexItem {
+    record_id: String,
+}
+
+/// A value's key in an index, or `None` for a value no index orders.
+pub fn value_key(key: &SortKey) -> Option<String> {
+    use std::fmt::Write;
+    Some(match key {
+        SortKey::Number(f) => {
+            let bits = f.to_bits();
+            // Negative numbers flip every bit, others only the sign: `f64::total_cmp`'s order.
+            let ordered = if bits >> 63 == 1 { !bits } else { bits | (1 << 63) };
+            format!("0{ordered:016x}")
+        }
+        SortKey::Text(text) => text.bytes().fold(String::from("1"), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        }),
+        SortKey::Bool(b) => format!("2{}", u8::from(*b)),
+        SortKey::Other => return None,
+    })
+}
+
+/// The value key of a record that has no value for a single-value indexed field: above
+/// every value's, so a sort reads these records last (`3.<number>`, by display number).
+pub const NO_VALUE: &str = "3";
+
+/// The index entries a record's current values need: (field id, sort key). A single-value
+/// field without a value has the [`NO_VALUE`] entry, so a sort by it never reads the table
+/// to find the records that come last.
+pub(crate) fn index_entries(table: &Table, record: Option<&Record>) -> HashSet<(String, String)> {
+    let Some(record) = record else { return HashSet::new() };
+    let mut entries = HashSet::new();
+    for field in table.fields.values().filter(|f| f.indexed) {
+        let Some(property) = main_property(field.field_type) else {
+            continue;
+        };
+        let keys_of_values: Vec<String> = record
+            .active(&field.id)
+            .filter_map(|value| value.get(property).and_then(SortKey::of).as_ref().and_then(value_key))
+            .collect();
+        if keys_of_values.is_empty() && !field.array {
+            entries.insert((field.id.clone(), keys::index_sk(NO_VALUE, record.number)));
+        }
+        for key in keys_of_values {
+            entries.insert((field.id.clone(), keys::index_sk(&key, record.number)));
+        }
+    }
+    entries
+}
+
+/// The key of one index entry.
+pub(crate) fn index_entry_key(field_id: &str, sk: &str) -> Item {
+    key(keys::index_pk(field_id), sk)
+}
+
+/// The writes that move a record's index entries from `old` to `new` (puts of the entries
+/// it gains, deletes of those it loses), for the record's own transaction.
+pub(crate) fn index_writes(
+    table_name: &str,
+    table: &Table,
+    old: Option<&Record>,
+    new: Option<&Record>,
+) -> Vec<TransactWriteItem> {
+    let (before, after) = (index_entries(table, old), index_entries(table, new));
+    let this = new.or(old).map(|r| r.id.clone()).unwrap_or_default();
+    let mut writes = Vec::new();
+    for (field_id, sk) in after.difference(&before) {
+        let item = ItemKeys::new(keys::index_pk(field_id), sk.clone()).item(&IndexItem {
+            record_id: this.clone(),
+        });
+        writes.push(put(table_name, item, None));
+    }
+    for (field_id, sk) in before.difference(&after) {
+        let delete = Delete::builder()
+            .table_name(table_name)
+            .set_key(Some(index_entry_key(field_id, sk)))
+            .build()
+            .expect("key and table are set");
+        writes.push(TransactWriteItem::builder().delete(delete).build());
+    }
+    writes
+}
+
+/// A part of one field's index, as sort key bounds, read in one direction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexRange {
+    pub field_id: String,
+    pub low: String,
+    pub high: String,
+    pub descending: bool,
+    /// Reading down from the middle of a run of equal values (a cursor's): the run's
+    /// entries numbered this or less were already answered.
+    pub skip_run: Option<(String, u64)>,
+}
+
+impl IndexRange {
+    /// The values `scan` reads (not the records without a value: [`IndexRange::without_value`]).
+    pub fn of(scan: &IndexScan) -> Self {
+        let low = match &scan.lower {
+            None => "0".to_string(),
+            Some((k, inclusive)) => bound_key(k, if *inclusive { "." } else { ".~" }),
+        };
+        let high = match &scan.upper {
+            None => "2~".to_string(),
+            Some((k, inclusive)) => bound_key(k, if *inclusive { ".~" } else { "." }),
+        };
+        Self {
+            field_id: scan.field_id.clone(),
+            low,
+            high,
+            descending: scan.descending,
+            skip_run: None,
+        }
+    }
+
+    /// The records without a value, by display number.
+    pub fn without_value(field_id: &str) -> Self {
+        Self {
+            field_id: field_id.to_string(),
+            low: format!("{NO_VALUE}."),
+            high: format!("{NO_VALUE}.~"),
+            descending: false,
+            skip_run: None,
+        }
+    }
+
+    /// What is left after the entry `(value, number)` in this range's order. Reading up,
+    /// the entries after it; reading down, the rest of its run (answered by number going
+    /// up) and every smaller value.
+    pub fn after(mut self, value: &str, number: u64) -> Self {
+        if self.descending {
+            self.high = self.high.min(format!("{value}.~"));
+            self.skip_run = Some((value.to_string(), number));
+        } else {
+            // `!` sorts above the end of this exact key and below any longer one.
+            self.low = self.low.max(format!("{}!", keys::index_sk(value, number)));
+        }
+        self
+    }
+}
+
+fn bound_key(key: &SortKey, suffix: &str) -> String {
+    value_key(key).map_or_else(|| "~".to_string(), |k| format!("{k}{suffix}"))
+}
+
+/// One entry read from an index: its value key and the record's display number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub value: String,
+    pub number: u64,
+}
+
+fn parse_entry(sk: &str) -> Option<Entry> {
+    let (value, number) = sk.rsplit_once('.')?;
+    Some(Entry {
+        value: value.to_string(),
+        number: number.parse().ok()?,
+    })
+}
+
+impl Store {
+    /// Visits `table`'s records in display-number order after `after`, filtered by
+    /// `keep`, until `visit` says stop or the records run out (then `true`).
+    pub async fn visit_records(
+        &self,
+        table: &Table,
+        after: Option<u64>,
+        budget: &mut ScanBudget,
+        page: usize,
+        mut visit: impl FnMut(Record) -> bool,
+    ) -> Result<bool, StoreError> {
+        let page = i32::try_from(page.clamp(10, 1000)).expect("at most 1000");
+        let mut query = self
+            .client()
+            .query()
+            .table_name(self.table_name())
+            .index_name(keys::GSI1)
+            .expression_attribute_values(":pk", s(keys::table_records_gsi1pk(&table.id)))
+            .limit(page);
+        query = match after {
+            Some(n) => query
+                .key_condition_expression("GSI1PK = :pk AND GSI1SK > :after")
+                .expression_attribute_values(":after", s(keys::record_gsi1sk(n))),
+            None => query.key_condition_expression("GSI1PK = :pk"),
+        };
+        let mut items = query.into_paginator().items().send();
+        while let Some(item) = items.next().await {
+            budget.take(1)?;
+            if !visit(from_item(item.map_err(sdk_error)?)?) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Visits the records of an index range in its order, each with its entry, until
+    /// `visit` says stop or the range runs out (then `true`). A record is visited once,
+    /// for its first entry (a multiselect value may have several); an entry whose record
+    /// is gone (deleted meanwhile) is passed over.
+    pub async fn visit_index(
+        &self,
+        table: &Table,
+        range: &IndexRange,
+        budget: &mut ScanBudget,
+        page: usize,
+        mut visit: impl FnMut(Entry, Record) -> bool,
+    ) -> Result<bool, StoreError> {
+        if range.low > range.high {
+            return Ok(true);
+        }
+        let page = i32::try_from(page.clamp(10, 1000)).expect("at most 1000");
+        let mut pages = self
+            .client()
+            .query()
+            .table_name(self.table_name())
+            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(keys::index_pk(&range.field_id)))
+            .expression_attribute_values(":low", s(&range.low))
+            .expression_attribute_values(":high", s(&range.high))
+            .scan_index_forward(!range.descending)
+            .limit(page)
+            .into_paginator()
+            .send();
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some(out) = pages.next().await {
+            let items = out.map_err(sdk_error)?.items.unwrap_or_default();
+            budget.take(items.len())?;
+            let mut entries: Vec<(Entry, String)> = Vec::new();
+            for item in items {
+                let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(id))) =
+                    (item.get("SK"), item.get("record_id"))
+                else {
+                    continue;
+                };
+                let Some(entry) = parse_entry(sk) else { continue };
+                let answered = range
+                    .skip_run
+                    .as_ref()
+                    .is_some_and(|(value, n)| *value == entry.value && entry.number <= *n);
+                if !answered && seen.insert(id.clone()) {
+                    entries.push((entry, id.clone()));
+                }
+            }
+            let mut records = self.records_by_id(entries.iter().map(|(_, id)| id.as_str())).await?;
+            for (entry, id) in entries {
+                let Some(record) = records
+                    .remove(&id)
+                    .filter(|r| r.table_id == table.id && r.org_id == table.org_id)
+                else {
+                    continue;
+                };
+                if !visit(entry, record) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Records by id (BatchGetItem, eventually consistent as the index lists are);
+    /// missing ones are absent.
+    async fn records_by_id<'a>(
+        &self,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Result<std::collections::HashMap<String, Record>, StoreError> {
+        let keys: Vec<Item> = ids.map(|id| key(keys::record_pk(id), keys::RECORD_SK)).collect();
+        let mut found = std::collections::HashMap::new();
+        for item in self.batch_get_items(keys, false).await? {
+            let record: Record = from_item(item)?;
+            found.insert(record.id.clone(), record);
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+    use std::cmp::Ordering;
+
+    fn ordered_like_sort_keys(a: &SortKey, b: &SortKey) {
+        let (ka, kb) = (value_key(a).unwrap(), value_key(b).unwrap());
+        let by_key = format!("{ka}.").cmp(&format!("{kb}."));
+        assert_eq!(by_key, a.cmp(b), "{a:?} {b:?} -> {ka} {kb}");
+    }
+
+    proptest! {
+        #[test]
+        fn numbers_keep_their_order(a in proptest::num::f64::ANY, b in proptest::num::f64::ANY) {
+            ordered_like_sort_keys(&SortKey::Number(a), &SortKey::Number(b));
+        }
+
+        #[test]
+        fn text_keeps_its_order(a in "\\PC{0,12}", b in "\\PC{0,12}") {
+            let (a, b) = (SortKey::of(&Value::from(a)).unwrap(), SortKey::of(&Value::from(b)).unwrap());
+            ordered_like_sort_keys(&a, &b);
+        }
+    }
+
+    #[test]
+    fn ranks_and_booleans_keep_their_order() {
+        let keys = [
+            SortKey::Number(-1.0),
+            SortKey::Number(3.5),
+            SortKey::Text(String::new()),
+            SortKey::Text("a".into()),
+            SortKey::Text("ab".into()),
+            SortKey::Bool(false),
+            SortKey::Bool(true),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i..] {
+                ordered_like_sort_keys(a, b);
+                assert_ne!(a.cmp(b), Ordering::Greater);
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_after_an_entry_goes_on_from_it() {
+        let scan = IndexScan {
+            field_id: "f".into(),
+            lower: None,
+            upper: None,
+            descending: false,
+            in_order: true,
+            then_without_value: true,
+        };
+        let up = IndexRange::of(&scan).after("1aa", 7);
+        assert_eq!(up.low, format!("{}!", keys::index_sk("1aa", 7)));
+        assert!(up.low > keys::index_sk("1aa", 7) && up.low < keys::index_sk("1aa", 8));
+        assert!(up.low < keys::index_sk("1aab", 1));
+        let down = IndexRange::of(&IndexScan {
+            descending: true,
+            ..scan
+        })
+        .after("1aa", 7);
+        assert_eq!(down.high, "1aa.~");
+        assert_eq!(down.skip_run, Some(("1aa".to_string(), 7)));
+    }
+}
