@@ -715,6 +715,8 @@ pub enum Plan {
     Numbers,
     /// The index of one field, from `lower` to `upper`.
     Index(IndexScan),
+    /// The one record that may hold `value` of a unique attribute (its sentinel).
+    Unique { field_id: String, value: Value },
 }
 
 /// A read of one field's index (see `store::index`): its entries are ordered by the value's
@@ -736,7 +738,8 @@ pub struct IndexScan {
 }
 
 /// The cheapest way to answer a query: a sort by one indexed attribute reads its index in
-/// that order; with no sort, an equality or range condition on an indexed attribute that
+/// that order; with no sort, an equality on a unique attribute reads the one record its
+/// sentinel names, and an equality or range condition on an indexed attribute that
 /// every match must meet (the filter itself, or one of its `$and`) reads that part of the
 /// index. Anything else reads the table in display-number order. The whole filter is still
 /// applied to every record read.
@@ -766,6 +769,25 @@ pub fn plan(table: &Table, filter: Option<&Filter>, sorts: &[Sort]) -> Plan {
     }
     if !sorts.is_empty() {
         return Plan::Numbers;
+    }
+    let unique = conditions.iter().find_map(|c| match c {
+        Filter::Attribute {
+            field_id,
+            property,
+            op: Op::Eq,
+            value,
+        } => table
+            .fields
+            .values()
+            .find(|f| f.id == *field_id && f.unique && main_property(f.field_type) == Some(property))
+            .map(|f| Plan::Unique {
+                field_id: f.id.clone(),
+                value: value.clone(),
+            }),
+        _ => None,
+    });
+    if let Some(unique) = unique {
+        return unique;
     }
     let usable = |equal_only: bool| {
         conditions.iter().find_map(|c| match c {

@@ -24,7 +24,7 @@ use crate::domain::filter::{
     Tables,
 };
 use crate::domain::organization::OrgId;
-use crate::domain::record::Record;
+use crate::domain::record::{parse_value, Record};
 use crate::domain::table::Table;
 use crate::domain::Invalid;
 use crate::error::ApiError;
@@ -216,7 +216,31 @@ async fn read(
         Plan::Numbers => sorted_in_memory(state, query, skipped(start)?, want, budget).await,
         Plan::Index(scan) if scan.in_order => by_index(state, query, &scan, start, want, budget).await,
         Plan::Index(scan) => range_by_number(state, query, &scan, skipped(start)?, want, budget).await,
+        Plan::Unique { field_id, value } => {
+            let after = skipped(start)?;
+            let record = holder(state, query.table, &field_id, &value).await?;
+            Ok(record
+                .filter(|r| after == 0 && query.matches(r))
+                .map(|r| (r, Position::Skip(1)))
+                .into_iter()
+                .collect())
+        }
     }
+}
+
+/// The record holding `value` of unique field `field_id`, by its sentinel. A value the
+/// field could not hold (it does not parse as one) is held by none.
+async fn holder(state: &AppState, table: &Table, field_id: &str, value: &Value) -> Result<Option<Record>, StoreError> {
+    let Some(field) = table.fields.values().find(|f| f.id == field_id) else {
+        return Ok(None);
+    };
+    let Ok(parsed) = parse_value(field, value, "filter") else {
+        return Ok(None);
+    };
+    state
+        .store
+        .record_by_unique_value(OrgId(table.org_id), table, field, &parsed)
+        .await
 }
 
 fn skipped(start: Option<Position>) -> Result<usize, StoreError> {

@@ -16,6 +16,7 @@ struct Deal {
     amount: Option<f64>,
     stage: String,
     note: String,
+    code: String,
 }
 
 async fn setup(api: &TestApi, org: &Org) -> Vec<Deal> {
@@ -26,6 +27,7 @@ async fn setup(api: &TestApi, org: &Org) -> Vec<Deal> {
         json!({"key": "amount", "indexed": true, "schema": {"name": "Amount", "type": "number"}}),
         json!({"key": "stage", "indexed": true, "schema": {"name": "Stage", "type": "text"}}),
         json!({"key": "note", "schema": {"name": "Note", "type": "text"}}),
+        json!({"key": "code", "unique": true, "schema": {"name": "Code", "type": "text"}}),
     ] {
         let reply = api
             .bearer(&org.key, "POST", "/orgs/c/tables/deals/fields", Some(&field))
@@ -38,7 +40,7 @@ async fn setup(api: &TestApi, org: &Org) -> Vec<Deal> {
             let n = batch * 50 + i;
             let stage = ["Won", "won", "Lost", "Open"][(n % 4) as usize];
             let note = format!("{}-{n}", ["beta", "Alpha", "gamma"][(n % 3) as usize]);
-            let mut values = json!({"stage": stage, "note": note});
+            let mut values = json!({"stage": stage, "note": note, "code": format!("C{n}")});
             if n % 10 != 3 {
                 values["amount"] = json!((n * 37 % 100) as f64 / 2.0 - 10.0);
             }
@@ -67,6 +69,7 @@ fn deal(record: &Value) -> Deal {
         amount: record["values"]["amount"][0]["value"].as_f64(),
         stage: record["values"]["stage"][0]["value"].as_str().unwrap().to_string(),
         note: record["values"]["note"][0]["value"].as_str().unwrap().to_string(),
+        code: record["values"]["code"][0]["value"].as_str().unwrap().to_string(),
     }
 }
 
@@ -167,6 +170,14 @@ async fn indexed_queries_agree_with_the_order_and_cursors_walk_every_one() {
             ),
         ),
         (
+            json!({"filter": {"code": "C17"}}),
+            numbers_of(&only(&deals, |d| d.code == "C17")),
+        ),
+        (
+            json!({"filter": {"$and": [{"code": "C18"}, {"stage": "Lost"}]}}),
+            numbers_of(&only(&deals, |d| d.code == "C18" && d.stage == "Lost")),
+        ),
+        (
             json!({"filter": {"stage": "won"}}),
             numbers_of(&only(&deals, |d| d.stage == "won")),
         ),
@@ -223,6 +234,7 @@ async fn indexed_queries_read_a_page_and_the_others_are_bounded() {
         json!({"filter": {"amount": 12}}),
         json!({"filter": {"amount": {"$gte": 20, "$lt": 30}}}),
         json!({"filter": {"stage": "Open"}}),
+        json!({"filter": {"code": "C299"}}),
     ] {
         let reply = first(body.clone()).await;
         assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
