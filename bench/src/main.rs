@@ -15,24 +15,13 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use api_tests::runtime::run;
 use api_tests::{dynamodb_endpoint, repo_root, Org, TestApi};
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
-};
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::config_bag::ConfigBag;
+use bench::{ms, percentile};
 use serde_json::{json, Value};
-use shared::auth::AdminKeyHash;
-use shared::state::{sdk_config_loader, AppState};
-use shared::store::{schema, Store};
 
 const COLD_RUNS: usize = 20;
 const WARM_REQUESTS: usize = 200;
@@ -49,85 +38,6 @@ const CREATES: [&str; 5] = [
     "create-team",
     "create-record",
 ];
-
-/// Counts DynamoDB requests and the capacity they consume: it asks each item operation
-/// for `ReturnConsumedCapacity: TOTAL` and adds up what comes back.
-#[derive(Debug, Clone, Default)]
-struct Meter(Arc<Mutex<(u64, f64)>>);
-
-impl Meter {
-    fn read(&self) -> (u64, f64) {
-        *self.0.lock().expect("lock")
-    }
-}
-
-const METERED: [&str; 10] = [
-    "GetItem",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-    "TransactGetItems",
-];
-
-impl Intercept for Meter {
-    fn name(&self) -> &'static str {
-        "Meter"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let target = request.headers().get("x-amz-target").unwrap_or("").to_string();
-        if !METERED.iter().any(|op| target.ends_with(&format!(".{op}"))) {
-            return Ok(());
-        }
-        self.0.lock().expect("lock").0 += 1;
-        if let Some(Ok(mut body)) = request.body().bytes().map(serde_json::from_slice::<Value>) {
-            body["ReturnConsumedCapacity"] = json!("TOTAL");
-            let bytes = serde_json::to_vec(&body)?;
-            request.headers_mut().insert("content-length", bytes.len().to_string());
-            *request.body_mut() = SdkBody::from(bytes);
-        }
-        Ok(())
-    }
-
-    fn read_after_execution(
-        &self,
-        context: &FinalizerInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let Some(body) = context.response().and_then(|r| r.body().bytes()) else {
-            return Ok(());
-        };
-        let Ok(body) = serde_json::from_slice::<Value>(body) else {
-            return Ok(());
-        };
-        let units = |c: &Value| c["CapacityUnits"].as_f64().unwrap_or(0.0);
-        let total = match &body["ConsumedCapacity"] {
-            Value::Array(all) => all.iter().map(units).sum(),
-            one @ Value::Object(_) => units(one),
-            _ => 0.0,
-        };
-        self.0.lock().expect("lock").1 += total;
-        Ok(())
-    }
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index]
-}
 
 /// Calls `call(i)` `warm` times unmeasured, then [`WARM_REQUESTS`] times, timing each.
 async fn timed<F, Fut, T, E>(warm: usize, call: F) -> Vec<Duration>
@@ -146,10 +56,6 @@ where
         durations.push(started.elapsed());
     }
     durations
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn file_size(path: &Path) -> Option<u64> {
@@ -265,31 +171,8 @@ async fn main() {
     assert!(python.exists(), "the baseline venv is missing (`make bench` makes it)");
 
     // One DynamoDB Local, one table, one metered client behind an in-process gateway.
-    let meter = Meter::default();
-    let config = sdk_config_loader()
-        .endpoint_url(dynamodb_endpoint())
-        .test_credentials()
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .interceptor(meter.clone())
-            .build(),
-    );
     let api = TestApi::start().await;
-    let state = Arc::new(AppState {
-        store: Store::new(client.clone(), api.table.clone()),
-        admin_key: AdminKeyHash::of_key(&api.admin_key),
-        app_url: shared::state::AppUrl::local(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
-    let metered_url = format!("http://{}", listener.local_addr().expect("bound"));
-    tokio::spawn(gateway::serve(listener, state));
-    let metered = api.with_base_url(&metered_url);
-    schema::create_table_if_missing(&client, &api.table)
-        .await
-        .expect("table");
+    let (metered, meter, client) = bench::metered(&api).await;
     let org = metered.create_org("Bench", "bench-owner").await;
     for (name, prefix, slug) in [
         ("Bench fields", "BF", "bench_fields"),

@@ -594,13 +594,15 @@ pub fn parse_sorts(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Re
 }
 
 /// Orders records by the sorts (path sorts following references through `linked`), then by
-/// display number; records without a value last.
+/// display number (see [`compare_records`]); records without a value last.
 /// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
 pub fn sort_records(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
     records.sort_by(|a, b| compare_records(a, b, sorts, linked));
 }
 
-/// Two records in the sorts' order, then by display number.
+/// Two records in the sorts' order, then by display number in the last sort's direction:
+/// so a sort down is the exact reverse of the same sort up (records without a value aside,
+/// which come last either way), and an index read backwards gives it.
 pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) -> Ordering {
     for sort in sorts {
         let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
@@ -608,7 +610,10 @@ pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) 
             return ordering;
         }
     }
-    a.number.cmp(&b.number)
+    match sorts.last() {
+        Some(sort) if sort.descending => b.number.cmp(&a.number),
+        _ => a.number.cmp(&b.number),
+    }
 }
 
 /// A record's value under one sort: its first active value's property, select options by

@@ -30,7 +30,7 @@ use crate::domain::Invalid;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;
-use crate::store::index::{IndexRange, ScanBudget, NO_VALUE};
+use crate::store::index::{Entry, IndexRange, ScanBudget, NO_VALUE};
 use crate::store::StoreError;
 
 /// The body of `POST .../records/query`.
@@ -251,13 +251,10 @@ fn skipped(start: Option<Position>) -> Result<usize, StoreError> {
     }
 }
 
-/// Filtered, a page of the index holds fewer matches: read larger pages.
-fn page_size(query: &Query<'_>, want: usize) -> usize {
-    if query.filter.is_some() {
-        want.max(100)
-    } else {
-        want
-    }
+/// The first page to read: the answer's size, and for a sort read down one more entry, to
+/// see where the run of the last value ends. Pages after it grow (see `store::index`).
+fn page_size(want: usize) -> usize {
+    want.saturating_add(1)
 }
 
 /// In display-number order: GSI1 from `after`, until `want` match.
@@ -269,7 +266,7 @@ async fn by_number(
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
     let mut found = Vec::new();
-    let page = page_size(query, want);
+    let page = page_size(want);
     state
         .store
         .visit_records(query.table, after, budget, page, |record| {
@@ -342,8 +339,7 @@ fn ranked(records: Vec<Record>, skip: usize) -> Vec<(Record, Position)> {
 }
 
 /// In an index's order: its values from `start`, then (a sort over every record) the
-/// records without a value. Reading down, equal values are read to the end of their run,
-/// which is then put in display-number order, as a sort's ties are.
+/// records without a value, in display-number order in the sort's direction.
 async fn by_index(
     state: &AppState,
     query: &Query<'_>,
@@ -353,7 +349,7 @@ async fn by_index(
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
     let values = IndexRange::of(scan);
-    let without = IndexRange::without_value(&scan.field_id);
+    let without = IndexRange::without_value(&scan.field_id, scan.descending);
     let (values, without) = match start {
         None => (Some(values), without),
         Some(Position::AfterEntry { value, number }) if value == NO_VALUE && scan.then_without_value => {
@@ -362,70 +358,31 @@ async fn by_index(
         Some(Position::AfterEntry { value, number }) => (Some(values.after(&value, number)), without),
         Some(_) => return Err(stale()),
     };
-    let mut found: Vec<(Position, Record)> = Vec::new();
-    let page = page_size(query, want);
-    if let Some(values) = values {
-        let mut boundary: Option<String> = None;
-        state
-            .store
-            .visit_index(query.table, &values, budget, page, |entry, record| {
-                if boundary.as_ref().is_some_and(|b| *b != entry.value) {
-                    return false;
-                }
-                let reached = found.len() >= want;
-                if query.matches(&record) {
-                    found.push((
-                        Position::AfterEntry {
-                            value: entry.value.clone(),
-                            number: entry.number,
-                        },
-                        record,
-                    ));
-                }
-                if !reached && found.len() >= want {
-                    if !scan.descending {
-                        return false;
-                    }
-                    boundary = Some(entry.value);
-                }
-                true
-            })
-            .await?;
-        if scan.descending {
-            // Stable: down by value, and within a value up by display number.
-            found.sort_by(|(a, _), (b, _)| {
-                let (a, b) = (entry_of(a), entry_of(b));
-                b.0.cmp(a.0).then(a.1.cmp(&b.1))
-            });
+    let mut found = Vec::new();
+    let mut collect = |entry: Entry, record: Record| {
+        if query.matches(&record) {
+            let position = Position::AfterEntry {
+                value: entry.value,
+                number: entry.number,
+            };
+            found.push((record, position));
         }
-        found.truncate(want);
-    }
-    if scan.then_without_value && found.len() < want {
-        state
+        found.len() < want
+    };
+    let mut more = true;
+    if let Some(values) = values {
+        more = state
             .store
-            .visit_index(query.table, &without, budget, page, |entry, record| {
-                if query.matches(&record) {
-                    found.push((
-                        Position::AfterEntry {
-                            value: entry.value,
-                            number: entry.number,
-                        },
-                        record,
-                    ));
-                }
-                found.len() < want
-            })
+            .visit_index(query.table, &values, budget, page_size(want), &mut collect)
             .await?;
     }
-    Ok(found.into_iter().map(|(p, r)| (r, p)).collect())
-}
-
-fn entry_of(position: &Position) -> (&str, u64) {
-    match position {
-        Position::AfterEntry { value, number } => (value, *number),
-        Position::AfterNumber(n) => ("", *n),
-        Position::Skip(n) => ("", *n as u64),
+    if scan.then_without_value && more {
+        state
+            .store
+            .visit_index(query.table, &without, budget, page_size(want), &mut collect)
+            .await?;
     }
+    Ok(found)
 }
 
 /// The first `capacity` of what is pushed, in `order`, holding at most twice that at once.

@@ -142,9 +142,8 @@ pub struct IndexRange {
     pub low: String,
     pub high: String,
     pub descending: bool,
-    /// Reading down from the middle of a run of equal values (a cursor's): the run's
-    /// entries numbered this or less were already answered.
-    pub skip_run: Option<(String, u64)>,
+    /// The sort key of the entry the read goes on after (a cursor's), in its direction.
+    pub start_after: Option<String>,
 }
 
 impl IndexRange {
@@ -163,38 +162,70 @@ impl IndexRange {
             low,
             high,
             descending: scan.descending,
-            skip_run: None,
+            start_after: None,
         }
     }
 
-    /// The records without a value, by display number.
-    pub fn without_value(field_id: &str) -> Self {
+    /// The records without a value, by display number in the sort's direction.
+    pub fn without_value(field_id: &str, descending: bool) -> Self {
         Self {
             field_id: field_id.to_string(),
             low: format!("{NO_VALUE}."),
             high: format!("{NO_VALUE}.~"),
-            descending: false,
-            skip_run: None,
+            descending,
+            start_after: None,
         }
     }
 
-    /// What is left after the entry `(value, number)` in this range's order. Reading up,
-    /// the entries after it; reading down, the rest of its run (answered by number going
-    /// up) and every smaller value.
+    /// What is left after the entry `(value, number)`, in this range's direction.
     pub fn after(mut self, value: &str, number: u64) -> Self {
-        if self.descending {
-            self.high = self.high.min(format!("{value}.~"));
-            self.skip_run = Some((value.to_string(), number));
-        } else {
-            // `!` sorts above the end of this exact key and below any longer one.
-            self.low = self.low.max(format!("{}!", keys::index_sk(value, number)));
-        }
+        self.start_after = Some(keys::index_sk(value, number));
         self
     }
 }
 
 fn bound_key(key: &SortKey, suffix: &str) -> String {
     value_key(key).map_or_else(|| "~".to_string(), |k| format!("{k}{suffix}"))
+}
+
+/// A Query read page by page, each page twice the last (up to 1,000 items): the first
+/// costs what a page of the answer needs, and a read that must go further gets there in
+/// few round trips.
+struct Pages {
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+    next: Option<Option<Item>>,
+}
+
+impl Pages {
+    fn new(query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder, first: usize) -> Self {
+        Self {
+            query,
+            limit: first.clamp(1, 1000),
+            next: Some(None),
+        }
+    }
+
+    /// Starting after `key` (an item's key, which need not exist any more).
+    fn after(mut self, key: Option<Item>) -> Self {
+        self.next = Some(key);
+        self
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
+        let Some(start) = self.next.take() else { return Ok(None) };
+        let out = self
+            .query
+            .clone()
+            .limit(i32::try_from(self.limit).expect("at most 1000"))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        self.limit = (self.limit * 2).min(1000);
+        self.next = out.last_evaluated_key.filter(|k| !k.is_empty()).map(Some);
+        Ok(Some(out.items.unwrap_or_default()))
+    }
 }
 
 /// One entry read from an index: its value key and the record's display number.
@@ -220,28 +251,28 @@ impl Store {
         table: &Table,
         after: Option<u64>,
         budget: &mut ScanBudget,
-        page: usize,
+        first_page: usize,
         mut visit: impl FnMut(Record) -> bool,
     ) -> Result<bool, StoreError> {
-        let page = i32::try_from(page.clamp(10, 1000)).expect("at most 1000");
         let mut query = self
             .client()
             .query()
             .table_name(self.table_name())
             .index_name(keys::GSI1)
-            .expression_attribute_values(":pk", s(keys::table_records_gsi1pk(&table.id)))
-            .limit(page);
+            .expression_attribute_values(":pk", s(keys::table_records_gsi1pk(&table.id)));
         query = match after {
             Some(n) => query
                 .key_condition_expression("GSI1PK = :pk AND GSI1SK > :after")
                 .expression_attribute_values(":after", s(keys::record_gsi1sk(n))),
             None => query.key_condition_expression("GSI1PK = :pk"),
         };
-        let mut items = query.into_paginator().items().send();
-        while let Some(item) = items.next().await {
-            budget.take(1)?;
-            if !visit(from_item(item.map_err(sdk_error)?)?) {
-                return Ok(false);
+        let mut pages = Pages::new(query, first_page);
+        while let Some(items) = pages.next().await? {
+            budget.take(items.len())?;
+            for item in items {
+                if !visit(from_item(item)?) {
+                    return Ok(false);
+                }
             }
         }
         Ok(true)
@@ -256,14 +287,13 @@ impl Store {
         table: &Table,
         range: &IndexRange,
         budget: &mut ScanBudget,
-        page: usize,
+        first_page: usize,
         mut visit: impl FnMut(Entry, Record) -> bool,
     ) -> Result<bool, StoreError> {
         if range.low > range.high {
             return Ok(true);
         }
-        let page = i32::try_from(page.clamp(10, 1000)).expect("at most 1000");
-        let mut pages = self
+        let query = self
             .client()
             .query()
             .table_name(self.table_name())
@@ -271,13 +301,14 @@ impl Store {
             .expression_attribute_values(":pk", s(keys::index_pk(&range.field_id)))
             .expression_attribute_values(":low", s(&range.low))
             .expression_attribute_values(":high", s(&range.high))
-            .scan_index_forward(!range.descending)
-            .limit(page)
-            .into_paginator()
-            .send();
+            .scan_index_forward(!range.descending);
+        let start = range
+            .start_after
+            .as_ref()
+            .map(|sk| index_entry_key(&range.field_id, sk));
+        let mut pages = Pages::new(query, first_page).after(start);
         let mut seen: HashSet<String> = HashSet::new();
-        while let Some(out) = pages.next().await {
-            let items = out.map_err(sdk_error)?.items.unwrap_or_default();
+        while let Some(items) = pages.next().await? {
             budget.take(items.len())?;
             let mut entries: Vec<(Entry, String)> = Vec::new();
             for item in items {
@@ -287,11 +318,7 @@ impl Store {
                     continue;
                 };
                 let Some(entry) = parse_entry(sk) else { continue };
-                let answered = range
-                    .skip_run
-                    .as_ref()
-                    .is_some_and(|(value, n)| *value == entry.value && entry.number <= *n);
-                if !answered && seen.insert(id.clone()) {
+                if seen.insert(id.clone()) {
                     entries.push((entry, id.clone()));
                 }
             }
@@ -373,25 +400,32 @@ mod tests {
     }
 
     #[test]
-    fn a_range_after_an_entry_goes_on_from_it() {
+    fn a_range_holds_its_bounds_and_goes_on_after_an_entry() {
         let scan = IndexScan {
             field_id: "f".into(),
+            lower: Some((SortKey::Number(1.0), false)),
+            upper: Some((SortKey::Number(2.0), true)),
+            descending: true,
+            in_order: true,
+            then_without_value: false,
+        };
+        let range = IndexRange::of(&scan);
+        let (one, two) = (
+            value_key(&SortKey::Number(1.0)).unwrap(),
+            value_key(&SortKey::Number(2.0)).unwrap(),
+        );
+        assert!(range.low > keys::index_sk(&one, u64::MAX / 10) && range.low < keys::index_sk(&two, 0));
+        assert!(range.high > keys::index_sk(&two, u64::MAX / 10) && range.high.as_str() < "1");
+        let after = range.after(&two, 7);
+        assert_eq!(after.start_after, Some(keys::index_sk(&two, 7)));
+        let whole = IndexRange::of(&IndexScan {
             lower: None,
             upper: None,
-            descending: false,
-            in_order: true,
-            then_without_value: true,
-        };
-        let up = IndexRange::of(&scan).after("1aa", 7);
-        assert_eq!(up.low, format!("{}!", keys::index_sk("1aa", 7)));
-        assert!(up.low > keys::index_sk("1aa", 7) && up.low < keys::index_sk("1aa", 8));
-        assert!(up.low < keys::index_sk("1aab", 1));
-        let down = IndexRange::of(&IndexScan {
-            descending: true,
             ..scan
-        })
-        .after("1aa", 7);
-        assert_eq!(down.high, "1aa.~");
-        assert_eq!(down.skip_run, Some(("1aa".to_string(), 7)));
+        });
+        assert!(
+            whole.high < keys::index_sk(NO_VALUE, 0),
+            "the records without a value are read apart"
+        );
     }
 }

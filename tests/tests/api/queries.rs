@@ -108,7 +108,8 @@ async fn walk(api: &TestApi, org: &Org, body: &Value, limit: u64) -> Vec<u64> {
     panic!("the cursor never ended: {body}");
 }
 
-/// Records by amount (up or down), ties and the records without one by display number.
+/// Records by amount (up or down), ties and the records without one (which come last) by
+/// display number in the same direction.
 fn by_amount(deals: &[Deal], descending: bool) -> Vec<u64> {
     let mut sorted = deals.to_vec();
     sorted.sort_by(|a, b| {
@@ -119,7 +120,12 @@ fn by_amount(deals: &[Deal], descending: bool) -> Vec<u64> {
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
-        order.then(a.number.cmp(&b.number))
+        let by_number = if descending {
+            b.number.cmp(&a.number)
+        } else {
+            a.number.cmp(&b.number)
+        };
+        order.then(by_number)
     });
     sorted.iter().map(|d| d.number).collect()
 }

@@ -1,0 +1,271 @@
+//! `make bench` (its second part): records queries as a table grows to 1,000, 10,000 and
+//! 100,000 records, through the in-process gateway (release build) against DynamoDB Local.
+//!
+//! Per size, per query: p50 of 20 requests, DynamoDB calls and read capacity per request
+//! (the meter asks every call for its consumed capacity), and the ratio to a GET of one
+//! record in the same run. Then the query function's peak RSS at the largest size (the
+//! release `query-records` binary under the Runtime API harness, one process per query),
+//! and the capacity of a record create with and without indexed and unique values.
+//! Writes bench/scale.md. `SCALE_SIZES=1000,10000` runs fewer sizes.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use api_tests::runtime::run;
+use api_tests::{dynamodb_endpoint, join_all, repo_root, Org, Reply, TestApi};
+use bench::{ms, percentile, Meter};
+use serde_json::{json, Value};
+
+const SAMPLES: usize = 20;
+const SEED_CONCURRENCY: usize = 32;
+const STAGES: [&str; 4] = ["Won", "Lost", "Open", "New"];
+
+/// One measured request: its method, path and body.
+struct Request {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+}
+
+struct Measure {
+    name: &'static str,
+    status: u16,
+    p50: Duration,
+    calls: f64,
+    units: f64,
+}
+
+fn query(name: &'static str, body: Value) -> Request {
+    Request {
+        name,
+        method: "POST",
+        path: "/v2/objects/deals/records/query".into(),
+        body: Some(body),
+    }
+}
+
+/// The queries the issue names, at one size (the cursor of page 50 read first).
+async fn requests(api: &TestApi, org: &Org) -> Vec<Request> {
+    let sort = json!({"sorts": [{"attribute": "amount", "direction": "desc"}], "limit": 10});
+    let mut cursor = Value::Null;
+    for _ in 0..49 {
+        let mut page = sort.clone();
+        if !cursor.is_null() {
+            page["cursor"] = cursor.clone();
+        }
+        let reply = api
+            .bearer(&org.key, "POST", "/v2/objects/deals/records/query", Some(&page))
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        cursor = reply.body["pagination"]["next_cursor"].clone();
+    }
+    let mut page_50 = sort.clone();
+    page_50["cursor"] = cursor;
+    vec![
+        Request {
+            name: "GET one record",
+            method: "GET",
+            path: "/v2/objects/deals/records/D-500".into(),
+            body: None,
+        },
+        query("`{limit: 10}`", json!({"limit": 10})),
+        query(
+            "equality on an indexed attribute",
+            json!({"filter": {"stage": "Open"}, "limit": 10}),
+        ),
+        query("sort by an indexed attribute", sort),
+        query("page 50 by cursor (that sort)", page_50),
+        query(
+            "equality on a unique attribute",
+            json!({"filter": {"code": "C777"}, "limit": 10}),
+        ),
+        query(
+            "unindexed filter, matching nothing (reads to its bound)",
+            json!({"filter": {"note": {"$ends_with": "-none"}}, "limit": 10}),
+        ),
+    ]
+}
+
+async fn measure(api: &TestApi, meter: &Meter, org: &Org, request: &Request) -> Measure {
+    let send = || api.bearer(&org.key, request.method, &request.path, request.body.as_ref());
+    let mut status = 0;
+    for _ in 0..3 {
+        status = send().await.status;
+    }
+    let (calls_before, units_before) = meter.read();
+    let mut took = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        let reply: Reply = send().await;
+        took.push(started.elapsed());
+        assert_eq!(reply.status, status, "{}: {:?}", request.name, reply.body);
+    }
+    let (calls_after, units_after) = meter.read();
+    Measure {
+        name: request.name,
+        status,
+        p50: percentile(&mut took, 0.5),
+        calls: (calls_after - calls_before) as f64 / SAMPLES as f64,
+        units: (units_after - units_before) / SAMPLES as f64,
+    }
+}
+
+fn deal_values(n: usize) -> Value {
+    json!({
+        "name": format!("Deal {n}"),
+        "amount": (n * 37 % 1000) as f64,
+        "stage": STAGES[n % 4],
+        "note": format!("note-{n}"),
+        "code": format!("C{n}"),
+    })
+}
+
+async fn create(api: &TestApi, org: &Org, object: &str, values: Value) {
+    let body = json!({"data": {"values": values}});
+    let reply = api
+        .bearer(&org.key, "POST", &format!("/v2/objects/{object}/records"), Some(&body))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+}
+
+/// Capacity units per record create (50 creates, metered).
+async fn create_units(metered: &TestApi, meter: &Meter, org: &Org, object: &str, first: usize) -> f64 {
+    let (_, before) = meter.read();
+    for n in first..first + 50 {
+        let mut values = deal_values(n);
+        if object == "plain" {
+            values = json!({"name": format!("Plain {n}")});
+        }
+        create(metered, org, object, values).await;
+    }
+    (meter.read().1 - before) / 50.0
+}
+
+/// The query function's peak RSS (MiB) answering `body`, in a process of its own.
+async fn peak_rss(api: &TestApi, org: &Org, body: &Value) -> (u64, f64) {
+    let root = repo_root();
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let binary = target.join("release/query-records");
+    assert!(
+        binary.exists(),
+        "build the release query-records first (`make bench` does)"
+    );
+    let text = std::fs::read_to_string(root.join("events/query-records.json")).expect("event");
+    let mut event: Value = serde_json::from_str(&text.replace("companies", "deals")).expect("event JSON");
+    event["body"] = json!(body.to_string());
+    let placeholder =
+        "ak_00000000000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
+    let event = event.to_string().replace(placeholder, &org.key);
+    let env = vec![
+        ("TABLE_NAME", api.table.clone()),
+        ("ADMIN_API_KEY_SHA256", shared::auth::sha256_hex(&api.admin_key)),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint().to_string()),
+        ("AWS_ACCESS_KEY_ID", "local".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let result = run(&[binary.as_path()], &env, &[event], Duration::from_secs(60)).await;
+    let status = result.invocations[0]
+        .0
+        .as_ref()
+        .map(|a| a["statusCode"].as_u64().unwrap_or(0))
+        .unwrap_or(0);
+    (status, result.peak_rss_kib.unwrap_or(0) as f64 / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let sizes: Vec<usize> = std::env::var("SCALE_SIZES")
+        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("SCALE_SIZES: numbers"))
+        .collect();
+    let api = TestApi::start().await;
+    let (metered, meter, _) = bench::metered(&api).await;
+    let org = metered.create_org("Scale", "scale-owner").await;
+    for (name, prefix, slug) in [("Deals", "D", "deals"), ("Plain", "P", "plain")] {
+        let body = json!({"name": name, "record_prefix": prefix, "api_slug": slug});
+        let reply = metered.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+    }
+    for field in [
+        json!({"key": "amount", "indexed": true, "schema": {"name": "Amount", "type": "number"}}),
+        json!({"key": "stage", "indexed": true, "schema": {"name": "Stage", "type": "text"}}),
+        json!({"key": "note", "schema": {"name": "Note", "type": "text"}}),
+        json!({"key": "code", "unique": true, "schema": {"name": "Code", "type": "text"}}),
+    ] {
+        let reply = metered
+            .bearer(&org.key, "POST", "/orgs/c/tables/deals/fields", Some(&field))
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+    }
+    let plain_units = create_units(&metered, &meter, &org, "plain", 0).await;
+    let deal_units = create_units(&metered, &meter, &org, "deals", 0).await;
+    let mut seeded = 50;
+    let mut report = String::new();
+    let mut rss = Vec::new();
+    for &size in &sizes {
+        let started = Instant::now();
+        while seeded < size {
+            let end = size.min(seeded + SEED_CONCURRENCY);
+            join_all((seeded..end).map(|n| create(&api, &org, "deals", deal_values(n)))).await;
+            seeded = end;
+        }
+        eprintln!(
+            "scale: {size} records seeded in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+        let requests = requests(&metered, &org).await;
+        let mut rows = Vec::new();
+        for request in &requests {
+            rows.push(measure(&metered, &meter, &org, request).await);
+        }
+        let get = rows[0].p50;
+        let _ = writeln!(report, "\n**{size} records**\n");
+        let _ = writeln!(
+            report,
+            "| request | status | p50 ms | / GET | DynamoDB calls | read capacity units |\n|---|---|---|---|---|---|"
+        );
+        for row in &rows {
+            let _ = writeln!(
+                report,
+                "| {} | {} | {:.2} | {:.1}x | {:.1} | {:.1} |",
+                row.name,
+                row.status,
+                ms(row.p50),
+                ms(row.p50) / ms(get),
+                row.calls,
+                row.units
+            );
+        }
+        if Some(&size) == sizes.last() {
+            for request in requests.iter().skip(1) {
+                let (status, mib) = peak_rss(&api, &org, request.body.as_ref().expect("a query")).await;
+                rss.push((request.name, status, mib));
+            }
+            let sort_note = json!({"sorts": [{"attribute": "note", "direction": "asc"}], "limit": 500});
+            let (status, mib) = peak_rss(&api, &org, &sort_note).await;
+            rss.push(("unindexed sort, limit 500", status, mib));
+        }
+    }
+    let largest = sizes.last().copied().unwrap_or(0);
+    let _ = writeln!(
+        report,
+        "\nPeak RSS of the release query-records function at {largest} records (one process per query):\n\n| query | status | peak RSS MiB |\n|---|---|---|"
+    );
+    for (name, status, mib) in &rss {
+        let _ = writeln!(report, "| {name} | {status} | {mib:.1} |");
+    }
+    let _ = writeln!(
+        report,
+        "\nCapacity units per record create (50 creates each, same run): {plain_units:.1} with no unique or indexed value (a table of one text field), {deal_units:.1} with one unique value and two indexed values."
+    );
+    println!("{report}");
+    std::fs::write(repo_root().join("bench/scale.md"), &report).expect("write bench/scale.md");
+    eprintln!("scale: wrote bench/scale.md");
+}
