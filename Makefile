@@ -7,7 +7,7 @@ VENV := .venv
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test fmt lint template unit-and-integration fuzz tools build bench audit load
+.PHONY: dev test fmt lint template unit-and-integration fuzz tools build bench bench-scale audit load
 
 dev:
 	scripts/dev.sh
@@ -79,6 +79,15 @@ bench: $(BASELINE_VENV)/.installed tools
 	bench/profiles.sh
 	PATH="$(TOOLS_PATH)" cargo lambda build --release --arm64 $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
+	$(MAKE) bench-scale
+
+# Records queries at 1,000, 10,000 and 100,000 records (bench/src/bin/scale.rs): p50, calls
+# and read capacity per query, the query function's peak RSS, capacity per record create.
+# Writes bench/scale.md. About 10 minutes, most of it creating 100,000 records.
+bench-scale:
+	scripts/dynamodb-local.sh install >/dev/null
+	cargo build --release -p query-records
+	cargo run --release -p bench --bin scale
 
 # A bounded load test: 10,000 mixed requests at concurrency 32, then the audit.
 load:
