@@ -3,6 +3,8 @@
 //! parameters, a request id, a body size limit) and then calling the same
 //! [`shared::routes::Route::handle`] that the Lambda binaries call.
 
+pub mod stream;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;

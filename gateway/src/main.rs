@@ -25,13 +25,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (_, Ok(key)) if !key.is_empty() => AdminKeyHash::of_key(&key),
         _ => return Err("set ADMIN_API_KEY (or ADMIN_API_KEY_SHA256)".into()),
     };
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let config = sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
     schema::create_table_if_missing(&client, &table).await?;
     let state = Arc::new(AppState {
-        store: Store::with_caches(client, table, cache_settings_from_env()?),
+        store: Store::with_caches(client.clone(), table.clone(), cache_settings_from_env()?),
         admin_key,
         app_url: AppUrl::from_env()?,
     });
+    // The organization purge, as the deployed stream trigger runs it (gateway::stream).
+    let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        streams = streams.endpoint_url(endpoint);
+    }
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams.build());
+    tokio::spawn(gateway::stream::purge_in_process(client, streams, table, state.clone()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
         "gateway: serving {} routes on http://127.0.0.1:{port}, and the OpenAPI document at {}",

@@ -68,6 +68,8 @@ struct Items {
     records: BTreeMap<String, Record>,
     /// The record each history item belongs to.
     histories: Vec<String>,
+    /// The organizations being purged.
+    purges: Vec<u64>,
     /// Index entries: field id, sort key, record id.
     index_entries: Vec<(String, String, String)>,
     pointers: Vec<(String, u64, String)>,
@@ -141,6 +143,9 @@ impl Items {
             let head: TableHead = from_item(item)?;
             self.heads.insert(head.table_id.clone(), head);
             "table head"
+        } else if let Some(org) = pk.strip_prefix("PURGE#") {
+            self.purges.push(org.parse().unwrap_or(0));
+            "purge marker"
         } else if pk.starts_with("IDEMP#") {
             "idempotency record"
         } else {
@@ -187,6 +192,11 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
     check_memberships(items, breaches);
     check_api_keys(items, breaches);
     check_records(items, breaches);
+    for org in &items.purges {
+        if items.orgs.contains_key(org) {
+            breaches.push(format!("organization {org} is being purged but exists"));
+        }
+    }
 }
 
 /// Tables and their sentinels, heads and links.

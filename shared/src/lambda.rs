@@ -35,3 +35,21 @@ pub async fn run_unmatched() -> Result<(), lambda_http::Error> {
     }))
     .await
 }
+
+/// Serves the purge-organizations function: stream events of purge markers, not HTTP
+/// requests (see [`crate::purge`]). A failed step fails the batch, which Lambda retries.
+pub async fn run_purges() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{service_fn, LambdaEvent};
+    lambda_http::tracing::init_default_subscriber();
+    let state = AppState::from_env().await?;
+    let store = &state.store;
+    lambda_http::lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<crate::purge::StreamEvent>| async move {
+            crate::purge::handle(store, &event.payload)
+                .await
+                .map(|steps| steps.len())
+                .map_err(|e| -> lambda_http::Error { Box::new(e) })
+        },
+    ))
+    .await
+}

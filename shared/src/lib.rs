@@ -11,6 +11,7 @@ pub mod http;
 pub mod idempotency;
 pub mod lambda;
 pub mod openapi;
+pub mod purge;
 pub mod router;
 pub mod routes;
 pub mod state;

@@ -226,6 +226,17 @@ pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&config)
 }
 
+/// A DynamoDB Streams client for DynamoDB Local at `endpoint`.
+pub async fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    let config = sdk_config_loader()
+        .endpoint_url(endpoint)
+        .test_credentials()
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    aws_sdk_dynamodbstreams::Client::new(&config)
+}
+
 /// A client for this test binary's shared DynamoDB Local.
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
     dynamodb_client_for(dynamodb_endpoint()).await
@@ -242,6 +253,10 @@ pub struct TestApi {
     pub operations: OperationLog,
     http: HttpClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     server: tokio::task::JoinHandle<()>,
+    /// Whether [`TestApi::wait_for_purges`] runs the purge from the stream, as the deployed
+    /// trigger does (not for [`TestApi::start_without_purges`], whose test reads the stream
+    /// itself).
+    purges: bool,
 }
 
 impl Drop for TestApi {
@@ -259,7 +274,16 @@ pub struct Reply {
 }
 
 impl TestApi {
+    /// A test API whose deleted organizations are purged in process, from the stream,
+    /// when the test waits for it ([`TestApi::wait_for_purges`]).
     pub async fn start() -> Self {
+        let mut api = Self::start_without_purges().await;
+        api.purges = true;
+        api
+    }
+
+    /// A test API with no purge running: the test reads the stream itself.
+    pub async fn start_without_purges() -> Self {
         // TEST_LOG=1 shows the gateway's request and error logs.
         if std::env::var_os("TEST_LOG").is_some() {
             static LOGS: std::sync::Once = std::sync::Once::new();
@@ -290,6 +314,7 @@ impl TestApi {
             operations,
             http,
             server,
+            purges: false,
         }
     }
 
@@ -305,6 +330,7 @@ impl TestApi {
             operations: self.operations.clone(),
             http: self.http.clone(),
             server: tokio::spawn(async {}),
+            purges: self.purges,
         }
     }
 
@@ -342,6 +368,7 @@ impl TestApi {
             operations,
             http: self.http.clone(),
             server: tokio::spawn(gateway::serve(listener, state)),
+            purges: self.purges,
         }
     }
 
@@ -405,7 +432,37 @@ impl TestApi {
     }
 
     /// Runs the invariant audit over the test's table and fails the test on any breach.
+    /// Waits until every deleted organization's purge has finished (its marker is gone),
+    /// following the table's stream meanwhile as the deployed trigger does (only while
+    /// waiting: a hundred tests polling their streams all along would load DynamoDB Local).
+    pub async fn wait_for_purges(&self) {
+        if self.items_with_pk_prefix("PURGE#").await.is_empty() {
+            return;
+        }
+        assert!(self.purges, "this test API runs no purge: read the stream in the test");
+        let streams = streams_client_for(dynamodb_endpoint()).await;
+        let follower = tokio::spawn(gateway::stream::purge_in_process(
+            self.db.clone(),
+            streams,
+            self.table.clone(),
+            self.state.clone(),
+        ));
+        for _ in 0..1200 {
+            if self.items_with_pk_prefix("PURGE#").await.is_empty() {
+                follower.abort();
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        follower.abort();
+        panic!("a purge did not finish within two minutes");
+    }
+
+    /// The audit of the whole table, once every purge in flight has finished.
     pub async fn assert_audit_clean(&self) {
+        if self.purges {
+            self.wait_for_purges().await;
+        }
         let report = self.state.store.audit().await.expect("the audit reads the table");
         assert!(report.is_clean(), "audit breaches: {:#?}", report.breaches);
     }

@@ -76,7 +76,8 @@ pub struct RecordList {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueryPagination {
-    /// Send it as `cursor` for the next page; `null` on the last.
+    /// Send it as `cursor` for the next page; `null` after a page that is not full (a full
+    /// last page has one, whose page is empty).
     pub next_cursor: Option<String>,
 }
 
@@ -147,20 +148,20 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
         linked,
         table: &table,
     };
-    // Without a cursor, the page is after `offset` answers; one more than the page tells
-    // whether there is a next.
+    // Without a cursor, the page is after `offset` answers. A full page has a next cursor
+    // (whose page may be empty, as DynamoDB's own paging does): telling a last full page
+    // from the others would cost one more record read on every page.
     let skip = if start.is_some() {
         0
     } else {
         input.offset.unwrap_or(0) as usize
     };
-    let want = skip.saturating_add(limit).saturating_add(1);
+    let want = skip.saturating_add(limit);
     let found = read(state, &query, start, want, &mut budget).await?;
-    let more = found.len() > skip + limit;
     let page: Vec<(Record, Position)> = found.into_iter().skip(skip).take(limit).collect();
     let next_cursor = page
         .last()
-        .filter(|_| more)
+        .filter(|_| page.len() == limit)
         .map(|(_, position)| key.seal(table.org_id, &table.id, &fingerprint, position.clone()));
     tracing::debug!(examined = budget.examined(), answered = page.len(), "records query");
     let data = page
@@ -251,10 +252,9 @@ fn skipped(start: Option<Position>) -> Result<usize, StoreError> {
     }
 }
 
-/// The first page to read: the answer's size, and for a sort read down one more entry, to
-/// see where the run of the last value ends. Pages after it grow (see `store::index`).
+/// The first page to read: the answer's size (pages after it grow, see `store::index`).
 fn page_size(want: usize) -> usize {
-    want.saturating_add(1)
+    want
 }
 
 /// In display-number order: GSI1 from `after`, until `want` match.

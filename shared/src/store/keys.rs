@@ -126,6 +126,12 @@ pub fn index_pk(field_id: &str) -> String {
 pub fn index_sk(value_key: &str, number: u64) -> String {
     format!("{value_key}.{}", padded(number))
 }
+/// The marker of an organization being purged (see `crate::purge`).
+pub const PURGE_PREFIX: &str = "PURGE#";
+pub fn purge_pk(org: OrgId) -> String {
+    format!("{PURGE_PREFIX}{}", org.0)
+}
+pub const PURGE_SK: &str = "PURGE";
 /// The pointer from a record's display number to its id; its condition makes display ids
 /// unique even if a counter were ever wrong.
 pub fn record_number_pk(table_id: &str, number: u64) -> String {

@@ -9,6 +9,7 @@ pub mod index;
 pub mod item_size;
 pub mod keys;
 pub mod organizations;
+pub mod purge;
 pub mod records;
 pub mod schema;
 pub mod tables;

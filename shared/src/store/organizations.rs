@@ -1,7 +1,7 @@
 //! Organizations, their users and memberships, and their API keys: items and access
 //! patterns (docs/data-model.md lists the same).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -12,7 +12,6 @@ use super::keys::{self, ItemKeys, SK};
 use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
-use crate::domain::table::Table;
 use crate::domain::user::{ExternalId, NewUser, Role};
 use crate::time::Timestamp;
 
@@ -31,11 +30,6 @@ pub struct OrganizationItem {
     pub created_at: String,
     pub updated_at: String,
 }
-
-/// How many times an organization purge looks for what is left, and the pause between
-/// (for the record index to show records written just before the fence).
-const PURGE_PASSES: u32 = 5;
-const PURGE_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The most API keys one organization may hold.
 pub const MAX_API_KEYS: u64 = 50;
@@ -508,7 +502,8 @@ impl Store {
     /// transaction, so its keys stop working at once and its data becomes unreachable. The
     /// transaction is conditional on `api_key_count` equalling the keys found (the key list
     /// is read from an eventually consistent index), and retried if a key was missed.
-    /// Then the unreachable data is purged (see [`Store::purge_organization`]).
+    /// The same transaction writes the organization's purge marker, whose stream event
+    /// starts the asynchronous purge of what it leaves (see [`crate::purge`]).
     pub async fn delete_organization(&self, org: OrgId) -> Result<(), StoreError> {
         for attempt in 1..=5u32 {
             let keys_found = self.api_keys(org).await?;
@@ -521,7 +516,10 @@ impl Store {
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
                 .expect("key and table are set");
-            let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+            let mut items = vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                put(self.table_name(), super::purge::marker_item(org), Some(NEW_ITEM)),
+            ];
             for api_key in &keys_found {
                 let delete = Delete::builder()
                     .table_name(self.table_name())
@@ -533,7 +531,7 @@ impl Store {
             match self.transact(items).await {
                 Ok(()) => {
                     self.caches.api_keys.forget(|_, key| key.org_id == org.0);
-                    return self.purge_organization(org).await;
+                    return Ok(());
                 }
                 Err(TransactFailure::Cancelled(reasons)) => {
                     if reasons.first().and_then(|r| r.item()).is_none() {
@@ -548,72 +546,6 @@ impl Store {
         Err(StoreError::changed(
             "The organization's keys changed while it was being deleted; retry",
         ))
-    }
-
-    /// Removes what a deleted organization leaves behind, none of which any key can reach
-    /// any more: every record of its tables (with number pointers and unique sentinels),
-    /// each table's head, every item of its partition (tables, members, teams, sentinels),
-    /// and its users' membership items. Users themselves stay: they are platform-wide.
-    ///
-    /// It converges on nothing left, under concurrent writes: with the organization item
-    /// gone, no table, team, member or key can be created in it (each create checks the
-    /// organization in its transaction), and the tables' heads go first, so no record can
-    /// be written to them after (each record write checks its head). Then passes delete
-    /// what they find until one finds nothing; the record lists come from an eventually
-    /// consistent index, so a pass follows a short pause. If this is cut short (a
-    /// timeout), what remains is unreachable, a repeated DELETE is a 404, and the audit
-    /// lists the orphans.
-    pub async fn purge_organization(&self, org: OrgId) -> Result<(), StoreError> {
-        // A strongly consistent read: every table that will ever be, the organization being gone.
-        let tables: BTreeMap<String, Table> = self
-            .query_prefix(&keys::org_pk(org), keys::TABLE_PREFIX)
-            .await?
-            .into_iter()
-            .map(|item| from_item::<Table>(item).map(|t| (t.id.clone(), t)))
-            .collect::<Result<_, _>>()?;
-        let heads = tables
-            .keys()
-            .map(|id| key(keys::table_head_pk(id), keys::TABLE_HEAD_SK))
-            .collect();
-        self.batch_delete(heads).await?;
-        for pass in 0..PURGE_PASSES {
-            if pass > 0 {
-                tokio::time::sleep(PURGE_PAUSE).await;
-            }
-            let doomed = self.purge_pass(org, &tables).await?;
-            if doomed.is_empty() {
-                return Ok(());
-            }
-            self.batch_delete(doomed).await?;
-        }
-        Ok(())
-    }
-
-    /// The keys of everything of `org` that is still there: the records of its tables with
-    /// their pointers and sentinels, its partition, and its users' memberships.
-    async fn purge_pass(&self, org: OrgId, tables: &BTreeMap<String, Table>) -> Result<Vec<Item>, StoreError> {
-        let mut doomed: Vec<Item> = Vec::new();
-        for item in self.query_partition(&keys::org_pk(org)).await? {
-            let Some(AttributeValue::S(sk)) = item.get(SK) else {
-                continue;
-            };
-            if sk.starts_with(keys::MEMBER_PREFIX) {
-                let member: OrgMemberItem = from_item(item.clone())?;
-                doomed.push(key(
-                    keys::stored_user_pk(&member.external_id),
-                    &keys::membership_sk(org),
-                ));
-            }
-            doomed.push(key(keys::org_pk(org), sk));
-        }
-        for table in tables.values() {
-            for item in self.query_gsi1(&keys::table_records_gsi1pk(&table.id)).await? {
-                let record = from_item(item)?;
-                doomed.extend(self.record_history_keys(&record).await?);
-                doomed.extend(super::records::record_item_keys(table, &record));
-            }
-        }
-        Ok(doomed)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -25,6 +25,8 @@ pub struct TableSchema {
     pub indexes: &'static [Index],
     /// The attribute DynamoDB's TTL deletes items by (idempotency records use it).
     pub ttl_attribute: &'static str,
+    /// The table's stream: keys only, which is all the organization purge reads.
+    pub stream_view: &'static str,
 }
 
 pub const SCHEMA: TableSchema = TableSchema {
@@ -36,6 +38,7 @@ pub const SCHEMA: TableSchema = TableSchema {
         sort_key: GSI1SK,
     }],
     ttl_attribute: crate::idempotency::TTL_ATTRIBUTE,
+    stream_view: "KEYS_ONLY",
 };
 
 impl TableSchema {
@@ -61,10 +64,32 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("name and type are set")
 }
 
-/// Creates the table unless it exists already.
+fn stream() -> StreamSpecification {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::from(SCHEMA.stream_view))
+        .build()
+        .expect("the flag is set")
+}
+
+/// Creates the table unless it exists already; a table made before it had a stream gets
+/// one.
 pub async fn create_table_if_missing(client: &Client, table: &str) -> Result<(), aws_sdk_dynamodb::Error> {
     let existing = client.list_tables().send().await?;
     if existing.table_names().iter().any(|t| t == table) {
+        let described = client.describe_table().table_name(table).send().await?;
+        let streaming = described
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| s.stream_enabled());
+        if !streaming {
+            client
+                .update_table()
+                .table_name(table)
+                .stream_specification(stream())
+                .send()
+                .await?;
+        }
         return Ok(());
     }
     let mut request = client
@@ -93,7 +118,7 @@ pub async fn create_table_if_missing(client: &Client, table: &str) -> Result<(),
                 .expect("name and keys are set"),
         );
     }
-    request.send().await?;
+    request.stream_specification(stream()).send().await?;
     let ttl = TimeToLiveSpecification::builder()
         .attribute_name(SCHEMA.ttl_attribute)
         .enabled(true)

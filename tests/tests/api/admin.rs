@@ -158,7 +158,9 @@ async fn deleting_an_organization_stops_its_keys_and_purges_its_data() {
             .await,
         404,
     );
-    // The data is purged: nothing of the org's partition, records, sentinels or keys.
+    // The data is purged, from the stream, in the background: nothing of the org's
+    // partition, records, sentinels or keys.
+    api.wait_for_purges().await;
     let items = api.items().await;
     let leftovers: Vec<String> = items
         .iter()

@@ -313,6 +313,7 @@ async fn an_organization_deleted_under_load_leaves_nothing_behind() {
             "a write during the delete got {status}"
         );
     }
+    api.wait_for_purges().await;
     let left: Vec<(String, String)> = api
         .items()
         .await

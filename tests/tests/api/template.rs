@@ -10,6 +10,7 @@ use shared::store::schema::SCHEMA;
 
 /// The function behind the `$default` route, which serves no route of its own.
 const UNMATCHED: &str = "unmatched-route";
+const PURGE: &str = "purge-organizations";
 
 pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
@@ -36,6 +37,9 @@ fn template_routes_equal_the_gateway_routes() {
         let name = string(name);
         assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda", "{name}");
         let binary = string(&resource["Metadata"]["BuildProperties"]["Binary"]);
+        if binary == PURGE {
+            continue;
+        }
         let events = resource["Properties"]["Events"].as_mapping().expect("Events");
         assert_eq!(events.len(), 1, "{name} has one route");
         let event = events.values().next().unwrap();
@@ -69,6 +73,7 @@ fn every_function_crate_serves_one_route() {
     let mut functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
     assert_eq!(functions.len(), ROUTES.len(), "one function per route");
     functions.insert(UNMATCHED.to_string());
+    functions.insert(PURGE.to_string());
     assert_eq!(dirs, functions);
     // Each binary names its own endpoint and its own handler, and no other (static
     // dispatch: it links that handler alone).
@@ -83,6 +88,35 @@ fn every_function_crate_serves_one_route() {
             route.function
         );
     }
+}
+
+/// The purge function: the table's stream invokes it, filtered as `shared::purge` expects,
+/// with retries, a queue for what keeps failing, and the grants a purge step uses.
+#[test]
+fn the_purge_function_follows_the_stream_of_purge_markers() {
+    let template = template();
+    let table = &template["Resources"]["Table"]["Properties"];
+    assert_eq!(table["StreamSpecification"]["StreamViewType"], SCHEMA.stream_view);
+    let resource = function_resource(PURGE);
+    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+    assert_eq!(events.len(), 1);
+    let event = events.values().next().unwrap();
+    assert_eq!(event["Type"], "DynamoDB");
+    let properties = &event["Properties"];
+    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
+    assert_eq!(properties["BisectBatchOnFunctionError"], true);
+    assert!(matches!(
+        properties["DestinationConfig"]["OnFailure"]["Destination"],
+        Value::Tagged(_)
+    ));
+    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
+    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
+    let expected: serde_json::Value = serde_json::from_str(shared::purge::STREAM_FILTER).unwrap();
+    assert_eq!(pattern, expected);
+    let actions: BTreeSet<String> = ["GetItem", "Query", "UpdateItem", "DeleteItem", "BatchWriteItem"]
+        .map(String::from)
+        .into();
+    assert_eq!(function_actions(PURGE), actions);
 }
 
 #[test]
@@ -271,8 +305,8 @@ fn env_json_sets_only_variables_the_template_declares() {
 }
 
 /// Reads are granted reads only, BatchWriteItem (which deletes without conditions) only to
-/// what deletes what is already unreachable (the organization purge, a deleted record's
-/// history), and Scan to no one.
+/// what deletes what is already unreachable (a deleted record's history; the organization
+/// purge is a function of its own, not a route), and Scan to no one.
 #[test]
 fn grants_follow_the_routes_access() {
     let reads: BTreeSet<String> = ["GetItem", "BatchGetItem", "Query"].map(String::from).into();
@@ -288,7 +322,7 @@ fn grants_follow_the_routes_access() {
         }
         assert_eq!(
             granted.contains("BatchWriteItem"),
-            ["delete-organization", "delete-record"].contains(&route.function),
+            route.function == "delete-record",
             "{}",
             route.function
         );

@@ -1,0 +1,8 @@
+//! `purge-organizations`: the table's stream (purge markers only) invokes it; it removes, a
+//! bounded step at a time, what a deleted organization left. All logic lives in the
+//! `shared` crate (`shared::purge`).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_purges().await
+}
