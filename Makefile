@@ -2,6 +2,7 @@
 # `make build` builds the Lambda bundles (release, arm64) for `sam deploy`.
 
 VENV := .venv
+CHECKOV_VENV := .venv-checkov
 # The venv's bin comes first: SAM's rust-cargolambda builder runs cargo-lambda, which finds
 # zig through `python3 -m ziglang`, so that python3 must be the venv's.
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -20,12 +21,14 @@ fmt:
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
-# template.yaml: SAM's own validation with its linter, cfn-lint, and AWS's SAM translator
-# run offline, its routes checked against the route table (tools/check_template.py).
-template: tools
+# template.yaml: SAM's own validation with its linter, cfn-lint, AWS's SAM translator run
+# offline with its routes checked against the route table (tools/check_template.py), and
+# checkov with the skips .checkov.yaml lists, each with its reason.
+template: tools $(CHECKOV_VENV)/.installed
 	@PATH="$(TOOLS_PATH)" sam validate --lint --region us-east-1
 	@PATH="$(TOOLS_PATH)" cfn-lint template.yaml
 	@$(VENV)/bin/python tools/check_template.py
+	@$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 # Unit tests, and integration tests that start their own DynamoDB Local on a free port. The
 # function binaries are built first: a test runs each event through its binary.
@@ -46,6 +49,12 @@ audit:
 	AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${DYNAMODB_PORT:-8000}}" \
 	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
 	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin audit
+
+# checkov (tools/checkov-requirements.txt), in a venv of its own.
+$(CHECKOV_VENV)/.installed: tools/checkov-requirements.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
+	touch $@
 
 # The pinned build tools (tools/requirements.txt) in a project-local venv.
 tools: $(VENV)/.installed

@@ -328,3 +328,97 @@ fn grants_follow_the_routes_access() {
         );
     }
 }
+
+/// What a team running it needs from the template: access logs as JSON with the fields the
+/// runbook's queries read, retention limited to what CloudWatch accepts, default route
+/// throttling from parameters, and the alarms, each notifying the topic when one is given.
+#[test]
+fn the_template_carries_logs_throttling_and_alarms() {
+    let template = template();
+    let parameters = &template["Parameters"];
+    let retention: Vec<u64> = parameters["LogRetentionDays"]["AllowedValues"]
+        .as_sequence()
+        .expect("AllowedValues")
+        .iter()
+        .map(|v| v.as_u64().expect("a number"))
+        .collect();
+    // CloudWatch Logs' PutRetentionPolicy: the values it accepts.
+    let cloudwatch = [
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ];
+    assert_eq!(retention, cloudwatch);
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    let format = string(&api["AccessLogSettings"]["Format"]);
+    // API Gateway fills each $context variable; with numbers for the unquoted ones, the
+    // line is JSON.
+    let filled = format
+        .replace("$context.status", "200")
+        .replace("$context.responseLatency", "12")
+        .split('"')
+        .map(|part| if part.starts_with("$context.") { "x" } else { part })
+        .collect::<Vec<_>>()
+        .join("\"");
+    let line: serde_json::Value = serde_json::from_str(&filled).expect("the access log line is JSON");
+    for field in [
+        "requestId",
+        "routeKey",
+        "status",
+        "latency",
+        "integrationLatency",
+        "integrationError",
+        "sourceIp",
+    ] {
+        assert!(line.get(field).is_some(), "the access log has {field}");
+    }
+    assert!(line["status"].is_number() && line["latency"].is_number());
+    let throttling = &api["DefaultRouteSettings"];
+    for setting in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+        let Value::Tagged(reference) = &throttling[setting] else {
+            panic!("{setting} is a !Ref");
+        };
+        assert_eq!(
+            (reference.tag.to_string(), string(&reference.value)),
+            ("!Ref".to_string(), setting.to_string())
+        );
+    }
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let alarms: Vec<String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+        .map(|(name, _)| string(name))
+        .collect();
+    for alarm in [
+        "ApiServerErrorRateAlarm",
+        "ApiLatencyAlarm",
+        "ApiNearTimeoutAlarm",
+        "LambdaErrorsAlarm",
+        "LambdaThrottlesAlarm",
+        "DynamoDbThrottlesAlarm",
+        "DynamoDbSystemErrorsAlarm",
+        "PurgeFailuresAlarm",
+    ] {
+        assert!(alarms.contains(&alarm.to_string()), "{alarm}");
+    }
+    for alarm in &alarms {
+        let properties = &template["Resources"][alarm.as_str()]["Properties"];
+        let actions = format!("{:?}", properties["AlarmActions"]);
+        assert!(
+            actions.contains("NotifyAlarms") && actions.contains("AlarmTopicArn"),
+            "{alarm}: {actions}"
+        );
+        let description = string(&properties["AlarmDescription"]);
+        assert!(
+            description.contains("docs/operations.md"),
+            "{alarm} names its runbook entry"
+        );
+    }
+    let runbook = std::fs::read_to_string(repo_root().join("docs/operations.md")).expect("docs/operations.md");
+    for alarm in &alarms {
+        let description = string(&template["Resources"][alarm.as_str()]["Properties"]["AlarmDescription"]);
+        let entry = description.split('"').nth(1).expect("the entry is quoted");
+        assert!(
+            runbook.contains(&format!("### {entry}")),
+            "docs/operations.md has \"### {entry}\""
+        );
+    }
+}
