@@ -29,7 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = aws_sdk_dynamodb::Client::new(&config);
     schema::create_table_if_missing(&client, &table).await?;
     let state = Arc::new(AppState {
-        store: Store::with_caches(client.clone(), table.clone(), cache_settings_from_env()?),
+        store: Store::with_caches(client.clone(), table.clone(), cache_settings_from_env()?)
+            .with_rate_limits(shared::rate_limit::RateLimits::from_env()),
         admin_key,
         app_url: AppUrl::from_env()?,
     });

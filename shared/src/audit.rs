@@ -146,6 +146,8 @@ impl Items {
         } else if let Some(org) = pk.strip_prefix("PURGE#") {
             self.purges.push(org.parse().unwrap_or(0));
             "purge marker"
+        } else if pk.starts_with("RATE#") {
+            "rate count"
         } else if pk.starts_with("IDEMP#") {
             "idempotency record"
         } else {

@@ -11,6 +11,7 @@ pub enum ErrorType {
     InvalidRequestError,
     AuthError,
     ApiError,
+    RateLimitError,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +23,8 @@ pub struct ApiError {
     pub message: String,
     /// What went wrong inside, for the log only (never sent to the client).
     pub detail: Option<String>,
+    /// Seconds after which a retry may pass (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 /// The JSON body of every error response.
@@ -42,6 +45,7 @@ impl ApiError {
             code,
             message: message.into(),
             detail: None,
+            retry_after: None,
         }
     }
 
@@ -221,6 +225,18 @@ impl ApiError {
             "payload_too_large",
             message,
         )
+    }
+
+    /// 429: the key's rate limit is reached for this second (Attio's answer).
+    pub fn rate_limited(message: impl Into<String>) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorType::RateLimitError,
+            "rate_limit_exceeded",
+            message,
+        );
+        error.retry_after = Some(1);
+        error
     }
 
     /// 429: DynamoDB throttled us past our retries.

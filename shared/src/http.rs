@@ -356,5 +356,11 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
 }
 
 pub fn error_response(error: &ApiError) -> Response<Body> {
-    json_response(error.status, &error.body())
+    let mut response = json_response(error.status, &error.body());
+    if let Some(seconds) = error.retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", lambda_http::http::HeaderValue::from(seconds));
+    }
+    response
 }

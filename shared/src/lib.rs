@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod lambda;
 pub mod openapi;
 pub mod purge;
+pub mod rate_limit;
 pub mod router;
 pub mod routes;
 pub mod state;

@@ -869,6 +869,7 @@ impl Route {
     async fn call_once(&self, state: &AppState, req: Request, handler: Handler) -> Result<Response<Body>, ApiError> {
         self.note_unknown_query(&req);
         let (caller, credential) = authenticate(state, self.auth, req.headers()).await?;
+        crate::rate_limit::check(&state.store, self, &caller).await?;
         check_path_parameters(&req)?;
         let key = if self.is_idempotent() {
             idempotency::idempotency_key(req.headers())?

@@ -148,7 +148,8 @@ impl AppState {
         let caches = cache_settings_from_env()?;
         let client = aws_sdk_dynamodb::Client::new(&local_or_aws(sdk_config_loader()).load().await);
         Ok(Self {
-            store: Store::with_caches(client, table, caches),
+            store: Store::with_caches(client, table, caches)
+                .with_rate_limits(crate::rate_limit::RateLimits::from_env()),
             admin_key,
             app_url: AppUrl::from_env()?,
         })

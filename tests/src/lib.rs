@@ -348,6 +348,12 @@ impl TestApi {
             .await
     }
 
+    /// Another container in front of the same table that counts requests against `limits`.
+    pub async fn with_rate_limits(&self, limits: shared::rate_limit::RateLimits) -> TestApi {
+        self.container(|client| Store::new(client, self.table.clone()).with_rate_limits(Some(limits)))
+            .await
+    }
+
     /// A gateway of its own in front of the same table, with the store `store` makes from
     /// a client whose DynamoDB calls it logs.
     async fn container(&self, store: impl FnOnce(aws_sdk_dynamodb::Client) -> Store) -> TestApi {

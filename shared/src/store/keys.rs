@@ -126,6 +126,11 @@ pub fn index_pk(field_id: &str) -> String {
 pub fn index_sk(value_key: &str, number: u64) -> String {
     format!("{value_key}.{}", padded(number))
 }
+/// An API key's request count in one class (`attio-read`, `attio-write`, `smartsuite`);
+/// the sort key is the clock second.
+pub fn rate_pk(key_id: &str, class: &str) -> String {
+    format!("RATE#{key_id}#{class}")
+}
 /// The marker of an organization being purged (see `crate::purge`).
 pub const PURGE_PREFIX: &str = "PURGE#";
 pub fn purge_pk(org: OrgId) -> String {

@@ -38,6 +38,8 @@ pub struct Store {
     caches: std::sync::Arc<cache::Caches>,
     /// How many records or index entries one query may examine ([`index::MAX_EXAMINED`]).
     scan_limit: usize,
+    /// Per-key rate limits, when on (see [`crate::rate_limit`]).
+    rate_limits: Option<crate::rate_limit::RateLimits>,
 }
 
 /// Why a transaction did not commit.
@@ -77,6 +79,49 @@ impl Store {
             table: table.into(),
             caches: std::sync::Arc::new(cache::Caches::new(settings)),
             scan_limit: index::MAX_EXAMINED,
+            rate_limits: None,
+        }
+    }
+
+    /// The same store, counting requests against these per-key limits (`None`: no limits).
+    pub fn with_rate_limits(mut self, limits: Option<crate::rate_limit::RateLimits>) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    pub fn rate_limits(&self) -> Option<crate::rate_limit::RateLimits> {
+        self.rate_limits
+    }
+
+    /// Counts one request of `key_id` in `class` in this clock second, if fewer than `limit`
+    /// were counted there: `false` when the limit is reached. One conditional UpdateItem on
+    /// a small item, which expires a minute after its second.
+    pub async fn count_request(&self, key_id: &str, class: &str, limit: u32) -> Result<bool, StoreError> {
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::rate_pk(key_id, class), &second.to_string())))
+            .update_expression("ADD n :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(n) OR n < :limit")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N((second + 60).to_string()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(sdk_error(err)),
         }
     }
 

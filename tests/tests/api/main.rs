@@ -11,6 +11,7 @@ mod openapi;
 mod organizations;
 mod pipeline;
 mod queries;
+mod rate_limits;
 mod record_updates;
 mod records;
 mod robustness;

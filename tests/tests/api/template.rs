@@ -90,6 +90,22 @@ fn every_function_crate_serves_one_route() {
     }
 }
 
+/// A function whose route counts in a vendor's rate limit may write its count, and only it;
+/// the others may not.
+#[test]
+fn only_rate_limited_routes_may_write_their_counts() {
+    let limits = shared::rate_limit::RateLimits::PUBLISHED;
+    for route in ROUTES {
+        assert_eq!(
+            rate_count_granted(route.function),
+            limits.for_route(route).is_some(),
+            "{}",
+            route.function
+        );
+    }
+    assert!(!rate_count_granted(PURGE));
+}
+
 /// The purge function: the table's stream invokes it, filtered as `shared::purge` expects,
 /// with retries, a queue for what keeps failing, and the grants a purge step uses.
 #[test]
@@ -221,6 +237,43 @@ fn function_resource(binary: &str) -> Value {
 /// `binary`: its own inline policy (SAM makes each function a role of its own, with
 /// AWSLambdaBasicExecutionRole for its logs). Every statement must name the table and its
 /// indexes, nothing else.
+/// The statement that lets a function count its requests (shared::rate_limit): UpdateItem
+/// on the table's `RATE#` items only, by IAM's `dynamodb:LeadingKeys` condition.
+fn is_rate_count_grant(statement: &Value) -> bool {
+    statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        .as_sequence()
+        .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some("RATE#*")))
+}
+
+/// Whether the function that builds `binary` may count its requests, and its statement is
+/// that and nothing more.
+fn rate_count_granted(binary: &str) -> bool {
+    let resource = function_resource(binary);
+    let statements: Vec<Value> = resource["Properties"]["Policies"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .filter(is_rate_count_grant)
+        .collect();
+    for statement in &statements {
+        let actions: Vec<&str> = statement["Action"]
+            .as_sequence()
+            .expect("Action is a list")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(actions, ["dynamodb:UpdateItem"], "{binary}");
+        assert_eq!(
+            format!("{:?}", statement["Resource"]),
+            format!("{:?}", serde_yaml::from_str::<Value>("[!GetAtt Table.Arn]").unwrap()),
+            "{binary}: the table only"
+        );
+    }
+    !statements.is_empty()
+}
+
 pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
     let resource = function_resource(binary);
     assert!(
@@ -235,7 +288,7 @@ pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
         .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
         .collect();
     let mut actions = BTreeSet::new();
-    for statement in statements {
+    for statement in statements.into_iter().filter(|s| !is_rate_count_grant(s)) {
         assert_eq!(statement["Effect"], "Allow", "{binary}");
         let resources: Vec<String> = statement["Resource"]
             .as_sequence()

@@ -1,0 +1,105 @@
+//! Per-key rate limits, as the vendors publish theirs: Attio's routes allow an API key 100
+//! reads and 25 writes a second, SmartSuite's 5 requests a second
+//! (<https://docs.attio.com/rest-api/guides/rate-limiting>). Past a limit the answer is
+//! Attio's: 429 `rate_limit_exceeded`, with `Retry-After` (the next second), before the
+//! handler runs.
+//!
+//! The count is one item per key, class and clock second (`RATE#<key id>#<class>` /
+//! `<second>`), raised by one conditional UpdateItem: one write capacity unit a request,
+//! and no read. The items expire by TTL. `RATE_LIMITS=off` (template parameter
+//! `RateLimits`) turns it off. If the count cannot be written, the request goes on: a
+//! limiter that fails closed would turn a DynamoDB hiccup into an outage.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::{Access, Auth, Route};
+use crate::store::Store;
+
+/// Requests per second per API key, by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub attio_reads: u32,
+    pub attio_writes: u32,
+    pub smartsuite: u32,
+}
+
+impl RateLimits {
+    /// The vendors' published limits.
+    pub const PUBLISHED: Self = Self {
+        attio_reads: 100,
+        attio_writes: 25,
+        smartsuite: 5,
+    };
+
+    /// The published limits, unless `RATE_LIMITS` is `off`.
+    pub fn from_env() -> Option<Self> {
+        match std::env::var("RATE_LIMITS").as_deref() {
+            Ok("off") => None,
+            _ => Some(Self::PUBLISHED),
+        }
+    }
+
+    /// The class a route's requests count in, and its limit: Attio's routes (`/v2/`) by
+    /// read or write, SmartSuite's (the `Token` scheme) together. The other vendors publish
+    /// none.
+    pub fn for_route(&self, route: &Route) -> Option<(&'static str, u32)> {
+        match (route.auth, route.access) {
+            (Auth::Token, _) => Some(("smartsuite", self.smartsuite)),
+            (Auth::Bearer, Access::Read) if route.path.starts_with("/v2/") => Some(("attio-read", self.attio_reads)),
+            (Auth::Bearer, Access::Write) if route.path.starts_with("/v2/") => Some(("attio-write", self.attio_writes)),
+            _ => None,
+        }
+    }
+}
+
+/// Counts the request against its key's limit; past it, the 429 to answer.
+pub async fn check(store: &Store, route: &Route, caller: &Caller) -> Result<(), ApiError> {
+    let (Some(limits), Caller::Org(principal)) = (store.rate_limits(), caller) else {
+        return Ok(());
+    };
+    let Some((class, limit)) = limits.for_route(route) else {
+        return Ok(());
+    };
+    match store.count_request(&principal.key_id, class, limit).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::rate_limited(format!(
+            "Rate limit exceeded: this key may make {limit} {} a second; retry after the next second",
+            match class {
+                "attio-read" => "read requests",
+                "attio-write" => "write requests",
+                _ => "requests",
+            }
+        ))),
+        Err(error) => {
+            tracing::warn!(error = %error, "the rate limit count failed; the request goes on");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::ROUTES;
+
+    #[test]
+    fn each_route_counts_in_its_vendors_class() {
+        let limits = RateLimits::PUBLISHED;
+        let class = |method: &str, path: &str| {
+            let route = ROUTES
+                .iter()
+                .find(|r| r.method == method && r.path == path)
+                .expect("a route");
+            limits.for_route(route)
+        };
+        assert_eq!(class("GET", "/v2/objects"), Some(("attio-read", 100)));
+        assert_eq!(
+            class("POST", "/v2/objects/{object}/records/query"),
+            Some(("attio-read", 100))
+        );
+        assert_eq!(class("POST", "/v2/objects/{object}/records"), Some(("attio-write", 25)));
+        assert_eq!(class("POST", "/api/v1/teams/list"), Some(("smartsuite", 5)));
+        assert_eq!(class("POST", "/api/v1/organizations"), None, "admin");
+        assert_eq!(class("GET", "/orgs/{org_id}/tables"), None, "Invent publishes none");
+    }
+}
