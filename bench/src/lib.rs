@@ -20,12 +20,34 @@ use shared::store::{schema, Store};
 /// Counts DynamoDB requests and the capacity they consume: it asks each item operation
 /// for `ReturnConsumedCapacity: TOTAL` and adds up what comes back.
 #[derive(Debug, Clone, Default)]
-pub struct Meter(Arc<Mutex<(u64, f64)>>);
+pub struct Meter(Arc<Mutex<Metered>>);
+
+/// What the meter has counted: calls, and the capacity of reads and of writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Metered {
+    pub calls: u64,
+    pub read_units: f64,
+    pub write_units: f64,
+}
 
 impl Meter {
+    /// Calls and capacity units, reads and writes together.
     pub fn read(&self) -> (u64, f64) {
+        let m = self.totals();
+        (m.calls, m.read_units + m.write_units)
+    }
+
+    pub fn totals(&self) -> Metered {
         *self.0.lock().expect("lock")
     }
+}
+
+/// The operations that read (their capacity is read capacity); the rest write.
+const READS: [&str; 5] = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"];
+
+fn operation(request: &aws_smithy_runtime_api::http::Request) -> String {
+    let target = request.headers().get("x-amz-target").unwrap_or("");
+    target.rsplit('.').next().unwrap_or("").to_string()
 }
 
 const METERED: [&str; 10] = [
@@ -53,11 +75,10 @@ impl Intercept for Meter {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request_mut();
-        let target = request.headers().get("x-amz-target").unwrap_or("").to_string();
-        if !METERED.iter().any(|op| target.ends_with(&format!(".{op}"))) {
+        if !METERED.contains(&operation(request).as_str()) {
             return Ok(());
         }
-        self.0.lock().expect("lock").0 += 1;
+        self.0.lock().expect("lock").calls += 1;
         if let Some(Ok(mut body)) = request.body().bytes().map(serde_json::from_slice::<Value>) {
             body["ReturnConsumedCapacity"] = json!("TOTAL");
             let bytes = serde_json::to_vec(&body)?;
@@ -73,6 +94,9 @@ impl Intercept for Meter {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let reading = context
+            .request()
+            .is_some_and(|r| READS.contains(&operation(r).as_str()));
         let Some(body) = context.response().and_then(|r| r.body().bytes()) else {
             return Ok(());
         };
@@ -85,7 +109,12 @@ impl Intercept for Meter {
             one @ Value::Object(_) => units(one),
             _ => 0.0,
         };
-        self.0.lock().expect("lock").1 += total;
+        let mut metered = self.0.lock().expect("lock");
+        if reading {
+            metered.read_units += total;
+        } else {
+            metered.write_units += total;
+        }
         Ok(())
     }
 }
@@ -103,6 +132,14 @@ pub fn ms(d: Duration) -> f64 {
 /// The test API's table behind a second, in-process gateway whose DynamoDB client is
 /// metered: that gateway, its meter, and the metered client.
 pub async fn metered(api: &TestApi) -> (TestApi, Meter, aws_sdk_dynamodb::Client) {
+    metered_with(api, None).await
+}
+
+/// [`metered`], counting requests against per-key rate limits.
+pub async fn metered_with(
+    api: &TestApi,
+    rate_limits: Option<shared::rate_limit::RateLimits>,
+) -> (TestApi, Meter, aws_sdk_dynamodb::Client) {
     let meter = Meter::default();
     let config = sdk_config_loader()
         .endpoint_url(dynamodb_endpoint())
@@ -116,7 +153,7 @@ pub async fn metered(api: &TestApi) -> (TestApi, Meter, aws_sdk_dynamodb::Client
             .build(),
     );
     let state = Arc::new(AppState {
-        store: Store::new(client.clone(), api.table.clone()),
+        store: Store::new(client.clone(), api.table.clone()).with_rate_limits(rate_limits),
         admin_key: AdminKeyHash::of_key(&api.admin_key),
         app_url: shared::state::AppUrl::local(),
     });

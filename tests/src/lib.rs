@@ -1,6 +1,7 @@
 //! Test harness: a real DynamoDB Local (one JVM per test binary, on a free port) and, per
 //! test, a fresh table and an in-process local gateway on its own port, reached over HTTP.
 
+pub mod fixture;
 pub mod runtime;
 
 use std::collections::HashMap;

@@ -9,8 +9,8 @@ use shared::auth::sha256_hex;
 use shared::routes::{Access, Auth, Route, ROUTES};
 use shared::store::cache::CacheSettings;
 
-use crate::hostile::fixture;
 use crate::template::function_actions;
+use api_tests::fixture::{fixture, valid_body};
 use std::collections::BTreeSet;
 
 fn record(name: &str) -> String {
@@ -275,43 +275,6 @@ async fn no_item_holds_a_credential_or_its_hash() {
             assert!(!text(&item, name).contains(&key_hash), "{item:?}");
         }
     }
-}
-
-/// A valid request body for each route, against the hostile-input fixture's resources.
-fn valid_body(route: &Route, f: &crate::hostile::Fixture) -> String {
-    let body = match route.function {
-        "create-organization" => {
-            json!({"name": "Other", "owner": {"external_id": "x", "email": "x@example.com", "name": "X"}})
-        }
-        "create-user" => {
-            json!({"external_id": "u2", "email": "u2@example.com", "name": "U", "organization_id": f.org.id})
-        }
-        "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
-        "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
-        "create-record" => json!({"data": {"values": {"name": "New"}}}),
-        "assert-record" => json!({"data": {"values": {"domain": "acme.com", "name": "Asserted"}}}),
-        "update-record" | "replace-record" => json!({"data": {"values": {"employees": 5}}}),
-        "create-team" => json!({"name": "New team", "type": 2}),
-        "update-team" => json!({"name": "Renamed team"}),
-        "update-table" | "update-field" | "update-organization" | "update-user" => json!({"name": "Renamed"}),
-        "import-records" => json!({"file": "name,employees\nImported,3\n"}),
-        "create-object" => {
-            json!({"data": {"api_slug": "opportunities", "singular_noun": "Opportunity", "plural_noun": "Opportunities"}})
-        }
-        "update-object" => json!({"data": {"plural_noun": "Renamed"}}),
-        "create-attribute" => json!({"data": {
-            "title": "Notes", "api_slug": "attio_notes", "type": "text",
-            "is_required": false, "is_unique": false, "is_multiselect": false
-        }}),
-        "update-attribute" => json!({"data": {"title": "Renamed"}}),
-        "create-attribute-option" => json!({"data": {"title": "Lost"}}),
-        "update-attribute-option" => json!({"data": {"is_archived": false}}),
-        "create-attribute-status" => json!({"data": {"title": "Won", "target_time_in_status": "P14D"}}),
-        "update-attribute-status" => json!({"data": {"celebration_enabled": true}}),
-        _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
-        _ => json!({}),
-    };
-    body.to_string()
 }
 
 /// Why every write POST may delete: it releases its Idempotency-Key after a 5xx.

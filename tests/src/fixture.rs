@@ -1,0 +1,157 @@
+//! Real resources for every route's path parameters, and a valid request for each route:
+//! what the hostile-input and grant tests send, and what the cost bench measures.
+
+use serde_json::json;
+use shared::routes::{Auth, Route};
+
+use crate::{Org, Reply, TestApi};
+
+/// Real resources for every path parameter, so a request gets past its lookups to its body.
+pub struct Fixture {
+    pub api: TestApi,
+    pub org: Org,
+    pub team_id: String,
+    pub field_id: String,
+    pub record_id: String,
+}
+
+pub async fn fixture() -> Fixture {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    api.create_table(&org.key, "Companies", "COMP", "companies").await;
+    let field = json!({"key": "employees", "schema": {"name": "Employees", "type": "number"}});
+    let field = api.add_field(&org.key, "companies", &field).await;
+    let unique = json!({"key": "domain", "unique": true, "schema": {"name": "Domain", "type": "domain"}});
+    api.add_field(&org.key, "companies", &unique).await;
+    let stage = json!({"key": "stage", "schema": {"name": "Stage", "type": "select", "options": ["Lead", "Won"]}});
+    api.add_field(&org.key, "companies", &stage).await;
+    let pipeline =
+        json!({"key": "pipeline", "schema": {"name": "Pipeline", "type": "status", "options": ["Open", "Closed"]}});
+    api.add_field(&org.key, "companies", &pipeline).await;
+    let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com", "stage": "Lead"}}});
+    let record = api
+        .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let team = json!({"name": "Kept", "type": 2});
+    let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
+    assert_eq!(team.status, 200, "{:?}", team.body);
+    Fixture {
+        team_id: team.body["id"].as_str().unwrap().to_string(),
+        field_id: field["id"].as_str().unwrap().to_string(),
+        record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
+        org,
+        api,
+    }
+}
+
+impl Fixture {
+    /// The route's path with every parameter filled with a real resource.
+    pub fn path(&self, route: &Route) -> String {
+        self.path_with(route, |name| self.param(route, name))
+    }
+
+    pub fn param(&self, route: &Route, name: &str) -> String {
+        match name {
+            "id" if route.path.starts_with("/api/v1/teams") => self.team_id.clone(),
+            "id" => self.org.id.to_string(),
+            "org_id" => "c".into(),
+            "table_id" | "object" => "companies".into(),
+            "field_id" => self.field_id.clone(),
+            "record_id" => self.record_id.clone(),
+            "external_id" => "owner".into(),
+            // A status attribute for the statuses routes, a select one for the rest.
+            "attribute" if route.path.contains("/statuses") => "pipeline".into(),
+            "attribute" => "stage".into(),
+            "option" => "Won".into(),
+            "status" => "Closed".into(),
+            other => panic!("no fixture for path parameter {other}"),
+        }
+    }
+
+    pub fn path_with(&self, route: &Route, fill: impl Fn(&str) -> String) -> String {
+        let mut path = route
+            .path
+            .split('/')
+            .map(
+                |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => fill(name),
+                    None => segment.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("/");
+        // Required query parameters, so the request gets to its body.
+        for param in route.query.iter().filter(|p| p.required) {
+            let value = match param.name {
+                "organization_id" => self.org.id.to_string(),
+                "matching_attribute" => "domain".into(),
+                other => panic!("no fixture for query parameter {other}"),
+            };
+            path.push_str(&format!("?{}={value}", param.name));
+        }
+        path
+    }
+
+    /// The headers that authenticate as the route requires, and a JSON content type.
+    pub fn headers(&self, route: &Route) -> Vec<(&'static str, String)> {
+        let mut headers = vec![("content-type", "application/json".to_string())];
+        match route.auth {
+            Auth::Admin => headers.push(("x-api-key", self.api.admin_key.clone())),
+            Auth::Bearer => headers.push(("authorization", format!("Bearer {}", self.org.key))),
+            Auth::Token => {
+                headers.push(("authorization", format!("Token {}", self.org.key)));
+                headers.push(("account-id", self.org.id.to_string()));
+            }
+        }
+        headers
+    }
+
+    pub async fn send(
+        &self,
+        route: &Route,
+        path: &str,
+        headers: &[(&str, String)],
+        body: impl Into<bytes::Bytes>,
+    ) -> Reply {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.api.send(route.method, path, &headers, body).await
+    }
+}
+
+/// A valid request body for each route, against the hostile-input fixture's resources.
+pub fn valid_body(route: &Route, f: &Fixture) -> String {
+    let body = match route.function {
+        "create-organization" => {
+            json!({"name": "Other", "owner": {"external_id": "x", "email": "x@example.com", "name": "X"}})
+        }
+        "create-user" => {
+            json!({"external_id": "u2", "email": "u2@example.com", "name": "U", "organization_id": f.org.id})
+        }
+        "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
+        "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
+        "create-record" => json!({"data": {"values": {"name": "New"}}}),
+        "assert-record" => json!({"data": {"values": {"domain": "acme.com", "name": "Asserted"}}}),
+        "update-record" | "replace-record" => json!({"data": {"values": {"employees": 5}}}),
+        "create-team" => json!({"name": "New team", "type": 2}),
+        "update-team" => json!({"name": "Renamed team"}),
+        "update-table" | "update-field" | "update-organization" | "update-user" => json!({"name": "Renamed"}),
+        "import-records" => json!({"file": "name,employees\nImported,3\n"}),
+        "create-object" => {
+            json!({"data": {"api_slug": "opportunities", "singular_noun": "Opportunity", "plural_noun": "Opportunities"}})
+        }
+        "update-object" => json!({"data": {"plural_noun": "Renamed"}}),
+        "create-attribute" => json!({"data": {
+            "title": "Notes", "api_slug": "attio_notes", "type": "text",
+            "is_required": false, "is_unique": false, "is_multiselect": false
+        }}),
+        "update-attribute" => json!({"data": {"title": "Renamed"}}),
+        "create-attribute-option" => json!({"data": {"title": "Lost"}}),
+        "update-attribute-option" => json!({"data": {"is_archived": false}}),
+        "create-attribute-status" => json!({"data": {"title": "Won", "target_time_in_status": "P14D"}}),
+        "update-attribute-status" => json!({"data": {"celebration_enabled": true}}),
+        _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
+        _ => json!({}),
+    };
+    body.to_string()
+}
