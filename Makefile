@@ -88,6 +88,7 @@ bench: $(BASELINE_VENV)/.installed tools
 	bench/profiles.sh
 	PATH="$(TOOLS_PATH)" cargo lambda build --release --arm64 $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
+	cargo run --release -p bench --bin costs
 	$(MAKE) bench-scale
 
 # Records queries at 1,000, 10,000 and 100,000 records (bench/src/bin/scale.rs): p50, calls

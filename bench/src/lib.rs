@@ -45,6 +45,15 @@ impl Meter {
 /// The operations that read (their capacity is read capacity); the rest write.
 const READS: [&str; 5] = ["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"];
 
+/// The operation a call is, kept in its config bag from before signing to after its answer
+/// (the request is gone by then).
+#[derive(Debug, Clone)]
+struct Operation(String);
+
+impl aws_smithy_types::config_bag::Storable for Operation {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
 fn operation(request: &aws_smithy_runtime_api::http::Request) -> String {
     let target = request.headers().get("x-amz-target").unwrap_or("");
     target.rsplit('.').next().unwrap_or("").to_string()
@@ -72,12 +81,14 @@ impl Intercept for Meter {
         &self,
         context: &mut BeforeTransmitInterceptorContextMut<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request_mut();
-        if !METERED.contains(&operation(request).as_str()) {
+        let op = operation(request);
+        if !METERED.contains(&op.as_str()) {
             return Ok(());
         }
+        cfg.interceptor_state().store_put(Operation(op));
         self.0.lock().expect("lock").calls += 1;
         if let Some(Ok(mut body)) = request.body().bytes().map(serde_json::from_slice::<Value>) {
             body["ReturnConsumedCapacity"] = json!("TOTAL");
@@ -92,11 +103,9 @@ impl Intercept for Meter {
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let reading = context
-            .request()
-            .is_some_and(|r| READS.contains(&operation(r).as_str()));
+        let reading = cfg.load::<Operation>().is_some_and(|op| READS.contains(&op.0.as_str()));
         let Some(body) = context.response().and_then(|r| r.body().bytes()) else {
             return Ok(());
         };
