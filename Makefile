@@ -3,6 +3,7 @@
 
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+MOTO_VENV := .venv-moto
 # The venv's bin comes first: SAM's rust-cargolambda builder runs cargo-lambda, which finds
 # zig through `python3 -m ziglang`, so that python3 must be the venv's.
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -32,7 +33,7 @@ template: tools $(CHECKOV_VENV)/.installed
 
 # Unit tests, and integration tests that start their own DynamoDB Local on a free port. The
 # function binaries are built first: a test runs each event through its binary.
-unit-and-integration:
+unit-and-integration: $(MOTO_VENV)/.installed
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --workspace --bins
 	cargo test --workspace
@@ -49,6 +50,12 @@ audit:
 	AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${DYNAMODB_PORT:-8000}}" \
 	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
 	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin audit
+
+# moto's server (tools/moto-requirements.txt): SSM Parameter Store for the admin key test.
+$(MOTO_VENV)/.installed: tools/moto-requirements.txt
+	python3 -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/moto-requirements.txt
+	touch $@
 
 # checkov (tools/checkov-requirements.txt), in a venv of its own.
 $(CHECKOV_VENV)/.installed: tools/checkov-requirements.txt

@@ -15,9 +15,27 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The platform admin key's SHA-256 hash, from configuration.
+/// The platform admin key's SHA-256 hash, or two during a rotation: from configuration
+/// (`ADMIN_API_KEY_SHA256`), or read from SSM Parameter Store (`ADMIN_API_KEY_PARAMETER`) on
+/// the first admin request and kept for `ADMIN_KEY_CACHE_SECONDS`, so a container that
+/// serves only organization routes never calls SSM, and a rotation needs no deploy.
 #[derive(Clone)]
-pub struct AdminKeyHash([u8; 32]);
+pub struct AdminKeyHash(std::sync::Arc<HashSource>);
+
+enum HashSource {
+    Fixed(Vec<[u8; 32]>),
+    Parameter(Parameter),
+}
+
+/// An SSM parameter holding one hash, or two separated by a comma.
+struct Parameter {
+    name: String,
+    ttl: std::time::Duration,
+    client: tokio::sync::OnceCell<aws_sdk_ssm::Client>,
+    /// A client made by the caller (tests), used instead of one from the environment.
+    given: Option<aws_sdk_ssm::Client>,
+    cached: tokio::sync::Mutex<Option<(std::time::Instant, Vec<[u8; 32]>)>>,
+}
 
 impl std::fmt::Debug for AdminKeyHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -25,38 +43,109 @@ impl std::fmt::Debug for AdminKeyHash {
     }
 }
 
+/// The SHA-256 hashes in `text`: one, or two separated by a comma (a rotation), each 64 hex
+/// digits in either case.
+fn parse_hashes(text: &str) -> Option<Vec<[u8; 32]>> {
+    let hashes: Vec<[u8; 32]> = text.split(',').map(parse_hash).collect::<Option<_>>()?;
+    (1..=2).contains(&hashes.len()).then_some(hashes)
+}
+
+fn parse_hash(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 impl AdminKeyHash {
-    /// Parses 64 hex digits (either case).
+    /// Parses one hash of 64 hex digits (either case), or two separated by a comma.
     pub fn from_hex(text: &str) -> Option<Self> {
-        let text = text.trim();
-        if text.len() != 64 || !text.is_ascii() {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(Self(out))
+        parse_hashes(text).map(|h| Self(std::sync::Arc::new(HashSource::Fixed(h))))
     }
 
     /// The hash of a plain key, for local development where the key itself is configured.
     pub fn of_key(key: &str) -> Self {
-        Self(Sha256::digest(key.as_bytes()).into())
+        Self(std::sync::Arc::new(HashSource::Fixed(vec![Sha256::digest(
+            key.as_bytes(),
+        )
+        .into()])))
     }
 
-    /// Whether `presented` is the admin key, compared in constant time.
-    pub fn matches(&self, presented: &str) -> bool {
+    /// The hashes the SSM parameter `name` holds, read when first needed and kept for `ttl`;
+    /// `client`, if given, is the SSM client to read it with.
+    pub fn from_parameter(name: &str, ttl: std::time::Duration, client: Option<aws_sdk_ssm::Client>) -> Self {
+        Self(std::sync::Arc::new(HashSource::Parameter(Parameter {
+            name: name.to_string(),
+            ttl,
+            client: tokio::sync::OnceCell::new(),
+            given: client,
+            cached: tokio::sync::Mutex::new(None),
+        })))
+    }
+
+    /// The hashes now in force.
+    async fn hashes(&self) -> Result<Vec<[u8; 32]>, ApiError> {
+        match &*self.0 {
+            HashSource::Fixed(hashes) => Ok(hashes.clone()),
+            HashSource::Parameter(parameter) => parameter.hashes().await,
+        }
+    }
+
+    /// Whether `presented` is the admin key (either key during a rotation), compared in
+    /// constant time.
+    pub async fn matches(&self, presented: &str) -> Result<bool, ApiError> {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        digest.ct_eq(&self.0).into()
+        let hashes = self.hashes().await?;
+        let matched = hashes
+            .iter()
+            .fold(subtle::Choice::from(0), |any, h| any | digest.ct_eq(h));
+        Ok(matched.into())
     }
 
     /// Requires the `X-API-KEY` header to hold the admin key; answers the key.
-    fn require<'h>(&self, headers: &'h lambda_http::http::HeaderMap) -> Result<&'h str, ApiError> {
+    async fn require<'h>(&self, headers: &'h lambda_http::http::HeaderMap) -> Result<&'h str, ApiError> {
         match crate::http::single_header(headers, "x-api-key")? {
             None => Err(ApiError::unauthorized("The X-API-KEY header is missing")),
-            Some(key) if self.matches(key) => Ok(key),
+            Some(key) if self.matches(key).await? => Ok(key),
             Some(_) => Err(ApiError::unauthorized("The X-API-KEY header does not hold a valid key")),
         }
+    }
+}
+
+impl Parameter {
+    async fn hashes(&self) -> Result<Vec<[u8; 32]>, ApiError> {
+        let mut cached = self.cached.lock().await;
+        if let Some((read_at, hashes)) = cached.as_ref() {
+            if read_at.elapsed() < self.ttl {
+                return Ok(hashes.clone());
+            }
+        }
+        let client = match &self.given {
+            Some(client) => client,
+            None => {
+                self.client
+                    .get_or_init(|| async { aws_sdk_ssm::Client::new(&crate::state::sdk_config().await) })
+                    .await
+            }
+        };
+        let unavailable = |detail: String| ApiError::unavailable().with_detail(detail);
+        let out = client.get_parameter().name(&self.name).send().await.map_err(|e| {
+            unavailable(format!(
+                "reading the admin key parameter: {}",
+                crate::store::error::with_sources(&e)
+            ))
+        })?;
+        let value = out.parameter().and_then(|p| p.value()).unwrap_or_default();
+        let hashes = parse_hashes(value).ok_or_else(|| {
+            unavailable("the admin key parameter holds no SHA-256 hash (or two, comma-separated)".into())
+        })?;
+        *cached = Some((std::time::Instant::now(), hashes.clone()));
+        Ok(hashes)
     }
 }
 
@@ -172,7 +261,7 @@ pub async fn authenticate<'h>(
     use crate::routes::Auth;
     match scheme {
         Auth::Admin => {
-            let key = state.admin_key.require(headers)?;
+            let key = state.admin_key.require(headers).await?;
             Ok((Caller::Admin(Admin(())), Credential(key)))
         }
         Auth::Bearer => {
@@ -250,14 +339,27 @@ async fn token_with_account(
 mod tests {
     use super::*;
 
-    #[test]
-    fn admin_key_hash_round_trip() {
+    #[tokio::test]
+    async fn admin_key_hashes_one_or_two() {
         let hash = AdminKeyHash::from_hex(&sha256_hex("s3cret")).unwrap();
-        assert!(hash.matches("s3cret"));
-        assert!(!hash.matches("s3cret "));
-        assert!(AdminKeyHash::of_key("s3cret").matches("s3cret"));
-        assert!(AdminKeyHash::from_hex("abc").is_none());
-        assert!(AdminKeyHash::from_hex(&"g".repeat(64)).is_none());
+        assert!(hash.matches("s3cret").await.unwrap());
+        assert!(!hash.matches("s3cret ").await.unwrap());
+        assert!(AdminKeyHash::of_key("s3cret").matches("s3cret").await.unwrap());
+        let rotating = AdminKeyHash::from_hex(&format!("{},{}", sha256_hex("new"), sha256_hex("old"))).unwrap();
+        for (key, ok) in [("new", true), ("old", true), ("other", false)] {
+            assert_eq!(rotating.matches(key).await.unwrap(), ok, "{key}");
+        }
+        let three = [sha256_hex("a"), sha256_hex("b"), sha256_hex("c")].join(",");
+        for bad in [
+            "abc",
+            &"g".repeat(64),
+            "",
+            ",",
+            &three,
+            &format!("{},", sha256_hex("a")),
+        ] {
+            assert!(AdminKeyHash::from_hex(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl AppUrl {
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]
     Missing(&'static str),
-    #[error("ADMIN_API_KEY_SHA256 must be 64 hex digits: the SHA-256 of the admin key")]
+    #[error("ADMIN_API_KEY_SHA256 must be 64 hex digits (the SHA-256 of the admin key), or two such hashes separated by a comma; ADMIN_KEY_CACHE_SECONDS a whole number")]
     BadAdminKeyHash,
     #[error("{0} must be a whole number of seconds from 0 to 300")]
     BadCacheSeconds(&'static str),
@@ -139,12 +139,33 @@ pub fn sdk_config_loader() -> aws_config::ConfigLoader {
         .retry_config(RetryConfig::adaptive().with_max_attempts(3))
 }
 
+/// The admin key's hashes: from the SSM parameter `ADMIN_API_KEY_PARAMETER` names (read on
+/// the first admin request, kept `ADMIN_KEY_CACHE_SECONDS`, 60 by default), or, without
+/// one, `ADMIN_API_KEY_SHA256` (one hash, or two comma-separated).
+fn admin_key_from_env() -> Result<AdminKeyHash, ConfigError> {
+    let parameter = std::env::var("ADMIN_API_KEY_PARAMETER").unwrap_or_default();
+    if !parameter.trim().is_empty() {
+        let ttl = std::env::var("ADMIN_KEY_CACHE_SECONDS")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<u64>().map_err(|_| ConfigError::BadAdminKeyHash))
+            .transpose()?
+            .unwrap_or(60);
+        return Ok(AdminKeyHash::from_parameter(
+            parameter.trim(),
+            Duration::from_secs(ttl),
+            None,
+        ));
+    }
+    AdminKeyHash::from_hex(&env("ADMIN_API_KEY_SHA256")?).ok_or(ConfigError::BadAdminKeyHash)
+}
+
 impl AppState {
     /// Reads `TABLE_NAME`, `ADMIN_API_KEY_SHA256`, `APP_BASE_URL` and the cache TTLs, and builds the
     /// DynamoDB client.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = env("TABLE_NAME")?;
-        let admin_key = AdminKeyHash::from_hex(&env("ADMIN_API_KEY_SHA256")?).ok_or(ConfigError::BadAdminKeyHash)?;
+        let admin_key = admin_key_from_env()?;
         let caches = cache_settings_from_env()?;
         let client = aws_sdk_dynamodb::Client::new(&local_or_aws(sdk_config_loader()).load().await);
         Ok(Self {

@@ -355,6 +355,22 @@ impl TestApi {
             .await
     }
 
+    /// Another container in front of the same table whose admin key is `admin_key`.
+    pub async fn with_admin_key(&self, admin_key: AdminKeyHash) -> TestApi {
+        let mut api = self.container(|client| Store::new(client, self.table.clone())).await;
+        api.server.abort();
+        let state = Arc::new(AppState {
+            store: Store::new(logged_client(&self.db, &api.operations), self.table.clone()),
+            admin_key,
+            app_url: shared::state::AppUrl::local(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        api.base_url = format!("http://{}", listener.local_addr().expect("bound"));
+        api.state = state.clone();
+        api.server = tokio::spawn(gateway::serve(listener, state));
+        api
+    }
+
     /// A gateway of its own in front of the same table, with the store `store` makes from
     /// a client whose DynamoDB calls it logs.
     async fn container(&self, store: impl FnOnce(aws_sdk_dynamodb::Client) -> Store) -> TestApi {

@@ -2,6 +2,7 @@
 //! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
 
 mod admin;
+mod admin_key;
 mod audit;
 mod caches;
 mod faults;

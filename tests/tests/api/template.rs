@@ -106,6 +106,31 @@ fn only_rate_limited_routes_may_write_their_counts() {
     assert!(!rate_count_granted(PURGE));
 }
 
+/// The admin routes, and only they, may read the admin key's parameter; the functions get
+/// its name, and the parameter holds the stack's hash.
+#[test]
+fn only_admin_routes_may_read_the_admin_key_parameter() {
+    for route in ROUTES {
+        assert_eq!(
+            admin_key_granted(route.function),
+            route.auth == shared::routes::Auth::Admin,
+            "{}",
+            route.function
+        );
+    }
+    assert!(!admin_key_granted(PURGE) && !admin_key_granted(UNMATCHED));
+    let template = template();
+    let parameter = &template["Resources"]["AdminApiKeyHashes"];
+    assert_eq!(parameter["Type"], "AWS::SSM::Parameter");
+    assert!(format!("{:?}", parameter["Properties"]["Value"]).contains("AdminApiKeySha256"));
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(format!("{:?}", env["ADMIN_API_KEY_PARAMETER"]).contains("AdminApiKeyHashes"));
+    assert_eq!(
+        env["ADMIN_API_KEY_SHA256"], "",
+        "the hash reaches deployed functions through SSM only"
+    );
+}
+
 /// The purge function: the table's stream invokes it, filtered as `shared::purge` expects,
 /// with retries, a queue for what keeps failing, and the grants a purge step uses.
 #[test]
@@ -245,6 +270,40 @@ fn is_rate_count_grant(statement: &Value) -> bool {
         .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some("RATE#*")))
 }
 
+/// The statement that lets a function read the admin key's hashes from SSM.
+fn is_admin_key_grant(statement: &Value) -> bool {
+    statement["Action"]
+        .as_sequence()
+        .is_some_and(|a| a.iter().any(|a| a.as_str() == Some("ssm:GetParameter")))
+}
+
+/// Whether the function that builds `binary` may read the admin key's parameter, and its
+/// statement is that and nothing more.
+fn admin_key_granted(binary: &str) -> bool {
+    let resource = function_resource(binary);
+    let statements: Vec<Value> = resource["Properties"]["Policies"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .filter(is_admin_key_grant)
+        .collect();
+    for statement in &statements {
+        assert_eq!(
+            format!("{:?}", statement["Action"]),
+            format!("{:?}", serde_yaml::from_str::<Value>("[ssm:GetParameter]").unwrap()),
+            "{binary}"
+        );
+        let resource = format!("{:?}", statement["Resource"]);
+        assert!(
+            resource.contains(":parameter${AdminApiKeyHashes}"),
+            "{binary}: the admin key's parameter only: {resource}"
+        );
+    }
+    !statements.is_empty()
+}
+
 /// Whether the function that builds `binary` may count its requests, and its statement is
 /// that and nothing more.
 fn rate_count_granted(binary: &str) -> bool {
@@ -288,7 +347,10 @@ pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
         .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
         .collect();
     let mut actions = BTreeSet::new();
-    for statement in statements.into_iter().filter(|s| !is_rate_count_grant(s)) {
+    for statement in statements
+        .into_iter()
+        .filter(|s| !is_rate_count_grant(s) && !is_admin_key_grant(s))
+    {
         assert_eq!(statement["Effect"], "Allow", "{binary}");
         let resources: Vec<String> = statement["Resource"]
             .as_sequence()
