@@ -174,3 +174,20 @@ pub async fn metered_with(
         .expect("table");
     (api.with_base_url(&metered_url), meter, client)
 }
+
+/// The environment the release binaries run with under the Runtime API harness: the test
+/// API's table and admin key, DynamoDB Local, and no rate limits (the runs come faster than
+/// SmartSuite's 5 requests a second; the limits have a test of their own).
+pub fn function_env(api: &TestApi) -> Vec<(&'static str, String)> {
+    vec![
+        ("TABLE_NAME", api.table.clone()),
+        ("RATE_LIMITS", "off".to_string()),
+        ("ADMIN_API_KEY_SHA256", shared::auth::sha256_hex(&api.admin_key)),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint().to_string()),
+        ("AWS_ACCESS_KEY_ID", "local".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ]
+}

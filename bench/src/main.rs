@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use api_tests::runtime::run;
-use api_tests::{dynamodb_endpoint, repo_root, Org, TestApi};
+use api_tests::{repo_root, Org, TestApi};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::{ms, percentile};
 use serde_json::{json, Value};
@@ -231,22 +231,7 @@ async fn main() {
     let mut tx_floor = timed(50, transaction).await;
     let tx_floor_p50 = percentile(&mut tx_floor, 0.5);
 
-    let env = |table: &str| {
-        vec![
-            ("TABLE_NAME", table.to_string()),
-            // The runs come faster than SmartSuite's 5 requests a second; the limits have a test
-            // of their own (rate_limits.rs).
-            ("RATE_LIMITS", "off".to_string()),
-            ("ADMIN_API_KEY_SHA256", shared::auth::sha256_hex(&api.admin_key)),
-            ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint().to_string()),
-            ("AWS_ACCESS_KEY_ID", "local".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
-            ("AWS_REGION", "us-east-1".to_string()),
-            ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
-            ("RUST_LOG", "warn".to_string()),
-        ]
-    };
-    let env = env(&api.table);
+    let env = bench::function_env(&api);
     // The admin key the events carry is the bench's own.
     let admin_event = |e: String| e.replace("local-admin-key", &api.admin_key);
 

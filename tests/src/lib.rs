@@ -216,26 +216,25 @@ impl Drop for OwnDynamoDb {
     }
 }
 
-/// A client for DynamoDB Local at `endpoint`, with the product's timeouts and retries.
-pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let config = sdk_config_loader()
+/// The SDK's configuration for a local service at `endpoint` (DynamoDB Local, moto), with
+/// placeholder credentials and the product's timeouts and retries.
+pub async fn local_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config_loader()
         .endpoint_url(endpoint)
         .test_credentials()
         .region(aws_config::Region::new("us-east-1"))
         .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&config)
+        .await
+}
+
+/// A client for DynamoDB Local at `endpoint`.
+pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&local_sdk_config(endpoint).await)
 }
 
 /// A DynamoDB Streams client for DynamoDB Local at `endpoint`.
 pub async fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
-    let config = sdk_config_loader()
-        .endpoint_url(endpoint)
-        .test_credentials()
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
-    aws_sdk_dynamodbstreams::Client::new(&config)
+    aws_sdk_dynamodbstreams::Client::new(&local_sdk_config(endpoint).await)
 }
 
 /// A client for this test binary's shared DynamoDB Local.

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use api_tests::runtime::run;
-use api_tests::{dynamodb_endpoint, join_all, repo_root, Org, Reply, TestApi};
+use api_tests::{join_all, repo_root, Org, Reply, TestApi};
 use bench::{ms, percentile, Meter};
 use serde_json::{json, Value};
 
@@ -160,18 +160,7 @@ async fn peak_rss(api: &TestApi, org: &Org, body: &Value) -> (u64, f64) {
     let placeholder =
         "ak_00000000000000000000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
     let event = event.to_string().replace(placeholder, &org.key);
-    let env = vec![
-        ("TABLE_NAME", api.table.clone()),
-        // The runs come faster than SmartSuite's 5 requests a second; the limits have a test
-        // of their own (rate_limits.rs).
-        ("RATE_LIMITS", "off".to_string()),
-        ("ADMIN_API_KEY_SHA256", shared::auth::sha256_hex(&api.admin_key)),
-        ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint().to_string()),
-        ("AWS_ACCESS_KEY_ID", "local".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("RUST_LOG", "warn".to_string()),
-    ];
+    let env = bench::function_env(api);
     let result = run(&[binary.as_path()], &env, &[event], Duration::from_secs(60)).await;
     let status = result.invocations[0]
         .0

@@ -285,25 +285,7 @@ impl Store {
             for (placeholder, name) in names {
                 request = request.expression_attribute_names(*placeholder, *name);
             }
-            let mut pending = Some(request.build().expect("keys are set"));
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                items.extend(
-                    out.responses
-                        .and_then(|mut r| r.remove(&self.table))
-                        .unwrap_or_default(),
-                );
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-            }
+            items.extend(self.batch_get_all(request.build().expect("keys are set")).await?);
         }
         Ok(items)
     }
@@ -318,29 +300,37 @@ impl Store {
                 .consistent_read(consistent)
                 .build()
                 .expect("keys are set");
-            let mut pending = Some(request);
-            let mut attempt = 0;
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                items.extend(
-                    out.responses
-                        .and_then(|mut r| r.remove(&self.table))
-                        .unwrap_or_default(),
-                );
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-                if pending.is_some() {
-                    attempt += 1;
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
+            items.extend(self.batch_get_all(request).await?);
+        }
+        Ok(items)
+    }
+
+    /// One BatchGetItem request of at most 100 keys, asked again (after a pause) for the
+    /// keys DynamoDB leaves unprocessed until none is left.
+    async fn batch_get_all(&self, request: KeysAndAttributes) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut pending = Some(request);
+        let mut attempt = 0;
+        while let Some(request) = pending.take() {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
+            if pending.is_some() {
+                attempt += 1;
+                tokio::time::sleep(backoff(attempt)).await;
             }
         }
         Ok(items)

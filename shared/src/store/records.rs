@@ -464,6 +464,18 @@ impl<'t> RecordTransaction<'_, 't> {
     }
 }
 
+/// An item of `bytes` fits DynamoDB's item size limit; `what` names it in the 413.
+fn within_item_limit(what: &'static str, bytes: usize) -> Result<(), StoreError> {
+    if bytes > MAX_ITEM_BYTES {
+        return Err(StoreError::ItemTooLarge {
+            what,
+            bytes,
+            limit: MAX_ITEM_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// The item holding the values the write that made `after` ended.
 fn history_item(after: &Record, ended: &EndedValues) -> super::Item {
     ItemKeys::new(keys::record_pk(&after.id), keys::record_history_sk(after.version)).item(&RecordHistoryItem {
@@ -665,24 +677,11 @@ impl Store {
     ) -> Result<(), RecordWriteError> {
         if let Some(new) = new {
             // Room for what the write leaves of the stored item (its reference count).
-            let bytes = item_size(&record_item(new)) + RECORD_ITEM_SLACK;
-            if bytes > MAX_ITEM_BYTES {
-                return Err(StoreError::ItemTooLarge {
-                    what: "record with its values",
-                    bytes,
-                    limit: MAX_ITEM_BYTES,
-                }
-                .into());
-            }
-            let bytes = item_size(&history_item(new, ended));
-            if bytes > MAX_ITEM_BYTES {
-                return Err(StoreError::ItemTooLarge {
-                    what: "values one write replaces",
-                    bytes,
-                    limit: MAX_ITEM_BYTES,
-                }
-                .into());
-            }
+            within_item_limit(
+                "record with its values",
+                item_size(&record_item(new)) + RECORD_ITEM_SLACK,
+            )?;
+            within_item_limit("values one write replaces", item_size(&history_item(new, ended)))?;
             if references(table, Some(new)).contains_key(&new.id) {
                 return Err(RecordWriteError::Refused(Invalid::value(
                     "A record cannot reference itself",

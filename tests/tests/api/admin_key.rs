@@ -51,12 +51,7 @@ impl Drop for Moto {
 }
 
 async fn ssm_client(endpoint: &str, log: &OperationLog) -> aws_sdk_ssm::Client {
-    let config = shared::state::sdk_config_loader()
-        .endpoint_url(endpoint)
-        .test_credentials()
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await;
+    let config = api_tests::local_sdk_config(endpoint).await;
     aws_sdk_ssm::Client::from_conf(
         aws_sdk_ssm::config::Builder::from(&config)
             .interceptor(log.clone())

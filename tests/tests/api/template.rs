@@ -270,6 +270,17 @@ fn is_rate_count_grant(statement: &Value) -> bool {
         .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some("RATE#*")))
 }
 
+/// Every statement of the inline policies of the function that builds `binary`.
+fn statements(binary: &str) -> Vec<Value> {
+    function_resource(binary)["Properties"]["Policies"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .collect()
+}
+
 /// The statement that lets a function read the admin key's hashes from SSM.
 fn is_admin_key_grant(statement: &Value) -> bool {
     statement["Action"]
@@ -280,15 +291,7 @@ fn is_admin_key_grant(statement: &Value) -> bool {
 /// Whether the function that builds `binary` may read the admin key's parameter, and its
 /// statement is that and nothing more.
 fn admin_key_granted(binary: &str) -> bool {
-    let resource = function_resource(binary);
-    let statements: Vec<Value> = resource["Properties"]["Policies"]
-        .as_sequence()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
-        .filter(is_admin_key_grant)
-        .collect();
+    let statements: Vec<Value> = statements(binary).into_iter().filter(is_admin_key_grant).collect();
     for statement in &statements {
         assert_eq!(
             format!("{:?}", statement["Action"]),
@@ -307,15 +310,7 @@ fn admin_key_granted(binary: &str) -> bool {
 /// Whether the function that builds `binary` may count its requests, and its statement is
 /// that and nothing more.
 fn rate_count_granted(binary: &str) -> bool {
-    let resource = function_resource(binary);
-    let statements: Vec<Value> = resource["Properties"]["Policies"]
-        .as_sequence()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
-        .filter(is_rate_count_grant)
-        .collect();
+    let statements: Vec<Value> = statements(binary).into_iter().filter(is_rate_count_grant).collect();
     for statement in &statements {
         let actions: Vec<&str> = statement["Action"]
             .as_sequence()
