@@ -60,6 +60,8 @@ fn check_definition_size(table: &Table, replaced: Option<&str>, def: &FieldDef) 
 enum DefinitionRefused {
     /// The table item's condition failed; its item as it was, if it exists.
     Condition(Option<super::Item>),
+    /// The change needs a table that never had a record, and this one has had some.
+    HasRecords,
     Store(StoreError),
 }
 
@@ -208,19 +210,25 @@ impl Store {
         table_id: &str,
         update: UpdateBuilder,
         expression: &str,
+        before_records: bool,
     ) -> Result<(), DefinitionRefused> {
         let update = update
             .update_expression(format!("{expression} ADD revision :one"))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .build()
             .expect("key, table and expression are set");
-        let head = Update::builder()
+        let mut head = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
             .update_expression("ADD revision :one")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .build()
-            .expect("key, table and expression are set");
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        if before_records {
+            // No record number ever handed out: no record exists or is being written.
+            head = head
+                .condition_expression("attribute_not_exists(record_seq) OR record_seq = :zero")
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()));
+        }
+        let head = head.build().expect("key, table and expression are set");
         let items = vec![
             TransactWriteItem::builder().update(update).build(),
             TransactWriteItem::builder().update(head).build(),
@@ -229,6 +237,9 @@ impl Store {
         self.forget_table(table_id);
         match result {
             Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) == Some(1) => {
+                Err(DefinitionRefused::HasRecords)
+            }
             Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons).is_some() => Err(
                 DefinitionRefused::Condition(reasons.first().and_then(|r| r.item()).cloned()),
             ),
@@ -306,7 +317,7 @@ impl Store {
             .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let expression = "SET #fields.#key = :field, updated_at = :now";
-        match self.change_definition(&table.id, update, expression).await {
+        match self.change_definition(&table.id, update, expression, def.indexed).await {
             // The answer is the table as read before, with this field: no read back (the
             // table item is the largest item there is).
             Ok(()) => {
@@ -317,6 +328,12 @@ impl Store {
                 Ok((table, def))
             }
             Err(DefinitionRefused::Store(e)) => Err(e),
+            Err(DefinitionRefused::HasRecords) => Err(StoreError::refused(format!(
+                "An indexed field is made with its table, before its first record: \"{}\" has had records. \
+                 Create the field without `indexed`, or index it in a new table (docs/operations.md, \
+                 \"Backfills and migrations\")",
+                table.api_slug
+            ))),
             Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
                     return Err(StoreError::not_found(format!("No table `{}`", table.id)));
@@ -395,9 +412,11 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        match self.change_definition(&table.id, update, &expression).await {
+        match self.change_definition(&table.id, update, &expression, false).await {
             Ok(()) => self.changed_table(org, &table.id).await,
-            Err(DefinitionRefused::Condition(_)) => Err(StoreError::not_found(format!("No table `{}`", table.id))),
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
+                Err(StoreError::not_found(format!("No table `{}`", table.id)))
+            }
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
@@ -429,11 +448,11 @@ impl Store {
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":now", s(now.seconds()));
         match self
-            .change_definition(&table.id, update, "SET #fields.#key = :def, updated_at = :now")
+            .change_definition(&table.id, update, "SET #fields.#key = :def, updated_at = :now", false)
             .await
         {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
-            Err(DefinitionRefused::Condition(_)) => Err(StoreError::changed(format!(
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => Err(StoreError::changed(format!(
                 "The attribute \"{}\" changed meanwhile; read it again",
                 field.key
             ))),
@@ -502,16 +521,18 @@ impl Store {
                 "SET #fields.#old = :def, updated_at = :now",
             )
         };
-        match self.change_definition(&table.id, update, expression).await {
+        match self.change_definition(&table.id, update, expression, false).await {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
-            Err(DefinitionRefused::Condition(_)) => Err(StoreError::taken(if renamed {
-                format!(
-                    "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
-                    table.api_slug
-                )
-            } else {
-                format!("The field \"{}\" changed meanwhile; read it again", field.key)
-            })),
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
+                Err(StoreError::taken(if renamed {
+                    format!(
+                        "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
+                        table.api_slug
+                    )
+                } else {
+                    format!("The field \"{}\" changed meanwhile; read it again", field.key)
+                }))
+            }
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }

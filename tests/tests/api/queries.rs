@@ -304,3 +304,51 @@ async fn a_cursor_is_bound_to_its_query_object_and_key() {
     );
     assert_error(&query(&api, &other, &with(body.clone(), &cursor)).await, 400);
 }
+
+/// An index holds an entry for every record from the table's first: an indexed field is
+/// refused on a table that has had records (it would leave those without entries), and the
+/// refusal changes nothing.
+#[tokio::test]
+async fn an_indexed_field_is_made_before_the_first_record() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let body = json!({"name": "Deals", "record_prefix": "D", "api_slug": "deals"});
+    assert_eq!(
+        api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await.status,
+        200
+    );
+    let record = json!({"data": {"values": {"name": "First"}}});
+    let reply = api
+        .bearer(&org.key, "POST", "/v2/objects/deals/records", Some(&record))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let before = api.items().await;
+    let indexed = json!({"key": "amount", "indexed": true, "schema": {"name": "Amount", "type": "number"}});
+    let reply = api
+        .bearer(&org.key, "POST", "/orgs/c/tables/deals/fields", Some(&indexed))
+        .await;
+    assert_error(&reply, 400);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("before its first record"),
+        "{:?}",
+        reply.body
+    );
+    let attribute = json!({"data": {"title": "Amount", "api_slug": "amount", "type": "number",
+        "is_required": false, "is_unique": false, "is_multiselect": false, "is_indexed": true}});
+    let reply = api
+        .bearer(&org.key, "POST", "/v2/objects/deals/attributes", Some(&attribute))
+        .await;
+    assert_error(&reply, 400);
+    assert_eq!(api.items().await, before, "nothing changed");
+    let plain = json!({"key": "amount", "schema": {"name": "Amount", "type": "number"}});
+    assert_eq!(
+        api.bearer(&org.key, "POST", "/orgs/c/tables/deals/fields", Some(&plain))
+            .await
+            .status,
+        200
+    );
+    api.assert_audit_clean().await;
+}
