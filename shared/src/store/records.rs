@@ -633,15 +633,22 @@ impl Store {
         if record.version == 0 {
             return Ok(Vec::new());
         }
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table_name())
-            .key_condition_expression("PK = :pk AND begins_with(SK, :history)")
-            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)))
-            .expression_attribute_values(":history", s(keys::RECORD_HISTORY_PREFIX))
-            .projection_expression("PK, SK");
-        self.query_all(query).await
+        let items = self.history_items(record).await?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                item.into_iter()
+                    .filter(|(name, _)| name == "PK" || name == "SK")
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// A record's history items, oldest write first (strongly consistent): the items of its
+    /// partition under `HIST#`.
+    async fn history_items(&self, record: &Record) -> Result<Vec<super::Item>, StoreError> {
+        self.query_prefix(&keys::record_pk(&record.id), keys::RECORD_HISTORY_PREFIX)
+            .await
     }
 
     /// The values of one field that the record's updates ended, oldest write first
@@ -651,16 +658,8 @@ impl Store {
         if record.version == 0 {
             return Ok(Vec::new());
         }
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table_name())
-            .consistent_read(true)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :history)")
-            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)))
-            .expression_attribute_values(":history", s(keys::RECORD_HISTORY_PREFIX));
         let mut ended = Vec::new();
-        for item in self.query_all(query).await? {
+        for item in self.history_items(record).await? {
             let mut history: RecordHistoryItem = from_item(item)?;
             ended.extend(history.values.remove(field_id).unwrap_or_default());
         }
