@@ -252,11 +252,6 @@ fn skipped(start: Option<Position>) -> Result<usize, StoreError> {
     }
 }
 
-/// The first page to read: the answer's size (pages after it grow, see `store::index`).
-fn page_size(want: usize) -> usize {
-    want
-}
-
 /// In display-number order: GSI1 from `after`, until `want` match.
 async fn by_number(
     state: &AppState,
@@ -266,10 +261,9 @@ async fn by_number(
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
     let mut found = Vec::new();
-    let page = page_size(want);
     state
         .store
-        .visit_records(query.table, after, budget, page, |record| {
+        .visit_records(query.table, after, budget, want, |record| {
             if query.matches(&record) {
                 let position = Position::AfterNumber(record.number);
                 found.push((record, position));
@@ -373,13 +367,13 @@ async fn by_index(
     if let Some(values) = values {
         more = state
             .store
-            .visit_index(query.table, &values, budget, page_size(want), &mut collect)
+            .visit_index(query.table, &values, budget, want, &mut collect)
             .await?;
     }
     if scan.then_without_value && more {
         state
             .store
-            .visit_index(query.table, &without, budget, page_size(want), &mut collect)
+            .visit_index(query.table, &without, budget, want, &mut collect)
             .await?;
     }
     Ok(found)
