@@ -527,7 +527,7 @@ impl Filter {
 /// One of a query's `sorts`: `{"attribute": "name", "direction": "asc"}`, optionally with
 /// the `field` (property) to sort by; or Attio's `{"path": [[object, reference], ...,
 /// [object, attribute]], "direction": ...}`, by an attribute of the referenced record.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct SortInput {
     pub attribute: Option<String>,
     pub direction: Option<String>,

@@ -133,7 +133,7 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     if input.cursor.is_some() && input.offset.is_some() {
         return Err(ApiError::validation("Send `cursor` or `offset`, not both").into());
     }
-    let fingerprint = fingerprint(req)?;
+    let fingerprint = fingerprint(&input);
     let key = CursorKey::for_credential(bearer_credential(req.headers())?.expose());
     let start = input
         .cursor
@@ -177,16 +177,11 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     ))
 }
 
-/// What a cursor is bound to besides the org and object: the query's filter and sorts as
-/// sent (the limit may change from page to page).
-fn fingerprint(req: &Request) -> Result<String, ApiError> {
-    let body: Value = if req.body().is_empty() {
-        Value::Null
-    } else {
-        json_body(req)?
-    };
-    let parts = serde_json::json!([body.get("filter"), body.get("sorts")]);
-    Ok(crate::auth::sha256_hex(&parts.to_string()))
+/// What a cursor is bound to besides the org and object: the query's filter and sorts, as
+/// parsed from the body (the limit may change from page to page).
+fn fingerprint(input: &QueryInput) -> String {
+    let parts = serde_json::json!([input.filter, input.sorts]);
+    crate::auth::sha256_hex(&parts.to_string())
 }
 
 /// A cursor whose position this query cannot have made (the object changed under it).
