@@ -46,6 +46,24 @@ pub async fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// The route's path for its valid request: [`Fixture::path`], and for `revoke-api-key`
+    /// the id of a key made for it to revoke.
+    pub async fn request_path(&self, route: &Route) -> String {
+        let path = self.path(route);
+        if route.function != "revoke-api-key" {
+            return path;
+        }
+        let key = self
+            .api
+            .admin(
+                "POST",
+                &format!("/api/v1/organizations/{}/api_keys", self.org.id),
+                Some(&json!({})),
+            )
+            .await;
+        format!("{path}?id={}", key.body["id"].as_str().expect("a key id"))
+    }
+
     /// The route's path with every parameter filled with a real resource.
     pub fn path(&self, route: &Route) -> String {
         self.path_with(route, |name| self.param(route, name))

@@ -356,27 +356,26 @@ impl TestApi {
 
     /// Another container in front of the same table whose admin key is `admin_key`.
     pub async fn with_admin_key(&self, admin_key: AdminKeyHash) -> TestApi {
-        let mut api = self.container(|client| Store::new(client, self.table.clone())).await;
-        api.server.abort();
-        let state = Arc::new(AppState {
-            store: Store::new(logged_client(&self.db, &api.operations), self.table.clone()),
-            admin_key,
-            app_url: shared::state::AppUrl::local(),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        api.base_url = format!("http://{}", listener.local_addr().expect("bound"));
-        api.state = state.clone();
-        api.server = tokio::spawn(gateway::serve(listener, state));
-        api
+        self.container_with(|client| Store::new(client, self.table.clone()), admin_key)
+            .await
     }
 
     /// A gateway of its own in front of the same table, with the store `store` makes from
     /// a client whose DynamoDB calls it logs.
     async fn container(&self, store: impl FnOnce(aws_sdk_dynamodb::Client) -> Store) -> TestApi {
+        self.container_with(store, AdminKeyHash::of_key(&self.admin_key)).await
+    }
+
+    /// [`TestApi::container`], whose admin key is `admin_key`.
+    async fn container_with(
+        &self,
+        store: impl FnOnce(aws_sdk_dynamodb::Client) -> Store,
+        admin_key: AdminKeyHash,
+    ) -> TestApi {
         let operations = OperationLog::default();
         let state = Arc::new(AppState {
             store: store(logged_client(&self.db, &operations)),
-            admin_key: AdminKeyHash::of_key(&self.admin_key),
+            admin_key,
             app_url: shared::state::AppUrl::local(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");

@@ -112,18 +112,7 @@ async fn main() {
     routes.sort_by_key(|r| (r.method == "DELETE", r.function == "delete-organization"));
     let mut costs = Vec::new();
     for route in routes {
-        let mut path = f.path(route);
-        if route.function == "revoke-api-key" {
-            let key = f
-                .api
-                .admin(
-                    "POST",
-                    &format!("/api/v1/organizations/{}/api_keys", f.org.id),
-                    Some(&json!({})),
-                )
-                .await;
-            path = format!("{path}?id={}", key.body["id"].as_str().expect("a key id"));
-        }
+        let path = f.request_path(route).await;
         let cost = measure(&f, &metered, &meter, route, &path).await;
         assert!(cost.status < 300, "{}: {}", cost.name, cost.status);
         costs.push(cost);
