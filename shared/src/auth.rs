@@ -31,9 +31,8 @@ enum HashSource {
 struct Parameter {
     name: String,
     ttl: std::time::Duration,
+    /// The caller's client (tests), or one made from the environment when first needed.
     client: tokio::sync::OnceCell<aws_sdk_ssm::Client>,
-    /// A client made by the caller (tests), used instead of one from the environment.
-    given: Option<aws_sdk_ssm::Client>,
     cached: tokio::sync::Mutex<Option<(std::time::Instant, Vec<[u8; 32]>)>>,
 }
 
@@ -82,8 +81,7 @@ impl AdminKeyHash {
         Self(std::sync::Arc::new(HashSource::Parameter(Parameter {
             name: name.to_string(),
             ttl,
-            client: tokio::sync::OnceCell::new(),
-            given: client,
+            client: tokio::sync::OnceCell::new_with(client),
             cached: tokio::sync::Mutex::new(None),
         })))
     }
@@ -125,14 +123,10 @@ impl Parameter {
                 return Ok(hashes.clone());
             }
         }
-        let client = match &self.given {
-            Some(client) => client,
-            None => {
-                self.client
-                    .get_or_init(|| async { aws_sdk_ssm::Client::new(&crate::state::sdk_config().await) })
-                    .await
-            }
-        };
+        let client = self
+            .client
+            .get_or_init(|| async { aws_sdk_ssm::Client::new(&crate::state::sdk_config().await) })
+            .await;
         let unavailable = |detail: String| ApiError::unavailable().with_detail(detail);
         let out = client.get_parameter().name(&self.name).send().await.map_err(|e| {
             unavailable(format!(
