@@ -15,6 +15,34 @@ use crate::error::ApiError;
 use crate::routes::{Access, Auth, Route};
 use crate::store::Store;
 
+/// What a request counts as: Attio's reads or writes, or SmartSuite's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateClass {
+    AttioRead,
+    AttioWrite,
+    SmartSuite,
+}
+
+impl RateClass {
+    /// Its name in the count's key (`RATE#<key id>#<name>`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::AttioRead => "attio-read",
+            Self::AttioWrite => "attio-write",
+            Self::SmartSuite => "smartsuite",
+        }
+    }
+
+    /// What it counts, in the 429's message.
+    fn counts(self) -> &'static str {
+        match self {
+            Self::AttioRead => "read requests",
+            Self::AttioWrite => "write requests",
+            Self::SmartSuite => "requests",
+        }
+    }
+}
+
 /// Requests per second per API key, by class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
@@ -42,11 +70,15 @@ impl RateLimits {
     /// The class a route's requests count in, and its limit: Attio's routes (`/v2/`) by
     /// read or write, SmartSuite's (the `Token` scheme) together. The other vendors publish
     /// none.
-    pub fn for_route(&self, route: &Route) -> Option<(&'static str, u32)> {
+    pub fn for_route(&self, route: &Route) -> Option<(RateClass, u32)> {
         match (route.auth, route.access) {
-            (Auth::Token, _) => Some(("smartsuite", self.smartsuite)),
-            (Auth::Bearer, Access::Read) if route.path.starts_with("/v2/") => Some(("attio-read", self.attio_reads)),
-            (Auth::Bearer, Access::Write) if route.path.starts_with("/v2/") => Some(("attio-write", self.attio_writes)),
+            (Auth::Token, _) => Some((RateClass::SmartSuite, self.smartsuite)),
+            (Auth::Bearer, Access::Read) if route.path.starts_with("/v2/") => {
+                Some((RateClass::AttioRead, self.attio_reads))
+            }
+            (Auth::Bearer, Access::Write) if route.path.starts_with("/v2/") => {
+                Some((RateClass::AttioWrite, self.attio_writes))
+            }
             _ => None,
         }
     }
@@ -60,15 +92,11 @@ pub async fn check(store: &Store, route: &Route, caller: &Caller) -> Result<(), 
     let Some((class, limit)) = limits.for_route(route) else {
         return Ok(());
     };
-    match store.count_request(&principal.key_id, class, limit).await {
+    match store.count_request(&principal.key_id, class.key(), limit).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(ApiError::rate_limited(format!(
             "Rate limit exceeded: this key may make {limit} {} a second; retry after the next second",
-            match class {
-                "attio-read" => "read requests",
-                "attio-write" => "write requests",
-                _ => "requests",
-            }
+            class.counts()
         ))),
         Err(error) => {
             tracing::warn!(error = %error, "the rate limit count failed; the request goes on");
@@ -90,7 +118,7 @@ mod tests {
                 .iter()
                 .find(|r| r.method == method && r.path == path)
                 .expect("a route");
-            limits.for_route(route)
+            limits.for_route(route).map(|(class, limit)| (class.key(), limit))
         };
         assert_eq!(class("GET", "/v2/objects"), Some(("attio-read", 100)));
         assert_eq!(
