@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::filter::Rank;
 use crate::domain::Invalid;
 
 /// Where a query's next page starts.
@@ -19,9 +20,9 @@ pub enum Position {
     AfterNumber(u64),
     /// After this index entry (its value key and display number), in the scan's order.
     AfterEntry { value: String, number: u64 },
-    /// After this many answers of a query answered from a whole read (a sort by an
-    /// attribute that has no index).
-    Skip(usize),
+    /// After this record's place in a sort no index gives (its sort keys and display
+    /// number): the next page is what sorts after it, whatever was written meanwhile.
+    AfterRank(Rank),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -7,15 +7,21 @@
 //! (a property of the value); `{"$and": [...]}`, `{"$or": [...]}`. Operators: `$eq`, `$in`,
 //! `$contains`, `$starts_with`, `$ends_with` (text-like), and `$gt`, `$gte`, `$lt`, `$lte`
 //! on number, currency, rating, date and timestamp. An attribute with several values
-//! matches when any active value does.
+//! matches when any one active value meets every condition given in its attribute object:
+//! `{"scores": {"$gt": 0.3, "$lt": 0.6}}` is a value between the two, where
+//! `{"$and": [{"scores": {"$gt": 0.3}}, {"scores": {"$lt": 0.6}}]}` may be met by two
+//! values. Numbers compare exactly ([`Exact`]); select options and statuses compare by
+//! the option (its id) and by the title it has now, not the title a value was written with.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::number::Exact;
 use crate::domain::record::Record;
 use crate::domain::table::FieldType;
 use crate::domain::table::{FieldDef, Table};
@@ -51,12 +57,43 @@ pub enum Filter {
         tables: Vec<String>,
         inner: Box<Filter>,
     },
-    Attribute {
-        field_id: String,
-        property: String,
-        op: Op,
-        value: Value,
-    },
+    /// Some active value of the field meets every condition.
+    Value(ValueFilter),
+}
+
+/// The conditions of one attribute object, which one value must meet together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueFilter {
+    pub field_id: String,
+    pub conditions: Vec<Condition>,
+    /// A select or status attribute's options, by id: the title each has now.
+    titles: Option<Titles>,
+}
+
+/// One condition on one property of a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub property: String,
+    pub op: Op,
+    /// In the form stored values have (see `coerce`); for a select or status on its main
+    /// property, the ids of the options named (with `Op::In`).
+    pub value: Value,
+}
+
+/// Option id to its current title. A stored select or status value keeps the title it was
+/// written with; filters and sorts use the title the option has now.
+pub type Titles = Arc<BTreeMap<String, String>>;
+
+fn titles(field: &FieldDef) -> Option<Titles> {
+    matches!(field.field_type, FieldType::Select | FieldType::Status)
+        .then(|| Arc::new(field.options.iter().map(|o| (o.id.clone(), o.title.clone())).collect()))
+}
+
+/// A stored option value's title now (its stored one if the option is gone).
+fn current_title<'a>(option: &'a Map<String, Value>, titles: Option<&'a Titles>) -> Option<&'a str> {
+    let id = option.get("id").and_then(Value::as_str);
+    id.and_then(|id| titles?.get(id).map(String::as_str))
+        .or_else(|| option.get("title").and_then(Value::as_str))
 }
 
 /// The property an attribute is compared by when no property is named.
@@ -226,7 +263,7 @@ fn parse_path_filter(
     let constraints = object
         .get("constraints")
         .ok_or_else(|| Invalid::filter(format!("`{path}.constraints` is required")))?;
-    let conditions = parse_condition(steps.last, None, constraints, &format!("{path}.constraints"))?;
+    let conditions = parse_attribute(steps.last, constraints, &format!("{path}.constraints"))?;
     Ok(Filter::Path {
         hops: steps.hops,
         tables: steps.tables,
@@ -292,7 +329,7 @@ pub fn parse_filter(table: &Table, tables: Tables<'_>, raw: &Value, path: &str) 
             }
             _ => {
                 let field = field(table, key, &here)?;
-                all.extend(parse_condition(field, None, value, &here)?);
+                all.extend(parse_attribute(field, value, &here)?);
             }
         }
     }
@@ -303,11 +340,41 @@ pub fn parse_filter(table: &Table, tables: Tables<'_>, raw: &Value, path: &str) 
     })
 }
 
-fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: &str) -> Result<Vec<Filter>, Invalid> {
-    let Value::Object(object) = raw else {
-        return Ok(vec![attribute(field, property, Op::Eq, raw, path)?]);
-    };
+/// One attribute object: its conditions, met by one value together, and any
+/// `$not_empty: false` (no value at all), which no one value can meet.
+fn parse_attribute(field: &FieldDef, raw: &Value, path: &str) -> Result<Vec<Filter>, Invalid> {
     let mut conditions = Vec::new();
+    let mut empty = Vec::new();
+    parse_conditions(field, None, raw, path, &mut conditions, &mut empty)?;
+    let group = |conditions: Vec<Condition>| {
+        Filter::Value(ValueFilter {
+            field_id: field.id.clone(),
+            conditions,
+            titles: titles(field),
+        })
+    };
+    let mut filters: Vec<Filter> = empty
+        .into_iter()
+        .map(|c| Filter::Not(Box::new(group(vec![c]))))
+        .collect();
+    if !conditions.is_empty() {
+        filters.insert(0, group(conditions));
+    }
+    Ok(filters)
+}
+
+fn parse_conditions(
+    field: &FieldDef,
+    property: Option<&str>,
+    raw: &Value,
+    path: &str,
+    conditions: &mut Vec<Condition>,
+    empty: &mut Vec<Condition>,
+) -> Result<(), Invalid> {
+    let Value::Object(object) = raw else {
+        conditions.push(condition(field, property, Op::Eq, raw, path)?);
+        return Ok(());
+    };
     for (key, value) in object {
         let here = format!("{path}.{key}");
         let op = match key.as_str() {
@@ -324,27 +391,27 @@ fn parse_condition(field: &FieldDef, property: Option<&str>, raw: &Value, path: 
                 let wanted = value
                     .as_bool()
                     .ok_or_else(|| Invalid::filter(format!("`{here}` takes true or false")))?;
-                let not_empty = attribute(field, property, Op::NotEmpty, &Value::Null, &here)?;
-                conditions.push(if wanted {
-                    not_empty
+                let not_empty = condition(field, property, Op::NotEmpty, &Value::Null, &here)?;
+                if wanted {
+                    conditions.push(not_empty);
                 } else {
-                    Filter::Not(Box::new(not_empty))
-                });
+                    empty.push(not_empty);
+                }
                 continue;
             }
             k if k.starts_with('$') => return Err(Invalid::filter(format!("`{here}`: unknown operator"))),
             property_name if property.is_none() => {
-                conditions.extend(parse_condition(field, Some(property_name), value, &here)?);
+                parse_conditions(field, Some(property_name), value, &here, conditions, empty)?;
                 continue;
             }
             _ => return Err(Invalid::filter(format!("`{here}`: a property cannot have properties"))),
         };
-        conditions.push(attribute(field, property, op, value, &here)?);
+        conditions.push(condition(field, property, op, value, &here)?);
     }
-    Ok(conditions)
+    Ok(())
 }
 
-fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path: &str) -> Result<Filter, Invalid> {
+fn condition(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path: &str) -> Result<Condition, Invalid> {
     let property = match property.or(main_property(field.field_type)) {
         Some(p) => p.to_string(),
         None => {
@@ -376,28 +443,57 @@ fn attribute(field: &FieldDef, property: Option<&str>, op: Op, raw: &Value, path
         }
         coerce(field, on_main, v, path)
     };
-    let value = match op {
-        Op::NotEmpty => Value::Null,
-        Op::In => Value::Array(
-            raw.as_array()
-                .ok_or_else(|| Invalid::filter(format!("`{path}`: $in takes an array")))?
-                .iter()
-                .map(coerce)
-                .collect::<Result<_, _>>()?,
+    let by_option = on_main && matches!(field.field_type, FieldType::Select | FieldType::Status);
+    let (op, value) = match op {
+        Op::NotEmpty => (op, Value::Null),
+        Op::Eq | Op::In if by_option => (Op::In, option_ids(field, op, raw, path)?),
+        Op::In => (
+            op,
+            Value::Array(
+                raw.as_array()
+                    .ok_or_else(|| Invalid::filter(format!("`{path}`: $in takes an array")))?
+                    .iter()
+                    .map(coerce)
+                    .collect::<Result<_, _>>()?,
+            ),
         ),
-        Op::Contains | Op::StartsWith | Op::EndsWith => Value::String(
-            raw.as_str()
-                .ok_or_else(|| Invalid::filter(format!("`{path}` takes a string")))?
-                .to_lowercase(),
+        Op::Contains | Op::StartsWith | Op::EndsWith => (
+            op,
+            Value::String(
+                raw.as_str()
+                    .ok_or_else(|| Invalid::filter(format!("`{path}` takes a string")))?
+                    .to_lowercase(),
+            ),
         ),
-        _ => coerce(raw)?,
+        _ => (op, coerce(raw)?),
     };
-    Ok(Filter::Attribute {
-        field_id: field.id.clone(),
-        property,
-        op,
-        value,
-    })
+    Ok(Condition { property, op, value })
+}
+
+/// The ids of the options (archived ones too) that an `$eq` or `$in` names, by id or by
+/// title as it is now (compared as option titles are kept unique). A name no option has
+/// names none, so it matches no record.
+fn option_ids(field: &FieldDef, op: Op, raw: &Value, path: &str) -> Result<Value, Invalid> {
+    let names: Vec<&Value> = match (op, raw) {
+        (Op::In, Value::Array(items)) => items.iter().collect(),
+        (Op::In, _) => return Err(Invalid::filter(format!("`{path}`: $in takes an array"))),
+        (_, one) => vec![one],
+    };
+    let mut ids = Vec::new();
+    for name in names {
+        let name = name
+            .as_str()
+            .ok_or_else(|| Invalid::filter(format!("`{path}`: expected an option title or id")))?;
+        let folded = crate::domain::team::normalise_name(name.trim());
+        for option in &field.options {
+            if (option.id == name || crate::domain::team::normalise_name(&option.title) == folded)
+                && !ids.contains(&option.id)
+            {
+                ids.push(option.id.clone());
+            }
+        }
+    }
+    Ok(Value::Array(ids.into_iter().map(Value::String).collect()))
 }
 
 /// The filter value in the form stored values have, so that comparing is plain.
@@ -407,13 +503,9 @@ fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Va
         return Ok(raw.clone());
     }
     Ok(match field.field_type {
+        // Exactly as given: an integer past 2^53 stays itself.
         FieldType::Number | FieldType::Currency | FieldType::Rating => {
-            let n = match raw {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.parse::<f64>().ok(),
-                _ => None,
-            };
-            Value::from(n.filter(|f| f.is_finite()).ok_or_else(|| wrong("a number"))?)
+            Value::Number(crate::domain::record::number(raw).ok_or_else(|| wrong("a number"))?)
         }
         FieldType::Checkbox => Value::Bool(raw.as_bool().ok_or_else(|| wrong("true or false"))?),
         FieldType::Timestamp => {
@@ -433,15 +525,9 @@ fn coerce(field: &FieldDef, on_main: bool, raw: &Value, path: &str) -> Result<Va
     })
 }
 
-/// A value's property in comparable form: select options compare by title (or id), numbers
-/// as floats.
-fn property_of<'a>(value: &'a Map<String, Value>, property: &str) -> Option<&'a Value> {
-    value.get(property)
-}
-
 fn compare(actual: &Value, expected: &Value) -> Option<Ordering> {
     match (actual, expected) {
-        (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::Number(a), Value::Number(b)) => Some(Exact::of(a)?.cmp(&Exact::of(b)?)),
         (Value::String(a), Value::String(b)) => Some(a.as_str().cmp(b.as_str())),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         _ => None,
@@ -450,20 +536,48 @@ fn compare(actual: &Value, expected: &Value) -> Option<Ordering> {
 
 fn equal(actual: &Value, expected: &Value) -> bool {
     match actual {
-        // A select option equals its title (case-insensitively) or its id.
-        Value::Object(option) => option.values().any(|v| match (v, expected) {
-            (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
-            _ => false,
-        }),
+        // A select option or status: the filter's names were resolved to option ids.
+        Value::Object(option) => option.get("id").is_some_and(|id| id == expected),
         _ => compare(actual, expected) == Some(Ordering::Equal),
     }
 }
 
-fn text_of(actual: &Value) -> Option<String> {
+fn text_of(actual: &Value, titles: Option<&Titles>) -> Option<String> {
     match actual {
         Value::String(s) => Some(s.to_lowercase()),
-        Value::Object(option) => option.get("title").and_then(Value::as_str).map(str::to_lowercase),
+        Value::Object(option) => current_title(option, titles).map(str::to_lowercase),
         _ => None,
+    }
+}
+
+impl Condition {
+    /// Whether one value (its object) meets this condition.
+    fn met_by(&self, value: &Map<String, Value>, titles: Option<&Titles>) -> bool {
+        let Some(actual) = value.get(&self.property).filter(|a| !a.is_null()) else {
+            return false;
+        };
+        let expected = &self.value;
+        match self.op {
+            Op::NotEmpty => true,
+            Op::Eq => equal(actual, expected),
+            Op::In => expected
+                .as_array()
+                .is_some_and(|options| options.iter().any(|o| equal(actual, o))),
+            Op::Contains | Op::StartsWith | Op::EndsWith => {
+                let (Some(text), Some(needle)) = (text_of(actual, titles), expected.as_str()) else {
+                    return false;
+                };
+                match self.op {
+                    Op::Contains => text.contains(needle),
+                    Op::StartsWith => text.starts_with(needle),
+                    _ => text.ends_with(needle),
+                }
+            }
+            Op::Gt => compare(actual, expected) == Some(Ordering::Greater),
+            Op::Gte => matches!(compare(actual, expected), Some(Ordering::Greater | Ordering::Equal)),
+            Op::Lt => compare(actual, expected) == Some(Ordering::Less),
+            Op::Lte => matches!(compare(actual, expected), Some(Ordering::Less | Ordering::Equal)),
+        }
     }
 }
 
@@ -477,37 +591,9 @@ impl Filter {
             Filter::Path { hops, inner, .. } => follow(record, hops, linked)
                 .into_iter()
                 .any(|target| inner.matches(target, linked)),
-            Filter::Attribute {
-                field_id,
-                property,
-                op,
-                value,
-            } => record_values(record, field_id).iter().any(|v| {
-                let Some(actual) = property_of(v, property).filter(|a| !a.is_null()) else {
-                    return false;
-                };
-                match op {
-                    Op::NotEmpty => true,
-                    Op::Eq => equal(actual, value),
-                    Op::In => value
-                        .as_array()
-                        .is_some_and(|options| options.iter().any(|o| equal(actual, o))),
-                    Op::Contains | Op::StartsWith | Op::EndsWith => {
-                        let (Some(text), Some(needle)) = (text_of(actual), value.as_str()) else {
-                            return false;
-                        };
-                        match op {
-                            Op::Contains => text.contains(needle),
-                            Op::StartsWith => text.starts_with(needle),
-                            _ => text.ends_with(needle),
-                        }
-                    }
-                    Op::Gt => compare(actual, value) == Some(Ordering::Greater),
-                    Op::Gte => matches!(compare(actual, value), Some(Ordering::Greater | Ordering::Equal)),
-                    Op::Lt => compare(actual, value) == Some(Ordering::Less),
-                    Op::Lte => matches!(compare(actual, value), Some(Ordering::Less | Ordering::Equal)),
-                }
-            }),
+            Filter::Value(filter) => record_values(record, &filter.field_id)
+                .iter()
+                .any(|v| filter.conditions.iter().all(|c| c.met_by(v, filter.titles.as_ref()))),
         }
     }
 }
@@ -519,7 +605,7 @@ impl Filter {
             Filter::All(parts) | Filter::Any(parts) => parts.iter().flat_map(Filter::reached_tables).collect(),
             Filter::Not(inner) => inner.reached_tables(),
             Filter::Path { tables, inner, .. } => tables.iter().cloned().chain(inner.reached_tables()).collect(),
-            Filter::Attribute { .. } => Vec::new(),
+            Filter::Value(_) => Vec::new(),
         }
     }
 }
@@ -544,6 +630,8 @@ pub struct Sort {
     field_id: String,
     property: String,
     descending: bool,
+    /// A select or status attribute's current titles, which it sorts by.
+    titles: Option<Titles>,
 }
 
 impl Sort {
@@ -582,12 +670,16 @@ pub fn parse_sorts(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Re
                         field.field_type.as_str()
                     ))
                 })?;
+            let titles = (main_property(field.field_type) == Some(property.as_str()))
+                .then(|| titles(field))
+                .flatten();
             Ok(Sort {
                 hops,
                 tables: reached,
                 field_id: field.id.clone(),
                 property,
                 descending,
+                titles,
             })
         })
         .collect()
@@ -604,8 +696,29 @@ pub fn sort_records(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
 /// so a sort down is the exact reverse of the same sort up (records without a value aside,
 /// which come last either way), and an index read backwards gives it.
 pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) -> Ordering {
-    for sort in sorts {
-        let ordering = compare_sort_keys(sort_key(a, sort, linked), sort_key(b, sort, linked), sort.descending);
+    compare_ranks(&rank(a, sorts, linked), &rank(b, sorts, linked), sorts)
+}
+
+/// Where a record stands in a sort: its key under each sort, and its display number. A
+/// cursor holds the last one a page answered, and the next page is what comes after it,
+/// so a record inserted or deleted meanwhile moves no other record across pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rank {
+    pub keys: Vec<Option<SortKey>>,
+    pub number: u64,
+}
+
+pub fn rank(record: &Record, sorts: &[Sort], linked: &Linked) -> Rank {
+    Rank {
+        keys: sorts.iter().map(|sort| sort_key(record, sort, linked)).collect(),
+        number: record.number,
+    }
+}
+
+/// Two ranks in the sorts' order (see [`compare_records`]).
+pub fn compare_ranks(a: &Rank, b: &Rank, sorts: &[Sort]) -> Ordering {
+    for ((sort, x), y) in sorts.iter().zip(&a.keys).zip(&b.keys) {
+        let ordering = compare_sort_keys(x.clone(), y.clone(), sort.descending);
         if ordering != Ordering::Equal {
             return ordering;
         }
@@ -616,12 +729,19 @@ pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) 
     }
 }
 
-/// A record's value under one sort: its first active value's property, select options by
-/// title and text ignoring case. `None` when it has none (or the property is null).
+/// A record's value under one sort: its first active value's property, select options and
+/// statuses by their current title, text ignoring case. `None` when it has none (or the
+/// property is null).
 fn sort_key(record: &Record, sort: &Sort, linked: &Linked) -> Option<SortKey> {
     let target = *follow(record, &sort.hops, linked).first()?;
     let values = record_values(target, &sort.field_id);
-    SortKey::of(values.first()?.get(&sort.property)?)
+    let value = values.first()?.get(&sort.property)?;
+    match (value, &sort.titles) {
+        (Value::Object(option), Some(titles)) => {
+            current_title(option, Some(titles)).map(|title| SortKey::Text(sorted_text(title)))
+        }
+        _ => SortKey::of(value),
+    }
 }
 
 /// Two sort keys in the sort's direction; records without a value come last either way.
@@ -635,12 +755,13 @@ pub fn compare_sort_keys(a: Option<SortKey>, b: Option<SortKey>, descending: boo
     }
 }
 
-/// A value as sorts compare it, in a total order: numbers (by `f64::total_cmp`), then text,
-/// then booleans, then anything else (equal among themselves). A property of mixed kinds
+/// A value as sorts compare it, in a total order: numbers (exactly), then text, then
+/// booleans, then anything else (equal among themselves). A property of mixed kinds
 /// across records (a number here, text there) still sorts, never panics.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortKey {
-    Number(f64),
+    Number(Exact),
     Text(String),
     Bool(bool),
     Other,
@@ -667,7 +788,7 @@ impl SortKey {
     pub fn of(value: &Value) -> Option<Self> {
         Some(match value {
             Value::Null => return None,
-            Value::Number(n) => n.as_f64().map_or(Self::Other, Self::Number),
+            Value::Number(n) => Exact::of(n).map_or(Self::Other, Self::Number),
             Value::String(s) => Self::Text(sorted_text(s)),
             Value::Bool(b) => Self::Bool(*b),
             Value::Object(option) => match option.get("title") {
@@ -691,7 +812,7 @@ impl SortKey {
 impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
-            (Self::Number(a), Self::Number(b)) => a.total_cmp(b),
+            (Self::Number(a), Self::Number(b)) => a.cmp(b),
             (Self::Text(a), Self::Text(b)) => a.cmp(b),
             (Self::Bool(a), Self::Bool(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
@@ -742,26 +863,28 @@ pub struct IndexScan {
     pub then_without_value: bool,
 }
 
+/// The key a value of `field` has in its index (see `store::index`): its main property's
+/// [`SortKey`]. (Select and status attributes, whose titles can change, are never indexed.)
+pub fn index_key(field: &FieldDef, value: &Map<String, Value>) -> Option<SortKey> {
+    SortKey::of(value.get(main_property(field.field_type)?)?)
+}
+
 /// The cheapest way to answer a query: a sort by one indexed attribute reads its index in
 /// that order; with no sort, an equality on a unique attribute reads the one record its
 /// sentinel names, and an equality or range condition on an indexed attribute that
 /// every match must meet (the filter itself, or one of its `$and`) reads that part of the
 /// index. Anything else reads the table in display-number order. The whole filter is still
-/// applied to every record read.
+/// applied to every record read, so a plan only ever reads more than the answer, never less.
 pub fn plan(table: &Table, filter: Option<&Filter>, sorts: &[Sort]) -> Plan {
-    let conditions: Vec<&Filter> = filter.map(conjuncts).unwrap_or_default();
-    let indexed = |field_id: &str, property: &str| {
-        table
-            .fields
-            .values()
-            .find(|f| f.id == field_id && f.indexed)
-            .filter(|f| main_property(f.field_type) == Some(property))
-    };
+    let conjuncts: Vec<&Filter> = filter.map(conjuncts).unwrap_or_default();
+    let indexed = |field_id: &str| table.fields.values().find(|f| f.id == field_id && f.indexed);
     if let [sort] = sorts {
-        let Some(field) = indexed(&sort.field_id, &sort.property).filter(|f| sort.hops.is_empty() && !f.array) else {
+        let Some(field) = indexed(&sort.field_id).filter(|f| {
+            sort.hops.is_empty() && !f.array && main_property(f.field_type) == Some(sort.property.as_str())
+        }) else {
             return Plan::Numbers;
         };
-        let (lower, upper) = bounds(&conditions, &field.id);
+        let (lower, upper) = bounds(&conjuncts, field);
         let narrowed = lower.is_some() || upper.is_some();
         return Plan::Index(IndexScan {
             field_id: field.id.clone(),
@@ -775,37 +898,24 @@ pub fn plan(table: &Table, filter: Option<&Filter>, sorts: &[Sort]) -> Plan {
     if !sorts.is_empty() {
         return Plan::Numbers;
     }
-    let unique = conditions.iter().find_map(|c| match c {
-        Filter::Attribute {
-            field_id,
-            property,
-            op: Op::Eq,
-            value,
-        } => table
-            .fields
-            .values()
-            .find(|f| f.id == *field_id && f.unique && main_property(f.field_type) == Some(property))
-            .map(|f| Plan::Unique {
-                field_id: f.id.clone(),
-                value: value.clone(),
-            }),
-        _ => None,
-    });
-    if let Some(unique) = unique {
+    if let Some(unique) = unique_plan(table, &conjuncts) {
         return unique;
     }
     let usable = |equal_only: bool| {
-        conditions.iter().find_map(|c| match c {
-            Filter::Attribute {
-                field_id, property, op, ..
-            } if (*op == Op::Eq || (!equal_only && ranged(*op))) => indexed(field_id, property),
+        conjuncts.iter().find_map(|c| match c {
+            Filter::Value(group) => indexed(&group.field_id).filter(|f| {
+                group
+                    .conditions
+                    .iter()
+                    .any(|c| bound_of(f, c).is_some() && (!equal_only || ranged(c.op).is_none()))
+            }),
             _ => None,
         })
     };
     let Some(field) = usable(true).or_else(|| usable(false)) else {
         return Plan::Numbers;
     };
-    let (lower, upper) = bounds(&conditions, &field.id);
+    let (lower, upper) = bounds(&conjuncts, field);
     let one_value = matches!((&lower, &upper), (Some((a, true)), Some((b, true))) if a == b);
     Plan::Index(IndexScan {
         field_id: field.id.clone(),
@@ -817,8 +927,31 @@ pub fn plan(table: &Table, filter: Option<&Filter>, sorts: &[Sort]) -> Plan {
     })
 }
 
-fn ranged(op: Op) -> bool {
-    matches!(op, Op::Gt | Op::Gte | Op::Lt | Op::Lte)
+/// An equality on a unique attribute's main property, which its sentinel answers.
+fn unique_plan(table: &Table, conjuncts: &[&Filter]) -> Option<Plan> {
+    conjuncts.iter().find_map(|c| {
+        let Filter::Value(group) = c else { return None };
+        let field = table.fields.values().find(|f| f.id == group.field_id && f.unique)?;
+        group
+            .conditions
+            .iter()
+            .find(|c| c.op == Op::Eq && main_property(field.field_type) == Some(c.property.as_str()))
+            .map(|c| Plan::Unique {
+                field_id: field.id.clone(),
+                value: c.value.clone(),
+            })
+    })
+}
+
+/// The side of a range a comparison bounds: `Greater` for a lower bound.
+fn ranged(op: Op) -> Option<(Ordering, bool)> {
+    match op {
+        Op::Gt => Some((Ordering::Greater, false)),
+        Op::Gte => Some((Ordering::Greater, true)),
+        Op::Lt => Some((Ordering::Less, false)),
+        Op::Lte => Some((Ordering::Less, true)),
+        _ => None,
+    }
 }
 
 /// The conditions every match must meet: the filter, or the parts of its `$and`s.
@@ -831,32 +964,53 @@ fn conjuncts(filter: &Filter) -> Vec<&Filter> {
 
 type Bound = Option<(SortKey, bool)>;
 
-/// The narrowest key range the conditions on `field_id`'s main property allow. An equality
+/// The bounds one condition puts on `field`'s index keys, if it is on the main property
+/// (another property, such as `active_from` or `currency_code`, says nothing of them):
+/// `(lower, upper)`. An equality is both; a one-value `$in` is an equality.
+fn bound_of(field: &FieldDef, condition: &Condition) -> Option<(Bound, Bound)> {
+    if main_property(field.field_type) != Some(condition.property.as_str()) {
+        return None;
+    }
+    let equal_to = |value: &Value| {
+        let key = SortKey::of(value)?;
+        Some((Some((key.clone(), true)), Some((key, true))))
+    };
+    match (condition.op, &condition.value) {
+        (Op::Eq, value) => equal_to(value),
+        (Op::In, Value::Array(values)) if values.len() == 1 => equal_to(&values[0]),
+        (op, value) => {
+            let (side, inclusive) = ranged(op)?;
+            let key = Some((SortKey::of(value)?, inclusive));
+            Some(if side == Ordering::Greater {
+                (key, None)
+            } else {
+                (None, key)
+            })
+        }
+    }
+}
+
+/// The narrowest key range the conditions on `field`'s main property allow. An equality
 /// on text is looked up by its sort key (lowercased), which finds every case of it; the
-/// filter then keeps the exact matches.
-fn bounds(conditions: &[&Filter], field_id: &str) -> (Bound, Bound) {
+/// filter then keeps the exact matches. On a multi-value attribute each attribute object
+/// may be met by another of its values, so only one of them bounds the read.
+fn bounds(conjuncts: &[&Filter], field: &FieldDef) -> (Bound, Bound) {
+    let groups = conjuncts.iter().filter_map(|c| match c {
+        Filter::Value(group) if group.field_id == field.id => Some(group),
+        _ => None,
+    });
+    let bounding = |group: &&ValueFilter| group.conditions.iter().any(|c| bound_of(field, c).is_some());
+    let groups: Vec<&ValueFilter> = if field.array {
+        groups.filter(bounding).take(1).collect()
+    } else {
+        groups.collect()
+    };
     let (mut lower, mut upper): (Bound, Bound) = (None, None);
-    for condition in conditions {
-        let Filter::Attribute {
-            field_id: id,
-            op,
-            value,
-            ..
-        } = condition
-        else {
-            continue;
-        };
-        let Some(key) = (id == field_id).then(|| SortKey::of(value)).flatten() else {
-            continue;
-        };
-        let (low, high) = match op {
-            Op::Eq => (Some((key.clone(), true)), Some((key, true))),
-            Op::Gt => (Some((key, false)), None),
-            Op::Gte => (Some((key, true)), None),
-            Op::Lt => (None, Some((key, false))),
-            Op::Lte => (None, Some((key, true))),
-            _ => continue,
-        };
+    for (low, high) in groups
+        .iter()
+        .flat_map(|g| &g.conditions)
+        .filter_map(|c| bound_of(field, c))
+    {
         lower = tighter(lower, low, Ordering::Greater);
         upper = tighter(upper, high, Ordering::Less);
     }

@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod import;
+pub mod number;
 pub mod object;
 pub mod organization;
 pub mod phone;

@@ -85,12 +85,14 @@ pub fn unique_key(field_type: FieldType, fields: &Map<String, Value>) -> Option<
     }
 }
 
-/// One spelling per number: `1`, `1.0` and `1e0` are all `1`.
+/// One spelling per number: `1`, `1.0` and `1e0` are all `1`; an integer past 2^53 (or
+/// past i64, up to u64) as its exact digits; `-0.0` is `0`.
 fn canonical_number(n: &Number) -> String {
-    match (n.as_i64(), n.as_f64()) {
-        (Some(i), _) => i.to_string(),
-        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
-        (None, Some(f)) => f.to_string(),
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => i.to_string(),
+        (None, Some(u), _) => u.to_string(),
+        (None, None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+        (None, None, Some(f)) => f.to_string(),
         _ => n.to_string(),
     }
 }
@@ -370,22 +372,29 @@ fn rating_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> 
     Ok(object(vec![("value", json!(value))]))
 }
 
-/// A finite JSON number, or a string holding one.
-fn number(raw: &Value) -> Option<Number> {
-    match raw {
-        Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Some(n.clone()),
+/// A finite JSON number, or a string holding one, as exactly as JSON holds it: an
+/// integer that fits in i64 stays one. Negative zero is zero: DynamoDB stores it as `0`, so a
+/// `-0.0` kept here would not be the value read back (and its index key would be wrong).
+pub fn number(raw: &Value) -> Option<Number> {
+    let parsed = match raw {
+        Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => n.clone(),
         Value::String(s) => {
             let s = s.trim();
             if let Ok(i) = s.parse::<i64>() {
-                return Some(i.into());
+                i.into()
+            } else {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .and_then(Number::from_f64)?
             }
-            s.parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .and_then(Number::from_f64)
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(match parsed.as_f64() {
+        Some(f) if f == 0.0 && f.is_sign_negative() => Number::from_f64(0.0).expect("zero is finite"),
+        _ => parsed,
+    })
 }
 
 /// The magnitudes DynamoDB can store in a number: 1E-130 to 9.9999999999999999999999999999999999999E+125,
@@ -746,6 +755,10 @@ mod tests {
             (Number, json!(1e125), "value", Some("1e+125")),
             (Number, json!(-1e-130), "value", Some("-1e-130")),
             (Number, json!(0.0), "value", Some("0.0")),
+            (Number, json!(-0.0), "value", Some("0.0")),
+            (Number, json!("-0.0"), "value", Some("0.0")),
+            (Number, json!(9007199254740993u64), "value", Some("9007199254740993")),
+            (Currency, json!(-0.0), "currency_value", Some("0.0")),
             (Number, json!(1e200), "value", None),
             (Number, json!(-1e200), "value", None),
             (Number, json!(1e-200), "value", None),

@@ -7,7 +7,9 @@
 //! Otherwise its reads are bounded: at most [`crate::store::index::MAX_EXAMINED`] records or index entries are
 //! examined, and past that the query is refused with a 400 that says what to index. Memory
 //! stays at the page: a sort without an index keeps only the best `offset + limit` records
-//! as it reads.
+//! as it reads. A cursor is a keyset position (see [`crate::cursor::Position`]): the next
+//! page is what comes after the last record answered, so writes between pages move no
+//! record that was there throughout across pages.
 
 use std::cmp::Ordering;
 
@@ -20,8 +22,8 @@ use super::records::{against_object, RecordBody, RecordFailure, RecordResponse};
 use crate::auth::{bearer_credential, Principal};
 use crate::cursor::{CursorKey, Position};
 use crate::domain::filter::{
-    compare_records, parse_filter, parse_sorts, plan, uses_paths, Filter, IndexScan, Linked, Plan, Sort, SortInput,
-    Tables,
+    compare_ranks, parse_filter, parse_sorts, plan, rank, uses_paths, Filter, IndexScan, Linked, Plan, Rank, Sort,
+    SortInput, Tables,
 };
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_value, Record};
@@ -201,23 +203,26 @@ async fn read(
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
     match plan(query.table, query.filter.as_ref(), &query.sorts) {
-        Plan::Numbers if query.sorts.is_empty() => {
+        Plan::Numbers if query.sorts.is_empty() => by_number(state, query, after_number(start)?, want, budget).await,
+        Plan::Numbers => {
             let after = match start {
                 None => None,
-                Some(Position::AfterNumber(n)) => Some(n),
+                Some(Position::AfterRank(rank)) if rank.keys.len() == query.sorts.len() => Some(rank),
                 Some(_) => return Err(stale()),
             };
-            by_number(state, query, after, want, budget).await
+            sorted_in_memory(state, query, after, want, budget).await
         }
-        Plan::Numbers => sorted_in_memory(state, query, skipped(start)?, want, budget).await,
         Plan::Index(scan) if scan.in_order => by_index(state, query, &scan, start, want, budget).await,
-        Plan::Index(scan) => range_by_number(state, query, &scan, skipped(start)?, want, budget).await,
+        Plan::Index(scan) => range_by_number(state, query, &scan, after_number(start)?, want, budget).await,
         Plan::Unique { field_id, value } => {
-            let after = skipped(start)?;
+            let after = after_number(start)?;
             let record = holder(state, query.table, &field_id, &value).await?;
             Ok(record
-                .filter(|r| after == 0 && query.matches(r))
-                .map(|r| (r, Position::Skip(1)))
+                .filter(|r| after.is_none_or(|n| r.number > n) && query.matches(r))
+                .map(|r| {
+                    let position = Position::AfterNumber(r.number);
+                    (r, position)
+                })
                 .into_iter()
                 .collect())
         }
@@ -239,10 +244,11 @@ async fn holder(state: &AppState, table: &Table, field_id: &str, value: &Value) 
         .await
 }
 
-fn skipped(start: Option<Position>) -> Result<usize, StoreError> {
+/// The display number a page in display-number order starts after.
+fn after_number(start: Option<Position>) -> Result<Option<u64>, StoreError> {
     match start {
-        None => Ok(0),
-        Some(Position::Skip(n)) => Ok(n),
+        None => Ok(None),
+        Some(Position::AfterNumber(n)) => Ok(Some(n)),
         Some(_) => Err(stale()),
     }
 }
@@ -269,62 +275,66 @@ async fn by_number(
     Ok(found)
 }
 
-/// A sort no index gives: every match is read (within the budget), and only the best
-/// `skip + want` are kept while reading.
+/// A sort no index gives: every match is read (within the budget), and only the first
+/// `want` that sort after `after` are kept while reading.
 async fn sorted_in_memory(
     state: &AppState,
     query: &Query<'_>,
-    skip: usize,
+    after: Option<Rank>,
     want: usize,
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
-    let order = |a: &Record, b: &Record| compare_records(a, b, &query.sorts, &query.linked);
-    let mut best = Best::new(skip.saturating_add(want), order);
+    let sorts = &query.sorts;
+    let order = |a: &(Rank, Record), b: &(Rank, Record)| compare_ranks(&a.0, &b.0, sorts);
+    let mut best = Best::new(want, order);
     state
         .store
         .visit_records(query.table, None, budget, 1000, |record| {
             if query.matches(&record) {
-                best.push(record);
+                let place = rank(&record, sorts, &query.linked);
+                if after.as_ref().is_none_or(|a| compare_ranks(&place, a, sorts).is_gt()) {
+                    best.push((place, record));
+                }
             }
             true
         })
         .await?;
-    Ok(ranked(best.into_sorted(), skip))
+    Ok(best
+        .into_sorted()
+        .into_iter()
+        .map(|(place, record)| (record, Position::AfterRank(place)))
+        .collect())
 }
 
-/// A range of an index, unsorted: its matches in display-number order.
+/// A range of an index, unsorted: its matches after display number `after`, in
+/// display-number order.
 async fn range_by_number(
     state: &AppState,
     query: &Query<'_>,
     scan: &IndexScan,
-    skip: usize,
+    after: Option<u64>,
     want: usize,
     budget: &mut ScanBudget,
 ) -> Result<Vec<(Record, Position)>, StoreError> {
-    let mut best = Best::new(skip.saturating_add(want), |a: &Record, b: &Record| {
-        a.number.cmp(&b.number)
-    });
+    let mut best = Best::new(want, |a: &Record, b: &Record| a.number.cmp(&b.number));
     let range = IndexRange::of(scan);
     state
         .store
         .visit_index(query.table, &range, budget, 1000, |_, record| {
-            if query.matches(&record) {
+            if after.is_none_or(|n| record.number > n) && query.matches(&record) {
                 best.push(record);
             }
             true
         })
         .await?;
-    Ok(ranked(best.into_sorted(), skip))
-}
-
-/// Records after the first `skip` of a whole order, each with its rank as its position.
-fn ranked(records: Vec<Record>, skip: usize) -> Vec<(Record, Position)> {
-    records
+    Ok(best
+        .into_sorted()
         .into_iter()
-        .enumerate()
-        .skip(skip)
-        .map(|(i, r)| (r, Position::Skip(i + 1)))
-        .collect()
+        .map(|r| {
+            let position = Position::AfterNumber(r.number);
+            (r, position)
+        })
+        .collect())
 }
 
 /// In an index's order: its values from `start`, then (a sort over every record) the
@@ -375,13 +385,13 @@ async fn by_index(
 }
 
 /// The first `capacity` of what is pushed, in `order`, holding at most twice that at once.
-struct Best<F> {
+struct Best<T, F> {
     capacity: usize,
     order: F,
-    kept: Vec<Record>,
+    kept: Vec<T>,
 }
 
-impl<F: Fn(&Record, &Record) -> Ordering> Best<F> {
+impl<T, F: Fn(&T, &T) -> Ordering> Best<T, F> {
     fn new(capacity: usize, order: F) -> Self {
         Self {
             capacity,
@@ -390,8 +400,8 @@ impl<F: Fn(&Record, &Record) -> Ordering> Best<F> {
         }
     }
 
-    fn push(&mut self, record: Record) {
-        self.kept.push(record);
+    fn push(&mut self, item: T) {
+        self.kept.push(item);
         if self.kept.len() >= self.capacity.saturating_mul(2).max(64) {
             self.trim();
         }
@@ -402,7 +412,7 @@ impl<F: Fn(&Record, &Record) -> Ordering> Best<F> {
         self.kept.truncate(self.capacity);
     }
 
-    fn into_sorted(mut self) -> Vec<Record> {
+    fn into_sorted(mut self) -> Vec<T> {
         self.trim();
         self.kept
     }

@@ -4,9 +4,12 @@
 //! sort key `<value key>.<display number:020>`, written in the record's own transaction.
 //! The value key encodes the value's [`SortKey`] so that DynamoDB's byte order is the sort
 //! order: a rank (`0` number, `1` text, `2` boolean), then for a number the 16 hex digits
-//! of its `f64` in total order, for text the hex of its (lowercased, cut) UTF-8 bytes, for a
-//! boolean `0` or `1`. `.` sorts below every hex digit, so a value's entries come before any
-//! longer value's, and `~` above them all, which makes every bound a plain `BETWEEN`.
+//! of its nearest `f64` in total order, followed, for an integer that `f64` does not hold
+//! exactly (past 2^53), by how far it is from it (`-` and 3 hex digits below, `p` and 3
+//! above: `-` sorts below `.` and `p` above it); for text the hex of its (lowercased, cut)
+//! UTF-8 bytes, for a boolean `0` or `1`. `.` sorts below every hex digit, so a value's
+//! entries come before any longer value's, and `~` above them all, which makes every bound
+//! a plain `BETWEEN`.
 //!
 //! Every read here counts what it examines against a [`ScanBudget`]: past it, the query is
 //! refused (400) rather than left to read a table of any size.
@@ -17,7 +20,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError};
-use crate::domain::filter::{main_property, IndexScan, SortKey};
+use crate::domain::filter::{index_key, main_property, IndexScan, SortKey};
 use crate::domain::record::Record;
 use crate::domain::table::Table;
 use crate::store::keys::{self, ItemKeys};
@@ -59,11 +62,15 @@ struct IndexItem {
 pub fn value_key(key: &SortKey) -> Option<String> {
     use std::fmt::Write;
     Some(match key {
-        SortKey::Number(f) => {
-            let bits = f.to_bits();
+        SortKey::Number(n) => {
+            let bits = n.approx().to_bits();
             // Negative numbers flip every bit, others only the sign: `f64::total_cmp`'s order.
             let ordered = if bits >> 63 == 1 { !bits } else { bits | (1 << 63) };
-            format!("0{ordered:016x}")
+            match n.offset_from_approx()? {
+                0 => format!("0{ordered:016x}"),
+                below if below < 0 => format!("0{ordered:016x}-{:03x}", 4096 + below),
+                above => format!("0{ordered:016x}p{above:03x}"),
+            }
         }
         SortKey::Text(text) => text.bytes().fold(String::from("1"), |mut out, b| {
             let _ = write!(out, "{b:02x}");
@@ -84,13 +91,15 @@ pub const NO_VALUE: &str = "3";
 pub(crate) fn index_entries(table: &Table, record: Option<&Record>) -> HashSet<(String, String)> {
     let Some(record) = record else { return HashSet::new() };
     let mut entries = HashSet::new();
-    for field in table.fields.values().filter(|f| f.indexed) {
-        let Some(property) = main_property(field.field_type) else {
-            continue;
-        };
+    // A type with no main property (location) has nothing to key an entry by.
+    let indexed = table
+        .fields
+        .values()
+        .filter(|f| f.indexed && main_property(f.field_type).is_some());
+    for field in indexed {
         let keys_of_values: Vec<String> = record
             .active(&field.id)
-            .filter_map(|value| value.get(property).and_then(SortKey::of).as_ref().and_then(value_key))
+            .filter_map(|value| index_key(field, value).as_ref().and_then(value_key))
             .collect();
         if keys_of_values.is_empty() && !field.array {
             entries.insert((field.id.clone(), keys::index_sk(NO_VALUE, record.number)));
@@ -357,6 +366,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::number::Exact;
     use proptest::prelude::*;
     use serde_json::Value;
     use std::cmp::Ordering;
@@ -367,10 +377,25 @@ mod tests {
         assert_eq!(by_key, a.cmp(b), "{a:?} {b:?} -> {ka} {kb}");
     }
 
+    fn number(f: f64) -> SortKey {
+        SortKey::Number(Exact::from_f64(f).unwrap())
+    }
+
+    fn any_number() -> impl Strategy<Value = SortKey> {
+        prop_oneof![
+            proptest::num::f64::NORMAL.prop_map(number),
+            any::<i64>().prop_map(|i| SortKey::Number(Exact::Int(i.into()))),
+            any::<u64>().prop_map(|u| SortKey::Number(Exact::Int(u.into()))),
+            ((1u64 << 53)..(1u64 << 54)).prop_map(|u| SortKey::Number(Exact::Int(u.into()))),
+            Just(number(0.0)),
+            Just(number(-0.0)),
+        ]
+    }
+
     proptest! {
         #[test]
-        fn numbers_keep_their_order(a in proptest::num::f64::ANY, b in proptest::num::f64::ANY) {
-            ordered_like_sort_keys(&SortKey::Number(a), &SortKey::Number(b));
+        fn numbers_keep_their_order(a in any_number(), b in any_number()) {
+            ordered_like_sort_keys(&a, &b);
         }
 
         #[test]
@@ -383,8 +408,11 @@ mod tests {
     #[test]
     fn ranks_and_booleans_keep_their_order() {
         let keys = [
-            SortKey::Number(-1.0),
-            SortKey::Number(3.5),
+            number(-1.0),
+            number(3.5),
+            SortKey::Number(Exact::Int(9007199254740992)),
+            SortKey::Number(Exact::Int(9007199254740993)),
+            SortKey::Number(Exact::Int(9007199254740995)),
             SortKey::Text(String::new()),
             SortKey::Text("a".into()),
             SortKey::Text("ab".into()),
@@ -403,17 +431,14 @@ mod tests {
     fn a_range_holds_its_bounds_and_goes_on_after_an_entry() {
         let scan = IndexScan {
             field_id: "f".into(),
-            lower: Some((SortKey::Number(1.0), false)),
-            upper: Some((SortKey::Number(2.0), true)),
+            lower: Some((number(1.0), false)),
+            upper: Some((number(2.0), true)),
             descending: true,
             in_order: true,
             then_without_value: false,
         };
         let range = IndexRange::of(&scan);
-        let (one, two) = (
-            value_key(&SortKey::Number(1.0)).unwrap(),
-            value_key(&SortKey::Number(2.0)).unwrap(),
-        );
+        let (one, two) = (value_key(&number(1.0)).unwrap(), value_key(&number(2.0)).unwrap());
         assert!(range.low > keys::index_sk(&one, u64::MAX / 10) && range.low < keys::index_sk(&two, 0));
         assert!(range.high > keys::index_sk(&two, u64::MAX / 10) && range.high.as_str() < "1");
         let after = range.after(&two, 7);

@@ -180,12 +180,33 @@ impl Store {
                 records.len() * 4 < max
             })
             .await?;
-            for record in records {
-                doomed.extend(self.record_history_keys(&record).await?);
-                doomed.extend(super::records::record_item_keys(table, &record));
+            for listed in records {
+                doomed.extend(self.record_keys_as_stored(table, &listed).await?);
             }
             if doomed.len() >= max {
                 break;
+            }
+        }
+        Ok(doomed)
+    }
+
+    /// The keys of a record's items, from a strongly consistent read of its own partition:
+    /// GSI1's copy (`listed`) may be older than the record, and a value written just before
+    /// the fence would otherwise leave its sentinel or index entry behind. Its history items
+    /// are all of the partition but the record. A record already gone took its items with it.
+    async fn record_keys_as_stored(&self, table: &Table, listed: &Record) -> Result<Vec<Item>, StoreError> {
+        let mut doomed = Vec::new();
+        for item in self.query_partition(&keys::record_pk(&listed.id)).await? {
+            let is_record = matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == keys::RECORD_SK);
+            if is_record {
+                let record: Record = from_item(item)?;
+                doomed.extend(super::records::record_item_keys(table, &record));
+            } else {
+                doomed.push(
+                    item.into_iter()
+                        .filter(|(name, _)| name == keys::PK || name == SK)
+                        .collect(),
+                );
             }
         }
         Ok(doomed)

@@ -5,6 +5,8 @@ mod admin;
 mod admin_key;
 mod audit;
 mod caches;
+mod consistency;
+mod differential;
 mod faults;
 mod hostile;
 mod idempotency;
