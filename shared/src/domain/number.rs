@@ -66,17 +66,6 @@ impl Exact {
             }
         }
     }
-
-    /// The value as a JSON number, where one can hold it exactly.
-    pub fn to_json(self) -> Option<Number> {
-        match self {
-            Self::Int(i) => i64::try_from(i)
-                .map(Number::from)
-                .ok()
-                .or_else(|| u64::try_from(i).ok().map(Number::from)),
-            Self::Float(f) => Number::from_f64(f),
-        }
-    }
 }
 
 /// An integer against a float that is not a whole number below 2^127.
