@@ -227,19 +227,25 @@ impl ApiError {
         )
     }
 
+    /// The same error, telling the client when a retry may pass (`Retry-After`).
+    fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// 429: the key's rate limit is reached for this second (Attio's answer).
     pub fn rate_limited(message: impl Into<String>) -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorType::RateLimitError,
             "rate_limit_exceeded",
             message,
-        );
-        error.retry_after = Some(1);
-        error
+        )
+        .with_retry_after(1)
     }
 
-    /// 429: DynamoDB throttled us past our retries.
+    /// 429: DynamoDB throttled us past our retries. A second is about how long DynamoDB's
+    /// adaptive capacity (or a contended item) takes to let a retry through.
     pub fn throttled() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -247,6 +253,7 @@ impl ApiError {
             "rate_limit_exceeded",
             "Too many requests; retry after a short wait",
         )
+        .with_retry_after(1)
     }
 
     /// 503: DynamoDB is unreachable or timed out.
