@@ -306,6 +306,10 @@ impl From<crate::store::StoreError> for ApiError {
                  (created with `is_indexed: true`; `indexed: true` for a field), narrow the filter with one, or page \
                  with `cursor` instead of a large `offset`"
             )),
+            StoreError::HistoryTooLong { limit } => ApiError::validation(format!(
+                "This page of the attribute's history would examine more than {limit} of the record's history items \
+                 (one per write that ended values). Ask for an earlier page (a smaller `offset`) or fewer values (`limit`)"
+            )),
             StoreError::ItemTooLarge { what, bytes, limit } => ApiError::payload_too_large(format!(
                 "The {what} would take {bytes} bytes, over DynamoDB's limit of {limit} bytes for one item"
             )),
