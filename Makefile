@@ -31,8 +31,9 @@ template: tools $(CHECKOV_VENV)/.installed
 	@$(VENV)/bin/python tools/check_template.py
 	@$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
-# Unit tests, and integration tests that start their own DynamoDB Local on a free port. The
-# function binaries are built first: a test runs each event through its binary.
+# Unit tests, and integration tests that start their own DynamoDB Local on a free port, among
+# them a short `make load` (bench/tests/load.rs runs `load --short`). The function binaries
+# are built first: a test runs each event through its binary.
 unit-and-integration: $(MOTO_VENV)/.installed
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --workspace --bins
@@ -106,7 +107,9 @@ bench-scale:
 	cargo build --release -p query-records
 	cargo run --release -p bench --bin scale
 
-# A bounded load test: 10,000 mixed requests at concurrency 32, then the audit.
+# A bounded load test: 10,000 mixed requests at concurrency 32 and an organization deleted
+# under load, purged from the table's stream as under `make dev`; then, once the purge has
+# converged (at most 120 s after the load), the counts and the audit.
 load:
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo run --release -p bench --bin load

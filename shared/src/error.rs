@@ -227,19 +227,25 @@ impl ApiError {
         )
     }
 
+    /// The same error, telling the client when a retry may pass (`Retry-After`).
+    fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// 429: the key's rate limit is reached for this second (Attio's answer).
     pub fn rate_limited(message: impl Into<String>) -> Self {
-        let mut error = Self::new(
+        Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorType::RateLimitError,
             "rate_limit_exceeded",
             message,
-        );
-        error.retry_after = Some(1);
-        error
+        )
+        .with_retry_after(1)
     }
 
-    /// 429: DynamoDB throttled us past our retries.
+    /// 429: DynamoDB throttled us past our retries. A second is about how long DynamoDB's
+    /// adaptive capacity (or a contended item) takes to let a retry through.
     pub fn throttled() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -247,6 +253,7 @@ impl ApiError {
             "rate_limit_exceeded",
             "Too many requests; retry after a short wait",
         )
+        .with_retry_after(1)
     }
 
     /// 503: DynamoDB is unreachable or timed out.
@@ -298,6 +305,10 @@ impl From<crate::store::StoreError> for ApiError {
                 "This query would examine more than {limit} records. Sort by or filter on an indexed attribute \
                  (created with `is_indexed: true`; `indexed: true` for a field), narrow the filter with one, or page \
                  with `cursor` instead of a large `offset`"
+            )),
+            StoreError::HistoryTooLong { limit } => ApiError::validation(format!(
+                "This page of the attribute's history would examine more than {limit} of the record's history items \
+                 (one per write that ended values). Ask for an earlier page (a smaller `offset`) or fewer values (`limit`)"
             )),
             StoreError::ItemTooLarge { what, bytes, limit } => ApiError::payload_too_large(format!(
                 "The {what} would take {bytes} bytes, over DynamoDB's limit of {limit} bytes for one item"

@@ -364,3 +364,38 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn retry_after(error: ApiError) -> (StatusCode, Option<String>) {
+        let response = error_response(&error);
+        let header = response.headers().get("retry-after");
+        (response.status(), header.map(|v| v.to_str().unwrap().to_string()))
+    }
+
+    #[test]
+    fn every_429_says_when_to_retry() {
+        let throttled = StoreError::Throttled("ProvisionedThroughputExceededException".into());
+        let cases = [
+            ("DynamoDB throttled", ApiError::from(throttled)),
+            ("transactions contended", ApiError::from(StoreError::Contended)),
+            ("rate limit", ApiError::rate_limited("slow down")),
+        ];
+        for (why, error) in cases {
+            assert_eq!(
+                retry_after(error),
+                (StatusCode::TOO_MANY_REQUESTS, Some("1".to_string())),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_errors_carry_no_retry_after() {
+        assert_eq!(retry_after(ApiError::unavailable()).1, None);
+        assert_eq!(retry_after(ApiError::not_found("no")).1, None);
+    }
+}

@@ -356,7 +356,10 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
     if route.is_idempotent() {
         statuses.push((422, "The Idempotency-Key was used with a different request"));
     }
-    statuses.push((429, "DynamoDB throttled past the retries; retry later"));
+    statuses.push((
+        429,
+        "DynamoDB throttled past the retries; retry after `Retry-After` seconds",
+    ));
     statuses.push((503, "DynamoDB is unavailable or timed out; retry"));
     statuses
 }

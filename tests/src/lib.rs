@@ -461,13 +461,7 @@ impl TestApi {
             return;
         }
         assert!(self.purges, "this test API runs no purge: read the stream in the test");
-        let streams = streams_client_for(dynamodb_endpoint()).await;
-        let follower = tokio::spawn(gateway::stream::purge_in_process(
-            self.db.clone(),
-            streams,
-            self.table.clone(),
-            self.state.clone(),
-        ));
+        let follower = self.purge_from_stream().await;
         for _ in 0..1200 {
             if self.items_with_pk_prefix("PURGE#").await.is_empty() {
                 follower.abort();
@@ -477,6 +471,18 @@ impl TestApi {
         }
         follower.abort();
         panic!("a purge did not finish within two minutes");
+    }
+
+    /// Follows the table's stream, running each purge step in process as `make dev` does,
+    /// until the handle is aborted.
+    pub async fn purge_from_stream(&self) -> tokio::task::JoinHandle<()> {
+        let streams = streams_client_for(dynamodb_endpoint()).await;
+        tokio::spawn(gateway::stream::purge_in_process(
+            self.db.clone(),
+            streams,
+            self.table.clone(),
+            self.state.clone(),
+        ))
     }
 
     /// The audit of the whole table, once every purge in flight has finished.

@@ -17,6 +17,7 @@ use crate::domain::{required, Invalid};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::{AppState, AppUrl};
+use crate::store::history::oldest_first;
 use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
 use crate::store::tables::Source;
 use crate::time::Timestamp;
@@ -545,28 +546,18 @@ pub async fn list_values(state: &AppState, principal: Principal, req: Request) -
     let field = crate::endpoints::objects::attribute_in_path(&req, &table)?;
     let record = record_in_path(state, &req, principal.org_id, &table).await?;
     let workspace_id = principal.org_id.workspace_id();
-    let ended = if show_historic {
-        state.store.ended_values(&record, &field.id).await?
+    // Oldest first (a PATCH puts new multiselect values first in the record); with history,
+    // read only as far as this page needs.
+    let values = if show_historic {
+        let need = offset.saturating_add(limit);
+        state.store.values_with_history(&record, &field.id, need).await?
     } else {
-        Vec::new()
+        let mut current: Vec<Map<String, Value>> = record.active(&field.id).cloned().collect();
+        oldest_first(&mut current);
+        current
     };
-    let mut values: Vec<&Map<String, Value>> = record
-        .values
-        .get(&field.id)
-        .into_iter()
-        .flatten()
-        .chain(&ended)
-        .filter_map(Value::as_object)
-        .filter(|v| show_historic || v.get("active_until").is_none_or(Value::is_null))
-        .collect();
-    // Oldest first (a PATCH puts new multiselect values first in the record).
-    values.sort_by(|a, b| {
-        a.get("active_from")
-            .and_then(Value::as_str)
-            .cmp(&b.get("active_from").and_then(Value::as_str))
-    });
     let data: Vec<Value> = values
-        .into_iter()
+        .iter()
         .skip(offset)
         .take(limit)
         .map(|v| Value::Object(shown_value(&workspace_id, &table, field, v)))

@@ -49,6 +49,10 @@ pub enum StoreError {
     /// A query would examine more than `limit` records or index entries.
     #[error("the query would examine more than {limit} records")]
     TooBroad { limit: usize },
+    /// A page of a record's value history would examine more than `limit` of its history
+    /// items.
+    #[error("the page of history would examine more than {limit} history items")]
+    HistoryTooLong { limit: usize },
     /// A stored item does not fit its type: a bug or a corrupt item.
     #[error("a stored item does not match its type")]
     Corrupt(#[from] serde_dynamo::Error),

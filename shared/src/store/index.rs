@@ -44,9 +44,19 @@ impl ScanBudget {
         self.examined
     }
 
-    fn take(&mut self, n: usize) -> Result<(), StoreError> {
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Counts `n` more examined: `false` once past the limit.
+    pub(super) fn count(&mut self, n: usize) -> bool {
         self.examined += n;
-        if self.examined > self.limit {
+        self.examined <= self.limit
+    }
+
+    /// [`ScanBudget::count`] for a records query, which is refused past the limit.
+    fn take(&mut self, n: usize) -> Result<(), StoreError> {
+        if !self.count(n) {
             return Err(StoreError::TooBroad { limit: self.limit });
         }
         Ok(())
@@ -200,14 +210,14 @@ fn bound_key(key: &SortKey, suffix: &str) -> String {
 /// A Query read page by page, each page twice the last (up to 1,000 items): the first
 /// costs what a page of the answer needs, and a read that must go further gets there in
 /// few round trips.
-struct Pages {
+pub(super) struct Pages {
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     limit: usize,
     next: Option<Option<Item>>,
 }
 
 impl Pages {
-    fn new(query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder, first: usize) -> Self {
+    pub(super) fn new(query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder, first: usize) -> Self {
         Self {
             query,
             limit: first.clamp(1, 1000),
@@ -221,7 +231,7 @@ impl Pages {
         self
     }
 
-    async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
+    pub(super) async fn next(&mut self) -> Result<Option<Vec<Item>>, StoreError> {
         let Some(start) = self.next.take() else { return Ok(None) };
         let out = self
             .query

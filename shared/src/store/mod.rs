@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod cache;
 pub mod error;
+pub mod history;
 pub mod index;
 pub mod item_size;
 pub mod keys;

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::history::history_item;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
     failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
@@ -37,16 +38,6 @@ pub const MAX_CHECKS_PER_WRITE: usize = 97;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
     record_id: String,
-}
-
-/// The values one update of a record ended, kept in the record's partition
-/// (`HIST#<version>`), so the record's own item holds only its current values.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct RecordHistoryItem {
-    record_id: String,
-    /// The version the update made.
-    version: u64,
-    values: EndedValues,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -476,15 +467,6 @@ fn within_item_limit(what: &'static str, bytes: usize) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The item holding the values the write that made `after` ended.
-fn history_item(after: &Record, ended: &EndedValues) -> super::Item {
-    ItemKeys::new(keys::record_pk(&after.id), keys::record_history_sk(after.version)).item(&RecordHistoryItem {
-        record_id: after.id.clone(),
-        version: after.version,
-        values: ended.clone(),
-    })
-}
-
 /// A record's item: in its own partition, listed in its table's GSI1 partition by number.
 fn record_item(record: &Record) -> super::Item {
     ItemKeys::new(keys::record_pk(&record.id), keys::RECORD_SK)
@@ -625,45 +607,6 @@ impl Store {
         let history = self.record_history_keys(record).await?;
         self.batch_delete(history).await?;
         Ok(())
-    }
-
-    /// The keys of a record's history items. A record never updated has none, and costs
-    /// no read.
-    pub(crate) async fn record_history_keys(&self, record: &Record) -> Result<Vec<super::Item>, StoreError> {
-        if record.version == 0 {
-            return Ok(Vec::new());
-        }
-        let items = self.history_items(record).await?;
-        Ok(items
-            .into_iter()
-            .map(|item| {
-                item.into_iter()
-                    .filter(|(name, _)| name == "PK" || name == "SK")
-                    .collect()
-            })
-            .collect())
-    }
-
-    /// A record's history items, oldest write first (strongly consistent): the items of its
-    /// partition under `HIST#`.
-    async fn history_items(&self, record: &Record) -> Result<Vec<super::Item>, StoreError> {
-        self.query_prefix(&keys::record_pk(&record.id), keys::RECORD_HISTORY_PREFIX)
-            .await
-    }
-
-    /// The values of one field that the record's updates ended, oldest write first
-    /// (strongly consistent). Each history item is read whole: the field's values are
-    /// picked out here.
-    pub async fn ended_values(&self, record: &Record, field_id: &str) -> Result<Vec<Value>, StoreError> {
-        if record.version == 0 {
-            return Ok(Vec::new());
-        }
-        let mut ended = Vec::new();
-        for item in self.history_items(record).await? {
-            let mut history: RecordHistoryItem = from_item(item)?;
-            ended.extend(history.values.remove(field_id).unwrap_or_default());
-        }
-        Ok(ended)
     }
 
     /// Size and transaction-size limits, checked before anything is written.

@@ -573,3 +573,68 @@ async fn a_record_survives_ten_thousand_value_changes() {
         .is_empty());
     api.assert_audit_clean().await;
 }
+
+/// The values of `attribute` of the record at `path`, through `api`, with `query`.
+async fn values_of(api: &TestApi, org: &Org, path: &str, attribute: &str, query: &str) -> Reply {
+    let path = format!("{path}/attributes/{attribute}/values{query}");
+    api.bearer(&org.key, "GET", &path, None).await
+}
+
+/// A page of history reads the history items it needs, not the whole history: through a
+/// container whose reads may examine at most 12 items, the first pages of a 60-write
+/// history answer, in the order the whole history has, and a page deep in it is refused.
+#[tokio::test]
+async fn a_page_of_history_reads_only_the_items_it_needs() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    setup(&api, &org).await;
+    let created = create(
+        &api,
+        &org,
+        "companies",
+        json!({"name": "Acme", "employees": 0, "tags": ["a"]}),
+    )
+    .await;
+    let path = format!("/v2/objects/companies/records/{}", id(&created));
+    // `employees` changes at every write; tag `a` stays current while `b` and `c` alternate.
+    for n in 1..=60 {
+        let tags = if n % 2 == 0 { ["a", "b"] } else { ["a", "c"] };
+        let put = json!({"data": {"values": {"employees": n, "tags": tags}}});
+        let reply = api.bearer(&org.key, "PUT", &path, Some(&put)).await;
+        assert_eq!(reply.status, 200, "write {n}: {:?}", reply.body);
+    }
+    let data = |reply: Reply| {
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["data"].as_array().unwrap().clone()
+    };
+    let all = data(values_of(&api, &org, &path, "employees", "?show_historic=true").await);
+    assert_eq!(all.len(), 61);
+    let bounded = api.with_scan_limit(12).await;
+    for offset in [0, 5] {
+        let query = format!("?show_historic=true&limit=5&offset={offset}");
+        let page = data(values_of(&bounded, &org, &path, "employees", &query).await);
+        assert_eq!(page, all[offset..offset + 5], "offset {offset}");
+    }
+    let deep = values_of(
+        &bounded,
+        &org,
+        &path,
+        "employees",
+        "?show_historic=true&limit=5&offset=40",
+    )
+    .await;
+    assert_error(&deep, 400);
+    assert_eq!(deep.body["code"], "validation_type");
+    // Tag `a` is current since the create and began before every value that ended: no
+    // page is settled before the last item, so a page needs the whole history.
+    let first = values_of(&bounded, &org, &path, "tags", "?show_historic=true&limit=5").await;
+    assert_error(&first, 400);
+    let tags = data(values_of(&api, &org, &path, "tags", "?show_historic=true").await);
+    assert_eq!(tags.len(), 61, "a, and b and c 30 times each");
+    assert!(tags[0]["active_until"].is_null(), "a, current and oldest: {}", tags[0]);
+    for offset in (0..tags.len()).step_by(7) {
+        let query = format!("?show_historic=true&limit=7&offset={offset}");
+        let page = data(values_of(&api, &org, &path, "tags", &query).await);
+        assert_eq!(page, tags[offset..(offset + 7).min(tags.len())], "offset {offset}");
+    }
+}
