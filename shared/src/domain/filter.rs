@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use crate::domain::record::Record;
 use crate::domain::table::FieldType;
 use crate::domain::table::{FieldDef, Table};
+use crate::domain::text::caseless_eq;
 use crate::domain::Invalid;
 use crate::time::Timestamp;
 
@@ -450,9 +451,10 @@ fn compare(actual: &Value, expected: &Value) -> Option<Ordering> {
 
 fn equal(actual: &Value, expected: &Value) -> bool {
     match actual {
-        // A select option equals its title (case-insensitively) or its id.
+        // A select option equals its title (by the caseless match its titles are unique
+        // under) or its id.
         Value::Object(option) => option.values().any(|v| match (v, expected) {
-            (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+            (Value::String(a), Value::String(b)) => caseless_eq(a, b),
             _ => false,
         }),
         _ => compare(actual, expected) == Some(Ordering::Equal),

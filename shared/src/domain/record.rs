@@ -11,6 +11,7 @@ use serde_json::{json, Map, Number, Value};
 use super::user::Email;
 use crate::domain::table::FieldDef;
 use crate::domain::table::FieldType;
+use crate::domain::text::caseless_eq;
 use crate::domain::Invalid;
 use crate::time::Timestamp;
 
@@ -227,7 +228,7 @@ fn option_value(def: &FieldDef, raw: &Value, path: &str, key: &str) -> Result<Ma
         .options
         .iter()
         .filter(|o| !o.archived)
-        .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
+        .find(|o| o.id == given || caseless_eq(&o.title, given.trim()))
         .ok_or_else(|| {
             let titles: Vec<&str> = def
                 .options
@@ -885,6 +886,38 @@ mod tests {
                 (Err(e), None) => assert!(e.to_string().contains("values.k"), "{t:?} {raw}: {e}"),
                 (got, want) => panic!("{t:?} {raw}: got {got:?}, expected {want:?}"),
             }
+        }
+    }
+
+    /// A select value given by title finds its option by the caseless match titles are
+    /// unique under, not by ASCII case only.
+    #[test]
+    fn options_are_found_by_caseless_title() {
+        let mut select = def(FieldType::Select);
+        select.options = ["Émigré", "ÄRGER", "Straße", "Lead"]
+            .iter()
+            .map(|t| crate::domain::table::SelectOption {
+                id: format!("id-{t}"),
+                title: t.to_string(),
+                archived: false,
+                celebration_enabled: false,
+                target_time_in_status: None,
+            })
+            .collect();
+        let cases = [
+            ("émigré", Some("Émigré")),
+            ("ÉMIGRÉ", Some("Émigré")),
+            ("ärger", Some("ÄRGER")),
+            ("STRASSE", Some("Straße")),
+            (" lead ", Some("Lead")),
+            ("id-Lead", Some("Lead")),
+            ("Emigre", None),
+            ("arger", None),
+        ];
+        for (given, title) in cases {
+            let found = parse_value(&select, &json!(given), "values.k").ok();
+            let found = found.as_ref().and_then(|p| p.fields["option"]["title"].as_str());
+            assert_eq!(found, title, "{given:?}");
         }
     }
 

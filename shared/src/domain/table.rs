@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::text::caseless_eq;
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
@@ -371,8 +372,21 @@ impl FieldType {
     }
 }
 
-/// A select option's title: 1-128 characters, unique within the field.
+/// The most options (or statuses) a field may have; each title 1-128 characters, unique
+/// within the field.
 pub const MAX_OPTIONS: usize = 500;
+
+/// Refuses a change that takes a field's options from `before` to `after` past
+/// [`MAX_OPTIONS`]. A list already past it (written before the cap held on every path)
+/// may still be edited, never grown.
+pub fn check_option_count(field_key: &str, before: usize, after: usize) -> Result<(), Invalid> {
+    if after > MAX_OPTIONS && after > before {
+        return Err(Invalid::value(format!(
+            "The attribute \"{field_key}\" has {before} options; it may have at most {MAX_OPTIONS}"
+        )));
+    }
+    Ok(())
+}
 
 /// A valid field definition, before the link is resolved to a table id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -525,7 +539,7 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, Invalid> {
             OptionInput::Title(t) | OptionInput::Object(OptionTitle { title: t }) => t,
         };
         let title = bounded_text(&format!("schema.options[{i}]"), &raw, 1, 128)?;
-        if titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
+        if titles.iter().any(|t| caseless_eq(t, &title)) {
             return Err(Invalid::value(format!(
                 "`schema.options[{i}]` repeats the option `{title}`"
             )));
@@ -792,6 +806,53 @@ mod tests {
         assert_eq!(slug("Café & Co").unwrap(), "caf_co");
         assert!(slug("2024").is_err());
         assert_eq!(slug(&"a".repeat(100)).unwrap().len(), 64);
+    }
+
+    /// Option titles are unique by the caseless match team names use, and at most
+    /// MAX_OPTIONS of them: `None` accepted, `Some(word)` refused with a message saying it.
+    #[test]
+    fn option_titles_table() {
+        let titles = |list: &[String]| list.iter().map(|t| OptionInput::Title(t.clone())).collect::<Vec<_>>();
+        let list = |titles: &[&str]| titles.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let many = |n: usize| (0..n).map(|i| format!("o{i}")).collect::<Vec<_>>();
+        let cases: Vec<(Vec<String>, Option<&str>)> = vec![
+            (list(&["Lead", "Won"]), None),
+            (list(&["Lead", "lead"]), Some("repeats")),
+            (list(&["Émigré", "émigré"]), Some("repeats")),
+            (list(&["ÄRGER", "ärger"]), Some("repeats")),
+            (list(&["Straße", "STRASSE"]), Some("repeats")),
+            (list(&["Émigré", "Emigre"]), None),
+            (vec![], Some("1 to 500")),
+            (many(MAX_OPTIONS), None),
+            (many(MAX_OPTIONS + 1), Some("1 to 500")),
+        ];
+        for (list, refused) in cases {
+            match (parse_options(titles(&list)), refused) {
+                (Ok(parsed), None) => assert_eq!(parsed.len(), list.len()),
+                (Err(e), Some(word)) => assert!(e.to_string().contains(word), "{list:?}: {e}"),
+                (got, want) => panic!("{list:?}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn option_count_table() {
+        let cases = [
+            (0, 1, true),
+            (499, 500, true),
+            (500, 501, false),
+            (500, 500, true),
+            (600, 600, true),
+            (600, 599, true),
+            (600, 601, false),
+        ];
+        for (before, after, ok) in cases {
+            assert_eq!(
+                check_option_count("k", before, after).is_ok(),
+                ok,
+                "{before} -> {after}"
+            );
+        }
     }
 
     #[test]

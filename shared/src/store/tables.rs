@@ -14,7 +14,7 @@ use super::{
 };
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
-    ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
+    check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
 };
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
@@ -432,6 +432,9 @@ impl Store {
         options: Vec<SelectOption>,
         now: Timestamp,
     ) -> Result<(Table, FieldDef), StoreError> {
+        // Every change to a field's options after its creation comes here: the cap holds
+        // on the list as it would be written.
+        check_option_count(&field.key, field.options.len(), options.len())?;
         let def = FieldDef {
             options,
             ..field.clone()

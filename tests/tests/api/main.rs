@@ -5,6 +5,7 @@ mod admin;
 mod admin_key;
 mod audit;
 mod caches;
+mod data_hygiene;
 mod faults;
 mod hostile;
 mod idempotency;

@@ -1,0 +1,111 @@
+//! Data a client sends in ordinary forms must neither be lost nor refused for no reason:
+//! a CSV with a byte order mark, a mapping that gives a header twice, option titles in
+//! another case, the option cap, and object slugs whose derived prefixes collide.
+
+use api_tests::{assert_error, Org, TestApi};
+use serde_json::json;
+
+/// A `companies` table with a text field `code`.
+async fn companies(api: &TestApi) -> Org {
+    let org = api.create_org("A", "owner").await;
+    api.create_table(&org.key, "Companies", "CO", "companies").await;
+    let code = json!({"key": "code", "schema": {"name": "Code", "type": "text"}});
+    api.add_field(&org.key, "companies", &code).await;
+    org
+}
+
+/// A select attribute `stage` on `companies` with `titles`.
+async fn stage(api: &TestApi, org: &Org, kind: &str, titles: &[String]) -> api_tests::Reply {
+    let field = json!({"key": "stage", "schema": {"name": "Stage", "type": kind, "options": titles}});
+    api.bearer(&org.key, "POST", "/orgs/c/tables/companies/fields", Some(&field))
+        .await
+}
+
+/// Option titles are unique by the caseless match team names use (not by ASCII case
+/// only), on every path that adds one, and a value given by title in another case finds
+/// its option.
+#[tokio::test]
+async fn option_titles_are_one_title_in_any_case() {
+    let api = TestApi::start().await;
+    let org = companies(&api).await;
+    let twice = ["Émigré".to_string(), "émigré".to_string()];
+    assert_error(&stage(&api, &org, "select", &twice).await, 400);
+    let reply = stage(&api, &org, "select", &["Émigré".to_string()]).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let options = "/v2/objects/companies/attributes/stage/options";
+    let add = |title: &str| json!({"data": {"title": title}});
+    assert_eq!(
+        api.bearer(&org.key, "POST", options, Some(&add("ÄRGER"))).await.status,
+        200
+    );
+    for title in ["ärger", "ÉMIGRÉ"] {
+        let reply = api.bearer(&org.key, "POST", options, Some(&add(title))).await;
+        assert_error(&reply, 409);
+        assert_eq!(reply.body["code"], "slug_conflict", "{title}");
+    }
+    // The option named by its title in another case (`ärger`, percent-encoded).
+    let rename = api
+        .bearer(
+            &org.key,
+            "PATCH",
+            &format!("{options}/%C3%A4rger"),
+            Some(&json!({"data": {"title": "émigré"}})),
+        )
+        .await;
+    assert_error(&rename, 409);
+    let values = json!({"name": "Ann", "stage": "émigré"});
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/v2/objects/companies/records",
+            Some(&json!({"data": {"values": values}})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["data"]["values"]["stage"][0]["option"]["title"], "Émigré");
+    let query = json!({"filter": {"stage": "ÉMIGRÉ"}});
+    let reply = api
+        .bearer(&org.key, "POST", "/v2/objects/companies/records/query", Some(&query))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["data"].as_array().unwrap().len(), 1, "{:?}", reply.body);
+}
+
+/// MAX_OPTIONS (500) holds on every path that adds an option or a status: the 501st is a
+/// 400 and writes nothing.
+#[tokio::test]
+async fn a_501st_option_is_refused() {
+    let api = TestApi::start().await;
+    let org = companies(&api).await;
+    let titles = |n: usize| (1..=n).map(|i| format!("o{i}")).collect::<Vec<_>>();
+    assert_error(&stage(&api, &org, "select", &titles(501)).await, 400);
+    let reply = stage(&api, &org, "select", &titles(500)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let pipeline = json!({"key": "pipeline", "schema": {"name": "Pipeline", "type": "status", "options": titles(500)}});
+    api.add_field(&org.key, "companies", &pipeline).await;
+    let before = api.items_without_counters().await;
+    for path in [
+        "/v2/objects/companies/attributes/stage/options",
+        "/v2/objects/companies/attributes/pipeline/statuses",
+    ] {
+        let reply = api
+            .bearer(&org.key, "POST", path, Some(&json!({"data": {"title": "o501"}})))
+            .await;
+        assert_error(&reply, 400);
+        assert!(
+            reply.body["message"].as_str().unwrap().contains("at most 500"),
+            "{:?}",
+            reply.body
+        );
+    }
+    assert_eq!(api.items_without_counters().await, before);
+    let listed = api
+        .bearer(&org.key, "GET", "/v2/objects/companies/attributes/stage/options", None)
+        .await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 500);
+    // At the cap, an option may still be renamed.
+    let rename = json!({"data": {"title": "renamed"}});
+    let path = "/v2/objects/companies/attributes/stage/options/o1";
+    assert_eq!(api.bearer(&org.key, "PATCH", path, Some(&rename)).await.status, 200);
+}
