@@ -5,6 +5,8 @@
 use api_tests::{assert_error, Org, TestApi};
 use serde_json::json;
 
+const IMPORT: &str = "/orgs/c/tables/companies/records/import";
+
 /// A `companies` table with a text field `code`.
 async fn companies(api: &TestApi) -> Org {
     let org = api.create_org("A", "owner").await;
@@ -12,6 +14,83 @@ async fn companies(api: &TestApi) -> Org {
     let code = json!({"key": "code", "schema": {"name": "Code", "type": "text"}});
     api.add_field(&org.key, "companies", &code).await;
     org
+}
+
+/// Each record's `code`, in display number order.
+async fn codes(api: &TestApi, org: &Org) -> Vec<String> {
+    let reply = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/v2/objects/companies/records/query",
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["code"][0]["value"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Spreadsheet exports start with a byte order mark and end lines with CRLF: the first
+/// column is still the `name` field, quoted cells keep their commas and line breaks, and
+/// a blank last line is no row.
+#[tokio::test]
+async fn import_reads_a_spreadsheet_export_whole() {
+    let api = TestApi::start().await;
+    let org = companies(&api).await;
+    let cases = [
+        ("\u{feff}name,code\nAlice,bom1\n", "Alice", "bom1"),
+        ("\u{feff}name,code\r\nBob,crlf1\r\n\r\n", "Bob", "crlf1"),
+        (
+            "name,code\r\n\"Carol, Ltd.\",\"two\r\nlines\"\r\n",
+            "Carol, Ltd.",
+            "two\r\nlines",
+        ),
+    ];
+    for (file, name, code) in cases {
+        let reply = api.bearer(&org.key, "POST", IMPORT, Some(&json!({"file": file}))).await;
+        assert_eq!(reply.status, 200, "{file:?}: {:?}", reply.body);
+        assert_eq!(
+            (&reply.body["created"], &reply.body["failed"]),
+            (&json!(1), &json!(0)),
+            "{file:?}"
+        );
+        assert_eq!(api.record_names(&org.key, "companies").await.last().unwrap(), name);
+        assert_eq!(codes(&api, &org).await.last().unwrap(), code);
+    }
+    api.assert_audit_clean().await;
+}
+
+/// A header mapped twice, two columns filling one field, and a stray quote are refused
+/// whole (400, the line named for the quote), writing nothing.
+#[tokio::test]
+async fn import_refuses_what_it_would_have_to_guess() {
+    let api = TestApi::start().await;
+    let org = companies(&api).await;
+    let before = api.items_without_counters().await;
+    let cases = [
+        (
+            json!({"file": "a,b\nX,1\n", "mapping": r#"{"a": "name", "a": "code"}"#}),
+            "duplicate field `a`",
+        ),
+        (json!({"file": "name,name\nX,Y\n"}), "both fill the field \"name\""),
+        (
+            json!({"file": "a,name\nX,Y\n", "mapping": r#"{"a": "name"}"#}),
+            "both fill the field \"name\"",
+        ),
+        (json!({"file": "name,code\nX,1\nY,2\"\n"}), "`file` line 3:"),
+    ];
+    for (body, words) in cases {
+        let reply = api.bearer(&org.key, "POST", IMPORT, Some(&body)).await;
+        assert_error(&reply, 400);
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    assert_eq!(api.items_without_counters().await, before);
 }
 
 /// A select attribute `stage` on `companies` with `titles`.
