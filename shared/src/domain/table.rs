@@ -68,6 +68,40 @@ impl RecordPrefix {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// This prefix with `n` at its end, cut to keep within 16 characters: `LEADS` and 2
+    /// give `LEADS2`, `CUSTOMERACCOUNTS` and 2 give `CUSTOMERACCOUNT2`.
+    fn numbered(&self, n: u32) -> Self {
+        let digits = n.to_string();
+        let keep = self.0.len().min(16 - digits.len());
+        Self(format!("{}{digits}", &self.0[..keep]))
+    }
+}
+
+/// Where a new table's record_prefix comes from, which decides what a taken one means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrefixChoice {
+    /// The caller chose it (Invent's `record_prefix`): taken, it is a conflict.
+    Given(RecordPrefix),
+    /// Derived from the api_slug (Attio's objects have no prefix to give): taken, the
+    /// next of [`PrefixChoice::candidates`] is tried, so a free slug is never refused for a
+    /// prefix the caller did not choose.
+    Derived(RecordPrefix),
+}
+
+/// How many prefixes a derived choice tries: the derived one, then it numbered 2 to 9.
+pub const DERIVED_PREFIX_TRIES: u32 = 9;
+
+impl PrefixChoice {
+    /// The prefixes to try, in order.
+    pub fn candidates(&self) -> Vec<RecordPrefix> {
+        match self {
+            Self::Given(prefix) => vec![prefix.clone()],
+            Self::Derived(prefix) => std::iter::once(prefix.clone())
+                .chain((2..=DERIVED_PREFIX_TRIES).map(|n| prefix.numbered(n)))
+                .collect(),
+        }
+    }
 }
 
 /// The slug by which Attio-style record endpoints address a table: `^[a-z][a-z0-9_]{0,63}$`,
@@ -141,7 +175,7 @@ impl TableRef {
 pub struct NewTable {
     pub name: TableName,
     pub description: Option<TableDescription>,
-    pub record_prefix: RecordPrefix,
+    pub record_prefix: PrefixChoice,
     pub api_slug: ApiSlug,
 }
 
@@ -172,7 +206,7 @@ impl CreateTableInput {
         Ok(NewTable {
             name,
             description,
-            record_prefix,
+            record_prefix: PrefixChoice::Given(record_prefix),
             api_slug,
         })
     }
@@ -795,6 +829,42 @@ mod tests {
         for bad in ["", "lead", "1A", "A-B", "ABCDEFGHIJKLMNOPQ", "LEÄD", " LEAD"] {
             assert!(RecordPrefix::parse("record_prefix", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn prefix_candidates_table() {
+        let prefix = |p: &str| RecordPrefix::parse("record_prefix", p).unwrap();
+        let cases: [(PrefixChoice, &[&str]); 4] = [
+            (PrefixChoice::Given(prefix("LEAD")), &["LEAD"]),
+            (
+                PrefixChoice::Derived(prefix("ABC")),
+                &["ABC", "ABC2", "ABC3", "ABC4", "ABC5", "ABC6", "ABC7", "ABC8", "ABC9"],
+            ),
+            (PrefixChoice::Given(prefix("CUSTOMERACCOUNTS")), &["CUSTOMERACCOUNTS"]),
+            (
+                PrefixChoice::Derived(prefix("CUSTOMERACCOUNTS")),
+                &[
+                    "CUSTOMERACCOUNTS",
+                    "CUSTOMERACCOUNT2",
+                    "CUSTOMERACCOUNT3",
+                    "CUSTOMERACCOUNT4",
+                    "CUSTOMERACCOUNT5",
+                    "CUSTOMERACCOUNT6",
+                    "CUSTOMERACCOUNT7",
+                    "CUSTOMERACCOUNT8",
+                    "CUSTOMERACCOUNT9",
+                ],
+            ),
+        ];
+        for (choice, expected) in cases {
+            let got: Vec<String> = choice.candidates().iter().map(|p| p.as_str().to_string()).collect();
+            assert_eq!(got, expected, "{choice:?}");
+            for candidate in choice.candidates() {
+                assert!(RecordPrefix::parse("p", candidate.as_str()).is_ok(), "{candidate:?}");
+            }
+        }
+        assert_eq!(prefix("AB").numbered(10).as_str(), "AB10");
+        assert_eq!(prefix("ABCDEFGHIJKLMNOP").numbered(10).as_str(), "ABCDEFGHIJKLMN10");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! another case, the option cap, and object slugs whose derived prefixes collide.
 
 use api_tests::{assert_error, Org, TestApi};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const IMPORT: &str = "/orgs/c/tables/companies/records/import";
 
@@ -187,4 +187,66 @@ async fn a_501st_option_is_refused() {
     let rename = json!({"data": {"title": "renamed"}});
     let path = "/v2/objects/companies/attributes/stage/options/o1";
     assert_eq!(api.bearer(&org.key, "PATCH", path, Some(&rename)).await.status, 200);
+}
+
+async fn create_object(api: &TestApi, org: &Org, slug: &str) -> api_tests::Reply {
+    let body = json!({"data": {"api_slug": slug, "singular_noun": slug, "plural_noun": slug}});
+    api.bearer(&org.key, "POST", "/v2/objects", Some(&body)).await
+}
+
+fn prefix_of(table: &Value) -> &str {
+    table["record_prefix"].as_str().unwrap()
+}
+
+/// An object's record_prefix is derived from its slug; two free slugs that derive one
+/// prefix are both accepted, the second numbered, and its records have display ids of
+/// their own. A taken slug is still a 409, and so is a prefix the caller chose.
+#[tokio::test]
+async fn free_object_slugs_whose_prefixes_collide_are_accepted() {
+    let api = TestApi::start().await;
+    let org = api.create_org("A", "owner").await;
+    let cases = [
+        ("customer_accounts_europe", "CUSTOMERACCOUNTS"),
+        ("customer_accounts_asia", "CUSTOMERACCOUNT2"),
+        ("customer_accounts_africa", "CUSTOMERACCOUNT3"),
+        ("ab_c", "ABC"),
+        ("a_bc", "ABC2"),
+    ];
+    for (slug, prefix) in cases {
+        let reply = create_object(&api, &org, slug).await;
+        assert_eq!(reply.status, 200, "{slug}: {:?}", reply.body);
+        let table = api
+            .bearer(&org.key, "GET", &format!("/orgs/c/tables/{slug}"), None)
+            .await;
+        assert_eq!(prefix_of(&table.body), prefix, "{slug}");
+    }
+    let record = json!({"data": {"values": {"name": "First"}}});
+    let path = "/v2/objects/customer_accounts_asia/records";
+    assert_eq!(api.bearer(&org.key, "POST", path, Some(&record)).await.status, 200);
+    let reply = api
+        .bearer(&org.key, "GET", &format!("{path}/CUSTOMERACCOUNT2-1"), None)
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    let before = api.items_without_counters().await;
+    let reply = create_object(&api, &org, "a_bc").await;
+    assert_error(&reply, 409);
+    assert!(
+        reply.body["message"].as_str().unwrap().contains("api_slug \"a_bc\""),
+        "{:?}",
+        reply.body
+    );
+    let chosen = json!({"name": "Chosen", "record_prefix": "ABC2", "api_slug": "chosen"});
+    let reply = api.bearer(&org.key, "POST", "/orgs/c/tables", Some(&chosen)).await;
+    assert_error(&reply, 409);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("record_prefix \"ABC2\""),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(api.items_without_counters().await, before);
+    api.assert_audit_clean().await;
 }
