@@ -93,6 +93,39 @@ async fn import_refuses_what_it_would_have_to_guess() {
     assert_eq!(api.items_without_counters().await, before);
 }
 
+/// `root_domain` and `email_root_domain` are the registrable domain by the Public Suffix
+/// List, private suffixes such as `github.io` included.
+#[tokio::test]
+async fn root_domains_follow_the_public_suffix_list() {
+    let api = TestApi::start().await;
+    let org = companies(&api).await;
+    let site = json!({"key": "site", "schema": {"name": "Site", "type": "domain"}});
+    api.add_field(&org.key, "companies", &site).await;
+    let email = json!({"key": "email", "schema": {"name": "Email", "type": "email-address"}});
+    api.add_field(&org.key, "companies", &email).await;
+    let cases = [
+        ("shop.example.github.io", "example.github.io"),
+        ("a.example.co.jp", "example.co.jp"),
+        ("x.example.com.br", "example.com.br"),
+        ("www.example.com", "example.com"),
+    ];
+    for (host, root) in cases {
+        let values = json!({"name": host, "site": host, "email": format!("ann@{host}")});
+        let reply = api
+            .bearer(
+                &org.key,
+                "POST",
+                "/v2/objects/companies/records",
+                Some(&json!({"data": {"values": values}})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{host}: {:?}", reply.body);
+        let values = &reply.body["data"]["values"];
+        assert_eq!(values["site"][0]["root_domain"], root, "{host}");
+        assert_eq!(values["email"][0]["email_root_domain"], root, "{host}");
+    }
+}
+
 /// A select attribute `stage` on `companies` with `titles`.
 async fn stage(api: &TestApi, org: &Org, kind: &str, titles: &[String]) -> api_tests::Reply {
     let field = json!({"key": "stage", "schema": {"name": "Stage", "type": kind, "options": titles}});
