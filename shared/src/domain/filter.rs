@@ -25,6 +25,7 @@ use crate::domain::number::Exact;
 use crate::domain::record::Record;
 use crate::domain::table::FieldType;
 use crate::domain::table::{FieldDef, Table};
+use crate::domain::text::caseless_eq;
 use crate::domain::Invalid;
 use crate::time::Timestamp;
 
@@ -484,11 +485,8 @@ fn option_ids(field: &FieldDef, op: Op, raw: &Value, path: &str) -> Result<Value
         let name = name
             .as_str()
             .ok_or_else(|| Invalid::filter(format!("`{path}`: expected an option title or id")))?;
-        let folded = crate::domain::team::normalise_name(name.trim());
         for option in &field.options {
-            if (option.id == name || crate::domain::team::normalise_name(&option.title) == folded)
-                && !ids.contains(&option.id)
-            {
+            if (option.id == name || caseless_eq(&option.title, name.trim())) && !ids.contains(&option.id) {
                 ids.push(option.id.clone());
             }
         }

@@ -13,6 +13,7 @@ pub mod record;
 pub mod table;
 pub mod team;
 pub mod team_filter;
+pub mod text;
 pub mod user;
 
 /// Why an input was refused: the domain's one error type. `error.rs` maps each variant to

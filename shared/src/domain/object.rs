@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::table::{
-    ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, RecordPrefix, TableName, TablePatch, TableRef,
+    ApiSlug, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice, RecordPrefix, TableName, TablePatch,
+    TableRef,
 };
 use super::{bounded_text, required, Invalid};
 
@@ -44,7 +45,9 @@ pub struct ObjectInput {
     pub plural_noun: Option<String>,
 }
 
-/// The prefix of a new object's display ids, from its slug: `sales_leads` gives `SALESLEADS`.
+/// The prefix of a new object's display ids, from its slug: its first 16 letters and
+/// digits in capitals (`sales_leads` gives `SALESLEADS`). Two slugs may give one prefix
+/// (`ab_c` and `a_bc`): the store then numbers it ([`PrefixChoice::candidates`]).
 fn prefix_for(slug: &ApiSlug) -> Result<RecordPrefix, Invalid> {
     let letters: String = slug
         .as_str()
@@ -73,7 +76,7 @@ impl ObjectInput {
         Ok(NewTable {
             name: self.name()?.expect("the nouns are given"),
             description: None,
-            record_prefix: prefix_for(&api_slug)?,
+            record_prefix: PrefixChoice::Derived(prefix_for(&api_slug)?),
             api_slug,
         })
     }

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Number, Value};
 use super::user::Email;
 use crate::domain::table::FieldDef;
 use crate::domain::table::FieldType;
+use crate::domain::text::caseless_eq;
 use crate::domain::Invalid;
 use crate::time::Timestamp;
 
@@ -229,7 +230,7 @@ fn option_value(def: &FieldDef, raw: &Value, path: &str, key: &str) -> Result<Ma
         .options
         .iter()
         .filter(|o| !o.archived)
-        .find(|o| o.id == given || o.title.eq_ignore_ascii_case(given.trim()))
+        .find(|o| o.id == given || caseless_eq(&o.title, given.trim()))
         .ok_or_else(|| {
             let titles: Vec<&str> = def
                 .options
@@ -437,24 +438,17 @@ fn domain_of(text: &str) -> Option<String> {
     valid.then_some(host)
 }
 
-/// Second-level suffixes under which a registrable domain has three labels. A short list
-/// of the common ones, not the whole Public Suffix List.
-const TWO_LABEL_SUFFIXES: &[&str] = &[
-    "co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk", "com.au", "net.au", "org.au", "edu.au",
-    "gov.au", "co.nz", "org.nz", "co.jp", "ne.jp", "or.jp", "com.br", "net.br", "org.br", "com.cn", "net.cn", "org.cn",
-    "co.in", "net.in", "org.in", "co.za", "org.za", "com.mx", "com.ar", "com.tr", "co.kr", "com.sg", "com.hk", "co.il",
-    "com.tw", "co.id", "com.my", "com.ph", "com.vn",
-];
-
-/// The registrable domain: `www.example.co.uk` becomes `example.co.uk`.
+/// The registrable domain of a lowercase host, by the Public Suffix List (the `psl`
+/// crate's compiled-in copy, private suffixes included): `www.example.co.uk` gives
+/// `example.co.uk`, `shop.example.github.io` gives `example.github.io`. A TLD the list does
+/// not know is one label (the list's `*` rule: `a.b.internal` gives `b.internal`). A host
+/// with no label before its public suffix (`co.uk`, `github.io`) and an IPv4 address (the
+/// domain parsers take one) have no registrable part: each is its own root.
 pub fn root_domain(host: &str) -> String {
-    let labels: Vec<&str> = host.split('.').collect();
-    let take = if labels.len() >= 3 && TWO_LABEL_SUFFIXES.contains(&labels[labels.len() - 2..].join(".").as_str()) {
-        3
-    } else {
-        2
-    };
-    labels[labels.len().saturating_sub(take)..].join(".")
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return host.to_string();
+    }
+    psl::domain_str(host).unwrap_or(host).to_string()
 }
 
 fn personal_name(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
@@ -899,6 +893,67 @@ mod tests {
                 (got, want) => panic!("{t:?} {raw}: got {got:?}, expected {want:?}"),
             }
         }
+    }
+
+    /// A select value given by title finds its option by the caseless match titles are
+    /// unique under, not by ASCII case only.
+    #[test]
+    fn options_are_found_by_caseless_title() {
+        let mut select = def(FieldType::Select);
+        select.options = ["Émigré", "ÄRGER", "Straße", "Lead"]
+            .iter()
+            .map(|t| crate::domain::table::SelectOption {
+                id: format!("id-{t}"),
+                title: t.to_string(),
+                archived: false,
+                celebration_enabled: false,
+                target_time_in_status: None,
+            })
+            .collect();
+        let cases = [
+            ("émigré", Some("Émigré")),
+            ("ÉMIGRÉ", Some("Émigré")),
+            ("ärger", Some("ÄRGER")),
+            ("STRASSE", Some("Straße")),
+            (" lead ", Some("Lead")),
+            ("id-Lead", Some("Lead")),
+            ("Emigre", None),
+            ("arger", None),
+        ];
+        for (given, title) in cases {
+            let found = parse_value(&select, &json!(given), "values.k").ok();
+            let found = found.as_ref().and_then(|p| p.fields["option"]["title"].as_str());
+            assert_eq!(found, title, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn root_domains_by_the_public_suffix_list() {
+        let cases = [
+            ("example.com", "example.com"),
+            ("www.example.com", "example.com"),
+            ("a.b.c.example.org", "example.org"),
+            ("mail.example.co.uk", "example.co.uk"),
+            ("a.example.co.jp", "example.co.jp"),
+            ("x.example.com.br", "example.com.br"),
+            ("shop.example.github.io", "example.github.io"),
+            ("me.blogspot.com", "me.blogspot.com"),
+            ("www.example.xn--p1ai", "example.xn--p1ai"),
+            // A public suffix alone has no registrable part: it is its own root.
+            ("co.uk", "co.uk"),
+            ("github.io", "github.io"),
+            // A TLD the list does not know is one label.
+            ("a.b.internal", "b.internal"),
+            // An address is no domain name.
+            ("192.168.1.10", "192.168.1.10"),
+        ];
+        for (host, root) in cases {
+            assert_eq!(root_domain(host), root, "{host}");
+        }
+        let email = ok(FieldType::EmailAddress, json!("ann@shop.example.github.io"));
+        assert_eq!(email["email_root_domain"], "example.github.io");
+        let domain = ok(FieldType::Domain, json!("https://shop.example.github.io/x"));
+        assert_eq!(domain["root_domain"], "example.github.io");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::text::caseless_eq;
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
@@ -66,6 +67,40 @@ impl RecordPrefix {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// This prefix with `n` at its end, cut to keep within 16 characters: `LEADS` and 2
+    /// give `LEADS2`, `CUSTOMERACCOUNTS` and 2 give `CUSTOMERACCOUNT2`.
+    fn numbered(&self, n: u32) -> Self {
+        let digits = n.to_string();
+        let keep = self.0.len().min(16 - digits.len());
+        Self(format!("{}{digits}", &self.0[..keep]))
+    }
+}
+
+/// Where a new table's record_prefix comes from, which decides what a taken one means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrefixChoice {
+    /// The caller chose it (Invent's `record_prefix`): taken, it is a conflict.
+    Given(RecordPrefix),
+    /// Derived from the api_slug (Attio's objects have no prefix to give): taken, the
+    /// next of [`PrefixChoice::candidates`] is tried, so a free slug is never refused for a
+    /// prefix the caller did not choose.
+    Derived(RecordPrefix),
+}
+
+/// How many prefixes a derived choice tries: the derived one, then it numbered 2 to 9.
+pub const DERIVED_PREFIX_TRIES: u32 = 9;
+
+impl PrefixChoice {
+    /// The prefixes to try, in order.
+    pub fn candidates(&self) -> Vec<RecordPrefix> {
+        match self {
+            Self::Given(prefix) => vec![prefix.clone()],
+            Self::Derived(prefix) => std::iter::once(prefix.clone())
+                .chain((2..=DERIVED_PREFIX_TRIES).map(|n| prefix.numbered(n)))
+                .collect(),
+        }
     }
 }
 
@@ -140,7 +175,7 @@ impl TableRef {
 pub struct NewTable {
     pub name: TableName,
     pub description: Option<TableDescription>,
-    pub record_prefix: RecordPrefix,
+    pub record_prefix: PrefixChoice,
     pub api_slug: ApiSlug,
 }
 
@@ -171,7 +206,7 @@ impl CreateTableInput {
         Ok(NewTable {
             name,
             description,
-            record_prefix,
+            record_prefix: PrefixChoice::Given(record_prefix),
             api_slug,
         })
     }
@@ -371,8 +406,21 @@ impl FieldType {
     }
 }
 
-/// A select option's title: 1-128 characters, unique within the field.
+/// The most options (or statuses) a field may have; each title 1-128 characters, unique
+/// within the field.
 pub const MAX_OPTIONS: usize = 500;
+
+/// Refuses a change that takes a field's options from `before` to `after` past
+/// [`MAX_OPTIONS`]. A list already past it (written before the cap held on every path)
+/// may still be edited, never grown.
+pub fn check_option_count(field_key: &str, before: usize, after: usize) -> Result<(), Invalid> {
+    if after > MAX_OPTIONS && after > before {
+        return Err(Invalid::value(format!(
+            "The attribute \"{field_key}\" has {before} options; it may have at most {MAX_OPTIONS}"
+        )));
+    }
+    Ok(())
+}
 
 /// A valid field definition, before the link is resolved to a table id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -525,7 +573,7 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, Invalid> {
             OptionInput::Title(t) | OptionInput::Object(OptionTitle { title: t }) => t,
         };
         let title = bounded_text(&format!("schema.options[{i}]"), &raw, 1, 128)?;
-        if titles.iter().any(|t| t.eq_ignore_ascii_case(&title)) {
+        if titles.iter().any(|t| caseless_eq(t, &title)) {
             return Err(Invalid::value(format!(
                 "`schema.options[{i}]` repeats the option `{title}`"
             )));
@@ -784,6 +832,42 @@ mod tests {
     }
 
     #[test]
+    fn prefix_candidates_table() {
+        let prefix = |p: &str| RecordPrefix::parse("record_prefix", p).unwrap();
+        let cases: [(PrefixChoice, &[&str]); 4] = [
+            (PrefixChoice::Given(prefix("LEAD")), &["LEAD"]),
+            (
+                PrefixChoice::Derived(prefix("ABC")),
+                &["ABC", "ABC2", "ABC3", "ABC4", "ABC5", "ABC6", "ABC7", "ABC8", "ABC9"],
+            ),
+            (PrefixChoice::Given(prefix("CUSTOMERACCOUNTS")), &["CUSTOMERACCOUNTS"]),
+            (
+                PrefixChoice::Derived(prefix("CUSTOMERACCOUNTS")),
+                &[
+                    "CUSTOMERACCOUNTS",
+                    "CUSTOMERACCOUNT2",
+                    "CUSTOMERACCOUNT3",
+                    "CUSTOMERACCOUNT4",
+                    "CUSTOMERACCOUNT5",
+                    "CUSTOMERACCOUNT6",
+                    "CUSTOMERACCOUNT7",
+                    "CUSTOMERACCOUNT8",
+                    "CUSTOMERACCOUNT9",
+                ],
+            ),
+        ];
+        for (choice, expected) in cases {
+            let got: Vec<String> = choice.candidates().iter().map(|p| p.as_str().to_string()).collect();
+            assert_eq!(got, expected, "{choice:?}");
+            for candidate in choice.candidates() {
+                assert!(RecordPrefix::parse("p", candidate.as_str()).is_ok(), "{candidate:?}");
+            }
+        }
+        assert_eq!(prefix("AB").numbered(10).as_str(), "AB10");
+        assert_eq!(prefix("ABCDEFGHIJKLMNOP").numbered(10).as_str(), "ABCDEFGHIJKLMN10");
+    }
+
+    #[test]
     fn slugs_from_names() {
         let slug = |n: &str| ApiSlug::from_name(&TableName::parse("name", n).unwrap()).map(|s| s.0);
         assert_eq!(slug("Companies").unwrap(), "companies");
@@ -792,6 +876,53 @@ mod tests {
         assert_eq!(slug("Café & Co").unwrap(), "caf_co");
         assert!(slug("2024").is_err());
         assert_eq!(slug(&"a".repeat(100)).unwrap().len(), 64);
+    }
+
+    /// Option titles are unique by the caseless match team names use, and at most
+    /// MAX_OPTIONS of them: `None` accepted, `Some(word)` refused with a message saying it.
+    #[test]
+    fn option_titles_table() {
+        let titles = |list: &[String]| list.iter().map(|t| OptionInput::Title(t.clone())).collect::<Vec<_>>();
+        let list = |titles: &[&str]| titles.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let many = |n: usize| (0..n).map(|i| format!("o{i}")).collect::<Vec<_>>();
+        let cases: Vec<(Vec<String>, Option<&str>)> = vec![
+            (list(&["Lead", "Won"]), None),
+            (list(&["Lead", "lead"]), Some("repeats")),
+            (list(&["Émigré", "émigré"]), Some("repeats")),
+            (list(&["ÄRGER", "ärger"]), Some("repeats")),
+            (list(&["Straße", "STRASSE"]), Some("repeats")),
+            (list(&["Émigré", "Emigre"]), None),
+            (vec![], Some("1 to 500")),
+            (many(MAX_OPTIONS), None),
+            (many(MAX_OPTIONS + 1), Some("1 to 500")),
+        ];
+        for (list, refused) in cases {
+            match (parse_options(titles(&list)), refused) {
+                (Ok(parsed), None) => assert_eq!(parsed.len(), list.len()),
+                (Err(e), Some(word)) => assert!(e.to_string().contains(word), "{list:?}: {e}"),
+                (got, want) => panic!("{list:?}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn option_count_table() {
+        let cases = [
+            (0, 1, true),
+            (499, 500, true),
+            (500, 501, false),
+            (500, 500, true),
+            (600, 600, true),
+            (600, 599, true),
+            (600, 601, false),
+        ];
+        for (before, after, ok) in cases {
+            assert_eq!(
+                check_option_count("k", before, after).is_ok(),
+                ok,
+                "{before} -> {after}"
+            );
+        }
     }
 
     #[test]

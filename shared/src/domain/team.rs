@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use unicode_normalization::UnicodeNormalization;
 
+use super::text::{caseless_key, is_default_ignorable};
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
@@ -22,32 +22,11 @@ impl TeamName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The form two names are compared in: Unicode's compatibility caseless match (D146:
-    /// NFKD of the full case folding of NFKD of the full case folding of NFD), composed
-    /// again (NFC), without the characters that display as nothing. So "Ｓales" and
-    /// "sales", "Cafe\u{301}" and "café", "STRASSE" and "straße", "ΟΔΟΣ" and "οδοσ", and
-    /// "O\u{200B}ps" and "Ops" are one name.
+    /// The form two names are compared in: [`caseless_key`], so "Sales" and "ｓALES" are
+    /// one name.
     pub fn unique_key(&self) -> String {
-        normalise_name(&self.0)
+        caseless_key(&self.0)
     }
-}
-
-/// [`TeamName::unique_key`] of any text.
-pub fn normalise_name(text: &str) -> String {
-    let visible: String = text.chars().filter(|c| !is_default_ignorable(*c)).collect();
-    let folded = caseless::default_case_fold_str(&visible.nfd().collect::<String>());
-    let folded = caseless::default_case_fold_str(&folded.nfkd().collect::<String>());
-    folded.nfkd().collect::<String>().nfc().collect()
-}
-
-/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that
-/// display as nothing, such as U+200B ZERO WIDTH SPACE or U+FEFF.
-fn is_default_ignorable(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
-        | 0xE0000..=0xE0FFF)
 }
 
 /// A team's id, as SmartSuite makes them: 24 hex digits. Anything else names no team.

@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
+use crate::domain::text::caseless_eq;
 use crate::endpoints::records::{fresh_object_in_path, object_in_path};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -503,7 +504,7 @@ async fn create_choice(
         .parse_new(kind == Choice::Status)?;
     let id = uuid::Uuid::new_v4().to_string();
     change_choices(state, &req, principal.org_id, kind, &id, |options| {
-        if let Some(taken) = options.iter().find(|o| o.title.eq_ignore_ascii_case(&new.title)) {
+        if let Some(taken) = options.iter().find(|o| caseless_eq(&o.title, &new.title)) {
             return Err(ApiError::slug_conflict(format!(
                 "The {} \"{}\" already exists",
                 kind.noun(),
@@ -535,13 +536,13 @@ async fn update_choice(
     change_choices(state, &req, principal.org_id, kind, &raw, |options| {
         let at = options
             .iter()
-            .position(|o| o.id == raw || o.title.eq_ignore_ascii_case(&raw))
+            .position(|o| o.id == raw || caseless_eq(&o.title, &raw))
             .ok_or_else(|| ApiError::not_found(format!("No {} \"{raw}\"", kind.noun())))?;
         if let Some(title) = &patch.title {
             let taken = options
                 .iter()
                 .enumerate()
-                .any(|(i, o)| i != at && o.title.eq_ignore_ascii_case(title));
+                .any(|(i, o)| i != at && caseless_eq(&o.title, title));
             if taken {
                 return Err(ApiError::slug_conflict(format!(
                     "The {} \"{title}\" already exists",
@@ -580,7 +581,7 @@ where
         let position = options
             .iter()
             .position(|o| o.id == which)
-            .or_else(|| field.options.iter().position(|o| o.title.eq_ignore_ascii_case(which)))
+            .or_else(|| field.options.iter().position(|o| caseless_eq(&o.title, which)))
             .ok_or_else(|| ApiError::not_found(format!("No {} \"{which}\"", kind.noun())))?;
         match state
             .store

@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
-    failed_condition, from_item, organization_exists, put, s, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+    failed_condition, failed_conditions, from_item, organization_exists, put, s, to_item, Store, StoreError,
+    TransactFailure, NEW_ITEM,
 };
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
-    ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, SelectOption, Table, TablePatch, TableRef,
+    check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
+    RecordPrefix, SelectOption, Table, TablePatch, TableRef,
 };
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
@@ -78,47 +80,94 @@ struct TableSentinel {
     table_id: String,
 }
 
+/// Why a new table's transaction did not apply.
+enum NewTableRefused {
+    /// Only its record_prefix is another table's.
+    PrefixTaken,
+    Store(StoreError),
+}
+
+/// A new table as `new` asks, with `prefix` (one of its candidates): its default `name`
+/// text field is its display field.
+fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) -> Table {
+    let name_field = FieldDef {
+        id: uuid::Uuid::new_v4().to_string(),
+        key: FieldKey::name().as_str().to_string(),
+        name: "Name".to_string(),
+        description: None,
+        field_type: FieldType::Text,
+        optional: true,
+        array: false,
+        unique: false,
+        indexed: false,
+        link: None,
+        link_slug: None,
+        options: Vec::new(),
+        readonly: false,
+        created_at: now.nanos(),
+    };
+    Table {
+        id: uuid::Uuid::new_v4().to_string(),
+        org_id: org.0,
+        table_type: "custom".to_string(),
+        name: new.name.as_str().to_string(),
+        description: new.description.as_ref().map(|d| d.as_str().to_string()),
+        record_prefix: prefix.as_str().to_string(),
+        api_slug: new.api_slug.as_str().to_string(),
+        display_field_id: name_field.id.clone(),
+        revision: 0,
+        archived: false,
+        fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
+        created_at: now.seconds(),
+        updated_at: now.seconds(),
+    }
+}
+
+/// The 409 of a table whose every candidate prefix is taken.
+fn prefix_taken(new: &NewTable, candidates: &[RecordPrefix]) -> String {
+    match &new.record_prefix {
+        PrefixChoice::Given(prefix) => format!(
+            "A table with record_prefix \"{}\" already exists in this organization",
+            prefix.as_str()
+        ),
+        PrefixChoice::Derived(_) => {
+            let tried: Vec<&str> = candidates.iter().map(RecordPrefix::as_str).collect();
+            format!(
+                "The record_prefixes derived from api_slug \"{}\" ({}) are all taken in this organization; choose an api_slug whose first 16 letters and digits differ",
+                new.api_slug.as_str(),
+                tried.join(", ")
+            )
+        }
+    }
+}
+
 const PREFIX_SENTINEL: usize = 1;
 const SLUG_SENTINEL: usize = 2;
 const ORGANIZATION_CHECK: usize = 4;
 
 impl Store {
     /// Creates a table with its default `name` text field (the display field), its
-    /// record_prefix and api_slug sentinels, in one transaction.
+    /// record_prefix and api_slug sentinels, in one transaction. A derived prefix that is
+    /// taken is followed by the next of its candidates (one transaction each), so a free
+    /// api_slug is not refused for a prefix the caller did not choose.
     pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<Table, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let name_field = FieldDef {
-            id: uuid::Uuid::new_v4().to_string(),
-            key: FieldKey::name().as_str().to_string(),
-            name: "Name".to_string(),
-            description: None,
-            field_type: FieldType::Text,
-            optional: true,
-            array: false,
-            unique: false,
-            indexed: false,
-            link: None,
-            link_slug: None,
-            options: Vec::new(),
-            readonly: false,
-            created_at: now.nanos(),
-        };
-        let table = Table {
-            id: id.clone(),
-            org_id: org.0,
-            table_type: "custom".to_string(),
-            name: new.name.as_str().to_string(),
-            description: new.description.as_ref().map(|d| d.as_str().to_string()),
-            record_prefix: new.record_prefix.as_str().to_string(),
-            api_slug: new.api_slug.as_str().to_string(),
-            display_field_id: name_field.id.clone(),
-            revision: 0,
-            archived: false,
-            fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
-            created_at: now.seconds(),
-            updated_at: now.seconds(),
-        };
-        let table_keys = ItemKeys::new(keys::org_pk(org), keys::table_sk(&id))
+        let candidates = new.record_prefix.candidates();
+        for prefix in &candidates {
+            let table = new_table(org, new, prefix, now);
+            match self.put_new_table(org, &table, now).await {
+                Ok(()) => return Ok(table),
+                Err(NewTableRefused::PrefixTaken) => continue,
+                Err(NewTableRefused::Store(e)) => return Err(e),
+            }
+        }
+        Err(StoreError::taken(prefix_taken(new, &candidates)))
+    }
+
+    /// The transaction of a new table: the table, its sentinels and head, each new, in an
+    /// organization that exists.
+    async fn put_new_table(&self, org: OrgId, table: &Table, now: Timestamp) -> Result<(), NewTableRefused> {
+        let id = &table.id;
+        let table_keys = ItemKeys::new(keys::org_pk(org), keys::table_sk(id))
             .listed(keys::org_tables_gsi1pk(org), format!("{}#{id}", now.nanos()));
         let sentinel = |sk: String| ItemKeys::new(keys::org_pk(org), sk).item(&TableSentinel { table_id: id.clone() });
         let head = TableHead {
@@ -127,7 +176,7 @@ impl Store {
             revision: 0,
         };
         let items = vec![
-            put(self.table_name(), table_keys.item(&table), Some(NEW_ITEM)),
+            put(self.table_name(), table_keys.item(table), Some(NEW_ITEM)),
             put(
                 self.table_name(),
                 sentinel(keys::table_prefix_sk(&table.record_prefix)),
@@ -140,27 +189,33 @@ impl Store {
             ),
             put(
                 self.table_name(),
-                ItemKeys::new(keys::table_head_pk(&id), keys::TABLE_HEAD_SK).item(&head),
+                ItemKeys::new(keys::table_head_pk(id), keys::TABLE_HEAD_SK).item(&head),
                 Some(NEW_ITEM),
             ),
             organization_exists(self.table_name(), org),
         ];
-        match self.transact(items).await {
-            Ok(()) => Ok(table),
-            Err(TransactFailure::Cancelled(reasons)) => Err(match failed_condition(&reasons) {
-                Some(ORGANIZATION_CHECK) => StoreError::not_found(format!("No organization with id `{}`", org.0)),
-                Some(PREFIX_SENTINEL) => StoreError::taken(format!(
-                    "A table with record_prefix \"{}\" already exists in this organization",
-                    table.record_prefix
-                )),
-                Some(SLUG_SENTINEL) => StoreError::taken(format!(
-                    "A table with api_slug \"{}\" already exists in this organization",
-                    table.api_slug
-                )),
-                _ => StoreError::unexpected(format!("table create cancelled unexpectedly: {reasons:?}")),
-            }),
-            Err(TransactFailure::Store(e)) => Err(e),
-        }
+        let reasons = match self.transact(items).await {
+            Ok(()) => return Ok(()),
+            Err(TransactFailure::Cancelled(reasons)) => reasons,
+            Err(TransactFailure::Store(e)) => return Err(NewTableRefused::Store(e)),
+        };
+        // A taken slug is the caller's to change whatever the prefix did, so it is told
+        // first; a taken prefix alone is for `create_table` to judge.
+        let failed = failed_conditions(&reasons);
+        Err(if failed.contains(&ORGANIZATION_CHECK) {
+            NewTableRefused::Store(StoreError::not_found(format!("No organization with id `{}`", org.0)))
+        } else if failed.contains(&SLUG_SENTINEL) {
+            NewTableRefused::Store(StoreError::taken(format!(
+                "A table with api_slug \"{}\" already exists in this organization",
+                table.api_slug
+            )))
+        } else if failed.contains(&PREFIX_SENTINEL) {
+            NewTableRefused::PrefixTaken
+        } else {
+            NewTableRefused::Store(StoreError::unexpected(format!(
+                "table create cancelled unexpectedly: {reasons:?}"
+            )))
+        })
     }
 
     /// The id of the table an api_slug names in `org`, if any.
@@ -432,6 +487,9 @@ impl Store {
         options: Vec<SelectOption>,
         now: Timestamp,
     ) -> Result<(Table, FieldDef), StoreError> {
+        // Every change to a field's options after its creation comes here: the cap holds
+        // on the list as it would be written.
+        check_option_count(&field.key, field.options.len(), options.len())?;
         let def = FieldDef {
             options,
             ..field.clone()

@@ -6,6 +6,7 @@ mod admin_key;
 mod audit;
 mod caches;
 mod consistency;
+mod data_hygiene;
 mod differential;
 mod faults;
 mod hostile;
