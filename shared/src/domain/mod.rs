@@ -6,6 +6,7 @@ pub mod import;
 pub mod object;
 pub mod organization;
 pub mod phone;
+mod phone_metadata;
 #[cfg(test)]
 mod properties;
 pub mod record;
