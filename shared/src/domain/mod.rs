@@ -7,6 +7,7 @@ pub mod number;
 pub mod object;
 pub mod organization;
 pub mod phone;
+mod phone_metadata;
 #[cfg(test)]
 mod properties;
 pub mod record;

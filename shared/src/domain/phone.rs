@@ -1,310 +1,186 @@
 //! Phone numbers in the forms Attio takes: E.164 (`+447234172834`), or a national number
 //! with its country (`07234172834` and `GB`). The country of an E.164 number is filled in
 //! from its calling code, so every stored number has both.
+//!
+//! A number's length is checked per country, and a national number's trunk prefix dropped,
+//! with a table generated from libphonenumber's metadata (`phone_metadata.rs`; see
+//! docs/phone-numbers.md). Lengths and prefixes only: no number-type patterns, so a number
+//! of the right length in an unassigned range (`+15558675309`) is accepted.
 
-/// ISO 3166-1 alpha-2 codes and their ITU calling codes. Where several countries share a
-/// code (`1`: the NANP; `7`: RU and KZ; `44`: GB, GG, IM, JE ...), the first listed is the
-/// one an E.164 number is given when its country is not said.
-const CALLING_CODES: &[(&str, &str)] = &[
-    ("US", "1"),
-    ("CA", "1"),
-    ("AG", "1"),
-    ("AI", "1"),
-    ("AS", "1"),
-    ("BB", "1"),
-    ("BM", "1"),
-    ("BS", "1"),
-    ("DM", "1"),
-    ("DO", "1"),
-    ("GD", "1"),
-    ("GU", "1"),
-    ("JM", "1"),
-    ("KN", "1"),
-    ("KY", "1"),
-    ("LC", "1"),
-    ("MP", "1"),
-    ("MS", "1"),
-    ("PR", "1"),
-    ("SX", "1"),
-    ("TC", "1"),
-    ("TT", "1"),
-    ("VC", "1"),
-    ("VG", "1"),
-    ("VI", "1"),
-    ("RU", "7"),
-    ("KZ", "7"),
-    ("EG", "20"),
-    ("ZA", "27"),
-    ("GR", "30"),
-    ("NL", "31"),
-    ("BE", "32"),
-    ("FR", "33"),
-    ("ES", "34"),
-    ("HU", "36"),
-    ("IT", "39"),
-    ("VA", "39"),
-    ("RO", "40"),
-    ("CH", "41"),
-    ("AT", "43"),
-    ("GB", "44"),
-    ("GG", "44"),
-    ("IM", "44"),
-    ("JE", "44"),
-    ("DK", "45"),
-    ("SE", "46"),
-    ("NO", "47"),
-    ("SJ", "47"),
-    ("PL", "48"),
-    ("DE", "49"),
-    ("PE", "51"),
-    ("MX", "52"),
-    ("CU", "53"),
-    ("AR", "54"),
-    ("BR", "55"),
-    ("CL", "56"),
-    ("CO", "57"),
-    ("VE", "58"),
-    ("MY", "60"),
-    ("AU", "61"),
-    ("CX", "61"),
-    ("CC", "61"),
-    ("ID", "62"),
-    ("PH", "63"),
-    ("NZ", "64"),
-    ("SG", "65"),
-    ("TH", "66"),
-    ("JP", "81"),
-    ("KR", "82"),
-    ("VN", "84"),
-    ("CN", "86"),
-    ("TR", "90"),
-    ("IN", "91"),
-    ("PK", "92"),
-    ("AF", "93"),
-    ("LK", "94"),
-    ("MM", "95"),
-    ("IR", "98"),
-    ("SS", "211"),
-    ("MA", "212"),
-    ("EH", "212"),
-    ("DZ", "213"),
-    ("TN", "216"),
-    ("LY", "218"),
-    ("GM", "220"),
-    ("SN", "221"),
-    ("MR", "222"),
-    ("ML", "223"),
-    ("GN", "224"),
-    ("CI", "225"),
-    ("BF", "226"),
-    ("NE", "227"),
-    ("TG", "228"),
-    ("BJ", "229"),
-    ("MU", "230"),
-    ("LR", "231"),
-    ("SL", "232"),
-    ("GH", "233"),
-    ("NG", "234"),
-    ("TD", "235"),
-    ("CF", "236"),
-    ("CM", "237"),
-    ("CV", "238"),
-    ("ST", "239"),
-    ("GQ", "240"),
-    ("GA", "241"),
-    ("CG", "242"),
-    ("CD", "243"),
-    ("AO", "244"),
-    ("GW", "245"),
-    ("IO", "246"),
-    ("SC", "248"),
-    ("SD", "249"),
-    ("RW", "250"),
-    ("ET", "251"),
-    ("SO", "252"),
-    ("DJ", "253"),
-    ("KE", "254"),
-    ("TZ", "255"),
-    ("UG", "256"),
-    ("BI", "257"),
-    ("MZ", "258"),
-    ("ZM", "260"),
-    ("MG", "261"),
-    ("RE", "262"),
-    ("YT", "262"),
-    ("ZW", "263"),
-    ("NA", "264"),
-    ("MW", "265"),
-    ("LS", "266"),
-    ("BW", "267"),
-    ("SZ", "268"),
-    ("KM", "269"),
-    ("SH", "290"),
-    ("ER", "291"),
-    ("AW", "297"),
-    ("FO", "298"),
-    ("GL", "299"),
-    ("GI", "350"),
-    ("PT", "351"),
-    ("LU", "352"),
-    ("IE", "353"),
-    ("IS", "354"),
-    ("AL", "355"),
-    ("MT", "356"),
-    ("CY", "357"),
-    ("FI", "358"),
-    ("AX", "358"),
-    ("BG", "359"),
-    ("LT", "370"),
-    ("LV", "371"),
-    ("EE", "372"),
-    ("MD", "373"),
-    ("AM", "374"),
-    ("BY", "375"),
-    ("AD", "376"),
-    ("MC", "377"),
-    ("SM", "378"),
-    ("UA", "380"),
-    ("RS", "381"),
-    ("ME", "382"),
-    ("XK", "383"),
-    ("HR", "385"),
-    ("SI", "386"),
-    ("BA", "387"),
-    ("MK", "389"),
-    ("CZ", "420"),
-    ("SK", "421"),
-    ("LI", "423"),
-    ("FK", "500"),
-    ("BZ", "501"),
-    ("GT", "502"),
-    ("SV", "503"),
-    ("HN", "504"),
-    ("NI", "505"),
-    ("CR", "506"),
-    ("PA", "507"),
-    ("PM", "508"),
-    ("HT", "509"),
-    ("GP", "590"),
-    ("BL", "590"),
-    ("MF", "590"),
-    ("BO", "591"),
-    ("GY", "592"),
-    ("EC", "593"),
-    ("GF", "594"),
-    ("PY", "595"),
-    ("MQ", "596"),
-    ("SR", "597"),
-    ("UY", "598"),
-    ("CW", "599"),
-    ("BQ", "599"),
-    ("TL", "670"),
-    ("NF", "672"),
-    ("BN", "673"),
-    ("NR", "674"),
-    ("PG", "675"),
-    ("TO", "676"),
-    ("SB", "677"),
-    ("VU", "678"),
-    ("FJ", "679"),
-    ("PW", "680"),
-    ("WF", "681"),
-    ("CK", "682"),
-    ("NU", "683"),
-    ("WS", "685"),
-    ("KI", "686"),
-    ("NC", "687"),
-    ("TV", "688"),
-    ("PF", "689"),
-    ("TK", "690"),
-    ("FM", "691"),
-    ("MH", "692"),
-    ("KP", "850"),
-    ("HK", "852"),
-    ("MO", "853"),
-    ("KH", "855"),
-    ("LA", "856"),
-    ("BD", "880"),
-    ("TW", "886"),
-    ("MV", "960"),
-    ("LB", "961"),
-    ("JO", "962"),
-    ("SY", "963"),
-    ("IQ", "964"),
-    ("KW", "965"),
-    ("SA", "966"),
-    ("YE", "967"),
-    ("OM", "968"),
-    ("PS", "970"),
-    ("AE", "971"),
-    ("IL", "972"),
-    ("BH", "973"),
-    ("QA", "974"),
-    ("BT", "975"),
-    ("MN", "976"),
-    ("NP", "977"),
-    ("TJ", "992"),
-    ("TM", "993"),
-    ("AZ", "994"),
-    ("GE", "995"),
-    ("KG", "996"),
-    ("UZ", "998"),
-];
+use std::fmt;
 
-/// Countries whose national numbers keep their leading 0 after the calling code.
-const KEEPS_TRUNK_ZERO: &[&str] = &["IT", "VA", "SM"];
+use super::phone_metadata::{CallingCode, Region, CALLING_CODES, REGIONS};
 
-/// A country's calling code.
-pub fn calling_code(country: &str) -> Option<&'static str> {
-    CALLING_CODES.iter().find(|(c, _)| *c == country).map(|(_, code)| *code)
+/// E.164's limit: at most 15 digits after the `+` (libphonenumber's lengths go to 17).
+const MAX_DIGITS: usize = 15;
+
+/// Why a number was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Neither form: a character other than digits and separators, or a national number
+    /// without its country.
+    Form,
+    /// A national number's country is not one with a calling code.
+    Country(String),
+    /// No country or service has the calling code the number starts with.
+    CallingCode,
+    /// Its national significant number (the digits after the calling code) has a length not
+    /// possible for its country (or, no country said, for its calling code).
+    Length {
+        region: Option<&'static str>,
+        code: u16,
+        possible: u32,
+        digits: usize,
+    },
 }
 
-/// The country an E.164 number (`+` and digits) belongs to by its calling code: the
-/// longest code that prefixes it, and for a shared code, its first country.
-pub fn country_of(e164: &str) -> Option<&'static str> {
-    let digits = e164.strip_prefix('+')?;
-    CALLING_CODES
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Self::Form => f.write_str("a phone number in E.164 form, or a national number and its country"),
+            Self::Country(country) => write!(f, "no calling code is known for the country_code `{country}`"),
+            Self::CallingCode => f.write_str("no country or service has the calling code it starts with"),
+            Self::Length {
+                region,
+                code,
+                possible,
+                digits,
+            } => {
+                let which = region.map_or(format!("+{code}"), |r| r.to_string());
+                let lengths = spell_lengths(*possible);
+                write!(
+                    f,
+                    "a {which} number has {lengths} digits after the +{code}; this one has {digits}"
+                )
+            }
+        }
+    }
+}
+
+/// `7, 9 or 10`; `4 to 13`.
+fn spell_lengths(mask: u32) -> String {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for n in (0..32).filter(|n| mask & (1 << n) != 0) {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    let words: Vec<String> = runs
         .iter()
-        .filter(|(_, code)| digits.starts_with(code))
-        .max_by_key(|(_, code)| code.len())
-        .and_then(|(_, code)| CALLING_CODES.iter().find(|(_, c)| c == code))
-        .map(|(country, _)| *country)
+        .flat_map(|&(start, end)| match end - start {
+            0 => vec![start.to_string()],
+            1 => vec![start.to_string(), end.to_string()],
+            _ => vec![format!("{start} to {end}")],
+        })
+        .collect();
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "no".to_string(),
+    }
+}
+
+fn possible(mask: u32, digits: usize) -> bool {
+    digits < 32 && mask & (1 << digits) != 0
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A region of the metadata by its ISO 3166-1 alpha-2 code (upper case).
+fn region(country: &str) -> Option<&'static Region> {
+    REGIONS
+        .binary_search_by(|r| r.id.as_slice().cmp(country.as_bytes()))
+        .ok()
+        .map(|i| &REGIONS[i])
+}
+
+fn calling_code(code: u16) -> Option<&'static CallingCode> {
+    CALLING_CODES
+        .binary_search_by_key(&code, |c| c.code)
+        .ok()
+        .map(|i| &CALLING_CODES[i])
+}
+
+/// The calling code digits (after the `+`) start with: calling codes are prefix-free, so at
+/// most one of its first 1, 2 and 3 digits is one.
+fn calling_code_of(digits: &str) -> Option<&'static CallingCode> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=digits.len().min(3)).find_map(|n| calling_code(digits[..n].parse().ok()?))
+}
+
+/// The country an E.164 number (`+` and digits) belongs to by its calling code: for a code
+/// several countries share, its main one (`+1`: US, `+44`: GB, `+7`: RU); none for the
+/// non-geographic codes (`+800` ...).
+pub fn country_of(e164: &str) -> Option<&'static str> {
+    let main = calling_code_of(e164.strip_prefix('+')?)?.main_region.as_ref()?;
+    std::str::from_utf8(main).ok()
+}
+
+/// A national number without its trunk prefix (GB `07700 900123` -> `7700900123`, US
+/// `1 555 ...` -> `555 ...`). The longest prefix it starts with is dropped, unless the number
+/// has a possible length with it and not without it (libphonenumber's rule, by length).
+fn strip_trunk_prefix<'a>(national: &'a str, region: &Region) -> &'a str {
+    let Some(prefix) = region.trunk_prefixes.iter().find(|p| national.starts_with(**p)) else {
+        return national;
+    };
+    let rest = &national[prefix.len()..];
+    if possible(region.lengths, national.len()) && !possible(region.lengths, rest.len()) {
+        national
+    } else {
+        rest
+    }
 }
 
 /// A number in E.164 form: as written when it starts with `+`, else the national number
-/// of `country` (its trunk 0 dropped where the country does). Spaces, dashes, dots and
-/// brackets are ignored; 8 to 15 digits after the `+`.
-pub fn e164(text: &str, country: Option<&str>) -> Option<String> {
+/// of `country` without its trunk prefix. Spaces, dashes, dots and brackets are ignored.
+/// The digits after the calling code must have a length possible in `country` (when it has
+/// that calling code), or else in the calling code's main country; 15 digits at most.
+pub fn e164(text: &str, country: Option<&str>) -> Result<String, Refused> {
     let compact: String = text
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
         .collect();
-    let digits = match compact.strip_prefix('+') {
-        Some(digits) => digits.to_string(),
+    let (code, national, region) = match compact.strip_prefix('+') {
+        Some(digits) => {
+            if !is_digits(digits) {
+                return Err(Refused::Form);
+            }
+            let code = calling_code_of(digits).ok_or(Refused::CallingCode)?;
+            let national = &digits[code.code.to_string().len()..];
+            let region = country.and_then(region).filter(|r| r.calling_code == code.code);
+            (code, national, region)
+        }
         None => {
-            let country = country?;
-            let code = calling_code(country)?;
-            let national = if KEEPS_TRUNK_ZERO.contains(&country) {
-                compact.as_str()
-            } else {
-                compact.trim_start_matches('0')
-            };
-            // The NANP's national numbers may carry its trunk 1.
-            let national = if code == "1" && national.len() == 11 {
-                national.strip_prefix('1')?
-            } else {
-                national
-            };
-            format!("{code}{national}")
+            let country = country.ok_or(Refused::Form)?;
+            if !is_digits(&compact) {
+                return Err(Refused::Form);
+            }
+            let region = region(country).ok_or_else(|| Refused::Country(country.to_string()))?;
+            let code = calling_code(region.calling_code).expect("every region's calling code is in the table");
+            (code, strip_trunk_prefix(&compact, region), Some(region))
         }
     };
-    let ok = (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
-    ok.then(|| format!("+{digits}"))
+    let code_digits = code.code.to_string().len();
+    let lengths = region.map_or(code.lengths, |r| r.lengths) & ((1 << (MAX_DIGITS - code_digits + 1)) - 1);
+    if !possible(lengths, national.len()) {
+        return Err(Refused::Length {
+            region: region.and_then(|r| std::str::from_utf8(&r.id).ok()),
+            code: code.code,
+            possible: lengths,
+            digits: national.len(),
+        });
+    }
+    Ok(format!("+{}{national}", code.code))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{country_of, e164, CALLING_CODES};
+    use super::{country_of, e164, spell_lengths, Refused, CALLING_CODES, REGIONS};
 
     #[test]
     fn numbers_become_e164_from_either_form() {
@@ -321,30 +197,159 @@ mod tests {
             ("+12", None, None),
         ];
         for (text, country, expected) in cases {
-            assert_eq!(e164(text, country).as_deref(), expected, "{text} {country:?}");
+            assert_eq!(e164(text, country).ok().as_deref(), expected, "{text} {country:?}");
         }
+    }
+
+    #[test]
+    fn lengths_are_checked_per_country_and_trunk_prefixes_dropped() {
+        let cases: &[(&str, Option<&str>, Result<&str, &str>)] = &[
+            // The NANP's numbers have 10 digits after the +1.
+            (
+                "+1 555 0000",
+                None,
+                Err("a +1 number has 10 digits after the +1; this one has 7"),
+            ),
+            ("+15558675309", None, Ok("+15558675309")),
+            (
+                "867 5309",
+                Some("US"),
+                Err("a US number has 10 digits after the +1; this one has 7"),
+            ),
+            ("+44 7700 900123", None, Ok("+447700900123")),
+            ("07700 900123", Some("GB"), Ok("+447700900123")),
+            (
+                "07700 900123",
+                Some("gb"),
+                Err("no calling code is known for the country_code `gb`"),
+            ),
+            // Too long for GB; a trunk 0 kept after the calling code makes it so too.
+            (
+                "+44 7700 9001234",
+                None,
+                Err("a +44 number has 7, 9 or 10 digits after the +44; this one has 11"),
+            ),
+            (
+                "+44 07700 900123",
+                None,
+                Err("a +44 number has 7, 9 or 10 digits after the +44; this one has 11"),
+            ),
+            (
+                "+44 07700 900123",
+                Some("GB"),
+                Err("a GB number has 7, 9 or 10 digits after the +44; this one has 11"),
+            ),
+            // Italy has no trunk prefix: its 0 is part of the number.
+            ("+39 06 1234 5678", None, Ok("+390612345678")),
+            ("06 1234 5678", Some("IT"), Ok("+390612345678")),
+            // Germany's numbers have 4 to 15 digits; E.164 allows 13 after the +49.
+            ("+49 30 1234567", None, Ok("+49301234567")),
+            ("030 1234567", Some("DE"), Ok("+49301234567")),
+            (
+                "+49 30 1234 5678 9012",
+                None,
+                Err("a +49 number has 4 to 13 digits after the +49; this one has 14"),
+            ),
+            // Trunk prefixes other than 0: 8 in Russia, 06 in Hungary, 0 or 8 in Lithuania.
+            ("8 916 123-45-67", Some("RU"), Ok("+79161234567")),
+            ("06 1 234 5678", Some("HU"), Ok("+3612345678")),
+            ("8 612 34567", Some("LT"), Ok("+37061234567")),
+            // A number with its prefix's digits that is possible only with them keeps them.
+            ("1234567890", Some("US"), Ok("+11234567890")),
+            // A country with another calling code than the number's: the code's lengths.
+            ("+1 555 867 5309", Some("GB"), Ok("+15558675309")),
+            (
+                "+1 555 0000",
+                Some("GB"),
+                Err("a +1 number has 10 digits after the +1; this one has 7"),
+            ),
+            // Non-geographic codes have lengths too; unassigned codes are refused.
+            ("+800 1234 5678", None, Ok("+80012345678")),
+            (
+                "+999 1234 5678",
+                None,
+                Err("no country or service has the calling code it starts with"),
+            ),
+            (
+                "+15558675309abc",
+                None,
+                Err("a phone number in E.164 form, or a national number and its country"),
+            ),
+        ];
+        for (text, country, expected) in cases {
+            let got = e164(text, *country).map_err(|refused| refused.to_string());
+            assert_eq!(got.as_deref().map_err(String::as_str), *expected, "{text} {country:?}");
+        }
+        assert_eq!(
+            e164("+1 555 0000", None).unwrap_err(),
+            Refused::Length {
+                region: None,
+                code: 1,
+                possible: 1 << 10,
+                digits: 7
+            }
+        );
+    }
+
+    #[test]
+    fn lengths_are_spelled_out() {
+        let mask = |lengths: &[u32]| lengths.iter().fold(0, |m, n| m | 1 << n);
+        assert_eq!(spell_lengths(mask(&[10])), "10");
+        assert_eq!(spell_lengths(mask(&[9, 10])), "9 or 10");
+        assert_eq!(spell_lengths(mask(&[7, 9, 10])), "7, 9 or 10");
+        assert_eq!(spell_lengths(mask(&[4, 5, 6, 7, 11])), "4 to 7 or 11");
     }
 
     #[test]
     fn an_e164_number_has_a_country() {
         for (number, country) in [
-            ("+15558675309", "US"),
-            ("+447234172834", "GB"),
-            ("+33612345678", "FR"),
-            ("+35312345678", "IE"),
-            ("+79161234567", "RU"),
-            ("+97112345678", "AE"),
+            ("+15558675309", Some("US")),
+            ("+447234172834", Some("GB")),
+            ("+33612345678", Some("FR")),
+            ("+35312345678", Some("IE")),
+            ("+79161234567", Some("RU")),
+            ("+97112345678", Some("AE")),
+            ("+390612345678", Some("IT")),
+            ("+80012345678", None),
+            ("+99912345678", None),
         ] {
-            assert_eq!(country_of(number), Some(country), "{number}");
+            assert_eq!(country_of(number), country, "{number}");
         }
     }
 
     #[test]
-    fn the_table_holds_each_country_once() {
-        let mut countries: Vec<&str> = CALLING_CODES.iter().map(|(c, _)| *c).collect();
-        countries.sort_unstable();
-        let before = countries.len();
-        countries.dedup();
-        assert_eq!(countries.len(), before);
+    fn the_tables_are_sorted_and_agree() {
+        assert!(REGIONS.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(CALLING_CODES.windows(2).all(|w| w[0].code < w[1].code));
+        for region in &REGIONS {
+            assert!(CALLING_CODES.iter().any(|c| c.code == region.calling_code));
+            assert!(region.trunk_prefixes.windows(2).all(|w| w[0].len() >= w[1].len()));
+        }
+        for code in &CALLING_CODES {
+            if let Some(main) = code.main_region {
+                let region = REGIONS
+                    .iter()
+                    .find(|r| r.id == main)
+                    .expect("a main region is a region");
+                assert_eq!((region.calling_code, region.lengths), (code.code, code.lengths));
+            }
+        }
+    }
+
+    /// The generated table is what tools/gen_phone_metadata.py makes of the metadata in the
+    /// cargo registry. Skipped (and says so) without python3 or without the metadata.
+    #[test]
+    fn the_generated_table_is_current() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/gen_phone_metadata.py");
+        let output = match std::process::Command::new("python3").args([script, "--check"]).output() {
+            Ok(output) => output,
+            Err(e) => return eprintln!("skipped: no python3 ({e})"),
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => {}
+            Some(77) => eprintln!("skipped: {stderr}"),
+            _ => panic!("{stderr}"),
+        }
     }
 }

@@ -339,7 +339,10 @@ fn phone_value(raw: &Value, path: &str) -> Result<Map<String, Value>, Invalid> {
         Value::String(s) => (s.as_str(), None),
         _ => return Err(expected(path, form)),
     };
-    let normalized = super::phone::e164(text, country.as_deref()).ok_or_else(|| expected(path, form))?;
+    let normalized = super::phone::e164(text, country.as_deref()).map_err(|refused| match refused {
+        super::phone::Refused::Form => expected(path, form),
+        refused => Invalid::value(format!("Invalid value for `{path}`: {refused}")),
+    })?;
     let country = country.or_else(|| super::phone::country_of(&normalized).map(str::to_string));
     Ok(object(vec![
         ("original_phone_number", json!(text)),
@@ -958,7 +961,7 @@ mod tests {
 
     #[test]
     fn rejects_what_cannot_be_coerced() {
-        let bad: [(FieldType, Value); 14] = [
+        let bad: [(FieldType, Value); 16] = [
             (FieldType::Text, json!(5)),
             (FieldType::Number, json!("five")),
             (FieldType::Checkbox, json!("yes")),
@@ -975,6 +978,11 @@ mod tests {
             ),
             (FieldType::EmailAddress, json!("nope")),
             (FieldType::PhoneNumber, json!("5558675309")),
+            (FieldType::PhoneNumber, json!("+1 555 0000")),
+            (
+                FieldType::PhoneNumber,
+                json!({"original_phone_number": "07700 900123", "country_code": "ZZ"}),
+            ),
             (FieldType::Domain, json!("localhost")),
             (FieldType::Rating, json!(6)),
             (FieldType::PersonalName, json!({"nickname": "x"})),
