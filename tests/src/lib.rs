@@ -690,3 +690,22 @@ impl Org {
         uuid::Uuid::try_parse(id).expect("a uuid").hyphenated().to_string()
     }
 }
+
+/// The display number of a record in a reply (`DEALS-42`: 42).
+pub fn display_number(record: &Value) -> u64 {
+    let id = record["display_id"].as_str().expect("a display_id");
+    id.rsplit_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or_else(|| panic!("a display id <PREFIX>-<n>, not {id}"))
+}
+
+/// The display numbers of a records answer's `data`, in its order (200 expected).
+pub fn display_numbers(reply: &Reply) -> Vec<u64> {
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["data"]
+        .as_array()
+        .expect("data is an array")
+        .iter()
+        .map(display_number)
+        .collect()
+}

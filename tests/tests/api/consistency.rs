@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api_tests::{join_all, Org, TestApi};
+use api_tests::{display_number, display_numbers, join_all, Org, TestApi};
 use serde_json::{json, Value};
 
 const RECORDS: u64 = 60;
@@ -31,19 +31,9 @@ async fn create(api: &TestApi, org: &Org, n: i64) -> (u64, String) {
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let data = &reply.body["data"];
     (
-        data["display_id"].as_str().unwrap()[2..].parse().unwrap(),
+        display_number(data),
         data["id"]["record_id"].as_str().unwrap().to_string(),
     )
-}
-
-fn numbers(reply: &api_tests::Reply) -> Vec<u64> {
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["display_id"].as_str().unwrap()[2..].parse().unwrap())
-        .collect()
 }
 
 /// Walks `body` 5 records a page; between pages, inserts records that sort before and
@@ -68,7 +58,7 @@ async fn walk_while_writing(api: &TestApi, org: &Org, body: &Value, matches: imp
         let reply = api
             .bearer(&org.key, "POST", "/v2/objects/walk/records/query", Some(&page))
             .await;
-        seen.extend(numbers(&reply));
+        seen.extend(display_numbers(&reply));
         let Some(next) = reply.body["pagination"]["next_cursor"].as_str() else {
             break;
         };
@@ -135,7 +125,7 @@ async fn all_records(api: &TestApi, org: &Org) -> Vec<(u64, String, i64)> {
         .iter()
         .map(|r| {
             (
-                r["display_id"].as_str().unwrap()[2..].parse().unwrap(),
+                display_number(r),
                 r["id"]["record_id"].as_str().unwrap().to_string(),
                 r["values"]["n"][0]["value"].as_i64().unwrap(),
             )

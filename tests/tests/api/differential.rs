@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use api_tests::{join_all, Org, TestApi};
+use api_tests::{display_number, display_numbers, join_all, Org, TestApi};
 use serde_json::{json, Number, Value};
 use shared::domain::filter::{parse_filter, parse_sorts, plan, Plan, SortInput, Tables};
 use shared::domain::number::Exact;
@@ -498,7 +498,7 @@ async fn create_rows(api: &TestApi, org: &Org, rng: &mut TestRng) -> Vec<Row> {
                 .await;
             assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
             let data = &reply.body["data"];
-            row.number = data["display_id"].as_str().unwrap()[3..].parse().unwrap();
+            row.number = display_number(data);
             row.active_from = data["created_at"].as_str().unwrap().to_string();
         });
         join_all(creates).await;
@@ -586,14 +586,10 @@ fn body(query: Option<&Query>, sorts: &[(Attr, bool)], twin: bool) -> Value {
     body
 }
 
-fn display_numbers(reply: &api_tests::Reply, body: &Value) -> Vec<u64> {
+/// The answer's display numbers, naming the body that was refused.
+fn answered(reply: &api_tests::Reply, body: &Value) -> Vec<u64> {
     assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
-    reply.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["display_id"].as_str().unwrap()[3..].parse().unwrap())
-        .collect()
+    display_numbers(reply)
 }
 
 async fn whole(api: &TestApi, org: &Org, body: &Value) -> Vec<u64> {
@@ -602,7 +598,7 @@ async fn whole(api: &TestApi, org: &Org, body: &Value) -> Vec<u64> {
     let reply = api
         .bearer(&org.key, "POST", "/v2/objects/diff/records/query", Some(&all))
         .await;
-    display_numbers(&reply, &all)
+    answered(&reply, &all)
 }
 
 /// Every page by cursor, `limit` at a time.
@@ -618,7 +614,7 @@ async fn walk(api: &TestApi, org: &Org, body: &Value, limit: usize) -> Vec<u64> 
         let reply = api
             .bearer(&org.key, "POST", "/v2/objects/diff/records/query", Some(&page))
             .await;
-        all.extend(display_numbers(&reply, &page));
+        all.extend(answered(&reply, &page));
         match reply.body["pagination"]["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_string()),
             None => return all,

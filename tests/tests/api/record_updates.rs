@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use api_tests::{assert_error, join_all, text, Org, Reply, TestApi};
+use api_tests::{assert_error, display_numbers, join_all, text, Org, Reply, TestApi};
 use serde_json::{json, Value};
 
 async fn setup(api: &TestApi, org: &Org) {
@@ -99,20 +99,12 @@ async fn a_query_over_a_thousand_records_pages_through_each_once() {
     // Filtered in display-number order, the index is read until the page is full: the
     // page after an offset is the same records as the offset's part of a longer page.
     let filter = json!({"name": {"$ends_with": "7"}});
-    let numbers = |reply: &Reply| -> Vec<u64> {
-        reply.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["display_id"].as_str().unwrap()[3..].parse().unwrap())
-            .collect()
-    };
     let long = query(&api, &org, json!({"filter": filter, "limit": 100})).await;
-    let long = numbers(&long);
+    let long = display_numbers(&long);
     assert_eq!(long.len(), 100, "c7, c17, ... c997");
     assert!(long.windows(2).all(|w| w[0] < w[1]), "by display number");
     let page = query(&api, &org, json!({"filter": filter, "limit": 5, "offset": 3})).await;
-    assert_eq!(numbers(&page), long[3..8]);
+    assert_eq!(display_numbers(&page), long[3..8]);
     api.assert_audit_clean().await;
 }
 
