@@ -42,7 +42,7 @@ impl Gen {
 type TestRng = Gen;
 
 const RECORDS: usize = 90;
-const QUERIES: usize = 110;
+const QUERIES: usize = 80;
 
 /// Numbers as JSON text, so that each is sent exactly as written here.
 const NUMBERS: &[&str] = &[
