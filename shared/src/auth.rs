@@ -4,16 +4,9 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::digest::hex;
+pub use crate::digest::sha256_hex;
 use crate::error::ApiError;
-
-/// SHA-256 of a secret, as lowercase hex.
-pub fn sha256_hex(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The platform admin key's SHA-256 hash, or two during a rotation: from configuration
 /// (`ADMIN_API_KEY_SHA256`), or read from SSM Parameter Store (`ADMIN_API_KEY_PARAMETER`) on

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cursor;
+pub mod digest;
 pub mod domain;
 pub mod endpoints;
 pub mod error;

@@ -97,7 +97,7 @@ pub fn org_teams_gsi1pk(org: OrgId) -> String {
 /// A team name's sentinel: the SHA-256 of its normalised form, so a name of any length
 /// (255 characters that NFKC may expand several times) fits DynamoDB's 1,024-byte sort key.
 pub fn team_name_sk(name_key: &str) -> String {
-    format!("TEAMNAME#{}", crate::auth::sha256_hex(name_key))
+    format!("TEAMNAME#{}", crate::digest::sha256_hex(name_key))
 }
 
 /// A record has a partition of its own (records spread across partitions).
