@@ -9,6 +9,9 @@ pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
+/// The attribute DynamoDB's TTL deletes items by (template.yaml enables TTL on it):
+/// idempotency records and rate-limit counts set it.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 fn padded(n: u64) -> String {
     format!("{n:020}")
