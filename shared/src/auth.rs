@@ -164,6 +164,15 @@ impl NewApiKey {
             token,
         }
     }
+
+    /// What the store keeps of it: everything but the token.
+    pub fn issued(&self) -> crate::store::organizations::IssuedKey {
+        crate::store::organizations::IssuedKey {
+            id: self.id.clone(),
+            token_hash: self.token_hash.clone(),
+            prefix: self.prefix.clone(),
+        }
+    }
 }
 
 /// The key id a token claims, if the token has the right form. The claim is only believed
