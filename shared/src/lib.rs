@@ -16,6 +16,7 @@ pub mod purge;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;
+pub mod sdk;
 pub mod state;
 pub mod store;
 pub mod time;
