@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::auth::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::domain::record::reference_target;
 use crate::domain::record::Record;
 use crate::domain::table::Table;

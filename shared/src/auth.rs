@@ -4,16 +4,9 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::digest::hex;
+pub use crate::digest::sha256_hex;
 use crate::error::ApiError;
-
-/// SHA-256 of a secret, as lowercase hex.
-pub fn sha256_hex(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The platform admin key's SHA-256 hash, or two during a rotation: from configuration
 /// (`ADMIN_API_KEY_SHA256`), or read from SSM Parameter Store (`ADMIN_API_KEY_PARAMETER`) on
@@ -125,7 +118,7 @@ impl Parameter {
         }
         let client = self
             .client
-            .get_or_init(|| async { aws_sdk_ssm::Client::new(&crate::state::sdk_config().await) })
+            .get_or_init(|| async { aws_sdk_ssm::Client::new(&crate::sdk::sdk_config().await) })
             .await;
         let unavailable = |detail: String| ApiError::unavailable().with_detail(detail);
         let out = client.get_parameter().name(&self.name).send().await.map_err(|e| {
@@ -171,6 +164,15 @@ impl NewApiKey {
             token,
         }
     }
+
+    /// What the store keeps of it: everything but the token.
+    pub fn issued(&self) -> crate::store::organizations::IssuedKey {
+        crate::store::organizations::IssuedKey {
+            id: self.id.clone(),
+            token_hash: self.token_hash.clone(),
+            prefix: self.prefix.clone(),
+        }
+    }
 }
 
 /// The key id a token claims, if the token has the right form. The claim is only believed
@@ -190,6 +192,17 @@ pub fn token_key_id(token: &str) -> Option<String> {
 /// Whether `token` hashes to `stored_hash`, compared in constant time.
 pub fn token_matches(token: &str, stored_hash: &str) -> bool {
     sha256_hex(token).as_bytes().ct_eq(stored_hash.as_bytes()).into()
+}
+
+/// How an endpoint authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// The platform admin key in `X-API-KEY`.
+    Admin,
+    /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
+    Bearer,
+    /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
+    Token,
 }
 
 /// Proof that a request carried the platform admin key. Only [`authenticate`] makes one,
@@ -248,24 +261,24 @@ impl std::fmt::Debug for Credential<'_> {
 /// Authenticates a request by its route's scheme: the caller, and the credential it sent.
 /// Reads at most the key's item (or its cached copy); writes nothing.
 pub async fn authenticate<'h>(
-    state: &crate::state::AppState,
-    scheme: crate::routes::Auth,
+    admin_key: &AdminKeyHash,
+    store: &crate::store::Store,
+    scheme: Auth,
     headers: &'h lambda_http::http::HeaderMap,
 ) -> Result<(Caller, Credential<'h>), ApiError> {
-    use crate::routes::Auth;
     match scheme {
         Auth::Admin => {
-            let key = state.admin_key.require(headers).await?;
+            let key = admin_key.require(headers).await?;
             Ok((Caller::Admin(Admin(())), Credential(key)))
         }
         Auth::Bearer => {
             let token = authorization_token(headers, "Bearer")?;
-            let principal = principal_for_token(&state.store, token).await?;
+            let principal = principal_for_token(store, token).await?;
             Ok((Caller::Org(principal), Credential(token)))
         }
         Auth::Token => {
             let token = authorization_token(headers, "Token")?;
-            let principal = token_with_account(&state.store, token, headers).await?;
+            let principal = token_with_account(store, token, headers).await?;
             Ok((Caller::Org(principal), Credential(token)))
         }
     }

@@ -31,6 +31,9 @@ use crate::auth::{Caller, Credential};
 use crate::error::ApiError;
 use crate::store::{key, keys, s, sdk_error, Item, Store};
 
+/// The TTL attribute of idempotency records (template.yaml enables TTL on it).
+pub use crate::store::keys::TTL_ATTRIBUTE;
+
 /// How long a key is remembered.
 pub const KEEP_SECONDS: u64 = 24 * 60 * 60;
 /// How long a claimed key waits for its first request before another may take it over
@@ -38,8 +41,6 @@ pub const KEEP_SECONDS: u64 = 24 * 60 * 60;
 pub const PENDING_SECONDS: u64 = 60;
 /// Responses larger than this are not kept (a retry then does the work again).
 const MAX_KEPT_BODY: usize = 300_000;
-/// The TTL attribute of idempotency records (template.yaml enables TTL on it).
-pub const TTL_ATTRIBUTE: &str = "expires_at";
 const SALT_LEN: usize = 16;
 
 /// The header, if the request has one. 1-255 visible ASCII characters.

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cursor;
+pub mod digest;
 pub mod domain;
 pub mod endpoints;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod purge;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;
+pub mod sdk;
 pub mod state;
 pub mod store;
 pub mod time;

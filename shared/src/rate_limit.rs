@@ -43,13 +43,9 @@ impl RateClass {
     }
 }
 
-/// Requests per second per API key, by class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimits {
-    pub attio_reads: u32,
-    pub attio_writes: u32,
-    pub smartsuite: u32,
-}
+/// Requests per second per API key, by class: defined beside the [`Store`] that holds it,
+/// its meaning here.
+pub use crate::store::RateLimits;
 
 impl RateLimits {
     /// The vendors' published limits.

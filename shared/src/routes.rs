@@ -14,6 +14,8 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
+/// How an endpoint authenticates its caller (defined with the authentication itself).
+pub use crate::auth::Auth;
 use crate::auth::{authenticate, Caller};
 use crate::endpoints::{members, objects, organizations, record_query, records, tables, teams, users};
 use crate::error::ApiError;
@@ -98,17 +100,6 @@ pub struct Route {
     /// The `code` an error of a status carries here, where the vendor documents one per
     /// status (Attio's OpenAPI does, for each endpoint): `[(400, "filter_error")]`.
     pub error_codes: &'static [(u16, &'static str)],
-}
-
-/// How an endpoint authenticates its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// The platform admin key in `X-API-KEY`.
-    Admin,
-    /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
-    Bearer,
-    /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
-    Token,
 }
 
 /// A query parameter an endpoint reads. Any other is ignored, as the vendors do.
@@ -868,7 +859,7 @@ impl Route {
     /// is authenticated.
     async fn call_once(&self, state: &AppState, req: Request, handler: Handler) -> Result<Response<Body>, ApiError> {
         self.note_unknown_query(&req);
-        let (caller, credential) = authenticate(state, self.auth, req.headers()).await?;
+        let (caller, credential) = authenticate(&state.admin_key, &state.store, self.auth, req.headers()).await?;
         crate::rate_limit::check(&state.store, self, &caller).await?;
         check_path_parameters(&req)?;
         let key = if self.is_idempotent() {

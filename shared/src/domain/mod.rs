@@ -5,6 +5,7 @@ pub mod filter;
 pub mod import;
 pub mod number;
 pub mod object;
+pub mod org_id;
 pub mod organization;
 pub mod phone;
 mod phone_metadata;

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::org_id::OrgId;
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
@@ -136,7 +137,7 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMember {
     pub user: NewUser,
-    pub org_id: crate::domain::organization::OrgId,
+    pub org_id: OrgId,
     pub role: Role,
 }
 
@@ -154,7 +155,7 @@ pub struct CreateUserInput {
 
 impl CreateUserInput {
     pub fn parse(self) -> Result<NewMember, Invalid> {
-        let org_id = crate::domain::organization::OrgId(required("organization_id", self.organization_id)?);
+        let org_id = OrgId(required("organization_id", self.organization_id)?);
         let role = self.role.unwrap_or(Role::User);
         let user = NewUserInput {
             external_id: self.external_id,
@@ -172,7 +173,7 @@ impl CreateUserInput {
 pub struct UserPatch {
     pub email: Option<Email>,
     pub name: Option<PersonName>,
-    pub membership: Option<(crate::domain::organization::OrgId, Option<Role>)>,
+    pub membership: Option<(OrgId, Option<Role>)>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -197,9 +198,7 @@ impl PatchUserInput {
         Ok(UserPatch {
             email: self.email.map(|e| Email::parse("email", &e)).transpose()?,
             name: self.name.map(|n| PersonName::parse("name", &n)).transpose()?,
-            membership: self
-                .organization_id
-                .map(|id| (crate::domain::organization::OrgId(id), self.role)),
+            membership: self.organization_id.map(|id| (OrgId(id), self.role)),
         })
     }
 }

@@ -19,7 +19,7 @@ pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Res
     let api_key = NewApiKey::generate();
     let view = state
         .store
-        .create_organization(&new, &api_key, Timestamp::now())
+        .create_organization(&new, &api_key.issued(), Timestamp::now())
         .await?;
     Ok(json_response(
         StatusCode::CREATED,
@@ -281,7 +281,7 @@ pub async fn create_api_key(state: &AppState, _admin: Admin, req: Request) -> Re
     let api_key = NewApiKey::generate();
     let stored = state
         .store
-        .create_api_key(id, user_id, &api_key, Timestamp::now())
+        .create_api_key(id, user_id, &api_key.issued(), Timestamp::now())
         .await?;
     Ok(json_response(
         StatusCode::CREATED,

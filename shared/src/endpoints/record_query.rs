@@ -183,7 +183,7 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
 /// parsed from the body (the limit may change from page to page).
 fn fingerprint(input: &QueryInput) -> String {
     let parts = serde_json::json!([input.filter, input.sorts]);
-    crate::auth::sha256_hex(&parts.to_string())
+    crate::digest::sha256_hex(&parts.to_string())
 }
 
 /// A cursor whose position this query cannot have made (the object changed under it).

@@ -4,9 +4,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
-use super::organizations::{api_key_item, ApiKeyItem, MAX_API_KEYS};
+use super::organizations::{api_key_item, ApiKeyItem, IssuedKey, MAX_API_KEYS};
 use super::{from_item, key, put, Store, StoreError, TransactFailure, NEW_ITEM};
-use crate::auth::NewApiKey;
 use crate::domain::organization::OrgId;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -18,7 +17,7 @@ impl Store {
         &self,
         org: OrgId,
         user_id: u64,
-        api_key: &NewApiKey,
+        api_key: &IssuedKey,
         now: Timestamp,
     ) -> Result<ApiKeyItem, StoreError> {
         let stamp = now.seconds();

@@ -9,6 +9,9 @@ pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
+/// The attribute DynamoDB's TTL deletes items by (template.yaml enables TTL on it):
+/// idempotency records and rate-limit counts set it.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 fn padded(n: u64) -> String {
     format!("{n:020}")
@@ -97,7 +100,7 @@ pub fn org_teams_gsi1pk(org: OrgId) -> String {
 /// A team name's sentinel: the SHA-256 of its normalised form, so a name of any length
 /// (255 characters that NFKC may expand several times) fits DynamoDB's 1,024-byte sort key.
 pub fn team_name_sk(name_key: &str) -> String {
-    format!("TEAMNAME#{}", crate::auth::sha256_hex(name_key))
+    format!("TEAMNAME#{}", crate::digest::sha256_hex(name_key))
 }
 
 /// A record has a partition of its own (records spread across partitions).

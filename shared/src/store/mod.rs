@@ -40,7 +40,15 @@ pub struct Store {
     /// How many records or index entries one query may examine ([`index::MAX_EXAMINED`]).
     scan_limit: usize,
     /// Per-key rate limits, when on (see [`crate::rate_limit`]).
-    rate_limits: Option<crate::rate_limit::RateLimits>,
+    rate_limits: Option<RateLimits>,
+}
+
+/// Requests per second per API key, by class (what they count and when: `crate::rate_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub attio_reads: u32,
+    pub attio_writes: u32,
+    pub smartsuite: u32,
 }
 
 /// Why a transaction did not commit.
@@ -85,12 +93,12 @@ impl Store {
     }
 
     /// The same store, counting requests against these per-key limits (`None`: no limits).
-    pub fn with_rate_limits(mut self, limits: Option<crate::rate_limit::RateLimits>) -> Self {
+    pub fn with_rate_limits(mut self, limits: Option<RateLimits>) -> Self {
         self.rate_limits = limits;
         self
     }
 
-    pub fn rate_limits(&self) -> Option<crate::rate_limit::RateLimits> {
+    pub fn rate_limits(&self) -> Option<RateLimits> {
         self.rate_limits
     }
 

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::{self, ItemKeys, SK};
 use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
-use crate::auth::NewApiKey;
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
 use crate::time::Timestamp;
@@ -101,6 +100,18 @@ const USER_WRITE: usize = 1;
 /// How often a create is tried when the owner user appears or vanishes under it.
 const CREATE_ATTEMPTS: usize = 3;
 
+/// A new API key as the store keeps it: never its token, only the token's SHA-256 and its
+/// first characters (`crate::auth::NewApiKey::issued` makes one).
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    /// The key's public id (a UUID), shown in lists and used to revoke it.
+    pub id: String,
+    /// SHA-256 of the token: the only form that is stored.
+    pub token_hash: String,
+    /// The first characters of the token, safe to show in lists.
+    pub prefix: String,
+}
+
 impl Store {
     /// Takes the next organization id and the next user id in one atomic update. A user
     /// id taken for an owner who turns out to exist already is left unused (ids may skip).
@@ -136,7 +147,7 @@ impl Store {
     pub async fn create_organization(
         &self,
         new: &NewOrganization,
-        api_key: &NewApiKey,
+        api_key: &IssuedKey,
         now: Timestamp,
     ) -> Result<OrganizationView, StoreError> {
         let (org_id, fresh_user_id) = self.next_ids().await?;
@@ -205,7 +216,7 @@ impl Store {
         org: &OrganizationItem,
         user: &UserItem,
         user_exists: bool,
-        api_key: &NewApiKey,
+        api_key: &IssuedKey,
         stamp: &str,
     ) -> Vec<TransactWriteItem> {
         let org_id = OrgId(org.id);

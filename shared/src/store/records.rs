@@ -18,7 +18,7 @@ use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
     failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
 };
-use crate::auth::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};

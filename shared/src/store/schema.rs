@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK, TTL_ATTRIBUTE};
 
 /// A global secondary index: its name, partition key and sort key (all strings, all
 /// attributes projected).
@@ -37,7 +37,7 @@ pub const SCHEMA: TableSchema = TableSchema {
         partition_key: GSI1PK,
         sort_key: GSI1SK,
     }],
-    ttl_attribute: crate::idempotency::TTL_ATTRIBUTE,
+    ttl_attribute: TTL_ATTRIBUTE,
     stream_view: "KEYS_ONLY",
 };
 
