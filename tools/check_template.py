@@ -88,6 +88,28 @@ def api_routes(api):
     return routes
 
 
+# CloudFormation's quota is 500 resources a stack. Past this many the stack must split
+# before it can grow by another batch of endpoints (docs/operations.md, "When the stack
+# splits").
+RESOURCE_WARNING_LIMIT = 450
+
+
+def stack_size_problems(resources):
+    """The transformed template's resource count, printed; a problem past the limit."""
+    functions = sum(1 for r in resources.values() if r["Type"] == "AWS::Lambda::Function")
+    count = len(resources)
+    print(
+        f"template: {count} CloudFormation resources after the SAM transform "
+        f"({functions} functions, {count / max(functions, 1):.1f} a function), of 500 a stack allows"
+    )
+    if count > RESOURCE_WARNING_LIMIT:
+        return [
+            f"{count} resources is past {RESOURCE_WARNING_LIMIT}: split the stack before adding "
+            "functions (docs/operations.md, When the stack splits)"
+        ]
+    return []
+
+
 def main():
     source, output = translate()
     resources = output["Resources"]
@@ -131,6 +153,7 @@ def main():
     for key in sorted(set(routes) - {key for key, _ in expected}):
         problems.append(f"API Gateway route {key} is not in the route table")
 
+    problems += stack_size_problems(resources)
     for problem in problems:
         print(f"template: {problem}")
     print(f"template: {len(routes)} API Gateway routes from aws-sam-translator checked, {len(problems)} problems")
