@@ -179,14 +179,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let items = self.query_all(self.history_query(record)).await?;
-        Ok(items
-            .into_iter()
-            .map(|item| {
-                item.into_iter()
-                    .filter(|(name, _)| name == "PK" || name == "SK")
-                    .collect()
-            })
-            .collect())
+        Ok(items.into_iter().map(super::key_of).collect())
     }
 
     /// A record's history items, oldest write first (strongly consistent): the items of its

@@ -236,6 +236,13 @@ pub(crate) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([(keys::PK.to_string(), s(pk)), (keys::SK.to_string(), s(sk))])
 }
 
+/// The key of an item read whole: its `PK` and `SK` alone.
+pub(crate) fn key_of(item: Item) -> Item {
+    item.into_iter()
+        .filter(|(name, _)| name == keys::PK || name == keys::SK)
+        .collect()
+}
+
 /// A transaction's Put of `item`, under `condition` if any.
 pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactWriteItem {
     let put = Put::builder()

@@ -202,11 +202,7 @@ impl Store {
                 let record: Record = from_item(item)?;
                 doomed.extend(super::records::record_item_keys(table, &record));
             } else {
-                doomed.push(
-                    item.into_iter()
-                        .filter(|(name, _)| name == keys::PK || name == SK)
-                        .collect(),
-                );
+                doomed.push(super::key_of(item));
             }
         }
         Ok(doomed)
