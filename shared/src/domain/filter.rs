@@ -347,11 +347,12 @@ fn parse_attribute(field: &FieldDef, raw: &Value, path: &str) -> Result<Vec<Filt
     let mut conditions = Vec::new();
     let mut empty = Vec::new();
     parse_conditions(field, None, raw, path, &mut conditions, &mut empty)?;
+    let titles = titles(field);
     let group = |conditions: Vec<Condition>| {
         Filter::Value(ValueFilter {
             field_id: field.id.clone(),
             conditions,
-            titles: titles(field),
+            titles: titles.clone(),
         })
     };
     let mut filters: Vec<Filter> = empty
@@ -1041,21 +1042,7 @@ mod tests {
         let mut employees = FieldDef::for_tests(FieldType::Number);
         employees.id = "f-employees".into();
         employees.key = "employees".into();
-        Table {
-            id: "t".into(),
-            org_id: 1,
-            table_type: "custom".into(),
-            name: "Companies".into(),
-            description: None,
-            record_prefix: "CO".into(),
-            api_slug: "companies".into(),
-            display_field_id: "f-employees".into(),
-            archived: false,
-            fields: BTreeMap::from([("employees".to_string(), employees)]),
-            revision: 0,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        Table::for_tests(vec![employees])
     }
 
     fn record(number: u64, created_at: &str, employees: Option<i64>) -> Record {

@@ -184,7 +184,6 @@ fn check_quotes(text: &str, start: usize, raw: &str) -> Result<(), Invalid> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::domain::table::FieldType;
@@ -243,21 +242,7 @@ mod tests {
             key: key.to_string(),
             ..FieldDef::for_tests(FieldType::Text)
         };
-        Table {
-            id: "t".into(),
-            org_id: 1,
-            table_type: "custom".into(),
-            name: "Companies".into(),
-            description: None,
-            record_prefix: "CO".into(),
-            api_slug: "companies".into(),
-            display_field_id: "id-name".into(),
-            archived: false,
-            fields: BTreeMap::from([("name".into(), field("name")), ("code".into(), field("code"))]),
-            revision: 0,
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
+        Table::for_tests(vec![field("name"), field("code")])
     }
 
     /// Each file and mapping: the field keys its columns fill (`-` for an ignored column),

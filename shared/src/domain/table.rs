@@ -780,6 +780,29 @@ pub struct Table {
 }
 
 #[cfg(test)]
+impl Table {
+    /// The `companies` table of org 1 for parser tests, with `fields` by key (the first
+    /// is its display field).
+    pub(crate) fn for_tests(fields: Vec<FieldDef>) -> Self {
+        Self {
+            id: "t".into(),
+            org_id: 1,
+            table_type: "custom".into(),
+            name: "Companies".into(),
+            description: None,
+            record_prefix: "CO".into(),
+            api_slug: "companies".into(),
+            display_field_id: fields.first().map(|f| f.id.clone()).unwrap_or_default(),
+            archived: false,
+            fields: fields.into_iter().map(|f| (f.key.clone(), f)).collect(),
+            revision: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 impl FieldDef {
     /// A field of `field_type` for parser tests: linked to `companies`, with one option.
     pub(crate) fn for_tests(field_type: FieldType) -> Self {
