@@ -605,6 +605,14 @@ impl TestApi {
         reply.body
     }
 
+    /// Attio's create record: `values` in `{"data": {"values": ...}}` to `object`'s records,
+    /// with the org key `key`. The reply, whatever its status.
+    pub async fn create_record(&self, key: &str, object: &str, values: &Value) -> Reply {
+        let body = serde_json::json!({"data": {"values": values}});
+        self.bearer(key, "POST", &format!("/v2/objects/{object}/records"), Some(&body))
+            .await
+    }
+
     /// Sends JSON with `Authorization: Bearer <key>` (Invent, Attio).
     pub async fn bearer(&self, key: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
         let auth = format!("Bearer {key}");

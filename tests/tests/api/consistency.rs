@@ -26,10 +26,8 @@ async fn table(api: &TestApi, org: &Org) {
 /// Creates a record holding `n` in both number attributes: its display number and id.
 async fn create(api: &TestApi, org: &Org, n: i64) -> (u64, String) {
     let note = format!("note {}", n.rem_euclid(3));
-    let body = json!({"data": {"values": {"n": n, "m": n, "note": note, "tag": "new"}}});
-    let reply = api
-        .bearer(&org.key, "POST", "/v2/objects/walk/records", Some(&body))
-        .await;
+    let values = json!({"n": n, "m": n, "note": note, "tag": "new"});
+    let reply = api.create_record(&org.key, "walk", &values).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let data = &reply.body["data"];
     (
@@ -198,11 +196,9 @@ async fn index_entries_and_sentinels_match_their_records_after_any_writes_and_no
     let mut ids = Vec::new();
     for (i, value) in values.iter().enumerate() {
         let unique = json!(9007199254740993u64 + 2 * i as u64);
-        let body = json!({"data": {"values": {"n": value, "ms": [value, i], "u": unique, "c": value}}});
-        let reply = api
-            .bearer(&org.key, "POST", "/v2/objects/exact/records", Some(&body))
-            .await;
-        assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
+        let values = json!({"n": value, "ms": [value, i], "u": unique, "c": value});
+        let reply = api.create_record(&org.key, "exact", &values).await;
+        assert_eq!(reply.status, 200, "{values}: {:?}", reply.body);
         ids.push(reply.body["data"]["id"]["record_id"].as_str().unwrap().to_string());
     }
     api.assert_audit_clean().await;

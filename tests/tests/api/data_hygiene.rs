@@ -111,14 +111,7 @@ async fn root_domains_follow_the_public_suffix_list() {
     ];
     for (host, root) in cases {
         let values = json!({"name": host, "site": host, "email": format!("ann@{host}")});
-        let reply = api
-            .bearer(
-                &org.key,
-                "POST",
-                "/v2/objects/companies/records",
-                Some(&json!({"data": {"values": values}})),
-            )
-            .await;
+        let reply = api.create_record(&org.key, "companies", &values).await;
         assert_eq!(reply.status, 200, "{host}: {:?}", reply.body);
         let values = &reply.body["data"]["values"];
         assert_eq!(values["site"][0]["root_domain"], root, "{host}");
@@ -166,14 +159,7 @@ async fn option_titles_are_one_title_in_any_case() {
         .await;
     assert_error(&rename, 409);
     let values = json!({"name": "Ann", "stage": "émigré"});
-    let reply = api
-        .bearer(
-            &org.key,
-            "POST",
-            "/v2/objects/companies/records",
-            Some(&json!({"data": {"values": values}})),
-        )
-        .await;
+    let reply = api.create_record(&org.key, "companies", &values).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(reply.body["data"]["values"]["stage"][0]["option"]["title"], "Émigré");
     let query = json!({"filter": {"stage": "ÉMIGRÉ"}});

@@ -492,11 +492,9 @@ async fn create_rows(api: &TestApi, org: &Org, rng: &mut TestRng) -> Vec<Row> {
     let mut rows: Vec<Row> = (0..RECORDS).map(|i| random_row(rng, i)).collect();
     for chunk in rows.chunks_mut(30) {
         let creates = chunk.iter_mut().map(|row| async move {
-            let body = json!({"data": {"values": values_of(row)}});
-            let reply = api
-                .bearer(&org.key, "POST", "/v2/objects/diff/records", Some(&body))
-                .await;
-            assert_eq!(reply.status, 200, "{body}: {:?}", reply.body);
+            let values = values_of(row);
+            let reply = api.create_record(&org.key, "diff", &values).await;
+            assert_eq!(reply.status, 200, "{values}: {:?}", reply.body);
             let data = &reply.body["data"];
             row.number = display_number(data);
             row.active_from = data["created_at"].as_str().unwrap().to_string();

@@ -32,14 +32,7 @@ async fn setup(api: &TestApi, org: &Org) {
 }
 
 async fn create(api: &TestApi, org: &Org, object: &str, values: Value) -> Reply {
-    let reply = api
-        .bearer(
-            &org.key,
-            "POST",
-            &format!("/v2/objects/{object}/records"),
-            Some(&json!({"data": {"values": values}})),
-        )
-        .await;
+    let reply = api.create_record(&org.key, object, &values).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     reply
 }

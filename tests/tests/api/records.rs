@@ -18,13 +18,7 @@ async fn field(api: &TestApi, org: &Org, table: &str, body: Value) {
 }
 
 async fn create(api: &TestApi, org: &Org, object: &str, values: Value) -> api_tests::Reply {
-    api.bearer(
-        &org.key,
-        "POST",
-        &format!("/v2/objects/{object}/records"),
-        Some(&json!({"data": {"values": values}})),
-    )
-    .await
+    api.create_record(&org.key, object, &values).await
 }
 
 /// The tables of the seed: users, companies, and workspaces referencing both.
