@@ -684,20 +684,6 @@ pub fn parse_sorts(table: &Table, tables: Tables<'_>, sorts: &[SortInput]) -> Re
         .collect()
 }
 
-/// Orders records by the sorts (path sorts following references through `linked`), then by
-/// display number (see [`compare_records`]); records without a value last.
-/// The order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
-pub fn sort_records(records: &mut [Record], sorts: &[Sort], linked: &Linked) {
-    records.sort_by(|a, b| compare_records(a, b, sorts, linked));
-}
-
-/// Two records in the sorts' order, then by display number in the last sort's direction:
-/// so a sort down is the exact reverse of the same sort up (records without a value aside,
-/// which come last either way), and an index read backwards gives it.
-pub fn compare_records(a: &Record, b: &Record, sorts: &[Sort], linked: &Linked) -> Ordering {
-    compare_ranks(&rank(a, sorts, linked), &rank(b, sorts, linked), sorts)
-}
-
 /// Where a record stands in a sort: its key under each sort, and its display number. A
 /// cursor holds the last one a page answered, and the next page is what comes after it,
 /// so a record inserted or deleted meanwhile moves no other record across pages.
@@ -714,7 +700,11 @@ pub fn rank(record: &Record, sorts: &[Sort], linked: &Linked) -> Rank {
     }
 }
 
-/// Two ranks in the sorts' order (see [`compare_records`]).
+/// Two records' ranks in the sorts' order (path sorts followed through the linked records
+/// [`rank`] read), records without a value last, then by display number in the last sort's
+/// direction: so a sort down is the exact reverse of the same sort up (records without a
+/// value aside, which come last either way), and an index read backwards gives it. The
+/// order is total over any mix of values (see [`SortKey`]), as `sort_by` requires.
 pub fn compare_ranks(a: &Rank, b: &Rank, sorts: &[Sort]) -> Ordering {
     for ((sort, x), y) in sorts.iter().zip(&a.keys).zip(&b.keys) {
         let ordering = compare_sort_keys(x.clone(), y.clone(), sort.descending);
@@ -1034,7 +1024,7 @@ mod tests {
 
     use serde_json::{json, Value};
 
-    use super::{parse_filter, parse_sorts, sort_records, Linked, SortInput, Tables};
+    use super::{compare_ranks, parse_filter, parse_sorts, rank, Linked, SortInput, Tables};
     use crate::domain::record::Record;
     use crate::domain::table::{FieldDef, FieldType, Table};
 
@@ -1149,7 +1139,8 @@ mod tests {
         )
         .expect("created_at sorts");
         let mut sorted = records();
-        sort_records(&mut sorted, &sorts, &Linked::new());
+        let linked = Linked::new();
+        sorted.sort_by(|a, b| compare_ranks(&rank(a, &sorts, &linked), &rank(b, &sorts, &linked), &sorts));
         assert_eq!(sorted.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }
