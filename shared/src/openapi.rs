@@ -22,21 +22,21 @@ use crate::domain::record::RecordInput;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
 use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
 use crate::domain::user::{CreateUserInput, PatchUserInput};
-use crate::endpoints::members::MemberList;
-use crate::endpoints::objects::{
-    AttributeList, AttributeResponse, AttributeStatusList, AttributeStatusResponse, ObjectList, ObjectResponse,
-    OptionList, OptionResponse,
-};
-use crate::endpoints::organizations::{
+use crate::endpoints::answering_agent::organizations::{
     ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationBody, OrganizationResponse,
     RevokeApiKeyInput, RevokedApiKey, UserBody,
 };
-use crate::endpoints::record_query::{QueryInput, RecordList};
-use crate::endpoints::records::{DeletedRecord, RecordResponse, ValueList};
-use crate::endpoints::tables::ImportResult;
-use crate::endpoints::tables::{FieldBody, TableBody};
-use crate::endpoints::teams::{TeamBody, TeamList};
-use crate::endpoints::users::CreatedUser;
+use crate::endpoints::answering_agent::users::CreatedUser;
+use crate::endpoints::attio::objects::{
+    AttributeList, AttributeResponse, AttributeStatusList, AttributeStatusResponse, ObjectList, ObjectResponse,
+    OptionList, OptionResponse,
+};
+use crate::endpoints::attio::record_query::{QueryInput, RecordList};
+use crate::endpoints::attio::records::{DeletedRecord, RecordResponse, ValueList};
+use crate::endpoints::invent::tables::ImportResult;
+use crate::endpoints::invent::tables::{FieldBody, TableBody};
+use crate::endpoints::smartsuite::members::MemberList;
+use crate::endpoints::smartsuite::teams::{TeamBody, TeamList};
 use crate::error::ErrorBody;
 use crate::http::MAX_BODY_BYTES;
 use crate::routes::{Auth, Endpoint, Route, ROUTES};

@@ -17,7 +17,10 @@ use tracing::Instrument;
 /// How an endpoint authenticates its caller (defined with the authentication itself).
 pub use crate::auth::Auth;
 use crate::auth::{authenticate, Caller};
-use crate::endpoints::{members, objects, organizations, record_query, records, tables, teams, users};
+use crate::endpoints::answering_agent::{organizations, users};
+use crate::endpoints::attio::{objects, record_query, records};
+use crate::endpoints::invent::tables;
+use crate::endpoints::smartsuite::{members, teams};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;

@@ -1,12 +1,10 @@
-//! One handler per endpoint: authenticate, parse the input into domain types, call the
-//! store, shape the response. Each returns `Result<Response, ApiError>`; the route layer
-//! turns errors into the JSON error body and logs once.
+//! One handler per endpoint, grouped by the wire dialect it speaks: four dialects over the
+//! one domain (`crate::domain`) and the one store. Each handler parses the input into
+//! domain types, calls the store, and shapes the vendor's response; it returns
+//! `Result<Response, ApiError>`, and the route layer turns errors into the JSON error body
+//! and logs once. Endpoint files never name each other: what two share lives below them.
 
-pub mod members;
-pub mod objects;
-pub mod organizations;
-pub mod record_query;
-pub mod records;
-pub mod tables;
-pub mod teams;
-pub mod users;
+pub mod answering_agent;
+pub mod attio;
+pub mod invent;
+pub mod smartsuite;

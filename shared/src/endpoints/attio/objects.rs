@@ -17,7 +17,7 @@ use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
 use crate::domain::text::caseless_eq;
-use crate::endpoints::records::{fresh_object_in_path, object_in_path};
+use crate::endpoints::attio::records::{fresh_object_in_path, object_in_path};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
@@ -436,7 +436,7 @@ pub async fn create_attribute(
     let new = json_body::<AttributeData>(&req)?.data()?.parse_new()?;
     let table = fresh_object_in_path(state, &req, principal.org_id).await?;
     let allowed = "data.config.record_reference.allowed_objects";
-    let link = crate::endpoints::tables::resolve_link(state, principal.org_id, &new, allowed).await?;
+    let link = crate::endpoints::invent::tables::resolve_link(state, principal.org_id, &new, allowed).await?;
     let (table, field) = state
         .store
         .add_field(principal.org_id, &table, &new, link, Timestamp::now())

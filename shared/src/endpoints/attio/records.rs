@@ -543,7 +543,7 @@ pub async fn list_values(state: &AppState, principal: Principal, req: Request) -
     };
     let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = crate::endpoints::objects::attribute_in_path(&req, &table)?;
+    let field = crate::endpoints::attio::objects::attribute_in_path(&req, &table)?;
     let record = record_in_path(state, &req, principal.org_id, &table).await?;
     let workspace_id = principal.org_id.workspace_id();
     // Oldest first (a PATCH puts new multiselect values first in the record); with history,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::team_filter::{MemberFacts, MemberFilter};
 use crate::domain::user::Role;
-use crate::endpoints::teams::{list_body, parse_sorts, sort_by_keys};
+use crate::endpoints::smartsuite::teams::{list_body, parse_sorts, sort_by_keys};
 use crate::error::ApiError;
 use crate::http::{json_response, pagination};
 use crate::state::AppState;

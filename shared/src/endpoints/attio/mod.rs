@@ -1,0 +1,6 @@
+//! Attio's REST API (`/v2/…`, `Authorization: Bearer`): objects and their attributes,
+//! records and their values, the records query. docs/compat-attio.md has what is served.
+
+pub mod objects;
+pub mod record_query;
+pub mod records;

@@ -1,0 +1,5 @@
+//! SmartSuite's API (`/api/v1/…`, `Authorization: Token` and `ACCOUNT-ID`): teams and
+//! members (a member is an Answering Agent user). docs/compat-smartsuite.md.
+
+pub mod members;
+pub mod teams;
