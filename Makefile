@@ -9,12 +9,19 @@ MOTO_VENV := .venv-moto
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test fmt lint layers template unit-and-integration fuzz tools build bench bench-scale audit load
+.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build bench bench-scale audit load
 
 dev:
 	scripts/dev.sh
 
 test: fmt lint layers template unit-and-integration fuzz
+
+# What shared/src/catalog.rs (each endpoint declared once) derives: functions/<name>/,
+# the endpoints' functions in template.yaml, docs/openapi.json, and a first event for an
+# endpoint that has none (gateway/src/generate.rs). A test in `make test` checks all of it
+# is current (tests/tests/api/template.rs, generated_files_are_current).
+generate:
+	cargo run --quiet -p gateway --bin generate
 
 fmt:
 	cargo fmt --all -- --check

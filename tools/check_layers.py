@@ -13,11 +13,12 @@ The layers, bottom first; a file may name files of its own layer or below:
   0 base       time.rs, digest.rs: leaves, name nothing of ours
   1 domain     domain/*: the rules of the data; names only the base
   2 store      store/*: DynamoDB; names only domain and base, answers typed facts
-  3 services   error.rs, http.rs, cursor.rs, sdk.rs, auth.rs, rate_limit.rs,
-               idempotency.rs, audit.rs, purge.rs
+  3 services   error.rs, http.rs, cursor.rs, sdk.rs, auth.rs, route_spec.rs,
+               rate_limit.rs, idempotency.rs, audit.rs, purge.rs
   4 state      state.rs: AppState, above everything it holds
   5 endpoints  endpoints/<dialect>/*: one file per resource, a folder per wire dialect
-  6 pipeline   routes.rs, router.rs, lambda.rs, openapi.rs: above the endpoints
+  6 pipeline   catalog.rs, routes.rs, router.rs, lambda.rs, openapi.rs: above the
+               endpoints
 
 And, beside the layers:
 
@@ -56,11 +57,22 @@ LAYERS = {
     "store": (2, None),
     "services": (
         3,
-        {"error.rs", "http.rs", "cursor.rs", "sdk.rs", "auth.rs", "rate_limit.rs", "idempotency.rs", "audit.rs", "purge.rs"},
+        {
+            "error.rs",
+            "http.rs",
+            "cursor.rs",
+            "sdk.rs",
+            "auth.rs",
+            "route_spec.rs",
+            "rate_limit.rs",
+            "idempotency.rs",
+            "audit.rs",
+            "purge.rs",
+        },
     ),
     "state": (4, {"state.rs"}),
     "endpoints": (5, None),
-    "pipeline": (6, {"routes.rs", "router.rs", "lambda.rs", "openapi.rs"}),
+    "pipeline": (6, {"catalog.rs", "routes.rs", "router.rs", "lambda.rs", "openapi.rs"}),
 }
 DIR_LAYERS = {"domain", "store", "endpoints"}
 DB_VIA_STORE = {"auth.rs", "rate_limit.rs", "idempotency.rs", "audit.rs"}

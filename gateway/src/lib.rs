@@ -3,6 +3,7 @@
 //! parameters, a request id, a body size limit) and then calling the same
 //! [`shared::routes::Route::handle`] that the Lambda binaries call.
 
+pub mod generate;
 pub mod stream;
 
 use std::collections::HashMap;

@@ -4,16 +4,18 @@ use std::convert::Infallible;
 
 use lambda_http::{service_fn, Request, RequestExt};
 
-use crate::routes::{Endpoint, Handler};
+use crate::routes::Serve;
 use crate::state::AppState;
 
-/// Builds the app state once per container (SDK client, config), then serves `endpoint`'s
-/// requests with `handler` (its own, named by the binary: static dispatch, so the binary
-/// links no other endpoint's code) from the Lambda Runtime API until the container ends.
-pub async fn run(endpoint: Endpoint, handler: Handler) -> Result<(), lambda_http::Error> {
+/// Builds the app state once per container (SDK client, config), then serves `E`'s
+/// requests with its handler (named by the binary, `run::<handlers::GetRecord>()`: static
+/// dispatch, so the binary links no other endpoint's code) from the Lambda Runtime API
+/// until the container ends.
+pub async fn run<E: Serve>() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let state = AppState::from_env().await?;
-    let route = endpoint.route();
+    let route = E::ENDPOINT.route();
+    let handler: crate::routes::Handler = E::call;
     let state = &state;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(route.handle_with(state, req, handler).await)

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod cursor;
 pub mod digest;
 pub mod domain;
@@ -14,6 +15,7 @@ pub mod lambda;
 pub mod openapi;
 pub mod purge;
 pub mod rate_limit;
+pub mod route_spec;
 pub mod router;
 pub mod routes;
 pub mod sdk;

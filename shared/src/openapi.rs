@@ -15,31 +15,9 @@ use utoipa::openapi::{
 };
 use utoipa::ToSchema;
 
-use crate::domain::import::ImportInput;
-use crate::domain::object::{AttributeData, ObjectData, OptionData};
-use crate::domain::organization::{CreateOrganizationInput, PatchOrganizationInput};
-use crate::domain::record::RecordInput;
-use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput};
-use crate::domain::team::{CreateTeamInput, ListTeamsInput, PatchTeamInput};
-use crate::domain::user::{CreateUserInput, PatchUserInput};
-use crate::endpoints::answering_agent::organizations::{
-    ApiKeyList, CreateApiKeyInput, CreatedApiKey, DeletedOrganization, OrganizationBody, OrganizationResponse,
-    RevokeApiKeyInput, RevokedApiKey, UserBody,
-};
-use crate::endpoints::answering_agent::users::CreatedUser;
-use crate::endpoints::attio::objects::{
-    AttributeList, AttributeResponse, AttributeStatusList, AttributeStatusResponse, ObjectList, ObjectResponse,
-    OptionList, OptionResponse,
-};
-use crate::endpoints::attio::record_query::{QueryInput, RecordList};
-use crate::endpoints::attio::records::{DeletedRecord, RecordResponse, ValueList};
-use crate::endpoints::invent::tables::ImportResult;
-use crate::endpoints::invent::tables::{FieldBody, TableBody};
-use crate::endpoints::smartsuite::members::MemberList;
-use crate::endpoints::smartsuite::teams::{TeamBody, TeamList};
 use crate::error::ErrorBody;
 use crate::http::MAX_BODY_BYTES;
-use crate::routes::{Auth, Endpoint, Route, ROUTES};
+use crate::routes::{Auth, Contract, Route, SchemaSink, ROUTES};
 
 const ADMIN_SCHEME: &str = "AdminKey";
 const BEARER_SCHEME: &str = "Bearer";
@@ -47,20 +25,24 @@ const TOKEN_SCHEME: &str = "Token";
 const ACCOUNT_SCHEME: &str = "AccountId";
 const ERROR_SCHEMA: &str = "Error";
 
-/// What one endpoint takes and gives, beyond its route.
-struct Contract {
-    summary: &'static str,
-    /// The body's schema, and whether a body is required.
-    request: Option<(RefOr<Schema>, bool)>,
-    status: u16,
-    response: RefOr<Schema>,
-}
-
 /// The schemas the document's operations refer to, collected as they are used.
 #[derive(Default)]
 struct Schemas(BTreeMap<String, RefOr<Schema>>);
 
 impl Schemas {
+    /// Adds a named schema. Two different types of one name (two `StatusBody`s in two
+    /// modules) would make one of them describe the other's responses: refused.
+    fn add(&mut self, name: String, schema: RefOr<Schema>) {
+        if let Some(known) = self.0.get(&name) {
+            assert!(*known == schema, "two different schemas are named {name}; rename one");
+        }
+        self.0.insert(name, schema);
+    }
+}
+
+impl SchemaSink for Schemas {
+    type Schema = RefOr<Schema>;
+
     /// A reference to `T`'s schema, adding it and the schemas it uses to the components.
     fn of<T: ToSchema>(&mut self) -> RefOr<Schema> {
         let mut used = Vec::new();
@@ -72,270 +54,13 @@ impl Schemas {
         RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
     }
 
-    /// Adds a named schema. Two different types of one name (two `StatusBody`s in two
-    /// modules) would make one of them describe the other's responses: refused.
-    fn add(&mut self, name: String, schema: RefOr<Schema>) {
-        if let Some(known) = self.0.get(&name) {
-            assert!(*known == schema, "two different schemas are named {name}; rename one");
-        }
-        self.0.insert(name, schema);
-    }
-
     fn array_of<T: ToSchema>(&mut self) -> RefOr<Schema> {
         RefOr::T(Schema::Array(ArrayBuilder::new().items(self.of::<T>()).build()))
     }
 }
 
-fn contract(endpoint: Endpoint, schemas: &mut Schemas) -> Contract {
-    let c = |summary, request: Option<(RefOr<Schema>, bool)>, status, response| Contract {
-        summary,
-        request,
-        status,
-        response,
-    };
-    match endpoint {
-        Endpoint::CreateOrganization => c(
-            "Create an organization with its owner and first API key",
-            Some((schemas.of::<CreateOrganizationInput>(), true)),
-            201,
-            schemas.of::<OrganizationResponse>(),
-        ),
-        Endpoint::GetOrganization => c("Get an organization", None, 200, schemas.of::<OrganizationBody>()),
-        Endpoint::ListOrganizations => c(
-            "List organizations (X-Total-Count and Link headers page them)",
-            None,
-            200,
-            schemas.array_of::<OrganizationBody>(),
-        ),
-        Endpoint::UpdateOrganization => c(
-            "Rename or describe an organization",
-            Some((schemas.of::<PatchOrganizationInput>(), true)),
-            200,
-            schemas.of::<OrganizationBody>(),
-        ),
-        Endpoint::DeleteOrganization => c(
-            "Delete an organization, its keys and its data",
-            None,
-            200,
-            schemas.of::<DeletedOrganization>(),
-        ),
-        Endpoint::CreateApiKey => c(
-            "Issue an API key (the secret is shown once)",
-            Some((schemas.of::<CreateApiKeyInput>(), false)),
-            201,
-            schemas.of::<CreatedApiKey>(),
-        ),
-        Endpoint::ListApiKeys => c(
-            "List an organization's API keys (prefixes only)",
-            None,
-            200,
-            schemas.of::<ApiKeyList>(),
-        ),
-        Endpoint::RevokeApiKey => c(
-            "Revoke an API key",
-            Some((schemas.of::<RevokeApiKeyInput>(), false)),
-            200,
-            schemas.of::<RevokedApiKey>(),
-        ),
-        Endpoint::CreateUser => c(
-            "Create a user, or add one to an organization",
-            Some((schemas.of::<CreateUserInput>(), true)),
-            201,
-            schemas.of::<CreatedUser>(),
-        ),
-        Endpoint::ListUsers => c(
-            "List users, of one organization or all (X-Total-Count and Link headers page them)",
-            None,
-            200,
-            schemas.array_of::<UserBody>(),
-        ),
-        Endpoint::GetUser => c("Get a user by external id", None, 200, schemas.of::<UserBody>()),
-        Endpoint::UpdateUser => c(
-            "Update a user",
-            Some((schemas.of::<PatchUserInput>(), true)),
-            200,
-            schemas.of::<UserBody>(),
-        ),
-        Endpoint::CreateTable => c(
-            "Create a table",
-            Some((schemas.of::<CreateTableInput>(), true)),
-            200,
-            schemas.of::<TableBody>(),
-        ),
-        Endpoint::GetTable => c("Get a table", None, 200, schemas.of::<TableBody>()),
-        Endpoint::ListTables => c("List tables", None, 200, schemas.array_of::<TableBody>()),
-        Endpoint::UpdateTable => c(
-            "Update a table",
-            Some((schemas.of::<PatchTableInput>(), true)),
-            200,
-            schemas.of::<TableBody>(),
-        ),
-        Endpoint::CreateField => c(
-            "Add a field to a table",
-            Some((schemas.of::<CreateFieldInput>(), true)),
-            200,
-            schemas.of::<FieldBody>(),
-        ),
-        Endpoint::UpdateField => c(
-            "Update a field",
-            Some((schemas.of::<PatchFieldInput>(), true)),
-            200,
-            schemas.of::<FieldBody>(),
-        ),
-        Endpoint::CreateTeam => c(
-            "Create a team",
-            Some((schemas.of::<CreateTeamInput>(), true)),
-            200,
-            schemas.of::<TeamBody>(),
-        ),
-        Endpoint::GetTeam => c("Get a team", None, 200, schemas.of::<TeamBody>()),
-        Endpoint::ListTeams => c(
-            "List teams, filtered and sorted",
-            Some((schemas.of::<ListTeamsInput>(), false)),
-            200,
-            schemas.of::<TeamList>(),
-        ),
-        Endpoint::UpdateTeam => c(
-            "Update a team",
-            Some((schemas.of::<PatchTeamInput>(), true)),
-            200,
-            schemas.of::<TeamBody>(),
-        ),
-        Endpoint::DeleteTeam => c("Delete a team", None, 200, schemas.of::<TeamBody>()),
-        Endpoint::CreateRecord => c(
-            "Create a record",
-            Some((schemas.of::<RecordInput>(), true)),
-            200,
-            schemas.of::<RecordResponse>(),
-        ),
-        Endpoint::GetRecord => c(
-            "Get a record by id or display id",
-            None,
-            200,
-            schemas.of::<RecordResponse>(),
-        ),
-        Endpoint::QueryRecords => c(
-            "Query records: filter, sort, page",
-            Some((schemas.of::<QueryInput>(), false)),
-            200,
-            schemas.of::<RecordList>(),
-        ),
-        Endpoint::UpdateRecord => c(
-            "Update a record (multiselect values are added)",
-            Some((schemas.of::<RecordInput>(), true)),
-            200,
-            schemas.of::<RecordResponse>(),
-        ),
-        Endpoint::ReplaceRecord => c(
-            "Update a record (multiselect values are replaced)",
-            Some((schemas.of::<RecordInput>(), true)),
-            200,
-            schemas.of::<RecordResponse>(),
-        ),
-        Endpoint::AssertRecord => c(
-            "Create or update the record a unique attribute matches",
-            Some((schemas.of::<RecordInput>(), true)),
-            200,
-            schemas.of::<RecordResponse>(),
-        ),
-        Endpoint::DeleteRecord => c("Delete a record", None, 200, schemas.of::<DeletedRecord>()),
-        Endpoint::ListObjects => c("List objects (tables)", None, 200, schemas.of::<ObjectList>()),
-        Endpoint::GetObject => c("Get an object (a table)", None, 200, schemas.of::<ObjectResponse>()),
-        Endpoint::ListAttributes => c(
-            "List an object's attributes (fields)",
-            None,
-            200,
-            schemas.of::<AttributeList>(),
-        ),
-        Endpoint::GetAttribute => c(
-            "Get an attribute by slug or id",
-            None,
-            200,
-            schemas.of::<AttributeResponse>(),
-        ),
-        Endpoint::ListAttributeOptions => c(
-            "List a select attribute's options",
-            None,
-            200,
-            schemas.of::<OptionList>(),
-        ),
-        Endpoint::CreateObject => c(
-            "Create an object (a table)",
-            Some((schemas.of::<ObjectData>(), true)),
-            200,
-            schemas.of::<ObjectResponse>(),
-        ),
-        Endpoint::UpdateObject => c(
-            "Rename an object",
-            Some((schemas.of::<ObjectData>(), true)),
-            200,
-            schemas.of::<ObjectResponse>(),
-        ),
-        Endpoint::CreateAttribute => c(
-            "Create an attribute (a field)",
-            Some((schemas.of::<AttributeData>(), true)),
-            200,
-            schemas.of::<AttributeResponse>(),
-        ),
-        Endpoint::UpdateAttribute => c(
-            "Update an attribute: title, description, slug, is_required",
-            Some((schemas.of::<AttributeData>(), true)),
-            200,
-            schemas.of::<AttributeResponse>(),
-        ),
-        Endpoint::CreateAttributeOption => c(
-            "Add a select option",
-            Some((schemas.of::<OptionData>(), true)),
-            200,
-            schemas.of::<OptionResponse>(),
-        ),
-        Endpoint::UpdateAttributeOption => c(
-            "Rename or archive a select option",
-            Some((schemas.of::<OptionData>(), true)),
-            200,
-            schemas.of::<OptionResponse>(),
-        ),
-        Endpoint::ListAttributeStatuses => c(
-            "List a status attribute's statuses",
-            None,
-            200,
-            schemas.of::<AttributeStatusList>(),
-        ),
-        Endpoint::CreateAttributeStatus => c(
-            "Add a status",
-            Some((schemas.of::<OptionData>(), true)),
-            200,
-            schemas.of::<AttributeStatusResponse>(),
-        ),
-        Endpoint::UpdateAttributeStatus => c(
-            "Rename, archive or change a status",
-            Some((schemas.of::<OptionData>(), true)),
-            200,
-            schemas.of::<AttributeStatusResponse>(),
-        ),
-        Endpoint::ImportRecords => c(
-            "Import records from CSV, one per row, with per-row errors",
-            Some((schemas.of::<ImportInput>(), true)),
-            200,
-            schemas.of::<ImportResult>(),
-        ),
-        Endpoint::ListMembers => c(
-            "List the account's members (its users): sort, filter, page",
-            Some((schemas.of::<ListTeamsInput>(), false)),
-            200,
-            schemas.of::<MemberList>(),
-        ),
-        Endpoint::ListRecordValues => c(
-            "List a record's values of one attribute, with history on request",
-            None,
-            200,
-            schemas.of::<ValueList>(),
-        ),
-    }
-}
-
 /// The error statuses an operation may answer with, each with the one error body.
-fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)> {
+fn error_statuses(route: &Route, contract: &Contract<RefOr<Schema>>) -> Vec<(u16, &'static str)> {
     let mut statuses = vec![
         (
             400,
@@ -364,7 +89,7 @@ fn error_statuses(route: &Route, contract: &Contract) -> Vec<(u16, &'static str)
     statuses
 }
 
-fn operation(route: &Route, contract: &Contract) -> Operation {
+fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
     let json = |schema: RefOr<Schema>| ContentBuilder::new().schema(Some(schema)).build();
     let mut responses = ResponsesBuilder::new().response(
         contract.status.to_string(),
@@ -480,7 +205,7 @@ pub fn document() -> OpenApi {
     schemas.of::<ErrorBody<'static>>();
     let mut paths = Paths::new();
     for route in ROUTES {
-        let contract = contract(route.endpoint, &mut schemas);
+        let contract = route.endpoint().contract(&mut schemas);
         paths.add_path_operation(route.path, vec![method(route.method)], operation(route, &contract));
     }
     let mut errors = schemas
@@ -527,6 +252,12 @@ pub fn document() -> OpenApi {
         .build()
 }
 
+/// The document as committed in `docs/openapi.json` (`make generate` writes it), for
+/// readers without a running gateway.
+pub fn document_pretty_json() -> String {
+    format!("{}\n", document().to_pretty_json().expect("the document serializes"))
+}
+
 /// The document as JSON, as the gateway serves it.
 pub fn document_json() -> String {
     document().to_json().expect("the document serializes")
@@ -563,22 +294,6 @@ mod tests {
             );
             assert!(op["responses"]["400"].is_object(), "{}", route.function);
         }
-    }
-
-    /// `docs/openapi.json` is the document as committed, for readers without a running
-    /// gateway. `UPDATE_OPENAPI=1 cargo test -p shared openapi` rewrites it.
-    #[test]
-    fn the_committed_document_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
-        let current = format!("{}\n", document().to_pretty_json().expect("the document serializes"));
-        if std::env::var_os("UPDATE_OPENAPI").is_some() {
-            std::fs::write(&path, &current).expect("docs/openapi.json is written");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == current,
-            "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test -p shared openapi`"
-        );
     }
 
     #[test]

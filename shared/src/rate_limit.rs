@@ -12,7 +12,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::{Access, Auth, Route};
+use crate::route_spec::{Access, Auth, Route};
 use crate::store::Store;
 
 /// What a request counts as: Attio's reads or writes, or SmartSuite's requests.
@@ -104,26 +104,65 @@ pub async fn check(store: &Store, route: &Route, caller: &Caller) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::ROUTES;
+    use crate::route_spec::Grant;
 
     #[test]
     fn each_route_counts_in_its_vendors_class() {
         let limits = RateLimits::PUBLISHED;
-        let class = |method: &str, path: &str| {
-            let route = ROUTES
-                .iter()
-                .find(|r| r.method == method && r.path == path)
-                .expect("a route");
-            limits.for_route(route).map(|(class, limit)| (class.key(), limit))
-        };
-        assert_eq!(class("GET", "/v2/objects"), Some(("attio-read", 100)));
-        assert_eq!(
-            class("POST", "/v2/objects/{object}/records/query"),
-            Some(("attio-read", 100))
-        );
-        assert_eq!(class("POST", "/v2/objects/{object}/records"), Some(("attio-write", 25)));
-        assert_eq!(class("POST", "/api/v1/teams/list"), Some(("smartsuite", 5)));
-        assert_eq!(class("POST", "/api/v1/organizations"), None, "admin");
-        assert_eq!(class("GET", "/orgs/{org_id}/tables"), None, "Invent publishes none");
+        // method, path, auth, grants, and the class and limit it counts in.
+        type Case = (&'static str, &'static str, Auth, &'static [Grant], Option<(&'static str, u32)>);
+        let cases: &[Case] = &[
+            (
+                "GET",
+                "/v2/objects",
+                Auth::Bearer,
+                &[Grant::Query],
+                Some(("attio-read", 100)),
+            ),
+            (
+                "POST",
+                "/v2/objects/{object}/records/query",
+                Auth::Bearer,
+                &[Grant::Query],
+                Some(("attio-read", 100)),
+            ),
+            (
+                "POST",
+                "/v2/objects/{object}/records",
+                Auth::Bearer,
+                &[Grant::PutItem],
+                Some(("attio-write", 25)),
+            ),
+            (
+                "POST",
+                "/api/v1/teams/list",
+                Auth::Token,
+                &[Grant::Query],
+                Some(("smartsuite", 5)),
+            ),
+            (
+                "POST",
+                "/api/v1/teams",
+                Auth::Token,
+                &[Grant::PutItem],
+                Some(("smartsuite", 5)),
+            ),
+            ("POST", "/api/v1/organizations", Auth::Admin, &[Grant::PutItem], None),
+            ("GET", "/orgs/{org_id}/tables", Auth::Bearer, &[Grant::Query], None),
+        ];
+        for (method, path, auth, grants, expected) in cases {
+            let route = Route {
+                method,
+                path,
+                function: "f",
+                auth: *auth,
+                query: &[],
+                access: Access::of(grants),
+                error_codes: &[],
+                grants,
+            };
+            let class = limits.for_route(&route).map(|(class, limit)| (class.key(), limit));
+            assert_eq!(class, *expected, "{method} {path}");
+        }
     }
 }

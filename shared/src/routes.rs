@@ -1,11 +1,10 @@
-//! The route table: one entry per endpoint, saying everything about it: its method and path
-//! (as API Gateway declares them in template.yaml), the Lambda function that serves it, how
-//! it authenticates, whether it writes, the query parameters it reads, and (through
-//! [`Endpoint`]) its handler; `openapi::contract` gives its OpenAPI contract by the same
-//! endpoint. [`Route::handle`] enforces the entry: it ignores unknown query parameters (logged),
-//! authenticates by the declared scheme, makes a write POST idempotent, and only then hands
-//! the handler its authenticated [`Caller`]. The local gateway routes by this table, each
-//! Lambda binary serves one entry, and tests check it against template.yaml.
+//! The route layer: the endpoints [`crate::catalog`] declares, made into the [`Endpoint`]
+//! enum, the [`ROUTES`] table, one handler per endpoint ([`handlers`]) and each endpoint's
+//! OpenAPI contract ([`Endpoint::contract`]). [`Route::handle`] enforces an entry: it
+//! ignores unknown query parameters (logged), authenticates by the declared scheme, counts
+//! the vendor's rate limit, makes a write POST idempotent, and only then hands the handler
+//! its authenticated caller. The local gateway routes by this table, each Lambda binary
+//! serves one entry, and tests check it against template.yaml and functions/.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,785 +13,195 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-/// How an endpoint authenticates its caller (defined with the authentication itself).
-pub use crate::auth::Auth;
-use crate::auth::{authenticate, Caller};
-use crate::endpoints::answering_agent::{organizations, users};
-use crate::endpoints::attio::{objects, record_query, records};
-use crate::endpoints::invent::tables;
-use crate::endpoints::smartsuite::{members, teams};
+use crate::auth::{authenticate, Admin, Caller, Principal};
+#[allow(unused_imports)] // the catalog's query parameter slices, named by its entries
+use crate::catalog::*;
+use crate::domain;
+use crate::endpoints::{answering_agent, attio, invent, smartsuite};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
+pub use crate::route_spec::{Access, Auth, Grant, QueryParam, Route};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    CreateOrganization,
-    GetOrganization,
-    CreateTable,
-    GetTable,
-    CreateField,
-    CreateTeam,
-    GetTeam,
-    CreateRecord,
-    GetRecord,
-    ListTables,
-    UpdateTable,
-    UpdateField,
-    ListTeams,
-    UpdateTeam,
-    DeleteTeam,
-    QueryRecords,
-    UpdateRecord,
-    ReplaceRecord,
-    AssertRecord,
-    DeleteRecord,
-    ListOrganizations,
-    UpdateOrganization,
-    DeleteOrganization,
-    CreateApiKey,
-    ListApiKeys,
-    RevokeApiKey,
-    CreateUser,
-    ListUsers,
-    GetUser,
-    UpdateUser,
-    ListObjects,
-    GetObject,
-    ListAttributes,
-    GetAttribute,
-    ListAttributeOptions,
-    ListRecordValues,
-    CreateObject,
-    UpdateObject,
-    CreateAttribute,
-    UpdateAttribute,
-    CreateAttributeOption,
-    UpdateAttributeOption,
-    ListAttributeStatuses,
-    CreateAttributeStatus,
-    UpdateAttributeStatus,
-    ListMembers,
-    ImportRecords,
+crate::catalog::catalog!(define_routes);
+
+/// Expands the catalog's entries into the route layer's items (see [`crate::catalog`] for
+/// what each field means).
+macro_rules! define_routes {
+    ($(
+        $variant:ident {
+            method: $method:ident,
+            path: $path:literal,
+            function: $function:literal,
+            handler: $handler:path,
+            auth: $auth:ident,
+            grants: [$($grant:ident),* $(,)?],
+            query: $query:ident,
+            errors: [$(($status:literal, $code:literal)),* $(,)?],
+            summary: $summary:literal,
+            request: ($($request:tt)*),
+            response: ($success:literal, $($response:tt)+),
+        },
+    )*) => {
+        /// One variant per endpoint, in the catalog's order: `ROUTES[endpoint as usize]` is
+        /// its route.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Endpoint {
+            $($variant,)*
+        }
+
+        /// Every route, in the catalog's order.
+        pub const ROUTES: &[Route] = &[$(
+            Route {
+                method: stringify!($method),
+                path: $path,
+                function: $function,
+                auth: Auth::$auth,
+                query: $query,
+                access: Access::of(&[$(Grant::$grant),*]),
+                error_codes: &[$(($status, $code)),*],
+                grants: &[$(Grant::$grant),*],
+            },
+        )*];
+
+        impl Endpoint {
+            /// Every endpoint, in the catalog's order.
+            pub const ALL: &[Endpoint] = &[$(Endpoint::$variant,)*];
+
+            /// The endpoint's name as the catalog declares it (`GetRecord`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Endpoint::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// The endpoint's handler. The local gateway dispatches through this; a Lambda
+            /// binary names its one endpoint's [`Serve`] type itself, so it links no other.
+            pub fn handler(self) -> Handler {
+                match self {
+                    $(Endpoint::$variant => <handlers::$variant as Serve>::call,)*
+                }
+            }
+
+            /// What the endpoint takes and gives, its schemas made by `schemas`.
+            pub fn contract<S: SchemaSink>(self, schemas: &mut S) -> Contract<S::Schema> {
+                match self {
+                    $(Endpoint::$variant => Contract {
+                        summary: $summary,
+                        request: request_schema!(schemas; $($request)*),
+                        status: $success,
+                        response: response_schema!(schemas; $($response)+),
+                    },)*
+                }
+            }
+        }
+
+        /// One type per endpoint, named as its variant, serving it with its handler.
+        pub mod handlers {
+            use super::*;
+            $(
+                #[doc = concat!("Serves `", $function, "` (", stringify!($method), " ", $path, ").")]
+                pub struct $variant;
+
+                impl Serve for $variant {
+                    const ENDPOINT: Endpoint = Endpoint::$variant;
+
+                    fn call<'a>(state: &'a AppState, caller: Caller, req: Request) -> HandlerFuture<'a> {
+                        Box::pin(async move {
+                            match FromCaller::from_caller(caller) {
+                                Some(who) => $handler(state, who, req).await,
+                                None => Err(wrong_scheme(stringify!($variant))),
+                            }
+                        })
+                    }
+                }
+            )*
+        }
+    };
+}
+use define_routes;
+
+macro_rules! request_schema {
+    ($schemas:ident;) => {
+        None
+    };
+    ($schemas:ident; required $type:ty) => {
+        Some(($schemas.of::<$type>(), true))
+    };
+    ($schemas:ident; optional $type:ty) => {
+        Some(($schemas.of::<$type>(), false))
+    };
+}
+use request_schema;
+
+macro_rules! response_schema {
+    ($schemas:ident; [$type:ty]) => {
+        $schemas.array_of::<$type>()
+    };
+    ($schemas:ident; $type:ty) => {
+        $schemas.of::<$type>()
+    };
+}
+use response_schema;
+
+/// Makes the schemas an endpoint's contract names (the OpenAPI document's components).
+pub trait SchemaSink {
+    type Schema;
+    fn of<T: utoipa::ToSchema>(&mut self) -> Self::Schema;
+    fn array_of<T: utoipa::ToSchema>(&mut self) -> Self::Schema;
 }
 
-/// What a function may do to the table; template.yaml gives read-only functions a read-only role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Read,
-    Write,
+/// What one endpoint takes and gives, beyond its route.
+pub struct Contract<S> {
+    pub summary: &'static str,
+    /// The body's schema, and whether a body is required.
+    pub request: Option<(S, bool)>,
+    /// The success status.
+    pub status: u16,
+    pub response: S,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub method: &'static str,
-    /// API Gateway's path template: `{name}` marks a path parameter.
-    pub path: &'static str,
-    /// The function's package and binary name under `functions/`.
-    pub function: &'static str,
-    /// The endpoint, which names its handler.
-    pub endpoint: Endpoint,
-    /// How the caller authenticates; enforced before the handler runs.
-    pub auth: Auth,
-    /// The query parameters it reads; any other is ignored (and logged at debug level).
-    pub query: &'static [QueryParam],
-    /// Whether it writes. Only writes are idempotent, and template.yaml gives a read-only
-    /// function a role that cannot write.
-    pub access: Access,
-    /// The `code` an error of a status carries here, where the vendor documents one per
-    /// status (Attio's OpenAPI does, for each endpoint): `[(400, "filter_error")]`.
-    pub error_codes: &'static [(u16, &'static str)],
+/// The future a handler returns.
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
+
+/// A handler as the route layer calls it: with the authenticated caller.
+pub type Handler = for<'a> fn(&'a AppState, Caller, Request) -> HandlerFuture<'a>;
+
+/// An endpoint served by one handler: what a Lambda binary names
+/// (`shared::lambda::run::<handlers::GetRecord>()`), so that it links that handler alone.
+pub trait Serve {
+    const ENDPOINT: Endpoint;
+    fn call<'a>(state: &'a AppState, caller: Caller, req: Request) -> HandlerFuture<'a>;
 }
 
-/// A query parameter an endpoint reads. Any other is ignored, as the vendors do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueryParam {
-    pub name: &'static str,
-    pub required: bool,
-    /// A whole number (else text).
-    pub integer: bool,
-    pub description: &'static str,
+/// What a handler takes from the authenticated caller: an admin handler an [`Admin`], an
+/// org handler the key's [`Principal`]. `None` if the route's scheme gave the other kind.
+pub trait FromCaller: Sized {
+    fn from_caller(caller: Caller) -> Option<Self>;
 }
 
-const fn param(name: &'static str, required: bool, integer: bool, description: &'static str) -> QueryParam {
-    QueryParam {
-        name,
-        required,
-        integer,
-        description,
-    }
-}
-
-const LIMIT: QueryParam = param("limit", false, true, "How many to return");
-const OFFSET: QueryParam = param("offset", false, true, "How many to skip");
-const NONE: &[QueryParam] = &[];
-const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
-const TABLES: &[QueryParam] = &[
-    param("type", false, false, "Only tables of this type"),
-    param("search", false, false, "Only tables whose name contains this"),
-    param("page", false, true, "Invent's page number, from 1"),
-    param("take", false, true, "Invent's page size, at most 100 (default 100)"),
-    LIMIT,
-    OFFSET,
-];
-const USERS: &[QueryParam] = &[
-    param("organization_id", false, true, "Only this organization's users"),
-    LIMIT,
-    OFFSET,
-];
-/// Answering Agent puts `organization_id` in the query of a user create or update, or in
-/// the body.
-const USER_ORG: &[QueryParam] = &[param(
-    "organization_id",
-    false,
-    true,
-    "The organization to add the user to (or `organization_id` in the body)",
-)];
-const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
-const SHOW_ARCHIVED: QueryParam = param(
-    "show_archived",
-    false,
-    false,
-    "true or false; nothing is archived here, so both give the same list",
-);
-const ATTRIBUTES: &[QueryParam] = &[LIMIT, OFFSET, SHOW_ARCHIVED];
-const OPTIONS: &[QueryParam] = &[SHOW_ARCHIVED];
-const VALUES: &[QueryParam] = &[
-    param(
-        "show_historic",
-        false,
-        false,
-        "true: replaced values too, with their active_until",
-    ),
-    LIMIT,
-    OFFSET,
-];
-const MATCHING: &[QueryParam] = &[param(
-    "matching_attribute",
-    true,
-    false,
-    "The slug of the unique attribute to match on",
-)];
-
-pub const ROUTES: &[Route] = &[
-    Route {
-        method: "POST",
-        path: "/api/v1/organizations",
-        function: "create-organization",
-        endpoint: Endpoint::CreateOrganization,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations/{id}",
-        function: "get-organization",
-        endpoint: Endpoint::GetOrganization,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/orgs/{org_id}/tables",
-        function: "create-table",
-        endpoint: Endpoint::CreateTable,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/orgs/{org_id}/tables/{table_id}",
-        function: "get-table",
-        endpoint: Endpoint::GetTable,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/orgs/{org_id}/tables/{table_id}/fields",
-        function: "create-field",
-        endpoint: Endpoint::CreateField,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/teams",
-        function: "create-team",
-        endpoint: Endpoint::CreateTeam,
-        auth: Auth::Token,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/teams/{id}",
-        function: "get-team",
-        endpoint: Endpoint::GetTeam,
-        auth: Auth::Token,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/records",
-        function: "create-record",
-        endpoint: Endpoint::CreateRecord,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "value_not_found")],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "get-record",
-        endpoint: Endpoint::GetRecord,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/orgs/{org_id}/tables",
-        function: "list-tables",
-        endpoint: Endpoint::ListTables,
-        auth: Auth::Bearer,
-        query: TABLES,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "PATCH",
-        path: "/orgs/{org_id}/tables/{table_id}",
-        function: "update-table",
-        endpoint: Endpoint::UpdateTable,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "PATCH",
-        path: "/orgs/{org_id}/tables/{table_id}/fields/{field_id}",
-        function: "update-field",
-        endpoint: Endpoint::UpdateField,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/teams/list",
-        function: "list-teams",
-        endpoint: Endpoint::ListTeams,
-        auth: Auth::Token,
-        query: PAGE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/teams/{id}",
-        function: "update-team",
-        endpoint: Endpoint::UpdateTeam,
-        auth: Auth::Token,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/teams/{id}",
-        function: "delete-team",
-        endpoint: Endpoint::DeleteTeam,
-        auth: Auth::Token,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/records/query",
-        function: "query-records",
-        endpoint: Endpoint::QueryRecords,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[(400, "filter_error")],
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "update-record",
-        endpoint: Endpoint::UpdateRecord,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "missing_value")],
-    },
-    Route {
-        method: "PUT",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "replace-record",
-        endpoint: Endpoint::ReplaceRecord,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "missing_value")],
-    },
-    Route {
-        method: "PUT",
-        path: "/v2/objects/{object}/records",
-        function: "assert-record",
-        endpoint: Endpoint::AssertRecord,
-        auth: Auth::Bearer,
-        query: MATCHING,
-        access: Access::Write,
-        error_codes: &[(400, "value_not_found")],
-    },
-    Route {
-        method: "DELETE",
-        path: "/v2/objects/{object}/records/{record_id}",
-        function: "delete-record",
-        endpoint: Endpoint::DeleteRecord,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations",
-        function: "list-organizations",
-        endpoint: Endpoint::ListOrganizations,
-        auth: Auth::Admin,
-        query: PAGE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/organizations/{id}",
-        function: "update-organization",
-        endpoint: Endpoint::UpdateOrganization,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/organizations/{id}",
-        function: "delete-organization",
-        endpoint: Endpoint::DeleteOrganization,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "create-api-key",
-        endpoint: Endpoint::CreateApiKey,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "list-api-keys",
-        endpoint: Endpoint::ListApiKeys,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/v1/organizations/{id}/api_keys",
-        function: "revoke-api-key",
-        endpoint: Endpoint::RevokeApiKey,
-        auth: Auth::Admin,
-        query: KEY,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/users",
-        function: "create-user",
-        endpoint: Endpoint::CreateUser,
-        auth: Auth::Admin,
-        query: USER_ORG,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/users",
-        function: "list-users",
-        endpoint: Endpoint::ListUsers,
-        auth: Auth::Admin,
-        query: USERS,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/users/{external_id}",
-        function: "get-user",
-        endpoint: Endpoint::GetUser,
-        auth: Auth::Admin,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "PATCH",
-        path: "/api/v1/users/{external_id}",
-        function: "update-user",
-        endpoint: Endpoint::UpdateUser,
-        auth: Auth::Admin,
-        query: USER_ORG,
-        access: Access::Write,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects",
-        function: "list-objects",
-        endpoint: Endpoint::ListObjects,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}",
-        function: "get-object",
-        endpoint: Endpoint::GetObject,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/attributes",
-        function: "list-attributes",
-        endpoint: Endpoint::ListAttributes,
-        auth: Auth::Bearer,
-        query: ATTRIBUTES,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/attributes/{attribute}",
-        function: "get-attribute",
-        endpoint: Endpoint::GetAttribute,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/attributes/{attribute}/options",
-        function: "list-attribute-options",
-        endpoint: Endpoint::ListAttributeOptions,
-        auth: Auth::Bearer,
-        query: OPTIONS,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/records/{record_id}/attributes/{attribute}/values",
-        function: "list-record-values",
-        endpoint: Endpoint::ListRecordValues,
-        auth: Auth::Bearer,
-        query: VALUES,
-        access: Access::Read,
-        error_codes: &[(400, "validation_type")],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects",
-        function: "create-object",
-        endpoint: Endpoint::CreateObject,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}",
-        function: "update-object",
-        endpoint: Endpoint::UpdateObject,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/attributes",
-        function: "create-attribute",
-        endpoint: Endpoint::CreateAttribute,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}/attributes/{attribute}",
-        function: "update-attribute",
-        endpoint: Endpoint::UpdateAttribute,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "system_edit_unauthorized")],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/attributes/{attribute}/options",
-        function: "create-attribute-option",
-        endpoint: Endpoint::CreateAttributeOption,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}/attributes/{attribute}/options/{option}",
-        function: "update-attribute-option",
-        endpoint: Endpoint::UpdateAttributeOption,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "GET",
-        path: "/v2/objects/{object}/attributes/{attribute}/statuses",
-        function: "list-attribute-statuses",
-        endpoint: Endpoint::ListAttributeStatuses,
-        auth: Auth::Bearer,
-        query: OPTIONS,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/v2/objects/{object}/attributes/{attribute}/statuses",
-        function: "create-attribute-status",
-        endpoint: Endpoint::CreateAttributeStatus,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "validation_type"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "PATCH",
-        path: "/v2/objects/{object}/attributes/{attribute}/statuses/{status}",
-        function: "update-attribute-status",
-        endpoint: Endpoint::UpdateAttributeStatus,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[(400, "value_not_found"), (409, "slug_conflict")],
-    },
-    Route {
-        method: "POST",
-        path: "/api/v1/members/list",
-        function: "list-members",
-        endpoint: Endpoint::ListMembers,
-        auth: Auth::Token,
-        query: PAGE,
-        access: Access::Read,
-        error_codes: &[],
-    },
-    Route {
-        method: "POST",
-        path: "/orgs/{org_id}/tables/{table_id}/records/import",
-        function: "import-records",
-        endpoint: Endpoint::ImportRecords,
-        auth: Auth::Bearer,
-        query: NONE,
-        access: Access::Write,
-        error_codes: &[],
-    },
-];
-
-impl Endpoint {
-    pub fn route(self) -> &'static Route {
-        ROUTES
-            .iter()
-            .find(|r| r.endpoint == self)
-            .expect("every endpoint has a route")
-    }
-
-    /// The endpoint's handler. The local gateway dispatches through this; a Lambda binary
-    /// names its one handler itself (`handlers::create_record`), so it links no other.
-    pub fn handler(self) -> Handler {
-        match self {
-            Endpoint::CreateOrganization => handlers::create_organization,
-            Endpoint::GetOrganization => handlers::get_organization,
-            Endpoint::ListOrganizations => handlers::list_organizations,
-            Endpoint::UpdateOrganization => handlers::update_organization,
-            Endpoint::DeleteOrganization => handlers::delete_organization,
-            Endpoint::CreateApiKey => handlers::create_api_key,
-            Endpoint::ListApiKeys => handlers::list_api_keys,
-            Endpoint::RevokeApiKey => handlers::revoke_api_key,
-            Endpoint::CreateUser => handlers::create_user,
-            Endpoint::ListUsers => handlers::list_users,
-            Endpoint::GetUser => handlers::get_user,
-            Endpoint::UpdateUser => handlers::update_user,
-            Endpoint::CreateTable => handlers::create_table,
-            Endpoint::GetTable => handlers::get_table,
-            Endpoint::ListTables => handlers::list_tables,
-            Endpoint::UpdateTable => handlers::update_table,
-            Endpoint::CreateField => handlers::create_field,
-            Endpoint::UpdateField => handlers::update_field,
-            Endpoint::CreateTeam => handlers::create_team,
-            Endpoint::GetTeam => handlers::get_team,
-            Endpoint::ListTeams => handlers::list_teams,
-            Endpoint::UpdateTeam => handlers::update_team,
-            Endpoint::DeleteTeam => handlers::delete_team,
-            Endpoint::CreateRecord => handlers::create_record,
-            Endpoint::GetRecord => handlers::get_record,
-            Endpoint::QueryRecords => handlers::query_records,
-            Endpoint::UpdateRecord => handlers::update_record,
-            Endpoint::ReplaceRecord => handlers::replace_record,
-            Endpoint::AssertRecord => handlers::assert_record,
-            Endpoint::DeleteRecord => handlers::delete_record,
-            Endpoint::ListObjects => handlers::list_objects,
-            Endpoint::GetObject => handlers::get_object,
-            Endpoint::ListAttributes => handlers::list_attributes,
-            Endpoint::GetAttribute => handlers::get_attribute,
-            Endpoint::ListAttributeOptions => handlers::list_attribute_options,
-            Endpoint::ListRecordValues => handlers::list_record_values,
-            Endpoint::CreateObject => handlers::create_object,
-            Endpoint::UpdateObject => handlers::update_object,
-            Endpoint::CreateAttribute => handlers::create_attribute,
-            Endpoint::UpdateAttribute => handlers::update_attribute,
-            Endpoint::CreateAttributeOption => handlers::create_attribute_option,
-            Endpoint::UpdateAttributeOption => handlers::update_attribute_option,
-            Endpoint::ListAttributeStatuses => handlers::list_attribute_statuses,
-            Endpoint::CreateAttributeStatus => handlers::create_attribute_status,
-            Endpoint::UpdateAttributeStatus => handlers::update_attribute_status,
-            Endpoint::ListMembers => handlers::list_members,
-            Endpoint::ImportRecords => handlers::import_records,
+impl FromCaller for Admin {
+    fn from_caller(caller: Caller) -> Option<Self> {
+        match caller {
+            Caller::Admin(admin) => Some(admin),
+            Caller::Org(_) => None,
         }
     }
 }
 
-/// A handler as the route layer calls it: with the authenticated caller.
-pub type Handler = for<'a> fn(
-    &'a AppState,
-    Caller,
-    Request,
-) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
-
-/// Each endpoint's handler, taking the caller its route's scheme authenticates: an admin
-/// handler an [`crate::auth::Admin`], an org handler the key's [`crate::auth::Principal`].
-pub mod handlers {
-    use super::*;
-
-    /// Handlers for callers of one kind (`Admin` or `Org`), each passing its handler what
-    /// that kind of caller holds.
-    macro_rules! handlers {
-        ($kind:ident; $($name:ident => $handler:path,)*) => {$(
-            pub fn $name<'a>(
-                state: &'a AppState,
-                caller: Caller,
-                req: Request,
-            ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>> {
-                Box::pin(async move {
-                    match caller {
-                        Caller::$kind(who) => $handler(state, who, req).await,
-                        _ => Err(wrong_scheme(stringify!($name))),
-                    }
-                })
-            }
-        )*};
+impl FromCaller for Principal {
+    fn from_caller(caller: Caller) -> Option<Self> {
+        match caller {
+            Caller::Org(principal) => Some(principal),
+            Caller::Admin(_) => None,
+        }
     }
+}
 
-    handlers! { Admin;
-        create_organization => organizations::create,
-        get_organization => organizations::get,
-        list_organizations => organizations::list,
-        update_organization => organizations::update,
-        delete_organization => organizations::delete,
-        create_api_key => organizations::create_api_key,
-        list_api_keys => organizations::list_api_keys,
-        revoke_api_key => organizations::revoke_api_key,
-        create_user => users::create,
-        list_users => users::list,
-        get_user => users::get,
-        update_user => users::update,
-    }
-
-    handlers! { Org;
-        create_table => tables::create,
-        get_table => tables::get,
-        list_tables => tables::list,
-        update_table => tables::update,
-        create_field => tables::create_field,
-        update_field => tables::update_field,
-        create_team => teams::create,
-        get_team => teams::get,
-        list_teams => teams::list,
-        update_team => teams::update,
-        delete_team => teams::delete,
-        create_record => records::create,
-        get_record => records::get,
-        query_records => record_query::query,
-        update_record => records::update,
-        replace_record => records::replace,
-        assert_record => records::assert,
-        delete_record => records::delete,
-        list_objects => objects::list,
-        get_object => objects::get,
-        list_attributes => objects::list_attributes,
-        get_attribute => objects::get_attribute,
-        list_attribute_options => objects::list_options,
-        list_record_values => records::list_values,
-        create_object => objects::create,
-        update_object => objects::update,
-        create_attribute => objects::create_attribute,
-        update_attribute => objects::update_attribute,
-        create_attribute_option => objects::create_option,
-        update_attribute_option => objects::update_option,
-        list_attribute_statuses => objects::list_statuses,
-        create_attribute_status => objects::create_status,
-        update_attribute_status => objects::update_status,
-        list_members => members::list,
-        import_records => tables::import_records,
+impl Endpoint {
+    pub fn route(self) -> &'static Route {
+        &ROUTES[self as usize]
     }
 }
 
@@ -843,6 +252,15 @@ fn wrong_scheme(handler: &str) -> ApiError {
 }
 
 impl Route {
+    /// The endpoint this route is the route of.
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint::ALL
+            .iter()
+            .copied()
+            .find(|e| e.route() == self)
+            .expect("every route is an endpoint's")
+    }
+
     /// Query parameters the endpoint does not read are ignored, as the vendors' APIs
     /// ignore them (SmartSuite's own example sends `?offet=0`), and logged at debug level
     /// by name (never by value) so that a misspelt one can be found.
@@ -902,17 +320,10 @@ impl Route {
         }
     }
 
-    /// Whether an `Idempotency-Key` makes this route's requests happen once: POSTs that
-    /// write. A read (records query, teams list) is safe to repeat and writes nothing, so
-    /// the header is ignored there.
-    pub fn is_idempotent(&self) -> bool {
-        self.method == "POST" && self.access == Access::Write
-    }
-
     /// Serves one request: the handler's response, or its error as the JSON error body.
     /// Logs one line per request (never keys or bodies), and each error once, here.
     pub async fn handle(&self, state: &AppState, req: Request) -> Response<Body> {
-        self.handle_with(state, req, self.endpoint.handler()).await
+        self.handle_with(state, req, self.endpoint().handler()).await
     }
 
     /// [`Route::handle`] with the handler given: a Lambda binary passes its own, so that

@@ -1,11 +1,7 @@
-//! `assert-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `assert-record`: the Lambda function of PUT /v2/objects/{object}/records, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::AssertRecord,
-        shared::routes::handlers::assert_record,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::AssertRecord>().await
 }

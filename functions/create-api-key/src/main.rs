@@ -1,11 +1,7 @@
-//! `create-api-key`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-api-key`: the Lambda function of POST /api/v1/organizations/{id}/api_keys, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateApiKey,
-        shared::routes::handlers::create_api_key,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateApiKey>().await
 }

@@ -1,11 +1,7 @@
-//! `create-attribute-option`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-attribute-option`: the Lambda function of POST /v2/objects/{object}/attributes/{attribute}/options, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateAttributeOption,
-        shared::routes::handlers::create_attribute_option,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateAttributeOption>().await
 }

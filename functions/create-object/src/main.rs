@@ -1,11 +1,7 @@
-//! `create-object`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-object`: the Lambda function of POST /v2/objects, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateObject,
-        shared::routes::handlers::create_object,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateObject>().await
 }

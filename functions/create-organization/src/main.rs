@@ -1,11 +1,7 @@
-//! `create-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-organization`: the Lambda function of POST /api/v1/organizations, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateOrganization,
-        shared::routes::handlers::create_organization,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateOrganization>().await
 }

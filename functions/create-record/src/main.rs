@@ -1,11 +1,7 @@
-//! `create-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-record`: the Lambda function of POST /v2/objects/{object}/records, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateRecord,
-        shared::routes::handlers::create_record,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateRecord>().await
 }

@@ -1,11 +1,7 @@
-//! `create-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-table`: the Lambda function of POST /orgs/{org_id}/tables, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateTable,
-        shared::routes::handlers::create_table,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateTable>().await
 }

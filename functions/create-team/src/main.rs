@@ -1,11 +1,7 @@
-//! `create-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-team`: the Lambda function of POST /api/v1/teams, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateTeam,
-        shared::routes::handlers::create_team,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateTeam>().await
 }

@@ -1,11 +1,7 @@
-//! `create-user`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `create-user`: the Lambda function of POST /api/v1/users, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::CreateUser,
-        shared::routes::handlers::create_user,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::CreateUser>().await
 }

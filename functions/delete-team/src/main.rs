@@ -1,11 +1,7 @@
-//! `delete-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `delete-team`: the Lambda function of DELETE /api/v1/teams/{id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::DeleteTeam,
-        shared::routes::handlers::delete_team,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::DeleteTeam>().await
 }

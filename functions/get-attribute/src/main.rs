@@ -1,11 +1,7 @@
-//! `get-attribute`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `get-attribute`: the Lambda function of GET /v2/objects/{object}/attributes/{attribute}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::GetAttribute,
-        shared::routes::handlers::get_attribute,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::GetAttribute>().await
 }

@@ -1,11 +1,7 @@
-//! `get-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `get-record`: the Lambda function of GET /v2/objects/{object}/records/{record_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::GetRecord,
-        shared::routes::handlers::get_record,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::GetRecord>().await
 }

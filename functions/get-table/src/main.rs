@@ -1,7 +1,7 @@
-//! `get-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `get-table`: the Lambda function of GET /orgs/{org_id}/tables/{table_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetTable, shared::routes::handlers::get_table).await
+    shared::lambda::run::<shared::routes::handlers::GetTable>().await
 }

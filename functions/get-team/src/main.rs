@@ -1,7 +1,7 @@
-//! `get-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `get-team`: the Lambda function of GET /api/v1/teams/{id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetTeam, shared::routes::handlers::get_team).await
+    shared::lambda::run::<shared::routes::handlers::GetTeam>().await
 }

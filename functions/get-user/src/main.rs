@@ -1,7 +1,7 @@
-//! `get-user`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `get-user`: the Lambda function of GET /api/v1/users/{external_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(shared::routes::Endpoint::GetUser, shared::routes::handlers::get_user).await
+    shared::lambda::run::<shared::routes::handlers::GetUser>().await
 }

@@ -1,11 +1,7 @@
-//! `import-records`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `import-records`: the Lambda function of POST /orgs/{org_id}/tables/{table_id}/records/import, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ImportRecords,
-        shared::routes::handlers::import_records,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ImportRecords>().await
 }

@@ -1,11 +1,7 @@
-//! `list-api-keys`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-api-keys`: the Lambda function of GET /api/v1/organizations/{id}/api_keys, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListApiKeys,
-        shared::routes::handlers::list_api_keys,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListApiKeys>().await
 }

@@ -1,11 +1,7 @@
-//! `list-attribute-statuses`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-attribute-statuses`: the Lambda function of GET /v2/objects/{object}/attributes/{attribute}/statuses, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListAttributeStatuses,
-        shared::routes::handlers::list_attribute_statuses,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListAttributeStatuses>().await
 }

@@ -1,11 +1,7 @@
-//! `list-attributes`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-attributes`: the Lambda function of GET /v2/objects/{object}/attributes, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListAttributes,
-        shared::routes::handlers::list_attributes,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListAttributes>().await
 }

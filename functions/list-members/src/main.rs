@@ -1,11 +1,7 @@
-//! `list-members`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-members`: the Lambda function of POST /api/v1/members/list, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListMembers,
-        shared::routes::handlers::list_members,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListMembers>().await
 }

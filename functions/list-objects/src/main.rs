@@ -1,11 +1,7 @@
-//! `list-objects`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-objects`: the Lambda function of GET /v2/objects, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListObjects,
-        shared::routes::handlers::list_objects,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListObjects>().await
 }

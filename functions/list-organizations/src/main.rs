@@ -1,11 +1,7 @@
-//! `list-organizations`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-organizations`: the Lambda function of GET /api/v1/organizations, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListOrganizations,
-        shared::routes::handlers::list_organizations,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListOrganizations>().await
 }

@@ -1,11 +1,7 @@
-//! `list-record-values`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-record-values`: the Lambda function of GET /v2/objects/{object}/records/{record_id}/attributes/{attribute}/values, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListRecordValues,
-        shared::routes::handlers::list_record_values,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListRecordValues>().await
 }

@@ -1,11 +1,7 @@
-//! `list-tables`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-tables`: the Lambda function of GET /orgs/{org_id}/tables, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListTables,
-        shared::routes::handlers::list_tables,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListTables>().await
 }

@@ -1,11 +1,7 @@
-//! `list-teams`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-teams`: the Lambda function of POST /api/v1/teams/list, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListTeams,
-        shared::routes::handlers::list_teams,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListTeams>().await
 }

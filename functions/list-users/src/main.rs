@@ -1,11 +1,7 @@
-//! `list-users`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `list-users`: the Lambda function of GET /api/v1/users, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::ListUsers,
-        shared::routes::handlers::list_users,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::ListUsers>().await
 }

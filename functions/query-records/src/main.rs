@@ -1,11 +1,7 @@
-//! `query-records`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `query-records`: the Lambda function of POST /v2/objects/{object}/records/query, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::QueryRecords,
-        shared::routes::handlers::query_records,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::QueryRecords>().await
 }

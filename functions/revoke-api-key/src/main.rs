@@ -1,11 +1,7 @@
-//! `revoke-api-key`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `revoke-api-key`: the Lambda function of DELETE /api/v1/organizations/{id}/api_keys, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::RevokeApiKey,
-        shared::routes::handlers::revoke_api_key,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::RevokeApiKey>().await
 }

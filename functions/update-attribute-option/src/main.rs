@@ -1,11 +1,7 @@
-//! `update-attribute-option`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-attribute-option`: the Lambda function of PATCH /v2/objects/{object}/attributes/{attribute}/options/{option}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateAttributeOption,
-        shared::routes::handlers::update_attribute_option,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateAttributeOption>().await
 }

@@ -1,11 +1,7 @@
-//! `update-attribute-status`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-attribute-status`: the Lambda function of PATCH /v2/objects/{object}/attributes/{attribute}/statuses/{status}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateAttributeStatus,
-        shared::routes::handlers::update_attribute_status,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateAttributeStatus>().await
 }

@@ -1,11 +1,7 @@
-//! `update-field`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-field`: the Lambda function of PATCH /orgs/{org_id}/tables/{table_id}/fields/{field_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateField,
-        shared::routes::handlers::update_field,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateField>().await
 }

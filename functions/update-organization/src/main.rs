@@ -1,11 +1,7 @@
-//! `update-organization`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-organization`: the Lambda function of PATCH /api/v1/organizations/{id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateOrganization,
-        shared::routes::handlers::update_organization,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateOrganization>().await
 }

@@ -1,11 +1,7 @@
-//! `update-record`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-record`: the Lambda function of PATCH /v2/objects/{object}/records/{record_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateRecord,
-        shared::routes::handlers::update_record,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateRecord>().await
 }

@@ -1,11 +1,7 @@
-//! `update-table`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-table`: the Lambda function of PATCH /orgs/{org_id}/tables/{table_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateTable,
-        shared::routes::handlers::update_table,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateTable>().await
 }

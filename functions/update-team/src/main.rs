@@ -1,11 +1,7 @@
-//! `update-team`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-team`: the Lambda function of PATCH /api/v1/teams/{id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateTeam,
-        shared::routes::handlers::update_team,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateTeam>().await
 }

@@ -1,11 +1,7 @@
-//! `update-user`: one Lambda function, one endpoint, and only its handler (static dispatch). All
-//! logic lives in the `shared` crate.
+//! `update-user`: the Lambda function of PATCH /api/v1/users/{external_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run(
-        shared::routes::Endpoint::UpdateUser,
-        shared::routes::handlers::update_user,
-    )
-    .await
+    shared::lambda::run::<shared::routes::handlers::UpdateUser>().await
 }

@@ -193,6 +193,21 @@ async fn every_event_runs_through_its_binary() {
             other => panic!("{other} has no check"),
         }
     }
+    // The stream's function, sent the marker delete-organization wrote, as
+    // `sam local invoke PurgeOrganizationsFunction -e events/purge-organizations.json` sends
+    // it: one step of the purge (the number of steps it ran is its answer).
+    let binary = target.join("debug/purge-organizations");
+    let event = std::fs::read_to_string(repo_root().join("events/purge-organizations.json")).expect("its event");
+    let before = api.items().await.len();
+    let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
+    let response = invocation
+        .response
+        .unwrap_or_else(|e| panic!("purge-organizations failed: {e}"));
+    assert_eq!(response, 1, "one marker, one step");
+    assert!(
+        api.items().await.len() < before,
+        "the step deleted the organization's items"
+    );
 }
 
 /// An event as API Gateway sends it through the named stage `stage`: the stage as the

@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use api_tests::repo_root;
+use gateway::generate::HAND_KEPT_FUNCTIONS;
 use serde_yaml::Value;
-use shared::routes::{Access, ROUTES};
+use shared::routes::{Access, Endpoint, ROUTES};
 use shared::store::schema::SCHEMA;
 
 /// The function behind the `$default` route, which serves no route of its own.
@@ -72,22 +73,40 @@ fn every_function_crate_serves_one_route() {
         .collect();
     let mut functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
     assert_eq!(functions.len(), ROUTES.len(), "one function per route");
-    functions.insert(UNMATCHED.to_string());
-    functions.insert(PURGE.to_string());
+    functions.extend(HAND_KEPT_FUNCTIONS.map(String::from));
     assert_eq!(dirs, functions);
-    // Each binary names its own endpoint and its own handler, and no other (static
-    // dispatch: it links that handler alone).
-    for route in ROUTES {
-        let main = std::fs::read_to_string(repo_root().join(format!("functions/{}/src/main.rs", route.function)))
-            .expect("the function's main.rs");
-        let endpoint = format!("Endpoint::{:?}", route.endpoint);
-        let handler = format!("handlers::{}", route.function.replace('-', "_"));
-        assert!(
-            names(&main, &endpoint) && names(&main, &handler),
-            "{} must run {endpoint} with {handler}",
-            route.function
+    // A function is named as its endpoint, in kebab case: `GetRecord` is `get-record`.
+    for endpoint in Endpoint::ALL {
+        assert_eq!(
+            endpoint.route().function,
+            kebab_case(endpoint.name()),
+            "shared/src/catalog.rs: name the function of {} as the endpoint",
+            endpoint.name()
         );
     }
+}
+
+fn kebab_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// What `make generate` writes from the catalog (the function crates, their template.yaml
+/// resources, docs/openapi.json, a first event for each) is what is committed.
+#[test]
+fn generated_files_are_current() {
+    let problems = gateway::generate::check(&repo_root()).expect("the generator reads the tree");
+    assert!(
+        problems.is_empty(),
+        "run `make generate` (shared/src/catalog.rs declares each endpoint once):\n{}",
+        problems.join("\n")
+    );
 }
 
 /// A function whose route counts in a vendor's rate limit may write its count, and only it;
@@ -164,7 +183,8 @@ fn the_purge_function_follows_the_stream_of_purge_markers() {
 fn every_function_has_an_event_for_its_route() {
     for route in ROUTES {
         let path = repo_root().join(format!("events/{}.json", route.function));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} exists", path.display()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing: `make generate` writes a first one", path.display()));
         let event: serde_json::Value = serde_json::from_str(&text).expect("the event is JSON");
         assert_eq!(
             event["version"], "2.0",
@@ -175,6 +195,10 @@ fn every_function_has_an_event_for_its_route() {
         assert_eq!(event["requestContext"]["http"]["method"], route.method);
         lambda_http::request::from_str(&text).expect("lambda_http reads the event");
     }
+    // The stream's function: a record of a purge marker, as the stream delivers it.
+    let text = std::fs::read_to_string(repo_root().join(format!("events/{PURGE}.json"))).expect("its event");
+    let event: shared::purge::StreamEvent = serde_json::from_str(&text).expect("a stream event");
+    assert_eq!(event.records.len(), 1);
     let text = std::fs::read_to_string(repo_root().join(format!("events/{UNMATCHED}.json"))).expect("its event");
     let event: serde_json::Value = serde_json::from_str(&text).expect("the event is JSON");
     assert_eq!(event["routeKey"], "$default");
@@ -235,16 +259,6 @@ fn template_table_equals_the_code_schema() {
         );
         assert_eq!(declared["Projection"]["ProjectionType"], "ALL");
     }
-}
-
-/// Whether `text` holds the path `name` as a whole (not a prefix of a longer name).
-fn names(text: &str, name: &str) -> bool {
-    text.match_indices(name).any(|(at, _)| {
-        text[at + name.len()..]
-            .chars()
-            .next()
-            .is_none_or(|c| !c.is_alphanumeric() && c != '_')
-    })
 }
 
 /// The function resource of template.yaml that builds `binary`.
