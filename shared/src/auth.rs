@@ -216,6 +216,8 @@ pub struct Principal {
     pub org_id: crate::domain::organization::OrgId,
     pub user_id: u64,
     pub key_id: String,
+    /// When the key was issued (RFC 3339), as Attio's identify reports it (`iat`).
+    pub key_created_at: String,
 }
 
 /// The authenticated caller a handler receives.
@@ -319,6 +321,7 @@ async fn principal_for_token(store: &crate::store::Store, token: &str) -> Result
         org_id: crate::domain::organization::OrgId(key.org_id),
         user_id: key.user_id,
         key_id: key.id,
+        key_created_at: key.created_at,
     })
 }
 

@@ -620,6 +620,19 @@ macro_rules! catalog {
                 request: (required domain::object::OptionData),
                 response: (200, attio::objects::AttributeStatusResponse),
             },
+            GetSelf {
+                method: GET,
+                path: "/v2/self",
+                function: "get-self",
+                handler: attio::meta::identify,
+                auth: Bearer,
+                grants: [GetItem],
+                query: NONE,
+                errors: [],
+                summary: "Identify the API key: its workspace and what it may do",
+                request: (),
+                response: (200, attio::meta::SelfResponse),
+            },
             // ---- SmartSuite: teams and members (`Authorization: Token` and `ACCOUNT-ID`).
             CreateTeam {
                 method: POST,

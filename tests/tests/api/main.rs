@@ -11,6 +11,7 @@ mod differential;
 mod faults;
 mod hostile;
 mod idempotency;
+mod identify;
 mod openapi;
 mod organizations;
 mod pipeline;

@@ -21,11 +21,12 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 48] = [
+const ORDER: [(&str, u16); 49] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
     ("get-organization", 200),
+    ("get-self", 200),
     ("create-table", 200),
     ("get-table", 200),
     ("create-field", 200),
@@ -144,6 +145,7 @@ async fn every_event_runs_through_its_binary() {
                 assert_eq!(body["organization"]["id"], 1);
             }
             "get-organization" => assert_eq!(body["users"][0]["external_id"], "user_123"),
+            "get-self" => assert_eq!(body["workspace_name"], "Acme Corporation"),
             "create-table" | "get-table" => assert_eq!(body["api_slug"], "companies"),
             "create-field" => {
                 assert_eq!(body["key"], "domain");

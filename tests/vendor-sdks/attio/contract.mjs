@@ -19,6 +19,7 @@ import {
   postV2ByTargetByIdentifierAttributesByAttributeOptions,
   postV2ByTargetByIdentifierAttributesByAttributeStatuses,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
+  getV2Self,
   putV2ObjectsByObjectRecordsByRecordId,
 } from 'attio-ts-sdk';
 
@@ -47,6 +48,17 @@ async function scenario(name, run) {
 }
 
 const first = (record, slug) => record.values[slug]?.[0];
+
+await scenario('identify: the key and its workspace', async () => {
+  const me = await getV2Self({ client: sdk.client });
+  assert.equal(me.active, true);
+  assert.match(me.workspace_id, uuid);
+  assert.match(me.authorized_by_workspace_member_id, uuid);
+  assert.equal(me.token_type, 'Bearer');
+  assert.ok(me.workspace_name.length > 0);
+  const objects = await sdk.objects.list();
+  assert.equal(objects[0].id.workspace_id, me.workspace_id, 'the workspace its objects name');
+});
 
 await scenario('objects: list and get', async () => {
   const objects = await sdk.objects.list();

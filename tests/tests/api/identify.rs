@@ -1,0 +1,96 @@
+//! Attio's identify, `GET /v2/self`: the key's workspace, as the other Attio answers name it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use api_tests::{assert_error, keys_of, TestApi};
+use serde_json::json;
+
+fn now_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+#[tokio::test]
+async fn identify_names_the_keys_workspace_and_no_other() {
+    let api = TestApi::start().await;
+    let started = now_seconds();
+    let org = api.create_org("Identify & Co.", "identify-owner").await;
+    let other = api.create_org("Other", "other-owner").await;
+    api.create_table(&org.key, "Companies", "CO", "companies").await;
+    let record = api.create_record(&org.key, "companies", &json!({"name": "Acme"})).await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+
+    let me = api.bearer(&org.key, "GET", "/v2/self", None).await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    let body = &me.body;
+    assert_eq!(
+        keys_of(body),
+        [
+            "active",
+            "aud",
+            "authorized_by_workspace_member_id",
+            "client_id",
+            "exp",
+            "iat",
+            "iss",
+            "scope",
+            "sub",
+            "token_type",
+            "workspace_id",
+            "workspace_logo_url",
+            "workspace_name",
+            "workspace_slug"
+        ]
+    );
+    assert_eq!(body["active"], true);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["exp"], json!(null), "keys do not expire");
+    assert_eq!(body["workspace_name"], "Identify & Co.");
+    assert_eq!(body["workspace_slug"], "identify-co");
+    assert_eq!(body["workspace_logo_url"], json!(null));
+    // The workspace and the key are the ones a record of this workspace names.
+    assert_eq!(body["workspace_id"], record.body["data"]["id"]["workspace_id"]);
+    let key_id = record.body["data"]["values"]["name"][0]["created_by_actor"]["id"].clone();
+    assert_eq!(body["client_id"], key_id);
+    assert_eq!(body["aud"], key_id);
+    let iat = body["iat"].as_u64().expect("iat is whole seconds");
+    assert!(
+        (started.saturating_sub(5)..=now_seconds() + 5).contains(&iat),
+        "iat {iat}"
+    );
+    assert_eq!(body["sub"], body["authorized_by_workspace_member_id"]);
+    let scopes: Vec<&str> = body["scope"].as_str().expect("a scope").split(' ').collect();
+    assert!(scopes.contains(&"record_permission:read-write"), "{scopes:?}");
+
+    // Another organization's key names its own workspace.
+    let theirs = api.bearer(&other.key, "GET", "/v2/self", None).await;
+    assert_eq!(theirs.status, 200, "{:?}", theirs.body);
+    assert_eq!(theirs.body["workspace_name"], "Other");
+    assert_ne!(theirs.body["workspace_id"], body["workspace_id"]);
+    assert_ne!(
+        theirs.body["authorized_by_workspace_member_id"],
+        body["authorized_by_workspace_member_id"]
+    );
+}
+
+#[tokio::test]
+async fn identify_refuses_a_missing_wrong_or_revoked_key() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    assert_error(&api.send("GET", "/v2/self", &[], "").await, 401);
+    let wrong = format!("{}0", &org.key[..org.key.len() - 1]);
+    assert_error(&api.bearer(&wrong, "GET", "/v2/self", None).await, 401);
+    let path = format!("/api/v1/organizations/{}/api_keys", org.id);
+    let created = api.admin("POST", &path, None).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let secret = created.body["secret"].as_str().expect("a secret").to_string();
+    assert_eq!(api.bearer(&secret, "GET", "/v2/self", None).await.status, 200);
+    let key_id = created.body["id"].as_str().expect("a key id");
+    let revoked = api.admin("DELETE", &format!("{path}?id={key_id}"), None).await;
+    assert_eq!(revoked.status, 200, "{:?}", revoked.body);
+    assert_error(&api.bearer(&secret, "GET", "/v2/self", None).await, 401);
+    // Only GET: the route exists, so another method is a 405.
+    assert_error(&api.bearer(&org.key, "POST", "/v2/self", None).await, 405);
+}
