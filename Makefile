@@ -4,8 +4,8 @@
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
 MOTO_VENV := .venv-moto
-# The venv's bin comes first: SAM's rust-cargolambda builder runs cargo-lambda, which finds
-# zig through `python3 -m ziglang`, so that python3 must be the venv's.
+# The venv's bin comes first: cargo-lambda finds zig through `python3 -m ziglang`, so that
+# python3 must be the venv's.
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
@@ -84,8 +84,9 @@ $(VENV)/.installed: tools/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
-# Every function in one cargo-lambda build, then `sam build` (which finds them built);
-# prints the time and each bundle's size (scripts/build.sh).
+# Every function's arm64 bundle in one cargo-lambda build, then `sam build`, which only
+# copies them (scripts/package/Makefile); prints each step's time and each bundle's size
+# and hash. The bundles are reproducible (scripts/build.sh says how).
 build: tools
 	PATH="$(TOOLS_PATH)" scripts/build.sh
 
@@ -107,7 +108,7 @@ bench: $(BASELINE_VENV)/.installed tools
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
 	bench/profiles.sh
-	PATH="$(TOOLS_PATH)" cargo lambda build --release --arm64 $(addprefix -p ,$(BENCH_FUNCTIONS))
+	PATH="$(TOOLS_PATH)" scripts/build.sh bundles $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
 	cargo run --release -p bench --bin costs
 	$(MAKE) bench-scale

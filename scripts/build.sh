@@ -1,36 +1,76 @@
 #!/usr/bin/env bash
-# `make build`: every function's arm64 Lambda bundle, then `sam build`.
+# `make build`: every function's arm64 Lambda bundle in one cargo-lambda run, then
+# `sam build`, which only packages them (scripts/package/Makefile calls this script's
+# `package` for each function). Prints each step's time and every bundle's size and hash.
 #
-# SAM's rust-cargolambda builder runs one `cargo lambda build --release --arm64 --bin <name>`
-# per function, one after another. Building every function in one cargo invocation first
-# lets cargo compile the shared crate once and link the binaries in parallel; SAM's own
-# per-function builds then find them up to date and only copy each bootstrap into
-# .aws-sam/build. `sam build` alone still works (it builds what is missing itself).
+#   scripts/build.sh                       every function, then sam build
+#   scripts/build.sh bundles [-p pkg ...]  only the cargo-lambda build (make bench uses it)
+#   scripts/build.sh package <LogicalId> <ARTIFACTS_DIR>
+#                                          sam build's rule for one function: copies its
+#                                          bundle, building it first unless SAM_PACKAGE_ONLY=1
 #
-# Prints the time of each step and every bundle's size (bootstrap, and zipped as Lambda
-# stores it).
+# Reproducible: the same source gives the same bytes wherever the tree is. Paths compiled
+# into the binaries (panic locations) are remapped from this checkout and cargo's registry
+# to fixed prefixes; the release profile strips symbols, and SAM zips with fixed times. So
+# SAM's content-hash upload skips every bundle a change did not change.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
 
-packages=()
-for dir in functions/*/; do
-  packages+=(-p "$(basename "$dir")")
-done
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+export CARGO_ENCODED_RUSTFLAGS="--remap-path-prefix=$root=/build"$'\x1f'"--remap-path-prefix=$cargo_home=/cargo"
 
-start=$(date +%s)
-cargo lambda build --release --arm64 "${packages[@]}"
-compiled=$(date +%s)
-sam build --beta-features --parallel
-end=$(date +%s)
+bundles() {
+  cargo lambda build --release --arm64 "$@"
+}
 
-echo "bundle sizes (bootstrap, zipped):"
-total_zip=0
-for bootstrap in .aws-sam/build/*/bootstrap; do
-  dir=$(dirname "$bootstrap")
-  zip_bytes=$( (cd "$dir" && zip -q -9 -X - bootstrap) | wc -c)
-  total_zip=$((total_zip + zip_bytes))
-  printf '  %-34s %9s bytes %9s zipped\n' "$(basename "$dir")" "$(stat -c %s "$bootstrap")" "$zip_bytes"
-done
-count=$(ls -d .aws-sam/build/*/bootstrap | wc -l)
-echo "bundles: $count, zipped total $((total_zip / 1024)) KiB"
-echo "build time: $((end - start)) s (cargo lambda: $((compiled - start)) s, sam build: $((end - compiled)) s)"
+# GetRecordFunction -> get-record: the logical id without `Function`, in kebab case
+# (tests/tests/api/template.rs holds the template to that).
+binary_of() {
+  local id="${1%Function}"
+  echo "$id" | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr '[:upper:]' '[:lower:]'
+}
+
+package() {
+  local binary
+  binary="$(binary_of "$1")"
+  if [ -z "${SAM_PACKAGE_ONLY:-}" ]; then
+    bundles --package "$binary"
+  fi
+  install -m 755 "target/lambda/$binary/bootstrap" "$2/bootstrap"
+}
+
+seconds() { date +%s.%N; }
+elapsed() { printf '%.1f' "$(echo "$2 - $1" | bc)"; }
+
+all() {
+  local packages=() start compiled end
+  for dir in functions/*/; do
+    packages+=(-p "$(basename "$dir")")
+  done
+  start=$(seconds)
+  bundles "${packages[@]}"
+  compiled=$(seconds)
+  SAM_PACKAGE_ONLY=1 sam build --parallel
+  end=$(seconds)
+
+  echo "bundles (bootstrap bytes, zipped bytes as SAM zips them, sha256 of the bootstrap):"
+  local total_zip=0 count=0 zip_bytes
+  for bootstrap in .aws-sam/build/*/bootstrap; do
+    dir=$(dirname "$bootstrap")
+    zip_bytes=$(python3 "$root/scripts/sam_zip_size.py" "$bootstrap")
+    total_zip=$((total_zip + zip_bytes))
+    count=$((count + 1))
+    printf '  %-34s %9s %9s  %s\n' "$(basename "$dir")" "$(stat -c %s "$bootstrap")" "$zip_bytes" \
+      "$(sha256sum "$bootstrap" | cut -c1-16)"
+  done
+  echo "bundles: $count, zipped total $((total_zip / 1024)) KiB"
+  echo "build time: $(elapsed "$start" "$end") s (cargo lambda: $(elapsed "$start" "$compiled") s, sam build: $(elapsed "$compiled" "$end") s)"
+}
+
+case "${1:-all}" in
+  all) all ;;
+  bundles) shift; bundles "$@" ;;
+  package) package "$2" "$3" ;;
+  *) echo "usage: $0 [all | bundles [cargo args] | package <LogicalId> <ARTIFACTS_DIR>]" >&2; exit 2 ;;
+esac

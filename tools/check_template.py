@@ -60,9 +60,12 @@ def translate():
 
 
 def logical_function(binary, template):
-    for name, resource in template["Resources"].items():
-        if resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary") == binary:
-            return name
+    """The function resource that builds `binary`: `get-record` is GetRecordFunction, as
+    scripts/build.sh reads it back."""
+    name = "".join(part.capitalize() for part in binary.split("-")) + "Function"
+    resource = template["Resources"].get(name)
+    if resource and resource.get("Type") == "AWS::Serverless::Function":
+        return name
     return None
 
 

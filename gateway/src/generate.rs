@@ -232,9 +232,8 @@ fn function_resource(name: &str, route: &Route) -> String {
   {name}Function:
     Type: AWS::Serverless::Function
     Metadata:
-      BuildMethod: rust-cargolambda
-      BuildProperties:
-        Binary: {function}
+      BuildMethod: makefile
+      WorkingDirectory: .
     Properties:
 {policies}      LoggingConfig:
         LogGroup: !Ref {name}Logs
@@ -252,7 +251,6 @@ fn function_resource(name: &str, route: &Route) -> String {
 "#,
         method = route.method,
         path = route.path,
-        function = route.function,
     )
 }
 

@@ -36,8 +36,11 @@ fn template_routes_equal_the_gateway_routes() {
             continue;
         }
         let name = string(name);
-        assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda", "{name}");
-        let binary = string(&resource["Metadata"]["BuildProperties"]["Binary"]);
+        // Built by scripts/package/Makefile's one rule, in the repository root, which finds
+        // the binary by the logical id (scripts/build.sh, `binary_of`).
+        assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{name}");
+        assert_eq!(resource["Metadata"]["WorkingDirectory"], ".", "{name}");
+        let binary = binary_of(&name);
         if binary == PURGE {
             continue;
         }
@@ -261,14 +264,23 @@ fn template_table_equals_the_code_schema() {
     }
 }
 
+/// The binary a function resource builds: its logical id without `Function`, in kebab case
+/// (`GetRecordFunction` builds `get-record`), as scripts/build.sh reads it.
+fn binary_of(logical_id: &str) -> String {
+    let name = logical_id
+        .strip_suffix("Function")
+        .unwrap_or_else(|| panic!("{logical_id}: a function's logical id ends in Function"));
+    kebab_case(name)
+}
+
 /// The function resource of template.yaml that builds `binary`.
 fn function_resource(binary: &str) -> Value {
     let template = template();
     let resources = template["Resources"].as_mapping().expect("resources");
     resources
-        .values()
-        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
-        .cloned()
+        .iter()
+        .find(|(name, r)| r["Type"] == "AWS::Serverless::Function" && binary_of(&string(name)) == binary)
+        .map(|(_, r)| r.clone())
         .unwrap_or_else(|| panic!("no function builds {binary}"))
 }
 
