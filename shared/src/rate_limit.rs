@@ -161,6 +161,7 @@ mod tests {
                 method,
                 path,
                 function: "f",
+                handler: "h",
                 auth: *auth,
                 query: &[],
                 access: Access::of(grants),

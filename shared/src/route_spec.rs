@@ -78,6 +78,8 @@ pub struct Route {
     pub path: &'static str,
     /// The function's package and binary name under `functions/`.
     pub function: &'static str,
+    /// Its handler's path under `crate::endpoints` (`attio::records::get`), as declared.
+    pub handler: &'static str,
     /// How the caller authenticates; enforced before the handler runs.
     pub auth: Auth,
     /// The query parameters it reads; any other is ignored (and logged at debug level).

@@ -57,6 +57,7 @@ macro_rules! define_routes {
                 method: stringify!($method),
                 path: $path,
                 function: $function,
+                handler: stringify!($handler),
                 auth: Auth::$auth,
                 query: $query,
                 access: Access::of(&[$(Grant::$grant),*]),

@@ -1,7 +1,7 @@
 //! template.yaml, the route table, functions/ and events/ must agree: one route per
 //! function, the same table keys, the right role for each function's access.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use api_tests::repo_root;
 use gateway::generate::HAND_KEPT_FUNCTIONS;
@@ -556,5 +556,54 @@ fn the_template_carries_logs_throttling_and_alarms() {
             runbook.contains(&format!("### {entry}")),
             "docs/operations.md has \"### {entry}\""
         );
+    }
+}
+
+/// Static dispatch: each function's binary links its own handler and no other endpoint's
+/// (the gateway links them all; a Lambda binary names its one `Serve` type). Read from the
+/// symbols of the debug binaries `make test` builds (`nm -C`), so a change that made a
+/// binary dispatch through the whole table fails here, not in a size chart.
+#[test]
+fn every_binary_links_only_its_own_handler() {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|_| repo_root().join("target"));
+    let handler_symbol =
+        |route: &shared::routes::Route| format!("shared::endpoints::{}", route.handler.replace(' ', ""));
+    for route in ROUTES {
+        let binary = target.join("debug").join(route.function);
+        assert!(
+            binary.exists(),
+            "{} is missing: build the functions first (`cargo build --workspace --bins`; `make test` does)",
+            binary.display()
+        );
+        let output = std::process::Command::new("nm")
+            .arg("-C")
+            .arg(&binary)
+            .output()
+            .expect("nm (binutils) runs");
+        assert!(output.status.success(), "nm {}", binary.display());
+        // The functions it links under shared::endpoints, as nm shows them: an async fn's
+        // body is `<path>::{{closure}}`, named here by its path.
+        let linked: HashSet<&str> = std::str::from_utf8(&output.stdout)
+            .expect("nm prints UTF-8")
+            .lines()
+            .filter_map(|line| line.splitn(3, ' ').nth(2))
+            .filter(|name| name.starts_with("shared::endpoints::"))
+            .map(|name| name.split("::{{closure}}").next().unwrap_or(name))
+            .collect();
+        let links = |path: &str| linked.contains(path);
+        assert!(
+            links(&handler_symbol(route)),
+            "{} does not link its handler {}",
+            route.function,
+            route.handler
+        );
+        let others: Vec<&str> = ROUTES
+            .iter()
+            .filter(|other| other.handler != route.handler && links(&handler_symbol(other)))
+            .map(|other| other.function)
+            .collect();
+        assert!(others.is_empty(), "{} links the handlers of {others:?}", route.function);
     }
 }
