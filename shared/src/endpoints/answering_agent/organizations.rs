@@ -8,10 +8,11 @@ use serde::Serialize;
 use crate::auth::{Admin, NewApiKey};
 use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
 use crate::domain::user::ExternalId;
+use crate::endpoints::common::answering_agent::UserBody;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
-use crate::store::organizations::{OrganizationView, UserWithOrgs};
+use crate::store::organizations::OrganizationView;
 use crate::time::Timestamp;
 
 pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
@@ -58,24 +59,6 @@ pub struct OrganizationBody {
     pub phone_numbers: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserBody {
-    pub id: u64,
-    pub external_id: String,
-    pub email: String,
-    pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub organizations: Vec<UserOrganizationBody>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserOrganizationBody {
-    pub id: u64,
-    pub name: String,
-    pub role: crate::domain::user::Role,
-}
-
 /// An org API key as its create response shows it: the secret, this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyBody {
@@ -111,29 +94,6 @@ impl OrganizationResponse {
                 secret: key.token.clone(),
                 created_at: org.created_at.clone(),
             }),
-        }
-    }
-}
-
-impl UserBody {
-    pub fn new(user: &UserWithOrgs) -> Self {
-        let u = &user.user;
-        Self {
-            id: u.id,
-            external_id: u.external_id.clone(),
-            email: u.email.clone(),
-            name: u.name.clone(),
-            created_at: u.created_at.clone(),
-            updated_at: u.updated_at.clone(),
-            organizations: user
-                .organizations
-                .iter()
-                .map(|m| UserOrganizationBody {
-                    id: m.org_id,
-                    name: m.name.clone(),
-                    role: m.role,
-                })
-                .collect(),
         }
     }
 }

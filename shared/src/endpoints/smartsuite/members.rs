@@ -7,9 +7,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::list_sort::{parse_sorts, sort_by_keys};
 use crate::domain::team_filter::{MemberFacts, MemberFilter};
 use crate::domain::user::Role;
-use crate::endpoints::smartsuite::teams::{list_body, parse_sorts, sort_by_keys};
+use crate::endpoints::common::smartsuite::list_body;
 use crate::error::ApiError;
 use crate::http::{json_response, pagination};
 use crate::state::AppState;

@@ -6,9 +6,11 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::list_sort::{parse_sorts, sort_by_keys};
 use crate::domain::team::TeamId;
-use crate::domain::team::{Color, CreateTeamInput, ListTeamsInput, PatchTeamInput, TeamSortInput};
+use crate::domain::team::{Color, CreateTeamInput, PatchTeamInput};
 use crate::domain::team_filter::{TeamFacts, TeamFilter};
+use crate::endpoints::common::smartsuite::list_body;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
@@ -118,67 +120,6 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             time: now.micros(),
         },
     ))
-}
-
-/// SmartSuite's list body, `{sort, filter}`; an empty body is neither (teams and members).
-pub(crate) fn list_body(req: &Request) -> Result<ListTeamsInput, ApiError> {
-    if req.body().is_empty() {
-        Ok(ListTeamsInput::default())
-    } else {
-        json_body::<ListTeamsInput>(req)
-    }
-}
-
-/// What a SmartSuite list orders by: a key of each item.
-pub(crate) type SortKey<T> = fn(&T) -> String;
-
-/// A sort of a SmartSuite list: the key it orders by, and whether descending.
-pub(crate) type ListSort<T> = (SortKey<T>, bool);
-
-/// A list's sorts, each naming one of `keys` (field name and key) and `asc` or `desc`;
-/// anything else is a 400.
-pub(crate) fn parse_sorts<T>(
-    sorts: &[TeamSortInput],
-    keys: &[(&str, SortKey<T>)],
-) -> Result<Vec<ListSort<T>>, ApiError> {
-    sorts
-        .iter()
-        .enumerate()
-        .map(|(i, sort)| {
-            let descending = match sort.direction.as_str() {
-                "asc" => false,
-                "desc" => true,
-                other => {
-                    return Err(ApiError::validation(format!(
-                        "`sort[{i}].direction` must be asc or desc, not {other}"
-                    )))
-                }
-            };
-            let key = keys.iter().find(|(name, _)| *name == sort.field).ok_or_else(|| {
-                let names: Vec<&str> = keys.iter().map(|(name, _)| *name).collect();
-                ApiError::validation(format!(
-                    "`sort[{i}].field` must be one of {}, not {}",
-                    names.join(", "),
-                    sort.field
-                ))
-            })?;
-            Ok((key.1, descending))
-        })
-        .collect()
-}
-
-/// Orders `items` by the sorts, the first deciding first: stable sorts from the last key
-/// to the first give the multi-key order, and ties keep their order.
-pub(crate) fn sort_by_keys<T>(items: &mut [T], sorts: &[ListSort<T>]) {
-    for (key, descending) in sorts.iter().rev() {
-        items.sort_by(|a, b| {
-            if *descending {
-                key(b).cmp(&key(a))
-            } else {
-                key(a).cmp(&key(b))
-            }
-        });
-    }
 }
 
 /// SmartSuite's list: a page of teams.
