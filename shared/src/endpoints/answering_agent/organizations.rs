@@ -6,13 +6,14 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::{Admin, NewApiKey};
-use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
+use crate::domain::organization::{
+    CreateOrganizationInput, OrgId, Organization, OrganizationView, PatchOrganizationInput,
+};
 use crate::domain::user::ExternalId;
 use crate::endpoints::common::answering_agent::UserBody;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
-use crate::store::organizations::OrganizationView;
 use crate::time::Timestamp;
 
 pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
@@ -113,7 +114,7 @@ async fn view(state: &AppState, id: OrgId) -> Result<OrganizationView, ApiError>
 
 /// The organization's own item (one GetItem), or 404: for endpoints that need it to exist
 /// but do not show it.
-async fn existing(state: &AppState, id: OrgId) -> Result<crate::store::organizations::OrganizationItem, ApiError> {
+async fn existing(state: &AppState, id: OrgId) -> Result<Organization, ApiError> {
     state
         .store
         .organization(id)

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::organizations::UserWithOrgs;
+use crate::domain::user::UserWithOrgs;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserBody {

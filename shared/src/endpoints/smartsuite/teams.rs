@@ -8,13 +8,12 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::list_sort::{parse_sorts, sort_by_keys};
 use crate::domain::team::TeamId;
-use crate::domain::team::{Color, CreateTeamInput, PatchTeamInput};
+use crate::domain::team::{Color, CreateTeamInput, PatchTeamInput, Team};
 use crate::domain::team_filter::{TeamFacts, TeamFilter};
 use crate::endpoints::common::smartsuite::list_body;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
-use crate::store::teams::TeamItem;
 use crate::time::Timestamp;
 
 /// A team's `type`: SmartSuite's PUBLIC, the one type teams have.
@@ -39,7 +38,7 @@ async fn team_in_path(
     state: &AppState,
     req: &Request,
     org: crate::domain::organization::OrgId,
-) -> Result<TeamItem, ApiError> {
+) -> Result<Team, ApiError> {
     let raw = path_param(req, "id")?;
     let not_found = || ApiError::not_found(format!("No team `{raw}`"));
     let id = TeamId::parse(raw).ok_or_else(not_found)?;
@@ -84,7 +83,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         .as_ref()
         .map(|f| TeamFilter::parse(f, now.utc_date()))
         .transpose()?;
-    let sorts = parse_sorts::<TeamItem>(
+    let sorts = parse_sorts::<Team>(
         &input.sort,
         &[
             ("name", |t| t.name_key.clone()),
@@ -181,7 +180,7 @@ pub struct DeletedDateBody {
 }
 
 impl TeamBody {
-    pub fn new(team: &TeamItem) -> Self {
+    pub fn new(team: &Team) -> Self {
         Self {
             name: team.name.clone(),
             color: team.colors.clone(),
