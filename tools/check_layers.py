@@ -16,13 +16,16 @@ The layers, bottom first; a file may name files of its own layer or below:
   3 services   error.rs, http.rs, cursor.rs, sdk.rs, auth.rs, route_spec.rs,
                rate_limit.rs, idempotency.rs, audit.rs, purge.rs
   4 state      state.rs: AppState, above everything it holds
-  5 endpoints  endpoints/<dialect>/*: one file per resource, a folder per wire dialect
-  6 pipeline   catalog.rs, routes.rs, router.rs, lambda.rs, openapi.rs: above the
+  5 common     endpoints/common/*: what endpoint files share (path lookups, request
+               helpers, bodies more than one of them answers with); never an endpoint file
+  6 endpoints  endpoints/<dialect>/*: one file per resource, a folder per wire dialect
+  7 pipeline   catalog.rs, routes.rs, router.rs, lambda.rs, openapi.rs: above the
                endpoints
 
 And, beside the layers:
 
-- endpoint files never name each other (a dialect's mod.rs names its own files);
+- endpoint files never name each other (a dialect's mod.rs names its own files): what
+  two share moves down, to endpoints/common/ or the domain;
 - auth.rs, rate_limit.rs, idempotency.rs and audit.rs reach DynamoDB only through the
   store's typed methods: naming `aws_sdk_dynamodb` or `serde_dynamo`, `store::keys`, the
   store's item helpers (`Item`, `key`, `s`, `put`, `from_item`, `to_item`, `sdk_error`) or
@@ -71,10 +74,13 @@ LAYERS = {
         },
     ),
     "state": (4, {"state.rs"}),
-    "endpoints": (5, None),
-    "pipeline": (6, {"catalog.rs", "routes.rs", "router.rs", "lambda.rs", "openapi.rs"}),
+    "common": (5, None),
+    "endpoints": (6, None),
+    "pipeline": (7, {"catalog.rs", "routes.rs", "router.rs", "lambda.rs", "openapi.rs"}),
 }
-DIR_LAYERS = {"domain", "store", "endpoints"}
+# The folders that are layers, the most specific first: endpoints/common/ is below the
+# endpoints beside it.
+DIR_LAYERS = {"endpoints/common/": "common", "domain/": "domain", "store/": "store", "endpoints/": "endpoints"}
 DB_VIA_STORE = {"auth.rs", "rate_limit.rs", "idempotency.rs", "audit.rs"}
 STORE_ITEM_HELPERS = {"Item", "key", "s", "put", "from_item", "to_item", "sdk_error"}
 DYNAMODB = "dynamodb"
@@ -93,9 +99,9 @@ CLIENT_CALL_RE = re.compile(r"\.client\(\)")
 
 
 def layer_of(file: str) -> tuple[str, int]:
-    top = file.split("/")[0]
-    if top in DIR_LAYERS:
-        return top, LAYERS[top][0]
+    for folder, name in DIR_LAYERS.items():
+        if file.startswith(folder):
+            return name, LAYERS[name][0]
     for name, (rank, files) in LAYERS.items():
         if files and file in files:
             return name, rank

@@ -19,15 +19,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::digest::sha256_hex;
+use crate::domain::organization::Organization;
 use crate::domain::record::reference_target;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
+use crate::domain::team::Team;
+use crate::domain::user::{Member, User};
 use crate::store::index::index_entries;
 use crate::store::keys;
-use crate::store::organizations::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
+use crate::store::organizations::{ApiKeyItem, UserMembershipItem};
 use crate::store::records::unique_claims;
 use crate::store::tables::TableHead;
-use crate::store::teams::TeamItem;
 use crate::store::{from_item, Item, Store, StoreError};
 
 /// What the audit found: item counts by kind, and every broken invariant.
@@ -52,17 +54,17 @@ fn text(item: &Item, name: &str) -> String {
 
 #[derive(Default)]
 struct Items {
-    orgs: BTreeMap<u64, OrganizationItem>,
+    orgs: BTreeMap<u64, Organization>,
     /// Each with its organization, from its partition key.
-    members: Vec<(u64, OrgMemberItem)>,
-    users: BTreeMap<String, UserItem>,
+    members: Vec<(u64, Member)>,
+    users: BTreeMap<String, User>,
     memberships: Vec<(String, UserMembershipItem)>,
     keys: Vec<ApiKeyItem>,
     tables: BTreeMap<String, Table>,
     heads: BTreeMap<String, TableHead>,
     prefix_sentinels: Vec<(u64, String, String)>,
     slug_sentinels: Vec<(u64, String, String)>,
-    teams: Vec<TeamItem>,
+    teams: Vec<Team>,
     /// Each with its organization, its sort key and its team.
     team_sentinels: Vec<(u64, String, String)>,
     records: BTreeMap<String, Record>,
@@ -284,7 +286,7 @@ fn check_teams(items: &Items, breaches: &mut Vec<String>) {
 
 /// Memberships: pairs, pointing to users and orgs.
 fn check_memberships(items: &Items, breaches: &mut Vec<String>) {
-    let users_by_id: HashMap<u64, &UserItem> = items.users.values().map(|u| (u.id, u)).collect();
+    let users_by_id: HashMap<u64, &User> = items.users.values().map(|u| (u.id, u)).collect();
     for (org, member) in &items.members {
         let org = *org;
         if !items.orgs.contains_key(&org) {

@@ -213,7 +213,7 @@ macro_rules! catalog {
                 errors: [],
                 summary: "List users, of one organization or all (X-Total-Count and Link headers page them)",
                 request: (),
-                response: (200, [answering_agent::organizations::UserBody]),
+                response: (200, [common::answering_agent::UserBody]),
             },
             GetUser {
                 method: GET,
@@ -226,7 +226,7 @@ macro_rules! catalog {
                 errors: [],
                 summary: "Get a user by external id",
                 request: (),
-                response: (200, answering_agent::organizations::UserBody),
+                response: (200, common::answering_agent::UserBody),
             },
             UpdateUser {
                 method: PATCH,
@@ -239,7 +239,7 @@ macro_rules! catalog {
                 errors: [],
                 summary: "Update a user",
                 request: (required domain::user::PatchUserInput),
-                response: (200, answering_agent::organizations::UserBody),
+                response: (200, common::answering_agent::UserBody),
             },
             // ---- Invent: tables, their fields, the CSV import (`Authorization: Bearer`).
             CreateTable {
@@ -345,7 +345,7 @@ macro_rules! catalog {
                 errors: [(400, "value_not_found")],
                 summary: "Create a record",
                 request: (required domain::record::RecordInput),
-                response: (200, attio::records::RecordResponse),
+                response: (200, common::attio::RecordResponse),
             },
             GetRecord {
                 method: GET,
@@ -358,7 +358,7 @@ macro_rules! catalog {
                 errors: [],
                 summary: "Get a record by id or display id",
                 request: (),
-                response: (200, attio::records::RecordResponse),
+                response: (200, common::attio::RecordResponse),
             },
             QueryRecords {
                 method: POST,
@@ -384,7 +384,7 @@ macro_rules! catalog {
                 errors: [(400, "missing_value")],
                 summary: "Update a record (multiselect values are added)",
                 request: (required domain::record::RecordInput),
-                response: (200, attio::records::RecordResponse),
+                response: (200, common::attio::RecordResponse),
             },
             ReplaceRecord {
                 method: PUT,
@@ -397,7 +397,7 @@ macro_rules! catalog {
                 errors: [(400, "missing_value")],
                 summary: "Update a record (multiselect values are replaced)",
                 request: (required domain::record::RecordInput),
-                response: (200, attio::records::RecordResponse),
+                response: (200, common::attio::RecordResponse),
             },
             AssertRecord {
                 method: PUT,
@@ -410,7 +410,7 @@ macro_rules! catalog {
                 errors: [(400, "value_not_found")],
                 summary: "Create or update the record a unique attribute matches",
                 request: (required domain::record::RecordInput),
-                response: (200, attio::records::RecordResponse),
+                response: (200, common::attio::RecordResponse),
             },
             DeleteRecord {
                 method: DELETE,

@@ -17,7 +17,7 @@ use crate::auth::{authenticate, Admin, Caller, Principal};
 #[allow(unused_imports)] // the catalog's query parameter slices, named by its entries
 use crate::catalog::*;
 use crate::domain;
-use crate::endpoints::{answering_agent, attio, invent, smartsuite};
+use crate::endpoints::{answering_agent, attio, common, invent, smartsuite};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;

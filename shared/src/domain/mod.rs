@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod import;
+pub mod list_sort;
 pub mod number;
 pub mod object;
 pub mod org_id;

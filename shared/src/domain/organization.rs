@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 pub use super::org_id::OrgId;
-use super::user::{NewUser, NewUserInput};
+use super::user::{NewUser, NewUserInput, UserWithOrgs};
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
@@ -40,6 +40,32 @@ impl OrgDescription {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// An organization, as the store keeps it and the endpoints read it (`created_at` and
+/// `updated_at` in RFC 3339 seconds).
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct Organization {
+    pub id: u64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub owner_user_id: u64,
+    pub owner_external_id: String,
+    /// How many API keys the organization has: at most the store's `MAX_API_KEYS`, so that
+    /// deleting the organization removes every key in one transaction.
+    #[serde(default)]
+    pub api_key_count: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An organization with its users (the first the store shows, by user id) and its owner.
+#[derive(Debug, Clone)]
+pub struct OrganizationView {
+    pub organization: Organization,
+    pub users: Vec<UserWithOrgs>,
+    pub owner: UserWithOrgs,
 }
 
 /// A valid request to create an organization.

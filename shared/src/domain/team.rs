@@ -55,6 +55,28 @@ pub struct Color {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamStatus(pub u8);
 
+/// A team of an organization, as the store keeps it and the endpoints read it. Owners and
+/// members are users of the organization, named by their platform ids; times are RFC 3339
+/// with microseconds, as SmartSuite shows them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+pub struct Team {
+    pub id: String,
+    pub org_id: u64,
+    pub name: String,
+    /// The normalised name ([`TeamName::unique_key`]), unique per organization.
+    pub name_key: String,
+    pub status: u8,
+    pub status_updated_on: String,
+    pub colors: Vec<Color>,
+    pub owners: Vec<String>,
+    pub members: Vec<String>,
+    pub created_on: String,
+    pub created_by: String,
+    pub updated_on: String,
+    pub updated_by: String,
+    pub ranking: String,
+}
+
 /// A valid request to create a team. Users are named by their platform ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTeam {

@@ -133,6 +133,41 @@ pub enum Role {
     User,
 }
 
+/// A user, as the store keeps it and the endpoints read it (`created_at` and `updated_at`
+/// in RFC 3339 seconds).
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub external_id: String,
+    pub email: String,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One of an organization's members: a user (by id and external id) and its role there.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: u64,
+    pub external_id: String,
+    pub role: Role,
+}
+
+/// One of a user's organizations, as the user object lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgMembership {
+    pub org_id: u64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A user with every organization it belongs to.
+#[derive(Debug, Clone)]
+pub struct UserWithOrgs {
+    pub user: User,
+    pub organizations: Vec<OrgMembership>,
+}
+
 /// A valid request to create a user in an organization (`POST /api/v1/users`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMember {

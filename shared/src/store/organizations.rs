@@ -10,48 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::{self, ItemKeys, SK};
 use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
-use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
-use crate::domain::user::{ExternalId, NewUser, Role};
+use crate::domain::organization::{NewOrganization, OrgId, OrgPatch, Organization, OrganizationView};
+use crate::domain::user::{ExternalId, Member, NewUser, OrgMembership, Role, User, UserWithOrgs};
 use crate::time::Timestamp;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OrganizationItem {
-    pub id: u64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub owner_user_id: u64,
-    pub owner_external_id: String,
-    /// How many API keys the organization has: at most [`MAX_API_KEYS`], so that deleting
-    /// the organization removes every key in one transaction.
-    #[serde(default)]
-    pub api_key_count: u64,
-    pub created_at: String,
-    pub updated_at: String,
-}
 
 /// The most API keys one organization may hold.
 pub const MAX_API_KEYS: u64 = 50;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserItem {
-    pub id: u64,
-    pub external_id: String,
-    pub email: String,
-    pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// A membership in the organization's partition: lists an organization's users.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OrgMemberItem {
-    pub user_id: u64,
-    pub external_id: String,
-    pub role: Role,
-}
-
-/// The same membership in the user's partition: lists a user's organizations.
+/// A membership in the user's partition, the twin of its [`Member`] in the organization's:
+/// lists a user's organizations.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserMembershipItem {
     pub org_id: u64,
@@ -67,29 +34,6 @@ pub struct ApiKeyItem {
     pub token_hash: String,
     pub prefix: String,
     pub created_at: String,
-}
-
-/// One of a user's organizations, as the user object lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgMembership {
-    pub org_id: u64,
-    pub name: String,
-    pub role: Role,
-}
-
-/// A user with every organization it belongs to.
-#[derive(Debug, Clone)]
-pub struct UserWithOrgs {
-    pub user: UserItem,
-    pub organizations: Vec<OrgMembership>,
-}
-
-/// An organization with its users (the first [`MEMBERS_SHOWN`], by user id) and owner.
-#[derive(Debug, Clone)]
-pub struct OrganizationView {
-    pub organization: OrganizationItem,
-    pub users: Vec<UserWithOrgs>,
-    pub owner: UserWithOrgs,
 }
 
 /// How many users an organization object embeds; the users list endpoint pages past it.
@@ -157,7 +101,7 @@ impl Store {
         let mut existing: Option<UserWithOrgs> = None;
         for _ in 0..CREATE_ATTEMPTS {
             let user = match &existing {
-                Some(found) => UserItem {
+                Some(found) => User {
                     email: new.owner.email.as_str().to_string(),
                     name: new.owner.name.as_str().to_string(),
                     updated_at: stamp.clone(),
@@ -165,7 +109,7 @@ impl Store {
                 },
                 None => new_user_item(fresh_user_id, &new.owner, &stamp),
             };
-            let org = OrganizationItem {
+            let org = Organization {
                 id: org_id.0,
                 name: new.name.as_str().to_string(),
                 description: new.description.as_ref().map(|d| d.as_str().to_string()),
@@ -213,8 +157,8 @@ impl Store {
 
     fn create_organization_items(
         &self,
-        org: &OrganizationItem,
-        user: &UserItem,
+        org: &Organization,
+        user: &User,
         user_exists: bool,
         api_key: &IssuedKey,
         stamp: &str,
@@ -274,7 +218,7 @@ impl Store {
         let mut memberships = Vec::new();
         for item in items {
             match item.get(SK) {
-                Some(AttributeValue::S(sk)) if sk == keys::USER_SK => user = Some(from_item::<UserItem>(item)?),
+                Some(AttributeValue::S(sk)) if sk == keys::USER_SK => user = Some(from_item::<User>(item)?),
                 Some(AttributeValue::S(sk)) if sk.starts_with(keys::MEMBERSHIP_PREFIX) => {
                     memberships.push(from_item::<UserMembershipItem>(item)?)
                 }
@@ -332,13 +276,13 @@ impl Store {
         let Some(org) = org.map_err(sdk_error)?.item else {
             return Ok(None);
         };
-        let org: OrganizationItem = from_item(org)?;
+        let org: Organization = from_item(org)?;
         let members = members
             .map_err(sdk_error)?
             .items
             .unwrap_or_default()
             .into_iter()
-            .map(from_item::<OrgMemberItem>)
+            .map(from_item::<Member>)
             .collect::<Result<Vec<_>, _>>()?;
 
         let mut reads = tokio::task::JoinSet::new();
@@ -374,7 +318,7 @@ impl Store {
 }
 
 /// An organization's item: in its own partition, listed in GSI1 by id.
-fn organization_item(org: &OrganizationItem) -> Item {
+fn organization_item(org: &Organization) -> Item {
     let id = OrgId(org.id);
     ItemKeys::new(keys::org_pk(id), keys::ORG_SK)
         .listed(keys::ORGS_GSI1PK, keys::org_gsi1sk(id))
@@ -382,14 +326,14 @@ fn organization_item(org: &OrganizationItem) -> Item {
 }
 
 /// A user's item, in the user's partition.
-pub(crate) fn user_item(user: &UserItem) -> Item {
+pub(crate) fn user_item(user: &User) -> Item {
     ItemKeys::new(keys::stored_user_pk(&user.external_id), keys::USER_SK).item(user)
 }
 
 /// The two items of one membership: the member in the organization's partition, and the
 /// membership in the user's.
-pub(crate) fn membership_items(org: OrgId, user: &UserItem, role: Role) -> [Item; 2] {
-    let member = OrgMemberItem {
+pub(crate) fn membership_items(org: OrgId, user: &User, role: Role) -> [Item; 2] {
+    let member = Member {
         user_id: user.id,
         external_id: user.external_id.clone(),
         role,
@@ -410,8 +354,8 @@ pub(crate) fn api_key_item(key: &ApiKeyItem) -> Item {
         .item(key)
 }
 
-pub(crate) fn new_user_item(id: u64, user: &NewUser, stamp: &str) -> UserItem {
-    UserItem {
+pub(crate) fn new_user_item(id: u64, user: &NewUser, stamp: &str) -> User {
+    User {
         id,
         external_id: user.external_id.as_str().to_string(),
         email: user.email.as_str().to_string(),
@@ -459,7 +403,7 @@ impl Store {
 
 impl Store {
     /// Every organization, by id (GSI1).
-    pub async fn organizations(&self) -> Result<Vec<OrganizationItem>, StoreError> {
+    pub async fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
         self.query_gsi1(keys::ORGS_GSI1PK)
             .await?
             .into_iter()
@@ -562,7 +506,7 @@ impl Store {
 
 impl Store {
     /// An organization's item alone, by id.
-    pub async fn organization(&self, org: OrgId) -> Result<Option<OrganizationItem>, StoreError> {
+    pub async fn organization(&self, org: OrgId) -> Result<Option<Organization>, StoreError> {
         self.get(keys::org_pk(org), keys::ORG_SK)
             .await?
             .map(from_item)

@@ -17,11 +17,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, ItemKeys, SK};
-use super::organizations::OrgMemberItem;
 use super::{from_item, key, Item, Store, StoreError};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
+use crate::domain::user::Member;
 use crate::time::Timestamp;
 
 /// How long GSI1 must show no record of the organization's tables before its partition
@@ -217,7 +217,7 @@ impl Store {
                 continue;
             };
             if sk.starts_with(keys::MEMBER_PREFIX) {
-                let member: OrgMemberItem = from_item(item.clone())?;
+                let member: Member = from_item(item.clone())?;
                 doomed.push(key(
                     keys::stored_user_pk(&member.external_id),
                     &keys::membership_sk(org),

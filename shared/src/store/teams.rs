@@ -9,28 +9,9 @@ use super::{
     failed_conditions, from_item, key, organization_exists, put, s, Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::domain::organization::OrgId;
-use crate::domain::team::{Color, NewTeam, TeamPatch};
+use crate::domain::team::{NewTeam, Team, TeamPatch};
 use crate::store::keys::{self, ItemKeys};
 use crate::time::Timestamp;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TeamItem {
-    pub id: String,
-    pub org_id: u64,
-    pub name: String,
-    /// The normalised name, whose sentinel makes names unique per organization.
-    pub name_key: String,
-    pub status: u8,
-    pub status_updated_on: String,
-    pub colors: Vec<Color>,
-    pub owners: Vec<String>,
-    pub members: Vec<String>,
-    pub created_on: String,
-    pub created_by: String,
-    pub updated_on: String,
-    pub updated_by: String,
-    pub ranking: String,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TeamNameSentinel {
@@ -38,7 +19,7 @@ struct TeamNameSentinel {
 }
 
 /// A team's item: in its organization's partition, listed in GSI1 by creation.
-fn team_item(team: &TeamItem) -> super::Item {
+fn team_item(team: &Team) -> super::Item {
     let org = OrgId(team.org_id);
     ItemKeys::new(keys::org_pk(org), keys::team_sk(&team.id))
         .listed(keys::org_teams_gsi1pk(org), format!("{}#{}", team.created_on, team.id))
@@ -85,14 +66,14 @@ impl Store {
         by_user: u64,
         new: &NewTeam,
         now: Timestamp,
-    ) -> Result<TeamItem, StoreError> {
+    ) -> Result<Team, StoreError> {
         let mut users: Vec<&String> = new.owners.iter().chain(&new.members).collect();
         users.sort();
         users.dedup();
         self.refuse_impossible_user_ids(org, &users).await?;
         let id = object_id();
         let stamp = now.micros();
-        let team = TeamItem {
+        let team = Team {
             id: id.clone(),
             org_id: org.0,
             name: new.name.as_str().to_string(),
@@ -154,7 +135,7 @@ impl Store {
     }
 
     /// An organization's teams, oldest first (GSI1).
-    pub async fn teams(&self, org: OrgId) -> Result<Vec<TeamItem>, StoreError> {
+    pub async fn teams(&self, org: OrgId) -> Result<Vec<Team>, StoreError> {
         self.query_gsi1(&keys::org_teams_gsi1pk(org))
             .await?
             .into_iter()
@@ -169,11 +150,11 @@ impl Store {
     pub async fn update_team(
         &self,
         org: OrgId,
-        team: &TeamItem,
+        team: &Team,
         patch: &TeamPatch,
         by_user: u64,
         now: Timestamp,
-    ) -> Result<TeamItem, StoreError> {
+    ) -> Result<Team, StoreError> {
         let mut updated = team.clone();
         let stamp = now.micros();
         if let Some(name) = &patch.name {
@@ -256,7 +237,7 @@ impl Store {
     }
 
     /// Deletes a team and its name sentinel in one transaction, freeing the name.
-    pub async fn delete_team(&self, org: OrgId, team: &TeamItem) -> Result<(), StoreError> {
+    pub async fn delete_team(&self, org: OrgId, team: &Team) -> Result<(), StoreError> {
         let delete = Delete::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::team_sk(&team.id))))
@@ -275,7 +256,7 @@ impl Store {
     }
 
     /// Deletes a team's name sentinel, if it is still this team's.
-    fn name_sentinel_delete(&self, org: OrgId, team: &TeamItem) -> TransactWriteItem {
+    fn name_sentinel_delete(&self, org: OrgId, team: &Team) -> TransactWriteItem {
         let delete = Delete::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::team_name_sk(&team.name_key))))
@@ -334,7 +315,7 @@ impl Store {
     }
 
     /// A team of `org` by id; another organization's team is not found.
-    pub async fn team(&self, org: OrgId, team_id: &str) -> Result<Option<TeamItem>, StoreError> {
+    pub async fn team(&self, org: OrgId, team_id: &str) -> Result<Option<Team>, StoreError> {
         self.get(keys::org_pk(org), &keys::team_sk(team_id))
             .await?
             .map(from_item)

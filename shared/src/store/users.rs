@@ -3,15 +3,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::organizations::{
-    membership_items, new_user_item, user_item, OrgMemberItem, OrganizationItem, UserItem, UserWithOrgs,
-};
+use super::organizations::{membership_items, new_user_item, user_item};
 use super::{
     failed_condition, from_item, key, organization_exists, put, s, sdk_error, Store, StoreError, TransactFailure,
     NEW_ITEM,
 };
-use crate::domain::organization::OrgId;
-use crate::domain::user::{ExternalId, NewMember, Role, UserPatch};
+use crate::domain::organization::{OrgId, Organization};
+use crate::domain::user::{ExternalId, Member, NewMember, Role, User, UserPatch, UserWithOrgs};
 use crate::store::keys;
 use crate::time::Timestamp;
 
@@ -38,7 +36,7 @@ impl Store {
     }
 
     /// The two items of one membership, and a check that the organization exists.
-    fn membership_items(&self, org: OrgId, user: &UserItem, role: Role) -> Vec<TransactWriteItem> {
+    fn membership_items(&self, org: OrgId, user: &User, role: Role) -> Vec<TransactWriteItem> {
         let [member, membership] = membership_items(org, user, role);
         vec![
             organization_exists(self.table_name(), org),
@@ -75,7 +73,7 @@ impl Store {
     }
 
     /// An organization's members, by user id (strongly consistent).
-    pub async fn org_members(&self, org: OrgId) -> Result<Vec<OrgMemberItem>, StoreError> {
+    pub async fn org_members(&self, org: OrgId) -> Result<Vec<Member>, StoreError> {
         self.query_prefix(&keys::org_pk(org), keys::MEMBER_PREFIX)
             .await?
             .into_iter()
@@ -95,10 +93,7 @@ impl Store {
 
     /// An organization's members with their users: one Query of its memberships and a
     /// BatchGetItem of the users, in membership (user id) order.
-    pub async fn members_with_users(
-        &self,
-        org: OrgId,
-    ) -> Result<Vec<(OrgMemberItem, super::organizations::UserItem)>, StoreError> {
+    pub async fn members_with_users(&self, org: OrgId) -> Result<Vec<(Member, User)>, StoreError> {
         let members = self.org_members(org).await?;
         let keys = members
             .iter()
@@ -108,11 +103,11 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let projection = "id, external_id, email, #name, created_at, updated_at";
-        let mut users: std::collections::HashMap<u64, super::organizations::UserItem> = self
+        let mut users: std::collections::HashMap<u64, User> = self
             .batch_get(keys, projection, &[("#name", "name")])
             .await?
             .into_iter()
-            .map(|item| from_item::<super::organizations::UserItem>(item).map(|u| (u.id, u)))
+            .map(|item| from_item::<User>(item).map(|u| (u.id, u)))
             .collect::<Result<_, _>>()?;
         Ok(members
             .into_iter()
@@ -152,7 +147,7 @@ impl Store {
             .expect("key, table and expression are set");
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
         if let Some((org, role)) = patch.membership {
-            let org_item: OrganizationItem = self
+            let org_item: Organization = self
                 .get(keys::org_pk(org), keys::ORG_SK)
                 .await?
                 .map(from_item)

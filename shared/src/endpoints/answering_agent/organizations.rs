@@ -6,12 +6,14 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::{Admin, NewApiKey};
-use crate::domain::organization::{CreateOrganizationInput, OrgId, PatchOrganizationInput};
+use crate::domain::organization::{
+    CreateOrganizationInput, OrgId, Organization, OrganizationView, PatchOrganizationInput,
+};
 use crate::domain::user::ExternalId;
+use crate::endpoints::common::answering_agent::UserBody;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
-use crate::store::organizations::{OrganizationView, UserWithOrgs};
 use crate::time::Timestamp;
 
 pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
@@ -58,24 +60,6 @@ pub struct OrganizationBody {
     pub phone_numbers: Vec<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserBody {
-    pub id: u64,
-    pub external_id: String,
-    pub email: String,
-    pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub organizations: Vec<UserOrganizationBody>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserOrganizationBody {
-    pub id: u64,
-    pub name: String,
-    pub role: crate::domain::user::Role,
-}
-
 /// An org API key as its create response shows it: the secret, this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyBody {
@@ -115,29 +99,6 @@ impl OrganizationResponse {
     }
 }
 
-impl UserBody {
-    pub fn new(user: &UserWithOrgs) -> Self {
-        let u = &user.user;
-        Self {
-            id: u.id,
-            external_id: u.external_id.clone(),
-            email: u.email.clone(),
-            name: u.name.clone(),
-            created_at: u.created_at.clone(),
-            updated_at: u.updated_at.clone(),
-            organizations: user
-                .organizations
-                .iter()
-                .map(|m| UserOrganizationBody {
-                    id: m.org_id,
-                    name: m.name.clone(),
-                    role: m.role,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// The organization `{id}` names (admin endpoints): its id, or 404.
 fn org_in_path(req: &Request) -> Result<OrgId, ApiError> {
     Ok(OrgId::parse_path(path_param(req, "id")?)?)
@@ -153,7 +114,7 @@ async fn view(state: &AppState, id: OrgId) -> Result<OrganizationView, ApiError>
 
 /// The organization's own item (one GetItem), or 404: for endpoints that need it to exist
 /// but do not show it.
-async fn existing(state: &AppState, id: OrgId) -> Result<crate::store::organizations::OrganizationItem, ApiError> {
+async fn existing(state: &AppState, id: OrgId) -> Result<Organization, ApiError> {
     state
         .store
         .organization(id)

@@ -4,14 +4,13 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-use super::organizations::UserBody;
 use crate::auth::Admin;
 use crate::domain::organization::OrgId;
-use crate::domain::user::{CreateUserInput, ExternalId, PatchUserInput};
+use crate::domain::user::{CreateUserInput, ExternalId, PatchUserInput, UserWithOrgs};
+use crate::endpoints::common::answering_agent::UserBody;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
-use crate::store::organizations::UserWithOrgs;
 use crate::time::Timestamp;
 
 async fn user_in_path(state: &AppState, req: &Request) -> Result<UserWithOrgs, ApiError> {

@@ -17,7 +17,8 @@ use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
 use crate::domain::text::caseless_eq;
-use crate::endpoints::attio::records::{fresh_object_in_path, object_in_path};
+use crate::endpoints::common::attio::{attribute_in_path, fresh_object_in_path, object_in_path};
+use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
@@ -436,7 +437,7 @@ pub async fn create_attribute(
     let new = json_body::<AttributeData>(&req)?.data()?.parse_new()?;
     let table = fresh_object_in_path(state, &req, principal.org_id).await?;
     let allowed = "data.config.record_reference.allowed_objects";
-    let link = crate::endpoints::invent::tables::resolve_link(state, principal.org_id, &new, allowed).await?;
+    let link = resolve_link(state, principal.org_id, &new, allowed).await?;
     let (table, field) = state
         .store
         .add_field(principal.org_id, &table, &new, link, Timestamp::now())
@@ -599,21 +600,6 @@ where
 
 /// How often an option change that lost a race to another definition change is tried.
 const OPTION_ATTEMPTS: u32 = 8;
-
-/// The field `{attribute}` names: by slug or by id.
-pub(crate) fn attribute_in_path<'t>(req: &Request, table: &'t Table) -> Result<&'t FieldDef, ApiError> {
-    let raw = path_param(req, "attribute")?;
-    table
-        .fields
-        .get(raw)
-        .or_else(|| table.fields.values().find(|f| f.id == raw))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Attribute with slug or ID \"{raw}\" not found on \"{}\"",
-                table.api_slug
-            ))
-        })
-}
 
 /// `show_archived`, a boolean: nothing here is archived, so either answer is the same list.
 fn show_archived(req: &Request) -> Result<bool, ApiError> {

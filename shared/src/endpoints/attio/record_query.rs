@@ -18,7 +18,6 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::records::{against_object, RecordBody, RecordFailure, RecordResponse};
 use crate::auth::{bearer_credential, Principal};
 use crate::cursor::{CursorKey, Position};
 use crate::domain::filter::{
@@ -29,6 +28,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_value, Record};
 use crate::domain::table::Table;
 use crate::domain::Invalid;
+use crate::endpoints::common::attio::{against_object, RecordBody, RecordFailure, RecordResponse};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;

@@ -14,123 +14,15 @@ use crate::domain::record::{parse_values, RecordInput, StrictMap};
 use crate::domain::table::TableRef;
 use crate::domain::table::{FieldDef, FieldType, Table};
 use crate::domain::{required, Invalid};
+use crate::endpoints::common::attio::{
+    against_object, attribute_in_path, object_in_path, shown_value, RecordFailure, RecordResponse,
+};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
-use crate::state::{AppState, AppUrl};
+use crate::state::AppState;
 use crate::store::history::oldest_first;
 use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
-use crate::store::tables::Source;
 use crate::time::Timestamp;
-
-/// The table `{object}` names in the caller's organization, as this container has it
-/// cached (see [`crate::store::cache`]), and whether it came from the cache.
-pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
-    let (table, not_found) = object_ref(req)?;
-    state.store.table_cached(org, &table).await?.ok_or_else(not_found)
-}
-
-/// The table `{object}` names, read from the table itself rather than a container's
-/// cached copy: a definition change must start from the current definition.
-pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
-    let (table, not_found) = object_ref(req)?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
-}
-
-/// How `{object}` names a table, and the 404 for when none has that name (anything that
-/// is neither an id nor a slug names none).
-fn object_ref(req: &Request) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
-    let raw = path_param(req, "object")?;
-    let not_found = move || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    Ok((table, not_found))
-}
-
-/// Why a record request failed: the request could not be read or found, its values were
-/// refused by the definition they were checked against, or its write failed.
-pub(crate) enum RecordFailure {
-    Request(ApiError),
-    Invalid(Invalid),
-    /// Refused by the definition with an error of its own code (an assert's matching
-    /// attribute that is missing or not unique).
-    ByDefinition(ApiError),
-    Write(RecordWriteError),
-}
-
-impl From<Invalid> for RecordFailure {
-    fn from(e: Invalid) -> Self {
-        Self::Invalid(e)
-    }
-}
-
-impl From<ApiError> for RecordFailure {
-    fn from(e: ApiError) -> Self {
-        Self::Request(e)
-    }
-}
-
-impl From<RecordWriteError> for RecordFailure {
-    fn from(e: RecordWriteError) -> Self {
-        Self::Write(e)
-    }
-}
-
-impl From<crate::store::StoreError> for RecordFailure {
-    fn from(e: crate::store::StoreError) -> Self {
-        Self::Request(e.into())
-    }
-}
-
-impl From<RecordFailure> for ApiError {
-    fn from(failure: RecordFailure) -> Self {
-        match failure {
-            RecordFailure::Request(e) | RecordFailure::ByDefinition(e) => e,
-            RecordFailure::Invalid(e) => e.into(),
-            RecordFailure::Write(e) => e.into(),
-        }
-    }
-}
-
-impl RecordFailure {
-    /// Whether a fresh definition could change the answer: the write's revision check
-    /// found the definition changed, or a cached definition refused the request (its values,
-    /// or a rule of the write). A missing reference or a taken unique value is found by the
-    /// write's transaction, whose revision check passed: the definition was current.
-    fn worth_a_fresh_definition(&self, source: Source) -> bool {
-        match self {
-            RecordFailure::Write(RecordWriteError::DefinitionChanged) => true,
-            RecordFailure::Write(RecordWriteError::Refused(_))
-            | RecordFailure::Invalid(_)
-            | RecordFailure::ByDefinition(_) => source == Source::Cache,
-            RecordFailure::Request(_) | RecordFailure::Write(_) => false,
-        }
-    }
-}
-
-/// Runs a record request against the table `{object}` names. A cached definition may be
-/// stale (another container changed the table): if a write was refused by its
-/// transaction's revision check, or the request was refused as invalid by a cached
-/// definition, the copy is dropped and the request runs once more against a fresh read, so
-/// a stale copy never decides a refusal or a write.
-pub(crate) async fn against_object<F, Fut>(
-    state: &AppState,
-    req: &Request,
-    org: OrgId,
-    run: F,
-) -> Result<Response<Body>, ApiError>
-where
-    F: Fn(Table) -> Fut,
-    Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
-{
-    let (table, source) = object_in_path(state, req, org).await?;
-    let table_id = table.id.clone();
-    match run(table).await {
-        Err(failure) if failure.worth_a_fresh_definition(source) => {
-            state.store.forget_table(&table_id);
-            Ok(run(object_in_path(state, req, org).await?.0).await?)
-        }
-        other => Ok(other?),
-    }
-}
 
 /// The values of `{"data": {"values": {...}}}`, as sent.
 fn values_sent(req: &Request) -> Result<StrictMap, RecordFailure> {
@@ -543,7 +435,7 @@ pub async fn list_values(state: &AppState, principal: Principal, req: Request) -
     };
     let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = crate::endpoints::attio::objects::attribute_in_path(&req, &table)?;
+    let field = attribute_in_path(&req, &table)?;
     let record = record_in_path(state, &req, principal.org_id, &table).await?;
     let workspace_id = principal.org_id.workspace_id();
     // Oldest first (a PATCH puts new multiselect values first in the record); with history,
@@ -574,101 +466,3 @@ pub struct ValueList {
 /// Attio's answer to a delete: `{}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedRecord {}
-
-/// Attio's `{"data": record}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordResponse {
-    pub data: RecordBody,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordBody {
-    pub id: RecordIdBody,
-    /// When the record was created, in Attio's form (nanoseconds, UTC).
-    pub created_at: String,
-    /// The record's page in the app (`APP_BASE_URL`).
-    pub web_url: String,
-    /// `<RECORD_PREFIX>-<n>`, n counting from 1 per table.
-    pub display_id: String,
-    /// Every attribute of the object, each an array of its active value objects.
-    pub values: Map<String, Value>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordIdBody {
-    /// The organization's workspace UUID ([`OrgId::workspace_id`]).
-    pub workspace_id: String,
-    pub object_id: String,
-    pub record_id: String,
-}
-
-impl RecordResponse {
-    pub fn new(app_url: &AppUrl, table: &Table, record: &Record) -> Self {
-        let workspace_id = OrgId(record.org_id).workspace_id();
-        let values = table
-            .ordered_fields()
-            .into_iter()
-            .map(|field| {
-                let entries: Vec<Value> = record
-                    .active(&field.id)
-                    .map(|entry| Value::Object(shown_value(&workspace_id, table, field, entry)))
-                    .collect();
-                (field.key.clone(), Value::Array(entries))
-            })
-            .collect();
-        Self {
-            data: RecordBody {
-                id: RecordIdBody {
-                    workspace_id: workspace_id.to_string(),
-                    object_id: table.id.clone(),
-                    record_id: record.id.clone(),
-                },
-                created_at: record.created_at.clone(),
-                web_url: app_url.record(&workspace_id, &table.api_slug, &record.id),
-                display_id: format!("{}-{}", table.record_prefix, record.number),
-                values,
-            },
-        }
-    }
-}
-
-/// A stored value object as Attio shows it: a select option or a status with its full id,
-/// `is_archived` and (a status) its settings, from the current definition (stored as id
-/// and title only, so a renamed one shows its new title); everything else as stored.
-fn shown_value(
-    workspace_id: &uuid::Uuid,
-    table: &Table,
-    field: &FieldDef,
-    entry: &Map<String, Value>,
-) -> Map<String, Value> {
-    let mut shown = entry.clone();
-    for key in ["option", "status"] {
-        let Some(Value::Object(stored)) = entry.get(key) else {
-            continue;
-        };
-        let id = stored.get("id").and_then(Value::as_str).unwrap_or_default();
-        let current = field.options.iter().find(|o| o.id == id);
-        let title = current
-            .map(|o| Value::String(o.title.clone()))
-            .or_else(|| stored.get("title").cloned())
-            .unwrap_or(Value::Null);
-        let mut choice = serde_json::json!({
-            "id": {
-                "workspace_id": workspace_id.to_string(),
-                "object_id": table.id,
-                "attribute_id": field.id,
-                format!("{key}_id"): id,
-            },
-            "title": title,
-            "is_archived": current.is_none_or(|o| o.archived),
-        });
-        if key == "status" {
-            choice["celebration_enabled"] = Value::Bool(current.is_some_and(|o| o.celebration_enabled));
-            choice["target_time_in_status"] = current
-                .and_then(|o| o.target_time_in_status.clone())
-                .map_or(Value::Null, Value::String);
-        }
-        shown.insert(key.to_string(), choice);
-    }
-    shown
-}

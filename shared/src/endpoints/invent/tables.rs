@@ -11,7 +11,8 @@ use crate::domain::import::{cell_value, ImportInput};
 use crate::domain::organization::OrgId;
 use crate::domain::record::parse_values;
 use crate::domain::table::{CreateFieldInput, CreateTableInput, PatchFieldInput, PatchTableInput, TableRef};
-use crate::domain::table::{FieldDef, NewField, SelectOption, Table};
+use crate::domain::table::{FieldDef, SelectOption, Table};
+use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{invent_pagination, json_body, json_response, path_param, query_param};
 use crate::state::AppState;
@@ -60,23 +61,6 @@ pub async fn create_field(state: &AppState, principal: Principal, req: Request) 
     let link = resolve_link(state, org, &new, "schema.link").await?;
     let (table, field) = state.store.add_field(org, &table, &new, link, Timestamp::now()).await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
-}
-
-/// A new record-reference field's target table, as (id, api_slug); `path` names the input
-/// that gave it, for the error when it names no table of the organization.
-pub(crate) async fn resolve_link(
-    state: &AppState,
-    org: OrgId,
-    new: &NewField,
-    path: &str,
-) -> Result<Option<(String, String)>, ApiError> {
-    let Some(target) = &new.link else { return Ok(None) };
-    let linked = state
-        .store
-        .table(org, target)
-        .await?
-        .ok_or_else(|| ApiError::validation(format!("`{path}` names no object in this organization")))?;
-    Ok(Some((linked.id, linked.api_slug)))
 }
 
 /// `GET /orgs/{org_id}/tables?type&search&page&take` (or `limit&offset`): a plain array,

@@ -7,13 +7,13 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::list_sort::{parse_sorts, sort_by_keys};
 use crate::domain::team_filter::{MemberFacts, MemberFilter};
-use crate::domain::user::Role;
-use crate::endpoints::smartsuite::teams::{list_body, parse_sorts, sort_by_keys};
+use crate::domain::user::{Member, Role, User};
+use crate::endpoints::common::smartsuite::list_body;
 use crate::error::ApiError;
 use crate::http::{json_response, pagination};
 use crate::state::AppState;
-use crate::store::organizations::{OrgMemberItem, UserItem};
 use crate::time::Timestamp;
 
 /// SmartSuite's member role code for a role here: owner ADMIN (1), manager
@@ -145,7 +145,7 @@ pub struct DeletedDate {
 }
 
 impl MemberBody {
-    fn new(org: u64, member: &OrgMemberItem, user: &UserItem, teams: Vec<String>) -> Self {
+    fn new(org: u64, member: &Member, user: &User, teams: Vec<String>) -> Self {
         let (first, last) = user.name.split_once(' ').unwrap_or((&user.name, ""));
         Self {
             id: user.id.to_string(),

@@ -6,13 +6,14 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
+use crate::domain::list_sort::{parse_sorts, sort_by_keys};
 use crate::domain::team::TeamId;
-use crate::domain::team::{Color, CreateTeamInput, ListTeamsInput, PatchTeamInput, TeamSortInput};
+use crate::domain::team::{Color, CreateTeamInput, PatchTeamInput, Team};
 use crate::domain::team_filter::{TeamFacts, TeamFilter};
+use crate::endpoints::common::smartsuite::list_body;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
-use crate::store::teams::TeamItem;
 use crate::time::Timestamp;
 
 /// A team's `type`: SmartSuite's PUBLIC, the one type teams have.
@@ -37,7 +38,7 @@ async fn team_in_path(
     state: &AppState,
     req: &Request,
     org: crate::domain::organization::OrgId,
-) -> Result<TeamItem, ApiError> {
+) -> Result<Team, ApiError> {
     let raw = path_param(req, "id")?;
     let not_found = || ApiError::not_found(format!("No team `{raw}`"));
     let id = TeamId::parse(raw).ok_or_else(not_found)?;
@@ -82,7 +83,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         .as_ref()
         .map(|f| TeamFilter::parse(f, now.utc_date()))
         .transpose()?;
-    let sorts = parse_sorts::<TeamItem>(
+    let sorts = parse_sorts::<Team>(
         &input.sort,
         &[
             ("name", |t| t.name_key.clone()),
@@ -118,67 +119,6 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             time: now.micros(),
         },
     ))
-}
-
-/// SmartSuite's list body, `{sort, filter}`; an empty body is neither (teams and members).
-pub(crate) fn list_body(req: &Request) -> Result<ListTeamsInput, ApiError> {
-    if req.body().is_empty() {
-        Ok(ListTeamsInput::default())
-    } else {
-        json_body::<ListTeamsInput>(req)
-    }
-}
-
-/// What a SmartSuite list orders by: a key of each item.
-pub(crate) type SortKey<T> = fn(&T) -> String;
-
-/// A sort of a SmartSuite list: the key it orders by, and whether descending.
-pub(crate) type ListSort<T> = (SortKey<T>, bool);
-
-/// A list's sorts, each naming one of `keys` (field name and key) and `asc` or `desc`;
-/// anything else is a 400.
-pub(crate) fn parse_sorts<T>(
-    sorts: &[TeamSortInput],
-    keys: &[(&str, SortKey<T>)],
-) -> Result<Vec<ListSort<T>>, ApiError> {
-    sorts
-        .iter()
-        .enumerate()
-        .map(|(i, sort)| {
-            let descending = match sort.direction.as_str() {
-                "asc" => false,
-                "desc" => true,
-                other => {
-                    return Err(ApiError::validation(format!(
-                        "`sort[{i}].direction` must be asc or desc, not {other}"
-                    )))
-                }
-            };
-            let key = keys.iter().find(|(name, _)| *name == sort.field).ok_or_else(|| {
-                let names: Vec<&str> = keys.iter().map(|(name, _)| *name).collect();
-                ApiError::validation(format!(
-                    "`sort[{i}].field` must be one of {}, not {}",
-                    names.join(", "),
-                    sort.field
-                ))
-            })?;
-            Ok((key.1, descending))
-        })
-        .collect()
-}
-
-/// Orders `items` by the sorts, the first deciding first: stable sorts from the last key
-/// to the first give the multi-key order, and ties keep their order.
-pub(crate) fn sort_by_keys<T>(items: &mut [T], sorts: &[ListSort<T>]) {
-    for (key, descending) in sorts.iter().rev() {
-        items.sort_by(|a, b| {
-            if *descending {
-                key(b).cmp(&key(a))
-            } else {
-                key(a).cmp(&key(b))
-            }
-        });
-    }
 }
 
 /// SmartSuite's list: a page of teams.
@@ -240,7 +180,7 @@ pub struct DeletedDateBody {
 }
 
 impl TeamBody {
-    pub fn new(team: &TeamItem) -> Self {
+    pub fn new(team: &Team) -> Self {
         Self {
             name: team.name.clone(),
             color: team.colors.clone(),
