@@ -8,6 +8,8 @@
 #   thin:    lto = "thin"
 #   fat:     lto = true (what shipped before: smallest and fastest, but every one of the
 #            31 binaries re-optimises the whole program when it links)
+#   z:       opt-level = "z" (optimise for size only, against the shipped "s")
+#   z-abort: opt-level = "z" and panic = "abort" together
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -29,3 +31,5 @@ build "$target"
 build "$target/profile-abort" --config 'profile.release.panic="abort"'
 build "$target/profile-thin" --config 'profile.release.lto="thin"'
 build "$target/profile-fat" --config 'profile.release.lto=true'
+build "$target/profile-z" --config 'profile.release.opt-level="z"'
+build "$target/profile-z-abort" --config 'profile.release.opt-level="z"' --config 'profile.release.panic="abort"'

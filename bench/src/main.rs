@@ -301,6 +301,8 @@ async fn main() {
         ("panic = \"abort\"", target.join("profile-abort")),
         ("thin LTO", target.join("profile-thin")),
         ("fat LTO", target.join("profile-fat")),
+        ("opt-level = \"z\"", target.join("profile-z")),
+        ("opt-level = \"z\", panic = \"abort\"", target.join("profile-z-abort")),
     ];
     let mut profile_table = String::new();
     if variants
