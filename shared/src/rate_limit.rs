@@ -110,7 +110,13 @@ mod tests {
     fn each_route_counts_in_its_vendors_class() {
         let limits = RateLimits::PUBLISHED;
         // method, path, auth, grants, and the class and limit it counts in.
-        type Case = (&'static str, &'static str, Auth, &'static [Grant], Option<(&'static str, u32)>);
+        type Case = (
+            &'static str,
+            &'static str,
+            Auth,
+            &'static [Grant],
+            Option<(&'static str, u32)>,
+        );
         let cases: &[Case] = &[
             (
                 "GET",
