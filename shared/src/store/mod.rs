@@ -27,7 +27,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttribu
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
-pub use error::{sdk_error, StoreError};
+pub use error::{sdk_error, Change, Conflict, Missing, Reference, Refusal, StoreError};
 
 pub type Item = HashMap<String, AttributeValue>;
 
