@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod cache;
 pub mod error;
 pub mod history;
+pub mod idempotency;
 pub mod index;
 pub mod item_size;
 pub mod keys;
