@@ -3,6 +3,7 @@
 //! docs/data-model.md describes the same schema for people.
 
 pub mod api_keys;
+pub mod audit;
 pub mod cache;
 pub mod error;
 pub mod history;
