@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::keys::{self, ItemKeys};
+use super::item::ItemKeys;
+use super::keys;
 use super::records::EndedValues;
 use super::{from_item, s, Item, Store, StoreError};
 use crate::domain::record::Record;

@@ -23,7 +23,8 @@ use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError};
 use crate::domain::filter::{index_key, main_property, IndexScan, SortKey};
 use crate::domain::record::Record;
 use crate::domain::table::Table;
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 
 /// How many records (or index entries) one query may examine before it is refused.
 pub const MAX_EXAMINED: usize = 10_000;

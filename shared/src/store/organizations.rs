@@ -8,7 +8,8 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, ItemKeys, SK};
+use super::item::ItemKeys;
+use super::keys::{self, SK};
 use super::{
     from_item, key, put, s, sdk_error, Change, Item, Missing, Store, StoreError, TransactFailure, CONDITION_FAILED,
     NEW_ITEM,

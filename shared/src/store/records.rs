@@ -25,7 +25,8 @@ use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::domain::table::{FieldDef, Table};
 use crate::store::index::index_entries;
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 /// What a record's stored item may hold beyond what a write sends: its `ref_count`.

@@ -18,7 +18,8 @@ use crate::domain::table::{
     check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
     RecordPrefix, SelectOption, Table, TablePatch, TableRef,
 };
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 /// The most fields a table may have (each is a few hundred bytes of the table item, which

@@ -11,7 +11,8 @@ use super::{
 };
 use crate::domain::organization::OrgId;
 use crate::domain::team::{Color, NewTeam, TeamPatch};
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
