@@ -264,6 +264,11 @@ fn parse_entry(sk: &str) -> Option<Entry> {
 }
 
 impl Store {
+    /// A fresh budget for one query's reads.
+    pub fn scan_budget(&self) -> ScanBudget {
+        ScanBudget::new(self.scan_limit.unwrap_or(MAX_EXAMINED))
+    }
+
     /// Visits `table`'s records in display-number order after `after`, filtered by
     /// `keep`, until `visit` says stop or the records run out (then `true`).
     pub async fn visit_records(

@@ -2,6 +2,7 @@
 //! [`schema`], and each resource's items and access patterns in a module of its own.
 //! docs/data-model.md describes the same schema for people.
 
+pub mod account_items;
 pub mod api_keys;
 pub mod audit;
 pub mod cache;
@@ -38,8 +39,9 @@ pub struct Store {
     client: Client,
     table: String,
     caches: std::sync::Arc<cache::Caches>,
-    /// How many records or index entries one query may examine ([`index::MAX_EXAMINED`]).
-    scan_limit: usize,
+    /// How many records or index entries one query may examine (`None`:
+    /// [`index::MAX_EXAMINED`]; `Store::scan_budget` reads it).
+    scan_limit: Option<usize>,
     /// Per-key rate limits, when on (see [`crate::rate_limit`]).
     rate_limits: Option<RateLimits>,
 }
@@ -88,7 +90,7 @@ impl Store {
             client,
             table: table.into(),
             caches: std::sync::Arc::new(cache::Caches::new(settings)),
-            scan_limit: index::MAX_EXAMINED,
+            scan_limit: None,
             rate_limits: None,
         }
     }
@@ -138,13 +140,8 @@ impl Store {
     /// The same store with another bound on what one query may examine (tests reach it
     /// with a small table).
     pub fn with_scan_limit(mut self, limit: usize) -> Self {
-        self.scan_limit = limit;
+        self.scan_limit = Some(limit);
         self
-    }
-
-    /// A fresh budget for one query's reads.
-    pub fn scan_budget(&self) -> index::ScanBudget {
-        index::ScanBudget::new(self.scan_limit)
     }
 
     pub fn client(&self) -> &Client {

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::item::ItemKeys;
 use super::keys::{self, SK};
@@ -18,60 +18,10 @@ use crate::domain::organization::{NewOrganization, OrgId, OrgPatch};
 use crate::domain::user::{ExternalId, NewUser, Role};
 use crate::time::Timestamp;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OrganizationItem {
-    pub id: u64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub owner_user_id: u64,
-    pub owner_external_id: String,
-    /// How many API keys the organization has: at most [`MAX_API_KEYS`], so that deleting
-    /// the organization removes every key in one transaction.
-    #[serde(default)]
-    pub api_key_count: u64,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
 /// The most API keys one organization may hold.
 pub const MAX_API_KEYS: u64 = 50;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserItem {
-    pub id: u64,
-    pub external_id: String,
-    pub email: String,
-    pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// A membership in the organization's partition: lists an organization's users.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OrgMemberItem {
-    pub user_id: u64,
-    pub external_id: String,
-    pub role: Role,
-}
-
-/// The same membership in the user's partition: lists a user's organizations.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserMembershipItem {
-    pub org_id: u64,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiKeyItem {
-    pub id: String,
-    pub org_id: u64,
-    pub user_id: u64,
-    /// SHA-256 of the token; the token itself is never stored.
-    pub token_hash: String,
-    pub prefix: String,
-    pub created_at: String,
-}
+pub use super::account_items::{ApiKeyItem, OrgMemberItem, OrganizationItem, UserItem, UserMembershipItem};
 
 /// One of a user's organizations, as the user object lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,9 +16,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::account_items::OrgMemberItem;
 use super::item::ItemKeys;
 use super::keys::{self, SK};
-use super::organizations::OrgMemberItem;
 use super::{from_item, key, Item, Store, StoreError};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::history::history_item;
+pub use super::history::EndedValues;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
     failed_conditions, from_item, key, put, s, sdk_error, to_item, Missing, Store, StoreError, TransactFailure,
@@ -116,11 +117,6 @@ fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
-
-/// Values a write ended, by field id: each value object with its `active_until` set. They
-/// leave the record's item for a history item of their own (`HIST#<version>` in the
-/// record's partition), so a record's item is its current values however often they change.
-pub type EndedValues = BTreeMap<String, Vec<Value>>;
 
 /// Applies values to a record's current values: a value that is replaced or removed gets
 /// `active_until` and is returned among the ended ones, a new one gets `active_from`.
