@@ -27,9 +27,10 @@ And, beside the layers:
 - endpoint files never name each other (a dialect's mod.rs names its own files): what
   two share moves down, to endpoints/common/ or the domain;
 - auth.rs, rate_limit.rs, idempotency.rs and audit.rs reach DynamoDB only through the
-  store's typed methods: naming `aws_sdk_dynamodb` or `serde_dynamo`, `store::keys`, the
-  store's item helpers (`Item`, `key`, `s`, `put`, `from_item`, `to_item`, `sdk_error`) or
-  the store's client (`.client()`) is an edge `<file> -> dynamodb`;
+  store's typed methods: naming `aws_sdk_dynamodb` or `serde_dynamo`, `store::keys`,
+  `store::item` or the store's item helpers (`Item`, `key`, `s`, `put`, `from_item`,
+  `to_item`, `sdk_error`) or the store's client (`.client()`) is an edge
+  `<file> -> dynamodb`;
 - the store answers typed facts, never a client's words: a store file that builds a
   `StoreError` from a message (`StoreError::not_found(...)`) or an `Invalid` is an edge
   `<file> -> client-words`;
@@ -83,6 +84,8 @@ LAYERS = {
 DIR_LAYERS = {"endpoints/common/": "common", "domain/": "domain", "store/": "store", "endpoints/": "endpoints"}
 DB_VIA_STORE = {"auth.rs", "rate_limit.rs", "idempotency.rs", "audit.rs"}
 STORE_ITEM_HELPERS = {"Item", "key", "s", "put", "from_item", "to_item", "sdk_error"}
+# The key schema and the item helpers' own file: any name in them is DynamoDB's.
+STORE_ITEM_FILES = {"store/keys.rs", "store/item.rs"}
 DYNAMODB = "dynamodb"
 CLIENT_WORDS = "client-words"
 
@@ -315,7 +318,7 @@ def scan(mods: Modules) -> tuple[dict[str, set[str]], dict[tuple[str, str], int]
                 continue
             graph[file].add(target)
             if file in DB_VIA_STORE and target.startswith("store/"):
-                if target == "store/keys.rs" or (target == "store/mod.rs" and rest[:1] and rest[0] in STORE_ITEM_HELPERS):
+                if target in STORE_ITEM_FILES or (target == "store/mod.rs" and rest[:1] and rest[0] in STORE_ITEM_HELPERS):
                     special[(file, DYNAMODB)] += 1
         if file in DB_VIA_STORE:
             special[(file, DYNAMODB)] += len(DB_CRATE_RE.findall(text)) + len(CLIENT_CALL_RE.findall(text))

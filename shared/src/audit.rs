@@ -1,5 +1,5 @@
-//! The invariant audit: walks every item of the table and checks that what the write
-//! transactions promise holds. `make audit` runs it against a table; the tests run it after
+//! The invariant audit: over every item of the table (read and filed by kind in
+//! `store::audit`), checks that what the write transactions promise holds. `make audit` runs it against a table; the tests run it after
 //! their races; the load test runs it after its load. Reads everything (a Scan), so it is a
 //! tool for operators and tests, never an endpoint.
 //!
@@ -16,21 +16,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use crate::digest::sha256_hex;
-use crate::domain::organization::Organization;
 use crate::domain::record::reference_target;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
-use crate::domain::team::Team;
-use crate::domain::user::{Member, User};
+use crate::domain::user::User;
+use crate::store::audit::{names_team, AuditItems};
 use crate::store::index::index_entries;
-use crate::store::keys;
-use crate::store::organizations::{ApiKeyItem, UserMembershipItem};
 use crate::store::records::unique_claims;
-use crate::store::tables::TableHead;
-use crate::store::{from_item, Item, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// What the audit found: item counts by kind, and every broken invariant.
 #[derive(Debug, Default)]
@@ -45,152 +39,22 @@ impl AuditReport {
     }
 }
 
-fn text(item: &Item, name: &str) -> String {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-#[derive(Default)]
-struct Items {
-    orgs: BTreeMap<u64, Organization>,
-    /// Each with its organization, from its partition key.
-    members: Vec<(u64, Member)>,
-    users: BTreeMap<String, User>,
-    memberships: Vec<(String, UserMembershipItem)>,
-    keys: Vec<ApiKeyItem>,
-    tables: BTreeMap<String, Table>,
-    heads: BTreeMap<String, TableHead>,
-    prefix_sentinels: Vec<(u64, String, String)>,
-    slug_sentinels: Vec<(u64, String, String)>,
-    teams: Vec<Team>,
-    /// Each with its organization, its sort key and its team.
-    team_sentinels: Vec<(u64, String, String)>,
-    records: BTreeMap<String, Record>,
-    /// The record each history item belongs to.
-    histories: Vec<String>,
-    /// The organizations being purged.
-    purges: Vec<u64>,
-    /// Index entries: field id, sort key, record id.
-    index_entries: Vec<(String, String, String)>,
-    pointers: Vec<(String, u64, String)>,
-    uniques: Vec<(String, String, String)>,
-}
-
-fn org_of(pk: &str) -> Option<u64> {
-    pk.strip_prefix("ORG#")?.parse().ok()
-}
-
 /// Checks every invariant over all the items of a table.
-pub fn audit(all: Vec<Item>) -> Result<AuditReport, StoreError> {
-    let mut report = AuditReport::default();
-    let mut items = Items::default();
-    for item in all {
-        let (pk, sk) = (text(&item, "PK"), text(&item, "SK"));
-        let kind = items.file(&pk, &sk, item)?;
-        if kind == UNKNOWN {
-            report.breaches.push(format!("unknown item {pk} / {sk}"));
-        }
-        *report.counts.entry(kind).or_default() += 1;
-    }
+pub fn audit(items: AuditItems) -> AuditReport {
+    let mut report = AuditReport {
+        counts: items.counts.clone(),
+        breaches: items
+            .unknown
+            .iter()
+            .map(|(pk, sk)| format!("unknown item {pk} / {sk}"))
+            .collect(),
+    };
     check(&items, &mut report.breaches);
-    Ok(report)
-}
-
-const UNKNOWN: &str = "unknown";
-
-impl Items {
-    /// Files one item by its key under its kind, and names the kind.
-    fn file(&mut self, pk: &str, sk: &str, item: Item) -> Result<&'static str, StoreError> {
-        if pk == "COUNTER#ids" {
-            return Ok("counter");
-        }
-        if let Some(org) = org_of(pk) {
-            return self.file_in_org(org, sk, item);
-        }
-        Ok(if let Some(external_id) = pk.strip_prefix("USER#") {
-            if sk == "USER" {
-                self.users.insert(external_id.to_string(), from_item(item)?);
-                "user"
-            } else {
-                self.memberships.push((external_id.to_string(), from_item(item)?));
-                "membership"
-            }
-        } else if pk.starts_with("APIKEY#") {
-            self.keys.push(from_item(item)?);
-            "api key"
-        } else if let Some(record_id) = pk.strip_prefix("REC#").filter(|_| sk.starts_with("HIST#")) {
-            self.histories.push(record_id.to_string());
-            "record history"
-        } else if pk.starts_with("REC#") {
-            let record: Record = from_item(item)?;
-            self.records.insert(record.id.clone(), record);
-            "record"
-        } else if let Some(rest) = pk.strip_prefix("RECNUM#") {
-            let (table, number) = rest.rsplit_once('#').unwrap_or((rest, ""));
-            self.pointers
-                .push((table.to_string(), number.parse().unwrap_or(0), text(&item, "record_id")));
-            "record number pointer"
-        } else if let Some(rest) = pk.strip_prefix("UNIQUE#") {
-            let (field, hash) = rest.split_once('#').unwrap_or((rest, ""));
-            self.uniques
-                .push((field.to_string(), hash.to_string(), text(&item, "record_id")));
-            "unique value sentinel"
-        } else if let Some(field_id) = pk.strip_prefix("IDX#") {
-            self.index_entries
-                .push((field_id.to_string(), sk.to_string(), text(&item, "record_id")));
-            "index entry"
-        } else if pk.starts_with("TABLEHEAD#") {
-            let head: TableHead = from_item(item)?;
-            self.heads.insert(head.table_id.clone(), head);
-            "table head"
-        } else if let Some(org) = pk.strip_prefix("PURGE#") {
-            self.purges.push(org.parse().unwrap_or(0));
-            "purge marker"
-        } else if pk.starts_with("RATE#") {
-            "rate count"
-        } else if pk.starts_with("IDEMP#") {
-            "idempotency record"
-        } else {
-            UNKNOWN
-        })
-    }
-
-    /// Files an item of an organization's partition.
-    fn file_in_org(&mut self, org: u64, sk: &str, item: Item) -> Result<&'static str, StoreError> {
-        Ok(if sk == "ORG" {
-            self.orgs.insert(org, from_item(item)?);
-            "organization"
-        } else if sk.starts_with("MEMBER#") {
-            self.members.push((org, from_item(item)?));
-            "member"
-        } else if sk.starts_with("TABLE#") {
-            let table: Table = from_item(item)?;
-            self.tables.insert(table.id.clone(), table);
-            "table"
-        } else if let Some(prefix) = sk.strip_prefix("TABLEPREFIX#") {
-            self.prefix_sentinels
-                .push((org, prefix.to_string(), text(&item, "table_id")));
-            "record_prefix sentinel"
-        } else if let Some(slug) = sk.strip_prefix("TABLESLUG#") {
-            self.slug_sentinels
-                .push((org, slug.to_string(), text(&item, "table_id")));
-            "api_slug sentinel"
-        } else if sk.starts_with("TEAM#") {
-            self.teams.push(from_item(item)?);
-            "team"
-        } else if sk.starts_with("TEAMNAME#") {
-            self.team_sentinels.push((org, sk.to_string(), text(&item, "team_id")));
-            "team name sentinel"
-        } else {
-            UNKNOWN
-        })
-    }
+    report
 }
 
 /// Every invariant, by kind of item.
-fn check(items: &Items, breaches: &mut Vec<String>) {
+fn check(items: &AuditItems, breaches: &mut Vec<String>) {
     check_tables(items, breaches);
     check_teams(items, breaches);
     check_memberships(items, breaches);
@@ -204,7 +68,7 @@ fn check(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// Tables and their sentinels, heads and links.
-fn check_tables(items: &Items, breaches: &mut Vec<String>) {
+fn check_tables(items: &AuditItems, breaches: &mut Vec<String>) {
     for (org, prefix, table_id) in &items.prefix_sentinels {
         match items.tables.get(table_id) {
             Some(t) if t.org_id == *org && &t.record_prefix == prefix => {}
@@ -260,7 +124,7 @@ fn check_tables(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// Teams and their name sentinels.
-fn check_teams(items: &Items, breaches: &mut Vec<String>) {
+fn check_teams(items: &AuditItems, breaches: &mut Vec<String>) {
     for team in &items.teams {
         if !items.orgs.contains_key(&team.org_id) {
             breaches.push(format!("team {} outlives org {}", team.id, team.org_id));
@@ -268,7 +132,7 @@ fn check_teams(items: &Items, breaches: &mut Vec<String>) {
         if !items
             .team_sentinels
             .iter()
-            .any(|(o, sk, t)| *o == team.org_id && *sk == keys::team_name_sk(&team.name_key) && t == &team.id)
+            .any(|(o, sk, t)| *o == team.org_id && names_team(sk, team) && t == &team.id)
         {
             breaches.push(format!("team {} has no name sentinel", team.id));
         }
@@ -277,7 +141,7 @@ fn check_teams(items: &Items, breaches: &mut Vec<String>) {
         if !items
             .teams
             .iter()
-            .any(|t| t.org_id == *org && &t.id == team_id && keys::team_name_sk(&t.name_key) == *sk)
+            .any(|t| t.org_id == *org && &t.id == team_id && names_team(sk, t))
         {
             breaches.push(format!("team name sentinel {sk} of org {org} has no team {team_id}"));
         }
@@ -285,7 +149,7 @@ fn check_teams(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// Memberships: pairs, pointing to users and orgs.
-fn check_memberships(items: &Items, breaches: &mut Vec<String>) {
+fn check_memberships(items: &AuditItems, breaches: &mut Vec<String>) {
     let users_by_id: HashMap<u64, &User> = items.users.values().map(|u| (u.id, u)).collect();
     for (org, member) in &items.members {
         let org = *org;
@@ -327,7 +191,7 @@ fn check_memberships(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// API keys: their org exists, and the count is exact.
-fn check_api_keys(items: &Items, breaches: &mut Vec<String>) {
+fn check_api_keys(items: &AuditItems, breaches: &mut Vec<String>) {
     let mut keys_per_org: BTreeMap<u64, u64> = BTreeMap::new();
     for key in &items.keys {
         *keys_per_org.entry(key.org_id).or_default() += 1;
@@ -347,7 +211,7 @@ fn check_api_keys(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// Records: numbers, pointers, unique values, references.
-fn check_records(items: &Items, breaches: &mut Vec<String>) {
+fn check_records(items: &AuditItems, breaches: &mut Vec<String>) {
     let records = records_with_tables(items, breaches);
     check_record_numbers(items, &records, breaches);
     check_unique_values(items, &records, breaches);
@@ -358,7 +222,7 @@ fn check_records(items: &Items, breaches: &mut Vec<String>) {
 
 /// Every history item belongs to a record that exists (a record's delete removes its
 /// history after it).
-fn check_histories(items: &Items, breaches: &mut Vec<String>) {
+fn check_histories(items: &AuditItems, breaches: &mut Vec<String>) {
     for record in items.records.values() {
         let ended = record
             .values
@@ -377,7 +241,7 @@ fn check_histories(items: &Items, breaches: &mut Vec<String>) {
 }
 
 /// The records whose table exists in their organization, with that table.
-fn records_with_tables<'a>(items: &'a Items, breaches: &mut Vec<String>) -> Vec<(&'a Record, &'a Table)> {
+fn records_with_tables<'a>(items: &'a AuditItems, breaches: &mut Vec<String>) -> Vec<(&'a Record, &'a Table)> {
     let mut found = Vec::new();
     for record in items.records.values() {
         match items.tables.get(&record.table_id).filter(|t| t.org_id == record.org_id) {
@@ -390,7 +254,7 @@ fn records_with_tables<'a>(items: &'a Items, breaches: &mut Vec<String>) -> Vec<
 
 /// Display numbers: unique per table, within the head's counter, each with its pointer
 /// and each pointer with its record.
-fn check_record_numbers(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+fn check_record_numbers(items: &AuditItems, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let mut numbers: BTreeMap<(&str, u64), &str> = BTreeMap::new();
     for (record, table) in records {
         if let Some(other) = numbers.insert((&record.table_id, record.number), &record.id) {
@@ -426,7 +290,7 @@ fn check_record_numbers(items: &Items, records: &[(&Record, &Table)], breaches: 
 }
 
 /// Every unique value a record holds has its sentinel, and every sentinel its value.
-fn check_unique_values(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+fn check_unique_values(items: &AuditItems, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let claims: BTreeSet<(String, String, String)> = records
         .iter()
         .flat_map(|(record, table)| {
@@ -451,7 +315,7 @@ fn check_unique_values(items: &Items, records: &[(&Record, &Table)], breaches: &
 }
 
 /// Every indexed value has its entry, and every entry is a value its record holds.
-fn check_index_entries(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+fn check_index_entries(items: &AuditItems, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let expected: BTreeSet<(String, String, String)> = records
         .iter()
         .flat_map(|(record, table)| {
@@ -477,7 +341,7 @@ fn check_index_entries(items: &Items, records: &[(&Record, &Table)], breaches: &
 
 /// Every reference points at a record of the linked table, and every record counts the
 /// records that reference it.
-fn check_references(items: &Items, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+fn check_references(items: &AuditItems, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
     let mut referenced_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (record, table) in records {
         for field in table.fields.values() {
@@ -504,22 +368,8 @@ fn check_references(items: &Items, records: &[(&Record, &Table)], breaches: &mut
 }
 
 impl Store {
-    /// Every item of the table (a Scan: for the audit only), through the SDK's paginator.
-    pub async fn scan_all(&self) -> Result<Vec<Item>, StoreError> {
-        self.client()
-            .scan()
-            .table_name(self.table_name())
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(crate::store::sdk_error)
-    }
-
     /// Audits the whole table.
     pub async fn audit(&self) -> Result<AuditReport, StoreError> {
-        audit(self.scan_all().await?)
+        Ok(audit(self.audit_items().await?))
     }
 }

@@ -293,11 +293,11 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         let detail = crate::store::error::with_sources(&error);
         match error {
-            StoreError::NotFound(message) => ApiError::not_found(message),
-            StoreError::Taken(message) => ApiError::uniqueness_conflict(message),
-            StoreError::MissingReference(message) => ApiError::value_not_found(message),
-            StoreError::Refused(message) => ApiError::validation(message),
-            StoreError::Changed(message) => ApiError::uniqueness_conflict(message).with_code("conflict"),
+            StoreError::NotFound(missing) => missing.into(),
+            StoreError::Taken(conflict) => conflict.into(),
+            StoreError::MissingReference(reference) => reference.into(),
+            StoreError::Refused(refusal) => refusal.into(),
+            StoreError::Changed(change) => change.into(),
             StoreError::Invalid(invalid) => invalid.into(),
             StoreError::Unavailable(_) => ApiError::unavailable().with_detail(detail),
             StoreError::Throttled(_) | StoreError::Contended => ApiError::throttled().with_detail(detail),
@@ -343,9 +343,131 @@ impl From<crate::store::records::RecordWriteError> for ApiError {
                 ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
                     .with_code("conflict")
             }
-            RecordWriteError::Refused(error) => error.into(),
+            RecordWriteError::Refused(refusal) => refusal.into(),
             RecordWriteError::Store(error) => error.into(),
         }
+    }
+}
+
+/// 404: what the store did not find.
+impl From<crate::store::Missing> for ApiError {
+    fn from(missing: crate::store::Missing) -> Self {
+        use crate::store::Missing;
+        ApiError::not_found(match missing {
+            Missing::Organization(org) => format!("No organization with id `{}`", org.0),
+            Missing::ApiKey(id) => format!("No API key `{id}` in this organization"),
+            Missing::Table(id) => format!("No table `{id}`"),
+            Missing::Record { raw, object } => format!("No record `{raw}` in \"{object}\""),
+            Missing::Team(id) => format!("No team `{id}`"),
+            Missing::User(external_id) => format!("No user with external_id `{external_id}`"),
+        })
+    }
+}
+
+/// 409 `uniqueness_conflict`: a unique value that is another's (or a guarded field that
+/// moved, which a rename cannot tell from a taken key).
+impl From<crate::store::Conflict> for ApiError {
+    fn from(conflict: crate::store::Conflict) -> Self {
+        use crate::store::Conflict;
+        ApiError::uniqueness_conflict(match conflict {
+            Conflict::TeamName(name) => format!("A team named \"{name}\" already exists in this account"),
+            Conflict::TableSlug(slug) => {
+                format!("A table with api_slug \"{slug}\" already exists in this organization")
+            }
+            Conflict::TablePrefix(prefix) => {
+                format!("A table with record_prefix \"{prefix}\" already exists in this organization")
+            }
+            Conflict::DerivedPrefixes { api_slug, tried } => format!(
+                "The record_prefixes derived from api_slug \"{api_slug}\" ({}) are all taken in this organization; choose an api_slug whose first 16 letters and digits differ",
+                tried.join(", ")
+            ),
+            Conflict::FieldKey { key, table } => {
+                format!("A field with key \"{key}\" already exists in table \"{table}\"")
+            }
+            Conflict::RenamedFieldKey { key, table } => format!(
+                "A field with key \"{key}\" already exists in table \"{table}\", or the field changed meanwhile"
+            ),
+            Conflict::FieldChanged { key } => format!("The field \"{key}\" changed meanwhile; read it again"),
+            Conflict::UserExternalId(external_id) => format!(
+                "A user with external_id \"{external_id}\" already exists; PATCH /api/v1/users/{{external_id}} adds it to an organization"
+            ),
+        })
+    }
+}
+
+/// 400 `value_not_found`: what a write refers to does not exist.
+impl From<crate::store::Reference> for ApiError {
+    fn from(reference: crate::store::Reference) -> Self {
+        use crate::store::Reference;
+        ApiError::value_not_found(match reference {
+            Reference::Organization(org) => format!("`organization_id`: no organization with id {}", org.0),
+            Reference::OrganizationVanished => "`organization_id`: the organization no longer exists".to_string(),
+        })
+    }
+}
+
+/// 400 `validation_type`: a limit or rule of the stored state refuses the write.
+impl From<crate::store::Refusal> for ApiError {
+    fn from(refusal: crate::store::Refusal) -> Self {
+        use crate::store::Refusal;
+        ApiError::validation(match refusal {
+            Refusal::TooManyApiKeys { max } => {
+                format!("An organization may have at most {max} API keys; revoke one first")
+            }
+            Refusal::UnknownUsers(ids) => {
+                let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+                format!(
+                    "`owners`/`members` name users who are not members of this account: {}",
+                    quoted.join(", ")
+                )
+            }
+            Refusal::IndexedFieldAfterRecords { table } => format!(
+                "An indexed field is made with its table, before its first record: \"{table}\" has had records. \
+                 Create the field without `indexed`, or index it in a new table (docs/operations.md, \
+                 \"Backfills and migrations\")"
+            ),
+            Refusal::TooManyFields { max } => format!("A table may have at most {max} fields"),
+            Refusal::UnknownDisplayField(id) => format!("`display_field_id` names no field of this table: \"{id}\""),
+            Refusal::FieldTypeFixed(field_type) => {
+                format!("`schema.type` cannot be changed: the field is {}", field_type.as_str())
+            }
+            Refusal::OwnerKeepsRole(org) => format!(
+                "`role`: the user owns organization {}, so its role there stays owner",
+                org.0
+            ),
+        })
+    }
+}
+
+/// 409 `conflict`: the item changed while the write was made; read it again.
+impl From<crate::store::Change> for ApiError {
+    fn from(change: crate::store::Change) -> Self {
+        use crate::store::Change;
+        ApiError::uniqueness_conflict(match change {
+            Change::Team => "The team changed while this update was made; read it again".to_string(),
+            Change::OrganizationKeys => "The organization's keys changed while it was being deleted; retry".to_string(),
+            Change::FieldOptions { key } => format!("The attribute \"{key}\" changed meanwhile; read it again"),
+        })
+        .with_code("conflict")
+    }
+}
+
+/// 400 `validation_type`: a record write breaks a rule of its definition.
+impl From<crate::store::records::RecordRefusal> for ApiError {
+    fn from(refusal: crate::store::records::RecordRefusal) -> Self {
+        use crate::store::records::RecordRefusal;
+        ApiError::validation(match refusal {
+            RecordRefusal::SelfReference => "A record cannot reference itself".to_string(),
+            RecordRefusal::Required { attribute } => {
+                format!("`data.values.{attribute}` is required: the attribute is not optional")
+            }
+            RecordRefusal::TooManyHeld { held, max } => format!(
+                "A record may hold at most {max} unique values, references and indexed values in all; this one would hold {held}"
+            ),
+            RecordRefusal::TooManyChanges { max } => {
+                format!("One write may change at most {max} unique values, references and indexed values")
+            }
+        })
     }
 }
 
@@ -358,5 +480,101 @@ impl From<crate::domain::Invalid> for ApiError {
             Invalid::Filter(message) => ApiError::filter_error(message),
             Invalid::NotFound(message) => ApiError::not_found(message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::organization::OrgId;
+    use crate::store::records::{RecordRefusal, RecordWriteError};
+    use crate::store::{Change, Conflict, Missing, Reference, Refusal, StoreError};
+
+    fn answer(error: impl Into<ApiError>) -> (u16, &'static str, String) {
+        let error = error.into();
+        (error.status.as_u16(), error.code, error.message)
+    }
+
+    /// The store's facts, each with the status, code and words a client gets for it.
+    #[test]
+    fn store_facts_map_to_their_answers() {
+        let cases: Vec<(StoreError, (u16, &str, &str))> =
+            vec![
+            (Missing::Organization(OrgId(7)).into(), (404, "not_found", "No organization with id `7`")),
+            (Missing::Table("t1".into()).into(), (404, "not_found", "No table `t1`")),
+            (
+                Missing::Record {
+                    raw: "P-9".into(),
+                    object: "people".into(),
+                }
+                .into(),
+                (404, "not_found", "No record `P-9` in \"people\""),
+            ),
+            (
+                Conflict::TeamName("Ops".into()).into(),
+                (409, "uniqueness_conflict", "A team named \"Ops\" already exists in this account"),
+            ),
+            (
+                Conflict::DerivedPrefixes {
+                    api_slug: "people".into(),
+                    tried: vec!["PEOPLE".into(), "PEOPLE2".into()],
+                }
+                .into(),
+                (
+                    409,
+                    "uniqueness_conflict",
+                    "The record_prefixes derived from api_slug \"people\" (PEOPLE, PEOPLE2) are all taken in this \
+                     organization; choose an api_slug whose first 16 letters and digits differ",
+                ),
+            ),
+            (
+                Conflict::UserExternalId("u-1".into()).into(),
+                (
+                    409,
+                    "uniqueness_conflict",
+                    "A user with external_id \"u-1\" already exists; PATCH /api/v1/users/{external_id} adds it to an \
+                     organization",
+                ),
+            ),
+            (
+                Reference::Organization(OrgId(7)).into(),
+                (400, "value_not_found", "`organization_id`: no organization with id 7"),
+            ),
+            (
+                Refusal::UnknownUsers(vec!["1".into(), "x".into()]).into(),
+                (
+                    400,
+                    "validation_type",
+                    "`owners`/`members` name users who are not members of this account: \"1\", \"x\"",
+                ),
+            ),
+            (
+                Refusal::IndexedFieldAfterRecords { table: "people".into() }.into(),
+                (
+                    400,
+                    "validation_type",
+                    "An indexed field is made with its table, before its first record: \"people\" has had records. \
+                     Create the field without `indexed`, or index it in a new table (docs/operations.md, \
+                     \"Backfills and migrations\")",
+                ),
+            ),
+            (
+                Change::Team.into(),
+                (409, "conflict", "The team changed while this update was made; read it again"),
+            ),
+        ];
+        for (error, (status, code, message)) in cases {
+            assert_eq!(answer(error), (status, code, message.to_string()));
+        }
+        assert_eq!(
+            answer(RecordWriteError::Refused(RecordRefusal::Required {
+                attribute: "name".into()
+            })),
+            (
+                400,
+                "validation_type",
+                "`data.values.name` is required: the attribute is not optional".to_string()
+            )
+        );
     }
 }

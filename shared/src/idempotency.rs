@@ -20,19 +20,17 @@
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::{hkdf, hmac};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use subtle::ConstantTimeEq;
 
 use crate::auth::{Caller, Credential};
 use crate::error::ApiError;
-use crate::store::{key, keys, s, sdk_error, Item, Store};
+use crate::store::idempotency::{HeldRecord, IdempotencyRecordId, NewClaim};
+use crate::store::Store;
 
 /// The TTL attribute of idempotency records (template.yaml enables TTL on it).
-pub use crate::store::keys::TTL_ATTRIBUTE;
+pub use crate::store::idempotency::TTL_ATTRIBUTE;
 
 /// How long a key is remembered.
 pub const KEEP_SECONDS: u64 = 24 * 60 * 60;
@@ -60,7 +58,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
 /// An authenticated request with an `Idempotency-Key`: where its record lives, and what
 /// its fingerprint and encryption keys are derived from.
 pub struct IdempotentRequest<'a> {
-    pk: String,
+    id: IdempotencyRecordId,
     credential: &'a Credential<'a>,
     /// `<method> <path>?<query>` and the body (borrowed, never copied): what must match
     /// for a replay.
@@ -71,7 +69,7 @@ pub struct IdempotentRequest<'a> {
 impl<'a> IdempotentRequest<'a> {
     pub fn new(caller: &Caller, credential: &'a Credential<'a>, key: &str, req: &'a Request) -> Self {
         Self {
-            pk: keys::idempotency_pk(&caller.scope(), key),
+            id: IdempotencyRecordId::new(&caller.scope(), key),
             credential,
             target: format!(
                 "{} {}?{}\n",
@@ -165,14 +163,6 @@ fn now_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn b(value: Vec<u8>) -> AttributeValue {
-    AttributeValue::B(Blob::new(value))
-}
-
 /// What to do with an idempotent request.
 pub enum Begin {
     /// The key is ours: run the request, then [`finish`] with its response.
@@ -183,7 +173,7 @@ pub enum Begin {
 
 /// A claimed key, to be finished once the response is known.
 pub struct Claim {
-    pk: String,
+    id: IdempotencyRecordId,
     keys: RecordKeys,
 }
 
@@ -192,66 +182,43 @@ pub async fn begin(store: &Store, request: &IdempotentRequest<'_>) -> Result<Beg
     let salt: [u8; SALT_LEN] = random()?;
     let keys = RecordKeys::derive(&salt, request.credential);
     let now = now_seconds();
-    let result = store
-        .client()
-        .put_item()
-        .table_name(store.table_name())
-        .item(keys::PK, s(&request.pk))
-        .item(keys::SK, s(keys::IDEMPOTENCY_SK))
-        .item("salt", b(salt.to_vec()))
-        .item("fingerprint", b(keys.fingerprint(&request.parts())))
-        .item("state", s("pending"))
-        .item("pending_until", n(now + PENDING_SECONDS))
-        .item(TTL_ATTRIBUTE, n(now + KEEP_SECONDS))
-        .condition_expression(
-            "attribute_not_exists(PK) OR expires_at < :now OR (#state = :pending AND pending_until < :now)",
-        )
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":pending", s("pending"))
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(Begin::Run(Box::new(Claim {
-            pk: request.pk.clone(),
+    let claim = NewClaim {
+        salt: &salt,
+        fingerprint: keys.fingerprint(&request.parts()),
+        now,
+        pending_until: now + PENDING_SECONDS,
+        expires_at: now + KEEP_SECONDS,
+    };
+    match store.claim_idempotency_record(&request.id, claim).await? {
+        None => Ok(Begin::Run(Box::new(Claim {
+            id: request.id.clone(),
             keys,
         }))),
-        Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(e)) => {
-                replay(request, e.item().cloned().unwrap_or_default()).map(Begin::Replay)
-            }
-            _ => Err(sdk_error(err).into()),
-        },
+        Some(held) => replay(request, held).map(Begin::Replay),
     }
 }
 
 /// The earlier response to this request, from the record another request with the same
 /// key left.
-fn replay(request: &IdempotentRequest<'_>, old: Item) -> Result<Response<Body>, ApiError> {
-    let bytes = |name: &str| match old.get(name) {
-        Some(AttributeValue::B(v)) => v.as_ref().to_vec(),
-        _ => Vec::new(),
-    };
-    let keys = RecordKeys::derive(&bytes("salt"), request.credential);
-    let same_request: bool = keys.fingerprint(&request.parts()).ct_eq(&bytes("fingerprint")).into();
+fn replay(request: &IdempotentRequest<'_>, old: HeldRecord) -> Result<Response<Body>, ApiError> {
+    let keys = RecordKeys::derive(&old.salt, request.credential);
+    let same_request: bool = keys.fingerprint(&request.parts()).ct_eq(&old.fingerprint).into();
     if !same_request {
         return Err(ApiError::idempotency_key_reused(
             "This Idempotency-Key was used with a different request; use a new key for a new request",
         ));
     }
-    if !matches!(old.get("state"), Some(AttributeValue::S(state)) if state == "done") {
+    if !old.done {
         return Err(ApiError::idempotency_in_progress(
             "A request with this Idempotency-Key is still being processed; retry shortly",
         ));
     }
-    let status = match old.get("status") {
-        Some(AttributeValue::N(v)) => v.parse().ok().and_then(|v| StatusCode::from_u16(v).ok()),
-        _ => None,
-    }
-    .ok_or_else(|| ApiError::internal().with_detail("idempotency record without a status"))?;
+    let status = old
+        .status
+        .and_then(|v| StatusCode::from_u16(v).ok())
+        .ok_or_else(|| ApiError::internal().with_detail("idempotency record without a status"))?;
     let body = keys
-        .open(&request.pk, &bytes("body"))
+        .open(request.id.as_str(), &old.body)
         .and_then(|plain| String::from_utf8(plain).ok())
         .ok_or_else(|| ApiError::internal().with_detail("an idempotent response did not decrypt"))?;
     let mut response = Response::builder()
@@ -269,33 +236,14 @@ fn replay(request: &IdempotentRequest<'_>, old: Item) -> Result<Response<Body>, 
 /// response too big to keep), so that a retry does the work again.
 pub async fn finish(store: &Store, claim: Box<Claim>, response: &Response<Body>) -> Result<(), ApiError> {
     let body: &[u8] = response.body().as_ref();
-    let item_key = key(claim.pk.clone(), keys::IDEMPOTENCY_SK);
     if response.status().is_server_error() || body.len() > MAX_KEPT_BODY {
-        store
-            .client()
-            .delete_item()
-            .table_name(store.table_name())
-            .set_key(Some(item_key))
-            .send()
-            .await
-            .map_err(sdk_error)?;
+        store.release_idempotency_record(&claim.id).await?;
         return Ok(());
     }
-    let sealed = claim.keys.seal(&claim.pk, body)?;
+    let sealed = claim.keys.seal(claim.id.as_str(), body)?;
     store
-        .client()
-        .update_item()
-        .table_name(store.table_name())
-        .set_key(Some(item_key))
-        .update_expression("SET #state = :done, #status = :status, body = :body REMOVE pending_until")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":done", s("done"))
-        .expression_attribute_values(":status", n(u64::from(response.status().as_u16())))
-        .expression_attribute_values(":body", b(sealed))
-        .send()
-        .await
-        .map_err(sdk_error)?;
+        .keep_idempotent_response(&claim.id, response.status().as_u16(), sealed)
+        .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 
 use super::organizations::{api_key_item, ApiKeyItem, IssuedKey, MAX_API_KEYS};
-use super::{from_item, key, put, Store, StoreError, TransactFailure, NEW_ITEM};
+use super::{from_item, key, put, Missing, Refusal, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -47,10 +47,8 @@ impl Store {
         match self.transact(items).await {
             Ok(()) => Ok(item),
             Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
-                None => Err(StoreError::not_found(format!("No organization with id `{}`", org.0))),
-                Some(_) => Err(StoreError::refused(format!(
-                    "An organization may have at most {MAX_API_KEYS} API keys; revoke one first"
-                ))),
+                None => Err(Missing::Organization(org).into()),
+                Some(_) => Err(Refusal::TooManyApiKeys { max: MAX_API_KEYS }.into()),
             },
             Err(TransactFailure::Store(e)) => Err(e),
         }
@@ -91,9 +89,7 @@ impl Store {
                 self.caches.api_keys.forget(|id, _| id == key_id);
                 Ok(())
             }
-            Err(TransactFailure::Cancelled(_)) => Err(StoreError::not_found(format!(
-                "No API key `{key_id}` in this organization"
-            ))),
+            Err(TransactFailure::Cancelled(_)) => Err(Missing::ApiKey(key_id.to_string()).into()),
             Err(TransactFailure::Store(e)) => Err(e),
         }
     }
@@ -103,5 +99,5 @@ impl Store {
 pub fn parse_key_id(raw: &str) -> Result<String, StoreError> {
     uuid::Uuid::try_parse(raw.trim())
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| StoreError::not_found(format!("No API key `{raw}` in this organization")))
+        .map_err(|_| Missing::ApiKey(raw.to_string()).into())
 }

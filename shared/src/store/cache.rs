@@ -17,7 +17,7 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::organizations::ApiKeyItem;
+use super::account_items::ApiKeyItem;
 use crate::domain::table::Table;
 
 /// How long each cache keeps an entry. Zero turns a cache off.

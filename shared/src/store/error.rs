@@ -4,6 +4,8 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
+use crate::domain::organization::OrgId;
+use crate::domain::table::FieldType;
 use crate::domain::Invalid;
 
 /// An SDK error, kept as the source of a [`StoreError`] for the one log line the edge writes.
@@ -12,20 +14,20 @@ pub type SdkFailure = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The thing the request names does not exist (or is another organization's).
-    #[error("{0}")]
-    NotFound(String),
+    #[error("not found: {0}")]
+    NotFound(#[from] Missing),
     /// A value that must be unique is another's.
-    #[error("{0}")]
-    Taken(String),
+    #[error("taken: {0}")]
+    Taken(#[from] Conflict),
     /// A thing the write refers to does not exist.
-    #[error("{0}")]
-    MissingReference(String),
+    #[error("missing reference: {0}")]
+    MissingReference(#[from] Reference),
     /// The stored state refuses the write: a limit is reached, a rule would break.
-    #[error("{0}")]
-    Refused(String),
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
     /// The item changed while the write was made; reading it again and retrying may work.
-    #[error("{0}")]
-    Changed(String),
+    #[error("changed: {0}")]
+    Changed(#[from] Change),
     /// A stored value that should parse does not.
     #[error(transparent)]
     Invalid(#[from] Invalid),
@@ -64,22 +66,114 @@ pub enum StoreError {
     Unexpected(String),
 }
 
+// The facts below say which item or condition failed and why, in the store's terms; their
+// `Display` is for the log. The words a client reads are `error.rs`'s, which maps each.
+
+/// What the store did not find (`StoreError::NotFound`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    /// The organization does not exist (or was deleted).
+    #[error("organization {}", .0 .0)]
+    Organization(OrgId),
+    /// No API key with this id (as the caller gave it) in the organization.
+    #[error("API key {0}")]
+    ApiKey(String),
+    /// The table with this id does not exist (or was deleted with its organization).
+    #[error("table {0}")]
+    Table(String),
+    /// `raw` names no record of the table whose api_slug is `object`.
+    #[error("record {raw} in table {object}")]
+    Record { raw: String, object: String },
+    /// The team with this id does not exist.
+    #[error("team {0}")]
+    Team(String),
+    /// No user with this external id.
+    #[error("user {0}")]
+    User(String),
+}
+
+/// Which unique value is another's, or which guarded item moved (`StoreError::Taken`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// Another team of the organization has this name (as the caller wrote it).
+    #[error("team name {0}")]
+    TeamName(String),
+    /// Another table of the organization has this api_slug.
+    #[error("table api_slug {0}")]
+    TableSlug(String),
+    /// Another table of the organization has the record_prefix the caller chose.
+    #[error("table record_prefix {0}")]
+    TablePrefix(String),
+    /// Every record_prefix derived from `api_slug` (`tried`, in order) is another table's.
+    #[error("every record_prefix derived from api_slug {api_slug} ({tried:?})")]
+    DerivedPrefixes { api_slug: String, tried: Vec<String> },
+    /// The table (api_slug `table`) already has a field with this key.
+    #[error("field key {key} in table {table}")]
+    FieldKey { key: String, table: String },
+    /// A field's rename to `key` failed its condition: the key is another field's in
+    /// `table`, or the field changed since it was read (one condition guards both).
+    #[error("field key {key} in table {table}, or the field changed")]
+    RenamedFieldKey { key: String, table: String },
+    /// The field `key` changed since it was read (answered as a conflict, like a rename).
+    #[error("field {key} changed")]
+    FieldChanged { key: String },
+    /// A user with this external id exists.
+    #[error("user external_id {0}")]
+    UserExternalId(String),
+}
+
+/// What a write refers to that does not exist (`StoreError::MissingReference`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reference {
+    /// The organization the write names does not exist.
+    #[error("organization {}", .0 .0)]
+    Organization(OrgId),
+    /// The organization the write names existed when read and was gone at the write.
+    #[error("the organization, deleted during the write")]
+    OrganizationVanished,
+}
+
+/// Which limit or rule of the stored state refuses the write (`StoreError::Refused`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The organization holds `max` API keys already.
+    #[error("the organization holds {max} API keys")]
+    TooManyApiKeys { max: u64 },
+    /// These ids (as given, in order) are not members of the organization.
+    #[error("not members: {0:?}")]
+    UnknownUsers(Vec<String>),
+    /// An indexed field asked of a table (api_slug `table`) that has had records.
+    #[error("indexed field on table {table}, which has had records")]
+    IndexedFieldAfterRecords { table: String },
+    /// The table holds `max` fields already.
+    #[error("the table holds {max} fields")]
+    TooManyFields { max: usize },
+    /// The display field id names no field of the table.
+    #[error("display field {0} is no field of the table")]
+    UnknownDisplayField(String),
+    /// A field's type cannot change; it is this one.
+    #[error("the field's type {} cannot change", .0.as_str())]
+    FieldTypeFixed(FieldType),
+    /// The user owns the organization, so its role there stays owner.
+    #[error("the user owns organization {}", .0 .0)]
+    OwnerKeepsRole(OrgId),
+}
+
+/// Which item changed while the write was made (`StoreError::Changed`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Change {
+    /// The team, since it was read.
+    #[error("the team")]
+    Team,
+    /// The organization's API keys, at every attempt of its delete.
+    #[error("the organization's API keys")]
+    OrganizationKeys,
+    /// The options of the field `key` (the table's revision moved).
+    #[error("the options of field {key}")]
+    FieldOptions { key: String },
+}
+
 impl StoreError {
-    pub fn not_found(message: impl Into<String>) -> Self {
-        Self::NotFound(message.into())
-    }
-    pub fn taken(message: impl Into<String>) -> Self {
-        Self::Taken(message.into())
-    }
-    pub fn missing_reference(message: impl Into<String>) -> Self {
-        Self::MissingReference(message.into())
-    }
-    pub fn refused(message: impl Into<String>) -> Self {
-        Self::Refused(message.into())
-    }
-    pub fn changed(message: impl Into<String>) -> Self {
-        Self::Changed(message.into())
-    }
     pub fn unexpected(message: impl Into<String>) -> Self {
         Self::Unexpected(message.into())
     }

@@ -14,10 +14,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::keys::{self, ItemKeys};
-use super::records::EndedValues;
+use super::item::ItemKeys;
+use super::keys;
 use super::{from_item, s, Item, Store, StoreError};
 use crate::domain::record::Record;
+
+/// Values a write ended, by field id: each value object with its `active_until` set. They
+/// leave the record's item for a history item of their own (`HIST#<version>` in the
+/// record's partition), so a record's item is its current values however often they change.
+pub type EndedValues = BTreeMap<String, Vec<Value>>;
 
 /// The values one update of a record ended, kept in the record's partition
 /// (`HIST#<version>`), so the record's own item holds only its current values.

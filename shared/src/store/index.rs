@@ -23,7 +23,8 @@ use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError};
 use crate::domain::filter::{index_key, main_property, IndexScan, SortKey};
 use crate::domain::record::Record;
 use crate::domain::table::Table;
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 
 /// How many records (or index entries) one query may examine before it is refused.
 pub const MAX_EXAMINED: usize = 10_000;
@@ -263,6 +264,11 @@ fn parse_entry(sk: &str) -> Option<Entry> {
 }
 
 impl Store {
+    /// A fresh budget for one query's reads.
+    pub fn scan_budget(&self) -> ScanBudget {
+        ScanBudget::new(self.scan_limit.unwrap_or(MAX_EXAMINED))
+    }
+
     /// Visits `table`'s records in display-number order after `after`, filtered by
     /// `keep`, until `visit` says stop or the records run out (then `true`).
     pub async fn visit_records(

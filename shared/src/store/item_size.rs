@@ -5,7 +5,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
-use super::{Item, StoreError};
+use super::error::StoreError;
+use super::item::Item;
 
 /// DynamoDB's limit on one item: 400 KB, attribute names included.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;

@@ -2,11 +2,15 @@
 //! [`schema`], and each resource's items and access patterns in a module of its own.
 //! docs/data-model.md describes the same schema for people.
 
+pub mod account_items;
 pub mod api_keys;
+pub mod audit;
 pub mod cache;
 pub mod error;
 pub mod history;
+pub mod idempotency;
 pub mod index;
+pub mod item;
 pub mod item_size;
 pub mod keys;
 pub mod organizations;
@@ -17,19 +21,17 @@ pub mod tables;
 pub mod teams;
 pub mod users;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use serde::de::DeserializeOwned;
 
-pub use error::{sdk_error, StoreError};
-
-pub type Item = HashMap<String, AttributeValue>;
+pub use error::{sdk_error, Change, Conflict, Missing, Reference, Refusal, StoreError};
+pub use item::{from_item, to_item, Item};
+pub(crate) use item::{key, key_of, organization_exists, put, s, NEW_ITEM};
 
 /// The table and the client that reaches it, built once per container.
 #[derive(Clone, Debug)]
@@ -37,8 +39,9 @@ pub struct Store {
     client: Client,
     table: String,
     caches: std::sync::Arc<cache::Caches>,
-    /// How many records or index entries one query may examine ([`index::MAX_EXAMINED`]).
-    scan_limit: usize,
+    /// How many records or index entries one query may examine (`None`:
+    /// [`index::MAX_EXAMINED`]; `Store::scan_budget` reads it).
+    scan_limit: Option<usize>,
     /// Per-key rate limits, when on (see [`crate::rate_limit`]).
     rate_limits: Option<RateLimits>,
 }
@@ -87,7 +90,7 @@ impl Store {
             client,
             table: table.into(),
             caches: std::sync::Arc::new(cache::Caches::new(settings)),
-            scan_limit: index::MAX_EXAMINED,
+            scan_limit: None,
             rate_limits: None,
         }
     }
@@ -137,13 +140,8 @@ impl Store {
     /// The same store with another bound on what one query may examine (tests reach it
     /// with a small table).
     pub fn with_scan_limit(mut self, limit: usize) -> Self {
-        self.scan_limit = limit;
+        self.scan_limit = Some(limit);
         self
-    }
-
-    /// A fresh budget for one query's reads.
-    pub fn scan_budget(&self) -> index::ScanBudget {
-        index::ScanBudget::new(self.scan_limit)
     }
 
     pub fn client(&self) -> &Client {
@@ -214,61 +212,6 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     };
     Duration::from_millis(base + jitter)
 }
-
-/// Reads a stored item into its Rust type. A stored item that does not fit is a bug or a
-/// corrupt item, never the client's fault.
-pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    Ok(serde_dynamo::from_item(item)?)
-}
-
-/// Turns an item type into DynamoDB attributes.
-pub fn to_item<T: serde::Serialize>(value: &T) -> Item {
-    serde_dynamo::to_item(value).expect("item types always serialize to a map")
-}
-
-/// A string attribute.
-pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-/// The primary key of an item.
-pub(crate) fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([(keys::PK.to_string(), s(pk)), (keys::SK.to_string(), s(sk))])
-}
-
-/// The key of an item read whole: its `PK` and `SK` alone.
-pub(crate) fn key_of(item: Item) -> Item {
-    item.into_iter()
-        .filter(|(name, _)| name == keys::PK || name == keys::SK)
-        .collect()
-}
-
-/// A transaction's Put of `item`, under `condition` if any.
-pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactWriteItem {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .set_condition_expression(condition.map(str::to_string))
-        .build()
-        .expect("item and table are set");
-    TransactWriteItem::builder().put(put).build()
-}
-
-/// A transaction's check that the organization still exists: every write that adds to an
-/// organization carries it, so none lands once the organization is deleted (its purge
-/// then finds everything there is).
-pub(crate) fn organization_exists(table: &str, org: crate::domain::organization::OrgId) -> TransactWriteItem {
-    let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
-        .table_name(table)
-        .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
-        .condition_expression("attribute_exists(PK)")
-        .build()
-        .expect("key, table and condition are set");
-    TransactWriteItem::builder().condition_check(check).build()
-}
-
-/// The condition of an item that must not exist yet.
-pub(crate) const NEW_ITEM: &str = "attribute_not_exists(PK)";
 
 /// Indexes of the items whose condition failed.
 pub(crate) fn failed_conditions(reasons: &[CancellationReason]) -> Vec<usize> {

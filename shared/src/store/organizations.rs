@@ -6,10 +6,14 @@ use std::collections::{BTreeSet, HashMap};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::keys::{self, ItemKeys, SK};
-use super::{from_item, key, put, s, sdk_error, Item, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::item::ItemKeys;
+use super::keys::{self, SK};
+use super::{
+    from_item, key, put, s, sdk_error, Change, Item, Missing, Store, StoreError, TransactFailure, CONDITION_FAILED,
+    NEW_ITEM,
+};
 use crate::domain::organization::{NewOrganization, OrgId, OrgPatch, Organization, OrganizationView};
 use crate::domain::user::{ExternalId, Member, NewUser, OrgMembership, Role, User, UserWithOrgs};
 use crate::time::Timestamp;
@@ -17,30 +21,23 @@ use crate::time::Timestamp;
 /// The most API keys one organization may hold.
 pub const MAX_API_KEYS: u64 = 50;
 
-/// A membership in the user's partition, the twin of its [`Member`] in the organization's:
-/// lists a user's organizations.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UserMembershipItem {
-    pub org_id: u64,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ApiKeyItem {
-    pub id: String,
-    pub org_id: u64,
-    pub user_id: u64,
-    /// SHA-256 of the token; the token itself is never stored.
-    pub token_hash: String,
-    pub prefix: String,
-    pub created_at: String,
-}
+pub use super::account_items::{ApiKeyItem, UserMembershipItem};
 
 /// How many users an organization object embeds; the users list endpoint pages past it.
 pub const MEMBERS_SHOWN: i32 = 100;
 
+// An organization create's transaction, by position: the organization, its owner user's
+// write, the two items of the owner's membership, and the owner's API key.
+const ORGANIZATION_PUT: usize = 0;
 /// Index of the owner user's write in the create transaction.
 const USER_WRITE: usize = 1;
+const API_KEY_PUT: usize = 4;
+
+// An organization delete's transaction, by position: the organization (its condition
+// hands back the item as it was), its purge marker, then one delete per API key.
+const ORGANIZATION_DELETE: usize = 0;
+const PURGE_MARKER: usize = 1;
+const FIRST_KEY_DELETE: usize = 2;
 /// How often a create is tried when the owner user appears or vanishes under it.
 const CREATE_ATTEMPTS: usize = 3;
 
@@ -207,6 +204,7 @@ impl Store {
             put(table, api_key_item(&key_item), new_only),
         ];
         debug_assert!(items[USER_WRITE].put().is_some() != user_exists);
+        debug_assert!(items[ORGANIZATION_PUT].put().is_some() && items.len() == API_KEY_PUT + 1);
         items
     }
 
@@ -447,7 +445,7 @@ impl Store {
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                Err(StoreError::not_found(format!("No organization with id `{}`", org.0)))
+                Err(Missing::Organization(org).into())
             }
             Err(err) => Err(sdk_error(err)),
         }
@@ -475,6 +473,8 @@ impl Store {
                 TransactWriteItem::builder().delete(delete).build(),
                 put(self.table_name(), super::purge::marker_item(org), Some(NEW_ITEM)),
             ];
+            debug_assert!(items[ORGANIZATION_DELETE].delete().is_some() && items[PURGE_MARKER].put().is_some());
+            debug_assert_eq!(items.len(), FIRST_KEY_DELETE);
             for api_key in &keys_found {
                 let delete = Delete::builder()
                     .table_name(self.table_name())
@@ -489,8 +489,8 @@ impl Store {
                     return Ok(());
                 }
                 Err(TransactFailure::Cancelled(reasons)) => {
-                    if reasons.first().and_then(|r| r.item()).is_none() {
-                        return Err(StoreError::not_found(format!("No organization with id `{}`", org.0)));
+                    if reasons.get(ORGANIZATION_DELETE).and_then(|r| r.item()).is_none() {
+                        return Err(Missing::Organization(org).into());
                     }
                     // A key the index did not show yet: read the keys again.
                     tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
@@ -498,9 +498,7 @@ impl Store {
                 Err(TransactFailure::Store(e)) => return Err(e),
             }
         }
-        Err(StoreError::changed(
-            "The organization's keys changed while it was being deleted; retry",
-        ))
+        Err(Change::OrganizationKeys.into())
     }
 }
 

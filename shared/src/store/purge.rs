@@ -16,7 +16,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, ItemKeys, SK};
+use super::item::ItemKeys;
+use super::keys::{self, SK};
 use super::{from_item, key, Item, Store, StoreError};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;

@@ -14,18 +14,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::history::history_item;
+pub use super::history::EndedValues;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
-    failed_conditions, from_item, key, put, s, sdk_error, to_item, Store, StoreError, TransactFailure, NEW_ITEM,
+    failed_conditions, from_item, key, put, s, sdk_error, to_item, Missing, Store, StoreError, TransactFailure,
+    NEW_ITEM,
 };
 use crate::digest::sha256_hex;
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
 use crate::domain::table::{FieldDef, Table};
-use crate::domain::Invalid;
 use crate::store::index::index_entries;
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 /// What a record's stored item may hold beyond what a write sends: its `ref_count`.
@@ -82,7 +84,13 @@ impl RecordRef {
             .and_then(|rest| rest.strip_prefix('-'))
             .and_then(|n| n.parse::<u64>().ok().filter(|v| *v > 0 && v.to_string() == n))
             .map(Self::Number)
-            .ok_or_else(|| StoreError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug)))
+            .ok_or_else(|| {
+                Missing::Record {
+                    raw: raw.to_string(),
+                    object: table.api_slug.clone(),
+                }
+                .into()
+            })
     }
 }
 
@@ -109,11 +117,6 @@ fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
-
-/// Values a write ended, by field id: each value object with its `active_until` set. They
-/// leave the record's item for a history item of their own (`HIST#<version>` in the
-/// record's partition), so a record's item is its current values however often they change.
-pub type EndedValues = BTreeMap<String, Vec<Value>>;
 
 /// Applies values to a record's current values: a value that is replaced or removed gets
 /// `active_until` and is returned among the ended ones, a new one gets `active_from`.
@@ -262,12 +265,35 @@ pub enum RecordWriteError {
     #[error("the record changed during the write")]
     Changed,
     /// The write breaks a rule of the definition it was checked against (a required
-    /// attribute, the size limit, the transaction limit).
+    /// attribute, the transaction limit).
     #[error("the write breaks a rule: {0}")]
-    Refused(Invalid),
+    Refused(RecordRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Which rule of the definition a record write breaks, found before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordRefusal {
+    /// The record's values reference the record itself.
+    #[error("the record references itself")]
+    SelfReference,
+    /// The attribute (by key) is not optional and the record would hold no value of it.
+    #[error("required attribute {attribute} has no value")]
+    Required { attribute: String },
+    /// The record would hold `held` unique values, references and indexed values in all,
+    /// over `max` (what one transaction can release at its delete).
+    #[error("the record would hold {held} unique values, references and indexed values, over {max}")]
+    TooManyHeld { held: usize, max: usize },
+    /// The write would change more than `max` unique values, references and indexed
+    /// values (what one transaction can hold).
+    #[error("the write would change more than {max} unique values, references and indexed values")]
+    TooManyChanges { max: usize },
+}
+
+/// The record's own write (its put, update or delete) is the first item of every record
+/// write's transaction: `RecordTransaction::create`, `update` and `delete` push it first.
+const RECORD_WRITE: usize = 0;
 
 /// A record write's transaction as it is built: its items and, in the same order, what
 /// each is for.
@@ -506,8 +532,8 @@ fn explain_cancellation(purposes: &[ItemPurpose], reasons: &[CancellationReason]
             };
         }
     }
-    if failed.first() == Some(&0) {
-        let referenced = reasons[0]
+    if failed.first() == Some(&RECORD_WRITE) {
+        let referenced = reasons[RECORD_WRITE]
             .item()
             .and_then(|item| item.get("ref_count"))
             .and_then(|n| n.as_n().ok())
@@ -625,16 +651,13 @@ impl Store {
             )?;
             within_item_limit("values one write replaces", item_size(&history_item(new, ended)))?;
             if references(table, Some(new)).contains_key(&new.id) {
-                return Err(RecordWriteError::Refused(Invalid::value(
-                    "A record cannot reference itself",
-                )));
+                return Err(RecordWriteError::Refused(RecordRefusal::SelfReference));
             }
             for field in table.ordered_fields() {
                 if !field.optional && new.active(&field.id).next().is_none() {
-                    return Err(RecordWriteError::Refused(Invalid::value(format!(
-                        "`data.values.{}` is required: the attribute is not optional",
-                        field.key
-                    ))));
+                    return Err(RecordWriteError::Refused(RecordRefusal::Required {
+                        attribute: field.key.clone(),
+                    }));
                 }
             }
         }
@@ -644,9 +667,10 @@ impl Store {
         // Deleting the record releases every one it holds, in one transaction.
         let held = new_claims.len() + new_refs.len() + new_entries.len();
         if held > MAX_CHECKS_PER_WRITE {
-            return Err(RecordWriteError::Refused(Invalid::value(format!(
-                "A record may hold at most {MAX_CHECKS_PER_WRITE} unique values, references and indexed values in all; this one would hold {held}"
-            ))));
+            return Err(RecordWriteError::Refused(RecordRefusal::TooManyHeld {
+                held,
+                max: MAX_CHECKS_PER_WRITE,
+            }));
         }
         let changes = old_claims.symmetric_difference(&new_claims).count()
             + old_refs
@@ -656,9 +680,9 @@ impl Store {
                 .count()
             + old_entries.symmetric_difference(&new_entries).count();
         if changes > MAX_CHECKS_PER_WRITE {
-            return Err(RecordWriteError::Refused(Invalid::value(format!(
-                "One write may change at most {MAX_CHECKS_PER_WRITE} unique values, references and indexed values"
-            ))));
+            return Err(RecordWriteError::Refused(RecordRefusal::TooManyChanges {
+                max: MAX_CHECKS_PER_WRITE,
+            }));
         }
         Ok(())
     }
@@ -711,6 +735,7 @@ impl Store {
             (Some(before), None) => tx.delete(table, before),
             (None, None) => unreachable!("a write has a record before or after"),
         }
+        debug_assert!(matches!(tx.purposes[RECORD_WRITE], ItemPurpose::Record));
         tx.check_revision(table);
         tx.claims(table, this, old, new);
         tx.references(org, table, old, new);
@@ -741,7 +766,7 @@ impl Store {
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                return Err(StoreError::not_found(format!("No table `{table_id}`")));
+                return Err(Missing::Table(table_id.to_string()).into());
             }
             Err(err) => return Err(sdk_error(err)),
         };

@@ -10,15 +10,16 @@ use serde::{Deserialize, Serialize};
 
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
-    failed_condition, failed_conditions, from_item, organization_exists, put, s, to_item, Store, StoreError,
-    TransactFailure, NEW_ITEM,
+    failed_condition, failed_conditions, from_item, organization_exists, put, s, to_item, Change, Conflict, Missing,
+    Refusal, Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
     check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
     RecordPrefix, SelectOption, Table, TablePatch, TableRef,
 };
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 /// The most fields a table may have (each is a few hundred bytes of the table item, which
@@ -123,27 +124,29 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
     }
 }
 
-/// The 409 of a table whose every candidate prefix is taken.
-fn prefix_taken(new: &NewTable, candidates: &[RecordPrefix]) -> String {
+/// Why a table whose every candidate prefix is taken was not created.
+fn prefix_taken(new: &NewTable, candidates: &[RecordPrefix]) -> Conflict {
     match &new.record_prefix {
-        PrefixChoice::Given(prefix) => format!(
-            "A table with record_prefix \"{}\" already exists in this organization",
-            prefix.as_str()
-        ),
-        PrefixChoice::Derived(_) => {
-            let tried: Vec<&str> = candidates.iter().map(RecordPrefix::as_str).collect();
-            format!(
-                "The record_prefixes derived from api_slug \"{}\" ({}) are all taken in this organization; choose an api_slug whose first 16 letters and digits differ",
-                new.api_slug.as_str(),
-                tried.join(", ")
-            )
-        }
+        PrefixChoice::Given(prefix) => Conflict::TablePrefix(prefix.as_str().to_string()),
+        PrefixChoice::Derived(_) => Conflict::DerivedPrefixes {
+            api_slug: new.api_slug.as_str().to_string(),
+            tried: candidates.iter().map(|c| c.as_str().to_string()).collect(),
+        },
     }
 }
 
+// A new table's transaction, by position: the table, its record_prefix and api_slug
+// sentinels, its head, and the organization's check.
+const TABLE_PUT: usize = 0;
 const PREFIX_SENTINEL: usize = 1;
 const SLUG_SENTINEL: usize = 2;
+const HEAD_PUT: usize = 3;
 const ORGANIZATION_CHECK: usize = 4;
+
+// A definition change's transaction, by position: the table item (its condition hands
+// back the item as it was), then its head.
+const DEFINITION_UPDATE: usize = 0;
+const HEAD_UPDATE: usize = 1;
 
 impl Store {
     /// Creates a table with its default `name` text field (the display field), its
@@ -160,7 +163,7 @@ impl Store {
                 Err(NewTableRefused::Store(e)) => return Err(e),
             }
         }
-        Err(StoreError::taken(prefix_taken(new, &candidates)))
+        Err(prefix_taken(new, &candidates).into())
     }
 
     /// The transaction of a new table: the table, its sentinels and head, each new, in an
@@ -194,6 +197,8 @@ impl Store {
             ),
             organization_exists(self.table_name(), org),
         ];
+        debug_assert!(items[TABLE_PUT].put().is_some() && items[HEAD_PUT].put().is_some());
+        debug_assert_eq!(items.len(), ORGANIZATION_CHECK + 1);
         let reasons = match self.transact(items).await {
             Ok(()) => return Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => reasons,
@@ -203,12 +208,9 @@ impl Store {
         // first; a taken prefix alone is for `create_table` to judge.
         let failed = failed_conditions(&reasons);
         Err(if failed.contains(&ORGANIZATION_CHECK) {
-            NewTableRefused::Store(StoreError::not_found(format!("No organization with id `{}`", org.0)))
+            NewTableRefused::Store(Missing::Organization(org).into())
         } else if failed.contains(&SLUG_SENTINEL) {
-            NewTableRefused::Store(StoreError::taken(format!(
-                "A table with api_slug \"{}\" already exists in this organization",
-                table.api_slug
-            )))
+            NewTableRefused::Store(Conflict::TableSlug(table.api_slug.clone()).into())
         } else if failed.contains(&PREFIX_SENTINEL) {
             NewTableRefused::PrefixTaken
         } else {
@@ -292,11 +294,11 @@ impl Store {
         self.forget_table(table_id);
         match result {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) == Some(1) => {
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) == Some(HEAD_UPDATE) => {
                 Err(DefinitionRefused::HasRecords)
             }
             Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons).is_some() => Err(
-                DefinitionRefused::Condition(reasons.first().and_then(|r| r.item()).cloned()),
+                DefinitionRefused::Condition(reasons.get(DEFINITION_UPDATE).and_then(|r| r.item()).cloned()),
             ),
             // Cancelled for another reason (an item too large, say): not the caller's 404.
             Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Store(StoreError::unexpected(format!(
@@ -311,7 +313,7 @@ impl Store {
         let item = self
             .get(keys::org_pk(org), &keys::table_sk(table_id))
             .await?
-            .ok_or_else(|| StoreError::not_found(format!("No table `{table_id}`")))?;
+            .ok_or_else(|| Missing::Table(table_id.to_string()))?;
         from_item(item)
     }
 
@@ -383,26 +385,23 @@ impl Store {
                 Ok((table, def))
             }
             Err(DefinitionRefused::Store(e)) => Err(e),
-            Err(DefinitionRefused::HasRecords) => Err(StoreError::refused(format!(
-                "An indexed field is made with its table, before its first record: \"{}\" has had records. \
-                 Create the field without `indexed`, or index it in a new table (docs/operations.md, \
-                 \"Backfills and migrations\")",
-                table.api_slug
-            ))),
+            Err(DefinitionRefused::HasRecords) => Err(Refusal::IndexedFieldAfterRecords {
+                table: table.api_slug.clone(),
+            }
+            .into()),
             Err(DefinitionRefused::Condition(old)) => {
                 let Some(old) = old else {
-                    return Err(StoreError::not_found(format!("No table `{}`", table.id)));
+                    return Err(Missing::Table(table.id.clone()).into());
                 };
                 let old: Table = from_item(old)?;
                 if old.fields.contains_key(&def.key) {
-                    Err(StoreError::taken(format!(
-                        "A field with key \"{}\" already exists in table \"{}\"",
-                        def.key, old.api_slug
-                    )))
+                    Err(Conflict::FieldKey {
+                        key: def.key.clone(),
+                        table: old.api_slug,
+                    }
+                    .into())
                 } else {
-                    Err(StoreError::refused(format!(
-                        "A table may have at most {MAX_FIELDS} fields"
-                    )))
+                    Err(Refusal::TooManyFields { max: MAX_FIELDS }.into())
                 }
             }
         }
@@ -429,9 +428,7 @@ impl Store {
     ) -> Result<Table, StoreError> {
         if let Some(id) = &patch.display_field_id {
             if !table.fields.values().any(|f| &f.id == id) {
-                return Err(StoreError::refused(format!(
-                    "`display_field_id` names no field of this table: \"{id}\""
-                )));
+                return Err(Refusal::UnknownDisplayField(id.clone()).into());
             }
         }
         let mut sets = vec!["updated_at = :now".to_string()];
@@ -470,7 +467,7 @@ impl Store {
         match self.change_definition(&table.id, update, &expression, false).await {
             Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
-                Err(StoreError::not_found(format!("No table `{}`", table.id)))
+                Err(Missing::Table(table.id.clone()).into())
             }
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
@@ -510,10 +507,9 @@ impl Store {
             .await
         {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
-            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => Err(StoreError::changed(format!(
-                "The attribute \"{}\" changed meanwhile; read it again",
-                field.key
-            ))),
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
+                Err(Change::FieldOptions { key: field.key.clone() }.into())
+            }
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
@@ -533,10 +529,7 @@ impl Store {
     ) -> Result<(Table, FieldDef), StoreError> {
         if let Some(t) = patch.field_type {
             if t != field.field_type {
-                return Err(StoreError::refused(format!(
-                    "`schema.type` cannot be changed: the field is {}",
-                    field.field_type.as_str()
-                )));
+                return Err(Refusal::FieldTypeFixed(field.field_type).into());
             }
         }
         let mut def = field.clone();
@@ -581,16 +574,15 @@ impl Store {
         };
         match self.change_definition(&table.id, update, expression, false).await {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
-            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
-                Err(StoreError::taken(if renamed {
-                    format!(
-                        "A field with key \"{new_key}\" already exists in table \"{}\", or the field changed meanwhile",
-                        table.api_slug
-                    )
-                } else {
-                    format!("The field \"{}\" changed meanwhile; read it again", field.key)
-                }))
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => Err(if renamed {
+                Conflict::RenamedFieldKey {
+                    key: new_key,
+                    table: table.api_slug.clone(),
+                }
+            } else {
+                Conflict::FieldChanged { key: field.key.clone() }
             }
+            .into()),
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }

@@ -6,11 +6,13 @@ use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    failed_conditions, from_item, key, organization_exists, put, s, Store, StoreError, TransactFailure, NEW_ITEM,
+    failed_conditions, from_item, key, organization_exists, put, s, Change, Conflict, Missing, Refusal, Store,
+    StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::domain::organization::OrgId;
 use crate::domain::team::{NewTeam, Team, TeamPatch};
-use crate::store::keys::{self, ItemKeys};
+use crate::store::item::ItemKeys;
+use crate::store::keys;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,6 +53,20 @@ fn ranking(now: Timestamp) -> String {
     String::from_utf8(letters.to_vec()).expect("letters are ASCII")
 }
 
+// A team create's transaction, by position: the team, its name sentinel, the
+// organization's check, then one membership check per distinct owner or member.
+const CREATE_TEAM: usize = 0;
+const CREATE_NAME_SENTINEL: usize = 1;
+const CREATE_ORGANIZATION_CHECK: usize = 2;
+const CREATE_FIRST_MEMBER: usize = 3;
+
+// A team update's transaction, by position: the team (if unchanged since it was read);
+// on a rename, the old name's release and the new name's sentinel; then one membership
+// check per distinct owner or member the patch names.
+const UPDATE_TEAM: usize = 0;
+const UPDATE_OLD_NAME: usize = 1;
+const UPDATE_NEW_NAME: usize = 2;
+
 /// A user id as the organization's member items key it: canonical decimal only.
 fn member_id(id: &str) -> Option<u64> {
     id.parse::<u64>().ok().filter(|n| n.to_string() == id)
@@ -89,10 +105,6 @@ impl Store {
             updated_by: by_user.to_string(),
             ranking: ranking(now),
         };
-        // The items by position: the team, its name sentinel, the organization's check,
-        // then one check per member.
-        const NAME_SENTINEL: usize = 1;
-        const ORGANIZATION_CHECK: usize = 2;
         let mut items = vec![
             put(self.table_name(), team_item(&team), Some(NEW_ITEM)),
             put(
@@ -102,7 +114,7 @@ impl Store {
             ),
             organization_exists(self.table_name(), org),
         ];
-        let first_member = items.len();
+        debug_assert!(items[CREATE_TEAM].put().is_some() && items.len() == CREATE_FIRST_MEMBER);
         for user in &users {
             items.push(self.member_check(org, member_id(user).expect("checked above")));
         }
@@ -112,18 +124,15 @@ impl Store {
                 let failed = failed_conditions(&reasons);
                 let unknown: Vec<&str> = failed
                     .iter()
-                    .filter(|i| **i >= first_member)
-                    .map(|i| users[i - first_member].as_str())
+                    .filter(|i| **i >= CREATE_FIRST_MEMBER)
+                    .map(|i| users[i - CREATE_FIRST_MEMBER].as_str())
                     .collect();
-                if failed.contains(&ORGANIZATION_CHECK) {
-                    Err(StoreError::not_found(format!("No organization with id `{}`", org.0)))
+                if failed.contains(&CREATE_ORGANIZATION_CHECK) {
+                    Err(Missing::Organization(org).into())
                 } else if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
-                } else if failed.contains(&NAME_SENTINEL) {
-                    Err(StoreError::taken(format!(
-                        "A team named \"{}\" already exists in this account",
-                        team.name
-                    )))
+                } else if failed.contains(&CREATE_NAME_SENTINEL) {
+                    Err(Conflict::TeamName(team.name.clone()).into())
                 } else {
                     Err(StoreError::unexpected(format!(
                         "team create cancelled unexpectedly: {reasons:?}"
@@ -197,9 +206,12 @@ impl Store {
             .build()
             .expect("item and table are set");
         let mut items = vec![TransactWriteItem::builder().put(unchanged).build()];
+        debug_assert_eq!(items.len() - 1, UPDATE_TEAM);
         let renamed = updated.name_key != team.name_key;
         if renamed {
+            debug_assert_eq!(items.len(), UPDATE_OLD_NAME);
             items.push(self.name_sentinel_delete(org, team));
+            debug_assert_eq!(items.len(), UPDATE_NEW_NAME);
             items.push(put(
                 table,
                 name_sentinel(org, &updated.name_key, &team.id),
@@ -221,15 +233,10 @@ impl Store {
                     .collect();
                 if !unknown.is_empty() {
                     Err(unknown_users(&unknown))
-                } else if renamed && failed.contains(&2) {
-                    Err(StoreError::taken(format!(
-                        "A team named \"{}\" already exists in this account",
-                        updated.name
-                    )))
+                } else if renamed && failed.contains(&UPDATE_NEW_NAME) {
+                    Err(Conflict::TeamName(updated.name.clone()).into())
                 } else {
-                    Err(StoreError::changed(
-                        "The team changed while this update was made; read it again",
-                    ))
+                    Err(Change::Team.into())
                 }
             }
             Err(TransactFailure::Store(e)) => Err(e),
@@ -250,7 +257,7 @@ impl Store {
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => Err(StoreError::not_found(format!("No team `{}`", team.id))),
+            Err(TransactFailure::Cancelled(_)) => Err(Missing::Team(team.id.clone()).into()),
             Err(TransactFailure::Store(e)) => Err(e),
         }
     }
@@ -324,11 +331,7 @@ impl Store {
 }
 
 fn unknown_users(ids: &[&str]) -> StoreError {
-    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
-    StoreError::refused(format!(
-        "`owners`/`members` name users who are not members of this account: {}",
-        quoted.join(", ")
-    ))
+    Refusal::UnknownUsers(ids.iter().map(|id| id.to_string()).collect()).into()
 }
 
 #[cfg(test)]

@@ -5,13 +5,18 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::organizations::{membership_items, new_user_item, user_item};
 use super::{
-    failed_condition, from_item, key, organization_exists, put, s, sdk_error, Store, StoreError, TransactFailure,
-    NEW_ITEM,
+    failed_condition, from_item, key, organization_exists, put, s, sdk_error, Conflict, Missing, Reference, Refusal,
+    Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::domain::organization::{OrgId, Organization};
 use crate::domain::user::{ExternalId, Member, NewMember, Role, User, UserPatch, UserWithOrgs};
 use crate::store::keys;
 use crate::time::Timestamp;
+
+// A user create's or update's transaction, by position: the user's item, then (when it
+// adds or changes a membership) the organization's check and the membership's two items.
+const USER_WRITE: usize = 0;
+const ORGANIZATION_CHECK: usize = 1;
 
 impl Store {
     /// Takes the next user id from the id counter.
@@ -52,16 +57,14 @@ impl Store {
         let stamp = now.seconds();
         let user = new_user_item(id, &new.user, &stamp);
         let mut items = vec![put(self.table_name(), user_item(&user), Some(NEW_ITEM))];
+        debug_assert_eq!(items.len(), ORGANIZATION_CHECK);
         items.extend(self.membership_items(new.org_id, &user, new.role));
         match self.transact(items).await {
             Ok(()) => {}
             Err(TransactFailure::Cancelled(reasons)) => {
                 return Err(match failed_condition(&reasons) {
-                    Some(0) => StoreError::taken(format!(
-                        "A user with external_id \"{}\" already exists; PATCH /api/v1/users/{{external_id}} adds it to an organization",
-                        user.external_id
-                    )),
-                    Some(1) => StoreError::missing_reference(format!("`organization_id`: no organization with id {}", new.org_id.0)),
+                    Some(USER_WRITE) => Conflict::UserExternalId(user.external_id.clone()).into(),
+                    Some(ORGANIZATION_CHECK) => Reference::Organization(new.org_id).into(),
                     _ => StoreError::unexpected(format!("user create cancelled unexpectedly: {reasons:?}")),
                 })
             }
@@ -152,25 +155,21 @@ impl Store {
                 .await?
                 .map(from_item)
                 .transpose()?
-                .ok_or_else(|| {
-                    StoreError::missing_reference(format!("`organization_id`: no organization with id {}", org.0))
-                })?;
+                .ok_or(Reference::Organization(org))?;
             let existing = current.organizations.iter().find(|m| m.org_id == org.0).map(|m| m.role);
             let role = role.or(existing).unwrap_or(Role::User);
             if org_item.owner_user_id == user.id && role != Role::Owner {
-                return Err(StoreError::refused(format!(
-                    "`role`: the user owns organization {}, so its role there stays owner",
-                    org.0
-                )));
+                return Err(Refusal::OwnerKeepsRole(org).into());
             }
+            debug_assert_eq!(items.len(), ORGANIZATION_CHECK);
             items.extend(self.membership_items(org, user, role));
         }
         match self.transact(items).await {
             Ok(()) => {}
             Err(TransactFailure::Cancelled(reasons)) => {
                 return Err(match failed_condition(&reasons) {
-                    Some(0) => StoreError::not_found(format!("No user with external_id `{}`", user.external_id)),
-                    Some(1) => StoreError::missing_reference("`organization_id`: the organization no longer exists"),
+                    Some(USER_WRITE) => Missing::User(user.external_id.clone()).into(),
+                    Some(ORGANIZATION_CHECK) => Reference::OrganizationVanished.into(),
                     _ => StoreError::unexpected(format!("user update cancelled unexpectedly: {reasons:?}")),
                 })
             }
@@ -179,6 +178,6 @@ impl Store {
         let external_id = ExternalId::parse("external_id", &user.external_id)?;
         self.user_with_orgs(&external_id)
             .await?
-            .ok_or_else(|| StoreError::not_found(format!("No user with external_id `{}`", user.external_id)))
+            .ok_or_else(|| Missing::User(user.external_id.clone()).into())
     }
 }
