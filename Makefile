@@ -97,6 +97,13 @@ $(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
 	$(BASELINE_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/baseline/requirements.txt
 	touch $@
 
+# The Node comparator's packages (bench/baseline-node/package-lock.json), installed by
+# `npm ci` when node_modules is missing or the lock file changed.
+BASELINE_NODE := bench/baseline-node
+$(BASELINE_NODE)/node_modules/.installed: $(BASELINE_NODE)/package.json $(BASELINE_NODE)/package-lock.json
+	cd $(BASELINE_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Release binaries of the measured functions (tuned profile): for this machine's
 # architecture, which the bench runs; create-table under each release-profile choice
 # (bench/profiles.sh: panic = "abort", thin LTO, fat LTO, each timed rebuilding after a
@@ -104,7 +111,7 @@ $(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
 # for arm64 as Lambda runs them (cargo-lambda), whose sizes it reports. Then the bench
 # itself in release. Prints the table; writes bench/results.md and .svg.
 BENCH_FUNCTIONS := create-organization create-table create-field create-team create-record
-bench: $(BASELINE_VENV)/.installed tools
+bench: $(BASELINE_VENV)/.installed $(BASELINE_NODE)/node_modules/.installed tools
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release $(addprefix -p ,$(BENCH_FUNCTIONS))
 	bench/profiles.sh

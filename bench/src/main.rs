@@ -9,8 +9,9 @@
 //!    `cargo lambda build --arm64` makes, which `make bench` runs first; else `sam build`'s).
 //! 5. DynamoDB round trips and consumed capacity per operation.
 //!
-//! Beside them, the create-table endpoint written as most teams would in Python 3.11 with
-//! boto3 (bench/baseline/), under the same harness against the same DynamoDB Local.
+//! Beside them, the create-table endpoint written as most teams would, in Python 3.11 with
+//! boto3 (bench/baseline/) and in Node 20 with the AWS SDK v3 (bench/baseline-node/), under
+//! the same harness against the same DynamoDB Local.
 //! Writes bench/results.md and bench/results.svg.
 
 use std::fmt::Write as _;
@@ -30,6 +31,10 @@ const WIDE_RECORDS: usize = 20;
 
 /// The fields of bench_records: `name`, and the unique `domain` the bench adds.
 const RECORD_TABLE_FIELDS: usize = 2;
+
+/// The comparators' rows: create-table as most teams would write it, in Python and in Node.
+const PYTHON_ROW: &str = "create-table (Python 3.11 + boto3)";
+const NODE_ROW: &str = "create-table (Node 20 + AWS SDK v3)";
 
 const CREATES: [&str; 5] = [
     "create-organization",
@@ -56,6 +61,13 @@ where
         durations.push(started.elapsed());
     }
     durations
+}
+
+/// `program` as the shell would find it on PATH.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }
 
 fn file_size(path: &Path) -> Option<u64> {
@@ -169,6 +181,12 @@ async fn main() {
     }
     let python = root.join(".venv-baseline/bin/python");
     assert!(python.exists(), "the baseline venv is missing (`make bench` makes it)");
+    let node_baseline = root.join("bench/baseline-node");
+    assert!(
+        node_baseline.join("node_modules/@aws-sdk/client-dynamodb").exists(),
+        "the Node baseline's packages are missing (`make bench` runs `npm ci` in bench/baseline-node)"
+    );
+    let node = which("node").expect("node (Node 20) on PATH, for the Node baseline");
 
     // One DynamoDB Local, one table, one metered client behind an in-process gateway.
     let api = TestApi::start().await;
@@ -359,7 +377,7 @@ async fn main() {
         RECORD_TABLE_FIELDS,
     );
 
-    // Rust and Python create-table, warm, through the same Runtime API harness.
+    // Rust, Python and Node create-table, warm, through the same Runtime API harness.
     let warm_events: Vec<String> = (0..50)
         .map(|i| admin_event(event(&root, "create-table", 5000 + i, &org)))
         .collect();
@@ -380,6 +398,17 @@ async fn main() {
     let python_cmd: Vec<PathBuf> = vec![python.clone(), root.join("bench/baseline/bootstrap.py")];
     let python_cmd: Vec<&Path> = python_cmd.iter().map(PathBuf::as_path).collect();
     let python_warm = run(&python_cmd, &python_env, &python_events, Duration::from_secs(120)).await;
+    let node_events: Vec<String> = (0..50)
+        .map(|i| admin_event(event(&root, "create-table", 8000 + i, &org)))
+        .collect();
+    let mut node_env = env.clone();
+    node_env.push(("LAMBDA_TASK_ROOT", node_baseline.display().to_string()));
+    node_env.push(("_HANDLER", "handler.handler".to_string()));
+    // The SDK warns at load, once per process, that releases after January 2027 need Node 22.
+    node_env.push(("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true".to_string()));
+    let node_cmd: Vec<PathBuf> = vec![node.clone(), node_baseline.join("bootstrap.mjs")];
+    let node_cmd: Vec<&Path> = node_cmd.iter().map(PathBuf::as_path).collect();
+    let node_warm = run(&node_cmd, &node_env, &node_events, Duration::from_secs(120)).await;
     let durations = |r: &api_tests::runtime::Run| -> Vec<Duration> {
         for (answer, _) in &r.invocations {
             let status = answer
@@ -390,36 +419,53 @@ async fn main() {
         }
         r.invocations.iter().skip(1).map(|(_, d)| *d).collect()
     };
-    let (mut rust_durations, mut python_durations) = (durations(&rust_warm), durations(&python_warm));
-    let mut python_inits = Vec::with_capacity(COLD_RUNS);
-    let mut python_rss = 0;
+    let (mut rust_durations, mut python_durations, mut node_durations) =
+        (durations(&rust_warm), durations(&python_warm), durations(&node_warm));
+    // Cold: a fresh process per run, Python and Node in alternation.
+    let peers = [
+        ("Python", PYTHON_ROW, &python_cmd, &python_env, 7000),
+        ("Node", NODE_ROW, &node_cmd, &node_env, 9000),
+    ];
+    let mut inits: Vec<Vec<Duration>> = vec![Vec::with_capacity(COLD_RUNS); peers.len()];
+    let mut peak_rss = vec![0; peers.len()];
     for i in 0..COLD_RUNS {
-        let event = admin_event(event(&root, "create-table", 7000 + i, &org));
-        let result = run(&python_cmd, &python_env, &[event], Duration::from_secs(60)).await;
-        let status = result.invocations[0]
-            .0
-            .as_ref()
-            .map(|a| a["statusCode"].as_u64().unwrap_or(0))
-            .unwrap_or(0);
-        assert_eq!(status, 200, "python cold run answered {:?}", result.invocations[0].0);
-        python_inits.push(result.init);
-        python_rss = python_rss.max(result.peak_rss_kib.unwrap_or(0));
+        for (p, (peer, _, cmd, peer_env, first)) in peers.iter().enumerate() {
+            let event = admin_event(event(&root, "create-table", first + i, &org));
+            let result = run(cmd, peer_env, &[event], Duration::from_secs(60)).await;
+            let status = result.invocations[0]
+                .0
+                .as_ref()
+                .map(|a| a["statusCode"].as_u64().unwrap_or(0))
+                .unwrap_or(0);
+            assert_eq!(status, 200, "{peer} cold run answered {:?}", result.invocations[0].0);
+            inits[p].push(result.init);
+            peak_rss[p] = peak_rss[p].max(result.peak_rss_kib.unwrap_or(0));
+        }
     }
-    rows.push(Row {
-        name: "create-table (Python 3.11 + boto3)".into(),
-        cold_ms: ms(percentile(&mut python_inits, 0.5)),
-        rss_mb: python_rss as f64 / 1024.0,
-        p50_ms: None,
-        p99_ms: None,
-        round_trips: None,
-        capacity: None,
-        size: None,
-        zip: None,
-        arm64: None,
-        arm64_zip: None,
-    });
+    for ((_, name, ..), (samples, rss)) in peers.iter().zip(inits.iter_mut().zip(peak_rss)) {
+        rows.push(Row {
+            name: name.to_string(),
+            cold_ms: ms(percentile(samples, 0.5)),
+            rss_mb: rss as f64 / 1024.0,
+            p50_ms: None,
+            p99_ms: None,
+            round_trips: None,
+            capacity: None,
+            size: None,
+            zip: None,
+            arm64: None,
+            arm64_zip: None,
+        });
+    }
 
-    let mut report = render(&rows, floor_p50, floor_p99, &mut rust_durations, &mut python_durations);
+    let mut report = render(
+        &rows,
+        floor_p50,
+        floor_p99,
+        &mut rust_durations,
+        &mut python_durations,
+        &mut node_durations,
+    );
     let one_transaction: Vec<String> = rows
         .iter()
         .filter(|r| r.name == "create-table" || r.name == "create-team")
@@ -445,6 +491,7 @@ fn render(
     floor_p99: Duration,
     rust: &mut [Duration],
     python_warm: &mut [Duration],
+    node_warm: &mut [Duration],
 ) -> String {
     let opt = |v: Option<f64>, digits: usize| v.map_or("–".to_string(), |v| format!("{v:.digits$}"));
     let kib = |v: Option<u64>| v.map_or("–".to_string(), |v| format!("{:.0}", v as f64 / 1024.0));
@@ -480,32 +527,32 @@ fn render(
         .iter()
         .find(|r| r.name == "create-table")
         .expect("create-table row");
-    let python = rows.last().expect("python row");
+    let python = rows.iter().find(|r| r.name == PYTHON_ROW).expect("python row");
+    let node = rows.iter().find(|r| r.name == NODE_ROW).expect("node row");
     let (r50, r99) = (ms(percentile(rust, 0.5)), ms(percentile(rust, 0.99)));
     let (p50, p99) = (ms(percentile(python_warm, 0.5)), ms(percentile(python_warm, 0.99)));
-    let _ = writeln!(out, "\ncreate-table, Rust against the Python 3.11 + boto3 baseline, same Runtime API harness, same DynamoDB Local:\n");
-    let _ = writeln!(out, "| | Rust | Python | Python / Rust |");
-    let _ = writeln!(out, "|---|---|---|---|");
-    let _ = writeln!(
-        out,
-        "| cold start ms (median) | {:.1} | {:.1} | {:.1}x |",
+    let (n50, n99) = (ms(percentile(node_warm, 0.5)), ms(percentile(node_warm, 0.99)));
+    let _ = writeln!(out, "\ncreate-table, Rust against the Python 3.11 + boto3 and Node 20 + AWS SDK v3 baselines, same Runtime API harness, same DynamoDB Local:\n");
+    let _ = writeln!(out, "| | Rust | Python | Python / Rust | Node | Node / Rust |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let mut line = |what: &str, rust: f64, python: f64, node: f64, digits: usize| {
+        let _ = writeln!(
+            out,
+            "| {what} | {rust:.digits$} | {python:.digits$} | {:.1}x | {node:.digits$} | {:.1}x |",
+            python / rust,
+            node / rust
+        );
+    };
+    line(
+        "cold start ms (median)",
         rust_table.cold_ms,
         python.cold_ms,
-        python.cold_ms / rust_table.cold_ms
+        node.cold_ms,
+        1,
     );
-    let _ = writeln!(
-        out,
-        "| warm handler p50 ms (49 invocations) | {r50:.2} | {p50:.2} | {:.1}x |",
-        p50 / r50
-    );
-    let _ = writeln!(out, "| warm handler p99 ms | {r99:.2} | {p99:.2} | {:.1}x |", p99 / r99);
-    let _ = writeln!(
-        out,
-        "| peak RSS MB | {:.1} | {:.1} | {:.1}x |",
-        rust_table.rss_mb,
-        python.rss_mb,
-        python.rss_mb / rust_table.rss_mb
-    );
+    line("warm handler p50 ms (49 invocations)", r50, p50, n50, 2);
+    line("warm handler p99 ms", r99, p99, n99, 2);
+    line("peak RSS MB", rust_table.rss_mb, python.rss_mb, node.rss_mb, 1);
     out
 }
 
@@ -520,8 +567,10 @@ fn chart(rows: &[Row]) -> String {
     for (i, row) in rows.iter().enumerate() {
         let y = 44.0 + i as f64 * (bar_height + 10.0);
         let w = (width - left - 80.0) * row.cold_ms / max;
-        let color = if row.name.contains("Python") {
+        let color = if row.name == PYTHON_ROW {
             "#d9822b"
+        } else if row.name == NODE_ROW {
+            "#3c873a"
         } else {
             "#2b6cb0"
         };
