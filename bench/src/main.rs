@@ -169,9 +169,7 @@ struct Row {
 #[tokio::main]
 async fn main() {
     let root = repo_root();
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target = api_tests::target_dir();
     let release = target.join("release");
     for function in CREATES {
         assert!(

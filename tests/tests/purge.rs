@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_tests::runtime::run;
-use api_tests::{dynamodb_endpoint, join_all, repo_root, streams_client_for, text, Org, TestApi};
+use api_tests::{dynamodb_endpoint, join_all, streams_client_for, target_dir, text, Org, TestApi};
 use serde_json::json;
 
 const RECORDS: usize = 10_000;
@@ -73,9 +73,7 @@ async fn an_organization_of_ten_thousand_records_is_purged_from_the_stream() {
     assert_eq!(refused.status, 401, "{:?}", refused.body);
     assert_eq!(api.items_with_pk_prefix("PURGE#").await.len(), 1, "the purge is marked");
 
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|_| repo_root().join("target"));
+    let target = target_dir();
     let binary = target.join("debug/purge-organizations");
     assert!(binary.exists(), "build the functions first (`make test` does)");
     let env = vec![

@@ -9,7 +9,6 @@
 //! Writes bench/scale.md. `SCALE_SIZES=1000,10000` runs fewer sizes.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use api_tests::runtime::run;
@@ -146,9 +145,7 @@ async fn create_units(metered: &TestApi, meter: &Meter, org: &Org, object: &str,
 /// The query function's peak RSS (MiB) answering `body`, in a process of its own.
 async fn peak_rss(api: &TestApi, org: &Org, body: &Value) -> (u64, f64) {
     let root = repo_root();
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target = api_tests::target_dir();
     let binary = target.join("release/query-records");
     assert!(
         binary.exists(),

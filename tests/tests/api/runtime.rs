@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use api_tests::runtime::invoke;
-use api_tests::{dynamodb_endpoint, repo_root, TestApi};
+use api_tests::{dynamodb_endpoint, repo_root, target_dir, TestApi};
 use serde_json::Value;
 use shared::routes::{Access, ROUTES};
 
@@ -85,9 +85,7 @@ async fn every_event_runs_through_its_binary() {
     assert_eq!(listed, routes, "every function has its place in ORDER");
 
     let api = TestApi::start().await;
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|_| repo_root().join("target"));
+    let target = target_dir();
     // Only variables template.yaml declares, as `sam local` passes them (env.json's):
     // no AWS credentials or endpoint, so the binary reaches DynamoDB Local by
     // LOCAL_DYNAMODB_ENDPOINT alone.
@@ -235,9 +233,7 @@ fn on_stage(event: &str, stage: &str, trailing_slash: bool) -> String {
 /// for one that does not; never a 404 for `/prod/...` because of the stage.
 #[tokio::test]
 async fn the_unmatched_function_answers_for_the_deployed_stage() {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|_| repo_root().join("target"));
+    let target = target_dir();
     let binary = target.join("debug/unmatched-route");
     let template = std::fs::read_to_string(repo_root().join("events/unmatched-route.json")).expect("the event");
     let env = [

@@ -565,9 +565,7 @@ fn the_template_carries_logs_throttling_and_alarms() {
 /// binary dispatch through the whole table fails here, not in a size chart.
 #[test]
 fn every_binary_links_only_its_own_handler() {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|_| repo_root().join("target"));
+    let target = api_tests::target_dir();
     let handler_symbol =
         |route: &shared::routes::Route| format!("shared::endpoints::{}", route.handler.replace(' ', ""));
     for route in ROUTES {
