@@ -107,11 +107,7 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
         );
     }
     let mut parameters = Vec::new();
-    for name in route
-        .path
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-    {
+    for name in route.path_parameters() {
         parameters.push(
             ParameterBuilder::new()
                 .name(name)
