@@ -58,6 +58,14 @@ pub fn files(root: &Path) -> Result<Vec<File>, String> {
     Ok(files)
 }
 
+impl File {
+    /// Whether `make generate` writes it, given what is on disk: a missing file always; a
+    /// kept-current one when it differs; a sample never once it exists.
+    fn needs_writing(&self, on_disk: Option<&str>) -> bool {
+        on_disk.is_none_or(|text| !self.only_if_absent && text != self.contents)
+    }
+}
+
 fn current(path: PathBuf, contents: String) -> File {
     File {
         path,
@@ -86,12 +94,13 @@ pub fn check(root: &Path) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
     for file in files(root)? {
         let on_disk = std::fs::read_to_string(root.join(&file.path)).ok();
-        match on_disk {
-            None => problems.push(format!("{} is missing", file.path.display())),
-            Some(text) if !file.only_if_absent && text != file.contents => {
-                problems.push(format!("{} is not what the catalog gives", file.path.display()))
-            }
-            Some(_) => {}
+        if file.needs_writing(on_disk.as_deref()) {
+            let what = if on_disk.is_none() {
+                "is missing"
+            } else {
+                "is not what the catalog gives"
+            };
+            problems.push(format!("{} {what}", file.path.display()));
         }
     }
     for dir in stale_functions(root) {
@@ -106,11 +115,7 @@ pub fn write(root: &Path) -> Result<Vec<String>, String> {
     for file in files(root)? {
         let path = root.join(&file.path);
         let on_disk = std::fs::read_to_string(&path).ok();
-        let write = match &on_disk {
-            None => true,
-            Some(text) => !file.only_if_absent && *text != file.contents,
-        };
-        if write {
+        if file.needs_writing(on_disk.as_deref()) {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
             }
