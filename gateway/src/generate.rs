@@ -150,7 +150,6 @@ doctest = false
 
 [dependencies]
 shared.workspace = true
-tokio.workspace = true
 lambda_http.workspace = true
 "#
     )
@@ -162,9 +161,8 @@ fn main_rs(endpoint: Endpoint, route: &Route) -> String {
         r#"//! `{function}`: the Lambda function of {method} {path}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {{
-    shared::lambda::run::<shared::routes::handlers::{name}>().await
+fn main() -> Result<(), lambda_http::Error> {{
+    shared::lambda::run::<shared::routes::handlers::{name}>()
 }}
 "#,
         function = route.function,

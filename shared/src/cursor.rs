@@ -3,9 +3,9 @@
 //! from the caller's credential, so a cursor that was changed, or is sent with another
 //! query, object or key, is refused rather than read.
 
-use aws_lc_rs::{hkdf, hmac};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use ring::{hkdf, hmac};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::filter::Rank;

@@ -18,10 +18,10 @@
 //! check a guessed credential against without also guessing the salt's input. The item lives
 //! 24 hours (DynamoDB TTL on `expires_at`).
 
-use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use aws_lc_rs::{hkdf, hmac};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::{hkdf, hmac};
 use subtle::ConstantTimeEq;
 
 use crate::auth::{Caller, Credential};

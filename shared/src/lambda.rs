@@ -1,4 +1,8 @@
-//! The Lambda entry point every `functions/*` binary calls.
+//! The Lambda entry point every `functions/*` binary calls: a plain `fn main` that calls
+//! one function here, which starts the tokio runtime and serves. Nothing async is written in
+//! a function's own crate: an `async` main under `#[tokio::main]` had every binary compile
+//! the whole serving future again (2.9 s a function against 0.6 s now, each time `shared`
+//! changes; docs/performance.md, "The build and the release profile").
 
 use std::convert::Infallible;
 
@@ -7,15 +11,63 @@ use lambda_http::{service_fn, Request, RequestExt};
 use crate::routes::Serve;
 use crate::state::AppState;
 
+/// Logs as `lambda_http::tracing::init_default_subscriber` does (Lambda's advanced logging
+/// controls: `AWS_LAMBDA_LOG_FORMAT=JSON` for JSON lines; the level from
+/// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO), but with one level for every target
+/// instead of `EnvFilter`'s directives, whose regex engine every bundle would link
+/// (docs/performance.md, "The build and the release profile").
+pub fn init_logging() {
+    use lambda_http::tracing::subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let logs = lambda_http::tracing::subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_max_level(level);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|format| format.eq_ignore_ascii_case("json"));
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+}
+
 /// Builds the app state once per container (SDK client, config), then serves `E`'s
 /// requests with its handler (named by the binary, `run::<handlers::GetRecord>()`: static
 /// dispatch, so the binary links no other endpoint's code) from the Lambda Runtime API
 /// until the container ends.
-pub async fn run<E: Serve>() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+pub fn run<E: Serve>() -> Result<(), lambda_http::Error> {
+    serve_endpoint(E::ENDPOINT.route(), E::call)
+}
+
+/// [`run`]'s work, not generic, so compiled once, here.
+#[inline(never)]
+fn serve_endpoint(
+    route: &'static crate::route_spec::Route,
+    handler: crate::routes::Handler,
+) -> Result<(), lambda_http::Error> {
+    on_runtime(serve(route, handler))
+}
+
+/// Runs `serving` on a multi-threaded tokio runtime, as `#[tokio::main]` would.
+fn on_runtime(
+    serving: impl std::future::Future<Output = Result<(), lambda_http::Error>>,
+) -> Result<(), lambda_http::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serving)
+}
+
+async fn serve(
+    route: &'static crate::route_spec::Route,
+    handler: crate::routes::Handler,
+) -> Result<(), lambda_http::Error> {
+    init_logging();
     let state = AppState::from_env().await?;
-    let route = E::ENDPOINT.route();
-    let handler: crate::routes::Handler = E::call;
     let state = &state;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(route.handle_with(state, req, handler).await)
@@ -25,8 +77,12 @@ pub async fn run<E: Serve>() -> Result<(), lambda_http::Error> {
 
 /// Serves the `$default` route: every request no endpoint takes gets
 /// [`crate::router::unmatched`]'s answer. It reads nothing, so it builds no SDK client.
-pub async fn run_unmatched() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+pub fn run_unmatched() -> Result<(), lambda_http::Error> {
+    on_runtime(serve_unmatched())
+}
+
+async fn serve_unmatched() -> Result<(), lambda_http::Error> {
+    init_logging();
     lambda_http::run(service_fn(|req: Request| async move {
         let stage = match req.request_context_ref() {
             Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
@@ -40,9 +96,13 @@ pub async fn run_unmatched() -> Result<(), lambda_http::Error> {
 
 /// Serves the purge-organizations function: stream events of purge markers, not HTTP
 /// requests (see [`crate::purge`]). A failed step fails the batch, which Lambda retries.
-pub async fn run_purges() -> Result<(), lambda_http::Error> {
+pub fn run_purges() -> Result<(), lambda_http::Error> {
+    on_runtime(serve_purges())
+}
+
+async fn serve_purges() -> Result<(), lambda_http::Error> {
     use lambda_http::lambda_runtime::{service_fn, LambdaEvent};
-    lambda_http::tracing::init_default_subscriber();
+    init_logging();
     let state = AppState::from_env().await?;
     let store = &state.store;
     lambda_http::lambda_runtime::run(service_fn(

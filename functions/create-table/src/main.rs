@@ -1,7 +1,6 @@
 //! `create-table`: the Lambda function of POST /orgs/{org_id}/tables, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::CreateTable>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::CreateTable>()
 }

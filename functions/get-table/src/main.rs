@@ -1,7 +1,6 @@
 //! `get-table`: the Lambda function of GET /orgs/{org_id}/tables/{table_id}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::GetTable>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::GetTable>()
 }

@@ -1,7 +1,6 @@
 //! `get-user`: the Lambda function of GET /api/v1/users/{external_id}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::GetUser>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::GetUser>()
 }

@@ -1,7 +1,6 @@
 //! `import-records`: the Lambda function of POST /orgs/{org_id}/tables/{table_id}/records/import, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::ImportRecords>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ImportRecords>()
 }

@@ -1,7 +1,6 @@
 //! `list-api-keys`: the Lambda function of GET /api/v1/organizations/{id}/api_keys, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::ListApiKeys>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ListApiKeys>()
 }

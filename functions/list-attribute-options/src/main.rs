@@ -1,7 +1,6 @@
 //! `list-attribute-options`: the Lambda function of GET /v2/objects/{object}/attributes/{attribute}/options, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::ListAttributeOptions>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ListAttributeOptions>()
 }

@@ -1,7 +1,6 @@
 //! `list-attributes`: the Lambda function of GET /v2/objects/{object}/attributes, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::ListAttributes>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ListAttributes>()
 }

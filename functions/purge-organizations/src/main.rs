@@ -2,7 +2,6 @@
 //! bounded step at a time, what a deleted organization left. All logic lives in the
 //! `shared` crate (`shared::purge`).
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run_purges().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_purges()
 }

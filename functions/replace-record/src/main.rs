@@ -1,7 +1,6 @@
 //! `replace-record`: the Lambda function of PUT /v2/objects/{object}/records/{record_id}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::ReplaceRecord>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ReplaceRecord>()
 }

@@ -1,7 +1,6 @@
 //! `revoke-api-key`: the Lambda function of DELETE /api/v1/organizations/{id}/api_keys, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::RevokeApiKey>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::RevokeApiKey>()
 }

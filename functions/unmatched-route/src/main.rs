@@ -2,7 +2,6 @@
 //! what no endpoint takes (404, or 405 with `Allow`) with the same error body as every
 //! endpoint. All logic lives in the `shared` crate.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run_unmatched().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run_unmatched()
 }

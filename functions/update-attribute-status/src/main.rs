@@ -1,7 +1,6 @@
 //! `update-attribute-status`: the Lambda function of PATCH /v2/objects/{object}/attributes/{attribute}/statuses/{status}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::UpdateAttributeStatus>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::UpdateAttributeStatus>()
 }

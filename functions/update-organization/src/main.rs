@@ -1,7 +1,6 @@
 //! `update-organization`: the Lambda function of PATCH /api/v1/organizations/{id}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::lambda::run::<shared::routes::handlers::UpdateOrganization>().await
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::UpdateOrganization>()
 }
