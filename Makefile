@@ -9,7 +9,7 @@ MOTO_VENV := .venv-moto
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build bench bench-scale audit load
+.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build reproducible bench bench-scale audit load
 
 dev:
 	scripts/dev.sh
@@ -89,6 +89,12 @@ $(VENV)/.installed: tools/requirements.txt
 # and hash. The bundles are reproducible (scripts/build.sh says how).
 build: tools
 	PATH="$(TOOLS_PATH)" scripts/build.sh
+
+# The reproducibility check, after a `make build` of a clean tree: HEAD built again from
+# clean in a clone at another path must give every bundle the same bytes (one clean
+# build's time, so not part of `make test`; docs/performance.md, "The build").
+reproducible: tools
+	PATH="$(TOOLS_PATH)" scripts/build.sh reproducible
 
 # The Python comparator's venv (bench/baseline/requirements.txt).
 BASELINE_VENV := .venv-baseline

@@ -8,6 +8,10 @@
 #   scripts/build.sh package <LogicalId> <ARTIFACTS_DIR>
 #                                          sam build's rule for one function: copies its
 #                                          bundle, building it first unless SAM_PACKAGE_ONLY=1
+#   scripts/build.sh reproducible          `make reproducible`: builds HEAD again from clean
+#                                          in a clone at another path, with a target dir of
+#                                          its own, and compares every bundle's hash with
+#                                          the ones `make build` left in .aws-sam/build
 #
 # Reproducible: the same source gives the same bytes wherever the tree is. Paths compiled
 # into the binaries (panic locations) are remapped from this checkout and cargo's registry
@@ -68,9 +72,41 @@ all() {
   echo "build time: $(elapsed "$start" "$end") s (cargo lambda: $(elapsed "$start" "$compiled") s, sam build: $(elapsed "$compiled" "$end") s)"
 }
 
+# The reproducibility check: the same commit, cloned to another directory and built from
+# nothing, must give every function the bytes `make build` gave it here. Needs a clean tree
+# (the bundles must be HEAD's) and a `make build` of it first; takes one clean build.
+reproducible() {
+  if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+    echo "reproducible: the tree has changes; commit them and run make build first" >&2
+    exit 2
+  fi
+  local elsewhere
+  elsewhere="$(mktemp -d)"
+  trap 'rm -rf "$elsewhere"' EXIT
+  git clone --quiet "$root" "$elsewhere/checkout"
+  git -C "$elsewhere/checkout" checkout --quiet "$(git rev-parse HEAD)"
+  ln -s "$root/.venv" "$elsewhere/checkout/.venv"
+  (cd "$elsewhere/checkout" && CARGO_TARGET_DIR="$elsewhere/target" scripts/build.sh bundles $(for d in functions/*/; do printf -- '-p %s ' "$(basename "$d")"; done))
+  local same=0 differ=0 binary here there
+  for bootstrap in .aws-sam/build/*/bootstrap; do
+    binary="$(binary_of "$(basename "$(dirname "$bootstrap")")")"
+    here="$(sha256sum < "$bootstrap")"
+    there="$(sha256sum < "$elsewhere/target/lambda/$binary/bootstrap")"
+    if [ "$here" = "$there" ]; then
+      same=$((same + 1))
+    else
+      differ=$((differ + 1))
+      echo "reproducible: $binary differs" >&2
+    fi
+  done
+  echo "reproducible: $same bundles identical, $differ different (built again at $elsewhere)"
+  [ "$differ" -eq 0 ]
+}
+
 case "${1:-all}" in
   all) all ;;
+  reproducible) reproducible ;;
   bundles) shift; bundles "$@" ;;
   package) package "$2" "$3" ;;
-  *) echo "usage: $0 [all | bundles [cargo args] | package <LogicalId> <ARTIFACTS_DIR>]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all | bundles [cargo args] | package <LogicalId> <ARTIFACTS_DIR> | reproducible]" >&2; exit 2 ;;
 esac
