@@ -82,7 +82,8 @@ reproducible() {
   fi
   local elsewhere
   elsewhere="$(mktemp -d)"
-  trap 'rm -rf "$elsewhere"' EXIT
+  # shellcheck disable=SC2064 # expanded now: the variable is local to this function
+  trap "rm -rf '$elsewhere'" EXIT
   git clone --quiet "$root" "$elsewhere/checkout"
   git -C "$elsewhere/checkout" checkout --quiet "$(git rev-parse HEAD)"
   ln -s "$root/.venv" "$elsewhere/checkout/.venv"

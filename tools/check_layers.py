@@ -64,6 +64,7 @@ LAYERS = {
         {
             "error.rs",
             "http.rs",
+            "sealing.rs",
             "cursor.rs",
             "sdk.rs",
             "auth.rs",

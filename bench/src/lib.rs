@@ -165,6 +165,7 @@ pub async fn metered_with(
         store: Store::new(client.clone(), api.table.clone()).with_rate_limits(rate_limits),
         admin_key: AdminKeyHash::of_key(&api.admin_key),
         app_url: shared::state::AppUrl::local(),
+        webhooks: shared::state::WebhookSettings::local(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let metered_url = format!("http://{}", listener.local_addr().expect("bound"));

@@ -212,6 +212,17 @@ fn function_resource(name: &str, route: &Route) -> String {
 "#,
         );
     }
+    for secret in route.secrets {
+        let _ = write!(
+            statements,
+            r#"            # {secret:?} (shared::sealing), read when first needed.
+            - Effect: Allow
+              Action: [ssm:GetParameter]
+              Resource: [!Sub "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{}}}"]
+"#,
+            secret.template_parameter()
+        );
+    }
     if RateLimits::PUBLISHED.for_route(route).is_some() {
         statements.push_str(
             r#"            # Its per-key rate count (shared::rate_limit): UpdateItem on RATE# items only.

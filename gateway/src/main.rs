@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_rate_limits(shared::rate_limit::RateLimits::from_env()),
         admin_key,
         app_url: AppUrl::from_env()?,
+        webhooks: shared::state::WebhookSettings::from_env_or_local()?,
     });
     // The organization purge, as the deployed stream trigger runs it (gateway::stream).
     let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);

@@ -12,7 +12,8 @@
 //! - memberships come in pairs and point to existing users and organizations;
 //! - references point to existing records of the linked table, and every record's
 //!   `ref_count` equals the number of records referencing it;
-//! - no table, team, member or key outlives its organization; `api_key_count` is exact.
+//! - no table, team, member or key outlives its organization; `api_key_count` is exact;
+//! - every webhook parses and holds its secret sealed, and `webhook_count` is exact.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -59,6 +60,7 @@ fn check(items: &AuditItems, breaches: &mut Vec<String>) {
     check_teams(items, breaches);
     check_memberships(items, breaches);
     check_api_keys(items, breaches);
+    check_webhooks(items, breaches);
     check_records(items, breaches);
     for org in &items.purges {
         if items.orgs.contains_key(org) {
@@ -205,6 +207,29 @@ fn check_api_keys(items: &AuditItems, breaches: &mut Vec<String>) {
             breaches.push(format!(
                 "org {} counts {} api keys but has {found}",
                 org.id, org.api_key_count
+            ));
+        }
+    }
+}
+
+/// Webhooks: each parses and holds its secret sealed, its org exists, and the count is exact.
+fn check_webhooks(items: &AuditItems, breaches: &mut Vec<String>) {
+    let mut per_org: BTreeMap<u64, u64> = BTreeMap::new();
+    for (org, id, problem) in &items.webhooks {
+        *per_org.entry(*org).or_default() += 1;
+        if let Some(problem) = problem {
+            breaches.push(format!("webhook {id} of org {org}: {problem}"));
+        }
+        if !items.orgs.contains_key(org) {
+            breaches.push(format!("webhook {id} outlives org {org}"));
+        }
+    }
+    for org in items.orgs.values() {
+        let found = per_org.get(&org.id).copied().unwrap_or(0);
+        if org.webhook_count != found {
+            breaches.push(format!(
+                "org {} counts {} webhooks but has {found}",
+                org.id, org.webhook_count
             ));
         }
     }

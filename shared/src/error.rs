@@ -359,6 +359,7 @@ impl From<crate::store::Missing> for ApiError {
             Missing::Table(id) => format!("No table `{id}`"),
             Missing::Record { raw, object } => format!("No record `{raw}` in \"{object}\""),
             Missing::Team(id) => format!("No team `{id}`"),
+            Missing::Webhook(id) => format!("Webhook with ID \"{id}\" not found"),
             Missing::User(external_id) => format!("No user with external_id `{external_id}`"),
         })
     }
@@ -431,6 +432,9 @@ impl From<crate::store::Refusal> for ApiError {
             Refusal::FieldTypeFixed(field_type) => {
                 format!("`schema.type` cannot be changed: the field is {}", field_type.as_str())
             }
+            Refusal::TooManyWebhooks { max } => {
+                format!("A workspace may have at most {max} webhooks; delete one first")
+            }
             Refusal::OwnerKeepsRole(org) => format!(
                 "`role`: the user owns organization {}, so its role there stays owner",
                 org.0
@@ -445,6 +449,7 @@ impl From<crate::store::Change> for ApiError {
         use crate::store::Change;
         ApiError::uniqueness_conflict(match change {
             Change::Team => "The team changed while this update was made; read it again".to_string(),
+            Change::Webhook => "The webhook changed while this update was made; read it again".to_string(),
             Change::OrganizationKeys => "The organization's keys changed while it was being deleted; retry".to_string(),
             Change::FieldOptions { key } => format!("The attribute \"{key}\" changed meanwhile; read it again"),
         })

@@ -19,6 +19,7 @@ pub mod route_spec;
 pub mod router;
 pub mod routes;
 pub mod sdk;
+pub mod sealing;
 pub mod state;
 pub mod store;
 pub mod time;

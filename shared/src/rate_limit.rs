@@ -167,6 +167,7 @@ mod tests {
                 access: Access::of(grants),
                 error_codes: &[],
                 grants,
+                secrets: &[],
             };
             let class = limits.for_route(&route).map(|(class, limit)| (class.key(), limit));
             assert_eq!(class, *expected, "{method} {path}");

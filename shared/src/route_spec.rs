@@ -92,6 +92,24 @@ pub struct Route {
     /// The DynamoDB actions its function's role grants: exactly what its handler does
     /// (the test `every_function_is_granted_exactly_what_it_does` holds it to that).
     pub grants: &'static [Grant],
+    /// The server-side secrets its function reads (each an SSM parameter its role may get).
+    pub secrets: &'static [Secret],
+}
+
+/// A secret the server keeps outside the table, read by the functions that need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// The key that seals webhook signing secrets (`crate::sealing`).
+    WebhookSealingKey,
+}
+
+impl Secret {
+    /// The template parameter that names its SSM parameter.
+    pub const fn template_parameter(self) -> &'static str {
+        match self {
+            Secret::WebhookSealingKey => "WebhookSealingKeyParameter",
+        }
+    }
 }
 
 impl Route {

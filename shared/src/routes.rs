@@ -21,7 +21,7 @@ use crate::endpoints::{answering_agent, attio, common, invent, smartsuite};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
-pub use crate::route_spec::{Access, Auth, Grant, QueryParam, Route};
+pub use crate::route_spec::{Access, Auth, Grant, QueryParam, Route, Secret};
 use crate::state::AppState;
 
 crate::catalog::catalog!(define_routes);
@@ -37,6 +37,7 @@ macro_rules! define_routes {
             handler: $handler:path,
             auth: $auth:ident,
             grants: [$($grant:ident),* $(,)?],
+            $(secrets: [$($secret:ident),* $(,)?],)?
             query: $query:ident,
             errors: [$(($status:literal, $code:literal)),* $(,)?],
             summary: $summary:literal,
@@ -63,6 +64,7 @@ macro_rules! define_routes {
                 access: Access::of(&[$(Grant::$grant),*]),
                 error_codes: &[$(($status, $code)),*],
                 grants: &[$(Grant::$grant),*],
+                secrets: &[$($(Secret::$secret),*)?],
             },
         )*];
 

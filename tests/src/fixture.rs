@@ -13,6 +13,7 @@ pub struct Fixture {
     pub team_id: String,
     pub field_id: String,
     pub record_id: String,
+    pub webhook_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -36,7 +37,11 @@ pub async fn fixture() -> Fixture {
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
+    let webhook = json!({"data": {"target_url": "https://example.com/kept", "subscriptions": []}});
+    let webhook = api.bearer(&org.key, "POST", "/v2/webhooks", Some(&webhook)).await;
+    assert_eq!(webhook.status, 200, "{:?}", webhook.body);
     Fixture {
+        webhook_id: webhook.body["data"]["id"]["webhook_id"].as_str().unwrap().to_string(),
         team_id: team.body["id"].as_str().unwrap().to_string(),
         field_id: field["id"].as_str().unwrap().to_string(),
         record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
@@ -83,6 +88,7 @@ impl Fixture {
             "attribute" => "stage".into(),
             "option" => "Won".into(),
             "status" => "Closed".into(),
+            "webhook_id" => self.webhook_id.clone(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }
@@ -168,6 +174,11 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "update-attribute-option" => json!({"data": {"is_archived": false}}),
         "create-attribute-status" => json!({"data": {"title": "Won", "target_time_in_status": "P14D"}}),
         "update-attribute-status" => json!({"data": {"celebration_enabled": true}}),
+        "create-webhook" => json!({"data": {
+            "target_url": "https://example.com/hook",
+            "subscriptions": [{"event_type": "record.created", "filter": null}]
+        }}),
+        "update-webhook" => json!({"data": {"target_url": "https://example.com/moved"}}),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
         _ => json!({}),
     };

@@ -308,6 +308,7 @@ impl TestApi {
             store: Store::new(logged_client(&db, &operations), table.clone()),
             admin_key: AdminKeyHash::of_key(&admin_key),
             app_url: shared::state::AppUrl::local(),
+            webhooks: shared::state::WebhookSettings::local(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));
@@ -385,6 +386,7 @@ impl TestApi {
             store: store(logged_client(&self.db, &operations)),
             admin_key,
             app_url: shared::state::AppUrl::local(),
+            webhooks: shared::state::WebhookSettings::local(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base_url = format!("http://{}", listener.local_addr().expect("bound"));

@@ -18,6 +18,7 @@ pub mod team;
 pub mod team_filter;
 pub mod text;
 pub mod user;
+pub mod webhook;
 
 /// Why an input was refused: the domain's one error type. `error.rs` maps each variant to
 /// the API's error body; nothing branches on the message.

@@ -56,6 +56,9 @@ pub struct Organization {
     /// deleting the organization removes every key in one transaction.
     #[serde(default)]
     pub api_key_count: u64,
+    /// How many webhooks it has: at most the store's `MAX_WEBHOOKS`.
+    #[serde(default)]
+    pub webhook_count: u64,
     pub created_at: String,
     pub updated_at: String,
 }

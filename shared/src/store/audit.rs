@@ -56,6 +56,9 @@ pub struct AuditItems {
     pub pointers: Vec<(String, u64, String)>,
     /// Unique value sentinels: field id, the value's SHA-256, record id.
     pub uniques: Vec<(String, String, String)>,
+    /// Webhooks: organization, webhook id, and what is wrong with the stored item, if
+    /// anything (a part that does not parse, a secret that is not sealed).
+    pub webhooks: Vec<(u64, String, Option<String>)>,
 }
 
 fn org_of(pk: &str) -> Option<u64> {
@@ -147,6 +150,10 @@ impl AuditItems {
         } else if sk.starts_with("TEAMNAME#") {
             self.team_sentinels.push((org, sk.to_string(), text(&item, "team_id")));
             "team name sentinel"
+        } else if let Some(id) = sk.strip_prefix(keys::WEBHOOK_PREFIX) {
+            let problem = super::webhooks::stored_webhook_problem(item).err();
+            self.webhooks.push((org, id.to_string(), problem));
+            "webhook"
         } else {
             UNKNOWN
         })

@@ -87,6 +87,9 @@ pub enum Missing {
     /// The team with this id does not exist.
     #[error("team {0}")]
     Team(String),
+    /// No webhook with this id (as the caller gave it) in the organization.
+    #[error("webhook {0}")]
+    Webhook(String),
     /// No user with this external id.
     #[error("user {0}")]
     User(String),
@@ -154,6 +157,9 @@ pub enum Refusal {
     /// A field's type cannot change; it is this one.
     #[error("the field's type {} cannot change", .0.as_str())]
     FieldTypeFixed(FieldType),
+    /// The organization holds `max` webhooks already.
+    #[error("the organization holds {max} webhooks")]
+    TooManyWebhooks { max: u64 },
     /// The user owns the organization, so its role there stays owner.
     #[error("the user owns organization {}", .0 .0)]
     OwnerKeepsRole(OrgId),
@@ -165,6 +171,9 @@ pub enum Change {
     /// The team, since it was read.
     #[error("the team")]
     Team,
+    /// The webhook, since it was read.
+    #[error("the webhook")]
+    Webhook,
     /// The organization's API keys, at every attempt of its delete.
     #[error("the organization's API keys")]
     OrganizationKeys,

@@ -64,6 +64,13 @@ pub fn org_api_keys_gsi1pk(org: OrgId) -> String {
     format!("ORG#{}#APIKEYS", org.0)
 }
 
+/// A webhook lives in its organization's partition (so the purge of an organization takes
+/// its webhooks with it), one Query away from every event of the organization.
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub fn webhook_sk(webhook_id: &str) -> String {
+    format!("{WEBHOOK_PREFIX}{webhook_id}")
+}
+
 /// A table lives in its organization's partition; its fields are a map inside the item.
 pub const TABLE_PREFIX: &str = "TABLE#";
 pub fn table_sk(table_id: &str) -> String {

@@ -20,6 +20,7 @@ pub mod schema;
 pub mod tables;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

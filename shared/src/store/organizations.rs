@@ -113,6 +113,7 @@ impl Store {
                 owner_user_id: user.id,
                 owner_external_id: user.external_id.clone(),
                 api_key_count: 1,
+                webhook_count: 0,
                 created_at: stamp.clone(),
                 updated_at: stamp.clone(),
             };

@@ -27,3 +27,4 @@ mod teams;
 mod template;
 mod vendor_curl;
 mod vendor_sdks;
+mod webhooks;

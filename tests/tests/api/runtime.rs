@@ -17,11 +17,13 @@ const EVENT_TEAM: &str = "6669c0bb3c4a0cff67a91a4c";
 /// The placeholder key id in `events/revoke-api-key.json`.
 const EVENT_KEY_ID: &str = "00000000-0000-4000-8000-0000000000aa";
 /// The placeholder field id in `events/update-field.json`.
+/// The webhook id in the webhook events' paths; the one create-webhook made replaces it.
+const EVENT_WEBHOOK: &str = "00000000-0000-4000-8000-0000000000bb";
 const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 49] = [
+const ORDER: [(&str, u16); 54] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -61,6 +63,11 @@ const ORDER: [(&str, u16); 49] = [
     ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
+    ("create-webhook", 200),
+    ("list-webhooks", 200),
+    ("get-webhook", 200),
+    ("update-webhook", 200),
+    ("delete-webhook", 200),
     ("update-table", 200),
     ("update-field", 200),
     ("list-organizations", 200),
@@ -99,11 +106,17 @@ async fn every_event_runs_through_its_binary() {
         ("LOCAL_DYNAMODB_ENDPOINT", dynamodb_endpoint().to_string()),
         ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".to_string()),
         ("RUST_LOG", "warn".to_string()),
+        // env.json's key, for `sam local`, which has no SSM.
+        (
+            "WEBHOOK_SEALING_KEY",
+            shared::state::WebhookSettings::LOCAL_SEALING_KEY.to_string(),
+        ),
     ];
     let mut key = EVENT_KEY.to_string();
     let mut team = EVENT_TEAM.to_string();
     let mut field = EVENT_FIELD.to_string();
     let mut key_id = EVENT_KEY_ID.to_string();
+    let mut webhook = EVENT_WEBHOOK.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -117,7 +130,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_KEY, &key)
             .replace(EVENT_TEAM, &team)
             .replace(EVENT_FIELD, &field)
-            .replace(EVENT_KEY_ID, &key_id);
+            .replace(EVENT_KEY_ID, &key_id)
+            .replace(EVENT_WEBHOOK, &webhook);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -190,6 +204,14 @@ async fn every_event_runs_through_its_binary() {
             }
             "update-object" => assert_eq!(body["data"]["plural_noun"], "Opportunities"),
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
+            "create-webhook" => {
+                assert_eq!(body["data"]["secret"].as_str().map(str::len), Some(64), "{body}");
+                webhook = body["data"]["id"]["webhook_id"].as_str().expect("an id").to_string();
+            }
+            "list-webhooks" => assert_eq!(body["data"][0]["id"]["webhook_id"], webhook.as_str()),
+            "get-webhook" => assert_eq!(body["data"]["target_url"], "https://example.com/hooks/attio"),
+            "update-webhook" => assert_eq!(body["data"]["subscriptions"][1]["event_type"], "record.deleted"),
+            "delete-webhook" => assert_eq!(body, serde_json::json!({})),
             other => panic!("{other} has no check"),
         }
     }
@@ -239,6 +261,11 @@ async fn the_unmatched_function_answers_for_the_deployed_stage() {
     let env = [
         ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".to_string()),
         ("RUST_LOG", "warn".to_string()),
+        // env.json's key, for `sam local`, which has no SSM.
+        (
+            "WEBHOOK_SEALING_KEY",
+            shared::state::WebhookSettings::LOCAL_SEALING_KEY.to_string(),
+        ),
     ];
     let cases = [
         ("DELETE", "/api/v1/organizations", false, 405, Some("POST, GET")),

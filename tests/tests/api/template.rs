@@ -131,7 +131,7 @@ fn only_rate_limited_routes_may_write_their_counts() {
 /// The admin routes, and only they, may read the admin key's parameter; the functions get
 /// its name, and the parameter holds the stack's hash.
 #[test]
-fn only_admin_routes_may_read_the_admin_key_parameter() {
+fn only_admin_routes_may_read_the_admin_key_parameter_and_only_declared_secrets_others() {
     for route in ROUTES {
         assert_eq!(
             admin_key_granted(route.function),
@@ -141,6 +141,22 @@ fn only_admin_routes_may_read_the_admin_key_parameter() {
         );
     }
     assert!(!admin_key_granted(PURGE) && !admin_key_granted(UNMATCHED));
+    // Every other parameter a function may read is a secret its route declares, and only
+    // that (the webhook sealing key for the functions that seal or open webhook secrets).
+    for route in ROUTES {
+        let declared: Vec<String> = route
+            .secrets
+            .iter()
+            .map(|s| s.template_parameter().to_string())
+            .collect();
+        assert_eq!(
+            secret_parameters_granted(route.function),
+            declared,
+            "{}",
+            route.function
+        );
+    }
+    assert!(secret_parameters_granted(PURGE).is_empty() && secret_parameters_granted(UNMATCHED).is_empty());
     let template = template();
     let parameter = &template["Resources"]["AdminApiKeyHashes"];
     assert_eq!(parameter["Type"], "AWS::SSM::Parameter");
@@ -307,17 +323,46 @@ fn statements(binary: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The statement that lets a function read the admin key's hashes from SSM.
-fn is_admin_key_grant(statement: &Value) -> bool {
+/// Whether a statement lets a function read an SSM parameter.
+fn is_parameter_grant(statement: &Value) -> bool {
     statement["Action"]
         .as_sequence()
         .is_some_and(|a| a.iter().any(|a| a.as_str() == Some("ssm:GetParameter")))
+}
+
+/// The statement that lets a function read the admin key's hashes from SSM.
+fn is_admin_key_grant(statement: &Value) -> bool {
+    is_parameter_grant(statement) && format!("{:?}", statement["Resource"]).contains("AdminApiKeyHashes")
+}
+
+/// The template parameters naming the SSM parameters a function may read, besides the
+/// admin key's; each statement only `ssm:GetParameter`, on that one parameter.
+fn secret_parameters_granted(binary: &str) -> Vec<String> {
+    statements(binary)
+        .into_iter()
+        .filter(|s| is_parameter_grant(s) && !is_admin_key_grant(s))
+        .map(|statement| {
+            assert_eq!(
+                format!("{:?}", statement["Action"]),
+                format!("{:?}", serde_yaml::from_str::<Value>("[ssm:GetParameter]").unwrap()),
+                "{binary}"
+            );
+            let resource = format!("{:?}", statement["Resource"]);
+            let name = resource
+                .split(":parameter${")
+                .nth(1)
+                .and_then(|rest| rest.split('}').next())
+                .unwrap_or_else(|| panic!("{binary}: one named parameter: {resource}"));
+            name.to_string()
+        })
+        .collect()
 }
 
 /// Whether the function that builds `binary` may read the admin key's parameter, and its
 /// statement is that and nothing more.
 fn admin_key_granted(binary: &str) -> bool {
     let statements: Vec<Value> = statements(binary).into_iter().filter(is_admin_key_grant).collect();
+    assert!(statements.len() <= 1, "{binary}: one statement for the admin key");
     for statement in &statements {
         assert_eq!(
             format!("{:?}", statement["Action"]),
@@ -370,7 +415,7 @@ pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
     for statement in statements
         .into_iter()
-        .filter(|s| !is_rate_count_grant(s) && !is_admin_key_grant(s))
+        .filter(|s| !is_rate_count_grant(s) && !is_parameter_grant(s))
     {
         assert_eq!(statement["Effect"], "Allow", "{binary}");
         let resources: Vec<String> = statement["Resource"]

@@ -20,6 +20,11 @@ import {
   postV2ByTargetByIdentifierAttributesByAttributeStatuses,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   getV2Self,
+  getV2Webhooks,
+  getV2WebhooksByWebhookId,
+  patchV2WebhooksByWebhookId,
+  postV2Webhooks,
+  deleteV2WebhooksByWebhookId,
   putV2ObjectsByObjectRecordsByRecordId,
 } from 'attio-ts-sdk';
 
@@ -58,6 +63,36 @@ await scenario('identify: the key and its workspace', async () => {
   assert.ok(me.workspace_name.length > 0);
   const objects = await sdk.objects.list();
   assert.equal(objects[0].id.workspace_id, me.workspace_id, 'the workspace its objects name');
+});
+
+await scenario('webhooks: create (its secret once), list, get, update and delete', async () => {
+  const client = sdk.client;
+  const subscriptions = [
+    { event_type: 'record.created', filter: { $and: [{ field: 'id.object_id', operator: 'equals', value: 'x' }] } },
+    { event_type: 'record.deleted', filter: null },
+  ];
+  const created = await postV2Webhooks({
+    client,
+    body: { data: { target_url: 'https://example.com/attio-sdk', subscriptions } },
+  });
+  const made = created.data ?? created;
+  assert.match(made.id.webhook_id, uuid);
+  assert.match(made.secret, /^[0-9a-f]{64}$/);
+  assert.equal(made.status, 'active');
+  assert.deepEqual(made.subscriptions, subscriptions);
+  const path = { webhook_id: made.id.webhook_id };
+  const listed = await getV2Webhooks({ client, query: { limit: 10, offset: 0 } });
+  assert.ok((listed.data ?? listed).some((w) => w.id.webhook_id === made.id.webhook_id));
+  const got = await getV2WebhooksByWebhookId({ client, path });
+  assert.equal((got.data ?? got).target_url, 'https://example.com/attio-sdk');
+  const patched = await patchV2WebhooksByWebhookId({
+    client,
+    path,
+    body: { data: { target_url: 'https://example.com/attio-sdk/moved' } },
+  });
+  assert.equal((patched.data ?? patched).target_url, 'https://example.com/attio-sdk/moved');
+  await deleteV2WebhooksByWebhookId({ client, path });
+  await assert.rejects(getV2WebhooksByWebhookId({ client, path }), 'deleted');
 });
 
 await scenario('objects: list and get', async () => {

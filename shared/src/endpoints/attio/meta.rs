@@ -14,7 +14,7 @@ use crate::time::Timestamp;
 
 /// What an API key may do here, in Attio's scope names: everything this API serves of
 /// Attio's, read and write (a key is not narrowed to scopes).
-pub const SCOPES: &str = "object_configuration:read-write record_permission:read-write";
+pub const SCOPES: &str = "object_configuration:read-write record_permission:read-write webhook:read-write";
 
 /// The issuer, as Attio names itself. Attio's own SDK (attio-ts-sdk) accepts no other
 /// value: its schema for this answer has `iss: z.enum(["attio.com"])`, and a client that
