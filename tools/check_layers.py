@@ -65,6 +65,7 @@ LAYERS = {
             "error.rs",
             "http.rs",
             "sealing.rs",
+            "delivery.rs",
             "cursor.rs",
             "sdk.rs",
             "auth.rs",

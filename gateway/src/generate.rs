@@ -19,7 +19,12 @@ use shared::rate_limit::RateLimits;
 use shared::routes::{Auth, Endpoint, Route, ROUTES};
 
 /// The functions that serve no route of the catalog, kept by hand.
-pub const HAND_KEPT_FUNCTIONS: [&str; 2] = ["unmatched-route", "purge-organizations"];
+pub const HAND_KEPT_FUNCTIONS: [&str; 4] = [
+    "unmatched-route",
+    "purge-organizations",
+    "fan-out-events",
+    "retry-deliveries",
+];
 
 pub const TEMPLATE: &str = "template.yaml";
 pub const BEGIN: &str = "  # ---- BEGIN the endpoints' functions: written by `make generate` from shared/src/catalog.rs; do not edit. ----\n";

@@ -33,7 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_rate_limits(shared::rate_limit::RateLimits::from_env()),
         admin_key,
         app_url: AppUrl::from_env()?,
-        webhooks: shared::state::WebhookSettings::from_env_or_local()?,
+        webhooks: shared::state::WebhookSettings::from_env_or_local()
+            .ok_or("WEBHOOK_SEALING_KEY must be 64 hex digits (32 random bytes)")?,
     });
     // The organization purge, as the deployed stream trigger runs it (gateway::stream).
     let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);
@@ -41,7 +42,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         streams = streams.endpoint_url(endpoint);
     }
     let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams.build());
-    tokio::spawn(gateway::stream::purge_in_process(client, streams, table, state.clone()));
+    tokio::spawn(gateway::stream::purge_in_process(
+        client.clone(),
+        streams.clone(),
+        table.clone(),
+        state.clone(),
+    ));
+    // Webhook deliveries, as the fan-out-events and retry-deliveries functions make them;
+    // retries are swept every second instead of every minute.
+    tokio::spawn(gateway::stream::deliver_in_process(
+        client,
+        streams,
+        table,
+        state.clone(),
+        shared::delivery::Schedule::from_env(),
+        std::time::Duration::from_secs(1),
+    ));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
         "gateway: serving {} routes on http://127.0.0.1:{port}, and the OpenAPI document at {}",

@@ -13,7 +13,9 @@
 //! - references point to existing records of the linked table, and every record's
 //!   `ref_count` equals the number of records referencing it;
 //! - no table, team, member or key outlives its organization; `api_key_count` is exact;
-//! - every webhook parses and holds its secret sealed, and `webhook_count` is exact.
+//! - every webhook parses and holds its secret sealed, and `webhook_count` is exact;
+//! - every change-event item holds well-formed events of an organization that exists, and
+//!   every webhook delivery is in the due index exactly while it is pending.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -61,6 +63,14 @@ fn check(items: &AuditItems, breaches: &mut Vec<String>) {
     check_memberships(items, breaches);
     check_api_keys(items, breaches);
     check_webhooks(items, breaches);
+    for (org, sk, problem) in &items.events {
+        if let Some(problem) = problem {
+            breaches.push(format!("item {sk} of org {org}: {problem}"));
+        }
+        if !items.orgs.contains_key(org) {
+            breaches.push(format!("item {sk} outlives org {org}"));
+        }
+    }
     check_records(items, breaches);
     for org in &items.purges {
         if items.orgs.contains_key(org) {

@@ -38,20 +38,8 @@ impl std::fmt::Debug for AdminKeyHash {
 /// The SHA-256 hashes in `text`: one, or two separated by a comma (a rotation), each 64 hex
 /// digits in either case.
 fn parse_hashes(text: &str) -> Option<Vec<[u8; 32]>> {
-    let hashes: Vec<[u8; 32]> = text.split(',').map(parse_hash).collect::<Option<_>>()?;
+    let hashes: Vec<[u8; 32]> = text.split(',').map(crate::digest::parse_hex32).collect::<Option<_>>()?;
     (1..=2).contains(&hashes.len()).then_some(hashes)
-}
-
-fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 impl AdminKeyHash {

@@ -115,3 +115,54 @@ async fn serve_purges() -> Result<(), lambda_http::Error> {
     ))
     .await
 }
+
+/// Serves the fan-out-events function: stream events of change-event items, each fanned
+/// out to its webhooks with a first delivery attempt ([`crate::delivery`]).
+pub fn run_fan_out() -> Result<(), lambda_http::Error> {
+    on_runtime(serve_fan_out())
+}
+
+async fn serve_fan_out() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{service_fn, LambdaEvent};
+    init_logging();
+    let state = AppState::from_env().await?;
+    let schedule = crate::delivery::Schedule::from_env();
+    let (state, schedule) = (&state, &schedule);
+    lambda_http::lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<crate::purge::StreamEvent>| async move {
+            let deps = crate::delivery::Deps {
+                store: &state.store,
+                webhooks: &state.webhooks,
+            };
+            crate::delivery::handle_stream(&deps, &event.payload, schedule)
+                .await
+                .map_err(|e| -> lambda_http::Error { Box::new(e) })
+        },
+    ))
+    .await
+}
+
+/// Serves the retry-deliveries function, which a schedule invokes every minute: the
+/// pending deliveries that are due, attempted again ([`crate::delivery::sweep`]).
+pub fn run_retries() -> Result<(), lambda_http::Error> {
+    on_runtime(serve_retries())
+}
+
+async fn serve_retries() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{service_fn, LambdaEvent};
+    init_logging();
+    let state = AppState::from_env().await?;
+    let schedule = crate::delivery::Schedule::from_env();
+    let (state, schedule) = (&state, &schedule);
+    lambda_http::lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let deps = crate::delivery::Deps {
+            store: &state.store,
+            webhooks: &state.webhooks,
+        };
+        // Within the minute until the next invocation, with room for the last attempts.
+        crate::delivery::sweep_for(&deps, schedule, std::time::Duration::from_secs(40))
+            .await
+            .map_err(|e| -> lambda_http::Error { Box::new(e) })
+    }))
+    .await
+}

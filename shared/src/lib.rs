@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod cursor;
+pub mod delivery;
 pub mod digest;
 pub mod domain;
 pub mod endpoints;

@@ -41,23 +41,10 @@ impl std::fmt::Debug for SealingKey {
     }
 }
 
-/// 64 hex digits as 32 bytes.
-fn parse_key(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
-}
-
 impl SealingKey {
     /// A key given as 64 hex digits.
     pub fn from_hex(text: &str) -> Option<Self> {
-        parse_key(text).map(|k| Self(std::sync::Arc::new(Source::Fixed(k))))
+        crate::digest::parse_hex32(text).map(|k| Self(std::sync::Arc::new(Source::Fixed(k))))
     }
 
     /// The key the SSM SecureString parameter `name` holds, read when first needed.
@@ -154,7 +141,7 @@ impl Parameter {
                         ))
                     })?;
                 let value = out.parameter().and_then(|p| p.value()).unwrap_or_default();
-                parse_key(value)
+                crate::digest::parse_hex32(value)
                     .ok_or_else(|| unavailable("the webhook sealing key parameter must hold 64 hex digits".into()))
             })
             .await

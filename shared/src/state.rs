@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use crate::auth::AdminKeyHash;
-use crate::domain::webhook::TargetPolicy;
+pub use crate::delivery::WebhookSettings;
 pub use crate::sdk::{sdk_config, sdk_config_loader};
-use crate::sealing::SealingKey;
 use crate::store::cache::CacheSettings;
 use crate::store::Store;
 
@@ -16,53 +15,6 @@ pub struct AppState {
     /// Where records' `web_url`s point.
     pub app_url: AppUrl,
     pub webhooks: WebhookSettings,
-}
-
-/// How webhooks are kept and where they may point.
-#[derive(Clone, Debug)]
-pub struct WebhookSettings {
-    /// Seals each webhook's signing secret at rest.
-    pub sealing_key: SealingKey,
-    /// `https` to public addresses only, unless `WEBHOOK_ALLOW_HTTP_LOOPBACK=1` (`make dev`
-    /// and the tests, whose receivers listen on 127.0.0.1).
-    pub targets: TargetPolicy,
-}
-
-impl WebhookSettings {
-    /// `make dev`'s and the tests' key: fixed, public, for local data only.
-    pub const LOCAL_SEALING_KEY: &'static str = "6c6f63616c2d6f6e6c792d7765626b6f6f6b2d7365616c696e672d6b65792121";
-
-    pub fn local() -> Self {
-        Self {
-            sealing_key: SealingKey::from_hex(Self::LOCAL_SEALING_KEY).expect("64 hex digits"),
-            targets: TargetPolicy::AlsoHttpLoopback,
-        }
-    }
-
-    /// The local gateway's: [`WebhookSettings::from_env`] when a sealing key is set, else
-    /// [`WebhookSettings::local`].
-    pub fn from_env_or_local() -> Result<Self, ConfigError> {
-        let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-        if set("WEBHOOK_SEALING_KEY") || set("WEBHOOK_SEALING_KEY_PARAMETER") {
-            Self::from_env()
-        } else {
-            Ok(Self::local())
-        }
-    }
-
-    /// `WEBHOOK_SEALING_KEY` or `WEBHOOK_SEALING_KEY_PARAMETER` ([`SealingKey::from_env`])
-    /// and `WEBHOOK_ALLOW_HTTP_LOOPBACK`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let loopback = std::env::var("WEBHOOK_ALLOW_HTTP_LOOPBACK").is_ok_and(|v| v == "1");
-        Ok(Self {
-            sealing_key: SealingKey::from_env().ok_or(ConfigError::BadSealingKey)?,
-            targets: if loopback {
-                TargetPolicy::AlsoHttpLoopback
-            } else {
-                TargetPolicy::PublicHttpsOnly
-            },
-        })
-    }
 }
 
 /// The base URL of the app that shows records (`APP_BASE_URL`): a record's Attio
@@ -199,7 +151,7 @@ impl AppState {
                 .with_rate_limits(crate::rate_limit::RateLimits::from_env()),
             admin_key,
             app_url: AppUrl::from_env()?,
-            webhooks: WebhookSettings::from_env()?,
+            webhooks: WebhookSettings::from_env().ok_or(ConfigError::BadSealingKey)?,
         })
     }
 }

@@ -24,6 +24,12 @@ impl Timestamp {
         Self(OffsetDateTime::now_utc())
     }
 
+    /// The instant `seconds` after the Unix epoch; `None` past what a date can hold.
+    pub fn from_unix_seconds(seconds: u64) -> Option<Self> {
+        let seconds = i64::try_from(seconds).ok()?;
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
     /// An RFC 3339 timestamp with its offset (`2023-01-01T16:00:00+01:00`), as the instant
     /// in UTC; `None` when it is not one, or when that instant falls outside the years 0000
     /// to 9999 (`9999-12-31T23:59:59-01:00` is in the year 10000).

@@ -14,6 +14,7 @@ pub struct Fixture {
     pub field_id: String,
     pub record_id: String,
     pub webhook_id: String,
+    pub delivery_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -40,8 +41,28 @@ pub async fn fixture() -> Fixture {
     let webhook = json!({"data": {"target_url": "https://example.com/kept", "subscriptions": []}});
     let webhook = api.bearer(&org.key, "POST", "/v2/webhooks", Some(&webhook)).await;
     assert_eq!(webhook.status, 200, "{:?}", webhook.body);
+    let webhook_id = webhook.body["data"]["id"]["webhook_id"].as_str().unwrap().to_string();
+    // A delivery of it, seeded in the table (the fan-out is not what these requests test),
+    // pending and due in 2100, for the delivery log and redelivery routes.
+    let delivery = shared::store::deliveries::DeliveryItem {
+        org_id: org.id,
+        delivery_id: format!("00000000000000000001-00000000.{webhook_id}"),
+        webhook_id: webhook_id.clone(),
+        event_id: "00000000000000000001-00000000".into(),
+        body: json!({"webhook_id": webhook_id, "events": []}).to_string(),
+        attempts: 1,
+        state: "pending".into(),
+        last_status: None,
+        last_error: None,
+        last_latency_ms: None,
+        next_attempt_at: Some(4_102_444_800),
+        created_at: "2026-12-05T00:00:00.000000Z".into(),
+        expires_at: 4_102_444_800,
+    };
+    assert!(api.state.store.create_delivery(&delivery).await.expect("seeded"));
     Fixture {
-        webhook_id: webhook.body["data"]["id"]["webhook_id"].as_str().unwrap().to_string(),
+        delivery_id: delivery.delivery_id.clone(),
+        webhook_id,
         team_id: team.body["id"].as_str().unwrap().to_string(),
         field_id: field["id"].as_str().unwrap().to_string(),
         record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
@@ -89,6 +110,7 @@ impl Fixture {
             "option" => "Won".into(),
             "status" => "Closed".into(),
             "webhook_id" => self.webhook_id.clone(),
+            "delivery_id" => self.delivery_id.clone(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }

@@ -495,6 +495,24 @@ impl TestApi {
         ))
     }
 
+    /// Follows the table's stream, delivering change events to webhooks in process as
+    /// `make dev` does (retries swept every `tick`), until the handle is aborted.
+    pub async fn deliver_from_stream(
+        &self,
+        schedule: shared::delivery::Schedule,
+        tick: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let streams = streams_client_for(dynamodb_endpoint()).await;
+        tokio::spawn(gateway::stream::deliver_in_process(
+            self.db.clone(),
+            streams,
+            self.table.clone(),
+            self.state.clone(),
+            schedule,
+            tick,
+        ))
+    }
+
     /// The audit of the whole table, once every purge in flight has finished.
     pub async fn assert_audit_clean(&self) {
         if self.purges {

@@ -102,6 +102,7 @@ async fn an_organization_of_ten_thousand_records_is_purged_from_the_stream() {
         api.db.clone(),
         streams,
         api.table.clone(),
+        gateway::stream::purge_markers,
         deliver,
     ));
     for _ in 0..1200 {

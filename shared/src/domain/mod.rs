@@ -1,6 +1,7 @@
 //! Domain types. Each constructor enforces its rules, so a value of the type is valid by
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
+pub mod event;
 pub mod filter;
 pub mod import;
 pub mod list_sort;

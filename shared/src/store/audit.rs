@@ -59,6 +59,9 @@ pub struct AuditItems {
     /// Webhooks: organization, webhook id, and what is wrong with the stored item, if
     /// anything (a part that does not parse, a secret that is not sealed).
     pub webhooks: Vec<(u64, String, Option<String>)>,
+    /// Change-event and delivery items: organization, sort key, and what is wrong with the
+    /// item.
+    pub events: Vec<(u64, String, Option<String>)>,
 }
 
 fn org_of(pk: &str) -> Option<u64> {
@@ -150,6 +153,14 @@ impl AuditItems {
         } else if sk.starts_with("TEAMNAME#") {
             self.team_sentinels.push((org, sk.to_string(), text(&item, "team_id")));
             "team name sentinel"
+        } else if sk.starts_with("DLV#") {
+            let problem = super::deliveries::stored_delivery_problem(item).err();
+            self.events.push((org, sk.to_string(), problem));
+            "delivery"
+        } else if sk.starts_with(keys::EVENT_PREFIX) {
+            let problem = super::events::stored_event_problem(item).err();
+            self.events.push((org, sk.to_string(), problem));
+            "event"
         } else if let Some(id) = sk.strip_prefix(keys::WEBHOOK_PREFIX) {
             let problem = super::webhooks::stored_webhook_problem(item).err();
             self.webhooks.push((org, id.to_string(), problem));

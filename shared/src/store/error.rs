@@ -90,6 +90,9 @@ pub enum Missing {
     /// No webhook with this id (as the caller gave it) in the organization.
     #[error("webhook {0}")]
     Webhook(String),
+    /// No delivery with this id (as the caller gave it) of the webhook.
+    #[error("delivery {0}")]
+    Delivery(String),
     /// No user with this external id.
     #[error("user {0}")]
     User(String),

@@ -71,6 +71,21 @@ pub fn webhook_sk(webhook_id: &str) -> String {
     format!("{WEBHOOK_PREFIX}{webhook_id}")
 }
 
+/// One write's change events (`store::events`), in the organization's partition, in the
+/// order of time.
+pub const EVENT_PREFIX: &str = "EVT#";
+pub fn event_sk(event_id: &str) -> String {
+    format!("{EVENT_PREFIX}{event_id}")
+}
+
+/// A webhook delivery (`store::deliveries`): a webhook's deliveries are one Query.
+pub fn delivery_prefix(webhook_id: &str) -> String {
+    format!("DLV#{webhook_id}#")
+}
+pub fn delivery_sk(webhook_id: &str, event_id: &str) -> String {
+    format!("{}{event_id}", delivery_prefix(webhook_id))
+}
+
 /// A table lives in its organization's partition; its fields are a map inside the item.
 pub const TABLE_PREFIX: &str = "TABLE#";
 pub fn table_sk(table_id: &str) -> String {

@@ -6,7 +6,9 @@ pub mod account_items;
 pub mod api_keys;
 pub mod audit;
 pub mod cache;
+pub mod deliveries;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod idempotency;
 pub mod index;
@@ -79,6 +81,17 @@ const CONFLICT_ATTEMPTS: u32 = 6;
 /// How many transactions were retried after a `TransactionConflict`, in this process (for
 /// tests and operators: a high rate means hot items).
 pub static CONFLICT_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Whether a single-item write failed its condition (DynamoDB's
+/// ConditionalCheckFailedException, whatever the operation).
+pub(crate) fn is_condition_failure<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(aws_sdk_dynamodb::error::ProvideErrorMetadata::code)
+        == Some("ConditionalCheckFailedException")
+}
 
 impl Store {
     /// A store with the default [`cache::CacheSettings`].

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::events::events_put;
 use super::history::history_item;
 pub use super::history::EndedValues;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
@@ -21,6 +22,7 @@ use super::{
     NEW_ITEM,
 };
 use crate::digest::sha256_hex;
+use crate::domain::event::{record_events, EventActor};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
@@ -33,9 +35,9 @@ use crate::time::Timestamp;
 /// What a record's stored item may hold beyond what a write sends: its `ref_count`.
 const RECORD_ITEM_SLACK: usize = 64;
 
-/// A transaction holds at most 100 items: the record, its number pointer, the table's
-/// revision check, and these.
-pub const MAX_CHECKS_PER_WRITE: usize = 97;
+/// A transaction holds at most 100 items: the record, its number pointer (or its history),
+/// the table's revision check, its change events (`store::events`), and these.
+pub const MAX_CHECKS_PER_WRITE: usize = 96;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
@@ -567,6 +569,8 @@ enum ItemPurpose<'a> {
         target: String,
     },
     Unreference,
+    /// The write's change events: a new item whose condition fails only on an id collision.
+    Event,
 }
 
 impl Store {
@@ -597,7 +601,7 @@ impl Store {
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record), &EndedValues::new())?;
         record.number = self.next_record_number(&table.id).await?;
-        self.write_record(org, table, None, Some(&record), &EndedValues::new())
+        self.write_record(org, table, None, Some(&record), &EndedValues::new(), actor)
             .await?;
         Ok(record)
     }
@@ -617,7 +621,7 @@ impl Store {
         let ended = merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
         updated.version = record.version + 1;
         self.check_record_write(table, Some(record), Some(&updated), &ended)?;
-        self.write_record(org, table, Some(record), Some(&updated), &ended)
+        self.write_record(org, table, Some(record), Some(&updated), &ended, actor)
             .await?;
         Ok(updated)
     }
@@ -627,8 +631,14 @@ impl Store {
     /// "refuse", so no reference ever dangles.
     /// Its history goes after it, in batches: unreachable once the record is gone, so a
     /// delete cut short between the two leaves only what the audit reports.
-    pub async fn delete_record(&self, org: OrgId, table: &Table, record: &Record) -> Result<(), RecordWriteError> {
-        self.write_record(org, table, Some(record), None, &EndedValues::new())
+    pub async fn delete_record(
+        &self,
+        org: OrgId,
+        table: &Table,
+        record: &Record,
+        actor: Actor<'_>,
+    ) -> Result<(), RecordWriteError> {
+        self.write_record(org, table, Some(record), None, &EndedValues::new(), actor)
             .await?;
         let history = self.record_history_keys(record).await?;
         self.batch_delete(history).await?;
@@ -696,8 +706,9 @@ impl Store {
         old: Option<&Record>,
         new: Option<&Record>,
         ended: &EndedValues,
+        actor: Actor<'_>,
     ) -> Result<(), RecordWriteError> {
-        let (items, purposes) = self.record_transaction(org, table, old, new, ended);
+        let (items, purposes) = self.record_transaction(org, table, old, new, ended, actor);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {
@@ -719,6 +730,7 @@ impl Store {
         old: Option<&Record>,
         new: Option<&Record>,
         ended: &EndedValues,
+        actor: Actor<'_>,
     ) -> (Vec<TransactWriteItem>, Vec<ItemPurpose<'t>>) {
         let this = new.or(old).expect("a write has a record before or after");
         let mut tx = RecordTransaction {
@@ -741,6 +753,17 @@ impl Store {
         tx.references(org, table, old, new);
         for write in super::index::index_writes(self.table_name(), table, old, new) {
             tx.push(write, ItemPurpose::Index);
+        }
+        let events = record_events(
+            &org.workspace_id().to_string(),
+            old,
+            new,
+            &EventActor {
+                key_id: actor.key_id.to_string(),
+            },
+        );
+        if let Some(put) = events_put(self.table_name(), org, &events, actor.now) {
+            tx.push(put, ItemPurpose::Event);
         }
         (tx.items, tx.purposes)
     }

@@ -186,15 +186,10 @@ impl Store {
             .expression_attribute_values(":read", AttributeValue::N(before.version.to_string()));
         match update.send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                match self.webhook(org, &before.id).await? {
-                    None => Err(Missing::Webhook(before.id.clone()).into()),
-                    Some(_) => Err(Change::Webhook.into()),
-                }
-            }
+            Err(e) if super::is_condition_failure(&e) => match self.webhook(org, &before.id).await? {
+                None => Err(Missing::Webhook(before.id.clone()).into()),
+                Some(_) => Err(Change::Webhook.into()),
+            },
             Err(e) => Err(super::sdk_error(e)),
         }
     }

@@ -23,7 +23,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 54] = [
+const ORDER: [(&str, u16); 56] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -67,6 +67,9 @@ const ORDER: [(&str, u16); 54] = [
     ("list-webhooks", 200),
     ("get-webhook", 200),
     ("update-webhook", 200),
+    ("list-webhook-deliveries", 200),
+    // The event names a delivery the webhook does not have.
+    ("redeliver-webhook-delivery", 404),
     ("delete-webhook", 200),
     ("update-table", 200),
     ("update-field", 200),
@@ -212,6 +215,8 @@ async fn every_event_runs_through_its_binary() {
             "get-webhook" => assert_eq!(body["data"]["target_url"], "https://example.com/hooks/attio"),
             "update-webhook" => assert_eq!(body["data"]["subscriptions"][1]["event_type"], "record.deleted"),
             "delete-webhook" => assert_eq!(body, serde_json::json!({})),
+            "list-webhook-deliveries" => assert_eq!(body["data"], serde_json::json!([])),
+            "redeliver-webhook-delivery" => assert_eq!(body["code"], "not_found"),
             other => panic!("{other} has no check"),
         }
     }
@@ -230,6 +235,15 @@ async fn every_event_runs_through_its_binary() {
         api.items().await.len() < before,
         "the step deleted the organization's items"
     );
+    // The webhook delivery functions, sent their sample events as `sam local invoke` sends
+    // them: the event item named is gone with its organization, so no delivery; nothing due.
+    for function in ["fan-out-events", "retry-deliveries"] {
+        let binary = target.join("debug").join(function);
+        let event = std::fs::read_to_string(repo_root().join(format!("events/{function}.json"))).expect("its event");
+        let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
+        let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
+        assert_eq!(response, 0, "{function}: nothing to deliver");
+    }
 }
 
 /// An event as API Gateway sends it through the named stage `stage`: the stage as the

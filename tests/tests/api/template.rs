@@ -12,6 +12,8 @@ use shared::store::schema::SCHEMA;
 /// The function behind the `$default` route, which serves no route of its own.
 const UNMATCHED: &str = "unmatched-route";
 const PURGE: &str = "purge-organizations";
+const FAN_OUT: &str = "fan-out-events";
+const RETRIES: &str = "retry-deliveries";
 
 pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
@@ -41,7 +43,7 @@ fn template_routes_equal_the_gateway_routes() {
         assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{name}");
         assert_eq!(resource["Metadata"]["WorkingDirectory"], ".", "{name}");
         let binary = binary_of(&name);
-        if binary == PURGE {
+        if [PURGE, FAN_OUT, RETRIES].contains(&binary.as_str()) {
             continue;
         }
         let events = resource["Properties"]["Events"].as_mapping().expect("Events");
@@ -196,6 +198,42 @@ fn the_purge_function_follows_the_stream_of_purge_markers() {
         .map(String::from)
         .into();
     assert_eq!(function_actions(PURGE), actions);
+}
+
+/// The webhook delivery functions: fan-out on the stream's new event items (filtered as
+/// `shared::delivery` expects, with retries and a queue for what keeps failing), retries on
+/// a schedule; each granted what its code calls, and the sealing key's parameter only.
+#[test]
+fn the_delivery_functions_follow_event_items_and_a_schedule() {
+    let resource = function_resource(FAN_OUT);
+    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+    assert_eq!(events.len(), 1);
+    let properties = &events.values().next().unwrap()["Properties"];
+    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
+    assert_eq!(properties["BisectBatchOnFunctionError"], true);
+    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
+    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
+    let expected: serde_json::Value = serde_json::from_str(shared::delivery::STREAM_FILTER).unwrap();
+    assert_eq!(pattern, expected);
+    let actions = |list: &[&str]| -> BTreeSet<String> { list.iter().map(|a| a.to_string()).collect() };
+    assert_eq!(
+        function_actions(FAN_OUT),
+        actions(&["GetItem", "Query", "PutItem", "UpdateItem"])
+    );
+    let resource = function_resource(RETRIES);
+    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+    let schedule = events.values().next().unwrap();
+    assert_eq!(schedule["Type"], "ScheduleV2");
+    assert_eq!(schedule["Properties"]["ScheduleExpression"], "rate(1 minute)");
+    assert_eq!(function_actions(RETRIES), actions(&["GetItem", "Query", "UpdateItem"]));
+    for binary in [FAN_OUT, RETRIES] {
+        assert_eq!(
+            secret_parameters_granted(binary),
+            ["WebhookSealingKeyParameter"],
+            "{binary}"
+        );
+        assert!(!admin_key_granted(binary), "{binary}");
+    }
 }
 
 #[test]

@@ -400,9 +400,17 @@ async fn assert_in(
 /// other records reference it.
 pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
+    let principal = &principal;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        state.store.delete_record(principal.org_id, &table, &record).await?;
+        let actor = Actor {
+            key_id: &principal.key_id,
+            now: Timestamp::now(),
+        };
+        state
+            .store
+            .delete_record(principal.org_id, &table, &record, actor)
+            .await?;
         Ok::<_, RecordFailure>(json_response(StatusCode::OK, &DeletedRecord {}))
     })
     .await

@@ -13,6 +13,7 @@ use crate::domain::webhook::{Webhook, WebhookData};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
+use crate::store::deliveries::DeliveryItem;
 use crate::store::webhooks::{secret_context, SealedSecret};
 use crate::store::Missing;
 use crate::time::Timestamp;
@@ -85,7 +86,7 @@ pub struct DeletedWebhook {}
 fn new_secret() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|_| ApiError::internal().with_detail("no randomness for a secret"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::digest::hex(&bytes))
 }
 
 /// `GET /v2/webhooks`: `limit` (default 10, at most 100) and `offset`, oldest first.
@@ -172,4 +173,113 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
     let webhook = webhook_in_path(state, &req, principal.org_id).await?;
     state.store.delete_webhook(principal.org_id, &webhook.id).await?;
     Ok(json_response(StatusCode::OK, &DeletedWebhook {}))
+}
+
+/// One delivery, as the delivery log shows it (our extension; docs/compat-attio.md).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryBody {
+    /// Also the `Idempotency-Key` every attempt carries.
+    pub id: String,
+    pub webhook_id: String,
+    /// The event types it carries, in order.
+    pub event_types: Vec<String>,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub last_latency_ms: Option<u64>,
+    /// When the next attempt is due (RFC 3339), while pending.
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+}
+
+impl DeliveryBody {
+    fn new(delivery: &DeliveryItem) -> Self {
+        let body: Value = serde_json::from_str(&delivery.body).unwrap_or_default();
+        let event_types = body["events"]
+            .as_array()
+            .map(|events| {
+                events
+                    .iter()
+                    .filter_map(|e| e["event_type"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            id: delivery.delivery_id.clone(),
+            webhook_id: delivery.webhook_id.clone(),
+            event_types,
+            state: delivery.state.clone(),
+            attempts: delivery.attempts,
+            last_status: delivery.last_status,
+            last_error: delivery.last_error.clone(),
+            last_latency_ms: delivery.last_latency_ms,
+            next_attempt_at: delivery
+                .next_attempt_at
+                .and_then(Timestamp::from_unix_seconds)
+                .map(|t| t.seconds()),
+            created_at: delivery.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryList {
+    pub data: Vec<DeliveryBody>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryResponse {
+    pub data: DeliveryBody,
+}
+
+/// `GET /v2/webhooks/{webhook_id}/deliveries`: the webhook's deliveries of the last week,
+/// newest first (`limit`, default 10, at most 100; `offset`).
+pub async fn deliveries(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (limit, offset) = pagination(&req, 10, 100)?;
+    let webhook = webhook_in_path(state, &req, principal.org_id).await?;
+    let data = state
+        .store
+        .deliveries(principal.org_id, &webhook.id)
+        .await?
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(DeliveryBody::new)
+        .collect();
+    Ok(json_response(StatusCode::OK, &DeliveryList { data }))
+}
+
+/// The body of a redelivery: nothing, or a JSON object (its fields are ignored); a body
+/// that is not JSON is refused.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct RedeliverInput {}
+
+/// `POST /v2/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver`: the delivery is
+/// due now; the next sweep sends it again, same body, same `Idempotency-Key`.
+pub async fn redeliver(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    if !req.body().is_empty() {
+        json_body::<RedeliverInput>(&req)?;
+    }
+    let webhook = webhook_in_path(state, &req, principal.org_id).await?;
+    let raw = path_param(&req, "delivery_id")?;
+    let missing = || ApiError::from(Missing::Delivery(raw.to_string()));
+    let event_id = raw
+        .strip_suffix(&format!(".{}", webhook.id))
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .ok_or_else(missing)?;
+    let delivery = state
+        .store
+        .delivery(principal.org_id, &webhook.id, event_id)
+        .await?
+        .ok_or_else(missing)?;
+    let now = Timestamp::now().unix_micros() / 1_000_000;
+    let due = state.store.redeliver(&delivery, now).await?.ok_or_else(missing)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &DeliveryResponse {
+            data: DeliveryBody::new(&due),
+        },
+    ))
 }

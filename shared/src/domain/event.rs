@@ -1,0 +1,207 @@
+//! Change events: what a write changed, in Attio's webhook event shape
+//! (`{"event_type", "id": {...}, "actor": {"type", "id"}}`), decided from the state before
+//! and after the write so that the store can write them in the write's own transaction.
+//! Every dialect's writes produce them; a webhook (or later a pull-style reader) reads them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::record::Record;
+use super::webhook::EventType;
+
+/// Who made a change: an API key (Attio's `api-token`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventActor {
+    pub key_id: String,
+}
+
+impl EventActor {
+    fn to_json(&self) -> Value {
+        json!({"type": "api-token", "id": self.key_id})
+    }
+}
+
+/// One change event, as a webhook delivers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeEvent {
+    pub event_type: EventType,
+    /// Attio's id object: `workspace_id` and the ids of what changed.
+    pub id: Map<String, Value>,
+    pub actor: EventActor,
+    /// The record's version after the write (`record.*` events): a receiver that has seen
+    /// a higher one for the record can drop this one as stale.
+    pub record_version: Option<u64>,
+}
+
+impl ChangeEvent {
+    /// The event as delivered: Attio's fields, and `record_version` (ours) where it applies.
+    pub fn to_json(&self) -> Value {
+        let mut event = json!({
+            "event_type": self.event_type.as_str(),
+            "id": self.id,
+            "actor": self.actor.to_json(),
+        });
+        if let Some(version) = self.record_version {
+            event["record_version"] = json!(version);
+        }
+        event
+    }
+}
+
+/// The attributes whose current values differ between two states of a record: a value
+/// added, removed or replaced (what a value is, not when or by whom it was written).
+pub fn changed_attributes(before: &Record, after: &Record) -> BTreeSet<String> {
+    let current = |record: &Record| -> BTreeMap<String, Vec<Map<String, Value>>> {
+        record
+            .values
+            .keys()
+            .map(|field| {
+                let mut values: Vec<Map<String, Value>> = record.active(field).map(own_fields).collect();
+                values.sort_by_key(|v| Value::Object(v.clone()).to_string());
+                (field.clone(), values)
+            })
+            .filter(|(_, values)| !values.is_empty())
+            .collect()
+    };
+    let (old, new) = (current(before), current(after));
+    old.keys()
+        .chain(new.keys())
+        .filter(|field| old.get(*field) != new.get(*field))
+        .cloned()
+        .collect()
+}
+
+fn own_fields(value: &Map<String, Value>) -> Map<String, Value> {
+    value
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "active_from" | "active_until" | "created_by_actor"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The events of one record write: `record.created`, `record.deleted`, or one
+/// `record.updated` per attribute whose values changed (none if nothing did).
+pub fn record_events(
+    workspace_id: &str,
+    before: Option<&Record>,
+    after: Option<&Record>,
+    actor: &EventActor,
+) -> Vec<ChangeEvent> {
+    let Some(record) = after.or(before) else {
+        return Vec::new();
+    };
+    let id = |attribute: Option<&str>| {
+        let mut id = Map::new();
+        id.insert("workspace_id".into(), json!(workspace_id));
+        id.insert("object_id".into(), json!(record.table_id));
+        id.insert("record_id".into(), json!(record.id));
+        if let Some(attribute) = attribute {
+            id.insert("attribute_id".into(), json!(attribute));
+        }
+        id
+    };
+    let event = |event_type, attribute: Option<&str>| ChangeEvent {
+        event_type,
+        id: id(attribute),
+        actor: actor.clone(),
+        record_version: Some(record.version),
+    };
+    match (before, after) {
+        (None, Some(_)) => vec![event(EventType::RecordCreated, None)],
+        (Some(_), None) => vec![event(EventType::RecordDeleted, None)],
+        (Some(old), Some(new)) => changed_attributes(old, new)
+            .iter()
+            .map(|attribute| event(EventType::RecordUpdated, Some(attribute)))
+            .collect(),
+        (None, None) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(values: Value, version: u64) -> Record {
+        Record {
+            id: "r1".into(),
+            org_id: 1,
+            table_id: "t1".into(),
+            number: 1,
+            created_at: "2026-12-05T00:00:00Z".into(),
+            created_by: "k".into(),
+            values: serde_json::from_value(values).unwrap(),
+            version,
+            ref_count: 0,
+        }
+    }
+
+    /// A write's record before and after, and the events (type, attribute) it gives.
+    type Case = (
+        Option<Record>,
+        Option<Record>,
+        Vec<(&'static str, Option<&'static str>)>,
+    );
+
+    fn types(events: &[ChangeEvent]) -> Vec<(&'static str, Option<&str>)> {
+        events
+            .iter()
+            .map(|e| (e.event_type.as_str(), e.id.get("attribute_id").and_then(Value::as_str)))
+            .collect()
+    }
+
+    #[test]
+    fn a_write_gives_its_events() {
+        let actor = EventActor { key_id: "k".into() };
+        let v = |value: &str, from: &str| json!({"value": value, "active_from": from, "active_until": null, "created_by_actor": {"type": "api-token", "id": "k"}});
+        let before = record(
+            json!({"name": [v("Acme", "t0")], "tags": [v("a", "t0"), v("b", "t0")]}),
+            1,
+        );
+        let cases: Vec<Case> = vec![
+            (None, Some(before.clone()), vec![("record.created", None)]),
+            (Some(before.clone()), None, vec![("record.deleted", None)]),
+            // The same values written again (new timestamps): no change, no event.
+            (
+                Some(before.clone()),
+                Some(record(
+                    json!({"name": [v("Acme", "t1")], "tags": [v("b", "t1"), v("a", "t1")]}),
+                    2,
+                )),
+                vec![],
+            ),
+            // One attribute replaced, one added: an event each, by attribute.
+            (
+                Some(before.clone()),
+                Some(record(
+                    json!({"name": [v("Acme Inc", "t1")], "tags": [v("a", "t0"), v("b", "t0")], "size": [v("9", "t1")]}),
+                    2,
+                )),
+                vec![("record.updated", Some("name")), ("record.updated", Some("size"))],
+            ),
+            // A value ended (kept as history) is a change of its attribute.
+            (
+                Some(before.clone()),
+                Some(record(
+                    json!({"name": [v("Acme", "t0")], "tags": [v("a", "t0"), {"value": "b", "active_from": "t0", "active_until": "t1"}]}),
+                    2,
+                )),
+                vec![("record.updated", Some("tags"))],
+            ),
+        ];
+        for (old, new, expected) in cases {
+            let events = record_events("w", old.as_ref(), new.as_ref(), &actor);
+            assert_eq!(types(&events), expected);
+            for event in &events {
+                let json = event.to_json();
+                assert_eq!(json["id"]["workspace_id"], "w");
+                assert_eq!(json["id"]["record_id"], "r1");
+                assert_eq!(json["actor"], json!({"type": "api-token", "id": "k"}));
+                assert_eq!(
+                    json["record_version"],
+                    json!(new.as_ref().or(old.as_ref()).unwrap().version)
+                );
+            }
+        }
+    }
+}
