@@ -61,11 +61,14 @@ impl DeliveryItem {
         keys::delivery_sk(&self.webhook_id, &self.event_id)
     }
 
+    /// Its item: in the due index while an attempt is due.
     fn item(&self) -> Item {
-        let next = self.next_attempt_at.unwrap_or_default();
-        ItemKeys::new(keys::org_pk(OrgId(self.org_id)), self.sk())
-            .listed(DUE_GSI1PK, due_sk(next, self.org_id, &self.sk()))
-            .item(self)
+        let keys = ItemKeys::new(keys::org_pk(OrgId(self.org_id)), self.sk());
+        match self.next_attempt_at {
+            Some(next) => keys.listed(DUE_GSI1PK, due_sk(next, self.org_id, &self.sk())),
+            None => keys,
+        }
+        .item(self)
     }
 }
 

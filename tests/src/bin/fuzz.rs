@@ -96,6 +96,41 @@ async fn main() -> ExitCode {
         teams.push(body["id"].as_str().expect("a team id").to_string());
     }
 
+    // Webhooks: one kept, one to delete, and a delivery of the kept one to redeliver (seeded
+    // in the table: no event has been fanned out).
+    let mut webhooks = Vec::new();
+    for target in ["https://example.com/kept", "https://example.com/doomed"] {
+        let body = json!({"data": {"target_url": target, "subscriptions": []}});
+        let reply = api.bearer(&org.key, "POST", "/v2/webhooks", Some(&body)).await;
+        let body = created(reply, "webhook");
+        webhooks.push(
+            body["data"]["id"]["webhook_id"]
+                .as_str()
+                .expect("a webhook id")
+                .to_string(),
+        );
+    }
+    let delivery = shared::store::deliveries::DeliveryItem {
+        org_id: org.id,
+        delivery_id: format!("00000000000000000001-00000000.{}", webhooks[0]),
+        webhook_id: webhooks[0].clone(),
+        event_id: "00000000000000000001-00000000".into(),
+        body: json!({"webhook_id": webhooks[0], "events": []}).to_string(),
+        attempts: 1,
+        state: "delivered".into(),
+        last_status: Some(200),
+        last_error: None,
+        last_latency_ms: Some(1),
+        next_attempt_at: None,
+        created_at: "2026-12-05T00:00:00.000000Z".into(),
+        expires_at: 4_102_444_800,
+    };
+    api.state
+        .store
+        .create_delivery(&delivery)
+        .await
+        .expect("the delivery is seeded");
+
     let dir = std::env::temp_dir().join(format!("fuzz-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     let config = format!(
@@ -172,6 +207,18 @@ parameters = {{ "path.external_id" = "fuzz-owner" }}
 [[operations]]
 include-operation-id = "list-users"
 parameters = {{ "query.organization_id" = "{org_id}" }}
+
+[[operations]]
+include-operation-id-regex = "^(get|update)-webhook$|^list-webhook-deliveries$"
+parameters = {{ "path.webhook_id" = "{kept_webhook}" }}
+
+[[operations]]
+include-operation-id = "delete-webhook"
+parameters = {{ "path.webhook_id" = "{doomed_webhook}" }}
+
+[[operations]]
+include-operation-id = "redeliver-webhook-delivery"
+parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{delivery_id}" }}
 "#,
         admin = api.admin_key,
         key = org.key,
@@ -184,6 +231,9 @@ parameters = {{ "query.organization_id" = "{org_id}" }}
         doomed_team = teams[1],
         org_id = org.id,
         victim_id = victim.id,
+        kept_webhook = webhooks[0],
+        doomed_webhook = webhooks[1],
+        delivery_id = delivery.delivery_id,
     );
     let config_path = dir.join("schemathesis.toml");
     std::fs::write(&config_path, config).expect("the config is written");
