@@ -165,6 +165,18 @@ pub enum DeliveryError {
     Http(String),
     #[error("the target URL was not stored valid")]
     BadUrl,
+    /// The webhook is gone: the delivery ends, unretried, and degrades nothing.
+    #[error("the webhook was deleted")]
+    WebhookDeleted,
+    /// Reading the webhook or opening its secret failed (retried like a failed exchange).
+    #[error("{0}")]
+    Signing(String),
+}
+
+/// An attempt's outcome, and whether its webhook is gone.
+struct Attempt {
+    outcome: AttemptOutcome,
+    webhook_deleted: bool,
 }
 
 /// Sends one attempt: POST `body` to `target`, to an address the policy allows.
@@ -262,11 +274,12 @@ fn tls_connector() -> tokio_rustls::TlsConnector {
 }
 
 /// One attempt of a claimed delivery: signs with the webhook's secret and posts.
-pub async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule) -> AttemptOutcome {
+async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule) -> Attempt {
     let started = Instant::now();
     let result = attempt_once(state, delivery, schedule).await;
     let latency_ms = started.elapsed().as_millis() as u64;
-    match result {
+    let webhook_deleted = matches!(result, Err(DeliveryError::WebhookDeleted));
+    let outcome = match result {
         Ok(status) => AttemptOutcome {
             status: Some(status),
             error: (!(200..300).contains(&status)).then(|| format!("answered {status}")),
@@ -274,34 +287,30 @@ pub async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Sched
         },
         Err(error) => AttemptOutcome {
             status: None,
-            error: Some(error),
+            error: Some(error.to_string()),
             latency_ms,
         },
+    };
+    Attempt {
+        outcome,
+        webhook_deleted,
     }
 }
 
-async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule) -> Result<u16, String> {
+async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule) -> Result<u16, DeliveryError> {
     let org = OrgId(delivery.org_id);
-    let Some(webhook) = state
+    let (webhook, sealed) = state
         .store
-        .webhook(org, &delivery.webhook_id)
+        .webhook_with_secret(org, &delivery.webhook_id)
         .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Err("the webhook was deleted".into());
-    };
-    let sealed = state
-        .store
-        .webhook_secret(org, &webhook.id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the webhook was deleted")?;
+        .map_err(|e| DeliveryError::Signing(e.to_string()))?
+        .ok_or(DeliveryError::WebhookDeleted)?;
     let secret = state
         .webhooks
         .sealing_key
         .open(&secret_context(org, &webhook.id), &sealed.0)
         .await
-        .map_err(|e| e.message)?;
+        .map_err(|e| DeliveryError::Signing(e.message))?;
     let signed = signature(&secret, delivery.body.as_bytes());
     let headers = [
         ("content-type", "application/json".to_string()),
@@ -311,11 +320,9 @@ async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Sche
         ("idempotency-key", delivery.delivery_id.clone()),
     ];
     let sending = post(&webhook.target_url, &headers, &delivery.body, state.webhooks.targets);
-    match tokio::time::timeout(schedule.timeout, sending).await {
-        Ok(Ok(status)) => Ok(status),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(DeliveryError::Timeout(schedule.timeout).to_string()),
-    }
+    tokio::time::timeout(schedule.timeout, sending)
+        .await
+        .map_err(|_| DeliveryError::Timeout(schedule.timeout))?
 }
 
 /// Records an attempt's outcome and what follows it: the next attempt's time, or, after
@@ -323,10 +330,10 @@ async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Sche
 async fn settle(
     state: &Deps<'_>,
     delivery: &DeliveryItem,
-    outcome: &AttemptOutcome,
+    attempt: &Attempt,
     schedule: &Schedule,
 ) -> Result<(), StoreError> {
-    let deleted = outcome.error.as_deref() == Some("the webhook was deleted");
+    let (outcome, deleted) = (&attempt.outcome, attempt.webhook_deleted);
     let retry_at = (!outcome.succeeded() && !deleted && delivery.attempts < schedule.max_attempts)
         .then(|| now_seconds() + schedule.wait_after(delivery.attempts).as_secs());
     state.store.record_attempt(delivery, outcome, retry_at).await?;
@@ -375,8 +382,8 @@ pub async fn fan_out(state: &Deps<'_>, org: OrgId, event_sk: &str, schedule: &Sc
     }
     let count = made.len();
     let attempts = made.iter().map(|delivery| async move {
-        let outcome = attempt(state, delivery, schedule).await;
-        settle(state, delivery, &outcome, schedule).await
+        let made = attempt(state, delivery, schedule).await;
+        settle(state, delivery, &made, schedule).await
     });
     for result in futures_util::future::join_all(attempts).await {
         result?;
@@ -426,8 +433,8 @@ pub async fn sweep(state: &Deps<'_>, schedule: &Schedule, limit: i32) -> Result<
         let Some(claimed) = state.store.claim_delivery(seen, lease_until).await? else {
             return Ok::<usize, StoreError>(0);
         };
-        let outcome = attempt(state, &claimed, schedule).await;
-        settle(state, &claimed, &outcome, schedule).await?;
+        let made = attempt(state, &claimed, schedule).await;
+        settle(state, &claimed, &made, schedule).await?;
         Ok(1)
     });
     let mut attempted = 0;

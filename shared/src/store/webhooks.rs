@@ -158,16 +158,21 @@ impl Store {
             .transpose()
     }
 
-    /// A webhook's sealed signing secret, for a delivery to sign with.
-    pub async fn webhook_secret(&self, org: OrgId, webhook_id: &str) -> Result<Option<SealedSecret>, StoreError> {
+    /// A webhook of `org` with its sealed signing secret, read in one GetItem: what a
+    /// delivery signs with.
+    pub async fn webhook_with_secret(
+        &self,
+        org: OrgId,
+        webhook_id: &str,
+    ) -> Result<Option<(Webhook, SealedSecret)>, StoreError> {
         let Some(item) = self.get(keys::org_pk(org), &keys::webhook_sk(webhook_id)).await? else {
             return Ok(None);
         };
         let item: WebhookItem = from_item(item)?;
-        URL_SAFE_NO_PAD
+        let sealed = URL_SAFE_NO_PAD
             .decode(&item.sealed_secret)
-            .map(|bytes| Some(SealedSecret(bytes)))
-            .map_err(|_| StoreError::unexpected(format!("webhook {webhook_id}: its sealed secret is not base64url")))
+            .map_err(|_| StoreError::unexpected(format!("webhook {webhook_id}: its sealed secret is not base64url")))?;
+        Ok(Some((item.webhook()?, SealedSecret(sealed))))
     }
 
     /// Writes `after` (the webhook read as `before`, changed) if it is still the version
