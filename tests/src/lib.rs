@@ -225,29 +225,50 @@ impl Drop for OwnDynamoDb {
 }
 
 /// The SDK's configuration for a local service at `endpoint` (DynamoDB Local, moto), with
-/// placeholder credentials and the product's timeouts and retries.
+/// placeholder credentials and the product's timeouts and retries: what the fault tests use.
 pub async fn local_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    local_sdk_config_loader(endpoint).load().await
+}
+
+fn local_sdk_config_loader(endpoint: &str) -> aws_config::ConfigLoader {
     sdk_config_loader()
         .endpoint_url(endpoint)
         .test_credentials()
         .region(aws_config::Region::new("us-east-1"))
+}
+
+/// The configuration for this test binary's shared DynamoDB Local: the product's retries,
+/// longer timeouts. The product's 5 s per attempt is sized for DynamoDB, which answers in
+/// milliseconds; the shared DynamoDB Local is one JVM on two cores serving two tests at a
+/// time, some of them load tests, and under that load an attempt can take longer. A timeout
+/// there would be the machine's noise (a 503 at random), not a finding. The connect timeout
+/// is kept, and the fault tests keep the product's timeouts ([`local_sdk_config`]).
+async fn shared_sdk_config() -> aws_config::SdkConfig {
+    local_sdk_config_loader(dynamodb_endpoint())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(90))
+                .build(),
+        )
         .load()
         .await
 }
 
-/// A client for DynamoDB Local at `endpoint`.
+/// A client for DynamoDB Local at `endpoint`, with the product's timeouts.
 pub async fn dynamodb_client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&local_sdk_config(endpoint).await)
 }
 
-/// A DynamoDB Streams client for DynamoDB Local at `endpoint`.
-pub async fn streams_client_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
-    aws_sdk_dynamodbstreams::Client::new(&local_sdk_config(endpoint).await)
+/// A client for this test binary's shared DynamoDB Local ([`shared_sdk_config`]).
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&shared_sdk_config().await)
 }
 
-/// A client for this test binary's shared DynamoDB Local.
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    dynamodb_client_for(dynamodb_endpoint()).await
+/// A DynamoDB Streams client for this test binary's shared DynamoDB Local.
+pub async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
+    aws_sdk_dynamodbstreams::Client::new(&shared_sdk_config().await)
 }
 
 /// One test's API: its own table and its own gateway, on a port of its own.
@@ -486,7 +507,7 @@ impl TestApi {
     /// Follows the table's stream, running each purge step in process as `make dev` does,
     /// until the handle is aborted.
     pub async fn purge_from_stream(&self) -> tokio::task::JoinHandle<()> {
-        let streams = streams_client_for(dynamodb_endpoint()).await;
+        let streams = streams_client().await;
         tokio::spawn(gateway::stream::purge_in_process(
             self.db.clone(),
             streams,
@@ -502,7 +523,7 @@ impl TestApi {
         schedule: shared::delivery::Schedule,
         tick: std::time::Duration,
     ) -> tokio::task::JoinHandle<()> {
-        let streams = streams_client_for(dynamodb_endpoint()).await;
+        let streams = streams_client().await;
         tokio::spawn(gateway::stream::deliver_in_process(
             self.db.clone(),
             streams,
@@ -547,6 +568,14 @@ pub fn text(item: &Item, name: &str) -> String {
         Some(AttributeValue::S(s)) => s.clone(),
         _ => String::new(),
     }
+}
+
+/// `secret` with its last character changed: the same length and prefix (so the same key
+/// id), never the secret itself (a fixed replacement would be, whenever the secret already
+/// ends in it).
+pub fn forged(secret: &str) -> String {
+    let (head, last) = secret.split_at(secret.len() - 1);
+    format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
 
 /// Asserts `reply` is an error with the Attio error body and the given status.

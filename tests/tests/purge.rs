@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_tests::runtime::run;
-use api_tests::{dynamodb_endpoint, join_all, streams_client_for, target_dir, text, Org, TestApi};
+use api_tests::{dynamodb_endpoint, join_all, streams_client, target_dir, text, Org, TestApi};
 use serde_json::json;
 
 const RECORDS: usize = 10_000;
@@ -97,7 +97,7 @@ async fn an_organization_of_ten_thousand_records_is_purged_from_the_stream() {
             }
         }
     };
-    let streams = streams_client_for(dynamodb_endpoint()).await;
+    let streams = streams_client().await;
     let follower = tokio::spawn(gateway::stream::follow(
         api.db.clone(),
         streams,
