@@ -115,7 +115,8 @@ $(BASELINE_NODE)/node_modules/.installed: $(BASELINE_NODE)/package.json $(BASELI
 # (bench/profiles.sh: panic = "abort", thin LTO, fat LTO, each timed rebuilding after a
 # change in shared), which the bench measures beside the shipped profile; and
 # for arm64 as Lambda runs them (cargo-lambda), whose sizes it reports. Then the bench
-# itself in release. Prints the table; writes bench/results.md and .svg.
+# itself in release. Prints the table; writes bench/results.md and .svg; then what each
+# endpoint costs (bench/costs.md) and change events' delivery latency (bench/events.md).
 BENCH_FUNCTIONS := create-organization create-table create-field create-team create-record
 bench: $(BASELINE_VENV)/.installed $(BASELINE_NODE)/node_modules/.installed tools
 	scripts/dynamodb-local.sh install >/dev/null
@@ -124,6 +125,7 @@ bench: $(BASELINE_VENV)/.installed $(BASELINE_NODE)/node_modules/.installed tool
 	PATH="$(TOOLS_PATH)" scripts/build.sh bundles $(addprefix -p ,$(BENCH_FUNCTIONS))
 	cargo run --release -p bench --bin bench
 	cargo run --release -p bench --bin costs
+	cargo run --release -p bench --bin events
 	$(MAKE) bench-scale
 
 # Records queries at 1,000, 10,000 and 100,000 records (bench/src/bin/scale.rs): p50, calls

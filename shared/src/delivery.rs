@@ -27,7 +27,7 @@ use ring::hmac;
 use serde_json::{json, Value};
 
 use crate::domain::organization::OrgId;
-use crate::domain::webhook::{is_public, EventType, TargetPolicy, TargetUrl, Webhook};
+use crate::domain::webhook::{is_public, EventType, TargetPolicy, TargetUrl, Webhook, WebhookStatus};
 use crate::sealing::SealingKey;
 use crate::store::deliveries::{AttemptOutcome, DeliveryItem};
 use crate::store::events::{EventItem, KEEP_SECONDS};
@@ -177,6 +177,9 @@ pub enum DeliveryError {
 struct Attempt {
     outcome: AttemptOutcome,
     webhook_deleted: bool,
+    /// The webhook was degraded (or inactive) when the attempt was made: a success makes
+    /// it active again.
+    webhook_degraded: bool,
 }
 
 /// Sends one attempt: POST `body` to `target`, to an address the policy allows.
@@ -279,8 +282,9 @@ async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule)
     let result = attempt_once(state, delivery, schedule).await;
     let latency_ms = started.elapsed().as_millis() as u64;
     let webhook_deleted = matches!(result, Err(DeliveryError::WebhookDeleted));
+    let webhook_degraded = matches!(&result, Ok((_, status)) if *status != WebhookStatus::Active);
     let outcome = match result {
-        Ok(status) => AttemptOutcome {
+        Ok((status, _)) => AttemptOutcome {
             status: Some(status),
             error: (!(200..300).contains(&status)).then(|| format!("answered {status}")),
             latency_ms,
@@ -294,10 +298,16 @@ async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule)
     Attempt {
         outcome,
         webhook_deleted,
+        webhook_degraded,
     }
 }
 
-async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule) -> Result<u16, DeliveryError> {
+/// One attempt: the receiver's status, and the webhook's status when it was read.
+async fn attempt_once(
+    state: &Deps<'_>,
+    delivery: &DeliveryItem,
+    schedule: &Schedule,
+) -> Result<(u16, WebhookStatus), DeliveryError> {
     let org = OrgId(delivery.org_id);
     let (webhook, sealed) = state
         .store
@@ -320,9 +330,10 @@ async fn attempt_once(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Sche
         ("idempotency-key", delivery.delivery_id.clone()),
     ];
     let sending = post(&webhook.target_url, &headers, &delivery.body, state.webhooks.targets);
-    tokio::time::timeout(schedule.timeout, sending)
+    let status = tokio::time::timeout(schedule.timeout, sending)
         .await
-        .map_err(|_| DeliveryError::Timeout(schedule.timeout))?
+        .map_err(|_| DeliveryError::Timeout(schedule.timeout))??;
+    Ok((status, webhook.status))
 }
 
 /// Records an attempt's outcome and what follows it: the next attempt's time, or, after
@@ -337,11 +348,15 @@ async fn settle(
     let retry_at = (!outcome.succeeded() && !deleted && delivery.attempts < schedule.max_attempts)
         .then(|| now_seconds() + schedule.wait_after(delivery.attempts).as_secs());
     state.store.record_attempt(delivery, outcome, retry_at).await?;
+    let org = OrgId(delivery.org_id);
     if !outcome.succeeded() && retry_at.is_none() && !deleted {
         state
             .store
-            .degrade_webhook(OrgId(delivery.org_id), &delivery.webhook_id)
+            .degrade_webhook(org, &delivery.webhook_id, now_seconds())
             .await?;
+    }
+    if outcome.succeeded() && attempt.webhook_degraded {
+        state.store.restore_webhook(org, &delivery.webhook_id).await?;
     }
     Ok(())
 }
@@ -370,7 +385,9 @@ pub async fn fan_out(state: &Deps<'_>, org: OrgId, event_sk: &str, schedule: &Sc
         .map_err(|_| StoreError::unexpected(format!("event item {event_sk}: its events are not JSON")))?;
     let now = now_seconds();
     let mut made = Vec::new();
-    for webhook in state.store.webhooks(org).await? {
+    // An inactive webhook gets no new deliveries until it is changed (or redelivered to).
+    let webhooks = state.store.webhooks(org).await?.into_iter();
+    for webhook in webhooks.filter(|w| w.status != WebhookStatus::Inactive) {
         let taken = taken_by(&webhook, &events);
         if taken.is_empty() {
             continue;

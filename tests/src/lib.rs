@@ -2,6 +2,7 @@
 //! test, a fresh table and an in-process local gateway on its own port, reached over HTTP.
 
 pub mod fixture;
+pub mod receiver;
 pub mod runtime;
 
 use std::collections::HashMap;

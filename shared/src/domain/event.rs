@@ -10,15 +10,22 @@ use serde_json::{json, Map, Value};
 use super::record::Record;
 use super::webhook::EventType;
 
-/// Who made a change: an API key (Attio's `api-token`).
+/// Who made a change, as Attio's actors name it (docs.attio.com, "Actors").
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventActor {
-    pub key_id: String,
+pub enum EventActor {
+    /// An organization's API key (`api-token`, with the key's id).
+    ApiToken { key_id: String },
+    /// The deployment's operator, through the admin API (`system`, whose id is always
+    /// null).
+    System,
 }
 
 impl EventActor {
     fn to_json(&self) -> Value {
-        json!({"type": "api-token", "id": self.key_id})
+        match self {
+            EventActor::ApiToken { key_id } => json!({"type": "api-token", "id": key_id}),
+            EventActor::System => json!({"type": "system", "id": null}),
+        }
     }
 }
 
@@ -46,6 +53,40 @@ impl ChangeEvent {
             event["record_version"] = json!(version);
         }
         event
+    }
+}
+
+/// An event about one attribute of an object (a table's field):
+/// `object-attribute.created` or `object-attribute.updated`.
+pub fn attribute_event(
+    event_type: EventType,
+    workspace_id: &str,
+    object_id: &str,
+    attribute_id: &str,
+    actor: &EventActor,
+) -> ChangeEvent {
+    let mut id = Map::new();
+    id.insert("workspace_id".into(), json!(workspace_id));
+    id.insert("object_id".into(), json!(object_id));
+    id.insert("attribute_id".into(), json!(attribute_id));
+    ChangeEvent {
+        event_type,
+        id,
+        actor: actor.clone(),
+        record_version: None,
+    }
+}
+
+/// `workspace-member.created`: a user joined the organization.
+pub fn member_joined(workspace_id: &str, workspace_member_id: &str, actor: &EventActor) -> ChangeEvent {
+    let mut id = Map::new();
+    id.insert("workspace_id".into(), json!(workspace_id));
+    id.insert("workspace_member_id".into(), json!(workspace_member_id));
+    ChangeEvent {
+        event_type: EventType::WorkspaceMemberCreated,
+        id,
+        actor: actor.clone(),
+        record_version: None,
     }
 }
 
@@ -152,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_write_gives_its_events() {
-        let actor = EventActor { key_id: "k".into() };
+        let actor = EventActor::ApiToken { key_id: "k".into() };
         let v = |value: &str, from: &str| json!({"value": value, "active_from": from, "active_until": null, "created_by_actor": {"type": "api-token", "id": "k"}});
         let before = record(
             json!({"name": [v("Acme", "t0")], "tags": [v("a", "t0"), v("b", "t0")]}),
@@ -202,6 +243,36 @@ mod tests {
                     json!(new.as_ref().or(old.as_ref()).unwrap().version)
                 );
             }
+        }
+    }
+
+    /// Attribute and member events carry Attio's id objects and no record version; the
+    /// admin API's changes are the `system` actor's, whose id is null.
+    #[test]
+    fn attribute_and_member_events_have_attios_shapes() {
+        let key = EventActor::ApiToken { key_id: "k".into() };
+        let cases = [
+            (
+                attribute_event(EventType::ObjectAttributeCreated, "w", "o", "a", &key),
+                json!({"event_type": "object-attribute.created",
+                       "id": {"workspace_id": "w", "object_id": "o", "attribute_id": "a"},
+                       "actor": {"type": "api-token", "id": "k"}}),
+            ),
+            (
+                attribute_event(EventType::ObjectAttributeUpdated, "w", "o", "a", &key),
+                json!({"event_type": "object-attribute.updated",
+                       "id": {"workspace_id": "w", "object_id": "o", "attribute_id": "a"},
+                       "actor": {"type": "api-token", "id": "k"}}),
+            ),
+            (
+                member_joined("w", "m", &EventActor::System),
+                json!({"event_type": "workspace-member.created",
+                       "id": {"workspace_id": "w", "workspace_member_id": "m"},
+                       "actor": {"type": "system", "id": null}}),
+            ),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(event.to_json(), expected);
         }
     }
 }

@@ -523,7 +523,21 @@ impl WebhookStatus {
             .into_iter()
             .find(|s| s.as_str() == raw)
     }
+
+    /// The status at `now` (unix seconds) of a webhook stored as `stored`, degraded since
+    /// `degraded_at`: a webhook degraded for [`INACTIVE_AFTER_SECONDS`] is inactive. Nothing
+    /// has to run to make it so, and a success or a change of the webhook (which store it
+    /// `active` again) undoes it.
+    pub fn at(stored: Self, degraded_at: Option<u64>, now: u64) -> Self {
+        match (stored, degraded_at) {
+            (Self::Degraded, Some(since)) if now.saturating_sub(since) >= INACTIVE_AFTER_SECONDS => Self::Inactive,
+            _ => stored,
+        }
+    }
 }
+
+/// How long a webhook stays `degraded` before it is `inactive` (Attio's week).
+pub const INACTIVE_AFTER_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 /// A webhook as stored (its secret is not part of it: it is sealed, and shown only once).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -538,9 +552,11 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    /// The webhook with `patch` applied.
+    /// The webhook with `patch` applied: active again, whatever it was (its owner has
+    /// seen to it).
     pub fn patched(&self, patch: &WebhookPatch) -> Self {
         Self {
+            status: WebhookStatus::Active,
             target_url: patch.target_url.clone().unwrap_or_else(|| self.target_url.clone()),
             subscriptions: patch
                 .subscriptions
@@ -556,6 +572,31 @@ impl Webhook {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_webhook_degraded_for_a_week_is_inactive() {
+        use WebhookStatus::*;
+        let week = INACTIVE_AFTER_SECONDS;
+        let cases = [
+            (Active, None, 10 * week, Active),
+            (Degraded, Some(100), 100, Degraded),
+            (Degraded, Some(100), 100 + week - 1, Degraded),
+            (Degraded, Some(100), 100 + week, Inactive),
+            (Degraded, Some(100), 100 + 3 * week, Inactive),
+            // A clock behind the degrade time is no reason to be inactive.
+            (Degraded, Some(100), 50, Degraded),
+            // Degraded before the time was stored: degraded until it fails again.
+            (Degraded, None, 10 * week, Degraded),
+            (Inactive, None, 0, Inactive),
+        ];
+        for (stored, since, now, expected) in cases {
+            assert_eq!(
+                WebhookStatus::at(stored, since, now),
+                expected,
+                "{stored:?} {since:?} {now}"
+            );
+        }
+    }
 
     #[test]
     fn targets_are_https_and_public_unless_dev_allows_loopback_http() {

@@ -272,17 +272,41 @@ impl Store {
     }
 
     /// Marks a webhook `degraded` (its deliveries failed for their whole schedule), if it
-    /// still exists.
-    pub async fn degrade_webhook(&self, org: OrgId, webhook_id: &str) -> Result<(), StoreError> {
+    /// still exists, from `now` (unix seconds) unless it already was: a week later it is
+    /// inactive (`WebhookStatus::at`).
+    pub async fn degrade_webhook(&self, org: OrgId, webhook_id: &str, now: u64) -> Result<(), StoreError> {
         let out = self
             .client()
             .update_item()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::webhook_sk(webhook_id))))
-            .update_expression("SET #status = :degraded")
+            .update_expression("SET #status = :degraded, degraded_at = if_not_exists(degraded_at, :now)")
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":degraded", AttributeValue::S("degraded".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) if super::is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(super::sdk_error(e)),
+        }
+    }
+
+    /// Marks a degraded (or inactive) webhook `active` again: a delivery to it succeeded.
+    /// Nothing if it is active already or gone.
+    pub async fn restore_webhook(&self, org: OrgId, webhook_id: &str) -> Result<(), StoreError> {
+        let out = self
+            .client()
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::webhook_sk(webhook_id))))
+            .update_expression("SET #status = :active REMOVE degraded_at")
+            .condition_expression("#status = :degraded")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":degraded", AttributeValue::S("degraded".into()))
+            .expression_attribute_values(":active", AttributeValue::S("active".into()))
             .send()
             .await;
         match out {

@@ -61,7 +61,7 @@ pub(crate) fn events_put(table: &str, org: OrgId, events: &[ChangeEvent], now: T
 }
 
 /// Why a stored event item is broken, for the audit: its events are not a non-empty list
-/// of events with a known type, a workspace and an actor.
+/// of events with a known type, a workspace and a known actor.
 pub(crate) fn stored_event_problem(item: super::Item) -> Result<(), String> {
     let item: EventItem = super::from_item(item).map_err(|e| e.to_string())?;
     let events: Vec<serde_json::Value> =
@@ -73,7 +73,13 @@ pub(crate) fn stored_event_problem(item: super::Item) -> Result<(), String> {
         let known = event["event_type"]
             .as_str()
             .is_some_and(|t| crate::domain::webhook::EventType::parse("event_type", t).is_ok());
-        if !known || !event["id"]["workspace_id"].is_string() || !event["actor"]["id"].is_string() {
+        let actor = &event["actor"];
+        let actor_known = match actor["type"].as_str() {
+            Some("api-token") => actor["id"].is_string(),
+            Some("system") => actor["id"].is_null(),
+            _ => false,
+        };
+        if !known || !event["id"]["workspace_id"].is_string() || !actor_known {
             return Err(format!("a malformed event: {event}"));
         }
     }

@@ -69,6 +69,23 @@ pub struct Actor<'a> {
     pub now: Timestamp,
 }
 
+impl<'a> Actor<'a> {
+    /// The key `key_id` writing now.
+    pub fn now(key_id: &'a str) -> Self {
+        Self {
+            key_id,
+            now: Timestamp::now(),
+        }
+    }
+
+    /// The actor as change events name it.
+    pub fn event_actor(&self) -> EventActor {
+        EventActor::ApiToken {
+            key_id: self.key_id.to_string(),
+        }
+    }
+}
+
 /// How a path names a record: its uuid, or its display number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordRef {
@@ -754,14 +771,7 @@ impl Store {
         for write in super::index::index_writes(self.table_name(), table, old, new) {
             tx.push(write, ItemPurpose::Index);
         }
-        let events = record_events(
-            &org.workspace_id().to_string(),
-            old,
-            new,
-            &EventActor {
-                key_id: actor.key_id.to_string(),
-            },
-        );
+        let events = record_events(&org.workspace_id().to_string(), old, new, &actor.event_actor());
         if let Some(put) = events_put(self.table_name(), org, &events, actor.now) {
             tx.push(put, ItemPurpose::Event);
         }

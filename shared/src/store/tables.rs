@@ -8,16 +8,20 @@ use aws_sdk_dynamodb::types::builders::UpdateBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
+use super::events::events_put;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
+use super::records::Actor;
 use super::{
     failed_condition, failed_conditions, from_item, organization_exists, put, s, to_item, Change, Conflict, Missing,
     Refusal, Store, StoreError, TransactFailure, NEW_ITEM,
 };
+use crate::domain::event::attribute_event;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
     check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
     RecordPrefix, SelectOption, Table, TablePatch, TableRef,
 };
+use crate::domain::webhook::EventType;
 use crate::store::item::ItemKeys;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -153,11 +157,11 @@ impl Store {
     /// record_prefix and api_slug sentinels, in one transaction. A derived prefix that is
     /// taken is followed by the next of its candidates (one transaction each), so a free
     /// api_slug is not refused for a prefix the caller did not choose.
-    pub async fn create_table(&self, org: OrgId, new: &NewTable, now: Timestamp) -> Result<Table, StoreError> {
+    pub async fn create_table(&self, org: OrgId, new: &NewTable, actor: Actor<'_>) -> Result<Table, StoreError> {
         let candidates = new.record_prefix.candidates();
         for prefix in &candidates {
-            let table = new_table(org, new, prefix, now);
-            match self.put_new_table(org, &table, now).await {
+            let table = new_table(org, new, prefix, actor.now);
+            match self.put_new_table(org, &table, actor).await {
                 Ok(()) => return Ok(table),
                 Err(NewTableRefused::PrefixTaken) => continue,
                 Err(NewTableRefused::Store(e)) => return Err(e),
@@ -167,18 +171,18 @@ impl Store {
     }
 
     /// The transaction of a new table: the table, its sentinels and head, each new, in an
-    /// organization that exists.
-    async fn put_new_table(&self, org: OrgId, table: &Table, now: Timestamp) -> Result<(), NewTableRefused> {
+    /// organization that exists; and the `object-attribute.created` events of its fields.
+    async fn put_new_table(&self, org: OrgId, table: &Table, actor: Actor<'_>) -> Result<(), NewTableRefused> {
         let id = &table.id;
         let table_keys = ItemKeys::new(keys::org_pk(org), keys::table_sk(id))
-            .listed(keys::org_tables_gsi1pk(org), format!("{}#{id}", now.nanos()));
+            .listed(keys::org_tables_gsi1pk(org), format!("{}#{id}", actor.now.nanos()));
         let sentinel = |sk: String| ItemKeys::new(keys::org_pk(org), sk).item(&TableSentinel { table_id: id.clone() });
         let head = TableHead {
             table_id: id.clone(),
             record_seq: 0,
             revision: 0,
         };
-        let items = vec![
+        let mut items = vec![
             put(self.table_name(), table_keys.item(table), Some(NEW_ITEM)),
             put(
                 self.table_name(),
@@ -199,6 +203,8 @@ impl Store {
         ];
         debug_assert!(items[TABLE_PUT].put().is_some() && items[HEAD_PUT].put().is_some());
         debug_assert_eq!(items.len(), ORGANIZATION_CHECK + 1);
+        let field_ids: Vec<&str> = table.fields.values().map(|f| f.id.as_str()).collect();
+        items.extend(self.attribute_events(org, id, &field_ids, EventType::ObjectAttributeCreated, actor));
         let reasons = match self.transact(items).await {
             Ok(()) => return Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => reasons,
@@ -268,6 +274,7 @@ impl Store {
         update: UpdateBuilder,
         expression: &str,
         before_records: bool,
+        events: Option<TransactWriteItem>,
     ) -> Result<(), DefinitionRefused> {
         let update = update
             .update_expression(format!("{expression} ADD revision :one"))
@@ -286,10 +293,11 @@ impl Store {
                 .expression_attribute_values(":zero", AttributeValue::N("0".into()));
         }
         let head = head.build().expect("key, table and expression are set");
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             TransactWriteItem::builder().update(head).build(),
         ];
+        items.extend(events);
         let result = self.transact(items).await;
         self.forget_table(table_id);
         match result {
@@ -322,6 +330,25 @@ impl Store {
         self.caches.tables.forget(|_, item| item.id == table_id);
     }
 
+    /// The event item of a change to fields of a table (`object-attribute.*`, one event
+    /// per field), for the change's own transaction.
+    fn attribute_events(
+        &self,
+        org: OrgId,
+        table_id: &str,
+        field_ids: &[&str],
+        event_type: EventType,
+        actor: Actor<'_>,
+    ) -> Option<TransactWriteItem> {
+        let workspace_id = org.workspace_id().to_string();
+        let who = actor.event_actor();
+        let events: Vec<_> = field_ids
+            .iter()
+            .map(|field_id| attribute_event(event_type, &workspace_id, table_id, field_id, &who))
+            .collect();
+        events_put(self.table_name(), org, &events, actor.now)
+    }
+
     /// Adds a field to a table: a conditional update of the table item, which fails if the
     /// key is taken or the table is full, with the head's revision (see
     /// `Store::change_definition`). `link` is the resolved target table's id and api_slug.
@@ -331,8 +358,9 @@ impl Store {
         table: &Table,
         field: &NewField,
         link: Option<(String, String)>,
-        now: Timestamp,
+        actor: Actor<'_>,
     ) -> Result<(Table, FieldDef), StoreError> {
+        let now = actor.now;
         let def = FieldDef {
             id: uuid::Uuid::new_v4().to_string(),
             key: field.key.as_str().to_string(),
@@ -374,7 +402,11 @@ impl Store {
             .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let expression = "SET #fields.#key = :field, updated_at = :now";
-        match self.change_definition(&table.id, update, expression, def.indexed).await {
+        let events = self.attribute_events(org, &table.id, &[&def.id], EventType::ObjectAttributeCreated, actor);
+        match self
+            .change_definition(&table.id, update, expression, def.indexed, events)
+            .await
+        {
             // The answer is the table as read before, with this field: no read back (the
             // table item is the largest item there is).
             Ok(()) => {
@@ -464,7 +496,11 @@ impl Store {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        match self.change_definition(&table.id, update, &expression, false).await {
+        // No event: Attio has none for an object's own settings.
+        match self
+            .change_definition(&table.id, update, &expression, false, None)
+            .await
+        {
             Ok(()) => self.changed_table(org, &table.id).await,
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
                 Err(Missing::Table(table.id.clone()).into())
@@ -482,8 +518,9 @@ impl Store {
         table: &Table,
         field: &FieldDef,
         options: Vec<SelectOption>,
-        now: Timestamp,
+        actor: Actor<'_>,
     ) -> Result<(Table, FieldDef), StoreError> {
+        let now = actor.now;
         // Every change to a field's options after its creation comes here: the cap holds
         // on the list as it would be written.
         check_option_count(&field.key, field.options.len(), options.len())?;
@@ -502,8 +539,15 @@ impl Store {
             .expression_attribute_values(":fid", s(&field.id))
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":now", s(now.seconds()));
+        let events = self.attribute_events(org, &table.id, &[&field.id], EventType::ObjectAttributeUpdated, actor);
         match self
-            .change_definition(&table.id, update, "SET #fields.#key = :def, updated_at = :now", false)
+            .change_definition(
+                &table.id,
+                update,
+                "SET #fields.#key = :def, updated_at = :now",
+                false,
+                events,
+            )
             .await
         {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
@@ -525,8 +569,9 @@ impl Store {
         table: &Table,
         field: &FieldDef,
         patch: &FieldPatch,
-        now: Timestamp,
+        actor: Actor<'_>,
     ) -> Result<(Table, FieldDef), StoreError> {
+        let now = actor.now;
         if let Some(t) = patch.field_type {
             if t != field.field_type {
                 return Err(Refusal::FieldTypeFixed(field.field_type).into());
@@ -572,7 +617,11 @@ impl Store {
                 "SET #fields.#old = :def, updated_at = :now",
             )
         };
-        match self.change_definition(&table.id, update, expression, false).await {
+        let events = self.attribute_events(org, &table.id, &[&field.id], EventType::ObjectAttributeUpdated, actor);
+        match self
+            .change_definition(&table.id, update, expression, false, events)
+            .await
+        {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => Err(if renamed {
                 Conflict::RenamedFieldKey {

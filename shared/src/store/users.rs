@@ -3,11 +3,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
+use super::events::events_put;
 use super::organizations::{membership_items, new_user_item, user_item};
 use super::{
     failed_condition, from_item, key, organization_exists, put, s, sdk_error, Conflict, Missing, Reference, Refusal,
     Store, StoreError, TransactFailure, NEW_ITEM,
 };
+use crate::domain::event::{member_joined, EventActor};
 use crate::domain::organization::{OrgId, Organization};
 use crate::domain::user::{ExternalId, Member, NewMember, Role, User, UserPatch, UserWithOrgs};
 use crate::store::keys;
@@ -50,6 +52,17 @@ impl Store {
         ]
     }
 
+    /// The `workspace-member.created` event of `user` joining `org`, for the transaction
+    /// that makes the membership. The admin API makes memberships: its actor is `system`.
+    fn joined_event(&self, org: OrgId, user: &User, now: Timestamp) -> Option<TransactWriteItem> {
+        let event = member_joined(
+            &org.workspace_id().to_string(),
+            &org.member_id(user.id).to_string(),
+            &EventActor::System,
+        );
+        events_put(self.table_name(), org, &[event], now)
+    }
+
     /// Creates a user as a member of an organization, in one transaction. 409 if the
     /// external id is taken; 400 `value_not_found` if the organization does not exist.
     pub async fn create_user(&self, new: &NewMember, now: Timestamp) -> Result<UserWithOrgs, StoreError> {
@@ -59,6 +72,7 @@ impl Store {
         let mut items = vec![put(self.table_name(), user_item(&user), Some(NEW_ITEM))];
         debug_assert_eq!(items.len(), ORGANIZATION_CHECK);
         items.extend(self.membership_items(new.org_id, &user, new.role));
+        items.extend(self.joined_event(new.org_id, &user, now));
         match self.transact(items).await {
             Ok(()) => {}
             Err(TransactFailure::Cancelled(reasons)) => {
@@ -163,6 +177,9 @@ impl Store {
             }
             debug_assert_eq!(items.len(), ORGANIZATION_CHECK);
             items.extend(self.membership_items(org, user, role));
+            if existing.is_none() {
+                items.extend(self.joined_event(org, user, now));
+            }
         }
         match self.transact(items).await {
             Ok(()) => {}

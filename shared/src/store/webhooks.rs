@@ -13,6 +13,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::webhook::{NewWebhook, Subscriptions, TargetUrl, Webhook, WebhookStatus};
 use crate::store::item::ItemKeys;
 use crate::store::keys;
+use crate::time::Timestamp;
 
 /// The most webhooks an organization holds: every delivery reads them all, so few.
 pub const MAX_WEBHOOKS: u64 = 100;
@@ -28,6 +29,9 @@ struct WebhookItem {
     /// base64url of `crate::sealing`'s sealed form.
     sealed_secret: String,
     version: u64,
+    /// When the webhook was degraded (unix seconds), while it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    degraded_at: Option<u64>,
 }
 
 impl WebhookItem {
@@ -40,6 +44,7 @@ impl WebhookItem {
             created_at: webhook.created_at.clone(),
             sealed_secret: URL_SAFE_NO_PAD.encode(sealed_secret),
             version: webhook.version,
+            degraded_at: None,
         }
     }
 
@@ -53,7 +58,11 @@ impl WebhookItem {
             target_url: TargetUrl::stored(&self.target_url).ok_or_else(|| broken("target_url"))?,
             subscriptions: Subscriptions::parse("subscriptions", &subscriptions)
                 .map_err(|_| broken("subscriptions"))?,
-            status: WebhookStatus::parse(&self.status).ok_or_else(|| broken("status"))?,
+            status: WebhookStatus::at(
+                WebhookStatus::parse(&self.status).ok_or_else(|| broken("status"))?,
+                self.degraded_at,
+                Timestamp::now().unix_micros() / 1_000_000,
+            ),
             created_at: self.created_at.clone(),
             version: self.version,
         })
@@ -183,7 +192,12 @@ impl Store {
             .update_item()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::webhook_sk(&before.id))))
-            .update_expression("SET target_url = :url, subscriptions = :subs, version = :next")
+            // A changed webhook starts again as active: its owner has seen to it.
+            .update_expression(
+                "SET target_url = :url, subscriptions = :subs, version = :next, #status = :active REMOVE degraded_at",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", AttributeValue::S(WebhookStatus::Active.as_str().into()))
             .condition_expression("version = :read")
             .expression_attribute_values(":url", AttributeValue::S(after.target_url.as_str().to_string()))
             .expression_attribute_values(":subs", AttributeValue::S(after.subscriptions.to_json().to_string()))

@@ -1,115 +1,16 @@
 //! Webhook deliveries end to end: writes through the API, events from the table's stream,
-//! deliveries to a receiver inside the test that checks every signature, and counts what
-//! arrives against what was written. The receiver answers by path: `/ok` 200, `/flaky` 500
-//! twice per delivery then 200, `/stall` never within the timeout.
+//! deliveries to a receiver inside the test (`api_tests::receiver`, which answers by path)
+//! that checks every signature, and counts what arrives against what was written.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use api_tests::receiver::{Received, Receiver};
 use api_tests::{join_all, Org, TestApi};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use shared::delivery::{signature, Schedule};
 
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    idempotency_key: String,
-    signature: String,
-    x_signature: String,
-    body: String,
-    at: Instant,
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    async fn start(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let received = self.received.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let received = received.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let received = received.clone();
-                        async move {
-                            let path = req.uri().path().to_string();
-                            let header = |name: &str| {
-                                req.headers()
-                                    .get(name)
-                                    .and_then(|v| v.to_str().ok())
-                                    .unwrap_or_default()
-                                    .to_string()
-                            };
-                            let (key, sig, xsig) = (
-                                header("idempotency-key"),
-                                header("attio-signature"),
-                                header("x-attio-signature"),
-                            );
-                            let body = req.into_body().collect().await.unwrap().to_bytes();
-                            let tries = {
-                                let mut list = received.lock().unwrap();
-                                list.push(Received {
-                                    path: path.clone(),
-                                    idempotency_key: key.clone(),
-                                    signature: sig,
-                                    x_signature: xsig,
-                                    body: String::from_utf8_lossy(&body).to_string(),
-                                    at: Instant::now(),
-                                });
-                                list.iter().filter(|r| r.idempotency_key == key).count()
-                            };
-                            let status = match path.as_str() {
-                                "/flaky" if tries <= 2 => 500,
-                                // One delivery in ten fails its first attempt.
-                                "/sometimes" if tries == 1 && key.bytes().map(u32::from).sum::<u32>() % 10 == 0 => 503,
-                                "/stall" => {
-                                    tokio::time::sleep(Duration::from_secs(30)).await;
-                                    200
-                                }
-                                _ => 200,
-                            };
-                            Ok::<_, Infallible>(
-                                hyper::Response::builder()
-                                    .status(status)
-                                    .body(Full::new(Bytes::from_static(b"{}")))
-                                    .unwrap(),
-                            )
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        format!("http://{address}")
-    }
-
-    fn at(&self, path: &str) -> Vec<Received> {
-        self.received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.path == path)
-            .cloned()
-            .collect()
-    }
-}
-
-/// The two tests here take turns: each follows its table's stream and sends hundreds of
+/// The tests here take turns: each follows its table's stream and sends hundreds of
 /// requests, and DynamoDB Local's streams slow each other down when both are busy.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -404,6 +305,135 @@ async fn nothing_is_lost_under_concurrent_writes() {
     let retried = receiver.at("/sometimes").len() - expected;
     assert!(retried > 0, "some first attempts failed and were retried");
     assert!(retried < expected / 4, "{retried} retries");
+    follower.abort();
+    api.assert_audit_clean().await;
+}
+
+/// A webhook whose deliveries fail for their whole schedule is degraded; a week later it
+/// is inactive and gets no new deliveries; a change makes it active again, and so does a
+/// delivery that succeeds.
+#[tokio::test]
+async fn a_failing_webhook_degrades_goes_inactive_and_recovers() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let api = TestApi::start().await;
+    let receiver = Receiver::default();
+    let base = receiver.start().await;
+    // Two attempts, a second apart.
+    let schedule = Schedule {
+        max_attempts: 2,
+        ..SCHEDULE
+    };
+    let follower = api.deliver_from_stream(schedule, Duration::from_millis(200)).await;
+    let org = api.create_org("Failing", "failing-owner").await;
+    api.create_table(&org.key, "Companies", "CO", "companies").await;
+    let created = json!([{"event_type": "record.created", "filter": null}]);
+    let (down, _) = webhook(&api, &org, format!("{base}/down"), created.clone()).await;
+    let (flaky, _) = webhook(&api, &org, format!("{base}/flaky"), created.clone()).await;
+    webhook(&api, &org, format!("{base}/ok"), created).await;
+    let status = |id: &str| {
+        let api = &api;
+        let path = format!("/v2/webhooks/{id}");
+        let key = org.key.clone();
+        async move {
+            let reply = api.bearer(&key, "GET", &path, None).await;
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+            reply.body["data"]["status"].as_str().unwrap().to_string()
+        }
+    };
+    let record = api.create_record(&org.key, "companies", &json!({"name": "Acme"})).await;
+    assert_eq!(record.status, 200);
+    wait_until("both attempts at /down and /flaky", 30, || {
+        receiver.at("/down").len() == 2 && receiver.at("/flaky").len() == 2
+    })
+    .await;
+    let until = Instant::now() + Duration::from_secs(20);
+    while status(&down).await != "degraded" || status(&flaky).await != "degraded" {
+        assert!(
+            Instant::now() < until,
+            "both webhooks degraded after their last attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A redelivery that succeeds makes the flaky webhook active again.
+    let log = api
+        .bearer(&org.key, "GET", &format!("/v2/webhooks/{flaky}/deliveries"), None)
+        .await;
+    let delivery = log.body["data"][0]["id"].as_str().unwrap().to_string();
+    let again = api
+        .bearer(
+            &org.key,
+            "POST",
+            &format!("/v2/webhooks/{flaky}/deliveries/{delivery}/redeliver"),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    wait_until("the redelivery", 20, || receiver.at("/flaky").len() == 3).await;
+    let until = Instant::now() + Duration::from_secs(20);
+    while status(&flaky).await != "active" {
+        assert!(Instant::now() < until, "a success makes a degraded webhook active");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A week degraded (its degrade time moved back eight days): inactive.
+    let week_ago = shared::time::Timestamp::now().unix_micros() / 1_000_000 - 8 * 24 * 3600;
+    api.db
+        .update_item()
+        .table_name(&api.table)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::store::keys::org_pk(
+                shared::domain::organization::OrgId(org.id),
+            )),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::store::keys::webhook_sk(&down)),
+        )
+        .update_expression("SET degraded_at = :then")
+        .condition_expression("attribute_exists(degraded_at)")
+        .expression_attribute_values(
+            ":then",
+            aws_sdk_dynamodb::types::AttributeValue::N(week_ago.to_string()),
+        )
+        .send()
+        .await
+        .expect("the degraded webhook has its degrade time");
+    assert_eq!(status(&down).await, "inactive");
+    // An inactive webhook gets no new delivery; the others do.
+    let later = api
+        .create_record(&org.key, "companies", &json!({"name": "Later"}))
+        .await;
+    assert_eq!(later.status, 200);
+    wait_until("the later create at /ok and /flaky", 20, || {
+        receiver.at("/ok").len() == 2 && receiver.at("/flaky").len() == 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.at("/down").len(), 2, "nothing new for the inactive webhook");
+    let log = api
+        .bearer(&org.key, "GET", &format!("/v2/webhooks/{down}/deliveries"), None)
+        .await;
+    assert_eq!(log.body["data"].as_array().unwrap().len(), 1, "{:?}", log.body);
+
+    // Its owner points it elsewhere: active again, and delivered to.
+    let patched = api
+        .bearer(
+            &org.key,
+            "PATCH",
+            &format!("/v2/webhooks/{down}"),
+            Some(&json!({"data": {"target_url": format!("{base}/fixed")}})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert_eq!(patched.body["data"]["status"], "active");
+    assert_eq!(status(&down).await, "active");
+    let fixed = api
+        .create_record(&org.key, "companies", &json!({"name": "Fixed"}))
+        .await;
+    assert_eq!(fixed.status, 200);
+    wait_until("the create at /fixed", 20, || receiver.at("/fixed").len() == 1).await;
     follower.abort();
     api.assert_audit_clean().await;
 }

@@ -22,6 +22,7 @@ use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
+use crate::store::records::Actor;
 use crate::store::StoreError;
 use crate::time::Timestamp;
 
@@ -400,7 +401,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
     let new = json_body::<ObjectData>(&req)?.data()?.parse_new()?;
     let table = state
         .store
-        .create_table(principal.org_id, &new, Timestamp::now())
+        .create_table(principal.org_id, &new, Actor::now(&principal.key_id))
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -440,7 +441,7 @@ pub async fn create_attribute(
     let link = resolve_link(state, principal.org_id, &new, allowed).await?;
     let (table, field) = state
         .store
-        .add_field(principal.org_id, &table, &new, link, Timestamp::now())
+        .add_field(principal.org_id, &table, &new, link, Actor::now(&principal.key_id))
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -462,7 +463,7 @@ pub async fn update_attribute(
     let field = attribute_in_path(&req, &table)?;
     let (table, field) = state
         .store
-        .update_field(principal.org_id, &table, field, &patch, Timestamp::now())
+        .update_field(principal.org_id, &table, field, &patch, Actor::now(&principal.key_id))
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -504,7 +505,7 @@ async fn create_choice(
         .data()?
         .parse_new(kind == Choice::Status)?;
     let id = uuid::Uuid::new_v4().to_string();
-    change_choices(state, &req, principal.org_id, kind, &id, |options| {
+    change_choices(state, &req, &principal, kind, &id, |options| {
         if let Some(taken) = options.iter().find(|o| caseless_eq(&o.title, &new.title)) {
             return Err(ApiError::slug_conflict(format!(
                 "The {} \"{}\" already exists",
@@ -534,7 +535,7 @@ async fn update_choice(
         .data()?
         .parse_patch(kind == Choice::Status)?;
     let raw = path_param(&req, kind.noun())?.to_string();
-    change_choices(state, &req, principal.org_id, kind, &raw, |options| {
+    change_choices(state, &req, &principal, kind, &raw, |options| {
         let at = options
             .iter()
             .position(|o| o.id == raw || caseless_eq(&o.title, &raw))
@@ -564,7 +565,7 @@ async fn update_choice(
 async fn change_choices<F>(
     state: &AppState,
     req: &Request,
-    org: OrgId,
+    principal: &Principal,
     kind: Choice,
     which: &str,
     mut change: F,
@@ -572,6 +573,7 @@ async fn change_choices<F>(
 where
     F: FnMut(&mut Vec<SelectOption>) -> Result<(), ApiError>,
 {
+    let org = principal.org_id;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -586,7 +588,7 @@ where
             .ok_or_else(|| ApiError::not_found(format!("No {} \"{which}\"", kind.noun())))?;
         match state
             .store
-            .set_field_options(org, &table, field, options, Timestamp::now())
+            .set_field_options(org, &table, field, options, Actor::now(&principal.key_id))
             .await
         {
             Err(StoreError::Changed(_)) if attempt < OPTION_ATTEMPTS => {

@@ -44,7 +44,10 @@ async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Ta
 pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = org_in_path(&req, &principal)?;
     let new = json_body::<CreateTableInput>(&req)?.parse()?;
-    let table = state.store.create_table(org, &new, Timestamp::now()).await?;
+    let table = state
+        .store
+        .create_table(org, &new, Actor::now(&principal.key_id))
+        .await?;
     Ok(json_response(StatusCode::OK, &TableBody::new(&table)))
 }
 
@@ -59,7 +62,10 @@ pub async fn create_field(state: &AppState, principal: Principal, req: Request) 
     let table = table_in_path(state, &req, org).await?;
     let new = json_body::<CreateFieldInput>(&req)?.parse()?;
     let link = resolve_link(state, org, &new, "schema.link").await?;
-    let (table, field) = state.store.add_field(org, &table, &new, link, Timestamp::now()).await?;
+    let (table, field) = state
+        .store
+        .add_field(org, &table, &new, link, Actor::now(&principal.key_id))
+        .await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
 }
 
@@ -119,7 +125,7 @@ pub async fn update_field(state: &AppState, principal: Principal, req: Request) 
     let patch = json_body::<PatchFieldInput>(&req)?.parse()?;
     let (table, field) = state
         .store
-        .update_field(org, &table, field, &patch, Timestamp::now())
+        .update_field(org, &table, field, &patch, Actor::now(&principal.key_id))
         .await?;
     Ok(json_response(StatusCode::OK, &FieldBody::new(&table, &field)))
 }
