@@ -53,6 +53,16 @@ pub const USER_ORG: &[QueryParam] = &[param(
     true,
     "The organization to add the user to (or `organization_id` in the body)",
 )];
+/// SmartSuite's `fields`: only these keys of each object (repeated, or separated by commas).
+pub const ONLY_FIELDS: QueryParam = param("fields", false, false, "Only these keys of each object");
+pub const FIELDS: &[QueryParam] = &[ONLY_FIELDS];
+pub const SMARTSUITE_LIST: &[QueryParam] = &[ONLY_FIELDS, LIMIT, OFFSET];
+pub const APPLICATIONS: &[QueryParam] = &[
+    param("solution", false, false, "Only the tables of this solution"),
+    ONLY_FIELDS,
+    LIMIT,
+    OFFSET,
+];
 pub const KEY: &[QueryParam] = &[param("id", false, false, "The key's id (or `id` in the body)")];
 pub const SHOW_ARCHIVED: QueryParam = param(
     "show_archived",
@@ -804,6 +814,59 @@ macro_rules! catalog {
                 summary: "List the account's members (its users): sort, filter, page",
                 request: (optional domain::team::ListTeamsInput),
                 response: (200, smartsuite::members::MemberList),
+            },
+            // ---- SmartSuite: solutions and tables ("applications"), over the one domain.
+            ListSolutions {
+                method: GET,
+                path: "/api/v1/solutions",
+                function: "list-solutions",
+                handler: smartsuite::workspace::list_solutions,
+                auth: Token,
+                grants: [GetItem, Query],
+                query: SMARTSUITE_LIST,
+                errors: [],
+                summary: "List the workspace's solutions (one: every table is in it)",
+                request: (),
+                response: (200, smartsuite::workspace::SolutionList),
+            },
+            GetSolution {
+                method: GET,
+                path: "/api/v1/solutions/{solution_id}",
+                function: "get-solution",
+                handler: smartsuite::workspace::get_solution,
+                auth: Token,
+                grants: [GetItem, Query],
+                query: FIELDS,
+                errors: [],
+                summary: "Get the solution",
+                request: (),
+                response: (200, smartsuite::workspace::SolutionBody),
+            },
+            ListApplications {
+                method: GET,
+                path: "/api/v1/applications",
+                function: "list-applications",
+                handler: smartsuite::workspace::list_applications,
+                auth: Token,
+                grants: [GetItem, Query],
+                query: APPLICATIONS,
+                errors: [],
+                summary: "List tables with their structure",
+                request: (),
+                response: (200, smartsuite::workspace::ApplicationList),
+            },
+            GetApplication {
+                method: GET,
+                path: "/api/v1/applications/{application_id}",
+                function: "get-application",
+                handler: smartsuite::workspace::get_application,
+                auth: Token,
+                grants: [GetItem],
+                query: FIELDS,
+                errors: [],
+                summary: "Get a table's structure: its fields as SmartSuite shows them",
+                request: (),
+                response: (200, smartsuite::workspace::ApplicationBody),
             },
         }
     };

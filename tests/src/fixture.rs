@@ -110,6 +110,8 @@ impl Fixture {
             "option" => "Won".into(),
             "status" => "Closed".into(),
             "webhook_id" => self.webhook_id.clone(),
+            "solution_id" => shared::domain::organization::OrgId(self.org.id).solution_id(),
+            "application_id" => "companies".into(),
             "delivery_id" => self.delivery_id.clone(),
             other => panic!("no fixture for path parameter {other}"),
         }

@@ -30,6 +30,12 @@ impl OrgId {
         derived_uuid(&format!("member:{}:{user_id}", self.0))
     }
 
+    /// SmartSuite's id of the organization's one solution: 24 hex digits, as SmartSuite's
+    /// ids are, derived likewise (so no item holds it).
+    pub fn solution_id(self) -> String {
+        derived_uuid(&format!("solution:{}", self.0)).simple().to_string()[..24].to_string()
+    }
+
     /// Whether `id` is one of this organization's member ids among `user_ids`.
     pub fn member_with_id(self, user_ids: impl IntoIterator<Item = u64>, id: &uuid::Uuid) -> Option<u64> {
         user_ids.into_iter().find(|user| self.member_id(*user) == *id)
@@ -48,6 +54,15 @@ fn derived_uuid(name: &str) -> uuid::Uuid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solution_ids_are_24_hex_digits_and_the_organizations_own() {
+        let id = OrgId(7).solution_id();
+        assert_eq!(id.len(), 24);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(id, OrgId(7).solution_id());
+        assert_ne!(id, OrgId(8).solution_id());
+    }
 
     #[test]
     fn org_ids_in_paths() {

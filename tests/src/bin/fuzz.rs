@@ -193,6 +193,14 @@ include-operation-id = "delete-team"
 parameters = {{ "path.id" = "{doomed_team}" }}
 
 [[operations]]
+include-operation-id = "get-solution"
+parameters = {{ "path.solution_id" = "{solution_id}" }}
+
+[[operations]]
+include-operation-id = "get-application"
+parameters = {{ "path.application_id" = "{table_id}" }}
+
+[[operations]]
 include-operation-id-regex = "^(get|update)-organization$|-api-keys?$"
 parameters = {{ "path.id" = "{org_id}" }}
 
@@ -223,6 +231,7 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         admin = api.admin_key,
         key = org.key,
         account = account,
+        solution_id = shared::domain::organization::OrgId(org.id).solution_id(),
         table_id = table_id,
         field_id = field_id,
         record_id = record_id,

@@ -24,6 +24,7 @@ mod records;
 mod robustness;
 mod runtime;
 mod smoke;
+mod solutions;
 mod tables;
 mod teams;
 mod template;

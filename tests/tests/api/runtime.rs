@@ -23,7 +23,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 56] = [
+const ORDER: [(&str, u16); 60] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -36,6 +36,10 @@ const ORDER: [(&str, u16); 56] = [
     ("get-team", 200),
     ("list-teams", 200),
     ("list-members", 200),
+    ("list-solutions", 200),
+    ("get-solution", 200),
+    ("list-applications", 200),
+    ("get-application", 200),
     ("update-team", 200),
     ("delete-team", 200),
     ("create-record", 200),
@@ -184,6 +188,10 @@ async fn every_event_runs_through_its_binary() {
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
             "import-records" => assert_eq!((body["created"].as_u64(), body["failed"].as_u64()), (Some(2), Some(1))),
             "list-members" => assert_eq!(body["items"][0]["teams"][0], team.as_str()),
+            "list-solutions" => assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}"),
+            "get-solution" => assert_eq!(body["status"], "in_development", "{body}"),
+            "list-applications" => assert_eq!(body[0]["slug"], "companies", "{body}"),
+            "get-application" => assert_eq!(body["structure"][0]["slug"], "name", "{body}"),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),

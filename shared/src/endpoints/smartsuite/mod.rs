@@ -1,5 +1,7 @@
 //! SmartSuite's API (`/api/v1/…`, `Authorization: Token` and `ACCOUNT-ID`): teams and
-//! members (a member is an Answering Agent user). docs/compat-smartsuite.md.
+//! members (a member is an Answering Agent user), solutions and tables.
+//! docs/compat-smartsuite.md.
 
 pub mod members;
 pub mod teams;
+pub mod workspace;

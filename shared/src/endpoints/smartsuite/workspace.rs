@@ -1,0 +1,394 @@
+//! SmartSuite's solutions and tables (its "applications"), read over the one domain: every
+//! organization is one SmartSuite workspace holding **one solution**, whose tables are the
+//! organization's tables (the ones Invent's and Attio's routes serve), each field shown in
+//! SmartSuite's structure (`slug`, `label`, `field_type`, `params`). The solution's id is
+//! derived from the organization (`OrgId::solution_id`), so no item holds it.
+//! docs/compat-smartsuite.md, "Solutions and tables", gives the sources and the mapping.
+//!
+//! The lists answer as SmartSuite's reference shows them, a bare array; with `limit` or
+//! `offset` in the query they answer `{count, next, previous, results}`, the envelope that
+//! Activepieces' and Pipedream's dropdowns read when they send those parameters.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Principal;
+use crate::domain::organization::{OrgId, Organization};
+use crate::domain::table::{FieldDef, FieldType, Table, TableRef};
+use crate::error::ApiError;
+use crate::http::{json_response, pagination, path_param, query_param};
+use crate::state::AppState;
+
+/// SmartSuite's colours, in its order: a solution's logo and the choices' colours.
+const COLORS: [&str; 10] = [
+    "#3A86FF", "#4ECCFD", "#3EAC40", "#FF5757", "#FF9210", "#FFB938", "#883CD0", "#EC506E", "#17C4C4", "#6A849B",
+];
+
+/// A solution, with the keys SmartSuite's solution object documents that this API can
+/// fill truthfully (no record or member counts: they would cost a read of everything).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SolutionBody {
+    pub id: String,
+    pub name: String,
+    /// 8 lowercase letters and digits, from the id.
+    pub slug: String,
+    pub logo_color: &'static str,
+    pub logo_icon: &'static str,
+    #[schema(value_type = Object)]
+    pub description: Value,
+    #[schema(value_type = Object)]
+    pub permissions: Value,
+    pub hidden: bool,
+    pub created: String,
+    pub updated: String,
+    pub has_demo_data: bool,
+    /// Always `in_development`, as SmartSuite documents this legacy field.
+    pub status: &'static str,
+    pub applications_count: usize,
+    pub application_ids: Vec<String>,
+    pub delete_date: Option<String>,
+    pub deleted_by: Option<String>,
+    pub template: Option<String>,
+}
+
+impl SolutionBody {
+    fn new(org: &Organization, tables: &[Table]) -> Self {
+        let id = OrgId(org.id).solution_id();
+        Self {
+            slug: id[16..24].to_string(),
+            id,
+            name: org.name.clone(),
+            logo_color: COLORS[0],
+            logo_icon: "overline",
+            description: json!({"data": {}, "html": "", "preview": org.description.clone().unwrap_or_default()}),
+            permissions: json!({"level": "all_members", "members": [], "teams": [], "owners": [org.owner_user_id.to_string()]}),
+            hidden: false,
+            created: org.created_at.clone(),
+            updated: org.updated_at.clone(),
+            has_demo_data: false,
+            status: "in_development",
+            applications_count: tables.len(),
+            application_ids: tables.iter().map(|t| t.id.clone()).collect(),
+            delete_date: None,
+            deleted_by: None,
+            template: None,
+        }
+    }
+}
+
+/// A table, as SmartSuite's table object shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplicationBody {
+    pub id: String,
+    pub name: String,
+    /// The solution's id: the organization's one solution.
+    pub solution: String,
+    pub slug: String,
+    /// `active`, or `archived` for a table archived through Invent's or Attio's routes.
+    pub status: &'static str,
+    pub structure: Vec<StructureFieldBody>,
+    /// The slug of the field that names a record (the display field).
+    pub primary_field: String,
+    #[schema(value_type = Object)]
+    pub structure_layout: Option<Value>,
+    pub show_all_reports_members: Vec<String>,
+    #[schema(value_type = Object)]
+    pub fields_metadata: Value,
+    #[schema(value_type = Object)]
+    pub permissions: Value,
+    pub field_permissions: Vec<String>,
+    #[schema(value_type = Object)]
+    pub first_created: Value,
+}
+
+/// A field in a table's `structure`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StructureFieldBody {
+    pub slug: String,
+    pub label: String,
+    pub field_type: &'static str,
+    /// Always present (Activepieces reads `params.*` of every field).
+    #[schema(value_type = Object)]
+    pub params: Value,
+}
+
+/// SmartSuite's field type for one of ours (docs/compat-smartsuite.md, "Field types").
+pub fn smartsuite_type(field: &FieldDef) -> &'static str {
+    match field.field_type {
+        FieldType::Text => "textfield",
+        FieldType::Number => "numberfield",
+        FieldType::Checkbox => "yesnofield",
+        FieldType::Currency => "currencyfield",
+        FieldType::Date | FieldType::Timestamp => "datefield",
+        FieldType::Select if field.array => "multipleselectfield",
+        FieldType::Select => "singleselectfield",
+        FieldType::Status => "statusfield",
+        FieldType::RecordReference => "linkedrecordfield",
+        FieldType::EmailAddress => "emailfield",
+        FieldType::PhoneNumber => "phonefield",
+        FieldType::Domain => "linkfield",
+        FieldType::Rating => "ratingfield",
+        FieldType::PersonalName => "fullnamefield",
+        FieldType::Location => "addressfield",
+        FieldType::ActorReference => "userfield",
+        // Attio's interactions are written by the system only: SmartSuite's last-updated
+        // kind, shown as a system field.
+        FieldType::Interaction => "lastupdatedfield",
+    }
+}
+
+impl StructureFieldBody {
+    fn new(table: &Table, field: &FieldDef) -> Self {
+        let mut params = Map::new();
+        params.insert("primary".into(), json!(field.id == table.display_field_id));
+        params.insert("required".into(), json!(!field.optional));
+        params.insert("unique".into(), json!(field.unique));
+        params.insert("hidden".into(), json!(false));
+        params.insert("system".into(), json!(field.readonly));
+        params.insert("is_auto_generated".into(), json!(false));
+        params.insert("help_text".into(), json!(field.description.clone().unwrap_or_default()));
+        params.insert("width".into(), json!(1));
+        params.insert("valid".into(), json!(true));
+        params.insert("is_migrating".into(), json!(false));
+        if matches!(field.field_type, FieldType::Select | FieldType::Status) {
+            let choices: Vec<Value> = field
+                .options
+                .iter()
+                .filter(|o| !o.archived)
+                .enumerate()
+                .map(|(order, option)| {
+                    json!({"value": option.id, "label": option.title,
+                           "value_color": COLORS[order % COLORS.len()], "value_order": order,
+                           "value_help_text": "", "weight": 1})
+                })
+                .collect();
+            params.insert("choices".into(), json!(choices));
+        }
+        if field.field_type == FieldType::RecordReference {
+            params.insert("linked_application".into(), json!(field.link));
+            params.insert(
+                "entries_allowed".into(),
+                json!(if field.array { "multiple" } else { "single" }),
+            );
+        }
+        if field.field_type == FieldType::Date {
+            params.insert("include_time".into(), json!(false));
+        }
+        if field.field_type == FieldType::Timestamp {
+            params.insert("include_time".into(), json!(true));
+        }
+        Self {
+            slug: field.key.clone(),
+            label: field.name.clone(),
+            field_type: smartsuite_type(field),
+            params: Value::Object(params),
+        }
+    }
+}
+
+impl ApplicationBody {
+    fn new(table: &Table) -> Self {
+        let mut fields: Vec<&FieldDef> = table.fields.values().collect();
+        // In the order they were made, the display field first, as SmartSuite's primary
+        // field leads its structure.
+        fields.sort_by_key(|f| (f.id != table.display_field_id, f.created_at.clone()));
+        let primary = fields.first().map(|f| f.key.clone()).unwrap_or_default();
+        Self {
+            id: table.id.clone(),
+            name: table.name.clone(),
+            solution: OrgId(table.org_id).solution_id(),
+            slug: table.api_slug.clone(),
+            status: if table.archived { "archived" } else { "active" },
+            structure: fields.into_iter().map(|f| StructureFieldBody::new(table, f)).collect(),
+            primary_field: primary,
+            structure_layout: None,
+            show_all_reports_members: Vec::new(),
+            fields_metadata: json!({}),
+            permissions: json!({"level": "all_members", "members": [], "teams": []}),
+            field_permissions: Vec::new(),
+            first_created: json!({"by": null, "on": table.created_at}),
+        }
+    }
+}
+
+/// A list: the bare array SmartSuite documents, or with `limit` or `offset` the page
+/// envelope its connectors' dropdowns read. (One concrete type per item type: the OpenAPI
+/// document names each schema once.)
+macro_rules! list_body {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, Serialize, utoipa::ToSchema)]
+        #[serde(untagged)]
+        pub enum $name {
+            All(Vec<$item>),
+            Page {
+                count: usize,
+                next: Option<String>,
+                previous: Option<String>,
+                results: Vec<$item>,
+            },
+        }
+
+        impl From<Listed<$item>> for $name {
+            fn from(listed: Listed<$item>) -> Self {
+                match listed {
+                    Listed::All(items) => Self::All(items),
+                    Listed::Page {
+                        count,
+                        next,
+                        previous,
+                        results,
+                    } => Self::Page {
+                        count,
+                        next,
+                        previous,
+                        results,
+                    },
+                }
+            }
+        }
+    };
+}
+
+/// What a list answers, before it is given its schema's type.
+enum Listed<T> {
+    All(Vec<T>),
+    Page {
+        count: usize,
+        next: Option<String>,
+        previous: Option<String>,
+        results: Vec<T>,
+    },
+}
+
+list_body!(SolutionList, SolutionBody);
+list_body!(ApplicationList, ApplicationBody);
+
+/// `items` as a list answer for `req` (see [`SolutionList`]).
+fn list_answer<T, L>(req: &Request, path: &str, items: Vec<T>) -> Result<Value, ApiError>
+where
+    L: From<Listed<T>> + Serialize,
+{
+    let paged = query_param(req, "limit")?.is_some() || query_param(req, "offset")?.is_some();
+    let listed = if paged {
+        let (limit, offset) = pagination(req, 100, 1000)?;
+        let count = items.len();
+        let link = |at: usize| format!("{path}?limit={limit}&offset={at}");
+        Listed::Page {
+            count,
+            next: (limit > 0 && offset + limit < count).then(|| link(offset + limit)),
+            previous: (offset > 0).then(|| link(offset.saturating_sub(limit))),
+            results: items.into_iter().skip(offset).take(limit).collect(),
+        }
+    } else {
+        Listed::All(items)
+    };
+    serde_json::to_value(L::from(listed)).map_err(|_| ApiError::internal())
+}
+
+/// Keeps only the keys `?fields=` names (repeated, or separated by commas), as SmartSuite
+/// does when one is given.
+fn only_fields(req: &Request, value: &mut Value) {
+    let wanted: Vec<String> = req
+        .query_string_parameters_ref()
+        .and_then(|q| q.all("fields"))
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let keep = |object: &mut Value| {
+        if let Value::Object(map) = object {
+            map.retain(|key, _| wanted.contains(key));
+        }
+    };
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(keep),
+        Value::Object(page) if page.contains_key("results") => {
+            if let Some(Value::Array(items)) = page.get_mut("results") {
+                items.iter_mut().for_each(keep);
+            }
+        }
+        other => keep(other),
+    }
+}
+
+async fn organization(state: &AppState, org: OrgId) -> Result<Organization, ApiError> {
+    state
+        .store
+        .organization(org)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The workspace no longer exists"))
+}
+
+/// The organization's tables that SmartSuite lists: not archived.
+async fn listed_tables(state: &AppState, org: OrgId) -> Result<Vec<Table>, ApiError> {
+    Ok(state
+        .store
+        .tables(org)
+        .await?
+        .into_iter()
+        .filter(|t| !t.archived)
+        .collect())
+}
+
+/// `GET /api/v1/solutions/`: the workspace's one solution.
+pub async fn list_solutions(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let org = organization(state, principal.org_id).await?;
+    let tables = listed_tables(state, principal.org_id).await?;
+    let solutions = vec![SolutionBody::new(&org, &tables)];
+    let mut body = list_answer::<_, SolutionList>(&req, "/api/v1/solutions/", solutions)?;
+    only_fields(&req, &mut body);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/v1/solutions/{id}/`: the solution, if `id` is the workspace's.
+pub async fn get_solution(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let id = path_param(&req, "solution_id")?;
+    if id != principal.org_id.solution_id() {
+        return Err(ApiError::not_found(format!("No solution `{id}`")));
+    }
+    let org = organization(state, principal.org_id).await?;
+    let tables = listed_tables(state, principal.org_id).await?;
+    let mut body = serde_json::to_value(SolutionBody::new(&org, &tables)).map_err(|_| ApiError::internal())?;
+    only_fields(&req, &mut body);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/v1/applications/?solution=&fields=`: the workspace's tables, oldest first.
+pub async fn list_applications(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+) -> Result<Response<Body>, ApiError> {
+    let solution = query_param(&req, "solution")?;
+    let tables = if solution.is_none_or(|s| s == principal.org_id.solution_id()) {
+        listed_tables(state, principal.org_id).await?
+    } else {
+        Vec::new()
+    };
+    let applications: Vec<ApplicationBody> = tables.iter().map(ApplicationBody::new).collect();
+    let mut body = list_answer::<_, ApplicationList>(&req, "/api/v1/applications/", applications)?;
+    only_fields(&req, &mut body);
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /api/v1/applications/{id}/`: a table's structure, by id or slug.
+pub async fn get_application(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let raw = path_param(&req, "application_id")?;
+    let not_found = || ApiError::not_found(format!("No table `{raw}`"));
+    let table = TableRef::parse(raw).map_err(|_| not_found())?;
+    let table = state
+        .store
+        .table(principal.org_id, &table)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut body = serde_json::to_value(ApplicationBody::new(&table)).map_err(|_| ApiError::internal())?;
+    only_fields(&req, &mut body);
+    Ok(json_response(StatusCode::OK, &body))
+}
