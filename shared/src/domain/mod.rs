@@ -14,6 +14,7 @@ mod phone_metadata;
 #[cfg(test)]
 mod properties;
 pub mod record;
+pub mod smartsuite;
 pub mod table;
 pub mod team;
 pub mod team_filter;

@@ -201,6 +201,10 @@ include-operation-id = "get-application"
 parameters = {{ "path.application_id" = "{table_id}" }}
 
 [[operations]]
+include-operation-id-regex = "-application-records?$"
+parameters = {{ "path.application_id" = "companies", "path.record_id" = "{record_id}" }}
+
+[[operations]]
 include-operation-id-regex = "^(get|update)-organization$|-api-keys?$"
 parameters = {{ "path.id" = "{org_id}" }}
 

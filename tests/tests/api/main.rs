@@ -23,6 +23,7 @@ mod record_updates;
 mod records;
 mod robustness;
 mod runtime;
+mod smartsuite_records;
 mod smoke;
 mod solutions;
 mod tables;

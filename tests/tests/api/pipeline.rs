@@ -282,6 +282,10 @@ const MEMBER: &str = "finds the workspace member an actor-reference value names"
 
 /// Actions a function needs on paths its one valid request does not take, each with the
 /// path: granted beside what the request uses, and nothing else.
+/// Why a SmartSuite record route reads the members: a table with a user field shows and
+/// takes SmartSuite member ids (user ids), which it maps to and from member ids.
+const SMARTSUITE_MEMBER: &str = "reads the organization's members for a user field";
+
 const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     (
         "list-users",
@@ -301,6 +305,21 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("replace-record", "BatchGetItem", MEMBER),
     ("assert-record", "Query", MEMBER),
     ("assert-record", "BatchGetItem", MEMBER),
+    ("create-application-record", "Query", SMARTSUITE_MEMBER),
+    ("create-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
+    ("get-application-record", "Query", SMARTSUITE_MEMBER),
+    ("get-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
+    ("update-application-record", "Query", SMARTSUITE_MEMBER),
+    ("update-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
+    ("update-application-record", "PutItem", "claims a changed unique value"),
+    (
+        "update-application-record",
+        "DeleteItem",
+        "frees the unique value it replaced",
+    ),
+    ("replace-application-record", "Query", SMARTSUITE_MEMBER),
+    ("replace-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
+    ("list-application-records", "BatchGetItem", SMARTSUITE_MEMBER),
     ("update-record", "DeleteItem", "frees the unique value it replaced"),
     ("replace-record", "PutItem", "claims a changed unique value"),
     ("replace-record", "DeleteItem", "frees the unique value it replaced"),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use api_tests::runtime::invoke;
 use api_tests::{dynamodb_endpoint, repo_root, target_dir, TestApi};
-use serde_json::Value;
+use serde_json::{json, Value};
 use shared::routes::{Access, ROUTES};
 
 /// The placeholder org key in the events, replaced by the key the first event creates.
@@ -23,7 +23,7 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 60] = [
+const ORDER: [(&str, u16); 65] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -48,6 +48,11 @@ const ORDER: [(&str, u16); 60] = [
     ("query-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
+    ("create-application-record", 200),
+    ("get-application-record", 200),
+    ("update-application-record", 200),
+    ("replace-application-record", 200),
+    ("list-application-records", 200),
     ("assert-record", 200),
     ("delete-record", 200),
     ("import-records", 200),
@@ -188,6 +193,27 @@ async fn every_event_runs_through_its_binary() {
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
             "import-records" => assert_eq!((body["created"].as_u64(), body["failed"].as_u64()), (Some(2), Some(1))),
             "list-members" => assert_eq!(body["items"][0]["teams"][0], team.as_str()),
+            "create-application-record" => assert_eq!(
+                (&body["title"], &body["autonumber"]),
+                (&json!("Suite Co"), &json!(2)),
+                "{body}"
+            ),
+            "get-application-record" => assert_eq!(
+                (&body["title"], &body["domain"]),
+                (&json!("Customer Incorporated"), &json!(["customer.com"])),
+                "{body}"
+            ),
+            "update-application-record" => assert_eq!(body["title"], "Customer SmartSuite", "{body}"),
+            "replace-application-record" => assert_eq!(
+                (&body["title"], &body["domain"]),
+                (&json!("Suite Co 2"), &json!([])),
+                "{body}"
+            ),
+            "list-application-records" => assert_eq!(
+                (&body["total"], &body["items"][0]["title"]),
+                (&json!(2), &json!("Customer SmartSuite")),
+                "{body}"
+            ),
             "list-solutions" => assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}"),
             "get-solution" => assert_eq!(body["status"], "in_development", "{body}"),
             "list-applications" => assert_eq!(body[0]["slug"], "companies", "{body}"),

@@ -1,6 +1,7 @@
 //! What Attio's endpoint files share: the table `{object}` names and the field
 //! `{attribute}` names, a record request run against a definition that may be stale
-//! (`against_object`), and Attio's record as records and the records query answer with it.
+//! (`against_object`, which SmartSuite's record endpoints run theirs through too), and
+//! Attio's record as records and the records query answer with it.
 
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -30,10 +31,10 @@ pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: O
     state.store.table(org, &table).await?.ok_or_else(not_found)
 }
 
-/// How `{object}` names a table, and the 404 for when none has that name (anything that
-/// is neither an id nor a slug names none).
+/// How `{object}` (SmartSuite's `{application_id}`) names a table, and the 404 for when
+/// none has that name (anything that is neither an id nor a slug names none).
 fn object_ref(req: &Request) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
-    let raw = path_param(req, "object")?;
+    let raw = path_param(req, "object").or_else(|_| path_param(req, "application_id"))?;
     let not_found = move || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
     Ok((table, not_found))

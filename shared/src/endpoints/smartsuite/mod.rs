@@ -1,7 +1,8 @@
 //! SmartSuite's API (`/api/v1/…`, `Authorization: Token` and `ACCOUNT-ID`): teams and
-//! members (a member is an Answering Agent user), solutions and tables.
+//! members (a member is an Answering Agent user), solutions, tables and records.
 //! docs/compat-smartsuite.md.
 
 pub mod members;
+pub mod records;
 pub mod teams;
 pub mod workspace;

@@ -1,0 +1,362 @@
+//! SmartSuite's records, over the one domain: a record made here is the record Attio's and
+//! Invent's routes show, and the reverse. A record is flat, `{<field slug>: value, ...}`
+//! beside SmartSuite's system keys; values take SmartSuite's shapes in and out
+//! (`crate::domain::smartsuite`), through the one parser and the one store, so uniqueness,
+//! references, history, indexes, events and the audit hold as for every dialect. The list
+//! runs the records query's planner (`common::record_query`). docs/compat-smartsuite.md,
+//! "Records".
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::auth::Principal;
+use crate::domain::filter::SortInput;
+use crate::domain::organization::OrgId;
+use crate::domain::record::{parse_values, Record};
+use crate::domain::smartsuite::{attio_filter, attio_input, attio_sorts, shown};
+use crate::domain::table::{FieldDef, FieldType, Table};
+use crate::domain::Invalid;
+use crate::endpoints::common::attio::{against_object, RecordFailure};
+use crate::endpoints::common::record_query::matching;
+use crate::error::ApiError;
+use crate::http::{json_body, json_response, pagination, path_param};
+use crate::state::AppState;
+use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
+
+/// The keys SmartSuite shows on every record, which a write may send back unchanged.
+const SYSTEM_KEYS: [&str; 12] = [
+    "id",
+    "application_id",
+    "application_slug",
+    "autonumber",
+    "first_created",
+    "last_updated",
+    "comments_count",
+    "followed_by",
+    "ranking",
+    "deleted_date",
+    "deleted_by",
+    "title",
+];
+
+/// A record as SmartSuite shows it: its system keys, then each field's value by slug.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SmartSuiteRecord {
+    pub id: String,
+    pub application_id: String,
+    pub application_slug: String,
+    /// The display field's text.
+    pub title: String,
+    /// The record's display number.
+    pub autonumber: u64,
+    #[schema(value_type = Object)]
+    pub first_created: Value,
+    #[schema(value_type = Object)]
+    pub last_updated: Value,
+    pub comments_count: u32,
+    pub followed_by: Vec<String>,
+    /// Each field's value, by its slug, in SmartSuite's shape.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub values: Map<String, Value>,
+}
+
+/// The list answer: `{total, offset, limit, items}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordPage {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub items: Vec<SmartSuiteRecord>,
+}
+
+/// The body of `POST .../records/list/`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ListRecordsInput {
+    /// `{"operator": "and" | "or", "fields": [{"field", "comparison", "value"}]}`.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    filter: Value,
+    /// `[{"field", "direction": "asc" | "desc"}]`.
+    #[schema(value_type = Vec<Object>)]
+    #[serde(default)]
+    sort: Value,
+    /// Accepted; records always show their linked records by id here.
+    #[serde(default)]
+    #[allow(dead_code)]
+    hydrated: Option<bool>,
+}
+
+/// A record body: one object of field slugs (or ids) to values.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct SmartSuiteRecordInput(Map<String, Value>);
+
+/// The organization's user ids and the member id each has (a user field's values), read
+/// only when the table has a user field.
+async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>, ApiError> {
+    if !table.fields.values().any(|f| f.field_type == FieldType::ActorReference) {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .member_emails(org)
+        .await?
+        .into_iter()
+        .map(|(user, _)| user)
+        .collect())
+}
+
+/// The record shown in SmartSuite's shape.
+fn shown_record(org: OrgId, table: &Table, record: &Record, members: &[u64]) -> SmartSuiteRecord {
+    let user_of = |member: &str| {
+        members
+            .iter()
+            .copied()
+            .find(|u| org.member_id(*u).to_string() == member)
+    };
+    let mut values = Map::new();
+    let mut last = record.created_at.clone();
+    let mut title = String::new();
+    for field in table.ordered_fields() {
+        let active: Vec<&Map<String, Value>> = record.active(&field.id).collect();
+        for value in &active {
+            if let Some(from) = value.get("active_from").and_then(Value::as_str) {
+                if from > last.as_str() {
+                    last = from.to_string();
+                }
+            }
+        }
+        let value = shown(field, &active, &user_of);
+        if field.id == table.display_field_id {
+            title = match &value {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
+        values.insert(field.key.clone(), value);
+    }
+    SmartSuiteRecord {
+        id: record.id.clone(),
+        application_id: table.id.clone(),
+        application_slug: table.api_slug.clone(),
+        title,
+        autonumber: record.number,
+        first_created: serde_json::json!({"on": record.created_at, "by": null}),
+        last_updated: serde_json::json!({"on": last, "by": null}),
+        comments_count: 0,
+        followed_by: Vec::new(),
+        values,
+    }
+}
+
+/// The field a body key names: its slug or id; `title` is the display field when no
+/// field has that slug.
+fn field_named<'t>(table: &'t Table, key: &str) -> Option<&'t FieldDef> {
+    table
+        .fields
+        .get(key)
+        .or_else(|| table.fields.values().find(|f| f.id == key))
+        .or_else(|| {
+            (key == "title")
+                .then(|| table.fields.values().find(|f| f.id == table.display_field_id))
+                .flatten()
+        })
+}
+
+/// The values a body writes, parsed against the table. With `clear_others` (PUT), every
+/// other writable field is written empty.
+fn parse_body<'t>(
+    org: OrgId,
+    table: &'t Table,
+    body: &Map<String, Value>,
+    members: &[u64],
+    clear_others: bool,
+) -> Result<RecordValues<'t>, Invalid> {
+    let mut parsed: RecordValues<'t> = Vec::new();
+    for (key, raw) in body {
+        let Some(field) = field_named(table, key) else {
+            if SYSTEM_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
+            return Err(Invalid::value(format!(
+                "`{key}`: no field with this slug in \"{}\"; its fields are: {}",
+                table.api_slug,
+                known.join(", ")
+            )));
+        };
+        if parsed.iter().any(|(f, _)| f.id == field.id) {
+            return Err(Invalid::value(format!(
+                "`{key}`: the field \"{}\" is given twice",
+                field.key
+            )));
+        }
+        let input = attio_input(org, field, raw, key, members)?;
+        parsed.push((field, parse_values(field, &input, key)?));
+    }
+    if clear_others {
+        for field in table.ordered_fields() {
+            let writable = !field.readonly && field.field_type != FieldType::Interaction;
+            if writable && !parsed.iter().any(|(f, _)| f.id == field.id) {
+                parsed.push((field, Vec::new()));
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+fn body_of(req: &Request) -> Result<Map<String, Value>, ApiError> {
+    Ok(json_body::<SmartSuiteRecordInput>(req)?.0)
+}
+
+async fn record_in_path(state: &AppState, req: &Request, org: OrgId, table: &Table) -> Result<Record, ApiError> {
+    let raw = path_param(req, "record_id")?;
+    let not_found = || ApiError::not_found(format!("No record `{raw}` in \"{}\"", table.api_slug));
+    let which = RecordRef::parse(raw, table).map_err(|_| not_found())?;
+    state.store.record(org, table, &which).await?.ok_or_else(not_found)
+}
+
+/// `POST /api/v1/applications/{application_id}/records/`: creates a record.
+pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    let body = body_of(req)?;
+    let body = &body;
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let members = members(state, org, &table).await?;
+        let values = parse_body(org, &table, body, &members, false)?;
+        let record = state
+            .store
+            .create_record(org, &table, &values, Actor::now(&principal.key_id))
+            .await?;
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &shown_record(org, &table, &record, &members),
+        ))
+    })
+    .await
+}
+
+/// `GET /api/v1/applications/{application_id}/records/{record_id}/`.
+pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let record = record_in_path(state, req, org, &table).await?;
+        let members = members(state, org, &table).await?;
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &shown_record(org, &table, &record, &members),
+        ))
+    })
+    .await
+}
+
+/// `PATCH .../records/{record_id}/`: the fields sent take the values sent; the others stay.
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    write(state, principal, req, false).await
+}
+
+/// `PUT .../records/{record_id}/`: the fields sent take the values sent; the others are
+/// cleared, as SmartSuite's PUT does.
+pub async fn replace(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    write(state, principal, req, true).await
+}
+
+/// How often a write that lost a race to another write on the same record is tried.
+const WRITE_ATTEMPTS: u32 = 8;
+
+async fn write(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    clear_others: bool,
+) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    let body = body_of(req)?;
+    let body = &body;
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let members = members(state, org, &table).await?;
+        let values = parse_body(org, &table, body, &members, clear_others)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let record = record_in_path(state, req, org, &table).await?;
+            let result = state
+                .store
+                .update_record(
+                    org,
+                    &table,
+                    &record,
+                    &values,
+                    Merge::Overwrite,
+                    Actor::now(&principal.key_id),
+                )
+                .await;
+            match result {
+                Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
+                    tokio::time::sleep(crate::store::backoff(attempt)).await;
+                }
+                other => {
+                    return Ok::<_, RecordFailure>(json_response(
+                        StatusCode::OK,
+                        &shown_record(org, &table, &other?, &members),
+                    ))
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// `POST .../records/list/?offset&limit` with `{filter, sort}`: `{total, offset, limit,
+/// items}`. The filter and sort become the records query's and run through its planner;
+/// `total` counts every match, so a list reads every record it matches, within the
+/// query's bound (past it, the same 400 as the records query's, saying what to index).
+pub async fn list(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    let (limit, offset) = pagination(req, 100, 1000)?;
+    let input = if req.body().is_empty() {
+        ListRecordsInput::default()
+    } else {
+        json_body::<ListRecordsInput>(req)?
+    };
+    let input = &input;
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let filter = match &input.filter {
+            Value::Null => None,
+            Value::Object(o) if o.is_empty() => None,
+            raw => Some(attio_filter(&table, raw, "filter")?),
+        };
+        let sorts: Vec<SortInput> = attio_sorts(&table, &input.sort, "sort")?
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()
+            .map_err(|_| Invalid::value("`sort`: each sort is {\"field\", \"direction\"}"))?;
+        let all = matching(state, &table, filter.as_ref(), &sorts, usize::MAX).await?;
+        let members = members(state, org, &table).await?;
+        let items = all
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|record| shown_record(org, &table, record, &members))
+            .collect();
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &RecordPage {
+                total: all.len(),
+                offset,
+                limit,
+                items,
+            },
+        ))
+    })
+    .await
+}
