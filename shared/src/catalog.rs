@@ -56,6 +56,12 @@ pub const USER_ORG: &[QueryParam] = &[param(
 /// SmartSuite's `fields`: only these keys of each object (repeated, or separated by commas).
 pub const ONLY_FIELDS: QueryParam = param("fields", false, false, "Only these keys of each object");
 pub const FIELDS: &[QueryParam] = &[ONLY_FIELDS];
+pub const PREVIEW: &[QueryParam] = &[param(
+    "preview",
+    false,
+    false,
+    "Accepted: the deleted records are shown whole either way",
+)];
 pub const SMARTSUITE_LIST: &[QueryParam] = &[ONLY_FIELDS, LIMIT, OFFSET];
 pub const APPLICATIONS: &[QueryParam] = &[
     param("solution", false, false, "Only the tables of this solution"),
@@ -920,6 +926,45 @@ macro_rules! catalog {
                 summary: "Replace a record: the fields not sent are cleared",
                 request: (required smartsuite::records::SmartSuiteRecordInput),
                 response: (200, smartsuite::records::SmartSuiteRecord),
+            },
+            DeleteApplicationRecord {
+                method: DELETE,
+                path: "/api/v1/applications/{application_id}/records/{record_id}",
+                function: "delete-application-record",
+                handler: smartsuite::records::delete,
+                auth: Token,
+                grants: [GetItem, Query, UpdateItem, DeleteItem, BatchWriteItem, ConditionCheckItem, PutItem],
+                query: NONE,
+                errors: [],
+                summary: "Delete a record (SmartSuite's soft delete: restorable for 30 days)",
+                request: (),
+                response: (200, smartsuite::records::DeletedRecordBody),
+            },
+            RestoreApplicationRecord {
+                method: POST,
+                path: "/api/v1/applications/{application_id}/records/{record_id}/restore",
+                function: "restore-application-record",
+                handler: smartsuite::records::restore,
+                auth: Token,
+                grants: [GetItem, BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem],
+                query: NONE,
+                errors: [],
+                summary: "Restore a deleted record",
+                request: (optional smartsuite::records::RestoreInput),
+                response: (200, smartsuite::records::SmartSuiteRecord),
+            },
+            ListDeletedRecords {
+                method: POST,
+                path: "/api/v1/deleted-records",
+                function: "list-deleted-records",
+                handler: smartsuite::records::deleted,
+                auth: Token,
+                grants: [GetItem, BatchGetItem, Query],
+                query: PREVIEW,
+                errors: [],
+                summary: "List the workspace's deleted records that can be restored",
+                request: (optional smartsuite::records::DeletedRecordsInput),
+                response: (200, [smartsuite::records::DeletedRecordListed]),
             },
             ListApplicationRecords {
                 method: POST,

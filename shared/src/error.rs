@@ -343,6 +343,7 @@ impl From<crate::store::records::RecordWriteError> for ApiError {
                 ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
                     .with_code("conflict")
             }
+            RecordWriteError::Restored => ApiError::not_found("The deleted record is no longer in the trash"),
             RecordWriteError::Refused(refusal) => refusal.into(),
             RecordWriteError::Store(error) => error.into(),
         }

@@ -72,12 +72,21 @@ pub async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    /// The route's path for its valid request: [`Fixture::path`], and for `revoke-api-key`
-    /// the id of a key made for it to revoke.
+    /// The route's path for its valid request: [`Fixture::path`]; for `revoke-api-key` the
+    /// id of a key made for it to revoke; for SmartSuite's record delete a record made for
+    /// it, and for its restore one made and deleted for it.
     pub async fn request_path(&self, route: &Route) -> String {
         let path = self.path(route);
-        if route.function != "revoke-api-key" {
-            return path;
+        match route.function {
+            "delete-application-record" | "restore-application-record" => {
+                let id = self.own_record(route.function == "restore-application-record").await;
+                return self.path_with(route, |name| match name {
+                    "record_id" => id.clone(),
+                    other => self.param(route, other),
+                });
+            }
+            "revoke-api-key" => {}
+            _ => return path,
         }
         let key = self
             .api
@@ -88,6 +97,26 @@ impl Fixture {
             )
             .await;
         format!("{path}?id={}", key.body["id"].as_str().expect("a key id"))
+    }
+
+    /// A record of `companies` made for one request (through SmartSuite's route), and
+    /// deleted first when `deleted` (to restore): its id.
+    async fn own_record(&self, deleted: bool) -> String {
+        let path = "/api/v1/applications/companies/records/";
+        let made = self
+            .api
+            .token(&self.org.key, self.org.id, "POST", path, Some(&json!({"name": "Own"})))
+            .await;
+        assert_eq!(made.status, 200, "{:?}", made.body);
+        let id = made.body["id"].as_str().expect("a record id").to_string();
+        if deleted {
+            let gone = self
+                .api
+                .token(&self.org.key, self.org.id, "DELETE", &format!("{path}{id}/"), None)
+                .await;
+            assert_eq!(gone.status, 200, "{:?}", gone.body);
+        }
+        id
     }
 
     /// The route's path with every parameter filled with a real resource.

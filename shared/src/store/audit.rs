@@ -161,6 +161,10 @@ impl AuditItems {
             let problem = super::events::stored_event_problem(item).err();
             self.events.push((org, sk.to_string(), problem));
             "event"
+        } else if sk.starts_with(keys::TRASH_PREFIX) {
+            let problem = super::trash::stored_trash_problem(item).err();
+            self.events.push((org, sk.to_string(), problem));
+            "deleted record"
         } else if let Some(id) = sk.strip_prefix(keys::WEBHOOK_PREFIX) {
             let problem = super::webhooks::stored_webhook_problem(item).err();
             self.webhooks.push((org, id.to_string(), problem));

@@ -73,6 +73,12 @@ pub fn webhook_sk(webhook_id: &str) -> String {
 
 /// One write's change events (`store::events`), in the organization's partition, in the
 /// order of time.
+/// A deleted record's copy in the trash (`store::trash`), in its organization's partition.
+pub const TRASH_PREFIX: &str = "TRASH#";
+pub fn trash_sk(table_id: &str, record_id: &str) -> String {
+    format!("{TRASH_PREFIX}{table_id}#{record_id}")
+}
+
 pub const EVENT_PREFIX: &str = "EVT#";
 pub fn event_sk(event_id: &str) -> String {
     format!("{EVENT_PREFIX}{event_id}")

@@ -21,6 +21,7 @@ pub mod records;
 pub mod schema;
 pub mod tables;
 pub mod teams;
+pub mod trash;
 pub mod users;
 pub mod webhooks;
 

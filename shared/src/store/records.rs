@@ -36,8 +36,9 @@ use crate::time::Timestamp;
 const RECORD_ITEM_SLACK: usize = 64;
 
 /// A transaction holds at most 100 items: the record, its number pointer (or its history),
-/// the table's revision check, its change events (`store::events`), and these.
-pub const MAX_CHECKS_PER_WRITE: usize = 96;
+/// the table's revision check, its change events (`store::events`), a soft delete's or a
+/// restore's copy in the trash (`store::trash`), and these.
+pub const MAX_CHECKS_PER_WRITE: usize = 95;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
@@ -59,6 +60,15 @@ pub type RecordValues<'a> = Vec<(&'a FieldDef, Vec<ParsedValue>)>;
 pub enum Merge {
     Append,
     Overwrite,
+}
+
+/// A record write: the record before (`None` for a create) and after (`None` for a
+/// delete), and the values it ends (kept as history).
+#[derive(Clone, Copy)]
+struct Change<'r> {
+    old: Option<&'r Record>,
+    new: Option<&'r Record>,
+    ended: &'r EndedValues,
 }
 
 /// Who writes, and when: the API key (shown as the value's `created_by_actor`) and the
@@ -283,6 +293,9 @@ pub enum RecordWriteError {
     /// The record changed after it was read.
     #[error("the record changed during the write")]
     Changed,
+    /// The deleted record being restored left the trash first (another restore).
+    #[error("the deleted record is no longer in the trash")]
+    Restored,
     /// The write breaks a rule of the definition it was checked against (a required
     /// attribute, the transaction limit).
     #[error("the write breaks a rule: {0}")]
@@ -551,6 +564,9 @@ fn explain_cancellation(purposes: &[ItemPurpose], reasons: &[CancellationReason]
             };
         }
     }
+    if failed_purposes().any(|p| matches!(p, ItemPurpose::Trash)) {
+        return RecordWriteError::Restored;
+    }
     if failed.first() == Some(&RECORD_WRITE) {
         let referenced = reasons[RECORD_WRITE]
             .item()
@@ -588,6 +604,9 @@ enum ItemPurpose<'a> {
     Unreference,
     /// The write's change events: a new item whose condition fails only on an id collision.
     Event,
+    /// A deleted record's copy: put by a soft delete, taken out by a restore (whose
+    /// condition fails when another restore took it first).
+    Trash,
 }
 
 impl Store {
@@ -618,8 +637,12 @@ impl Store {
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record), &EndedValues::new())?;
         record.number = self.next_record_number(&table.id).await?;
-        self.write_record(org, table, None, Some(&record), &EndedValues::new(), actor)
-            .await?;
+        let change = Change {
+            old: None,
+            new: Some(&record),
+            ended: &EndedValues::new(),
+        };
+        self.write_record(org, table, change, actor, None).await?;
         Ok(record)
     }
 
@@ -638,8 +661,12 @@ impl Store {
         let ended = merge_values(&mut updated, values, merge, actor.key_id, &actor.now.nanos());
         updated.version = record.version + 1;
         self.check_record_write(table, Some(record), Some(&updated), &ended)?;
-        self.write_record(org, table, Some(record), Some(&updated), &ended, actor)
-            .await?;
+        let change = Change {
+            old: Some(record),
+            new: Some(&updated),
+            ended: &ended,
+        };
+        self.write_record(org, table, change, actor, None).await?;
         Ok(updated)
     }
 
@@ -655,11 +682,70 @@ impl Store {
         record: &Record,
         actor: Actor<'_>,
     ) -> Result<(), RecordWriteError> {
-        self.write_record(org, table, Some(record), None, &EndedValues::new(), actor)
-            .await?;
+        let change = Change {
+            old: Some(record),
+            new: None,
+            ended: &EndedValues::new(),
+        };
+        self.write_record(org, table, change, actor, None).await?;
         let history = self.record_history_keys(record).await?;
         self.batch_delete(history).await?;
         Ok(())
+    }
+
+    /// Deletes a record as [`Store::delete_record`] does, keeping a copy in the
+    /// organization's trash (in the delete's transaction) from which
+    /// [`Store::restore_record`] brings it back: SmartSuite's soft delete. Its history of
+    /// replaced values goes, as a delete's does.
+    pub async fn soft_delete_record(
+        &self,
+        org: OrgId,
+        table: &Table,
+        record: &Record,
+        actor: Actor<'_>,
+    ) -> Result<(), RecordWriteError> {
+        let copy = super::trash::trash_put(self.table_name(), org, record, actor.now, actor.key_id);
+        let change = Change {
+            old: Some(record),
+            new: None,
+            ended: &EndedValues::new(),
+        };
+        self.write_record(org, table, change, actor, Some(copy)).await?;
+        let history = self.record_history_keys(record).await?;
+        self.batch_delete(history).await?;
+        Ok(())
+    }
+
+    /// Restores a deleted record of `table` (`store::trash`): written back as a create
+    /// does, with its id, number and values, taking its copy out of the trash in the same
+    /// transaction. 404 if it is not in the trash.
+    pub async fn restore_record(
+        &self,
+        org: OrgId,
+        table: &Table,
+        record_id: &str,
+        actor: Actor<'_>,
+    ) -> Result<Record, RecordWriteError> {
+        let missing = || {
+            StoreError::from(Missing::Record {
+                raw: record_id.to_string(),
+                object: table.api_slug.clone(),
+            })
+        };
+        let trashed = self.trashed(org, table, record_id).await?.ok_or_else(missing)?;
+        let mut record = trashed.record;
+        record.ref_count = 0;
+        record.version += 1;
+        let ended = EndedValues::new();
+        self.check_record_write(table, None, Some(&record), &ended)?;
+        let copy = super::trash::trash_delete(self.table_name(), org, &table.id, &record.id);
+        let change = Change {
+            old: None,
+            new: Some(&record),
+            ended: &ended,
+        };
+        self.write_record(org, table, change, actor, Some(copy)).await?;
+        Ok(record)
     }
 
     /// Size and transaction-size limits, checked before anything is written.
@@ -720,12 +806,16 @@ impl Store {
         &self,
         org: OrgId,
         table: &Table,
-        old: Option<&Record>,
-        new: Option<&Record>,
-        ended: &EndedValues,
+        change: Change<'_>,
         actor: Actor<'_>,
+        trash: Option<TransactWriteItem>,
     ) -> Result<(), RecordWriteError> {
-        let (items, purposes) = self.record_transaction(org, table, old, new, ended, actor);
+        let Change { old, new, ended } = change;
+        let (mut items, mut purposes) = self.record_transaction(org, table, old, new, ended, actor);
+        if let Some(trash) = trash {
+            items.push(trash);
+            purposes.push(ItemPurpose::Trash);
+        }
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => {

@@ -201,8 +201,12 @@ include-operation-id = "get-application"
 parameters = {{ "path.application_id" = "{table_id}" }}
 
 [[operations]]
-include-operation-id-regex = "-application-records?$"
+include-operation-id-regex = "^(create|get|update|replace|list)-application-records?$"
 parameters = {{ "path.application_id" = "companies", "path.record_id" = "{record_id}" }}
+
+[[operations]]
+include-operation-id-regex = "^(delete|restore)-application-record$"
+parameters = {{ "path.application_id" = "companies", "path.record_id" = "{doomed_record_id}" }}
 
 [[operations]]
 include-operation-id-regex = "^(get|update)-organization$|-api-keys?$"

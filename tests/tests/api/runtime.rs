@@ -20,10 +20,13 @@ const EVENT_KEY_ID: &str = "00000000-0000-4000-8000-0000000000aa";
 /// The webhook id in the webhook events' paths; the one create-webhook made replaces it.
 const EVENT_WEBHOOK: &str = "00000000-0000-4000-8000-0000000000bb";
 const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
+/// The record id in `events/restore-application-record.json`; the record
+/// delete-application-record deleted replaces it.
+const EVENT_DELETED_RECORD: &str = "00000000-0000-4000-8000-0000000000cc";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 65] = [
+const ORDER: [(&str, u16); 68] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -53,6 +56,9 @@ const ORDER: [(&str, u16); 65] = [
     ("update-application-record", 200),
     ("replace-application-record", 200),
     ("list-application-records", 200),
+    ("delete-application-record", 200),
+    ("list-deleted-records", 200),
+    ("restore-application-record", 200),
     ("assert-record", 200),
     ("delete-record", 200),
     ("import-records", 200),
@@ -129,6 +135,7 @@ async fn every_event_runs_through_its_binary() {
     let mut field = EVENT_FIELD.to_string();
     let mut key_id = EVENT_KEY_ID.to_string();
     let mut webhook = EVENT_WEBHOOK.to_string();
+    let mut deleted_record = EVENT_DELETED_RECORD.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -143,7 +150,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_TEAM, &team)
             .replace(EVENT_FIELD, &field)
             .replace(EVENT_KEY_ID, &key_id)
-            .replace(EVENT_WEBHOOK, &webhook);
+            .replace(EVENT_WEBHOOK, &webhook)
+            .replace(EVENT_DELETED_RECORD, &deleted_record);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -212,6 +220,16 @@ async fn every_event_runs_through_its_binary() {
             "list-application-records" => assert_eq!(
                 (&body["total"], &body["items"][0]["title"]),
                 (&json!(2), &json!("Customer SmartSuite")),
+                "{body}"
+            ),
+            "delete-application-record" => {
+                assert_eq!(body["application_slug"], "companies", "{body}");
+                deleted_record = body["id"].as_str().expect("a record id").to_string();
+            }
+            "list-deleted-records" => assert_eq!(body[0]["title"], "Suite Co 2", "{body}"),
+            "restore-application-record" => assert_eq!(
+                (&body["title"], &body["autonumber"]),
+                (&json!("Suite Co 2"), &json!(2)),
                 "{body}"
             ),
             "list-solutions" => assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}"),

@@ -402,3 +402,171 @@ async fn bad_writes_are_refused_and_write_nothing_and_other_workspaces_see_nothi
     );
     api.assert_audit_clean().await;
 }
+
+/// SmartSuite's delete is a soft delete: the record leaves every dialect (its unique value
+/// is free), shows in the deleted records, and comes back on restore with its id, number
+/// and values, unless its unique value was taken meanwhile.
+#[tokio::test]
+async fn a_deleted_record_leaves_every_dialect_and_comes_back_on_restore() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let other = api.create_org("Other", "other-owner").await;
+    tables(&api, &org).await;
+    let base = "/api/v1/applications/companies/records";
+    let person = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/applications/people/records/",
+            Some(&json!({"name": "Ada"})),
+        )
+        .await;
+    let person_id = person.body["id"].as_str().unwrap().to_string();
+    let made = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("{base}/"),
+            Some(&json!({"name": "Acme", "domain": "acme.com", "size": 3, "people": [person_id]})),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_string();
+
+    // A record others link to is refused, as Attio's delete is.
+    let linked = api
+        .token(
+            &org.key,
+            org.id,
+            "DELETE",
+            &format!("/api/v1/applications/people/records/{person_id}/"),
+            None,
+        )
+        .await;
+    assert_error(&linked, 409);
+
+    let deleted = api
+        .token(&org.key, org.id, "DELETE", &format!("{base}/{id}/"), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    assert_eq!(deleted.body["id"], json!(id));
+    assert_eq!(deleted.body["deleted_date"]["include_time"], true);
+    assert_error(
+        &api.token(&org.key, org.id, "GET", &format!("{base}/{id}/"), None).await,
+        404,
+    );
+    assert_error(
+        &api.bearer(&org.key, "GET", &format!("/v2/objects/companies/records/{id}"), None)
+            .await,
+        404,
+    );
+    let listed = api
+        .token(&org.key, org.id, "POST", &format!("{base}/list/"), Some(&json!({})))
+        .await;
+    assert_eq!(listed.body["total"], 0);
+    let trash = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/deleted-records/?preview=true",
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(trash.status, 200, "{:?}", trash.body);
+    assert_eq!(trash.body.as_array().unwrap().len(), 1);
+    assert_eq!(trash.body[0]["id"], json!(id));
+    assert_eq!(trash.body[0]["title"], "Acme");
+    assert_eq!(trash.body[0]["application_name"], "Companies");
+    // Another workspace's trash holds nothing of this one's, and it cannot restore it.
+    let theirs = api
+        .token(&other.key, other.id, "POST", "/api/v1/deleted-records/", None)
+        .await;
+    assert_eq!(theirs.body, json!([]));
+    assert_error(
+        &api.token(
+            &other.key,
+            other.id,
+            "POST",
+            &format!("{base}/{id}/restore/"),
+            Some(&json!({})),
+        )
+        .await,
+        404,
+    );
+
+    // Its unique value is free: another record takes it, and the restore is refused.
+    let taker = api
+        .create_record(&org.key, "companies", &json!({"name": "Taker", "domain": "acme.com"}))
+        .await;
+    assert_eq!(taker.status, 200, "{:?}", taker.body);
+    let refused = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("{base}/{id}/restore/"),
+            Some(&json!({})),
+        )
+        .await;
+    assert_error(&refused, 400);
+    let taker_id = taker.body["data"]["id"]["record_id"].as_str().unwrap();
+    let gone = api
+        .bearer(
+            &org.key,
+            "DELETE",
+            &format!("/v2/objects/companies/records/{taker_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 200);
+
+    let restored = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("{base}/{id}/restore/"),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(restored.status, 200, "{:?}", restored.body);
+    for key in ["id", "autonumber", "title", "domain", "size", "people"] {
+        assert_eq!(restored.body[key], made.body[key], "{key}");
+    }
+    let attio = api
+        .bearer(&org.key, "GET", &format!("/v2/objects/companies/records/{id}"), None)
+        .await;
+    assert_eq!(attio.status, 200);
+    assert_eq!(attio.body["data"]["values"]["domain"][0]["domain"], "acme.com");
+    assert_error(
+        &api.token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("{base}/{id}/restore/"),
+            Some(&json!({})),
+        )
+        .await,
+        404,
+    );
+    let trash = api
+        .token(&org.key, org.id, "POST", "/api/v1/deleted-records/", None)
+        .await;
+    assert_eq!(trash.body, json!([]));
+    // The person it links to is linked again: it cannot be deleted.
+    assert_error(
+        &api.token(
+            &org.key,
+            org.id,
+            "DELETE",
+            &format!("/api/v1/applications/people/records/{person_id}/"),
+            None,
+        )
+        .await,
+        409,
+    );
+    api.assert_audit_clean().await;
+}

@@ -524,8 +524,9 @@ fn env_json_sets_only_variables_the_template_declares() {
 }
 
 /// Reads are granted reads only, BatchWriteItem (which deletes without conditions) only to
-/// what deletes what is already unreachable (a deleted record's history; the organization
-/// purge is a function of its own, not a route), and Scan to no one.
+/// what deletes what is already unreachable (a deleted record's history, by Attio's delete
+/// or SmartSuite's; the organization purge is a function of its own, not a route), and Scan
+/// to no one.
 #[test]
 fn grants_follow_the_routes_access() {
     let reads: BTreeSet<String> = ["GetItem", "BatchGetItem", "Query"].map(String::from).into();
@@ -541,7 +542,7 @@ fn grants_follow_the_routes_access() {
         }
         assert_eq!(
             granted.contains("BatchWriteItem"),
-            route.function == "delete-record",
+            matches!(route.function, "delete-record" | "delete-application-record"),
             "{}",
             route.function
         );

@@ -9,7 +9,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::auth::Principal;
 use crate::domain::filter::SortInput;
@@ -359,4 +359,127 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         ))
     })
     .await
+}
+
+/// What a delete answers: the record's ids and when it was deleted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeletedRecordBody {
+    pub id: String,
+    pub application_id: String,
+    pub application_slug: String,
+    #[schema(value_type = Object)]
+    pub deleted_date: Value,
+}
+
+/// `DELETE .../records/{record_id}/`: SmartSuite's soft delete. The record leaves every
+/// dialect as a delete does, and its copy goes to the trash, from which `.../restore/`
+/// brings it back for 30 days. A record other records reference is refused (409), as
+/// Attio's delete is.
+pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let record = record_in_path(state, req, org, &table).await?;
+        let actor = Actor::now(&principal.key_id);
+        state.store.soft_delete_record(org, &table, &record, actor).await?;
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &DeletedRecordBody {
+                id: record.id.clone(),
+                application_id: table.id.clone(),
+                application_slug: table.api_slug.clone(),
+                deleted_date: json!({"date": actor.now.nanos(), "include_time": true}),
+            },
+        ))
+    })
+    .await
+}
+
+/// `POST .../records/{record_id}/restore/`: the deleted record back, with its id, number and
+/// values; refused if a unique value it held is another record's now, or a record it links
+/// to is gone. 404 if it is not in the trash.
+pub async fn restore(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let (principal, req) = (&principal, &req);
+    // SmartSuite sends `{}`; whatever is sent must be a JSON object.
+    if !req.body().is_empty() {
+        json_body::<RestoreInput>(req)?;
+    }
+    against_object(state, req, principal.org_id, |table| async move {
+        let org = principal.org_id;
+        let raw = path_param(req, "record_id")?;
+        let id = uuid::Uuid::try_parse(raw)
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| ApiError::not_found(format!("No deleted record `{raw}` in \"{}\"", table.api_slug)))?;
+        let record = state
+            .store
+            .restore_record(org, &table, &id, Actor::now(&principal.key_id))
+            .await?;
+        let members = members(state, org, &table).await?;
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &shown_record(org, &table, &record, &members),
+        ))
+    })
+    .await
+}
+
+/// The body of `POST .../restore/`: SmartSuite sends `{}`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct RestoreInput {}
+
+/// The body of `POST /deleted-records/`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct DeletedRecordsInput {
+    /// Only this solution's (the workspace's one solution: any other lists nothing).
+    solution_id: Option<String>,
+}
+
+/// A deleted record, as the deleted-records list shows it: the record as it was, with
+/// when it was deleted and its table's name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeletedRecordListed {
+    #[serde(flatten)]
+    pub record: SmartSuiteRecord,
+    #[schema(value_type = Object)]
+    pub deleted_date: Value,
+    pub deleted_by: Option<String>,
+    pub application_name: String,
+    pub application_record_term: &'static str,
+    pub solution_id: String,
+}
+
+/// `POST /api/v1/deleted-records/`: the workspace's deleted records that can still be
+/// restored, newest first (`preview` is accepted; the records are shown whole).
+pub async fn deleted(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let org = principal.org_id;
+    let input = if req.body().is_empty() {
+        DeletedRecordsInput::default()
+    } else {
+        json_body::<DeletedRecordsInput>(&req)?
+    };
+    let solution = org.solution_id();
+    if input.solution_id.as_ref().is_some_and(|s| *s != solution) {
+        return Ok(json_response(StatusCode::OK, &Vec::<DeletedRecordListed>::new()));
+    }
+    let trash = state.store.trash(org).await?;
+    let tables = state.store.tables(org).await?;
+    let mut members_of = std::collections::HashMap::new();
+    let mut listed = Vec::with_capacity(trash.len());
+    for trashed in trash {
+        let Some(table) = tables.iter().find(|t| t.id == trashed.table_id) else {
+            continue;
+        };
+        if !members_of.contains_key(&table.id) {
+            members_of.insert(table.id.clone(), members(state, org, table).await?);
+        }
+        listed.push(DeletedRecordListed {
+            record: shown_record(org, table, &trashed.record, &members_of[&table.id]),
+            deleted_date: json!({"date": trashed.deleted_at, "include_time": true}),
+            deleted_by: None,
+            application_name: table.name.clone(),
+            application_record_term: "record",
+            solution_id: solution.clone(),
+        });
+    }
+    Ok(json_response(StatusCode::OK, &listed))
 }
