@@ -15,6 +15,8 @@ pub struct Fixture {
     pub record_id: String,
     pub webhook_id: String,
     pub delivery_id: String,
+    /// A record for SmartSuite's bulk delete to take.
+    pub spare_record_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -35,6 +37,11 @@ pub async fn fixture() -> Fixture {
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
         .await;
     assert_eq!(record.status, 200, "{:?}", record.body);
+    let spare = json!({"data": {"values": {"name": "Spare"}}});
+    let spare = api
+        .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&spare))
+        .await;
+    assert_eq!(spare.status, 200, "{:?}", spare.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -66,6 +73,7 @@ pub async fn fixture() -> Fixture {
         team_id: team.body["id"].as_str().unwrap().to_string(),
         field_id: field["id"].as_str().unwrap().to_string(),
         record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
+        spare_record_id: spare.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
         org,
         api,
     }
@@ -232,6 +240,11 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             "subscriptions": [{"event_type": "record.created", "filter": null}]
         }}),
         "update-webhook" => json!({"data": {"target_url": "https://example.com/moved"}}),
+        "create-application-records" => json!({"items": [{"name": "Bulk"}]}),
+        "update-application-records" | "replace-application-records" => {
+            json!({"items": [{"id": f.record_id, "employees": 5}]})
+        }
+        "delete-application-records" => json!({"items": [f.spare_record_id]}),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
         _ => json!({}),
     };

@@ -151,6 +151,25 @@ fn own_fields(entry: &Map<String, Value>) -> Map<String, Value> {
 /// `active_until` and is returned among the ended ones, a new one gets `active_from`.
 /// A historic value still held in the item (written before history had items of its own)
 /// leaves it too.
+/// A record's current values as a write takes them: what writing them back (with
+/// `Merge::Overwrite`) restores, every field of `table` included (none where it has none).
+pub fn current_values<'t>(table: &'t Table, record: &Record) -> RecordValues<'t> {
+    table
+        .ordered_fields()
+        .into_iter()
+        .filter(|field| !field.readonly)
+        .map(|field| {
+            let values = record
+                .active(&field.id)
+                .map(|value| ParsedValue {
+                    fields: own_fields(value),
+                })
+                .collect();
+            (field, values)
+        })
+        .collect()
+}
+
 pub fn merge_values(
     record: &mut Record,
     values: &RecordValues<'_>,

@@ -26,7 +26,7 @@ const EVENT_DELETED_RECORD: &str = "00000000-0000-4000-8000-0000000000cc";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 68] = [
+const ORDER: [(&str, u16); 72] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -59,6 +59,10 @@ const ORDER: [(&str, u16); 68] = [
     ("delete-application-record", 200),
     ("list-deleted-records", 200),
     ("restore-application-record", 200),
+    ("create-application-records", 200),
+    ("update-application-records", 200),
+    ("replace-application-records", 200),
+    ("delete-application-records", 200),
     ("assert-record", 200),
     ("delete-record", 200),
     ("import-records", 200),
@@ -232,6 +236,14 @@ async fn every_event_runs_through_its_binary() {
                 (&json!("Suite Co 2"), &json!(2)),
                 "{body}"
             ),
+            "create-application-records" => assert_eq!(
+                (&body[1]["title"], &body[1]["autonumber"]),
+                (&json!("Bulk B"), &json!(4)),
+                "{body}"
+            ),
+            "update-application-records" => assert_eq!(body[0]["title"], "Bulk A2", "{body}"),
+            "replace-application-records" => assert_eq!(body[0]["title"], "Bulk B2", "{body}"),
+            "delete-application-records" => assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}"),
             "list-solutions" => assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}"),
             "get-solution" => assert_eq!(body["status"], "in_development", "{body}"),
             "list-applications" => assert_eq!(body[0]["slug"], "companies", "{body}"),

@@ -570,3 +570,154 @@ async fn a_deleted_record_leaves_every_dialect_and_comes_back_on_restore() {
     );
     api.assert_audit_clean().await;
 }
+
+/// Bulk writes of up to 25 records are all or nothing: a bad item refuses the call before
+/// anything is written, and a refusal by the store undoes what the call wrote before it.
+#[tokio::test]
+async fn bulk_writes_are_all_or_nothing() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    tables(&api, &org).await;
+    let base = "/api/v1/applications/companies/records";
+    let send = |method: &'static str, path: String, body: Value| {
+        let api = &api;
+        let org = &org;
+        async move { api.token(&org.key, org.id, method, &path, Some(&body)).await }
+    };
+    let titles = || async {
+        let list = send("POST", format!("{base}/list/"), json!({"sort": [{"field": "title"}]})).await;
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["title"].as_str().unwrap().to_string(), r["domain"].clone()))
+            .collect::<Vec<_>>()
+    };
+
+    let made = send(
+        "POST",
+        format!("{base}/bulk/"),
+        json!({"items": [{"name": "A", "domain": "a.com"}, {"name": "B", "domain": "b.com"}, {"name": "C"}]}),
+    )
+    .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    assert_eq!(made.body.as_array().unwrap().len(), 3);
+    let ids: Vec<String> = made
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let before = titles().await;
+    assert_eq!(before.len(), 3);
+
+    // Refused before anything is written: too many, none, a bad item (named).
+    let many: Vec<Value> = (0..26).map(|i| json!({"name": format!("N{i}")})).collect();
+    assert_error(
+        &send("POST", format!("{base}/bulk/"), json!({"items": many})).await,
+        400,
+    );
+    assert_error(&send("POST", format!("{base}/bulk/"), json!({"items": []})).await, 400);
+    let bad = send(
+        "POST",
+        format!("{base}/bulk/"),
+        json!({"items": [{"name": "D"}, {"name": "E", "size": "many"}]}),
+    )
+    .await;
+    assert_error(&bad, 400);
+    assert!(
+        bad.body["message"].as_str().unwrap().contains("items[1]"),
+        "{:?}",
+        bad.body
+    );
+    // Refused by the store at the second item (a taken domain): the first is undone.
+    let taken = send(
+        "POST",
+        format!("{base}/bulk/"),
+        json!({"items": [{"name": "D", "domain": "d.com"}, {"name": "E", "domain": "a.com"}]}),
+    )
+    .await;
+    assert_error(&taken, 400);
+    assert_eq!(titles().await, before, "nothing of a refused bulk create stays");
+
+    // Updates: both apply, or neither.
+    let patched = send(
+        "PATCH",
+        format!("{base}/bulk/"),
+        json!({"items": [{"id": ids[0], "name": "A2"}, {"id": ids[2], "domain": "c.com"}]}),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    assert_eq!(patched.body[0]["title"], "A2");
+    assert_eq!(patched.body[1]["domain"], json!(["c.com"]));
+    let before = titles().await;
+    let clash = send(
+        "PATCH",
+        format!("{base}/bulk/"),
+        json!({"items": [{"id": ids[0], "name": "A3", "domain": "z.com"}, {"id": ids[1], "domain": "c.com"}]}),
+    )
+    .await;
+    assert_error(&clash, 400);
+    assert_eq!(titles().await, before, "the first update was written back");
+    let missing = send("PATCH", format!("{base}/bulk/"), json!({"items": [{"name": "no id"}]})).await;
+    assert_error(&missing, 400);
+    let unknown = send(
+        "PUT",
+        format!("{base}/bulk/"),
+        json!({"items": [{"id": "00000000-0000-4000-8000-000000000000", "name": "X"}]}),
+    )
+    .await;
+    assert_error(&unknown, 404);
+    let replaced = send(
+        "PUT",
+        format!("{base}/bulk/"),
+        json!({"items": [{"id": ids[2], "name": "C2"}]}),
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+    assert_eq!(
+        replaced.body[0]["domain"],
+        json!([]),
+        "PUT clears what it does not send"
+    );
+
+    // Deletes (soft): both, or neither. A record others link to refuses the call.
+    let person = send(
+        "POST",
+        "/api/v1/applications/people/records/".into(),
+        json!({"name": "Ada"}),
+    )
+    .await;
+    let person_id = person.body["id"].as_str().unwrap().to_string();
+    let linker = send("PATCH", format!("{base}/{}/", ids[2]), json!({"people": [person_id]})).await;
+    assert_eq!(linker.status, 200, "{:?}", linker.body);
+    let people = "/api/v1/applications/people/records";
+    let other_person = send("POST", format!("{people}/"), json!({"name": "Bob"})).await;
+    let other_id = other_person.body["id"].as_str().unwrap().to_string();
+    let refused = send(
+        "PATCH",
+        format!("{people}/bulk_delete/"),
+        json!({"items": [other_id, person_id]}),
+    )
+    .await;
+    assert_error(&refused, 409);
+    let bob = api
+        .token(&org.key, org.id, "GET", &format!("{people}/{other_id}/"), None)
+        .await;
+    assert_eq!(bob.status, 200, "the first delete was restored: {:?}", bob.body);
+    let trash = send("POST", "/api/v1/deleted-records/".into(), json!({})).await;
+    assert_eq!(trash.body, json!([]));
+    let gone = send(
+        "PATCH",
+        format!("{base}/bulk_delete/"),
+        json!({"items": [ids[0], ids[1]]}),
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{:?}", gone.body);
+    assert_eq!(gone.body.as_array().unwrap().len(), 2);
+    assert_eq!(titles().await.len(), 1);
+    let trash = send("POST", "/api/v1/deleted-records/".into(), json!({})).await;
+    assert_eq!(trash.body.as_array().unwrap().len(), 2);
+    api.assert_audit_clean().await;
+}

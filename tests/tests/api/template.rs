@@ -542,7 +542,10 @@ fn grants_follow_the_routes_access() {
         }
         assert_eq!(
             granted.contains("BatchWriteItem"),
-            matches!(route.function, "delete-record" | "delete-application-record"),
+            matches!(
+                route.function,
+                "delete-record" | "delete-application-record" | "delete-application-records"
+            ),
             "{}",
             route.function
         );

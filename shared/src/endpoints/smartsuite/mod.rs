@@ -2,6 +2,7 @@
 //! members (a member is an Answering Agent user), solutions, tables and records.
 //! docs/compat-smartsuite.md.
 
+pub mod bulk;
 pub mod members;
 pub mod records;
 pub mod teams;

@@ -97,7 +97,7 @@ pub struct SmartSuiteRecordInput(Map<String, Value>);
 
 /// The organization's user ids and the member id each has (a user field's values), read
 /// only when the table has a user field.
-async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>, ApiError> {
+pub(super) async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>, ApiError> {
     if !table.fields.values().any(|f| f.field_type == FieldType::ActorReference) {
         return Ok(Vec::new());
     }
@@ -111,7 +111,7 @@ async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>
 }
 
 /// The record shown in SmartSuite's shape.
-fn shown_record(org: OrgId, table: &Table, record: &Record, members: &[u64]) -> SmartSuiteRecord {
+pub(super) fn shown_record(org: OrgId, table: &Table, record: &Record, members: &[u64]) -> SmartSuiteRecord {
     let user_of = |member: &str| {
         members
             .iter()
@@ -170,7 +170,7 @@ fn field_named<'t>(table: &'t Table, key: &str) -> Option<&'t FieldDef> {
 
 /// The values a body writes, parsed against the table. With `clear_others` (PUT), every
 /// other writable field is written empty.
-fn parse_body<'t>(
+pub(super) fn parse_body<'t>(
     org: OrgId,
     table: &'t Table,
     body: &Map<String, Value>,
@@ -269,7 +269,7 @@ pub async fn replace(state: &AppState, principal: Principal, req: Request) -> Re
 }
 
 /// How often a write that lost a race to another write on the same record is tried.
-const WRITE_ATTEMPTS: u32 = 8;
+pub(super) const WRITE_ATTEMPTS: u32 = 8;
 
 async fn write(
     state: &AppState,
