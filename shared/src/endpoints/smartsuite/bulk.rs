@@ -16,13 +16,15 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::records::{members, parse_body, shown_record, DeletedRecordBody, SmartSuiteRecord, WRITE_ATTEMPTS};
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
 use crate::domain::Invalid;
 use crate::endpoints::common::attio::{against_object, RecordFailure};
+use crate::endpoints::common::smartsuite::{
+    members, parse_body, shown_record, DeletedRecordBody, SmartSuiteRecord, WRITE_ATTEMPTS,
+};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;

@@ -14,54 +14,18 @@ use serde_json::{json, Map, Value};
 use crate::auth::Principal;
 use crate::domain::filter::SortInput;
 use crate::domain::organization::OrgId;
-use crate::domain::record::{parse_values, Record};
-use crate::domain::smartsuite::{attio_filter, attio_input, attio_sorts, shown};
-use crate::domain::table::{FieldDef, FieldType, Table};
+use crate::domain::record::Record;
+use crate::domain::smartsuite::{attio_filter, attio_sorts};
+use crate::domain::table::Table;
 use crate::domain::Invalid;
 use crate::endpoints::common::attio::{against_object, RecordFailure};
 use crate::endpoints::common::record_query::matching;
+use crate::endpoints::common::smartsuite::{members, parse_body, shown_record, WRITE_ATTEMPTS};
+pub use crate::endpoints::common::smartsuite::{DeletedRecordBody, SmartSuiteRecord};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
-use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
-
-/// The keys SmartSuite shows on every record, which a write may send back unchanged.
-const SYSTEM_KEYS: [&str; 12] = [
-    "id",
-    "application_id",
-    "application_slug",
-    "autonumber",
-    "first_created",
-    "last_updated",
-    "comments_count",
-    "followed_by",
-    "ranking",
-    "deleted_date",
-    "deleted_by",
-    "title",
-];
-
-/// A record as SmartSuite shows it: its system keys, then each field's value by slug.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SmartSuiteRecord {
-    pub id: String,
-    pub application_id: String,
-    pub application_slug: String,
-    /// The display field's text.
-    pub title: String,
-    /// The record's display number.
-    pub autonumber: u64,
-    #[schema(value_type = Object)]
-    pub first_created: Value,
-    #[schema(value_type = Object)]
-    pub last_updated: Value,
-    pub comments_count: u32,
-    pub followed_by: Vec<String>,
-    /// Each field's value, by its slug, in SmartSuite's shape.
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub values: Map<String, Value>,
-}
+use crate::store::records::{Actor, Merge, RecordRef, RecordWriteError};
 
 /// The list answer: `{total, offset, limit, items}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -94,121 +58,6 @@ pub struct ListRecordsInput {
 #[serde(transparent)]
 #[schema(value_type = Object)]
 pub struct SmartSuiteRecordInput(Map<String, Value>);
-
-/// The organization's user ids and the member id each has (a user field's values), read
-/// only when the table has a user field.
-pub(super) async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>, ApiError> {
-    if !table.fields.values().any(|f| f.field_type == FieldType::ActorReference) {
-        return Ok(Vec::new());
-    }
-    Ok(state
-        .store
-        .member_emails(org)
-        .await?
-        .into_iter()
-        .map(|(user, _)| user)
-        .collect())
-}
-
-/// The record shown in SmartSuite's shape.
-pub(super) fn shown_record(org: OrgId, table: &Table, record: &Record, members: &[u64]) -> SmartSuiteRecord {
-    let user_of = |member: &str| {
-        members
-            .iter()
-            .copied()
-            .find(|u| org.member_id(*u).to_string() == member)
-    };
-    let mut values = Map::new();
-    let mut last = record.created_at.clone();
-    let mut title = String::new();
-    for field in table.ordered_fields() {
-        let active: Vec<&Map<String, Value>> = record.active(&field.id).collect();
-        for value in &active {
-            if let Some(from) = value.get("active_from").and_then(Value::as_str) {
-                if from > last.as_str() {
-                    last = from.to_string();
-                }
-            }
-        }
-        let value = shown(field, &active, &user_of);
-        if field.id == table.display_field_id {
-            title = match &value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-        }
-        values.insert(field.key.clone(), value);
-    }
-    SmartSuiteRecord {
-        id: record.id.clone(),
-        application_id: table.id.clone(),
-        application_slug: table.api_slug.clone(),
-        title,
-        autonumber: record.number,
-        first_created: serde_json::json!({"on": record.created_at, "by": null}),
-        last_updated: serde_json::json!({"on": last, "by": null}),
-        comments_count: 0,
-        followed_by: Vec::new(),
-        values,
-    }
-}
-
-/// The field a body key names: its slug or id; `title` is the display field when no
-/// field has that slug.
-fn field_named<'t>(table: &'t Table, key: &str) -> Option<&'t FieldDef> {
-    table
-        .fields
-        .get(key)
-        .or_else(|| table.fields.values().find(|f| f.id == key))
-        .or_else(|| {
-            (key == "title")
-                .then(|| table.fields.values().find(|f| f.id == table.display_field_id))
-                .flatten()
-        })
-}
-
-/// The values a body writes, parsed against the table. With `clear_others` (PUT), every
-/// other writable field is written empty.
-pub(super) fn parse_body<'t>(
-    org: OrgId,
-    table: &'t Table,
-    body: &Map<String, Value>,
-    members: &[u64],
-    clear_others: bool,
-) -> Result<RecordValues<'t>, Invalid> {
-    let mut parsed: RecordValues<'t> = Vec::new();
-    for (key, raw) in body {
-        let Some(field) = field_named(table, key) else {
-            if SYSTEM_KEYS.contains(&key.as_str()) {
-                continue;
-            }
-            let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
-            return Err(Invalid::value(format!(
-                "`{key}`: no field with this slug in \"{}\"; its fields are: {}",
-                table.api_slug,
-                known.join(", ")
-            )));
-        };
-        if parsed.iter().any(|(f, _)| f.id == field.id) {
-            return Err(Invalid::value(format!(
-                "`{key}`: the field \"{}\" is given twice",
-                field.key
-            )));
-        }
-        let input = attio_input(org, field, raw, key, members)?;
-        parsed.push((field, parse_values(field, &input, key)?));
-    }
-    if clear_others {
-        for field in table.ordered_fields() {
-            let writable = !field.readonly && field.field_type != FieldType::Interaction;
-            if writable && !parsed.iter().any(|(f, _)| f.id == field.id) {
-                parsed.push((field, Vec::new()));
-            }
-        }
-    }
-    Ok(parsed)
-}
 
 fn body_of(req: &Request) -> Result<Map<String, Value>, ApiError> {
     Ok(json_body::<SmartSuiteRecordInput>(req)?.0)
@@ -267,9 +116,6 @@ pub async fn update(state: &AppState, principal: Principal, req: Request) -> Res
 pub async fn replace(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     write(state, principal, req, true).await
 }
-
-/// How often a write that lost a race to another write on the same record is tried.
-pub(super) const WRITE_ATTEMPTS: u32 = 8;
 
 async fn write(
     state: &AppState,
@@ -359,16 +205,6 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         ))
     })
     .await
-}
-
-/// What a delete answers: the record's ids and when it was deleted.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DeletedRecordBody {
-    pub id: String,
-    pub application_id: String,
-    pub application_slug: String,
-    #[schema(value_type = Object)]
-    pub deleted_date: Value,
 }
 
 /// `DELETE .../records/{record_id}/`: SmartSuite's soft delete. The record leaves every
