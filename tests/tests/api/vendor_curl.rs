@@ -56,6 +56,12 @@ fn keys(shape: &str) -> &'static [&'static str] {
         "team list" | "member list" => &["items", "total", "offset", "limit", "time"],
         "import result" => &["created", "failed", "errors"],
         "error" => &["status_code", "type", "code", "message"],
+        "solution" => &["id", "name", "slug", "status", "application_ids"],
+        "table" => &["id", "name", "solution", "slug", "structure", "primary_field"],
+        "record" => &["id", "application_id", "title", "first_created", "last_updated"],
+        "record list" => &["total", "offset", "limit", "items"],
+        "deleted record" => &["id", "application_id", "deleted_date"],
+        "deleted record preview" => &["id", "title", "deleted_date", "application_name", "solution_id"],
         other => panic!("no shape {other}"),
     }
 }
@@ -141,12 +147,34 @@ async fn smartsuites_documented_examples() {
     let team = json!({"name": "Sales", "type": 2, "members": [org.user_id.to_string()]});
     let reply = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
+    // The examples' table and record: one table (the docs name it by two example ids), one
+    // record the examples read, change, delete, list among the deleted, and restore.
+    let table = api.create_table(&org.key, "Projects", "PR", "projects").await;
+    let table_id = table["id"].as_str().expect("a table id").to_string();
+    let record = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/applications/projects/records/",
+            Some(&json!({"title": "Record 0"})),
+        )
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let record_id = record.body["id"].as_str().expect("a record id").to_string();
+    let solutions = api.token(&org.key, org.id, "GET", "/api/v1/solutions/", None).await;
+    let solution_id = solutions.body[0]["id"].as_str().expect("a solution id").to_string();
     run(
         "smartsuite",
         &[
             ("https://app.smartsuite.com", api.base_url.clone()),
             ("YOUR_API_KEY", org.key.clone()),
             ("WORKSPACE_ID", org.id.to_string()),
+            ("6451093119bcf22befaed847", table_id.clone()),
+            ("65f194001c0091a8180f8b2b", table_id),
+            ("645109df887911e1871054b7", record_id.clone()),
+            ("66be7b5fb8b730607ea959f5", record_id),
+            ("{solutionId}", solution_id),
         ],
     )
     .await;

@@ -40,11 +40,11 @@ pub struct RecordPage {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ListRecordsInput {
     /// `{"operator": "and" | "or", "fields": [{"field", "comparison", "value"}]}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     #[serde(default)]
     filter: Value,
     /// `[{"field", "direction": "asc" | "desc"}]`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Option<Vec<Object>>)]
     #[serde(default)]
     sort: Value,
     /// Accepted; records always show their linked records by id here.

@@ -28,28 +28,44 @@ const COLORS: [&str; 10] = [
 
 /// A solution, with the keys SmartSuite's solution object documents that this API can
 /// fill truthfully (no record or member counts: they would cost a read of everything).
+/// Every key is there unless `?fields=` names others (so none is required by the schema).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SolutionBody {
+    #[schema(required = false)]
     pub id: String,
+    #[schema(required = false)]
     pub name: String,
     /// 8 lowercase letters and digits, from the id.
+    #[schema(required = false)]
     pub slug: String,
+    #[schema(required = false)]
     pub logo_color: &'static str,
+    #[schema(required = false)]
     pub logo_icon: &'static str,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Object)]
     pub description: Value,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Object)]
     pub permissions: Value,
+    #[schema(required = false)]
     pub hidden: bool,
+    #[schema(required = false)]
     pub created: String,
+    #[schema(required = false)]
     pub updated: String,
+    #[schema(required = false)]
     pub has_demo_data: bool,
     /// Always `in_development`, as SmartSuite documents this legacy field.
+    #[schema(required = false)]
     pub status: &'static str,
+    #[schema(required = false)]
     pub applications_count: usize,
+    #[schema(required = false)]
     pub application_ids: Vec<String>,
+    #[schema(required = false)]
     pub delete_date: Option<String>,
+    #[schema(required = false)]
     pub deleted_by: Option<String>,
+    #[schema(required = false)]
     pub template: Option<String>,
 }
 
@@ -78,28 +94,38 @@ impl SolutionBody {
     }
 }
 
-/// A table, as SmartSuite's table object shows it.
+/// A table, as SmartSuite's table object shows it: every key unless `?fields=` names
+/// others (so none is required by the schema).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApplicationBody {
+    #[schema(required = false)]
     pub id: String,
+    #[schema(required = false)]
     pub name: String,
     /// The solution's id: the organization's one solution.
+    #[schema(required = false)]
     pub solution: String,
+    #[schema(required = false)]
     pub slug: String,
     /// `active`, or `archived` for a table archived through Invent's or Attio's routes.
+    #[schema(required = false)]
     pub status: &'static str,
+    #[schema(required = false)]
     pub structure: Vec<StructureFieldBody>,
     /// The slug of the field that names a record (the display field).
+    #[schema(required = false)]
     pub primary_field: String,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Option<Object>)]
     pub structure_layout: Option<Value>,
+    #[schema(required = false)]
     pub show_all_reports_members: Vec<String>,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Object)]
     pub fields_metadata: Value,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Object)]
     pub permissions: Value,
+    #[schema(required = false)]
     pub field_permissions: Vec<String>,
-    #[schema(value_type = Object)]
+    #[schema(required = false, value_type = Object)]
     pub first_created: Value,
 }
 
