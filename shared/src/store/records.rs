@@ -701,15 +701,7 @@ impl Store {
         record: &Record,
         actor: Actor<'_>,
     ) -> Result<(), RecordWriteError> {
-        let change = Change {
-            old: Some(record),
-            new: None,
-            ended: &EndedValues::new(),
-        };
-        self.write_record(org, table, change, actor, None).await?;
-        let history = self.record_history_keys(record).await?;
-        self.batch_delete(history).await?;
-        Ok(())
+        self.delete_with(org, table, record, actor, None).await
     }
 
     /// Deletes a record as [`Store::delete_record`] does, keeping a copy in the
@@ -724,12 +716,24 @@ impl Store {
         actor: Actor<'_>,
     ) -> Result<(), RecordWriteError> {
         let copy = super::trash::trash_put(self.table_name(), org, record, actor.now, actor.key_id);
+        self.delete_with(org, table, record, actor, Some(copy)).await
+    }
+
+    /// A delete's transaction (with the trash's copy, if any), then its history.
+    async fn delete_with(
+        &self,
+        org: OrgId,
+        table: &Table,
+        record: &Record,
+        actor: Actor<'_>,
+        copy: Option<TransactWriteItem>,
+    ) -> Result<(), RecordWriteError> {
         let change = Change {
             old: Some(record),
             new: None,
             ended: &EndedValues::new(),
         };
-        self.write_record(org, table, change, actor, Some(copy)).await?;
+        self.write_record(org, table, change, actor, copy).await?;
         let history = self.record_history_keys(record).await?;
         self.batch_delete(history).await?;
         Ok(())

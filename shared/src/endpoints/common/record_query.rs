@@ -114,20 +114,6 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     } else {
         json_body::<QueryInput>(req)?
     };
-    // A path crosses into the organization's other tables: read them (and, below, the
-    // records of those it reaches) only when one is used.
-    let others = if uses_paths(input.filter.as_ref(), &input.sorts) {
-        state.store.tables(OrgId(table.org_id)).await?
-    } else {
-        Vec::new()
-    };
-    let tables = Tables(&others);
-    let filter = input
-        .filter
-        .as_ref()
-        .map(|f| parse_filter(&table, tables, f, "filter"))
-        .transpose()?;
-    let sorts = parse_sorts(&table, tables, &input.sorts)?;
     let limit = input.limit.unwrap_or(500) as usize;
     if limit == 0 || limit > 1000 {
         return Err(ApiError::validation("`limit` must be from 1 to 1000").into());
@@ -143,13 +129,7 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
         .map(|c| key.open(c, table.org_id, &table.id, &fingerprint))
         .transpose()?;
     let mut budget = state.store.scan_budget();
-    let linked = linked_records(state, &others, filter.as_ref(), &sorts, &mut budget).await?;
-    let query = Query {
-        filter,
-        sorts,
-        linked,
-        table: &table,
-    };
+    let query = parsed(state, &table, input.filter.as_ref(), &input.sorts, &mut budget).await?;
     // Without a cursor, the page is after `offset` answers. A full page has a next cursor
     // (whose page may be empty, as DynamoDB's own paging does): telling a last full page
     // from the others would cost one more record read on every page.
@@ -189,6 +169,22 @@ pub(crate) async fn matching(
     sorts: &[SortInput],
     want: usize,
 ) -> Result<Vec<Record>, RecordFailure> {
+    let mut budget = state.store.scan_budget();
+    let query = parsed(state, table, filter, sorts, &mut budget).await?;
+    let found = read(state, &query, None, want, &mut budget).await?;
+    Ok(found.into_iter().map(|(record, _)| record).collect())
+}
+
+/// A query parsed against `table`, with the records its paths reach: what is read before
+/// the table's own records. A path crosses into the organization's other tables: they
+/// (and the records of those it reaches) are read only when one is used.
+async fn parsed<'q>(
+    state: &AppState,
+    table: &'q Table,
+    filter: Option<&Value>,
+    sorts: &[SortInput],
+    budget: &mut ScanBudget,
+) -> Result<Query<'q>, RecordFailure> {
     let others = if uses_paths(filter, sorts) {
         state.store.tables(OrgId(table.org_id)).await?
     } else {
@@ -197,16 +193,13 @@ pub(crate) async fn matching(
     let tables = Tables(&others);
     let filter = filter.map(|f| parse_filter(table, tables, f, "filter")).transpose()?;
     let sorts = parse_sorts(table, tables, sorts)?;
-    let mut budget = state.store.scan_budget();
-    let linked = linked_records(state, &others, filter.as_ref(), &sorts, &mut budget).await?;
-    let query = Query {
+    let linked = linked_records(state, &others, filter.as_ref(), &sorts, budget).await?;
+    Ok(Query {
         filter,
         sorts,
         linked,
         table,
-    };
-    let found = read(state, &query, None, want, &mut budget).await?;
-    Ok(found.into_iter().map(|(record, _)| record).collect())
+    })
 }
 
 /// What a cursor is bound to besides the org and object: the query's filter and sorts, as

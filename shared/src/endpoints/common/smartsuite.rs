@@ -6,6 +6,7 @@ use lambda_http::Request;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, Record};
 use crate::domain::smartsuite::{attio_input, shown};
@@ -15,7 +16,8 @@ use crate::domain::Invalid;
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::state::AppState;
-use crate::store::records::RecordValues;
+use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
+use crate::store::Missing;
 
 /// SmartSuite's list body, `{sort, filter}`; an empty body is neither (teams and members).
 pub(crate) fn list_body(req: &Request) -> Result<ListTeamsInput, ApiError> {
@@ -180,7 +182,54 @@ pub(crate) fn parse_body<'t>(
 }
 
 /// How often a write that lost a race to another write on the same record is tried.
-pub(crate) const WRITE_ATTEMPTS: u32 = 8;
+const WRITE_ATTEMPTS: u32 = 8;
+
+/// `read`'s update with `values` (a list replaces the field's values), read again and
+/// retried when another write got in first.
+pub(crate) async fn update_with_retries(
+    state: &AppState,
+    principal: &Principal,
+    table: &Table,
+    read: &Record,
+    values: &RecordValues<'_>,
+) -> Result<Record, RecordWriteError> {
+    let org = principal.org_id;
+    let mut record = read.clone();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = state
+            .store
+            .update_record(
+                org,
+                table,
+                &record,
+                values,
+                Merge::Overwrite,
+                Actor::now(&principal.key_id),
+            )
+            .await;
+        match result {
+            Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
+                tokio::time::sleep(crate::store::backoff(attempt)).await;
+                record = state
+                    .store
+                    .record(org, table, &RecordRef::Id(read.id.clone()))
+                    .await?
+                    .ok_or_else(|| {
+                        RecordWriteError::Store(
+                            Missing::Record {
+                                raw: read.id.clone(),
+                                object: table.api_slug.clone(),
+                            }
+                            .into(),
+                        )
+                    })?;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// What a delete answers: the record's ids and when it was deleted.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

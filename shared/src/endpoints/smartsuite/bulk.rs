@@ -23,12 +23,12 @@ use crate::domain::table::Table;
 use crate::domain::Invalid;
 use crate::endpoints::common::attio::{against_object, RecordFailure};
 use crate::endpoints::common::smartsuite::{
-    members, parse_body, shown_record, DeletedRecordBody, SmartSuiteRecord, WRITE_ATTEMPTS,
+    members, parse_body, shown_record, update_with_retries, DeletedRecordBody, SmartSuiteRecord,
 };
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;
-use crate::store::records::{current_values, Actor, Merge, RecordRef, RecordValues, RecordWriteError};
+use crate::store::records::{current_values, Actor, RecordRef, RecordValues, RecordWriteError};
 
 /// The most records one bulk call writes, as SmartSuite documents.
 pub const MAX_ITEMS: usize = 25;
@@ -153,7 +153,7 @@ async fn write(
         }
         let mut done: Vec<(Record, Record)> = Vec::with_capacity(planned.len());
         for (before, values) in &planned {
-            match write_one(state, principal, &table, before, values).await {
+            match update_with_retries(state, principal, &table, before, values).await {
                 Ok(after) => done.push((before.clone(), after)),
                 Err(refused) => {
                     undo_updates(state, principal, &table, &done).await?;
@@ -170,52 +170,6 @@ async fn write(
     .await
 }
 
-/// One record's update, read again and retried when another write got in first.
-async fn write_one(
-    state: &AppState,
-    principal: &Principal,
-    table: &Table,
-    read: &Record,
-    values: &RecordValues<'_>,
-) -> Result<Record, RecordWriteError> {
-    let org = principal.org_id;
-    let mut record = read.clone();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let result = state
-            .store
-            .update_record(
-                org,
-                table,
-                &record,
-                values,
-                Merge::Overwrite,
-                Actor::now(&principal.key_id),
-            )
-            .await;
-        match result {
-            Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
-                tokio::time::sleep(crate::store::backoff(attempt)).await;
-                record = state
-                    .store
-                    .record(org, table, &RecordRef::Id(read.id.clone()))
-                    .await?
-                    .ok_or_else(|| {
-                        RecordWriteError::Store(
-                            crate::store::Missing::Record {
-                                raw: read.id.clone(),
-                                object: table.api_slug.clone(),
-                            }
-                            .into(),
-                        )
-                    })?;
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Writes each updated record back to the values it had before the call.
 async fn undo_updates(
     state: &AppState,
@@ -224,7 +178,7 @@ async fn undo_updates(
     done: &[(Record, Record)],
 ) -> Result<(), RecordWriteError> {
     for (before, after) in done.iter().rev() {
-        write_one(state, principal, table, after, &current_values(table, before)).await?;
+        update_with_retries(state, principal, table, after, &current_values(table, before)).await?;
     }
     Ok(())
 }

@@ -20,12 +20,12 @@ use crate::domain::table::Table;
 use crate::domain::Invalid;
 use crate::endpoints::common::attio::{against_object, RecordFailure};
 use crate::endpoints::common::record_query::matching;
-use crate::endpoints::common::smartsuite::{members, parse_body, shown_record, WRITE_ATTEMPTS};
+use crate::endpoints::common::smartsuite::{members, parse_body, shown_record, update_with_retries};
 pub use crate::endpoints::common::smartsuite::{DeletedRecordBody, SmartSuiteRecord};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param};
 use crate::state::AppState;
-use crate::store::records::{Actor, Merge, RecordRef, RecordWriteError};
+use crate::store::records::{Actor, RecordRef};
 
 /// The list answer: `{total, offset, limit, items}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -130,33 +130,12 @@ async fn write(
         let org = principal.org_id;
         let members = members(state, org, &table).await?;
         let values = parse_body(org, &table, body, &members, clear_others)?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let record = record_in_path(state, req, org, &table).await?;
-            let result = state
-                .store
-                .update_record(
-                    org,
-                    &table,
-                    &record,
-                    &values,
-                    Merge::Overwrite,
-                    Actor::now(&principal.key_id),
-                )
-                .await;
-            match result {
-                Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
-                    tokio::time::sleep(crate::store::backoff(attempt)).await;
-                }
-                other => {
-                    return Ok::<_, RecordFailure>(json_response(
-                        StatusCode::OK,
-                        &shown_record(org, &table, &other?, &members),
-                    ))
-                }
-            }
-        }
+        let record = record_in_path(state, req, org, &table).await?;
+        let written = update_with_retries(state, principal, &table, &record, &values).await?;
+        Ok::<_, RecordFailure>(json_response(
+            StatusCode::OK,
+            &shown_record(org, &table, &written, &members),
+        ))
     })
     .await
 }
