@@ -147,7 +147,7 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
 }
 
 fn now_seconds() -> u64 {
-    Timestamp::now().unix_micros() / 1_000_000
+    Timestamp::now().unix_seconds()
 }
 
 /// Why a delivery could not be made (an attempt's error, as its log shows it).

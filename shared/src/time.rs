@@ -89,6 +89,11 @@ impl Timestamp {
         u64::try_from(self.0.unix_timestamp_nanos() / 1000).unwrap_or(0)
     }
 
+    /// Whole seconds since the Unix epoch (DynamoDB's TTL and the delivery schedule's unit).
+    pub fn unix_seconds(&self) -> u64 {
+        self.unix_micros() / 1_000_000
+    }
+
     /// `2024-06-12T15:37:31.904982Z`, as SmartSuite shows it.
     pub fn micros(&self) -> String {
         self.0.format(MICROS).expect("a UTC timestamp always formats")

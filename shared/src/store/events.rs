@@ -51,7 +51,7 @@ pub(crate) fn events_put(table: &str, org: OrgId, events: &[ChangeEvent], now: T
         event_id: id.clone(),
         events: serde_json::Value::Array(list).to_string(),
         created_at: now.micros(),
-        expires_at: now.unix_micros() / 1_000_000 + KEEP_SECONDS,
+        expires_at: now.unix_seconds() + KEEP_SECONDS,
     };
     Some(put(
         table,

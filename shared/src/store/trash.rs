@@ -41,7 +41,7 @@ pub(crate) fn trash_put(table: &str, org: OrgId, record: &Record, now: Timestamp
         record: record.clone(),
         deleted_at: now.nanos(),
         deleted_by: key_id.to_string(),
-        expires_at: now.unix_micros() / 1_000_000 + KEEP_SECONDS,
+        expires_at: now.unix_seconds() + KEEP_SECONDS,
     };
     put(
         table,

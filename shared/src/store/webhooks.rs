@@ -61,7 +61,7 @@ impl WebhookItem {
             status: WebhookStatus::at(
                 WebhookStatus::parse(&self.status).ok_or_else(|| broken("status"))?,
                 self.degraded_at,
-                Timestamp::now().unix_micros() / 1_000_000,
+                Timestamp::now().unix_seconds(),
             ),
             created_at: self.created_at.clone(),
             version: self.version,

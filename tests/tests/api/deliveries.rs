@@ -377,7 +377,7 @@ async fn a_failing_webhook_degrades_goes_inactive_and_recovers() {
     }
 
     // A week degraded (its degrade time moved back eight days): inactive.
-    let week_ago = shared::time::Timestamp::now().unix_micros() / 1_000_000 - 8 * 24 * 3600;
+    let week_ago = shared::time::Timestamp::now().unix_seconds() - 8 * 24 * 3600;
     api.db
         .update_item()
         .table_name(&api.table)

@@ -57,7 +57,7 @@ pub async fn identify(state: &AppState, principal: Principal, _req: Request) -> 
         .ok_or_else(|| ApiError::unauthorized("The API key is not valid"))?;
     let member = principal.org_id.member_id(principal.user_id).to_string();
     let issued = Timestamp::parse_rfc3339(&principal.key_created_at)
-        .map(|t| t.unix_micros() / 1_000_000)
+        .map(|t| t.unix_seconds())
         .unwrap_or_default();
     let body = SelfResponse {
         active: true,

@@ -22,7 +22,6 @@ use crate::http::{json_body, json_response, pagination, path_param, query_param}
 use crate::state::AppState;
 use crate::store::history::oldest_first;
 use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteError};
-use crate::time::Timestamp;
 
 /// The values of `{"data": {"values": {...}}}`, as sent.
 fn values_sent(req: &Request) -> Result<StrictMap, RecordFailure> {
@@ -231,15 +230,7 @@ async fn create_in(
     let values = values_in_body(state, req, principal.org_id, &table).await?;
     let record = state
         .store
-        .create_record(
-            principal.org_id,
-            &table,
-            &values,
-            Actor {
-                key_id: &principal.key_id,
-                now: Timestamp::now(),
-            },
-        )
+        .create_record(principal.org_id, &table, &values, Actor::now(&principal.key_id))
         .await?;
     Ok(json_response(
         StatusCode::OK,
@@ -283,10 +274,7 @@ async fn update_in(
     loop {
         attempt += 1;
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        let actor = Actor {
-            key_id: &principal.key_id,
-            now: Timestamp::now(),
-        };
+        let actor = Actor::now(&principal.key_id);
         let result = state
             .store
             .update_record(principal.org_id, &table, &record, &values, merge, actor)
@@ -352,10 +340,7 @@ async fn assert_in(
             .into())
         }
     };
-    let actor = Actor {
-        key_id: &principal.key_id,
-        now: Timestamp::now(),
-    };
+    let actor = Actor::now(&principal.key_id);
     // A create that loses a race to a concurrent assert finds its record next time; an
     // update that loses a race to another write reads the record again.
     for attempt in 1..=WRITE_ATTEMPTS {
@@ -403,10 +388,7 @@ pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Res
     let principal = &principal;
     against_object(state, req, principal.org_id, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        let actor = Actor {
-            key_id: &principal.key_id,
-            now: Timestamp::now(),
-        };
+        let actor = Actor::now(&principal.key_id);
         state
             .store
             .delete_record(principal.org_id, &table, &record, actor)

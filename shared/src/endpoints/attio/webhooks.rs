@@ -274,7 +274,7 @@ pub async fn redeliver(state: &AppState, principal: Principal, req: Request) -> 
         .delivery(principal.org_id, &webhook.id, event_id)
         .await?
         .ok_or_else(missing)?;
-    let now = Timestamp::now().unix_micros() / 1_000_000;
+    let now = Timestamp::now().unix_seconds();
     let due = state.store.redeliver(&delivery, now).await?.ok_or_else(missing)?;
     Ok(json_response(
         StatusCode::OK,

@@ -282,10 +282,7 @@ async fn import_row(
         };
         values.push((*field, parse_values(field, &value, &field.key)?));
     }
-    let actor = Actor {
-        key_id: &principal.key_id,
-        now: Timestamp::now(),
-    };
+    let actor = Actor::now(&principal.key_id);
     state
         .store
         .create_record(principal.org_id, table, &values, actor)
