@@ -76,6 +76,11 @@ impl From<StoreError> for TransactFailure {
 /// The cancellation code DynamoDB gives an item whose condition failed.
 pub const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 
+/// How many calls a bulk read or delete of already unreachable items (a purge step) has in
+/// flight at once: a step of thousands of items waits on round trips, not on DynamoDB, and
+/// eight keeps well under a partition's write throughput.
+pub(crate) const BATCH_CONCURRENCY: usize = 8;
+
 /// How often a transaction cancelled only by a conflicting concurrent transaction is tried.
 const CONFLICT_ATTEMPTS: u32 = 6;
 
@@ -359,38 +364,44 @@ impl Store {
         self.query_all(query).await
     }
 
-    /// Deletes items by key, 25 a call, asking again for unprocessed ones. Not atomic: for
-    /// purging data that is already unreachable.
+    /// Deletes items by key, 25 a call and [`BATCH_CONCURRENCY`] calls at a time, asking
+    /// again for unprocessed ones. Not atomic: for purging data that is already unreachable.
     pub(crate) async fn batch_delete(&self, keys: Vec<Item>) -> Result<(), StoreError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let chunks: Vec<Vec<Item>> = keys.chunks(25).map(<[Item]>::to_vec).collect();
+        futures_util::stream::iter(chunks)
+            .map(|chunk| async move { self.delete_chunk(chunk).await })
+            .buffer_unordered(BATCH_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
+    /// One BatchWriteItem of at most 25 deletes, repeated for what it leaves unprocessed.
+    async fn delete_chunk(&self, chunk: Vec<Item>) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-        for chunk in keys.chunks(25) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|k| {
-                    let delete = DeleteRequest::builder()
-                        .set_key(Some(k.clone()))
-                        .build()
-                        .expect("key is set");
-                    WriteRequest::builder().delete_request(delete).build()
-                })
-                .collect();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(sdk_error)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if !pending.is_empty() {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
+        let mut pending: Vec<WriteRequest> = chunk
+            .into_iter()
+            .map(|k| {
+                let delete = DeleteRequest::builder().set_key(Some(k)).build().expect("key is set");
+                WriteRequest::builder().delete_request(delete).build()
+            })
+            .collect();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            attempt += 1;
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if !pending.is_empty() {
+                tokio::time::sleep(backoff(attempt)).await;
             }
         }
         Ok(())

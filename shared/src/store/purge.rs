@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::item::ItemKeys;
@@ -181,9 +182,12 @@ impl Store {
                 records.len() * 4 < max
             })
             .await?;
-            for listed in records {
-                doomed.extend(self.record_keys_as_stored(table, &listed).await?);
-            }
+            let keys: Vec<Vec<Item>> = futures_util::stream::iter(records)
+                .map(|listed| async move { self.record_keys_as_stored(table, &listed).await })
+                .buffered(super::BATCH_CONCURRENCY)
+                .try_collect()
+                .await?;
+            doomed.extend(keys.into_iter().flatten());
             if doomed.len() >= max {
                 break;
             }
