@@ -240,6 +240,17 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             "subscriptions": [{"event_type": "record.created", "filter": null}]
         }}),
         "update-webhook" => json!({"data": {"target_url": "https://example.com/moved"}}),
+        "create-application" => json!({
+            "name": "Projects",
+            "solution": shared::domain::organization::OrgId(f.org.id).solution_id(),
+            "structure": [{"slug": "budget", "label": "Budget", "field_type": "numberfield"}]
+        }),
+        "add-field" => json!({"field": {"slug": "ss_notes", "label": "Notes", "field_type": "textfield"}}),
+        "bulk-add-fields" => json!({"fields": [{"slug": "ss_bulk_a", "label": "A", "field_type": "textfield"}]}),
+        "bulk-add-fields-underscored" => {
+            json!({"fields": [{"slug": "ss_bulk_b", "label": "B", "field_type": "ratingfield"}]})
+        }
+        "change-field" => json!({"slug": "employees", "label": "Headcount"}),
         "create-application-records" => json!({"items": [{"name": "Bulk"}]}),
         "update-application-records" | "replace-application-records" => {
             json!({"items": [{"id": f.record_id, "employees": 5}]})

@@ -26,6 +26,8 @@ struct Request {
     method: &'static str,
     path: String,
     body: Option<Value>,
+    /// SmartSuite's route (`Token` and `ACCOUNT-ID`), not Attio's (`Bearer`).
+    smartsuite: bool,
 }
 
 struct Measure {
@@ -42,6 +44,18 @@ fn query(name: &'static str, body: Value) -> Request {
         method: "POST",
         path: "/v2/objects/deals/records/query".into(),
         body: Some(body),
+        smartsuite: false,
+    }
+}
+
+/// SmartSuite's records list of the same table (`POST .../records/list/`).
+fn smartsuite_list(name: &'static str, body: Value) -> Request {
+    Request {
+        name,
+        method: "POST",
+        path: "/api/v1/applications/deals/records/list/?limit=10".into(),
+        body: Some(body),
+        smartsuite: true,
     }
 }
 
@@ -68,6 +82,7 @@ async fn requests(api: &TestApi, org: &Org) -> Vec<Request> {
             method: "GET",
             path: "/v2/objects/deals/records/D-500".into(),
             body: None,
+            smartsuite: false,
         },
         query("`{limit: 10}`", json!({"limit": 10})),
         query(
@@ -84,11 +99,27 @@ async fn requests(api: &TestApi, org: &Org) -> Vec<Request> {
             "unindexed filter, matching nothing (reads to its bound)",
             json!({"filter": {"note": {"$ends_with": "-none"}}, "limit": 10}),
         ),
+        smartsuite_list(
+            "SmartSuite list, `limit=10` (its `total` counts every record)",
+            json!({}),
+        ),
+        smartsuite_list(
+            "SmartSuite list, `is` on an indexed field",
+            json!({"filter": {"operator": "and", "fields": [{"field": "stage", "comparison": "is", "value": "Open"}]}}),
+        ),
     ]
 }
 
 async fn measure(api: &TestApi, meter: &Meter, org: &Org, request: &Request) -> Measure {
-    let send = || api.bearer(&org.key, request.method, &request.path, request.body.as_ref());
+    let send = || async {
+        if request.smartsuite {
+            api.token(&org.key, org.id, request.method, &request.path, request.body.as_ref())
+                .await
+        } else {
+            api.bearer(&org.key, request.method, &request.path, request.body.as_ref())
+                .await
+        }
+    };
     let mut status = 0;
     for _ in 0..3 {
         status = send().await.status;
@@ -140,6 +171,50 @@ async fn create_units(metered: &TestApi, meter: &Meter, org: &Org, object: &str,
         create(metered, org, object, values).await;
     }
     (meter.read().1 - before) / 50.0
+}
+
+/// SmartSuite's bulk create of 25 records (one call) beside 25 single creates one after
+/// another, into the plain table: p50 of each over `SAMPLES` rounds, and capacity units a
+/// record.
+async fn bulk_create(metered: &TestApi, meter: &Meter, org: &Org) -> String {
+    let (mut bulk, mut singles) = (Vec::new(), Vec::new());
+    let (mut bulk_units, mut single_units) = (0.0, 0.0);
+    for round in 0..SAMPLES {
+        let items: Vec<Value> = (0..25).map(|n| json!({"title": format!("Bulk {round}-{n}")})).collect();
+        let (_, before) = meter.read();
+        let started = Instant::now();
+        let reply = metered
+            .token(
+                &org.key,
+                org.id,
+                "POST",
+                "/api/v1/applications/plain/records/bulk/",
+                Some(&json!({"items": items})),
+            )
+            .await;
+        bulk.push(started.elapsed());
+        bulk_units += meter.read().1 - before;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        let (_, before) = meter.read();
+        let started = Instant::now();
+        for n in 0..25 {
+            create(metered, org, "plain", json!({"name": format!("Single {round}-{n}")})).await;
+        }
+        singles.push(started.elapsed());
+        single_units += meter.read().1 - before;
+    }
+    let (bulk, singles) = (percentile(&mut bulk, 0.5), percentile(&mut singles, 0.5));
+    let records = (SAMPLES * 25) as f64;
+    format!(
+        "\nSmartSuite's bulk create of 25 records (`POST .../records/bulk/`, one call), beside 25 single creates one after another (same run, {SAMPLES} rounds, p50): bulk {:.1} ms ({:.2} ms and {:.1} capacity units a record), singles {:.1} ms ({:.2} ms and {:.1} units a record), {:.1}x.\n",
+        ms(bulk),
+        ms(bulk) / 25.0,
+        bulk_units / records,
+        ms(singles),
+        ms(singles) / 25.0,
+        single_units / records,
+        ms(singles) / ms(bulk),
+    )
 }
 
 /// The query function's peak RSS (MiB) answering `body`, in a process of its own.
@@ -233,7 +308,7 @@ async fn main() {
             );
         }
         if Some(&size) == sizes.last() {
-            for request in requests.iter().skip(1) {
+            for request in requests.iter().skip(1).filter(|r| !r.smartsuite) {
                 let (status, mib) = peak_rss(&api, &org, request.body.as_ref().expect("a query")).await;
                 rss.push((request.name, status, mib));
             }
@@ -242,6 +317,7 @@ async fn main() {
             rss.push(("unindexed sort, limit 500", status, mib));
         }
     }
+    report.push_str(&bulk_create(&metered, &meter, &org).await);
     let largest = sizes.last().copied().unwrap_or(0);
     let _ = writeln!(
         report,

@@ -15,6 +15,7 @@ mod phone_metadata;
 mod properties;
 pub mod record;
 pub mod smartsuite;
+pub mod smartsuite_field;
 pub mod table;
 pub mod team;
 pub mod team_filter;

@@ -640,6 +640,9 @@ pub struct FieldPatch {
     pub optional: Option<bool>,
     /// The type the client believes the field has; a different one is refused.
     pub field_type: Option<FieldType>,
+    /// A select or status field's whole list of options as it is to be, made from the
+    /// definition as read: written only if the table is still at that revision.
+    pub options: Option<Vec<SelectOption>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -128,6 +128,36 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
     }
 }
 
+/// A new field's definition: a fresh id, and fresh ids for its options.
+fn field_def(field: &NewField, link: Option<(String, String)>, now: Timestamp) -> FieldDef {
+    FieldDef {
+        id: uuid::Uuid::new_v4().to_string(),
+        key: field.key.as_str().to_string(),
+        name: field.name.clone(),
+        description: field.description.clone(),
+        field_type: field.field_type,
+        optional: field.optional,
+        array: field.array,
+        unique: field.unique,
+        indexed: field.indexed,
+        link_slug: link.as_ref().map(|(_, slug)| slug.clone()),
+        link: link.map(|(id, _)| id),
+        options: field
+            .options
+            .iter()
+            .map(|title| SelectOption {
+                id: uuid::Uuid::new_v4().to_string(),
+                title: title.clone(),
+                archived: false,
+                celebration_enabled: false,
+                target_time_in_status: None,
+            })
+            .collect(),
+        readonly: false,
+        created_at: now.nanos(),
+    }
+}
+
 /// Why a table whose every candidate prefix is taken was not created.
 fn prefix_taken(new: &NewTable, candidates: &[RecordPrefix]) -> Conflict {
     match &new.record_prefix {
@@ -158,9 +188,45 @@ impl Store {
     /// taken is followed by the next of its candidates (one transaction each), so a free
     /// api_slug is not refused for a prefix the caller did not choose.
     pub async fn create_table(&self, org: OrgId, new: &NewTable, actor: Actor<'_>) -> Result<Table, StoreError> {
+        self.create_table_with_fields(org, new, &[], actor).await
+    }
+
+    /// [`Store::create_table`] with more fields than the display field, in the same
+    /// transaction (SmartSuite's table create names its structure): each with its resolved
+    /// link target, as (id, api_slug). A key the table already has (`name`, the display
+    /// field's), a duplicate key or too many fields refuse the table.
+    pub async fn create_table_with_fields(
+        &self,
+        org: OrgId,
+        new: &NewTable,
+        fields: &[(NewField, Option<(String, String)>)],
+        actor: Actor<'_>,
+    ) -> Result<Table, StoreError> {
         let candidates = new.record_prefix.candidates();
         for prefix in &candidates {
-            let table = new_table(org, new, prefix, actor.now);
+            let mut table = new_table(org, new, prefix, actor.now);
+            for (n, (field, link)) in (1..).zip(fields) {
+                let def = field_def(field, link.clone(), actor.now.plus_nanos(n));
+                if table.fields.contains_key(&def.key) {
+                    return Err(Conflict::FieldKey {
+                        key: def.key,
+                        table: table.api_slug,
+                    }
+                    .into());
+                }
+                table.fields.insert(def.key.clone(), def);
+            }
+            if table.fields.len() > MAX_FIELDS {
+                return Err(Refusal::TooManyFields { max: MAX_FIELDS }.into());
+            }
+            let bytes = item_size(&to_item(&table)) + TABLE_ITEM_SLACK;
+            if bytes > MAX_ITEM_BYTES {
+                return Err(StoreError::ItemTooLarge {
+                    what: "table's definition",
+                    bytes,
+                    limit: MAX_ITEM_BYTES,
+                });
+            }
             match self.put_new_table(org, &table, actor).await {
                 Ok(()) => return Ok(table),
                 Err(NewTableRefused::PrefixTaken) => continue,
@@ -360,61 +426,75 @@ impl Store {
         link: Option<(String, String)>,
         actor: Actor<'_>,
     ) -> Result<(Table, FieldDef), StoreError> {
+        let (table, mut defs) = self.add_fields(org, table, &[(field.clone(), link)], actor).await?;
+        let def = defs
+            .pop()
+            .ok_or_else(|| StoreError::unexpected("a field added, none returned"))?;
+        Ok((table, def))
+    }
+
+    /// Adds fields to a table, all or none ([`Store::add_field`]'s one update, with a
+    /// condition per key): SmartSuite's bulk-add-fields.
+    pub async fn add_fields(
+        &self,
+        org: OrgId,
+        table: &Table,
+        fields: &[(NewField, Option<(String, String)>)],
+        actor: Actor<'_>,
+    ) -> Result<(Table, Vec<FieldDef>), StoreError> {
         let now = actor.now;
-        let def = FieldDef {
-            id: uuid::Uuid::new_v4().to_string(),
-            key: field.key.as_str().to_string(),
-            name: field.name.clone(),
-            description: field.description.clone(),
-            field_type: field.field_type,
-            optional: field.optional,
-            array: field.array,
-            unique: field.unique,
-            indexed: field.indexed,
-            link_slug: link.as_ref().map(|(_, slug)| slug.clone()),
-            link: link.map(|(id, _)| id),
-            options: field
-                .options
-                .iter()
-                .map(|title| SelectOption {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    title: title.clone(),
-                    archived: false,
-                    celebration_enabled: false,
-                    target_time_in_status: None,
-                })
-                .collect(),
-            readonly: false,
-            created_at: now.nanos(),
-        };
-        check_definition_size(table, None, &def)?;
-        let value = AttributeValue::M(to_item(&def));
-        let update = Update::builder()
+        let defs: Vec<FieldDef> = fields
+            .iter()
+            .zip(0..)
+            .map(|((field, link), n)| field_def(field, link.clone(), now.plus_nanos(n)))
+            .collect();
+        let mut grown = table.clone();
+        for def in &defs {
+            if grown.fields.insert(def.key.clone(), def.clone()).is_some() {
+                return Err(Conflict::FieldKey {
+                    key: def.key.clone(),
+                    table: table.api_slug.clone(),
+                }
+                .into());
+            }
+        }
+        if let Some(last) = defs.last() {
+            check_definition_size(&grown, None, last)?;
+        }
+        let mut update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
-            .condition_expression(
-                "attribute_exists(PK) AND attribute_not_exists(#fields.#key) AND size(#fields) < :max",
-            )
             .expression_attribute_names("#fields", "fields")
-            .expression_attribute_names("#key", def.key.clone())
-            .expression_attribute_values(":field", value)
             .expression_attribute_values(":now", AttributeValue::S(now.seconds()))
-            .expression_attribute_values(":max", AttributeValue::N(MAX_FIELDS.to_string()))
+            .expression_attribute_values(
+                ":max",
+                AttributeValue::N((MAX_FIELDS + 1).saturating_sub(defs.len()).to_string()),
+            )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let expression = "SET #fields.#key = :field, updated_at = :now";
-        let events = self.attribute_events(org, &table.id, &[&def.id], EventType::ObjectAttributeCreated, actor);
+        let mut conditions = vec!["attribute_exists(PK)".to_string(), "size(#fields) < :max".to_string()];
+        let mut sets = Vec::new();
+        for (n, def) in defs.iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#k{n}"), def.key.clone())
+                .expression_attribute_values(format!(":f{n}"), AttributeValue::M(to_item(def)));
+            conditions.push(format!("attribute_not_exists(#fields.#k{n})"));
+            sets.push(format!("#fields.#k{n} = :f{n}"));
+        }
+        let update = update.condition_expression(conditions.join(" AND "));
+        let expression = format!("SET {}, updated_at = :now", sets.join(", "));
+        let ids: Vec<&str> = defs.iter().map(|d| d.id.as_str()).collect();
+        let events = self.attribute_events(org, &table.id, &ids, EventType::ObjectAttributeCreated, actor);
+        let indexed = defs.iter().any(|d| d.indexed);
         match self
-            .change_definition(&table.id, update, expression, def.indexed, events)
+            .change_definition(&table.id, update, &expression, indexed, events)
             .await
         {
-            // The answer is the table as read before, with this field: no read back (the
+            // The answer is the table as read before, with these fields: no read back (the
             // table item is the largest item there is).
             Ok(()) => {
-                let mut table = table.clone();
-                table.fields.insert(def.key.clone(), def.clone());
-                table.revision += 1;
-                table.updated_at = now.seconds();
-                Ok((table, def))
+                grown.revision += 1;
+                grown.updated_at = now.seconds();
+                Ok((grown, defs))
             }
             Err(DefinitionRefused::Store(e)) => Err(e),
             Err(DefinitionRefused::HasRecords) => Err(Refusal::IndexedFieldAfterRecords {
@@ -426,14 +506,13 @@ impl Store {
                     return Err(Missing::Table(table.id.clone()).into());
                 };
                 let old: Table = from_item(old)?;
-                if old.fields.contains_key(&def.key) {
-                    Err(Conflict::FieldKey {
-                        key: def.key.clone(),
+                match defs.iter().find(|d| old.fields.contains_key(&d.key)) {
+                    Some(taken) => Err(Conflict::FieldKey {
+                        key: taken.key.clone(),
                         table: old.api_slug,
                     }
-                    .into())
-                } else {
-                    Err(Refusal::TooManyFields { max: MAX_FIELDS }.into())
+                    .into()),
+                    None => Err(Refusal::TooManyFields { max: MAX_FIELDS }.into()),
                 }
             }
         }
@@ -587,6 +666,10 @@ impl Store {
         if let Some(optional) = patch.optional {
             def.optional = optional;
         }
+        if let Some(options) = &patch.options {
+            check_option_count(&field.key, field.options.len(), options.len())?;
+            def.options = options.clone();
+        }
         let new_key = patch
             .key
             .as_ref()
@@ -604,16 +687,27 @@ impl Store {
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":fid", s(&field.id))
             .expression_attribute_values(":now", s(now.seconds()));
+        // New options are made from the definition as read: only at that revision, or a
+        // concurrent change to them would be lost.
+        let (update, at_revision) = match &patch.options {
+            Some(_) => (
+                update.expression_attribute_values(":rev", AttributeValue::N(table.revision.to_string())),
+                " AND revision = :rev",
+            ),
+            None => (update, ""),
+        };
         let (update, expression) = if renamed {
             (
                 update
                     .expression_attribute_names("#new", new_key.clone())
-                    .condition_expression("#fields.#old.id = :fid AND attribute_not_exists(#fields.#new)"),
+                    .condition_expression(format!(
+                        "#fields.#old.id = :fid AND attribute_not_exists(#fields.#new){at_revision}"
+                    )),
                 "REMOVE #fields.#old SET #fields.#new = :def, updated_at = :now",
             )
         } else {
             (
-                update.condition_expression("#fields.#old.id = :fid"),
+                update.condition_expression(format!("#fields.#old.id = :fid{at_revision}")),
                 "SET #fields.#old = :def, updated_at = :now",
             )
         };
@@ -623,6 +717,9 @@ impl Store {
             .await
         {
             Ok(()) => Ok((self.changed_table(org, &table.id).await?, def)),
+            Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) if patch.options.is_some() => {
+                Err(Change::FieldOptions { key: field.key.clone() }.into())
+            }
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => Err(if renamed {
                 Conflict::RenamedFieldKey {
                     key: new_key,

@@ -197,7 +197,7 @@ include-operation-id = "get-solution"
 parameters = {{ "path.solution_id" = "{solution_id}" }}
 
 [[operations]]
-include-operation-id = "get-application"
+include-operation-id-regex = "^(get-application|add-field|bulk-add-fields|bulk-add-fields-underscored|change-field)$"
 parameters = {{ "path.application_id" = "{table_id}" }}
 
 [[operations]]

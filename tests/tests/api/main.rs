@@ -23,6 +23,8 @@ mod record_updates;
 mod records;
 mod robustness;
 mod runtime;
+mod smartsuite_fields;
+mod smartsuite_flow;
 mod smartsuite_records;
 mod smoke;
 mod solutions;

@@ -307,11 +307,8 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("assert-record", "Query", MEMBER),
     ("assert-record", "BatchGetItem", MEMBER),
     ("create-application-record", "Query", SMARTSUITE_MEMBER),
-    ("create-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
     ("get-application-record", "Query", SMARTSUITE_MEMBER),
-    ("get-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
     ("update-application-record", "Query", SMARTSUITE_MEMBER),
-    ("update-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
     ("update-application-record", "PutItem", "claims a changed unique value"),
     (
         "update-application-record",
@@ -319,8 +316,11 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "frees the unique value it replaced",
     ),
     ("replace-application-record", "Query", SMARTSUITE_MEMBER),
-    ("replace-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
-    ("list-application-records", "BatchGetItem", SMARTSUITE_MEMBER),
+    (
+        "list-application-records",
+        "BatchGetItem",
+        "an indexed filter or sort reads the records it lists by id",
+    ),
     (
         "delete-application-record",
         "Query",
@@ -333,8 +333,6 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "counts down the records it referenced",
     ),
     ("restore-application-record", "Query", SMARTSUITE_MEMBER),
-    ("restore-application-record", "BatchGetItem", SMARTSUITE_MEMBER),
-    ("list-deleted-records", "BatchGetItem", SMARTSUITE_MEMBER),
     (
         "delete-application-records",
         "Query",
@@ -347,16 +345,13 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "counts down the records it referenced",
     ),
     ("create-application-records", "Query", SMARTSUITE_MEMBER),
-    ("create-application-records", "BatchGetItem", SMARTSUITE_MEMBER),
     ("update-application-records", "Query", SMARTSUITE_MEMBER),
-    ("update-application-records", "BatchGetItem", SMARTSUITE_MEMBER),
     (
         "update-application-records",
         "DeleteItem",
         "frees the unique value it replaced",
     ),
     ("replace-application-records", "Query", SMARTSUITE_MEMBER),
-    ("replace-application-records", "BatchGetItem", SMARTSUITE_MEMBER),
     (
         "replace-application-records",
         "PutItem",

@@ -26,7 +26,7 @@ const EVENT_DELETED_RECORD: &str = "00000000-0000-4000-8000-0000000000cc";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 72] = [
+const ORDER: [(&str, u16); 77] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -43,6 +43,11 @@ const ORDER: [(&str, u16); 72] = [
     ("get-solution", 200),
     ("list-applications", 200),
     ("get-application", 200),
+    ("create-application", 200),
+    ("add-field", 200),
+    ("bulk-add-fields", 200),
+    ("bulk-add-fields-underscored", 200),
+    ("change-field", 200),
     ("update-team", 200),
     ("delete-team", 200),
     ("create-record", 200),
@@ -248,6 +253,23 @@ async fn every_event_runs_through_its_binary() {
             "get-solution" => assert_eq!(body["status"], "in_development", "{body}"),
             "list-applications" => assert_eq!(body[0]["slug"], "companies", "{body}"),
             "get-application" => assert_eq!(body["structure"][0]["slug"], "name", "{body}"),
+            "create-application" => {
+                let slugs: Vec<&Value> = body["structure"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| &f["slug"])
+                    .collect();
+                assert_eq!(slugs, [&json!("name"), &json!("budget"), &json!("client")], "{body}");
+            }
+            "add-field" => assert_eq!(body["params"]["choices"][1]["label"], "Silver", "{body}"),
+            "bulk-add-fields" => assert_eq!(body[1]["field_type"], "emailfield", "{body}"),
+            "bulk-add-fields-underscored" => assert_eq!(body[0]["params"]["include_time"], false, "{body}"),
+            "change-field" => assert_eq!(
+                (&body["label"], &body["params"]["help_text"]),
+                (&json!("Account tier"), &json!("Set by sales")),
+                "{body}"
+            ),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
             "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),

@@ -2,6 +2,8 @@
 //! a body parsed into values, the members a user field names) for the record and bulk
 //! endpoint files.
 
+use std::collections::HashMap;
+
 use lambda_http::Request;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -66,29 +68,36 @@ pub struct SmartSuiteRecord {
     pub values: Map<String, Value>,
 }
 
-/// The organization's user ids and the member id each has (a user field's values), read
-/// only when the table has a user field.
-pub(crate) async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Vec<u64>, ApiError> {
-    if !table.fields.values().any(|f| f.field_type == FieldType::ActorReference) {
-        return Ok(Vec::new());
+/// The organization's members (a user field's values), read only when the table has a
+/// user field: their user ids, and the user each member id names, made once a request.
+#[derive(Debug, Default)]
+pub(crate) struct Members {
+    ids: Vec<u64>,
+    by_member_id: HashMap<String, u64>,
+}
+
+/// A user field's input is checked against the user ids.
+impl std::ops::Deref for Members {
+    type Target = [u64];
+    fn deref(&self) -> &[u64] {
+        &self.ids
     }
-    Ok(state
-        .store
-        .member_emails(org)
-        .await?
-        .into_iter()
-        .map(|(user, _)| user)
-        .collect())
+}
+
+/// The members a SmartSuite record of `table` may name: one Query of the organization's
+/// memberships, and none for a table without a user field.
+pub(crate) async fn members(state: &AppState, org: OrgId, table: &Table) -> Result<Members, ApiError> {
+    if !table.fields.values().any(|f| f.field_type == FieldType::ActorReference) {
+        return Ok(Members::default());
+    }
+    let ids: Vec<u64> = state.store.org_members(org).await?.iter().map(|m| m.user_id).collect();
+    let by_member_id = ids.iter().map(|&u| (org.member_id(u).to_string(), u)).collect();
+    Ok(Members { ids, by_member_id })
 }
 
 /// The record shown in SmartSuite's shape.
-pub(crate) fn shown_record(org: OrgId, table: &Table, record: &Record, members: &[u64]) -> SmartSuiteRecord {
-    let user_of = |member: &str| {
-        members
-            .iter()
-            .copied()
-            .find(|u| org.member_id(*u).to_string() == member)
-    };
+pub(crate) fn shown_record(table: &Table, record: &Record, members: &Members) -> SmartSuiteRecord {
+    let user_of = |member: &str| members.by_member_id.get(member).copied();
     let mut values = Map::new();
     let mut last = record.created_at.clone();
     let mut title = String::new();

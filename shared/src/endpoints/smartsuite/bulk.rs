@@ -102,7 +102,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
                 }
             }
         }
-        let shown: Vec<SmartSuiteRecord> = made.iter().map(|r| shown_record(org, &table, r, &members)).collect();
+        let shown: Vec<SmartSuiteRecord> = made.iter().map(|r| shown_record(&table, r, &members)).collect();
         Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown))
     })
     .await
@@ -161,10 +161,7 @@ async fn write(
                 }
             }
         }
-        let shown: Vec<SmartSuiteRecord> = done
-            .iter()
-            .map(|(_, r)| shown_record(org, &table, r, &members))
-            .collect();
+        let shown: Vec<SmartSuiteRecord> = done.iter().map(|(_, r)| shown_record(&table, r, &members)).collect();
         Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown))
     })
     .await

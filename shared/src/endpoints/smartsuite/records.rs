@@ -83,10 +83,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
             .store
             .create_record(org, &table, &values, Actor::now(&principal.key_id))
             .await?;
-        Ok::<_, RecordFailure>(json_response(
-            StatusCode::OK,
-            &shown_record(org, &table, &record, &members),
-        ))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown_record(&table, &record, &members)))
     })
     .await
 }
@@ -98,10 +95,7 @@ pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result
         let org = principal.org_id;
         let record = record_in_path(state, req, org, &table).await?;
         let members = members(state, org, &table).await?;
-        Ok::<_, RecordFailure>(json_response(
-            StatusCode::OK,
-            &shown_record(org, &table, &record, &members),
-        ))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown_record(&table, &record, &members)))
     })
     .await
 }
@@ -132,10 +126,7 @@ async fn write(
         let values = parse_body(org, &table, body, &members, clear_others)?;
         let record = record_in_path(state, req, org, &table).await?;
         let written = update_with_retries(state, principal, &table, &record, &values).await?;
-        Ok::<_, RecordFailure>(json_response(
-            StatusCode::OK,
-            &shown_record(org, &table, &written, &members),
-        ))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown_record(&table, &written, &members)))
     })
     .await
 }
@@ -171,7 +162,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|record| shown_record(org, &table, record, &members))
+            .map(|record| shown_record(&table, record, &members))
             .collect();
         Ok::<_, RecordFailure>(json_response(
             StatusCode::OK,
@@ -230,10 +221,7 @@ pub async fn restore(state: &AppState, principal: Principal, req: Request) -> Re
             .restore_record(org, &table, &id, Actor::now(&principal.key_id))
             .await?;
         let members = members(state, org, &table).await?;
-        Ok::<_, RecordFailure>(json_response(
-            StatusCode::OK,
-            &shown_record(org, &table, &record, &members),
-        ))
+        Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown_record(&table, &record, &members)))
     })
     .await
 }
@@ -288,7 +276,7 @@ pub async fn deleted(state: &AppState, principal: Principal, req: Request) -> Re
             members_of.insert(table.id.clone(), members(state, org, table).await?);
         }
         listed.push(DeletedRecordListed {
-            record: shown_record(org, table, &trashed.record, &members_of[&table.id]),
+            record: shown_record(table, &trashed.record, &members_of[&table.id]),
             deleted_date: json!({"date": trashed.deleted_at, "include_time": true}),
             deleted_by: None,
             application_name: table.name.clone(),

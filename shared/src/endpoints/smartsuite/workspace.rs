@@ -5,6 +5,9 @@
 //! derived from the organization (`OrgId::solution_id`), so no item holds it.
 //! docs/compat-smartsuite.md, "Solutions and tables", gives the sources and the mapping.
 //!
+//! Tables and fields are made and changed here too (`POST /applications/`, `add_field`,
+//! `bulk-add-fields`, `change_field`), through the one store's table and field writes.
+//!
 //! The lists answer as SmartSuite's reference shows them, a bare array; with `limit` or
 //! `offset` in the query they answer `{count, next, previous, results}`, the envelope that
 //! Activepieces' and Pipedream's dropdowns read when they send those parameters.
@@ -16,10 +19,13 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::Principal;
 use crate::domain::organization::{OrgId, Organization};
-use crate::domain::table::{FieldDef, FieldType, Table, TableRef};
+use crate::domain::smartsuite_field::{AddFieldInput, BulkAddFieldsInput, CreateApplicationInput, FieldInput};
+use crate::domain::table::{FieldDef, FieldType, NewField, Table, TableRef};
+use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
-use crate::http::{json_response, pagination, path_param, query_param};
+use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
+use crate::store::records::Actor;
 
 /// SmartSuite's colours, in its order: a solution's logo and the choices' colours.
 const COLORS: [&str; 10] = [
@@ -404,17 +410,98 @@ pub async fn list_applications(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// `GET /api/v1/applications/{id}/`: a table's structure, by id or slug.
-pub async fn get_application(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let raw = path_param(&req, "application_id")?;
+/// The table `{application_id}` names (its id or slug), read fresh.
+async fn application_in_path(state: &AppState, org: OrgId, req: &Request) -> Result<Table, ApiError> {
+    let raw = path_param(req, "application_id")?;
     let not_found = || ApiError::not_found(format!("No table `{raw}`"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    let table = state
-        .store
-        .table(principal.org_id, &table)
-        .await?
-        .ok_or_else(not_found)?;
+    state.store.table(org, &table).await?.ok_or_else(not_found)
+}
+
+/// `GET /api/v1/applications/{id}/`: a table's structure, by id or slug.
+pub async fn get_application(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let table = application_in_path(state, principal.org_id, &req).await?;
     let mut body = serde_json::to_value(ApplicationBody::new(&table)).map_err(|_| ApiError::internal())?;
     only_fields(&req, &mut body);
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// New fields with their link targets resolved, as (id, api_slug); `path` names the list
+/// in the body, for the error when one names no table of the workspace.
+async fn with_links(
+    state: &AppState,
+    org: OrgId,
+    fields: Vec<NewField>,
+    path: &str,
+) -> Result<Vec<(NewField, Option<(String, String)>)>, ApiError> {
+    let mut linked = Vec::with_capacity(fields.len());
+    for (i, field) in fields.into_iter().enumerate() {
+        let link = resolve_link(state, org, &field, &format!("{path}[{i}].params.linked_application")).await?;
+        linked.push((field, link));
+    }
+    Ok(linked)
+}
+
+/// `POST /api/v1/applications/`: a new table in the workspace's solution, with the fields
+/// its `structure` names, in one transaction (its title field is the table's own).
+pub async fn create_application(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+) -> Result<Response<Body>, ApiError> {
+    let org = principal.org_id;
+    let (new, fields) = json_body::<CreateApplicationInput>(&req)?.parse(&org.solution_id())?;
+    let fields = with_links(state, org, fields, "structure").await?;
+    let table = state
+        .store
+        .create_table_with_fields(org, &new, &fields, Actor::now(&principal.key_id))
+        .await?;
+    Ok(json_response(StatusCode::OK, &ApplicationBody::new(&table)))
+}
+
+/// `POST /api/v1/applications/{id}/add_field/`: a new field, placed last; answers it.
+pub async fn add_field(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let new = json_body::<AddFieldInput>(&req)?.parse()?;
+    let table = application_in_path(state, principal.org_id, &req).await?;
+    let link = resolve_link(state, principal.org_id, &new, "field.params.linked_application").await?;
+    let (table, field) = state
+        .store
+        .add_field(principal.org_id, &table, &new, link, Actor::now(&principal.key_id))
+        .await?;
+    Ok(json_response(StatusCode::OK, &StructureFieldBody::new(&table, &field)))
+}
+
+/// `POST /api/v1/applications/{id}/bulk-add-fields/` (and `bulk_add_fields`): up to 50
+/// new fields, all or none; answers them in order.
+pub async fn bulk_add_fields(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let fields = json_body::<BulkAddFieldsInput>(&req)?.parse()?;
+    let table = application_in_path(state, principal.org_id, &req).await?;
+    let fields = with_links(state, principal.org_id, fields, "fields").await?;
+    let (table, added) = state
+        .store
+        .add_fields(principal.org_id, &table, &fields, Actor::now(&principal.key_id))
+        .await?;
+    let shown: Vec<StructureFieldBody> = added.iter().map(|f| StructureFieldBody::new(&table, f)).collect();
+    Ok(json_response(StatusCode::OK, &shown))
+}
+
+/// `PUT /api/v1/applications/{id}/change_field/`: the field its `slug` names, changed
+/// (label, help text, required, choices); answers it.
+pub async fn change_field(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let input = json_body::<FieldInput>(&req)?;
+    let slug = input
+        .slug
+        .clone()
+        .ok_or_else(|| ApiError::validation("`slug` is required: it names the field to change"))?;
+    let table = application_in_path(state, principal.org_id, &req).await?;
+    let field = table
+        .fields
+        .get(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("No field `{slug}` in table `{}`", table.api_slug)))?;
+    let patch = input.parse_change(field)?;
+    let (table, field) = state
+        .store
+        .update_field(principal.org_id, &table, field, &patch, Actor::now(&principal.key_id))
+        .await?;
+    Ok(json_response(StatusCode::OK, &StructureFieldBody::new(&table, &field)))
 }

@@ -1,0 +1,6 @@
+//! `change-field`: the Lambda function of PUT /api/v1/applications/{application_id}/change_field, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ChangeField>()
+}

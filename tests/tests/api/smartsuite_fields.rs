@@ -1,0 +1,434 @@
+//! SmartSuite's table and field writes over the one domain: a table made with its
+//! structure, fields added one at a time or in bulk, and a changed field, each read back as
+//! Attio's object and attributes; a refused write (a bad field, a taken slug, a type this
+//! API does not store) leaves the table as it was.
+
+use api_tests::{assert_error, Org, TestApi};
+use serde_json::{json, Value};
+
+async fn solution_id(api: &TestApi, org: &Org) -> String {
+    let list = api.token(&org.key, org.id, "GET", "/api/v1/solutions/", None).await;
+    list.body[0]["id"]
+        .as_str()
+        .expect("the workspace's solution")
+        .to_string()
+}
+
+fn field<'a>(table: &'a Value, slug: &str) -> &'a Value {
+    table["structure"]
+        .as_array()
+        .expect("a structure")
+        .iter()
+        .find(|f| f["slug"] == slug)
+        .unwrap_or_else(|| panic!("no field {slug} in {table}"))
+}
+
+fn slugs(table: &Value) -> Vec<String> {
+    table["structure"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn application(api: &TestApi, org: &Org, slug: &str) -> Value {
+    let reply = api
+        .token(&org.key, org.id, "GET", &format!("/api/v1/applications/{slug}/"), None)
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body
+}
+
+#[tokio::test]
+async fn a_table_made_with_its_structure_is_every_dialects_table() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let people = api.create_table(&org.key, "People", "PE", "people").await;
+    let solution = solution_id(&api, &org).await;
+    let body = json!({
+        "name": "Sales Deals",
+        "solution": solution,
+        "structure": [
+            {"slug": "title", "label": "Title", "field_type": "recordtitlefield"},
+            {"slug": "code", "label": "Code", "field_type": "textfield", "params": {"unique": true, "required": true}},
+            {"slug": "amount", "label": "Amount", "field_type": "currencyfield", "params": {"help_text": "In dollars"}},
+            {"slug": "stage", "label": "Stage", "field_type": "singleselectfield",
+             "params": {"choices": [{"label": "Lead", "value": "x1"}, {"label": "Won", "value": "x2"}]}},
+            {"slug": "closes", "label": "Closes", "field_type": "datefield", "params": {"include_time": true}},
+            {"slug": "contacts", "label": "Contacts", "field_type": "linkedrecordfield",
+             "params": {"linked_application": people["id"], "entries_allowed": "multiple"}},
+            {"label": "Notes", "field_type": "textfield", "is_new": true}
+        ]
+    });
+    let made = api
+        .token(&org.key, org.id, "POST", "/api/v1/applications/", Some(&body))
+        .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let table = made.body;
+    assert_eq!(table["name"], "Sales Deals");
+    assert_eq!(table["slug"], "sales_deals");
+    assert_eq!(table["solution"], json!(solution));
+    let shown = slugs(&table);
+    // The table's own title field first, the recordtitlefield skipped, the rest in order;
+    // a field sent without a slug got one as SmartSuite makes them.
+    assert_eq!(&shown[..6], ["name", "code", "amount", "stage", "closes", "contacts"]);
+    assert!(shown[6].len() == 10 && shown[6].starts_with('s'), "{shown:?}");
+    assert_eq!(field(&table, "code")["params"]["unique"], true);
+    assert_eq!(field(&table, "code")["params"]["required"], true);
+    assert_eq!(field(&table, "amount")["params"]["help_text"], "In dollars");
+    assert_eq!(field(&table, "closes")["params"]["include_time"], true);
+    assert_eq!(field(&table, "contacts")["params"]["linked_application"], people["id"]);
+    let labels: Vec<&Value> = field(&table, "stage")["params"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["label"])
+        .collect();
+    assert_eq!(labels, [&json!("Lead"), &json!("Won")]);
+    assert_eq!(application(&api, &org, "sales_deals").await, table);
+
+    // Attio sees the object and its attributes; a record written through SmartSuite's
+    // route reads back through Attio's.
+    let attributes = api
+        .bearer(&org.key, "GET", "/v2/objects/sales_deals/attributes", None)
+        .await;
+    assert_eq!(attributes.status, 200, "{:?}", attributes.body);
+    let types: Vec<(String, String)> = attributes.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["api_slug"].as_str().unwrap().into(),
+                a["type"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("code", "text"),
+        ("amount", "currency"),
+        ("stage", "select"),
+        ("closes", "timestamp"),
+    ] {
+        assert!(
+            types.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} in {types:?}"
+        );
+    }
+    let record = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{}/records/", table["id"].as_str().unwrap()),
+            Some(&json!({"title": "Big deal", "code": "D1", "amount": "1200", "stage": "Won"})),
+        )
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let attio = api
+        .bearer(
+            &org.key,
+            "GET",
+            &format!(
+                "/v2/objects/sales_deals/records/{}",
+                record.body["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(attio.status, 200, "{:?}", attio.body);
+    assert_eq!(attio.body["data"]["values"]["code"][0]["value"], "D1");
+    assert_eq!(attio.body["data"]["values"]["stage"][0]["option"]["title"], "Won");
+
+    // Refused, each before anything is written: the workspace keeps its two tables.
+    let refused = [
+        (
+            json!({"name": "X", "solution": "000000000000000000000000", "structure": []}),
+            400,
+            "solution",
+        ),
+        (
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "a", "label": "A", "field_type": "formulafield"}]}),
+            400,
+            "formulafield",
+        ),
+        (
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "name", "label": "A", "field_type": "textfield"}]}),
+            400,
+            "structure[0].slug",
+        ),
+        (
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "a", "label": "A", "field_type": "textfield"}, {"slug": "a", "label": "B", "field_type": "numberfield"}]}),
+            400,
+            "structure[1].slug",
+        ),
+        (
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "l", "label": "L", "field_type": "linkedrecordfield", "params": {"linked_application": "nowhere"}}]}),
+            400,
+            "structure[0].params.linked_application",
+        ),
+        (json!({"solution": solution}), 400, "name"),
+        (json!({"name": "Sales Deals", "solution": solution}), 409, ""),
+    ];
+    for (body, status, says) in refused {
+        let reply = api
+            .token(&org.key, org.id, "POST", "/api/v1/applications/", Some(&body))
+            .await;
+        assert_error(&reply, status);
+        let message = reply.body.to_string();
+        assert!(message.contains(says), "{says}: {message}");
+    }
+    let list = api.token(&org.key, org.id, "GET", "/api/v1/applications/", None).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 2, "{:?}", list.body);
+    api.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn fields_added_one_at_a_time_or_in_bulk_are_attio_attributes() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let other = api.create_org("Other", "other-owner").await;
+    let table = api.create_table(&org.key, "Deals", "DE", "deals").await;
+    let id = table["id"].as_str().unwrap().to_string();
+
+    // One field, as the docs' example sends it (`Field_Position` capitalised).
+    let body = json!({
+        "field": {"slug": "priority", "label": "Priority", "field_type": "singleselectfield",
+                  "params": {"choices": [{"label": "High", "value": "c1", "value_color": "#FF5757"}]}, "is_new": true},
+        "Field_Position": {"prev_sibling_slug": "name"},
+        "auto_fill_structure_layout": true
+    });
+    let added = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/add_field/"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{:?}", added.body);
+    assert_eq!(added.body["slug"], "priority");
+    assert_eq!(added.body["field_type"], "singleselectfield");
+    assert_eq!(added.body["params"]["choices"][0]["label"], "High");
+    let attribute = api
+        .bearer(&org.key, "GET", "/v2/objects/deals/attributes/priority", None)
+        .await;
+    assert_eq!(attribute.status, 200, "{:?}", attribute.body);
+    assert_eq!(attribute.body["data"]["type"], "select");
+    assert_eq!(attribute.body["data"]["title"], "Priority");
+
+    // In bulk, by either spelling of the route; a bulk add is all or none.
+    let bulk = |fields: Value| json!({"fields": fields, "set_as_visible_fields_in_reports": []});
+    let reply = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/bulk-add-fields/"),
+            Some(&bulk(json!([
+                {"slug": "amount", "label": "Amount", "field_type": "numberfield"},
+                {"slug": "emails", "label": "Emails", "field_type": "emailfield"}
+            ]))),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let added: Vec<&Value> = reply.body.as_array().unwrap().iter().map(|f| &f["slug"]).collect();
+    assert_eq!(added, [&json!("amount"), &json!("emails")]);
+    let reply = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/bulk_add_fields/"),
+            Some(&bulk(
+                json!([{"slug": "rating", "label": "Rating", "field_type": "ratingfield"}]),
+            )),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let before = application(&api, &org, "deals").await;
+    assert_eq!(slugs(&before), ["name", "priority", "amount", "emails", "rating"]);
+    for (fields, status, says) in [
+        (
+            json!([{"slug": "fresh", "label": "F", "field_type": "textfield"}, {"slug": "amount", "label": "A", "field_type": "numberfield"}]),
+            409,
+            "amount",
+        ),
+        (
+            json!([{"slug": "fresh", "label": "F", "field_type": "textfield"}, {"slug": "bad", "label": "B", "field_type": "votefield"}]),
+            400,
+            "fields[1].field_type",
+        ),
+        (json!([]), 400, "fields"),
+    ] {
+        let reply = api
+            .token(
+                &org.key,
+                org.id,
+                "POST",
+                &format!("/api/v1/applications/{id}/bulk-add-fields/"),
+                Some(&bulk(fields)),
+            )
+            .await;
+        assert_error(&reply, status);
+        assert!(reply.body.to_string().contains(says), "{says}: {:?}", reply.body);
+    }
+    assert_eq!(
+        application(&api, &org, "deals").await,
+        before,
+        "a refused bulk add adds nothing"
+    );
+
+    // A record uses the new fields through SmartSuite's route and reads back through Attio's.
+    let record = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/records/"),
+            Some(&json!({"title": "D", "amount": 5, "emails": ["a@example.com"], "rating": 3, "priority": "High"})),
+        )
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let attio = api
+        .bearer(
+            &org.key,
+            "GET",
+            &format!("/v2/objects/deals/records/{}", record.body["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(attio.body["data"]["values"]["amount"][0]["value"], 5);
+    assert_eq!(
+        attio.body["data"]["values"]["emails"][0]["email_address"],
+        "a@example.com"
+    );
+
+    // Another workspace cannot reach the table.
+    let theirs = api
+        .token(
+            &other.key,
+            other.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/add_field/"),
+            Some(&json!({"field": {"slug": "x", "label": "X", "field_type": "textfield"}})),
+        )
+        .await;
+    assert_error(&theirs, 404);
+    assert_eq!(application(&api, &org, "deals").await["structure"], before["structure"]);
+    api.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn a_changed_field_keeps_its_values_and_archives_the_choices_it_drops() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let table = api.create_table(&org.key, "Deals", "DE", "deals").await;
+    let id = table["id"].as_str().unwrap().to_string();
+    let add = json!({"field": {"slug": "stage", "label": "Stage", "field_type": "singleselectfield",
+        "params": {"choices": [{"label": "Lead"}, {"label": "Won"}]}}});
+    let added = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/add_field/"),
+            Some(&add),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{:?}", added.body);
+    let choices = added.body["params"]["choices"].as_array().unwrap().clone();
+    let (lead, won) = (choices[0]["value"].clone(), choices[1]["value"].clone());
+    let record = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            &format!("/api/v1/applications/{id}/records/"),
+            Some(&json!({"title": "D", "stage": won})),
+        )
+        .await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let record_id = record.body["id"].as_str().unwrap().to_string();
+
+    // As SmartSuite's clients send it: the field read, changed, and sent back whole.
+    let mut changed = added.body.clone();
+    changed["label"] = json!("Phase");
+    changed["params"]["help_text"] = json!("Where the deal is");
+    changed["params"]["choices"] = json!([{"label": "Prospect", "value": lead}, {"label": "Paused"}]);
+    let reply = api
+        .token(
+            &org.key,
+            org.id,
+            "PUT",
+            &format!("/api/v1/applications/{id}/change_field/"),
+            Some(&changed),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["label"], "Phase");
+    assert_eq!(reply.body["params"]["help_text"], "Where the deal is");
+    let labels: Vec<&Value> = reply.body["params"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["label"])
+        .collect();
+    assert_eq!(labels, [&json!("Prospect"), &json!("Paused")]);
+    assert_eq!(
+        reply.body["params"]["choices"][0]["value"], lead,
+        "a renamed choice keeps its value"
+    );
+
+    // The record keeps the dropped choice, which Attio shows archived.
+    let read = api
+        .token(
+            &org.key,
+            org.id,
+            "GET",
+            &format!("/api/v1/applications/{id}/records/{record_id}/"),
+            None,
+        )
+        .await;
+    assert_eq!(read.body["stage"], won, "{:?}", read.body);
+    let options = api
+        .bearer(
+            &org.key,
+            "GET",
+            "/v2/objects/deals/attributes/stage/options?show_archived=true",
+            None,
+        )
+        .await;
+    let archived: Vec<(&Value, &Value)> = options.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (&o["title"], &o["is_archived"]))
+        .collect();
+    assert!(archived.contains(&(&json!("Won"), &json!(true))), "{archived:?}");
+
+    // Refused, changing nothing: another type, another uniqueness, a field that is not there.
+    let before = application(&api, &org, "deals").await;
+    for (body, status) in [
+        (json!({"slug": "stage", "label": "S", "field_type": "textfield"}), 400),
+        (json!({"slug": "stage", "params": {"unique": true}}), 400),
+        (json!({"slug": "stage", "params": {"choices": [{"label": "Won"}]}}), 400),
+        (json!({"slug": "nowhere", "label": "N"}), 404),
+        (json!({"label": "no slug"}), 400),
+    ] {
+        let reply = api
+            .token(
+                &org.key,
+                org.id,
+                "PUT",
+                &format!("/api/v1/applications/{id}/change_field/"),
+                Some(&body),
+            )
+            .await;
+        assert_error(&reply, status);
+    }
+    assert_eq!(application(&api, &org, "deals").await, before);
+    api.assert_audit_clean().await;
+}
