@@ -78,9 +78,18 @@ pub struct CreateApplicationInput {
     pub structure: Option<Vec<FieldInput>>,
 }
 
+/// A valid table create: the table, its title field's label if the structure names it,
+/// and its other fields.
+#[derive(Debug)]
+pub struct NewApplication {
+    pub table: NewTable,
+    pub title_label: Option<String>,
+    pub fields: Vec<NewField>,
+}
+
 impl CreateApplicationInput {
     /// The new table and its fields, for the workspace whose solution is `solution_id`.
-    pub fn parse(self, solution_id: &str) -> Result<(NewTable, Vec<NewField>), Invalid> {
+    pub fn parse(self, solution_id: &str) -> Result<NewApplication, Invalid> {
         let name = TableName::parse("name", &required("name", self.name)?)?;
         if required("solution", self.solution)? != solution_id {
             return Err(Invalid::value(format!(
@@ -94,14 +103,19 @@ impl CreateApplicationInput {
             )));
         }
         let mut fields: Vec<NewField> = Vec::new();
+        let mut title_label = None;
         for (i, field) in structure.into_iter().enumerate() {
-            if field.field_type.as_deref() == Some("recordtitlefield") {
+            let path = format!("structure[{i}]");
+            if let Some(label) = field.title_label(&path)? {
+                if title_label.replace(label).is_some() {
+                    return Err(Invalid::value(format!("`{path}` names the title field again")));
+                }
                 continue;
             }
-            let field = field.parse_new(&format!("structure[{i}]"))?;
-            if field.key.as_str() == FieldKey::name().as_str() || fields.iter().any(|f| f.key == field.key) {
+            let field = field.parse_new(&path)?;
+            if fields.iter().any(|f| f.key == field.key) {
                 return Err(Invalid::value(format!(
-                    "`structure[{i}].slug` `{}` is taken (`name` is the table's title field)",
+                    "`{path}.slug` `{}` is taken",
                     field.key.as_str()
                 )));
             }
@@ -115,7 +129,11 @@ impl CreateApplicationInput {
             record_prefix,
             api_slug,
         };
-        Ok((table, fields))
+        Ok(NewApplication {
+            table,
+            title_label,
+            fields,
+        })
     }
 }
 
@@ -254,11 +272,33 @@ impl FieldInput {
         }
     }
 
+    /// If this structure entry names the table's title field (the one every table has,
+    /// slug `name`): a `recordtitlefield`, or the slug `name` as a `textfield`, as the
+    /// docs' Create Table example sends it. Its label, which the title field takes.
+    fn title_label(&self, path: &str) -> Result<Option<String>, Invalid> {
+        let is_name = self.slug.as_deref() == Some(FieldKey::name().as_str());
+        let title = match self.field_type.as_deref() {
+            Some("recordtitlefield") => true,
+            Some("textfield") | None if is_name => true,
+            _ if is_name => {
+                return Err(Invalid::value(format!(
+                    "`{path}.slug` `name` is the table's title field, a textfield"
+                )))
+            }
+            _ => false,
+        };
+        if !title {
+            return Ok(None);
+        }
+        let label = self.label.as_deref().unwrap_or("Name");
+        bounded_text(&format!("{path}.label"), label, 1, 128).map(Some)
+    }
+
     /// A new field; `path` names this object in the body, for errors.
     pub fn parse_new(self, path: &str) -> Result<NewField, Invalid> {
         let params = self.params(path)?;
         let key = match &self.slug {
-            Some(slug) => FieldKey::parse(&format!("{path}.slug"), slug)?,
+            Some(slug) => FieldKey::parse_slug(&format!("{path}.slug"), slug)?,
             None => new_slug(),
         };
         let label = required(&format!("{path}.label"), self.label)?;
@@ -493,6 +533,65 @@ mod tests {
             .parse_new("field")
             .unwrap_err();
         assert!(err.to_string().contains("field.slug"), "{err}");
+    }
+
+    #[test]
+    fn a_slug_may_start_with_a_digit_as_smartsuites_do() {
+        for (slug, ok) in [
+            ("123asd456z", true),
+            ("s1a2b3c4d5", true),
+            ("a_b", true),
+            ("_a", false),
+            ("A1", false),
+            ("", false),
+        ] {
+            let parsed = input(json!({"slug": slug, "label": "L", "field_type": "textfield"})).parse_new("field");
+            assert_eq!(parsed.is_ok(), ok, "{slug}");
+        }
+    }
+
+    #[test]
+    fn a_structure_names_the_title_field_by_its_type_or_its_slug() {
+        let parse = |structure: Value| {
+            serde_json::from_value::<CreateApplicationInput>(
+                json!({"name": "Deals", "solution": "s", "structure": structure}),
+            )
+            .unwrap()
+            .parse("s")
+        };
+        let made = parse(json!([
+            {"slug": "title", "label": "Title", "field_type": "recordtitlefield"},
+            {"slug": "amount", "label": "Amount", "field_type": "numberfield"}
+        ]))
+        .unwrap();
+        assert_eq!(made.title_label.as_deref(), Some("Title"));
+        assert_eq!(made.fields.len(), 1);
+        // The docs' example: the slug `name` as a textfield is the title field.
+        let made = parse(json!([{"slug": "name", "label": "Name", "field_type": "textfield"}])).unwrap();
+        assert_eq!((made.title_label.as_deref(), made.fields.len()), (Some("Name"), 0));
+        assert_eq!(made.table.api_slug.as_str(), "deals");
+        for (structure, says) in [
+            (
+                json!([{"slug": "name", "label": "N", "field_type": "numberfield"}]),
+                "title field, a textfield",
+            ),
+            (
+                json!([{"field_type": "recordtitlefield"}, {"slug": "name", "field_type": "textfield"}]),
+                "again",
+            ),
+            (
+                json!([{"slug": "a", "label": "A", "field_type": "textfield"}, {"slug": "a", "label": "B", "field_type": "textfield"}]),
+                "structure[1].slug",
+            ),
+        ] {
+            let err = parse(structure.clone()).unwrap_err();
+            assert!(err.to_string().contains(says), "{structure}: {err}");
+        }
+        let err = serde_json::from_value::<CreateApplicationInput>(json!({"name": "D", "solution": "other"}))
+            .unwrap()
+            .parse("s")
+            .unwrap_err();
+        assert!(err.to_string().contains("solution"), "{err}");
     }
 
     #[test]

@@ -226,6 +226,19 @@ impl FieldKey {
             )))
         }
     }
+    /// A SmartSuite field slug: a key that may also start with a digit, as SmartSuite's
+    /// "random 10 digit alphanumeric" slugs do (`123asd456z`, its docs' example).
+    pub fn parse_slug(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let first = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let rest = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
+        if identifier(raw, 64, first, rest) {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err(Invalid::value(format!(
+                "`{field}` must be 1-64 lowercase letters, digits and underscores starting with a letter or digit (^[a-z0-9][a-z0-9_]{{0,63}}$)"
+            )))
+        }
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -188,23 +188,28 @@ impl Store {
     /// taken is followed by the next of its candidates (one transaction each), so a free
     /// api_slug is not refused for a prefix the caller did not choose.
     pub async fn create_table(&self, org: OrgId, new: &NewTable, actor: Actor<'_>) -> Result<Table, StoreError> {
-        self.create_table_with_fields(org, new, &[], actor).await
+        self.create_table_with_fields(org, new, None, &[], actor).await
     }
 
     /// [`Store::create_table`] with more fields than the display field, in the same
-    /// transaction (SmartSuite's table create names its structure): each with its resolved
-    /// link target, as (id, api_slug). A key the table already has (`name`, the display
-    /// field's), a duplicate key or too many fields refuse the table.
+    /// transaction (SmartSuite's table create names its structure): the display field's
+    /// name (`Name` if none), and each field with its resolved link target, as (id,
+    /// api_slug). A key the table already has (`name`, the display field's), a duplicate
+    /// key or too many fields refuse the table.
     pub async fn create_table_with_fields(
         &self,
         org: OrgId,
         new: &NewTable,
+        display_name: Option<&str>,
         fields: &[(NewField, Option<(String, String)>)],
         actor: Actor<'_>,
     ) -> Result<Table, StoreError> {
         let candidates = new.record_prefix.candidates();
         for prefix in &candidates {
             let mut table = new_table(org, new, prefix, actor.now);
+            if let (Some(name), Some(display)) = (display_name, table.fields.get_mut(FieldKey::name().as_str())) {
+                display.name = name.to_string();
+            }
             for (n, (field, link)) in (1..).zip(fields) {
                 let def = field_def(field, link.clone(), actor.now.plus_nanos(n));
                 if table.fields.contains_key(&def.key) {

@@ -74,6 +74,12 @@ async fn a_table_made_with_its_structure_is_every_dialects_table() {
     // a field sent without a slug got one as SmartSuite makes them.
     assert_eq!(&shown[..6], ["name", "code", "amount", "stage", "closes", "contacts"]);
     assert!(shown[6].len() == 10 && shown[6].starts_with('s'), "{shown:?}");
+    assert_eq!(
+        field(&table, "name")["label"],
+        "Title",
+        "the recordtitlefield names the title field"
+    );
+    assert_eq!(field(&table, "name")["params"]["primary"], true);
     assert_eq!(field(&table, "code")["params"]["unique"], true);
     assert_eq!(field(&table, "code")["params"]["required"], true);
     assert_eq!(field(&table, "amount")["params"]["help_text"], "In dollars");
@@ -154,7 +160,12 @@ async fn a_table_made_with_its_structure_is_every_dialects_table() {
             "formulafield",
         ),
         (
-            json!({"name": "X", "solution": solution, "structure": [{"slug": "name", "label": "A", "field_type": "textfield"}]}),
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "name", "label": "A", "field_type": "numberfield"}]}),
+            400,
+            "structure[0].slug",
+        ),
+        (
+            json!({"name": "X", "solution": solution, "structure": [{"slug": "Bad", "label": "A", "field_type": "textfield"}]}),
             400,
             "structure[0].slug",
         ),

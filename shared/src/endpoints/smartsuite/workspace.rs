@@ -450,11 +450,17 @@ pub async fn create_application(
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let org = principal.org_id;
-    let (new, fields) = json_body::<CreateApplicationInput>(&req)?.parse(&org.solution_id())?;
-    let fields = with_links(state, org, fields, "structure").await?;
+    let new = json_body::<CreateApplicationInput>(&req)?.parse(&org.solution_id())?;
+    let fields = with_links(state, org, new.fields, "structure").await?;
     let table = state
         .store
-        .create_table_with_fields(org, &new, &fields, Actor::now(&principal.key_id))
+        .create_table_with_fields(
+            org,
+            &new.table,
+            new.title_label.as_deref(),
+            &fields,
+            Actor::now(&principal.key_id),
+        )
         .await?;
     Ok(json_response(StatusCode::OK, &ApplicationBody::new(&table)))
 }
