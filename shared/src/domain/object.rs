@@ -59,30 +59,24 @@ pub(super) fn prefix_for(slug: &ApiSlug) -> Result<RecordPrefix, Invalid> {
 }
 
 impl ObjectInput {
-    /// An object has one name here, the table's: `plural_noun` (or, without it,
-    /// `singular_noun`) sets it, and both nouns read back as it.
-    fn name(&self) -> Result<Option<TableName>, Invalid> {
-        match (&self.plural_noun, &self.singular_noun) {
-            (Some(plural), _) => TableName::parse("data.plural_noun", plural).map(Some),
-            (None, Some(singular)) => TableName::parse("data.singular_noun", singular).map(Some),
-            (None, None) => Ok(None),
-        }
-    }
-
     pub fn parse_new(self) -> Result<NewTable, Invalid> {
         let api_slug = ApiSlug::parse("data.api_slug", &required("data.api_slug", self.api_slug.clone())?)?;
-        required("data.singular_noun", self.singular_noun.as_ref())?;
-        required("data.plural_noun", self.plural_noun.as_ref())?;
+        let singular = TableName::parse(
+            "data.singular_noun",
+            &required("data.singular_noun", self.singular_noun)?,
+        )?;
+        let plural = TableName::parse("data.plural_noun", &required("data.plural_noun", self.plural_noun)?)?;
         Ok(NewTable {
-            name: self.name()?.expect("the nouns are given"),
+            singular_name: (singular != plural).then_some(singular),
+            name: plural,
             description: None,
             record_prefix: PrefixChoice::Derived(prefix_for(&api_slug)?),
             api_slug,
         })
     }
 
-    /// A PATCH: the nouns rename the table; the slug is fixed once the object exists (the
-    /// same slug again is no change).
+    /// A PATCH: `plural_noun` renames the table (its name), `singular_noun` its singular;
+    /// the slug is fixed once the object exists (the same slug again is no change).
     pub fn parse_patch(self, current_slug: &str) -> Result<TablePatch, Invalid> {
         if let Some(slug) = &self.api_slug {
             if slug != current_slug {
@@ -92,7 +86,14 @@ impl ObjectInput {
             }
         }
         Ok(TablePatch {
-            name: self.name()?,
+            name: self
+                .plural_noun
+                .map(|n| TableName::parse("data.plural_noun", &n))
+                .transpose()?,
+            singular_name: self
+                .singular_noun
+                .map(|n| TableName::parse("data.singular_noun", &n))
+                .transpose()?,
             ..TablePatch::default()
         })
     }

@@ -125,6 +125,7 @@ impl CreateApplicationInput {
         let record_prefix = PrefixChoice::Derived(super::object::prefix_for(&api_slug)?);
         let table = NewTable {
             name,
+            singular_name: None,
             description: None,
             record_prefix,
             api_slug,

@@ -174,6 +174,8 @@ impl TableRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTable {
     pub name: TableName,
+    /// Attio's `singular_noun` (the name is its `plural_noun`).
+    pub singular_name: Option<TableName>,
     pub description: Option<TableDescription>,
     pub record_prefix: PrefixChoice,
     pub api_slug: ApiSlug,
@@ -205,6 +207,7 @@ impl CreateTableInput {
         };
         Ok(NewTable {
             name,
+            singular_name: None,
             description,
             record_prefix: PrefixChoice::Given(record_prefix),
             api_slug,
@@ -600,6 +603,8 @@ fn parse_options(options: Vec<OptionInput>) -> Result<Vec<String>, Invalid> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TablePatch {
     pub name: Option<TableName>,
+    /// Attio's `singular_noun`.
+    pub singular_name: Option<TableName>,
     /// `Some(None)` clears the description.
     pub description: Option<Option<TableDescription>>,
     pub archived: Option<bool>,
@@ -639,6 +644,7 @@ impl PatchTableInput {
                 .transpose()?,
             archived: self.archived,
             display_field_id: self.display_field_id,
+            singular_name: None,
         })
     }
 }
@@ -779,6 +785,9 @@ pub struct Table {
     #[serde(rename = "type")]
     pub table_type: String,
     pub name: String,
+    /// Attio's `singular_noun`, when it was given apart from the name (its `plural_noun`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub singular_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub record_prefix: String,

