@@ -814,6 +814,7 @@ impl Table {
             org_id: 1,
             table_type: "custom".into(),
             name: "Companies".into(),
+            singular_name: None,
             description: None,
             record_prefix: "CO".into(),
             api_slug: "companies".into(),
