@@ -16,6 +16,7 @@ mod properties;
 pub mod record;
 pub mod smartsuite;
 pub mod smartsuite_field;
+pub mod smartsuite_webhook;
 pub mod table;
 pub mod team;
 pub mod team_filter;
