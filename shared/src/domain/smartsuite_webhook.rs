@@ -312,35 +312,6 @@ pub fn changes(events: &[Value], from: usize, kinds: &[Kind], filter: &Filter) -
         .collect()
 }
 
-/// A position in the log: after the change at `index` of event item `item` (a page token
-/// is its text, `<item>:<index>`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Position {
-    pub item: String,
-    pub index: usize,
-}
-
-impl Position {
-    pub fn token(&self) -> String {
-        format!("{}:{}", self.item, self.index)
-    }
-
-    /// A page token back; anything else is a 400 (a token is only ever one this API gave).
-    pub fn parse(token: &str) -> Result<Self, Invalid> {
-        let bad = || Invalid::value("`page_token` is not a token ListEvents gave");
-        let (item, index) = token.rsplit_once(':').ok_or_else(bad)?;
-        let well_formed =
-            !item.is_empty() && item.len() <= 64 && item.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !well_formed {
-            return Err(bad());
-        }
-        Ok(Self {
-            item: item.to_string(),
-            index: index.parse().map_err(|_| bad())?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,27 +443,6 @@ mod tests {
         assert_eq!(ids(changes(&events, 0, &Kind::ALL, &fields(&["z"]))), ["r3"]);
         // From a position inside the item: what comes after it.
         assert_eq!(ids(changes(&events, 3, &Kind::ALL, &Filter::Solution)), ["r2", "r3"]);
-    }
-
-    #[test]
-    fn page_tokens_round_trip_and_nothing_else_parses() {
-        let at = Position {
-            item: "00000001796458243671657-0a1b2c3d".into(),
-            index: 4,
-        };
-        assert_eq!(Position::parse(&at.token()).unwrap(), at);
-        for bad in [
-            "",
-            ":",
-            "x",
-            "a:b",
-            ":3",
-            "a b:1",
-            "a:-1",
-            &format!("{}:1", "a".repeat(65)),
-        ] {
-            assert!(Position::parse(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
