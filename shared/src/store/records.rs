@@ -638,21 +638,7 @@ impl Store {
         values: &RecordValues<'_>,
         actor: Actor<'_>,
     ) -> Result<Record, RecordWriteError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let stamp = actor.now.nanos();
-        let key_id = actor.key_id;
-        let mut record = Record {
-            id,
-            org_id: org.0,
-            table_id: table.id.clone(),
-            number: 0,
-            created_at: stamp.clone(),
-            created_by: key_id.to_string(),
-            values: BTreeMap::new(),
-            version: 0,
-            ref_count: 0,
-        };
-        merge_values(&mut record, values, Merge::Overwrite, key_id, &stamp);
+        let mut record = new_record(org, table, values, actor);
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record), &EndedValues::new())?;
         record.number = self.next_record_number(&table.id).await?;
@@ -665,6 +651,68 @@ impl Store {
         Ok(record)
     }
 
+    /// Creates several records (a bulk create), each in its own transaction, at most
+    /// [`super::BATCH_CONCURRENCY`] at once: one result per value set, in order. Their
+    /// display numbers are one block taken at once, in the values' order, so records made
+    /// together are numbered as they were given. Nothing is written unless every record
+    /// passes the checks a write makes before it is sent; past them, each write succeeds
+    /// or is refused on its own (the caller undoes the others if it wants all or none).
+    pub async fn create_records(
+        &self,
+        org: OrgId,
+        table: &Table,
+        values: &[RecordValues<'_>],
+        actor: Actor<'_>,
+    ) -> Result<Vec<Result<Record, RecordWriteError>>, RecordWriteError> {
+        use futures_util::StreamExt;
+        let mut records: Vec<Record> = values.iter().map(|v| new_record(org, table, v, actor)).collect();
+        for record in &records {
+            self.check_record_write(table, None, Some(record), &EndedValues::new())?;
+        }
+        let count = records.len() as u64;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let last = self.next_record_numbers(&table.id, count).await?;
+        for (record, number) in records.iter_mut().zip(last + 1 - count..) {
+            record.number = number;
+        }
+        let writes = futures_util::stream::iter(records)
+            .map(|record| async move {
+                let change = Change {
+                    old: None,
+                    new: Some(&record),
+                    ended: &EndedValues::new(),
+                };
+                self.write_record(org, table, change, actor, None).await?;
+                Ok(record)
+            })
+            .buffered(super::BATCH_CONCURRENCY);
+        Ok(writes.collect().await)
+    }
+}
+
+/// A new record of `table` holding `values`, not yet numbered.
+fn new_record(org: OrgId, table: &Table, values: &RecordValues<'_>, actor: Actor<'_>) -> Record {
+    let id = uuid::Uuid::new_v4().to_string();
+    let stamp = actor.now.nanos();
+    let key_id = actor.key_id;
+    let mut record = Record {
+        id,
+        org_id: org.0,
+        table_id: table.id.clone(),
+        number: 0,
+        created_at: stamp.clone(),
+        created_by: key_id.to_string(),
+        values: BTreeMap::new(),
+        version: 0,
+        ref_count: 0,
+    };
+    merge_values(&mut record, values, Merge::Overwrite, key_id, &stamp);
+    record
+}
+
+impl Store {
     /// Applies values to an existing record (`Append` for PATCH, `Overwrite` for PUT), in
     /// one transaction conditional on the record being unchanged since `record` was read.
     pub async fn update_record(
@@ -893,14 +941,20 @@ impl Store {
 
     /// The table's next record display number, from the atomic counter in its head.
     async fn next_record_number(&self, table_id: &str) -> Result<u64, StoreError> {
+        self.next_record_numbers(table_id, 1).await
+    }
+
+    /// Takes `count` display numbers at once from the counter: the last of them (the
+    /// others are the `count - 1` before it).
+    async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
         let out = self
             .client()
             .update_item()
             .table_name(self.table_name())
             .set_key(Some(key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
-            .update_expression("ADD record_seq :one")
+            .update_expression("ADD record_seq :count")
             .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":count", AttributeValue::N(count.to_string()))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;

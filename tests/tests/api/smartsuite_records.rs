@@ -640,6 +640,20 @@ async fn bulk_writes_are_all_or_nothing() {
     .await;
     assert_error(&taken, 400);
     assert_eq!(titles().await, before, "nothing of a refused bulk create stays");
+    // Two items claiming one unique value, written concurrently: one is refused, and the
+    // other is undone.
+    let twice = send(
+        "POST",
+        format!("{base}/bulk/"),
+        json!({"items": [{"name": "F", "domain": "f.com"}, {"name": "G", "domain": "f.com"}]}),
+    )
+    .await;
+    assert_error(&twice, 400);
+    assert_eq!(
+        titles().await,
+        before,
+        "nothing of a bulk create refusing its own item stays"
+    );
 
     // Updates: both apply, or neither.
     let patched = send(

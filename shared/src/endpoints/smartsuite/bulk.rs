@@ -83,24 +83,22 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
             .enumerate()
             .map(|(i, item)| parse_body(org, &table, item, &members, false).map_err(|e| at_item(i, e)))
             .collect::<Result<Vec<RecordValues>, Invalid>>()?;
-        let mut made: Vec<Record> = Vec::with_capacity(parsed.len());
-        for values in &parsed {
-            match state
-                .store
-                .create_record(org, &table, values, Actor::now(&principal.key_id))
-                .await
-            {
-                Ok(record) => made.push(record),
-                Err(refused) => {
-                    for record in made.iter().rev() {
-                        state
-                            .store
-                            .delete_record(org, &table, record, Actor::now(&principal.key_id))
-                            .await?;
-                    }
-                    return Err(refused.into());
-                }
+        // Written concurrently, numbered in the items' order; if the store refuses one,
+        // the others are deleted again and the first refusal (in item order) answers.
+        let results = state
+            .store
+            .create_records(org, &table, &parsed, Actor::now(&principal.key_id))
+            .await?;
+        let (made, refused): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+        let made: Vec<Record> = made.into_iter().filter_map(Result::ok).collect();
+        if let Some(Err(refused)) = refused.into_iter().next() {
+            for record in made.iter().rev() {
+                state
+                    .store
+                    .delete_record(org, &table, record, Actor::now(&principal.key_id))
+                    .await?;
             }
+            return Err(refused.into());
         }
         let shown: Vec<SmartSuiteRecord> = made.iter().map(|r| shown_record(&table, r, &members)).collect();
         Ok::<_, RecordFailure>(json_response(StatusCode::OK, &shown))
