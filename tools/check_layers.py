@@ -66,6 +66,7 @@ LAYERS = {
             "http.rs",
             "sealing.rs",
             "delivery.rs",
+            "smartsuite_events.rs",
             "cursor.rs",
             "sdk.rs",
             "auth.rs",

@@ -1,7 +1,7 @@
 //! Webhook delivery: change events (`store::events`) fanned out to the webhooks whose
 //! subscriptions take them, each delivery signed and retried with back-off until a 2xx.
 //!
-//! - **Fan-out** ([`fan_out`]): for each new event item the table's stream names, every
+//! - **Fan-out** (`fan_out`): for each new event item the table's stream names, every
 //!   webhook of its organization whose subscriptions take one of its events gets one
 //!   delivery item (`store::deliveries`), claimed for its first attempt, which is made at
 //!   once. A delivery's id is the event item's and the webhook's, so the stream handing an
@@ -13,6 +13,9 @@
 //!   the very address checked. A 2xx delivers; anything else, a timeout or a refused
 //!   address is retried after `base × 2^(n−1)` (capped), up to the attempts allowed; then
 //!   the delivery has failed and its webhook is `degraded`.
+//! - **SmartSuite's webhooks** (`crate::smartsuite_events`): each item's changes are
+//!   queued for them first, item after item in the stream's order, and their pings then go
+//!   out as deliveries do, unsigned, to the URL their notifications are on for.
 //! - **The sweep** ([`sweep`]): the pending deliveries that are due, each claimed before
 //!   its attempt, all attempted concurrently, each bounded by the timeout: a receiver that
 //!   never answers holds up only its own delivery.
@@ -27,6 +30,7 @@ use ring::hmac;
 use serde_json::{json, Value};
 
 use crate::domain::organization::OrgId;
+use crate::domain::smartsuite_webhook::{notification_body, Notification, Webhook as SmartSuiteWebhook};
 use crate::domain::webhook::{is_public, EventType, TargetPolicy, TargetUrl, Webhook, WebhookStatus};
 use crate::sealing::SealingKey;
 use crate::store::deliveries::{AttemptOutcome, DeliveryItem};
@@ -168,6 +172,9 @@ pub enum DeliveryError {
     /// The webhook is gone: the delivery ends, unretried, and degrades nothing.
     #[error("the webhook was deleted")]
     WebhookDeleted,
+    /// The SmartSuite webhook's notifications were turned off: the delivery ends the same way.
+    #[error("the webhook's notifications are off")]
+    NotificationsOff,
     /// Reading the webhook or opening its secret failed (retried like a failed exchange).
     #[error("{0}")]
     Signing(String),
@@ -281,7 +288,10 @@ async fn attempt(state: &Deps<'_>, delivery: &DeliveryItem, schedule: &Schedule)
     let started = Instant::now();
     let result = attempt_once(state, delivery, schedule).await;
     let latency_ms = started.elapsed().as_millis() as u64;
-    let webhook_deleted = matches!(result, Err(DeliveryError::WebhookDeleted));
+    let webhook_deleted = matches!(
+        result,
+        Err(DeliveryError::WebhookDeleted | DeliveryError::NotificationsOff)
+    );
     let webhook_degraded = matches!(&result, Ok((_, status)) if *status != WebhookStatus::Active);
     let outcome = match result {
         Ok((status, _)) => AttemptOutcome {
@@ -308,6 +318,9 @@ async fn attempt_once(
     delivery: &DeliveryItem,
     schedule: &Schedule,
 ) -> Result<(u16, WebhookStatus), DeliveryError> {
+    if delivery.smartsuite {
+        return notify_smartsuite(state, delivery, schedule).await;
+    }
     let org = OrgId(delivery.org_id);
     let (webhook, sealed) = state
         .store
@@ -336,6 +349,34 @@ async fn attempt_once(
     Ok((status, webhook.status))
 }
 
+/// One ping of a SmartSuite webhook: unsigned (SmartSuite signs nothing), to the URL its
+/// notifications are on for now.
+async fn notify_smartsuite(
+    state: &Deps<'_>,
+    delivery: &DeliveryItem,
+    schedule: &Schedule,
+) -> Result<(u16, WebhookStatus), DeliveryError> {
+    let webhook = state
+        .store
+        .smartsuite_webhook(OrgId(delivery.org_id), &delivery.webhook_id)
+        .await
+        .map_err(|e| DeliveryError::Signing(e.to_string()))?
+        .ok_or(DeliveryError::WebhookDeleted)?;
+    let Notification::Enabled(target) = &webhook.settings.notification else {
+        return Err(DeliveryError::NotificationsOff);
+    };
+    let headers = [
+        ("content-type", "application/json".to_string()),
+        ("user-agent", "workspace-api-webhooks/1".to_string()),
+        ("idempotency-key", delivery.delivery_id.clone()),
+    ];
+    let sending = post(target, &headers, &delivery.body, state.webhooks.targets);
+    let status = tokio::time::timeout(schedule.timeout, sending)
+        .await
+        .map_err(|_| DeliveryError::Timeout(schedule.timeout))??;
+    Ok((status, WebhookStatus::Active))
+}
+
 /// Records an attempt's outcome and what follows it: the next attempt's time, or, after
 /// the last, the webhook degraded.
 async fn settle(
@@ -350,10 +391,18 @@ async fn settle(
     state.store.record_attempt(delivery, outcome, retry_at).await?;
     let org = OrgId(delivery.org_id);
     if !outcome.succeeded() && retry_at.is_none() && !deleted {
-        state
-            .store
-            .degrade_webhook(org, &delivery.webhook_id, now_seconds())
-            .await?;
+        if delivery.smartsuite {
+            // SmartSuite turns a webhook's pings off once they have failed for good.
+            state
+                .store
+                .disable_smartsuite_notifications(org, &delivery.webhook_id)
+                .await?;
+        } else {
+            state
+                .store
+                .degrade_webhook(org, &delivery.webhook_id, now_seconds())
+                .await?;
+        }
     }
     if outcome.succeeded() && attempt.webhook_degraded {
         state.store.restore_webhook(org, &delivery.webhook_id).await?;
@@ -375,14 +424,37 @@ fn taken_by(webhook: &Webhook, events: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-/// Fans one event item out to its organization's webhooks and makes each first attempt,
-/// concurrently. Returns how many deliveries it made.
-pub async fn fan_out(state: &Deps<'_>, org: OrgId, event_sk: &str, schedule: &Schedule) -> Result<usize, StoreError> {
+/// One event item's events.
+fn events_of(item: &EventItem) -> Result<Vec<Value>, StoreError> {
+    serde_json::from_str(&item.events)
+        .map_err(|_| StoreError::unexpected(format!("event item {}: its events are not JSON", item.event_id)))
+}
+
+/// Queues one event item's changes for its organization's SmartSuite webhooks
+/// (`crate::smartsuite_events`); returns the item and the webhooks to ping.
+async fn queue_for_smartsuite(
+    state: &Deps<'_>,
+    org: OrgId,
+    event_sk: &str,
+) -> Result<Option<(EventItem, Vec<SmartSuiteWebhook>)>, StoreError> {
     let Some(item) = state.store.event_item(org, event_sk).await? else {
-        return Ok(0);
+        return Ok(None);
     };
-    let events: Vec<Value> = serde_json::from_str(&item.events)
-        .map_err(|_| StoreError::unexpected(format!("event item {event_sk}: its events are not JSON")))?;
+    let notify = crate::smartsuite_events::queue(state.store, org, &item, &events_of(&item)?).await?;
+    Ok(Some((item, notify)))
+}
+
+/// Fans one event item out to its organization's webhooks (Attio's deliveries, and the
+/// pings of the SmartSuite webhooks `notify` names, whose events are queued already) and
+/// makes each first attempt, concurrently. Returns how many deliveries it made.
+async fn fan_out(
+    state: &Deps<'_>,
+    org: OrgId,
+    item: EventItem,
+    notify: Vec<SmartSuiteWebhook>,
+    schedule: &Schedule,
+) -> Result<usize, StoreError> {
+    let events = events_of(&item)?;
     let now = now_seconds();
     let mut made = Vec::new();
     // An inactive webhook gets no new deliveries until it is changed (or redelivered to).
@@ -393,6 +465,12 @@ pub async fn fan_out(state: &Deps<'_>, org: OrgId, event_sk: &str, schedule: &Sc
             continue;
         }
         let delivery = new_delivery(&item, &webhook, taken, now, schedule);
+        if state.store.create_delivery(&delivery).await? {
+            made.push(delivery);
+        }
+    }
+    for webhook in notify {
+        let delivery = smartsuite_notification(&item, org, &webhook, now, schedule);
         if state.store.create_delivery(&delivery).await? {
             made.push(delivery);
         }
@@ -431,6 +509,34 @@ fn new_delivery(
         next_attempt_at: Some(now + schedule.lease().as_secs()),
         created_at: Timestamp::now().micros(),
         expires_at: now + KEEP_SECONDS,
+        smartsuite: false,
+    }
+}
+
+/// A SmartSuite webhook's ping for one event item: the thin notification, after which
+/// the receiver reads its events with `ListEvents`.
+fn smartsuite_notification(
+    item: &EventItem,
+    org: OrgId,
+    webhook: &SmartSuiteWebhook,
+    now: u64,
+    schedule: &Schedule,
+) -> DeliveryItem {
+    DeliveryItem {
+        org_id: item.org_id,
+        delivery_id: format!("{}.{}", item.event_id, webhook.id),
+        webhook_id: webhook.id.clone(),
+        event_id: item.event_id.clone(),
+        body: notification_body(org, &webhook.id).to_string(),
+        attempts: 1,
+        state: "pending".into(),
+        last_status: None,
+        last_error: None,
+        last_latency_ms: None,
+        next_attempt_at: Some(now + schedule.lease().as_secs()),
+        created_at: Timestamp::now().micros(),
+        expires_at: now + KEEP_SECONDS,
+        smartsuite: true,
     }
 }
 
@@ -509,11 +615,19 @@ pub async fn handle_stream(
             Some((org, sk))
         })
         .collect();
-    // Several of the batch's items at once (a batch read locally may hold hundreds): one
-    // item's deliveries go out without waiting on another's.
+    // SmartSuite's queues first, one item after another in the batch's order (the stream's
+    // order of the writes), so that each queue numbers a record's changes as they were made.
+    let mut items = Vec::with_capacity(targets.len());
+    for (org, sk) in targets {
+        if let Some((item, notify)) = queue_for_smartsuite(state, org, &sk).await? {
+            items.push((org, item, notify));
+        }
+    }
+    // Then several of the batch's items at once (a batch read locally may hold hundreds):
+    // one item's deliveries go out without waiting on another's.
     use futures_util::StreamExt;
-    let mut fanned = futures_util::stream::iter(targets)
-        .map(|(org, sk)| async move { fan_out(state, org, &sk, schedule).await })
+    let mut fanned = futures_util::stream::iter(items)
+        .map(|(org, item, notify)| async move { fan_out(state, org, item, notify, schedule).await })
         .buffer_unordered(FAN_OUT_CONCURRENCY);
     let mut made = 0;
     while let Some(result) = fanned.next().await {

@@ -14,6 +14,10 @@ pub struct Fixture {
     pub field_id: String,
     pub record_id: String,
     pub webhook_id: String,
+    /// A SmartSuite webhook (its RPC methods name it in the body), and one for
+    /// `DeleteWebhook` to take (a POST, so not sent last as the deletes are).
+    pub smartsuite_webhook_id: String,
+    pub spare_smartsuite_webhook_id: String,
     pub delivery_id: String,
     /// A record for SmartSuite's bulk delete to take.
     pub spare_record_id: String,
@@ -49,6 +53,23 @@ pub async fn fixture() -> Fixture {
     let webhook = api.bearer(&org.key, "POST", "/v2/webhooks", Some(&webhook)).await;
     assert_eq!(webhook.status, 200, "{:?}", webhook.body);
     let webhook_id = webhook.body["data"]["id"]["webhook_id"].as_str().unwrap().to_string();
+    let mut smartsuite_webhooks = Vec::new();
+    for _ in 0..2 {
+        let made = json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}});
+        let made = api
+            .token(
+                &org.key,
+                org.id,
+                "POST",
+                "/smartsuite.webhooks.engine.Webhooks/CreateWebhook",
+                Some(&made),
+            )
+            .await;
+        assert_eq!(made.status, 200, "{:?}", made.body);
+        smartsuite_webhooks.push(made.body["webhook"]["webhook_id"].as_str().unwrap().to_string());
+    }
+    let spare_smartsuite_webhook_id = smartsuite_webhooks.pop().unwrap();
+    let smartsuite_webhook_id = smartsuite_webhooks.pop().unwrap();
     // A delivery of it, seeded in the table (the fan-out is not what these requests test),
     // pending and due in 2100, for the delivery log and redelivery routes.
     let delivery = shared::store::deliveries::DeliveryItem {
@@ -65,11 +86,14 @@ pub async fn fixture() -> Fixture {
         next_attempt_at: Some(4_102_444_800),
         created_at: "2026-12-05T00:00:00.000000Z".into(),
         expires_at: 4_102_444_800,
+        smartsuite: false,
     };
     assert!(api.state.store.create_delivery(&delivery).await.expect("seeded"));
     Fixture {
         delivery_id: delivery.delivery_id.clone(),
         webhook_id,
+        smartsuite_webhook_id,
+        spare_smartsuite_webhook_id,
         team_id: team.body["id"].as_str().unwrap().to_string(),
         field_id: field["id"].as_str().unwrap().to_string(),
         record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
@@ -256,6 +280,14 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             json!({"items": [{"id": f.record_id, "employees": 5}]})
         }
         "delete-application-records" => json!({"items": [f.spare_record_id]}),
+        "create-smartsuite-webhook" => json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}}),
+        "update-smartsuite-webhook" => json!({"webhook": {
+            "webhook_id": f.smartsuite_webhook_id, "filter": {"solution": {}}, "kinds": [1]
+        }}),
+        "get-smartsuite-webhook" | "get-smartsuite-webhooks" | "list-smartsuite-webhook-events" => {
+            json!({"webhook_id": f.smartsuite_webhook_id})
+        }
+        "delete-smartsuite-webhook" => json!({"webhook_id": f.spare_smartsuite_webhook_id}),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
         _ => json!({}),
     };

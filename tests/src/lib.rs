@@ -647,6 +647,57 @@ impl TestApi {
         }
     }
 
+    /// Seeds `count` records of `table` (its id or api_slug) straight into DynamoDB
+    /// (`Store::seed_records`: every item a create writes, without its transaction), each
+    /// holding the values `values(n)` gives (an object by field key, in Attio's input
+    /// forms): for large fixtures where the write path is not what a test is about.
+    pub async fn seed_records(
+        &self,
+        org: &Org,
+        table: &str,
+        count: usize,
+        values: impl Fn(usize) -> Value,
+    ) -> Vec<shared::domain::record::Record> {
+        use shared::domain::organization::OrgId;
+        use shared::domain::record::parse_values;
+        use shared::domain::table::TableRef;
+        let table_ref = TableRef::parse(table).expect("a table id or slug");
+        let table = self
+            .state
+            .store
+            .table(OrgId(org.id), &table_ref)
+            .await
+            .expect("the table is read")
+            .expect("the table exists");
+        let key_id = org.key_id();
+        let mut seeded = Vec::with_capacity(count);
+        for start in (0..count).step_by(1000) {
+            let rows: Vec<Value> = (start..(start + 1000).min(count)).map(&values).collect();
+            let parsed: Vec<shared::store::records::RecordValues<'_>> = rows
+                .iter()
+                .map(|row| {
+                    row.as_object()
+                        .expect("values are an object")
+                        .iter()
+                        .map(|(key, raw)| {
+                            let field = table.fields.get(key).unwrap_or_else(|| panic!("no field {key}"));
+                            (field, parse_values(field, raw, key).expect("a valid value"))
+                        })
+                        .collect()
+                })
+                .collect();
+            let actor = shared::store::records::Actor::now(&key_id);
+            let records = self
+                .state
+                .store
+                .seed_records(OrgId(org.id), &table, &parsed, actor)
+                .await
+                .expect("the records are seeded");
+            seeded.extend(records);
+        }
+        seeded
+    }
+
     /// Creates a table in the org whose key is `key` (200 expected): the response body.
     pub async fn create_table(&self, key: &str, name: &str, prefix: &str, slug: &str) -> Value {
         let body = serde_json::json!({"name": name, "record_prefix": prefix, "api_slug": slug});

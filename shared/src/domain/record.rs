@@ -688,6 +688,24 @@ impl Record {
 }
 
 #[cfg(test)]
+impl Record {
+    /// An empty record of `table_id` at version 1, for tests.
+    pub(crate) fn for_tests(id: &str, table_id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            org_id: 1,
+            table_id: table_id.to_string(),
+            number: 1,
+            created_at: "2026-12-05T00:00:00Z".into(),
+            created_by: "k".into(),
+            values: BTreeMap::new(),
+            version: 1,
+            ref_count: 0,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

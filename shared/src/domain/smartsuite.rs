@@ -4,9 +4,11 @@
 //! the connectors write: Activepieces `formatRecordFields`, Pipedream's raw strings).
 //! Pure: the handler resolves what needs a read (which users are members).
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::organization::OrgId;
+use super::record::Record;
 use super::table::{FieldDef, FieldType, Table};
 use super::Invalid;
 
@@ -460,6 +462,67 @@ pub fn attio_sorts(table: &Table, raw: &Value, path: &str) -> Result<Vec<Value>,
             Ok(json!({"attribute": field.key, "direction": direction}))
         })
         .collect()
+}
+
+/// A record as SmartSuite shows it: its system keys, then each field's value by slug.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SmartSuiteRecord {
+    pub id: String,
+    pub application_id: String,
+    pub application_slug: String,
+    /// The display field's text.
+    pub title: String,
+    /// The record's display number.
+    pub autonumber: u64,
+    #[schema(value_type = Object)]
+    pub first_created: Value,
+    #[schema(value_type = Object)]
+    pub last_updated: Value,
+    pub comments_count: u32,
+    pub followed_by: Vec<String>,
+    /// Each field's value, by its slug, in SmartSuite's shape.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub values: Map<String, Value>,
+}
+
+/// The record shown in SmartSuite's shape.
+/// `user_of` names the user a member id is (a user field's values).
+pub fn shown_record(table: &Table, record: &Record, user_of: &dyn Fn(&str) -> Option<u64>) -> SmartSuiteRecord {
+    let mut values = Map::new();
+    let mut last = record.created_at.clone();
+    let mut title = String::new();
+    for field in table.ordered_fields() {
+        let active: Vec<&Map<String, Value>> = record.active(&field.id).collect();
+        for value in &active {
+            if let Some(from) = value.get("active_from").and_then(Value::as_str) {
+                if from > last.as_str() {
+                    last = from.to_string();
+                }
+            }
+        }
+        let value = shown(field, &active, user_of);
+        if field.id == table.display_field_id {
+            title = match &value {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+        }
+        values.insert(field.key.clone(), value);
+    }
+    SmartSuiteRecord {
+        id: record.id.clone(),
+        application_id: table.id.clone(),
+        application_slug: table.api_slug.clone(),
+        title,
+        autonumber: record.number,
+        first_created: serde_json::json!({"on": record.created_at, "by": null}),
+        last_updated: serde_json::json!({"on": last, "by": null}),
+        comments_count: 0,
+        followed_by: Vec::new(),
+        values,
+    }
 }
 
 #[cfg(test)]

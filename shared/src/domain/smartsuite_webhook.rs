@@ -8,14 +8,18 @@
 //! may come as its name or its number (the docs' UpdateWebhook example sends `kinds: [1]`),
 //! and a whole number as a string (`"page_size": "50"`).
 
-use serde_json::Value;
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
 
 use super::organization::OrgId;
+use super::record::Record;
 use super::webhook::{TargetPolicy, TargetUrl};
 use super::Invalid;
+use crate::time::Timestamp;
 
 /// The kinds of change a SmartSuite webhook takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     RecordCreated,
     RecordUpdated,
@@ -221,6 +225,156 @@ impl Settings {
     }
 }
 
+impl Filter {
+    /// The filter as the RPC bodies send it (and as it is stored).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Filter::Solution => json!({"solution": {}}),
+            Filter::Applications(ids) => json!({"applications": {"application_ids": ids}}),
+            Filter::Application { id, field_ids } => {
+                json!({"application": {"application_id": id, "field_ids": field_ids}})
+            }
+        }
+    }
+}
+
+impl Notification {
+    /// `notification_status` as the RPC bodies send it (and as it is stored).
+    pub fn to_json(&self) -> Value {
+        match self {
+            Notification::Enabled(url) => json!({"enabled": {"url": url.as_str()}}),
+            Notification::Disabled => json!({"disabled": {}}),
+        }
+    }
+}
+
+impl Settings {
+    /// The settings as stored: `filter`, `kinds` by name and `notification_status`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "filter": self.filter.to_json(),
+            "kinds": self.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            "notification_status": self.notification.to_json(),
+        })
+    }
+
+    /// Settings as [`Settings::to_json`] stored them; `None` if they do not parse. The URL
+    /// was checked when it was set ([`TargetUrl::stored`]).
+    pub fn stored(raw: &Value) -> Option<Self> {
+        let filter = Filter::parse(raw.get("filter")?, "filter").ok()?;
+        let kinds = raw
+            .get("kinds")?
+            .as_array()?
+            .iter()
+            .map(|k| Kind::parse(k, "kinds").ok())
+            .collect::<Option<Vec<_>>>()?;
+        let status = raw.get("notification_status")?;
+        let notification = match status.get("enabled") {
+            Some(enabled) => Notification::Enabled(TargetUrl::stored(enabled.get("url")?.as_str()?)?),
+            None if status.get("disabled").is_some() => Notification::Disabled,
+            None => return None,
+        };
+        (!kinds.is_empty()).then_some(Self {
+            filter,
+            kinds,
+            notification,
+        })
+    }
+}
+
+/// A SmartSuite webhook as kept: its settings, who made and last changed it (user ids)
+/// and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: String,
+    pub settings: Settings,
+    pub created_at: String,
+    pub created_by: u64,
+    pub updated_at: String,
+    pub updated_by: u64,
+    /// Bumped by every update; an update is conditional on the version it read.
+    pub version: u64,
+}
+
+impl Webhook {
+    /// The webhook as Get, List, Create and Update show it (developers.smartsuite.com,
+    /// "Get Webhook", "List Webhooks"). It never expires here, so `system_status` is
+    /// `enabled` with no `expires_at`.
+    pub fn to_json(&self, org: OrgId) -> Value {
+        json!({
+            "webhook_id": self.id,
+            "locator": locator(org, None),
+            "filter": self.settings.filter.to_json(),
+            "kinds": self.settings.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            "created_at": {"by": self.created_by.to_string(), "at": self.created_at},
+            "updated_at": {"by": self.updated_by.to_string(), "at": self.updated_at},
+            "notification_status": self.settings.notification.to_json(),
+            "system_status": {"enabled": {}},
+        })
+    }
+}
+
+/// SmartSuite's locator: the workspace (the organization's id, as `ACCOUNT-ID` gives it),
+/// its one solution, and a table where one is meant.
+pub fn locator(org: OrgId, application_id: Option<&str>) -> Value {
+    let mut locator = json!({"account_id": org.0.to_string(), "solution_id": org.solution_id()});
+    if let Some(table) = application_id {
+        locator["application_id"] = json!(table);
+    }
+    locator
+}
+
+/// The thin notification POSTed to a webhook's URL ("Webhooks Overview"; Activepieces
+/// reads `webhookId` and `locator` from it): camelCase, unlike the API.
+pub fn notification_body(org: OrgId, webhook_id: &str) -> Value {
+    json!({
+        "webhookId": webhook_id,
+        "locator": {"accountId": org.0.to_string(), "solutionId": org.solution_id()},
+    })
+}
+
+/// Where one change sits among its write's: the change-event item it came from, when,
+/// and how many changes that write made (SmartSuite's `ctx`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch<'a> {
+    pub id: &'a str,
+    pub at: &'a str,
+    pub size: usize,
+}
+
+/// One event as `ListEvents` shows it, but for its `event_id` (`<webhook>.<sequence>`,
+/// given when it is queued): `data` is the record as the write left it and `previous` the
+/// values the write replaced, by slug (empty but for an update).
+pub fn event_json(
+    org: OrgId,
+    webhook_id: &str,
+    change: &Change,
+    batch: &Batch<'_>,
+    data: Value,
+    previous: Value,
+) -> Value {
+    json!({
+        "webhook_id": webhook_id,
+        "locator": locator(org, None),
+        "kind": change.kind.as_str(),
+        "event_at": batch.at,
+        "record_event_data": {
+            "record_id": change.record_id,
+            "locator": locator(org, Some(&change.table_id)),
+            "data": data,
+            "previous": previous,
+        },
+        "ctx": {
+            "change_id": format!("{}.{}", batch.id, change.index),
+            "change_size": 1,
+            "batch_id": batch.id,
+            "batch_size": batch.size,
+            "source": "API",
+            "handler": "API",
+        },
+    })
+}
+
 /// The locator names this workspace (`account_id`: the organization's id, as `ACCOUNT-ID`
 /// does) and its solution; either may be left out.
 fn check_locator(raw: Option<&Value>, org: OrgId) -> Result<(), Invalid> {
@@ -310,6 +464,125 @@ pub fn changes(events: &[Value], from: usize, kinds: &[Kind], filter: &Filter) -
         .into_iter()
         .filter(|c| kinds.contains(&c.kind) && filter.takes(&c.table_id, c.kind, &c.changed))
         .collect()
+}
+
+/// Values by field id, as a record and its history items hold them.
+pub type FieldValues = BTreeMap<String, Vec<Value>>;
+
+/// A record as one write left it (`data`), and the values of the fields it changed just
+/// before it (`previous`, by field id): what a SmartSuite event shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsWritten {
+    pub data: Record,
+    pub previous: FieldValues,
+}
+
+/// The record as the write that made `version` at `stamp` (its values' `active_from` and
+/// `active_until`) left it, from the record now (`current`) and the values each later
+/// write ended (`ended`: the history items of `version` and after, by version); and the
+/// values the write replaced in the fields it `changed`.
+///
+/// While the record is still at `version` (the fan-out reads it moments after the write)
+/// this is exact: the write's own values are those stamped `stamp`. Past it, later writes
+/// are undone by time: a value was current after the write if it began by `stamp` and
+/// ended after it.
+pub fn as_written(
+    current: &Record,
+    ended: &BTreeMap<u64, FieldValues>,
+    version: u64,
+    stamp: &str,
+    changed: &[String],
+) -> AsWritten {
+    let mut previous = FieldValues::new();
+    if current.version == version {
+        for field in changed {
+            let kept = current
+                .values
+                .get(field)
+                .into_iter()
+                .flatten()
+                .filter(|v| is_current(v) && started(v) != Some(stamp));
+            let replaced = ended
+                .get(&version)
+                .and_then(|item| item.get(field))
+                .into_iter()
+                .flatten()
+                .filter(|v| v.get("active_until").and_then(Value::as_str) == Some(stamp));
+            let values: Vec<Value> = kept.chain(replaced).map(reopened).collect();
+            previous.insert(field.clone(), values);
+        }
+        return AsWritten {
+            data: current.clone(),
+            previous,
+        };
+    }
+    let at = Timestamp::parse_rfc3339(stamp);
+    let every = |field: &str, from_version: u64| -> Vec<&Value> {
+        let later = ended
+            .range(from_version..)
+            .flat_map(|(_, item)| item.get(field).into_iter().flatten());
+        current.values.get(field).into_iter().flatten().chain(later).collect()
+    };
+    let mut data = current.clone();
+    let fields: Vec<String> = ended
+        .values()
+        .flat_map(|item| item.keys().cloned())
+        .chain(current.values.keys().cloned())
+        .collect();
+    for field in fields {
+        let values = every(&field, version + 1)
+            .into_iter()
+            .filter(|v| began_by(v, at, true) && ended_after(v, at, false))
+            .map(reopened)
+            .collect();
+        data.values.insert(field, values);
+    }
+    data.version = version;
+    for field in changed {
+        let values = every(field, version)
+            .into_iter()
+            .filter(|v| began_by(v, at, false) && ended_after(v, at, true))
+            .map(reopened)
+            .collect();
+        previous.insert(field.clone(), values);
+    }
+    AsWritten { data, previous }
+}
+
+fn started(value: &Value) -> Option<&str> {
+    value.get("active_from").and_then(Value::as_str)
+}
+
+fn is_current(value: &Value) -> bool {
+    value.get("active_until").is_none_or(Value::is_null)
+}
+
+/// The value as current: its end taken off.
+fn reopened(value: &Value) -> Value {
+    let mut value = value.clone();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("active_until".into(), Value::Null);
+    }
+    value
+}
+
+/// Whether a value began before `at` (or at it, `inclusive`); one without a readable start
+/// began long ago.
+fn began_by(value: &Value, at: Option<Timestamp>, inclusive: bool) -> bool {
+    match (started(value).and_then(Timestamp::parse_rfc3339), at) {
+        (Some(from), Some(at)) => from < at || (inclusive && from == at),
+        _ => true,
+    }
+}
+
+/// Whether a value was still current after `at` (or at it, `inclusive`).
+fn ended_after(value: &Value, at: Option<Timestamp>, inclusive: bool) -> bool {
+    let until = value.get("active_until").and_then(Value::as_str);
+    match (until.and_then(Timestamp::parse_rfc3339), at) {
+        (Some(until), Some(at)) => until > at || (inclusive && until == at),
+        (None, _) => until.is_none(),
+        (Some(_), None) => true,
+    }
 }
 
 #[cfg(test)]
@@ -443,6 +716,66 @@ mod tests {
         assert_eq!(ids(changes(&events, 0, &Kind::ALL, &fields(&["z"]))), ["r3"]);
         // From a position inside the item: what comes after it.
         assert_eq!(ids(changes(&events, 3, &Kind::ALL, &Filter::Solution)), ["r2", "r3"]);
+    }
+
+    fn value(v: &str, from: &str, until: Option<&str>) -> Value {
+        json!({"value": v, "active_from": from, "active_until": until})
+    }
+
+    fn shown(values: &[Value]) -> Vec<(String, bool)> {
+        values
+            .iter()
+            .map(|v| (v["value"].as_str().unwrap().to_string(), v["active_until"].is_null()))
+            .collect()
+    }
+
+    #[test]
+    fn a_write_is_seen_as_it_left_the_record_and_what_it_replaced() {
+        let (t1, t2, t3) = (
+            "2026-12-05T10:00:00.000000001Z",
+            "2026-12-05T10:00:01.000000002Z",
+            "2026-12-05T10:00:02.000000003Z",
+        );
+        // v1 (t1): name Acme, tags [a]. v2 (t2): name Acme Inc, tag b added (nothing of
+        // tags ended). v3 (t3): tags [c].
+        let mut current = Record::for_tests("r1", "t1");
+        current.version = 3;
+        current.values = BTreeMap::from([
+            ("name".to_string(), vec![value("Acme Inc", t2, None)]),
+            ("tags".to_string(), vec![value("c", t3, None)]),
+        ]);
+        let ended = BTreeMap::from([
+            (
+                2,
+                FieldValues::from([("name".to_string(), vec![value("Acme", t1, Some(t2))])]),
+            ),
+            (
+                3,
+                FieldValues::from([(
+                    "tags".to_string(),
+                    vec![value("a", t1, Some(t3)), value("b", t2, Some(t3))],
+                )]),
+            ),
+        ]);
+        let names = |values: &FieldValues, field: &str| shown(values.get(field).map_or(&[][..], |v| v.as_slice()));
+        // The record still at the write's version: itself, and what the write ended.
+        let now = as_written(&current, &ended, 3, t3, &["tags".into()]);
+        assert_eq!(now.data, current);
+        assert_eq!(names(&now.previous, "tags"), [("a".into(), true), ("b".into(), true)]);
+        // A write two back: its values by time, later ones undone.
+        let back = as_written(&current, &ended, 2, t2, &["name".into(), "tags".into()]);
+        assert_eq!(back.data.version, 2);
+        assert_eq!(names(&back.data.values, "name"), [("Acme Inc".into(), true)]);
+        assert_eq!(
+            names(&back.data.values, "tags"),
+            [("a".into(), true), ("b".into(), true)]
+        );
+        assert_eq!(names(&back.previous, "name"), [("Acme".into(), true)]);
+        assert_eq!(names(&back.previous, "tags"), [("a".into(), true)]);
+        // The first write: nothing before it.
+        let first = as_written(&current, &ended, 1, t1, &[]);
+        assert_eq!(names(&first.data.values, "name"), [("Acme".into(), true)]);
+        assert_eq!(names(&first.data.values, "tags"), [("a".into(), true)]);
     }
 
     #[test]

@@ -169,6 +169,15 @@ impl AuditItems {
             let problem = super::webhooks::stored_webhook_problem(item).err();
             self.webhooks.push((org, id.to_string(), problem));
             "webhook"
+        } else if let Some(id) = sk.strip_prefix(keys::SS_WEBHOOK_PREFIX) {
+            // Counted with Attio's webhooks in the organization's `webhook_count`.
+            let problem = super::smartsuite_webhooks::stored_item_problem(sk, item).err();
+            self.webhooks.push((org, id.to_string(), problem));
+            "SmartSuite webhook"
+        } else if sk.starts_with(keys::SS_EVENT_PREFIX) || sk.starts_with(keys::SS_APPENDED_PREFIX) {
+            let problem = super::smartsuite_webhooks::stored_item_problem(sk, item).err();
+            self.events.push((org, sk.to_string(), problem));
+            "SmartSuite webhook event"
         } else {
             UNKNOWN
         })

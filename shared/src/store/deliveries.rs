@@ -36,6 +36,10 @@ pub struct DeliveryItem {
     pub next_attempt_at: Option<u64>,
     pub created_at: String,
     pub expires_at: u64,
+    /// A SmartSuite webhook's notification (`crate::smartsuite_events`): sent unsigned,
+    /// and its webhook is a SmartSuite one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub smartsuite: bool,
 }
 
 /// What one attempt gave.

@@ -28,6 +28,11 @@ pub struct EventItem {
     /// The events as delivered (Attio's shape), as JSON text.
     pub events: String,
     pub created_at: String,
+    /// The write's own stamp (RFC 3339 to the nanosecond): the `active_from` of the values
+    /// it began and the `active_until` of those it ended, by which a reader finds what the
+    /// write changed. Items written before it was kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<String>,
     pub expires_at: u64,
 }
 
@@ -51,6 +56,7 @@ pub(crate) fn events_put(table: &str, org: OrgId, events: &[ChangeEvent], now: T
         event_id: id.clone(),
         events: serde_json::Value::Array(list).to_string(),
         created_at: now.micros(),
+        written_at: Some(now.nanos()),
         expires_at: now.unix_seconds() + KEEP_SECONDS,
     };
     Some(put(

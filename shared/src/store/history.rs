@@ -187,6 +187,30 @@ impl Store {
         Ok(items.into_iter().map(super::key_of).collect())
     }
 
+    /// The values each write of a record from `version` on ended, by the version it made
+    /// (strongly consistent): what undoes the writes after one
+    /// (`domain::smartsuite_webhook::as_written`). The fan-out reads it moments after the
+    /// write, when the record is at most a few writes on.
+    pub async fn history_since(&self, record_id: &str, version: u64) -> Result<BTreeMap<u64, EndedValues>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::record_pk(record_id)))
+            .expression_attribute_values(":from", s(keys::record_history_sk(version)))
+            .expression_attribute_values(":to", s(keys::record_history_sk(u64::MAX)));
+        self.query_all(query)
+            .await?
+            .into_iter()
+            .map(|item| {
+                let item: RecordHistoryItem = from_item(item)?;
+                Ok((item.version, item.values))
+            })
+            .collect()
+    }
+
     /// A record's history items, oldest write first (strongly consistent): the items of its
     /// partition under `HIST#`.
     fn history_query(&self, record: &Record) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {

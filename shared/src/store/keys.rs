@@ -71,14 +71,34 @@ pub fn webhook_sk(webhook_id: &str) -> String {
     format!("{WEBHOOK_PREFIX}{webhook_id}")
 }
 
-/// One write's change events (`store::events`), in the organization's partition, in the
-/// order of time.
 /// A deleted record's copy in the trash (`store::trash`), in its organization's partition.
 pub const TRASH_PREFIX: &str = "TRASH#";
 pub fn trash_sk(table_id: &str, record_id: &str) -> String {
     format!("{TRASH_PREFIX}{table_id}#{record_id}")
 }
 
+/// A SmartSuite webhook (`store::smartsuite_webhooks`), in its organization's partition,
+/// apart from Attio's (`WEBHOOK#`), whose reads do not see it.
+pub const SS_WEBHOOK_PREFIX: &str = "SSWH#";
+pub fn ss_webhook_sk(webhook_id: &str) -> String {
+    format!("{SS_WEBHOOK_PREFIX}{webhook_id}")
+}
+/// A SmartSuite webhook's events: a queue in the order of its sequence numbers.
+pub const SS_EVENT_PREFIX: &str = "SSEVT#";
+pub fn ss_event_prefix(webhook_id: &str) -> String {
+    format!("{SS_EVENT_PREFIX}{webhook_id}#")
+}
+pub fn ss_event_sk(webhook_id: &str, sequence: u64) -> String {
+    format!("{}{}", ss_event_prefix(webhook_id), padded(sequence))
+}
+/// The mark that part `chunk` of one change-event item is in a webhook's queue.
+pub const SS_APPENDED_PREFIX: &str = "SSDONE#";
+pub fn ss_appended_sk(webhook_id: &str, event_id: &str, chunk: usize) -> String {
+    format!("{SS_APPENDED_PREFIX}{webhook_id}#{event_id}#{chunk}")
+}
+
+/// One write's change events (`store::events`), in the organization's partition, in the
+/// order of time.
 pub const EVENT_PREFIX: &str = "EVT#";
 pub fn event_sk(event_id: &str) -> String {
     format!("{EVENT_PREFIX}{event_id}")

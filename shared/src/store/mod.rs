@@ -19,6 +19,9 @@ pub mod organizations;
 pub mod purge;
 pub mod records;
 pub mod schema;
+#[cfg(feature = "seeding")]
+pub mod seed;
+pub mod smartsuite_webhooks;
 pub mod tables;
 pub mod teams;
 pub mod trash;
@@ -379,13 +382,18 @@ impl Store {
     /// One BatchWriteItem of at most 25 deletes, repeated for what it leaves unprocessed.
     async fn delete_chunk(&self, chunk: Vec<Item>) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-        let mut pending: Vec<WriteRequest> = chunk
+        let requests: Vec<WriteRequest> = chunk
             .into_iter()
             .map(|k| {
                 let delete = DeleteRequest::builder().set_key(Some(k)).build().expect("key is set");
                 WriteRequest::builder().delete_request(delete).build()
             })
             .collect();
+        self.write_chunk(requests).await
+    }
+
+    /// One BatchWriteItem of at most 25 requests, repeated for what it leaves unprocessed.
+    async fn write_chunk(&self, mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
         let mut attempt = 0;
         while !pending.is_empty() {
             attempt += 1;

@@ -604,7 +604,7 @@ fn explain_cancellation(purposes: &[ItemPurpose], reasons: &[CancellationReason]
 }
 
 /// What each item of a record transaction is, to explain a failed condition.
-enum ItemPurpose<'a> {
+pub(super) enum ItemPurpose<'a> {
     /// The table's definition is still the revision the write was checked against.
     Table,
     Record,
@@ -693,7 +693,7 @@ impl Store {
 }
 
 /// A new record of `table` holding `values`, not yet numbered.
-fn new_record(org: OrgId, table: &Table, values: &RecordValues<'_>, actor: Actor<'_>) -> Record {
+pub(super) fn new_record(org: OrgId, table: &Table, values: &RecordValues<'_>, actor: Actor<'_>) -> Record {
     let id = uuid::Uuid::new_v4().to_string();
     let stamp = actor.now.nanos();
     let key_id = actor.key_id;
@@ -901,7 +901,7 @@ impl Store {
     }
 
     /// The items of a record write's transaction, each with what it is for.
-    fn record_transaction<'t>(
+    pub(super) fn record_transaction<'t>(
         &self,
         org: OrgId,
         table: &'t Table,
@@ -946,7 +946,7 @@ impl Store {
 
     /// Takes `count` display numbers at once from the counter: the last of them (the
     /// others are the `count - 1` before it).
-    async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
+    pub(super) async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
         let out = self
             .client()
             .update_item()

@@ -127,7 +127,7 @@ impl Store {
 
     /// Adds `by` to the organization's webhook count: at most [`MAX_WEBHOOKS`], and only
     /// while the organization exists.
-    fn webhook_count(&self, org: OrgId, by: i64) -> TransactWriteItem {
+    pub(super) fn webhook_count(&self, org: OrgId, by: i64) -> TransactWriteItem {
         let mut update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))

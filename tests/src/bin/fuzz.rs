@@ -124,6 +124,7 @@ async fn main() -> ExitCode {
         next_attempt_at: None,
         created_at: "2026-12-05T00:00:00.000000Z".into(),
         expires_at: 4_102_444_800,
+        smartsuite: false,
     };
     api.state
         .store

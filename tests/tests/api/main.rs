@@ -26,6 +26,7 @@ mod runtime;
 mod smartsuite_fields;
 mod smartsuite_flow;
 mod smartsuite_records;
+mod smartsuite_webhooks;
 mod smoke;
 mod solutions;
 mod tables;

@@ -23,10 +23,13 @@ const EVENT_FIELD: &str = "00000000-0000-4000-8000-000000000000";
 /// The record id in `events/restore-application-record.json`; the record
 /// delete-application-record deleted replaces it.
 const EVENT_DELETED_RECORD: &str = "00000000-0000-4000-8000-0000000000cc";
+/// The SmartSuite webhook id in `events/*-smartsuite-webhook*.json`; the one
+/// create-smartsuite-webhook makes replaces it.
+const EVENT_SMARTSUITE_WEBHOOK: &str = "00000000-0000-4000-8000-0000000000dd";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 77] = [
+const ORDER: [(&str, u16); 84] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -95,6 +98,13 @@ const ORDER: [(&str, u16); 77] = [
     // The event names a delivery the webhook does not have.
     ("redeliver-webhook-delivery", 404),
     ("delete-webhook", 200),
+    ("create-smartsuite-webhook", 200),
+    ("get-smartsuite-webhook", 200),
+    ("get-smartsuite-webhooks", 200),
+    ("list-smartsuite-webhooks", 200),
+    ("update-smartsuite-webhook", 200),
+    ("list-smartsuite-webhook-events", 200),
+    ("delete-smartsuite-webhook", 200),
     ("update-table", 200),
     ("update-field", 200),
     ("list-organizations", 200),
@@ -145,6 +155,7 @@ async fn every_event_runs_through_its_binary() {
     let mut key_id = EVENT_KEY_ID.to_string();
     let mut webhook = EVENT_WEBHOOK.to_string();
     let mut deleted_record = EVENT_DELETED_RECORD.to_string();
+    let mut smartsuite_webhook = EVENT_SMARTSUITE_WEBHOOK.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -160,7 +171,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_FIELD, &field)
             .replace(EVENT_KEY_ID, &key_id)
             .replace(EVENT_WEBHOOK, &webhook)
-            .replace(EVENT_DELETED_RECORD, &deleted_record);
+            .replace(EVENT_DELETED_RECORD, &deleted_record)
+            .replace(EVENT_SMARTSUITE_WEBHOOK, &smartsuite_webhook);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -206,6 +218,19 @@ async fn every_event_runs_through_its_binary() {
             "update-user" => assert_eq!(body["organizations"][0]["role"], "user"),
             "delete-organization" => assert_eq!(body["deleted"], true),
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
+            "create-smartsuite-webhook" => {
+                smartsuite_webhook = body["webhook"]["webhook_id"]
+                    .as_str()
+                    .expect("a webhook id")
+                    .to_string();
+            }
+            "get-smartsuite-webhook" | "get-smartsuite-webhooks" => {
+                assert_eq!(body["webhook"]["webhook_id"], smartsuite_webhook.as_str());
+            }
+            "list-smartsuite-webhooks" => assert_eq!(body["webhooks"][0]["webhook_id"], smartsuite_webhook.as_str()),
+            "update-smartsuite-webhook" => assert_eq!(body["webhook"]["notification_status"], json!({"disabled": {}})),
+            "list-smartsuite-webhook-events" => assert_eq!(body, json!({"events": [], "next_page_token": "0"})),
+            "delete-smartsuite-webhook" => assert_eq!(body, json!({})),
             "get-team" | "delete-team" => assert_eq!(body["id"], team.as_str()),
             "list-teams" => assert_eq!(body["items"][0]["id"], team.as_str()),
             "import-records" => assert_eq!((body["created"].as_u64(), body["failed"].as_u64()), (Some(2), Some(1))),

@@ -63,6 +63,10 @@ fn keys(shape: &str) -> &'static [&'static str] {
         "record list" => &["total", "offset", "limit", "items"],
         "deleted record" => &["id", "application_id", "deleted_date"],
         "deleted record preview" => &["id", "title", "deleted_date", "application_name", "solution_id"],
+        "webhook envelope" => &["webhook"],
+        "webhook list" => &["webhooks", "next_page_token"],
+        "event page" => &["events", "next_page_token"],
+        "empty" => &[],
         other => panic!("no shape {other}"),
     }
 }
@@ -165,10 +169,32 @@ async fn smartsuites_documented_examples() {
     let record_id = record.body["id"].as_str().expect("a record id").to_string();
     let solutions = api.token(&org.key, org.id, "GET", "/api/v1/solutions/", None).await;
     let solution_id = solutions.body[0]["id"].as_str().expect("a solution id").to_string();
+    // The webhook the examples read, change, list the events of and delete.
+    let webhook = json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_UPDATED"]}});
+    let webhook = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/smartsuite.webhooks.engine.Webhooks/CreateWebhook",
+            Some(&webhook),
+        )
+        .await;
+    assert_eq!(webhook.status, 200, "{:?}", webhook.body);
+    let webhook_id = webhook.body["webhook"]["webhook_id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
     run(
         "smartsuite",
         &[
             ("https://app.smartsuite.com", api.base_url.clone()),
+            ("https://webhooks.smartsuite.com", api.base_url.clone()),
+            ("{{accountId}}", org.id.to_string()),
+            ("{{solutionId}}", solution_id.clone()),
+            ("{{solution_id}}", solution_id.clone()),
+            ("{{webhook_id}}", webhook_id.clone()),
+            ("2f7cc6e0-b709-4b04-964a-3706c89c78e3", webhook_id),
             ("YOUR_API_KEY", org.key.clone()),
             ("WORKSPACE_ID", org.id.to_string()),
             ("6451093119bcf22befaed847", table_id.clone()),

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, Record};
-use crate::domain::smartsuite::{attio_input, shown};
+use crate::domain::smartsuite::attio_input;
+pub use crate::domain::smartsuite::SmartSuiteRecord;
 use crate::domain::table::{FieldDef, FieldType, Table};
 use crate::domain::team::ListTeamsInput;
 use crate::domain::Invalid;
@@ -46,28 +47,6 @@ const SYSTEM_KEYS: [&str; 12] = [
     "title",
 ];
 
-/// A record as SmartSuite shows it: its system keys, then each field's value by slug.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SmartSuiteRecord {
-    pub id: String,
-    pub application_id: String,
-    pub application_slug: String,
-    /// The display field's text.
-    pub title: String,
-    /// The record's display number.
-    pub autonumber: u64,
-    #[schema(value_type = Object)]
-    pub first_created: Value,
-    #[schema(value_type = Object)]
-    pub last_updated: Value,
-    pub comments_count: u32,
-    pub followed_by: Vec<String>,
-    /// Each field's value, by its slug, in SmartSuite's shape.
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub values: Map<String, Value>,
-}
-
 /// The organization's members (a user field's values), read only when the table has a
 /// user field: their user ids, and the user each member id names, made once a request.
 #[derive(Debug, Default)]
@@ -98,40 +77,7 @@ pub(crate) async fn members(state: &AppState, org: OrgId, table: &Table) -> Resu
 /// The record shown in SmartSuite's shape.
 pub(crate) fn shown_record(table: &Table, record: &Record, members: &Members) -> SmartSuiteRecord {
     let user_of = |member: &str| members.by_member_id.get(member).copied();
-    let mut values = Map::new();
-    let mut last = record.created_at.clone();
-    let mut title = String::new();
-    for field in table.ordered_fields() {
-        let active: Vec<&Map<String, Value>> = record.active(&field.id).collect();
-        for value in &active {
-            if let Some(from) = value.get("active_from").and_then(Value::as_str) {
-                if from > last.as_str() {
-                    last = from.to_string();
-                }
-            }
-        }
-        let value = shown(field, &active, &user_of);
-        if field.id == table.display_field_id {
-            title = match &value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-        }
-        values.insert(field.key.clone(), value);
-    }
-    SmartSuiteRecord {
-        id: record.id.clone(),
-        application_id: table.id.clone(),
-        application_slug: table.api_slug.clone(),
-        title,
-        autonumber: record.number,
-        first_created: serde_json::json!({"on": record.created_at, "by": null}),
-        last_updated: serde_json::json!({"on": last, "by": null}),
-        comments_count: 0,
-        followed_by: Vec::new(),
-        values,
-    }
+    crate::domain::smartsuite::shown_record(table, record, &user_of)
 }
 
 /// The field a body key names: its slug or id; `title` is the display field when no

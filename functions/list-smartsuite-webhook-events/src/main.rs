@@ -1,0 +1,6 @@
+//! `list-smartsuite-webhook-events`: the Lambda function of POST /smartsuite.webhooks.engine.Webhooks/ListEvents, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ListSmartsuiteWebhookEvents>()
+}
