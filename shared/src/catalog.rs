@@ -649,6 +649,33 @@ macro_rules! catalog {
                 request: (),
                 response: (200, attio::meta::SelfResponse),
             },
+            // ---- Attio: workspace members (docs.attio.com, rest-api/endpoint-reference/workspace-members).
+            ListWorkspaceMembers {
+                method: GET,
+                path: "/v2/workspace_members",
+                function: "list-workspace-members",
+                handler: attio::members::list,
+                auth: Bearer,
+                grants: [GetItem, Query, BatchGetItem],
+                query: NONE,
+                errors: [],
+                summary: "List the workspace's members: its users, with the ids actor references name",
+                request: (),
+                response: (200, attio::members::WorkspaceMemberList),
+            },
+            GetWorkspaceMember {
+                method: GET,
+                path: "/v2/workspace_members/{workspace_member_id}",
+                function: "get-workspace-member",
+                handler: attio::members::get,
+                auth: Bearer,
+                grants: [GetItem, Query, BatchGetItem],
+                query: NONE,
+                errors: [],
+                summary: "Get a workspace member",
+                request: (),
+                response: (200, attio::members::WorkspaceMemberResponse),
+            },
             // ---- Attio: webhooks (docs.attio.com, rest-api/endpoint-reference/webhooks).
             ListWebhooks {
                 method: GET,

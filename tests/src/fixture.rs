@@ -174,6 +174,9 @@ impl Fixture {
             "solution_id" => shared::domain::organization::OrgId(self.org.id).solution_id(),
             "application_id" => "companies".into(),
             "delivery_id" => self.delivery_id.clone(),
+            "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
+                .member_id(self.org.user_id)
+                .to_string(),
             other => panic!("no fixture for path parameter {other}"),
         }
     }

@@ -91,10 +91,10 @@ pub fn ss_event_prefix(webhook_id: &str) -> String {
 pub fn ss_event_sk(webhook_id: &str, sequence: u64) -> String {
     format!("{}{}", ss_event_prefix(webhook_id), padded(sequence))
 }
-/// The mark that part `chunk` of one change-event item is in a webhook's queue.
+/// How many of one change-event item's events are in a webhook's queue.
 pub const SS_APPENDED_PREFIX: &str = "SSDONE#";
-pub fn ss_appended_sk(webhook_id: &str, event_id: &str, chunk: usize) -> String {
-    format!("{SS_APPENDED_PREFIX}{webhook_id}#{event_id}#{chunk}")
+pub fn ss_appended_sk(webhook_id: &str, event_id: &str) -> String {
+    format!("{SS_APPENDED_PREFIX}{webhook_id}#{event_id}")
 }
 
 /// One write's change events (`store::events`), in the organization's partition, in the

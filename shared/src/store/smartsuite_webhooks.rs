@@ -82,11 +82,24 @@ struct QueuedEvent {
     expires_at: u64,
 }
 
-/// The mark that part of one change-event item is in a webhook's queue.
+/// How many of one change-event item's events are in a webhook's queue: an item handed on
+/// again goes on from there.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct AppendedMark {
     webhook_id: String,
+    appended: u64,
     expires_at: u64,
+}
+
+/// What one append transaction did.
+enum ChunkOutcome {
+    /// Its events are queued.
+    Queued,
+    /// Another append of the same item moved the mark: read it again.
+    MarkMoved,
+    /// Another append to the webhook took the numbers read: read the counter again.
+    CounterMoved,
+    WebhookGone,
 }
 
 /// What an append did.
@@ -247,7 +260,7 @@ impl Store {
 
     /// Queues `events` (one change-event item's, `source` its id) for a webhook, in order,
     /// each given its `event_id` (`<webhook>.<sequence>`). Once per source item: an item
-    /// handed on again is found queued.
+    /// handed on again goes on from what its mark says is queued.
     pub async fn queue_smartsuite_events(
         &self,
         org: OrgId,
@@ -255,75 +268,110 @@ impl Store {
         source: &str,
         events: Vec<Value>,
     ) -> Result<Appended, StoreError> {
-        for (chunk, part) in chunks(events).into_iter().enumerate() {
-            if self.queue_chunk(org, webhook_id, source, chunk, &part).await? == Appended::WebhookGone {
-                return Ok(Appended::WebhookGone);
+        let mut done = self.appended(org, webhook_id, source).await?;
+        let mut attempt = 0;
+        while done < events.len() {
+            let part = next_chunk(&events[done..]);
+            match self.queue_chunk(org, webhook_id, source, done, part).await? {
+                ChunkOutcome::Queued => {
+                    done += part.len();
+                    attempt = 0;
+                }
+                ChunkOutcome::MarkMoved => done = self.appended(org, webhook_id, source).await?,
+                ChunkOutcome::CounterMoved => {
+                    attempt += 1;
+                    if attempt >= APPEND_ATTEMPTS {
+                        return Err(StoreError::Contended);
+                    }
+                    tokio::time::sleep(super::backoff(attempt.min(4))).await;
+                }
+                ChunkOutcome::WebhookGone => return Ok(Appended::WebhookGone),
             }
         }
         Ok(Appended::Queued)
     }
 
+    /// How many of `source`'s events are in the webhook's queue (its mark; 0 without one).
+    async fn appended(&self, org: OrgId, webhook_id: &str, source: &str) -> Result<usize, StoreError> {
+        let mark = self
+            .get(keys::org_pk(org), &keys::ss_appended_sk(webhook_id, source))
+            .await?;
+        Ok(mark
+            .map(from_item::<AppendedMark>)
+            .transpose()?
+            .map_or(0, |m| m.appended as usize))
+    }
+
+    /// One transaction: the webhook's counter moved on from the value read, the source's
+    /// mark from `done` (absent when 0) to `done + events`, and a put per event.
     async fn queue_chunk(
         &self,
         org: OrgId,
         webhook_id: &str,
         source: &str,
-        chunk: usize,
+        done: usize,
         events: &[Value],
-    ) -> Result<Appended, StoreError> {
+    ) -> Result<ChunkOutcome, StoreError> {
+        let Some(item) = self.get(keys::org_pk(org), &keys::ss_webhook_sk(webhook_id)).await? else {
+            return Ok(ChunkOutcome::WebhookGone);
+        };
+        let read = from_item::<WebhookItem>(item)?.sequence;
+        let next = read + events.len() as u64;
+        let counter = Update::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), &keys::ss_webhook_sk(webhook_id))))
+            .update_expression("SET #sequence = :next")
+            .condition_expression("#sequence = :read")
+            .expression_attribute_names("#sequence", "sequence")
+            .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
+            .expression_attribute_values(":read", AttributeValue::N(read.to_string()))
+            .build()
+            .expect("key, table and expression are set");
         let expires_at = Timestamp::now().unix_seconds() + KEEP_SECONDS;
-        for attempt in 1..=APPEND_ATTEMPTS {
-            let Some(item) = self.get(keys::org_pk(org), &keys::ss_webhook_sk(webhook_id)).await? else {
-                return Ok(Appended::WebhookGone);
-            };
-            let read = from_item::<WebhookItem>(item)?.sequence;
-            let next = read + events.len() as u64;
-            let counter = Update::builder()
+        let mark = ItemKeys::new(keys::org_pk(org), keys::ss_appended_sk(webhook_id, source)).item(&AppendedMark {
+            webhook_id: webhook_id.to_string(),
+            appended: (done + events.len()) as u64,
+            expires_at,
+        });
+        let mark = if done == 0 {
+            put(self.table_name(), mark, Some(NEW_ITEM))
+        } else {
+            let put = aws_sdk_dynamodb::types::Put::builder()
                 .table_name(self.table_name())
-                .set_key(Some(key(keys::org_pk(org), &keys::ss_webhook_sk(webhook_id))))
-                .update_expression("SET #sequence = :next")
-                .condition_expression("#sequence = :read")
-                .expression_attribute_names("#sequence", "sequence")
-                .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
-                .expression_attribute_values(":read", AttributeValue::N(read.to_string()))
+                .set_item(Some(mark))
+                .condition_expression("appended = :done")
+                .expression_attribute_values(":done", AttributeValue::N(done.to_string()))
                 .build()
-                .expect("key, table and expression are set");
-            let mark =
-                ItemKeys::new(keys::org_pk(org), keys::ss_appended_sk(webhook_id, source, chunk)).item(&AppendedMark {
-                    webhook_id: webhook_id.to_string(),
-                    expires_at,
-                });
-            let mut items = vec![
-                TransactWriteItem::builder().update(counter).build(),
-                put(self.table_name(), mark, Some(NEW_ITEM)),
-            ];
-            for (i, event) in events.iter().enumerate() {
-                let sequence = read + 1 + i as u64;
-                let mut event = event.clone();
-                event["event_id"] = Value::String(format!("{webhook_id}.{sequence}"));
-                let queued = QueuedEvent {
-                    webhook_id: webhook_id.to_string(),
-                    sequence,
-                    event: event.to_string(),
-                    expires_at,
-                };
-                let item = ItemKeys::new(keys::org_pk(org), keys::ss_event_sk(webhook_id, sequence)).item(&queued);
-                items.push(put(self.table_name(), item, Some(NEW_ITEM)));
-            }
-            match self.transact(items).await {
-                Ok(()) => return Ok(Appended::Queued),
-                Err(TransactFailure::Cancelled(reasons)) => {
-                    if reasons.get(1).and_then(|r| r.code()) == Some(CONDITION_FAILED) {
-                        return Ok(Appended::Queued);
-                    }
-                }
-                Err(TransactFailure::Store(StoreError::Contended)) => {}
-                Err(TransactFailure::Store(e)) => return Err(e),
-            }
-            // Another append took the numbers read: read the counter again.
-            tokio::time::sleep(super::backoff(attempt.min(4))).await;
+                .expect("item and table are set");
+            TransactWriteItem::builder().put(put).build()
+        };
+        let mut items = vec![TransactWriteItem::builder().update(counter).build(), mark];
+        for (i, event) in events.iter().enumerate() {
+            let sequence = read + 1 + i as u64;
+            let mut event = event.clone();
+            event["event_id"] = Value::String(format!("{webhook_id}.{sequence}"));
+            let queued = QueuedEvent {
+                webhook_id: webhook_id.to_string(),
+                sequence,
+                event: event.to_string(),
+                expires_at,
+            };
+            let item = ItemKeys::new(keys::org_pk(org), keys::ss_event_sk(webhook_id, sequence)).item(&queued);
+            items.push(put(self.table_name(), item, Some(NEW_ITEM)));
         }
-        Err(StoreError::Contended)
+        match self.transact(items).await {
+            Ok(()) => Ok(ChunkOutcome::Queued),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                let failed = |i: usize| reasons.get(i).and_then(|r| r.code()) == Some(CONDITION_FAILED);
+                Ok(if failed(1) {
+                    ChunkOutcome::MarkMoved
+                } else {
+                    ChunkOutcome::CounterMoved
+                })
+            }
+            Err(TransactFailure::Store(StoreError::Contended)) => Ok(ChunkOutcome::CounterMoved),
+            Err(TransactFailure::Store(e)) => Err(e),
+        }
     }
 
     /// A webhook's queued events after sequence number `after`, in order: at most `limit`,
@@ -362,24 +410,19 @@ impl Store {
     }
 }
 
-/// `events` in transactions' worth: at most [`EVENTS_PER_APPEND`] and [`BYTES_PER_APPEND`]
-/// each (one event always fits: an event is kept under DynamoDB's item size).
-fn chunks(events: Vec<Value>) -> Vec<Vec<Value>> {
-    let mut chunks: Vec<Vec<Value>> = Vec::new();
+/// The first of `events` that one transaction takes: at most [`EVENTS_PER_APPEND`] and
+/// [`BYTES_PER_APPEND`] (one event always: an event is kept under DynamoDB's item size).
+fn next_chunk(events: &[Value]) -> &[Value] {
     let mut bytes = 0;
-    for event in events {
-        let size = event.to_string().len();
-        let full = chunks
-            .last()
-            .is_none_or(|last| last.len() >= EVENTS_PER_APPEND || bytes + size > BYTES_PER_APPEND);
-        if full {
-            chunks.push(Vec::new());
-            bytes = 0;
+    let mut taken = 0;
+    for event in events.iter().take(EVENTS_PER_APPEND) {
+        bytes += event.to_string().len();
+        if taken > 0 && bytes > BYTES_PER_APPEND {
+            break;
         }
-        bytes += size;
-        chunks.last_mut().expect("one was pushed").push(event);
+        taken += 1;
     }
-    chunks
+    &events[..taken]
 }
 
 #[cfg(test)]
@@ -390,7 +433,16 @@ mod tests {
     #[test]
     fn appends_are_cut_to_what_one_transaction_holds() {
         let small = |n: usize| (0..n).map(|i| json!({"i": i})).collect::<Vec<_>>();
-        let sizes = |events| chunks(events).iter().map(Vec::len).collect::<Vec<_>>();
+        let sizes = |events: Vec<Value>| {
+            let mut sizes = Vec::new();
+            let mut rest = &events[..];
+            while !rest.is_empty() {
+                let taken = next_chunk(rest).len();
+                sizes.push(taken);
+                rest = &rest[taken..];
+            }
+            sizes
+        };
         assert_eq!(sizes(small(0)), Vec::<usize>::new());
         assert_eq!(sizes(small(98)), [98]);
         assert_eq!(sizes(small(250)), [98, 98, 54]);
@@ -398,5 +450,7 @@ mod tests {
             .map(|_| json!({"data": "x".repeat(350_000)}))
             .collect::<Vec<_>>();
         assert_eq!(sizes(big), [8, 2]);
+        let huge = vec![json!({"data": "x".repeat(3_500_000)}), json!({})];
+        assert_eq!(sizes(huge), [1, 1], "one event always goes");
     }
 }

@@ -230,6 +230,10 @@ include-operation-id-regex = "^(get|update)-webhook$|^list-webhook-deliveries$"
 parameters = {{ "path.webhook_id" = "{kept_webhook}" }}
 
 [[operations]]
+include-operation-id = "get-workspace-member"
+parameters = {{ "path.workspace_member_id" = "{member_id}" }}
+
+[[operations]]
 include-operation-id = "delete-webhook"
 parameters = {{ "path.webhook_id" = "{doomed_webhook}" }}
 
@@ -252,6 +256,7 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         kept_webhook = webhooks[0],
         doomed_webhook = webhooks[1],
         delivery_id = delivery.delivery_id,
+        member_id = shared::domain::organization::OrgId(org.id).member_id(org.user_id),
     );
     let config_path = dir.join("schemathesis.toml");
     std::fs::write(&config_path, config).expect("the config is written");

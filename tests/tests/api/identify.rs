@@ -94,3 +94,61 @@ async fn identify_refuses_a_missing_wrong_or_revoked_key() {
     // Only GET: the route exists, so another method is a 405.
     assert_error(&api.bearer(&org.key, "POST", "/v2/self", None).await, 405);
 }
+
+#[tokio::test]
+async fn workspace_members_are_the_organizations_users_by_the_ids_actor_references_take() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let other = api.create_org("Other", "other-owner").await;
+    let user = json!({"external_id": "jane", "email": "jane@example.com", "name": "Jane van der Berg", "organization_id": org.id, "role": "user"});
+    let made = api.admin("POST", "/api/v1/users", Some(&user)).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let listed = api.bearer(&org.key, "GET", "/v2/workspace_members", None).await;
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    let members = listed.body["data"].as_array().unwrap();
+    let shown: Vec<(&str, &str, &str, &str)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["first_name"].as_str().unwrap(),
+                m["last_name"].as_str().unwrap(),
+                m["email_address"].as_str().unwrap(),
+                m["access_level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("acme-owner", "", "acme-owner@example.com", "admin"),
+            ("Jane", "van der Berg", "jane@example.com", "member"),
+        ]
+    );
+    let me = api.bearer(&org.key, "GET", "/v2/self", None).await;
+    assert_eq!(
+        members[0]["id"]["workspace_member_id"],
+        me.body["authorized_by_workspace_member_id"]
+    );
+    assert_eq!(members[0]["id"]["workspace_id"], me.body["workspace_id"]);
+    // One by id; an actor reference takes the same id.
+    let jane = members[1]["id"]["workspace_member_id"].as_str().unwrap();
+    let got = api
+        .bearer(&org.key, "GET", &format!("/v2/workspace_members/{jane}"), None)
+        .await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    assert_eq!(got.body["data"], members[1]);
+    // Another workspace's member, and what is no member id, are not found.
+    let theirs = api.bearer(&other.key, "GET", "/v2/workspace_members", None).await;
+    let theirs = theirs.body["data"][0]["id"]["workspace_member_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [theirs.as_str(), "not-a-uuid", "00000000-0000-4000-8000-000000000000"] {
+        let reply = api
+            .bearer(&org.key, "GET", &format!("/v2/workspace_members/{id}"), None)
+            .await;
+        assert_error(&reply, 404);
+    }
+    let listed_by_other = api.bearer(&other.key, "GET", "/v2/workspace_members", None).await;
+    assert_eq!(listed_by_other.body["data"].as_array().unwrap().len(), 1);
+}

@@ -26,10 +26,13 @@ const EVENT_DELETED_RECORD: &str = "00000000-0000-4000-8000-0000000000cc";
 /// The SmartSuite webhook id in `events/*-smartsuite-webhook*.json`; the one
 /// create-smartsuite-webhook makes replaces it.
 const EVENT_SMARTSUITE_WEBHOOK: &str = "00000000-0000-4000-8000-0000000000dd";
+/// The workspace member id in `events/get-workspace-member.json`; the owner's, once
+/// create-organization has made it, replaces it.
+const EVENT_MEMBER: &str = "00000000-0000-4000-8000-0000000000ee";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 84] = [
+const ORDER: [(&str, u16); 86] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -90,6 +93,8 @@ const ORDER: [(&str, u16); 84] = [
     ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
+    ("list-workspace-members", 200),
+    ("get-workspace-member", 200),
     ("create-webhook", 200),
     ("list-webhooks", 200),
     ("get-webhook", 200),
@@ -156,6 +161,7 @@ async fn every_event_runs_through_its_binary() {
     let mut webhook = EVENT_WEBHOOK.to_string();
     let mut deleted_record = EVENT_DELETED_RECORD.to_string();
     let mut smartsuite_webhook = EVENT_SMARTSUITE_WEBHOOK.to_string();
+    let mut member = EVENT_MEMBER.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -172,7 +178,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_KEY_ID, &key_id)
             .replace(EVENT_WEBHOOK, &webhook)
             .replace(EVENT_DELETED_RECORD, &deleted_record)
-            .replace(EVENT_SMARTSUITE_WEBHOOK, &smartsuite_webhook);
+            .replace(EVENT_SMARTSUITE_WEBHOOK, &smartsuite_webhook)
+            .replace(EVENT_MEMBER, &member);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -195,6 +202,10 @@ async fn every_event_runs_through_its_binary() {
         match function {
             "create-organization" => {
                 key = body["api_key"]["secret"].as_str().expect("a key").to_string();
+                let (org, owner) = (body["organization"]["id"].as_u64(), body["owner"]["id"].as_u64());
+                member = shared::domain::organization::OrgId(org.expect("an org id"))
+                    .member_id(owner.expect("an owner id"))
+                    .to_string();
                 assert_eq!(body["organization"]["id"], 1);
             }
             "get-organization" => assert_eq!(body["users"][0]["external_id"], "user_123"),
@@ -218,6 +229,8 @@ async fn every_event_runs_through_its_binary() {
             "update-user" => assert_eq!(body["organizations"][0]["role"], "user"),
             "delete-organization" => assert_eq!(body["deleted"], true),
             "create-team" => team = body["id"].as_str().expect("a team id").to_string(),
+            "list-workspace-members" => assert_eq!(body["data"][0]["email_address"], "john@example.com", "{body}"),
+            "get-workspace-member" => assert_eq!(body["data"]["access_level"], "admin", "{body}"),
             "create-smartsuite-webhook" => {
                 smartsuite_webhook = body["webhook"]["webhook_id"]
                     .as_str()

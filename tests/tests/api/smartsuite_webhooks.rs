@@ -466,3 +466,65 @@ async fn pings_that_fail_for_good_turn_notifications_off_and_the_events_stay() {
     follower.abort();
     api.assert_audit_clean().await;
 }
+
+/// The stream hands a batch on again when a run fails, and two runs of one item may race:
+/// each of an item's events is queued once, numbered on without a gap, whatever runs it.
+#[tokio::test]
+async fn an_event_item_handed_on_again_is_queued_once() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let made = ok(
+        &api,
+        &org,
+        "CreateWebhook",
+        &json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}}),
+    )
+    .await;
+    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_string();
+    let (store, account) = (&api.state.store, shared::domain::organization::OrgId(org.id));
+    // 250 events: three transactions' worth.
+    let events: Vec<Value> = (0..250).map(|n| json!({"webhook_id": id, "n": n})).collect();
+    let (first, second) = tokio::join!(
+        store.queue_smartsuite_events(account, &id, "item-1", events.clone()),
+        store.queue_smartsuite_events(account, &id, "item-1", events.clone()),
+    );
+    first.unwrap();
+    second.unwrap();
+    store
+        .queue_smartsuite_events(account, &id, "item-1", events)
+        .await
+        .unwrap();
+    store
+        .queue_smartsuite_events(account, &id, "item-2", vec![json!({"webhook_id": id, "n": 250})])
+        .await
+        .unwrap();
+    let queued = events_of(&api, &org, &id).await;
+    let numbers: Vec<u64> = queued.iter().map(|e| e["n"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, (0..=250).collect::<Vec<u64>>());
+    let ids: Vec<String> = queued
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, (1..=251).map(|n| format!("{id}.{n}")).collect::<Vec<_>>());
+    api.assert_audit_clean().await;
+}
+
+/// Every queued event of a webhook, a page of 100 at a time from the start.
+async fn events_of(api: &TestApi, org: &Org, webhook: &str) -> Vec<Value> {
+    let (mut all, mut token) = (Vec::new(), String::new());
+    loop {
+        let page = ok(
+            api,
+            org,
+            "ListEvents",
+            &json!({"webhook_id": webhook, "page_size": 100, "page_token": token}),
+        )
+        .await;
+        let events = page["events"].as_array().unwrap().clone();
+        if events.is_empty() {
+            return all;
+        }
+        token = page["next_page_token"].as_str().unwrap().to_string();
+        all.extend(events);
+    }
+}

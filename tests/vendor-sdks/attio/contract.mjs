@@ -208,6 +208,18 @@ await scenario('statuses: a status attribute, its statuses, and a record in one'
   assert.deepEqual(found.map((r) => r.id.record_id), [deal.id.record_id]);
 });
 
+await scenario('workspace members: list and get, by the id the key acts as', async () => {
+  const me = await getV2Self({ client: sdk.client });
+  const members = await sdk.workspaceMembers.list();
+  const mine = members.find((m) => m.id.workspace_member_id === me.authorized_by_workspace_member_id);
+  assert.ok(mine, 'the key\'s own member is listed');
+  assert.equal(mine.id.workspace_id, me.workspace_id);
+  assert.equal(mine.access_level, 'admin');
+  assert.equal(mine.email_address, process.env.ATTIO_MEMBER_EMAIL);
+  const got = await sdk.workspaceMembers.get({ workspaceMemberId: mine.id.workspace_member_id });
+  assert.deepEqual(got, mine);
+});
+
 await scenario('actor references: a workspace member by email, then by id', async () => {
   await postV2ByTargetByIdentifierAttributes({
     client: sdk.client,

@@ -44,13 +44,28 @@ pub struct SmartSuiteWebhookIdInput {
 /// `ListWebhooks`' body: the solution (this workspace's one) and a page.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct SmartSuiteListWebhooksInput {
-    #[schema(value_type = String)]
+    /// This workspace's solution (any other is 400), `""` or none.
+    #[schema(value_type = Option<String>)]
     solution_id: Option<Value>,
-    /// A whole number, or one as a string.
-    #[schema(value_type = String)]
+    /// At most 100 (the default).
+    #[schema(schema_with = whole_number_schema)]
     page_size: Option<Value>,
-    #[schema(value_type = String)]
+    /// Where the page starts: the `next_page_token` of the page before.
+    #[schema(schema_with = whole_number_schema)]
     page_token: Option<Value>,
+}
+
+/// A whole number, one as a string (protobuf's JSON: the docs send `"page_size": "50"`),
+/// or null (the default).
+fn whole_number_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build(),
+    )
 }
 
 /// `ListEvents`' body.
@@ -58,11 +73,11 @@ pub struct SmartSuiteListWebhooksInput {
 pub struct SmartSuiteListEventsInput {
     #[schema(required = true, value_type = String)]
     webhook_id: Option<Value>,
-    /// How many events at most (default 50, at most 500); a whole number or one as a string.
-    #[schema(value_type = String)]
+    /// How many events at most (default 50, at most 500).
+    #[schema(schema_with = whole_number_schema)]
     page_size: Option<Value>,
     /// The `next_page_token` of the page before; `""` or none starts at the oldest kept.
-    #[schema(value_type = String)]
+    #[schema(schema_with = whole_number_schema)]
     page_token: Option<Value>,
 }
 
