@@ -494,23 +494,7 @@ fn new_delivery(
     schedule: &Schedule,
 ) -> DeliveryItem {
     let body = json!({"webhook_id": webhook.id, "events": events}).to_string();
-    DeliveryItem {
-        org_id: item.org_id,
-        delivery_id: format!("{}.{}", item.event_id, webhook.id),
-        webhook_id: webhook.id.clone(),
-        event_id: item.event_id.clone(),
-        body,
-        // Claimed for its first attempt by whoever makes it.
-        attempts: 1,
-        state: "pending".into(),
-        last_status: None,
-        last_error: None,
-        last_latency_ms: None,
-        next_attempt_at: Some(now + schedule.lease().as_secs()),
-        created_at: Timestamp::now().micros(),
-        expires_at: now + KEEP_SECONDS,
-        smartsuite: false,
-    }
+    pending_delivery(item, &webhook.id, body, false, now, schedule)
 }
 
 /// A SmartSuite webhook's ping for one event item: the thin notification, after which
@@ -522,12 +506,26 @@ fn smartsuite_notification(
     now: u64,
     schedule: &Schedule,
 ) -> DeliveryItem {
+    let body = notification_body(org, &webhook.id).to_string();
+    pending_delivery(item, &webhook.id, body, true, now, schedule)
+}
+
+/// A delivery of one event item to one webhook, sending `body` at every attempt; claimed
+/// for its first attempt by whoever makes it.
+fn pending_delivery(
+    item: &EventItem,
+    webhook_id: &str,
+    body: String,
+    smartsuite: bool,
+    now: u64,
+    schedule: &Schedule,
+) -> DeliveryItem {
     DeliveryItem {
         org_id: item.org_id,
-        delivery_id: format!("{}.{}", item.event_id, webhook.id),
-        webhook_id: webhook.id.clone(),
+        delivery_id: format!("{}.{webhook_id}", item.event_id),
+        webhook_id: webhook_id.to_string(),
         event_id: item.event_id.clone(),
-        body: notification_body(org, &webhook.id).to_string(),
+        body,
         attempts: 1,
         state: "pending".into(),
         last_status: None,
@@ -536,7 +534,7 @@ fn smartsuite_notification(
         next_attempt_at: Some(now + schedule.lease().as_secs()),
         created_at: Timestamp::now().micros(),
         expires_at: now + KEEP_SECONDS,
-        smartsuite: true,
+        smartsuite,
     }
 }
 
