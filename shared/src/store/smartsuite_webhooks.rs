@@ -1,6 +1,6 @@
 //! SmartSuite's webhooks (docs/compat-smartsuite.md, "Webhooks"): one item each in the
 //! organization's partition (`SSWH#<id>`), counted with Attio's webhooks in the
-//! organization's `webhook_count` (so both kinds together are at most [`MAX_WEBHOOKS`]);
+//! organization's `webhook_count` (so both kinds together are at most [`super::webhooks::MAX_WEBHOOKS`]);
 //! and each webhook's events, a queue of its own (`SSEVT#<id>#<sequence>`) that the fan-out
 //! appends to and `ListEvents` reads in sequence order.
 //!
@@ -10,12 +10,11 @@
 //! event committing late. A mark (`SSDONE#...`) in the same transaction makes an append of
 //! one change-event item happen once however often the stream hands the item on.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::webhooks::MAX_WEBHOOKS;
-use super::{from_item, key, put, s, Missing, Refusal, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
+use super::{from_item, key, put, s, Missing, Store, StoreError, TransactFailure, CONDITION_FAILED, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::smartsuite_webhook::{Settings, Webhook};
 use crate::store::item::ItemKeys;
@@ -138,7 +137,7 @@ fn settings_text(webhook: &Webhook) -> String {
 
 impl Store {
     /// Stores a new SmartSuite webhook. 404 if the organization does not exist (or is
-    /// being deleted); 400 if it holds [`MAX_WEBHOOKS`] (of both kinds) already.
+    /// being deleted); 400 if it holds [`super::webhooks::MAX_WEBHOOKS`] (of both kinds) already.
     pub async fn create_smartsuite_webhook(&self, org: OrgId, webhook: &Webhook) -> Result<(), StoreError> {
         let item = WebhookItem {
             webhook_id: webhook.id.clone(),
@@ -151,15 +150,7 @@ impl Store {
             sequence: 0,
         };
         let item = ItemKeys::new(keys::org_pk(org), keys::ss_webhook_sk(&webhook.id)).item(&item);
-        let items = vec![self.webhook_count(org, 1), put(self.table_name(), item, Some(NEW_ITEM))];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
-                None => Err(Missing::Organization(org).into()),
-                Some(_) => Err(Refusal::TooManyWebhooks { max: MAX_WEBHOOKS }.into()),
-            },
-            Err(TransactFailure::Store(e)) => Err(e),
-        }
+        self.put_counted_webhook(org, item).await
     }
 
     /// The organization's SmartSuite webhooks, oldest first.
@@ -241,21 +232,8 @@ impl Store {
     /// Deletes a SmartSuite webhook; 404 if there is none with this id. Its queued events
     /// can no longer be read (`ListEvents` needs the webhook) and expire with their TTL.
     pub async fn delete_smartsuite_webhook(&self, org: OrgId, webhook_id: &str) -> Result<(), StoreError> {
-        let delete = Delete::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), &keys::ss_webhook_sk(webhook_id))))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .expect("key and table are set");
-        let items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            self.webhook_count(org, -1),
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => Err(Missing::Webhook(webhook_id.to_string()).into()),
-            Err(TransactFailure::Store(e)) => Err(e),
-        }
+        self.delete_counted_webhook(org, &keys::ss_webhook_sk(webhook_id), webhook_id)
+            .await
     }
 
     /// Queues `events` (one change-event item's, `source` its id) for a webhook, in order,

@@ -114,9 +114,17 @@ impl Store {
         };
         let item =
             ItemKeys::new(keys::org_pk(org), keys::webhook_sk(id)).item(&WebhookItem::of(&webhook, &sealed_secret.0));
+        self.put_counted_webhook(org, item).await?;
+        Ok(webhook)
+    }
+
+    /// Puts a new webhook's item (Attio's or SmartSuite's) with the organization's webhook
+    /// count moved up, in one transaction. 404 if the organization does not exist (or is
+    /// being deleted); 400 if it holds [`MAX_WEBHOOKS`] (of both kinds) already.
+    pub(super) async fn put_counted_webhook(&self, org: OrgId, item: super::Item) -> Result<(), StoreError> {
         let items = vec![self.webhook_count(org, 1), put(self.table_name(), item, Some(NEW_ITEM))];
         match self.transact(items).await {
-            Ok(()) => Ok(webhook),
+            Ok(()) => Ok(()),
             Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
                 None => Err(Missing::Organization(org).into()),
                 Some(_) => Err(Refusal::TooManyWebhooks { max: MAX_WEBHOOKS }.into()),
@@ -125,9 +133,34 @@ impl Store {
         }
     }
 
+    /// Deletes a webhook's item (Attio's or SmartSuite's, at `sk`) with the organization's
+    /// webhook count moved down, in one transaction; 404 if there is none.
+    pub(super) async fn delete_counted_webhook(
+        &self,
+        org: OrgId,
+        sk: &str,
+        webhook_id: &str,
+    ) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::org_pk(org), sk)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("key and table are set");
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.webhook_count(org, -1),
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(TransactFailure::Cancelled(_)) => Err(Missing::Webhook(webhook_id.to_string()).into()),
+            Err(TransactFailure::Store(e)) => Err(e),
+        }
+    }
+
     /// Adds `by` to the organization's webhook count: at most [`MAX_WEBHOOKS`], and only
     /// while the organization exists.
-    pub(super) fn webhook_count(&self, org: OrgId, by: i64) -> TransactWriteItem {
+    fn webhook_count(&self, org: OrgId, by: i64) -> TransactWriteItem {
         let mut update = Update::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
@@ -215,20 +248,7 @@ impl Store {
 
     /// Deletes a webhook; 404 if there is none with this id.
     pub async fn delete_webhook(&self, org: OrgId, webhook_id: &str) -> Result<(), StoreError> {
-        let delete = Delete::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), &keys::webhook_sk(webhook_id))))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .expect("key and table are set");
-        let items = vec![
-            TransactWriteItem::builder().delete(delete).build(),
-            self.webhook_count(org, -1),
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => Err(Missing::Webhook(webhook_id.to_string()).into()),
-            Err(TransactFailure::Store(e)) => Err(e),
-        }
+        self.delete_counted_webhook(org, &keys::webhook_sk(webhook_id), webhook_id)
+            .await
     }
 }
