@@ -642,13 +642,37 @@ impl Store {
         // Everything that can be refused without a write is refused before a number is taken.
         self.check_record_write(table, None, Some(&record), &EndedValues::new())?;
         record.number = self.next_record_number(&table.id).await?;
+        self.write_new_record(org, table, &record, actor).await?;
+        Ok(record)
+    }
+
+    /// Writes a new, numbered record in its create's transaction.
+    async fn write_new_record(
+        &self,
+        org: OrgId,
+        table: &Table,
+        record: &Record,
+        actor: Actor<'_>,
+    ) -> Result<(), RecordWriteError> {
         let change = Change {
             old: None,
-            new: Some(&record),
+            new: Some(record),
             ended: &EndedValues::new(),
         };
-        self.write_record(org, table, change, actor, None).await?;
-        Ok(record)
+        self.write_record(org, table, change, actor, None).await
+    }
+
+    /// Numbers new records of `table` from one block of its counter, in their order.
+    pub(super) async fn number_in_order(&self, table_id: &str, records: &mut [Record]) -> Result<(), StoreError> {
+        let count = records.len() as u64;
+        if count == 0 {
+            return Ok(());
+        }
+        let last = self.next_record_numbers(table_id, count).await?;
+        for (record, number) in records.iter_mut().zip(last + 1 - count..) {
+            record.number = number;
+        }
+        Ok(())
     }
 
     /// Creates several records (a bulk create), each in its own transaction, at most
@@ -669,22 +693,13 @@ impl Store {
         for record in &records {
             self.check_record_write(table, None, Some(record), &EndedValues::new())?;
         }
-        let count = records.len() as u64;
-        if count == 0 {
+        if records.is_empty() {
             return Ok(Vec::new());
         }
-        let last = self.next_record_numbers(&table.id, count).await?;
-        for (record, number) in records.iter_mut().zip(last + 1 - count..) {
-            record.number = number;
-        }
+        self.number_in_order(&table.id, &mut records).await?;
         let writes = futures_util::stream::iter(records)
             .map(|record| async move {
-                let change = Change {
-                    old: None,
-                    new: Some(&record),
-                    ended: &EndedValues::new(),
-                };
-                self.write_record(org, table, change, actor, None).await?;
+                self.write_new_record(org, table, &record, actor).await?;
                 Ok(record)
             })
             .buffered(super::BATCH_CONCURRENCY);
@@ -946,7 +961,7 @@ impl Store {
 
     /// Takes `count` display numbers at once from the counter: the last of them (the
     /// others are the `count - 1` before it).
-    pub(super) async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
+    async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
         let out = self
             .client()
             .update_item()

@@ -25,15 +25,10 @@ impl Store {
         actor: Actor<'_>,
     ) -> Result<Vec<Record>, StoreError> {
         use futures_util::{StreamExt, TryStreamExt};
-        let count = values.len() as u64;
-        if count == 0 {
-            return Ok(Vec::new());
-        }
         let mut records: Vec<Record> = values.iter().map(|v| new_record(org, table, v, actor)).collect();
-        let last = self.next_record_numbers(&table.id, count).await?;
+        self.number_in_order(&table.id, &mut records).await?;
         let mut items: Vec<Item> = Vec::new();
-        for (record, number) in records.iter_mut().zip(last + 1 - count..) {
-            record.number = number;
+        for record in &records {
             let (writes, _) = self.record_transaction(org, table, None, Some(record), &EndedValues::new(), actor);
             for write in writes {
                 if let Some(put) = write.put() {
