@@ -52,13 +52,33 @@ fn check_definition_size(table: &Table, replaced: Option<&str>, def: &FieldDef) 
         grown.fields.remove(old_key);
     }
     grown.fields.insert(def.key.clone(), def.clone());
-    let bytes = item_size(&to_item(&grown)) + TABLE_ITEM_SLACK;
+    check_table_size(&grown, "table's definition with this field")
+}
+
+/// A table's definition fits its item, with room for what grows with it.
+fn check_table_size(table: &Table, what: &'static str) -> Result<(), StoreError> {
+    let bytes = item_size(&to_item(table)) + TABLE_ITEM_SLACK;
     if bytes > MAX_ITEM_BYTES {
         return Err(StoreError::ItemTooLarge {
-            what: "table's definition with this field",
+            what,
             bytes,
             limit: MAX_ITEM_BYTES,
         });
+    }
+    Ok(())
+}
+
+/// Adds new fields to `table`; a key it has, or that two of them share, refuses them all.
+fn add_defs(table: &mut Table, defs: impl IntoIterator<Item = FieldDef>) -> Result<(), StoreError> {
+    for def in defs {
+        if table.fields.contains_key(&def.key) {
+            return Err(Conflict::FieldKey {
+                key: def.key,
+                table: table.api_slug.clone(),
+            }
+            .into());
+        }
+        table.fields.insert(def.key.clone(), def);
     }
     Ok(())
 }
@@ -211,28 +231,14 @@ impl Store {
             if let (Some(name), Some(display)) = (display_name, table.fields.get_mut(FieldKey::name().as_str())) {
                 display.name = name.to_string();
             }
-            for (n, (field, link)) in (1..).zip(fields) {
-                let def = field_def(field, link.clone(), actor.now.plus_nanos(n));
-                if table.fields.contains_key(&def.key) {
-                    return Err(Conflict::FieldKey {
-                        key: def.key,
-                        table: table.api_slug,
-                    }
-                    .into());
-                }
-                table.fields.insert(def.key.clone(), def);
-            }
+            let defs = (1..)
+                .zip(fields)
+                .map(|(n, (field, link))| field_def(field, link.clone(), actor.now.plus_nanos(n)));
+            add_defs(&mut table, defs)?;
             if table.fields.len() > MAX_FIELDS {
                 return Err(Refusal::TooManyFields { max: MAX_FIELDS }.into());
             }
-            let bytes = item_size(&to_item(&table)) + TABLE_ITEM_SLACK;
-            if bytes > MAX_ITEM_BYTES {
-                return Err(StoreError::ItemTooLarge {
-                    what: "table's definition",
-                    bytes,
-                    limit: MAX_ITEM_BYTES,
-                });
-            }
+            check_table_size(&table, "table's definition")?;
             match self.put_new_table(org, &table, actor).await {
                 Ok(()) => return Ok(table),
                 Err(NewTableRefused::PrefixTaken) => continue,
@@ -455,17 +461,9 @@ impl Store {
             .map(|((field, link), n)| field_def(field, link.clone(), now.plus_nanos(n)))
             .collect();
         let mut grown = table.clone();
-        for def in &defs {
-            if grown.fields.insert(def.key.clone(), def.clone()).is_some() {
-                return Err(Conflict::FieldKey {
-                    key: def.key.clone(),
-                    table: table.api_slug.clone(),
-                }
-                .into());
-            }
-        }
-        if let Some(last) = defs.last() {
-            check_definition_size(&grown, None, last)?;
+        add_defs(&mut grown, defs.iter().cloned())?;
+        if !defs.is_empty() {
+            check_table_size(&grown, "table's definition with this field")?;
         }
         let mut update = Update::builder()
             .table_name(self.table_name())
