@@ -130,8 +130,9 @@ impl<'a> Views<'a> {
             (None, Some(record)) => record,
             (None, None) => return Ok((bare, json!({}))),
         };
-        let user_of = self.user_of(&table).await?;
-        let user_of = |member: &str| user_of.get(member).copied();
+        self.read_members(&table).await?;
+        let members = &self.members;
+        let user_of = |member: &str| members.as_ref().and_then(|m| m.get(member)).copied();
         let (Some(stamp), Some(version)) = (self.item.written_at.as_deref(), change.version) else {
             return Ok((to_json(shown_record(&table, &current, &user_of)), json!({})));
         };
@@ -191,14 +192,12 @@ impl<'a> Views<'a> {
         Ok(table)
     }
 
-    async fn user_of(&mut self, table: &Table) -> Result<HashMap<String, u64>, StoreError> {
+    /// Reads the organization's members once, when a table with a user field needs them.
+    async fn read_members(&mut self, table: &Table) -> Result<(), StoreError> {
         let has_users = table.fields.values().any(|f| f.field_type == FieldType::ActorReference);
-        if !has_users {
-            return Ok(HashMap::new());
-        }
-        if self.members.is_none() {
-            let members = self.store.org_members(self.org).await?;
+        if has_users && self.members.is_none() {
             let org = self.org;
+            let members = self.store.org_members(org).await?;
             self.members = Some(
                 members
                     .iter()
@@ -206,7 +205,7 @@ impl<'a> Views<'a> {
                     .collect(),
             );
         }
-        Ok(self.members.clone().unwrap_or_default())
+        Ok(())
     }
 }
 
