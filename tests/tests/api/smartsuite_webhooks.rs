@@ -34,6 +34,16 @@ async fn ok(api: &TestApi, org: &Org, method: &str, body: &Value) -> Value {
     reply.body
 }
 
+/// `CreateWebhook` with `webhook` (200 expected): the answer, and the new webhook's id.
+async fn create(api: &TestApi, org: &Org, webhook: Value) -> (Value, String) {
+    let made = ok(api, org, "CreateWebhook", &json!({ "webhook": webhook })).await;
+    let id = made["webhook"]["webhook_id"]
+        .as_str()
+        .expect("webhook.webhook_id")
+        .to_string();
+    (made, id)
+}
+
 /// A table made through SmartSuite's route: its id.
 async fn table(api: &TestApi, org: &Org, name: &str) -> String {
     let reply = api
@@ -101,20 +111,18 @@ async fn webhooks_are_made_shown_replaced_listed_and_deleted() {
     let org = api.create_org("Acme", "acme-owner").await;
     let deals = table(&api, &org, "Deals").await;
     // The docs' update sends kinds by number; Activepieces' create names one table.
-    let made = ok(
+    let (made, id) = create(
         &api,
         &org,
-        "CreateWebhook",
-        &json!({"webhook": {
+        json!({
             "filter": {"applications": {"application_ids": [deals]}},
             "kinds": [1, "RECORD_DELETED"],
             "locator": locator(&org),
             "notification_status": {"enabled": {"url": "https://hooks.example.com/smartsuite"}}
-        }}),
+        }),
     )
     .await;
     let webhook = &made["webhook"];
-    let id = webhook["webhook_id"].as_str().expect("webhook.webhook_id").to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok());
     assert_eq!(webhook["locator"], locator(&org));
     assert_eq!(webhook["filter"], json!({"applications": {"application_ids": [deals]}}));
@@ -155,14 +163,12 @@ async fn webhooks_are_made_shown_replaced_listed_and_deleted() {
     assert_eq!(replaced["webhook"]["created_at"], webhook["created_at"]);
     assert_eq!(ok(&api, &org, "GetWebhook", &json!({"webhook_id": id})).await, replaced);
     // Listed a page at a time, oldest first; Attio's webhooks are another list.
-    let second = ok(
+    let (_, second) = create(
         &api,
         &org,
-        "CreateWebhook",
-        &json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}}),
+        json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}),
     )
     .await;
-    let second = second["webhook"]["webhook_id"].as_str().unwrap().to_string();
     let solution = locator(&org)["solution_id"].clone();
     let all = ok(&api, &org, "ListWebhooks", &json!({"solution_id": solution})).await;
     let ids: Vec<&str> = all["webhooks"]
@@ -221,14 +227,8 @@ async fn another_workspace_never_sees_or_touches_a_webhook() {
     let org = api.create_org("Acme", "acme-owner").await;
     let other = api.create_org("Other", "other-owner").await;
     let deals = table(&api, &org, "Deals").await;
-    let made = ok(
-        &api,
-        &org,
-        "CreateWebhook",
-        &json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"], "locator": locator(&org)}}),
-    )
-    .await;
-    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_string();
+    let webhook = json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"], "locator": locator(&org)});
+    let (made, id) = create(&api, &org, webhook).await;
     for (method, body) in [
         ("GetWebhook", json!({"webhook_id": id})),
         ("GetWebhooks", json!({"webhook_id": id})),
@@ -301,8 +301,7 @@ async fn bad_webhook_bodies_are_refused_and_nothing_is_written() {
         let reply = rpc(&api, &org, method, &body).await;
         assert_eq!(reply.status, 400, "{method} {body}: {:?}", reply.body);
     }
-    let made = ok(&api, &org, "CreateWebhook", &json!({"webhook": good})).await;
-    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_string();
+    let (made, id) = create(&api, &org, good).await;
     for page in [
         json!({"webhook_id": id, "page_size": 0}),
         json!({"webhook_id": id, "page_size": "many"}),
@@ -334,29 +333,21 @@ async fn a_webhook_takes_its_kinds_tables_and_fields_and_shows_each_write_as_it_
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
     let (deals, leads) = (table(&api, &org, "Deals").await, table(&api, &org, "Leads").await);
-    let amounts = ok(
+    let (_, amounts) = create(
         &api,
         &org,
-        "CreateWebhook",
-        &json!({"webhook": {
+        json!({
             "filter": {"application": {"application_id": deals, "field_ids": ["amount"]}},
             "kinds": ["RECORD_UPDATED"]
-        }}),
+        }),
     )
-    .await["webhook"]["webhook_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let new_leads = ok(
+    .await;
+    let (_, new_leads) = create(
         &api,
         &org,
-        "CreateWebhook",
-        &json!({"webhook": {"filter": {"applications": {"application_ids": [leads]}}, "kinds": ["RECORD_CREATED"]}}),
+        json!({"filter": {"applications": {"application_ids": [leads]}}, "kinds": ["RECORD_CREATED"]}),
     )
-    .await["webhook"]["webhook_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    .await;
     // Written before the fan-out runs, so that it reads the deal after both updates: the
     // amount's event must still show the note as it was then. One update goes through
     // Attio's route: the events are the one domain's.
@@ -432,14 +423,7 @@ async fn pings_that_fail_for_good_turn_notifications_off_and_the_events_stay() {
         json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"], "locator": locator(&org),
                "notification_status": {"enabled": {"url": url}}})
     };
-    let made = ok(
-        &api,
-        &org,
-        "CreateWebhook",
-        &json!({"webhook": settings(format!("{base}/down"))}),
-    )
-    .await;
-    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_string();
+    let (_, id) = create(&api, &org, settings(format!("{base}/down"))).await;
     record(&api, &org, &deals, json!({"title": "One"})).await;
     let until = Instant::now() + Duration::from_secs(60);
     loop {
@@ -473,14 +457,12 @@ async fn pings_that_fail_for_good_turn_notifications_off_and_the_events_stay() {
 async fn an_event_item_handed_on_again_is_queued_once() {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
-    let made = ok(
+    let (_, id) = create(
         &api,
         &org,
-        "CreateWebhook",
-        &json!({"webhook": {"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}}),
+        json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}),
     )
     .await;
-    let id = made["webhook"]["webhook_id"].as_str().unwrap().to_string();
     let (store, account) = (&api.state.store, shared::domain::organization::OrgId(org.id));
     // 250 events: three transactions' worth.
     let events: Vec<Value> = (0..250).map(|n| json!({"webhook_id": id, "n": n})).collect();
