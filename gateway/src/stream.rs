@@ -184,7 +184,7 @@ pub async fn purge_in_process(
         let store = store.clone();
         async move {
             let event: shared::purge::StreamEvent = serde_json::from_str(&event)?;
-            shared::purge::handle(&store.store, &event).await?;
+            shared::purge::handle(&store.store, &event, shared::purge::step_items_from_env()).await?;
             Ok::<(), Failure>(())
         }
     };

@@ -105,9 +105,10 @@ async fn serve_purges() -> Result<(), lambda_http::Error> {
     init_logging();
     let state = AppState::from_env().await?;
     let store = &state.store;
+    let max_items = crate::purge::step_items_from_env();
     lambda_http::lambda_runtime::run(service_fn(
         move |event: LambdaEvent<crate::purge::StreamEvent>| async move {
-            crate::purge::handle(store, &event.payload)
+            crate::purge::handle(store, &event.payload, max_items)
                 .await
                 .map(|steps| steps.len())
                 .map_err(|e| -> lambda_http::Error { Box::new(e) })

@@ -23,6 +23,20 @@ use crate::store::{Store, StoreError};
 /// function's timeout.
 pub const MAX_ITEMS_PER_STEP: usize = 5_000;
 
+/// The step bound from `PURGE_STEP_ITEMS`: a smaller step for a function given a shorter
+/// timeout (or a test that wants many steps of a small organization); [`MAX_ITEMS_PER_STEP`]
+/// when unset, not a positive whole number, or larger.
+pub fn step_items_from_env() -> usize {
+    step_items(std::env::var("PURGE_STEP_ITEMS").ok().as_deref())
+}
+
+fn step_items(setting: Option<&str>) -> usize {
+    setting
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .map_or(MAX_ITEMS_PER_STEP, |n| n.min(MAX_ITEMS_PER_STEP))
+}
+
 /// The event filter of the function's stream trigger (template.yaml holds the same, which a
 /// test checks): only the purge markers' INSERTs and MODIFYs reach it.
 pub const STREAM_FILTER: &str =
@@ -67,12 +81,12 @@ impl StreamRecord {
     }
 }
 
-/// Runs one purge step for each marker the event names. An error fails the batch, which
-/// Lambda retries (the step is idempotent).
-pub async fn handle(store: &Store, event: &StreamEvent) -> Result<Vec<PurgeStep>, StoreError> {
+/// Runs one purge step of at most `max_items` for each marker the event names. An error
+/// fails the batch, which Lambda retries (the step is idempotent).
+pub async fn handle(store: &Store, event: &StreamEvent, max_items: usize) -> Result<Vec<PurgeStep>, StoreError> {
     let mut steps = Vec::new();
     for org in event.records.iter().filter_map(StreamRecord::marked_org) {
-        let step = store.purge_step(org, MAX_ITEMS_PER_STEP).await?;
+        let step = store.purge_step(org, max_items).await?;
         tracing::info!(org = org.0, ?step, "purge step");
         steps.push(step);
     }
@@ -89,6 +103,22 @@ mod tests {
             "dynamodb": {"Keys": {"PK": {"S": pk}, "SK": {"S": "PURGE"}}}
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn the_step_bound_is_a_positive_number_up_to_the_maximum() {
+        let cases = [
+            (None, MAX_ITEMS_PER_STEP),
+            (Some("500"), 500),
+            (Some(" 1 "), 1),
+            (Some("0"), MAX_ITEMS_PER_STEP),
+            (Some("-5"), MAX_ITEMS_PER_STEP),
+            (Some("many"), MAX_ITEMS_PER_STEP),
+            (Some("1000000"), MAX_ITEMS_PER_STEP),
+        ];
+        for (setting, expected) in cases {
+            assert_eq!(step_items(setting), expected, "{setting:?}");
+        }
     }
 
     #[test]
