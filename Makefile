@@ -65,24 +65,38 @@ audit:
 	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
 	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin audit
 
-# moto's server (tools/moto-requirements.txt): SSM Parameter Store for the admin key test.
-$(MOTO_VENV)/.installed: tools/moto-requirements.txt
-	python3 -m venv $(MOTO_VENV)
-	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/moto-requirements.txt
+# Every Python venv is made by uv (tools/uv-requirements.txt, itself installed by pip into
+# a venv of its own): the same pinned requirements as pip would install, about 30 s for the
+# three venvs `make test` needs on a fresh clone where pip took 170 s (docs/performance.md).
+# uv uses this machine's python3 and never downloads an interpreter.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+$(UV): tools/uv-requirements.txt
+	python3 -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/uv-requirements.txt
 	touch $@
 
+# $(call venv,DIR,REQUIREMENTS): the venv DIR with REQUIREMENTS installed.
+define venv
+	rm -rf $(1)
+	$(UV) venv --quiet --python python3 $(1)
+	$(UV) pip install --quiet --python $(1)/bin/python -r $(2)
+	touch $(1)/.installed
+endef
+
+# moto's server (tools/moto-requirements.txt): SSM Parameter Store for the admin key test.
+$(MOTO_VENV)/.installed: tools/moto-requirements.txt $(UV)
+	$(call venv,$(MOTO_VENV),tools/moto-requirements.txt)
+
 # checkov (tools/checkov-requirements.txt), in a venv of its own.
-$(CHECKOV_VENV)/.installed: tools/checkov-requirements.txt
-	python3 -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
-	touch $@
+$(CHECKOV_VENV)/.installed: tools/checkov-requirements.txt $(UV)
+	$(call venv,$(CHECKOV_VENV),tools/checkov-requirements.txt)
 
 # The pinned build tools (tools/requirements.txt) in a project-local venv.
 tools: $(VENV)/.installed
-$(VENV)/.installed: tools/requirements.txt
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
-	touch $@
+$(VENV)/.installed: tools/requirements.txt $(UV)
+	$(call venv,$(VENV),tools/requirements.txt)
 
 # Every function's arm64 bundle in one cargo-lambda build, then `sam build`, which only
 # copies them (scripts/package/Makefile); prints each step's time and each bundle's size
@@ -98,10 +112,8 @@ reproducible: tools
 
 # The Python comparator's venv (bench/baseline/requirements.txt).
 BASELINE_VENV := .venv-baseline
-$(BASELINE_VENV)/.installed: bench/baseline/requirements.txt
-	python3 -m venv $(BASELINE_VENV)
-	$(BASELINE_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/baseline/requirements.txt
-	touch $@
+$(BASELINE_VENV)/.installed: bench/baseline/requirements.txt $(UV)
+	$(call venv,$(BASELINE_VENV),bench/baseline/requirements.txt)
 
 # The Node comparator's packages (bench/baseline-node/package-lock.json), installed by
 # `npm ci` when node_modules is missing or the lock file changed.
