@@ -46,10 +46,12 @@ template: tools $(CHECKOV_VENV)/.installed
 
 # Unit tests, and integration tests that start their own DynamoDB Local on a free port, among
 # them a short `make load` (bench/tests/load.rs runs `load --short`). The function binaries
-# are built first: a test runs each event through its binary.
+# are built first, with the tests in the same build: a test runs each event through its
+# binary, and one build gives the binaries and the tests one feature set (the tests'
+# dev-dependencies turn on features of shared dependencies), so no crate is built twice.
 unit-and-integration: $(MOTO_VENV)/.installed
 	scripts/dynamodb-local.sh install >/dev/null
-	cargo build --workspace --bins
+	cargo build --workspace --bins --tests
 	cargo test --workspace
 
 # schemathesis against the local gateway, from the OpenAPI document it serves: 50 cases per
@@ -142,7 +144,7 @@ bench: $(BASELINE_VENV)/.installed $(BASELINE_NODE)/node_modules/.installed tool
 
 # Records queries at 1,000, 10,000 and 100,000 records (bench/src/bin/scale.rs): p50, calls
 # and read capacity per query, the query function's peak RSS, capacity per record create.
-# Writes bench/scale.md. About 10 minutes, most of it creating 100,000 records.
+# Writes bench/scale.md. The records are seeded straight into the table (Store::seed_records).
 bench-scale:
 	scripts/dynamodb-local.sh install >/dev/null
 	cargo build --release -p query-records

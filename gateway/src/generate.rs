@@ -322,7 +322,7 @@ pub fn first_event(route: &Route) -> String {
     let mut headers = serde_json::json!({"accept": "application/json", "user-agent": "sam-local"});
     match route.auth {
         Auth::Admin => headers["x-api-key"] = "local-admin-key".into(),
-        Auth::Bearer => headers["authorization"] = format!("Bearer {EVENT_KEY}").into(),
+        Auth::Bearer | Auth::BearerIntrospected => headers["authorization"] = format!("Bearer {EVENT_KEY}").into(),
         Auth::Token => {
             headers["authorization"] = format!("Token {EVENT_KEY}").into();
             headers["account-id"] = "1".into();

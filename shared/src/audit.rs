@@ -9,6 +9,8 @@
 //! - no two records of a table share a display number, and each number is at most the
 //!   counter in the table's head; every table has a head at the table's revision, and
 //!   every head a table;
+//! - a table's record count (where it started with the table) is the number of its
+//!   records, and every count belongs to a table;
 //! - memberships come in pairs and point to existing users and organizations;
 //! - references point to existing records of the linked table, and every record's
 //!   `ref_count` equals the number of records referencing it;
@@ -249,6 +251,7 @@ fn check_webhooks(items: &AuditItems, breaches: &mut Vec<String>) {
 fn check_records(items: &AuditItems, breaches: &mut Vec<String>) {
     let records = records_with_tables(items, breaches);
     check_record_numbers(items, &records, breaches);
+    check_record_counts(items, &records, breaches);
     check_unique_values(items, &records, breaches);
     check_index_entries(items, &records, breaches);
     check_references(items, &records, breaches);
@@ -320,6 +323,28 @@ fn check_record_numbers(items: &AuditItems, records: &[(&Record, &Table)], breac
             .is_some_and(|r| &r.table_id == table && r.number == *number)
         {
             breaches.push(format!("number pointer {table}#{number} has no record {record}"));
+        }
+    }
+}
+
+/// Each table's record count is its number of records (a table made before counts were
+/// kept has none to check), and no count outlives its table.
+fn check_record_counts(items: &AuditItems, records: &[(&Record, &Table)], breaches: &mut Vec<String>) {
+    let mut held: BTreeMap<&str, i64> = BTreeMap::new();
+    for (record, _) in records {
+        *held.entry(&record.table_id).or_default() += 1;
+    }
+    for (table_id, count) in &items.record_counts {
+        if !items.tables.contains_key(table_id) {
+            breaches.push(format!("record count of table {table_id}, which does not exist"));
+            continue;
+        }
+        let holds = held.get(table_id.as_str()).copied().unwrap_or(0);
+        if count.based && count.total != holds {
+            breaches.push(format!(
+                "table {table_id} counts {} records but holds {holds}",
+                count.total
+            ));
         }
     }
 }

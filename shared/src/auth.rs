@@ -189,8 +189,54 @@ pub enum Auth {
     Admin,
     /// An org key as `Authorization: Bearer <key>` (Invent, Attio).
     Bearer,
+    /// An org key as `Authorization: Bearer <key>`, on a route whose answer is whether the
+    /// key is valid (Attio's identify, `GET /v2/self`): a key that is sent but is no valid
+    /// key (unknown, forged, revoked, of a deleted organization) is answered 200
+    /// `{"active": false}` by the route layer, as Attio documents, not 401. A missing or
+    /// malformed header is still 401: there is no key to answer for.
+    BearerIntrospected,
     /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
     Token,
+}
+
+impl Auth {
+    /// Whether the key comes as `Authorization: Bearer <key>`.
+    pub fn is_bearer(self) -> bool {
+        matches!(self, Auth::Bearer | Auth::BearerIntrospected)
+    }
+}
+
+/// What authentication found.
+#[derive(Debug)]
+pub enum Authenticated<'h> {
+    /// The caller, and the credential it sent.
+    Caller(Caller, Credential<'h>),
+    /// On an [`Auth::BearerIntrospected`] route: a key was sent, and it is no valid key.
+    InactiveKey,
+}
+
+/// The answer for an inactive key on an [`Auth::BearerIntrospected`] route, as Attio's
+/// identify gives it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct InactiveKey {
+    /// Always `false`.
+    #[schema(schema_with = always_false)]
+    pub active: bool,
+}
+
+/// `active`'s schema in an inactive key's answer: `false`, so that the answer's two
+/// shapes (`oneOf`) never both fit.
+fn always_false() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([false]))
+        .build()
+}
+
+impl InactiveKey {
+    pub fn response() -> lambda_http::Response<lambda_http::Body> {
+        crate::http::json_response(lambda_http::http::StatusCode::OK, &InactiveKey { active: false })
+    }
 }
 
 /// Proof that a request carried the platform admin key. Only [`authenticate`] makes one,
@@ -255,23 +301,31 @@ pub async fn authenticate<'h>(
     store: &crate::store::Store,
     scheme: Auth,
     headers: &'h lambda_http::http::HeaderMap,
-) -> Result<(Caller, Credential<'h>), ApiError> {
-    match scheme {
+) -> Result<Authenticated<'h>, ApiError> {
+    let (caller, credential) = match scheme {
         Auth::Admin => {
             let key = admin_key.require(headers).await?;
-            Ok((Caller::Admin(Admin(())), Credential(key)))
+            (Caller::Admin(Admin(())), Credential(key))
         }
         Auth::Bearer => {
             let token = authorization_token(headers, "Bearer")?;
             let principal = principal_for_token(store, token).await?;
-            Ok((Caller::Org(principal), Credential(token)))
+            (Caller::Org(principal), Credential(token))
+        }
+        Auth::BearerIntrospected => {
+            let token = authorization_token(headers, "Bearer")?;
+            match key_principal(store, token).await? {
+                Some(principal) => (Caller::Org(principal), Credential(token)),
+                None => return Ok(Authenticated::InactiveKey),
+            }
         }
         Auth::Token => {
             let token = authorization_token(headers, "Token")?;
             let principal = token_with_account(store, token, headers).await?;
-            Ok((Caller::Org(principal), Credential(token)))
+            (Caller::Org(principal), Credential(token))
         }
-    }
+    };
+    Ok(Authenticated::Caller(caller, credential))
 }
 
 /// The credential of an `Authorization: Bearer <token>` request (already authenticated by
@@ -296,21 +350,32 @@ fn authorization_token<'a>(headers: &'a lambda_http::http::HeaderMap, scheme: &s
     Ok(token.trim())
 }
 
-/// Looks the key up by the id its token carries and compares the stored hash.
+/// The key's principal, or 401 if the token is no valid key.
 async fn principal_for_token(store: &crate::store::Store, token: &str) -> Result<Principal, ApiError> {
-    let invalid = || ApiError::unauthorized("The API key is not valid");
-    let key_id = token_key_id(token).ok_or_else(invalid)?;
-    let key = store.api_key_cached(&key_id).await?.ok_or_else(invalid)?;
+    key_principal(store, token)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("The API key is not valid"))
+}
+
+/// Looks the key up by the id its token carries and compares the stored hash: its
+/// principal, or `None` if the token is no valid key.
+async fn key_principal(store: &crate::store::Store, token: &str) -> Result<Option<Principal>, ApiError> {
+    let Some(key_id) = token_key_id(token) else {
+        return Ok(None);
+    };
+    let Some(key) = store.api_key_cached(&key_id).await? else {
+        return Ok(None);
+    };
     if !token_matches(token, &key.token_hash) {
-        return Err(invalid());
+        return Ok(None);
     }
     tracing::Span::current().record("org_id", key.org_id);
-    Ok(Principal {
+    Ok(Some(Principal {
         org_id: crate::domain::organization::OrgId(key.org_id),
         user_id: key.user_id,
         key_id: key.id,
         key_created_at: key.created_at,
-    })
+    }))
 }
 
 /// SmartSuite: `Authorization: Token <org api key>` and `ACCOUNT-ID: <org id>`, which must be

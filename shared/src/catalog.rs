@@ -641,13 +641,13 @@ macro_rules! catalog {
                 path: "/v2/self",
                 function: "get-self",
                 handler: attio::meta::identify,
-                auth: Bearer,
+                auth: BearerIntrospected,
                 grants: [GetItem],
                 query: NONE,
                 errors: [],
                 summary: "Identify the API key: its workspace and what it may do",
                 request: (),
-                response: (200, attio::meta::SelfResponse),
+                response: (200, attio::meta::SelfAnswer),
             },
             // ---- Attio: workspace members (docs.attio.com, rest-api/endpoint-reference/workspace-members).
             ListWorkspaceMembers {

@@ -154,7 +154,7 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
     }
     let security = match route.auth {
         Auth::Admin => SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new()),
-        Auth::Bearer => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+        Auth::Bearer | Auth::BearerIntrospected => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
         Auth::Token => {
             SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new())
         }

@@ -69,10 +69,10 @@ impl RateLimits {
     pub fn for_route(&self, route: &Route) -> Option<(RateClass, u32)> {
         match (route.auth, route.access) {
             (Auth::Token, _) => Some((RateClass::SmartSuite, self.smartsuite)),
-            (Auth::Bearer, Access::Read) if route.path.starts_with("/v2/") => {
+            (Auth::Bearer | Auth::BearerIntrospected, Access::Read) if route.path.starts_with("/v2/") => {
                 Some((RateClass::AttioRead, self.attio_reads))
             }
-            (Auth::Bearer, Access::Write) if route.path.starts_with("/v2/") => {
+            (Auth::Bearer | Auth::BearerIntrospected, Access::Write) if route.path.starts_with("/v2/") => {
                 Some((RateClass::AttioWrite, self.attio_writes))
             }
             _ => None,

@@ -13,7 +13,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::auth::{authenticate, Admin, Caller, Principal};
+use crate::auth::{authenticate, Admin, Authenticated, Caller, InactiveKey, Principal};
 #[allow(unused_imports)] // the catalog's query parameter slices, named by its entries
 use crate::catalog::*;
 use crate::domain;
@@ -283,7 +283,10 @@ impl Route {
     /// is authenticated.
     async fn call_once(&self, state: &AppState, req: Request, handler: Handler) -> Result<Response<Body>, ApiError> {
         self.note_unknown_query(&req);
-        let (caller, credential) = authenticate(&state.admin_key, &state.store, self.auth, req.headers()).await?;
+        let (caller, credential) = match authenticate(&state.admin_key, &state.store, self.auth, req.headers()).await? {
+            Authenticated::Caller(caller, credential) => (caller, credential),
+            Authenticated::InactiveKey => return Ok(InactiveKey::response()),
+        };
         crate::rate_limit::check(&state.store, self, &caller).await?;
         check_path_parameters(&req)?;
         let key = if self.is_idempotent() {

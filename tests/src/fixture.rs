@@ -210,7 +210,9 @@ impl Fixture {
         let mut headers = vec![("content-type", "application/json".to_string())];
         match route.auth {
             Auth::Admin => headers.push(("x-api-key", self.api.admin_key.clone())),
-            Auth::Bearer => headers.push(("authorization", format!("Bearer {}", self.org.key))),
+            Auth::Bearer | Auth::BearerIntrospected => {
+                headers.push(("authorization", format!("Bearer {}", self.org.key)))
+            }
             Auth::Token => {
                 headers.push(("authorization", format!("Token {}", self.org.key)));
                 headers.push(("account-id", self.org.id.to_string()));

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::account_items::{ApiKeyItem, UserMembershipItem};
 use super::keys;
+use super::record_counts::StoredCount;
 use super::tables::TableHead;
 use super::{from_item, Item, Store, StoreError};
 use crate::domain::organization::Organization;
@@ -37,6 +38,8 @@ pub struct AuditItems {
     pub keys: Vec<ApiKeyItem>,
     pub tables: BTreeMap<String, Table>,
     pub heads: BTreeMap<String, TableHead>,
+    /// Each table's record count as stored, by table id (`store::record_counts`).
+    pub record_counts: BTreeMap<String, StoredCount>,
     /// record_prefix sentinels: organization, prefix, table id.
     pub prefix_sentinels: Vec<(u64, String, String)>,
     /// api_slug sentinels: organization, slug, table id.
@@ -115,6 +118,12 @@ impl AuditItems {
             let head: TableHead = from_item(item)?;
             self.heads.insert(head.table_id.clone(), head);
             "table head"
+        } else if let Some(table_id) = pk.strip_prefix(keys::TABLE_COUNT_PREFIX) {
+            self.record_counts
+                .entry(table_id.to_string())
+                .or_default()
+                .add(sk, item)?;
+            "record count"
         } else if let Some(org) = pk.strip_prefix("PURGE#") {
             self.purges.push(org.parse().unwrap_or(0));
             "purge marker"

@@ -123,6 +123,17 @@ pub fn table_head_pk(table_id: &str) -> String {
     format!("TABLEHEAD#{table_id}")
 }
 pub const TABLE_HEAD_SK: &str = "HEAD";
+/// A table's record count (`store::record_counts`): a partition of its base item and its
+/// shards, one per first hex digit of a record id.
+pub const TABLE_COUNT_PREFIX: &str = "TABLECOUNT#";
+pub fn table_count_pk(table_id: &str) -> String {
+    format!("{TABLE_COUNT_PREFIX}{table_id}")
+}
+pub const TABLE_COUNT_BASE_SK: &str = "BASE";
+pub fn table_count_shard_sk(record_id: &str) -> String {
+    let digit = record_id.chars().next().map_or('0', |c| c.to_ascii_lowercase());
+    format!("N#{digit}")
+}
 
 /// GSI1 partition listing an organization's tables by creation time.
 pub fn org_tables_gsi1pk(org: OrgId) -> String {

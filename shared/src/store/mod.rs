@@ -17,6 +17,7 @@ pub mod item_size;
 pub mod keys;
 pub mod organizations;
 pub mod purge;
+pub mod record_counts;
 pub mod records;
 pub mod schema;
 #[cfg(feature = "seeding")]

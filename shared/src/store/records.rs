@@ -36,9 +36,10 @@ use crate::time::Timestamp;
 const RECORD_ITEM_SLACK: usize = 64;
 
 /// A transaction holds at most 100 items: the record, its number pointer (or its history),
-/// the table's revision check, its change events (`store::events`), a soft delete's or a
-/// restore's copy in the trash (`store::trash`), and these.
-pub const MAX_CHECKS_PER_WRITE: usize = 95;
+/// the table's revision check, its table's record count (`store::record_counts`), its
+/// change events (`store::events`), a soft delete's or a restore's copy in the trash
+/// (`store::trash`), and these.
+pub const MAX_CHECKS_PER_WRITE: usize = 94;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
@@ -434,6 +435,12 @@ impl<'t> RecordTransaction<'_, 't> {
         );
     }
 
+    /// The table's record count, moved by a record made or restored (1) or deleted (-1).
+    fn count(&mut self, table: &Table, record: &Record, delta: i64) {
+        let update = super::record_counts::count_update(self.table, &table.id, &record.id, delta);
+        self.push(update, ItemPurpose::Count);
+    }
+
     /// The definition this write was checked against (perhaps a container's cached copy)
     /// must still be current. The check reads the table's small head item, not the
     /// definition itself.
@@ -616,6 +623,8 @@ pub(super) enum ItemPurpose<'a> {
     Release,
     History,
     Index,
+    /// The table's record count: unconditional.
+    Count,
     Reference {
         field: &'a FieldDef,
         target: String,
@@ -932,12 +941,18 @@ impl Store {
             purposes: Vec::new(),
         };
         match (old, new) {
-            (None, Some(record)) => tx.create(table, record),
+            (None, Some(record)) => {
+                tx.create(table, record);
+                tx.count(table, record, 1);
+            }
             (Some(before), Some(after)) => {
                 tx.update(before, after);
                 tx.history(after, ended);
             }
-            (Some(before), None) => tx.delete(table, before),
+            (Some(before), None) => {
+                tx.delete(table, before);
+                tx.count(table, before, -1);
+            }
             (None, None) => unreachable!("a write has a record before or after"),
         }
         debug_assert!(matches!(tx.purposes[RECORD_WRITE], ItemPurpose::Record));

@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 
 use super::history::EndedValues;
-use super::records::{new_record, Actor, RecordValues};
+use super::records::{new_record, Actor, ItemPurpose, RecordValues};
 use super::{Item, Store, StoreError, BATCH_CONCURRENCY};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
@@ -29,10 +29,13 @@ impl Store {
         self.number_in_order(&table.id, &mut records).await?;
         let mut items: Vec<Item> = Vec::new();
         for record in &records {
-            let (writes, _) = self.record_transaction(org, table, None, Some(record), &EndedValues::new(), actor);
-            for write in writes {
+            let (writes, purposes) =
+                self.record_transaction(org, table, None, Some(record), &EndedValues::new(), actor);
+            for (write, purpose) in writes.iter().zip(&purposes) {
                 if let Some(put) = write.put() {
                     items.push(put.item().clone());
+                } else if matches!(purpose, ItemPurpose::Count) {
+                    // Moved once a shard below, not once a record.
                 } else if write.update().is_some() {
                     return Err(StoreError::unexpected("a seeded record may not reference another"));
                 }
@@ -57,6 +60,8 @@ impl Store {
             .map(|chunk| async move { self.write_chunk(chunk).await })
             .buffer_unordered(BATCH_CONCURRENCY)
             .try_collect::<Vec<()>>()
+            .await?;
+        self.move_counts(records.iter().map(|r| (table.id.as_str(), r.id.as_str())), 1)
             .await?;
         Ok(records)
     }

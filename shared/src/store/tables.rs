@@ -281,6 +281,8 @@ impl Store {
         ];
         debug_assert!(items[TABLE_PUT].put().is_some() && items[HEAD_PUT].put().is_some());
         debug_assert_eq!(items.len(), ORGANIZATION_CHECK + 1);
+        // The count starts with the table (`store::record_counts`).
+        items.push(super::record_counts::count_base_put(self.table_name(), id));
         let field_ids: Vec<&str> = table.fields.values().map(|f| f.id.as_str()).collect();
         items.extend(self.attribute_events(org, id, &field_ids, EventType::ObjectAttributeCreated, actor));
         let reasons = match self.transact(items).await {

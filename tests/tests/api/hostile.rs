@@ -195,7 +195,13 @@ async fn hostile_headers_are_refused_on_every_route() {
         with_long.retain(|(n, _)| *n != name);
         with_long.push((name, long.clone()));
         let reply = f.send(route, &path, &with_long, body).await;
-        assert_error(&reply, 401);
+        if route.auth == Auth::BearerIntrospected {
+            // Its answer is whether the key is valid: it is not.
+            assert_eq!(reply.status, 200, "{}: {:?}", case("a 64 KiB key"), reply.body);
+            assert_eq!(reply.body, serde_json::json!({"active": false}));
+        } else {
+            assert_error(&reply, 401);
+        }
         // The credential header twice.
         let mut twice = headers.clone();
         let first = headers.iter().find(|(n, _)| *n == name).unwrap().1.clone();

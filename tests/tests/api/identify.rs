@@ -75,22 +75,40 @@ async fn identify_names_the_keys_workspace_and_no_other() {
     );
 }
 
+/// As Attio documents, a key that is sent but not valid (forged, of no form, revoked, of a
+/// deleted organization) is answered 200 `{"active": false}`, and nothing else: not its
+/// organization, not whether it ever existed. No key at all, or no Bearer scheme, is 401.
 #[tokio::test]
-async fn identify_refuses_a_missing_wrong_or_revoked_key() {
+async fn identify_answers_inactive_for_a_wrong_or_revoked_key_and_401_without_one() {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
+    let inactive = |reply: api_tests::Reply| {
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.body, serde_json::json!({"active": false}));
+    };
     assert_error(&api.send("GET", "/v2/self", &[], "").await, 401);
-    let wrong = api_tests::forged(&org.key);
-    assert_error(&api.bearer(&wrong, "GET", "/v2/self", None).await, 401);
+    let basic = [("authorization", "Basic dXNlcjpwYXNz")];
+    assert_error(&api.send("GET", "/v2/self", &basic, "").await, 401);
+    inactive(api.bearer(&api_tests::forged(&org.key), "GET", "/v2/self", None).await);
+    inactive(api.bearer("not-a-key", "GET", "/v2/self", None).await);
     let path = format!("/api/v1/organizations/{}/api_keys", org.id);
     let created = api.admin("POST", &path, None).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let secret = created.body["secret"].as_str().expect("a secret").to_string();
-    assert_eq!(api.bearer(&secret, "GET", "/v2/self", None).await.status, 200);
+    let active = api.bearer(&secret, "GET", "/v2/self", None).await;
+    assert_eq!(active.status, 200, "{:?}", active.body);
+    assert_eq!(active.body["active"], true);
     let key_id = created.body["id"].as_str().expect("a key id");
     let revoked = api.admin("DELETE", &format!("{path}?id={key_id}"), None).await;
     assert_eq!(revoked.status, 200, "{:?}", revoked.body);
-    assert_error(&api.bearer(&secret, "GET", "/v2/self", None).await, 401);
+    inactive(api.bearer(&secret, "GET", "/v2/self", None).await);
+    // The organization deleted: its keys are inactive at once.
+    let doomed = api.create_org("Doomed", "doomed-owner").await;
+    let deleted = api
+        .admin("DELETE", &format!("/api/v1/organizations/{}", doomed.id), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    inactive(api.bearer(&doomed.key, "GET", "/v2/self", None).await);
     // Only GET: the route exists, so another method is a 405.
     assert_error(&api.bearer(&org.key, "POST", "/v2/self", None).await, 405);
 }

@@ -206,7 +206,7 @@ async fn an_unauthenticated_request_writes_nothing_on_any_route() {
         let path = f.path(route);
         let credentials: Vec<Vec<(&str, String)>> = match route.auth {
             Auth::Admin => vec![vec![], vec![("x-api-key", "junk".into())]],
-            Auth::Bearer => vec![
+            Auth::Bearer | Auth::BearerIntrospected => vec![
                 vec![],
                 vec![("authorization", "Bearer junk".into())],
                 vec![("authorization", format!("Bearer {wrong_key}"))],
@@ -232,7 +232,14 @@ async fn an_unauthenticated_request_writes_nothing_on_any_route() {
             ];
             headers.extend(credential.clone());
             let reply = f.send(route, &path, &headers, "{}").await;
-            assert_error(&reply, 401);
+            let bearer_sent = credential.iter().any(|(name, _)| *name == "authorization");
+            if route.auth == Auth::BearerIntrospected && bearer_sent {
+                // Its answer is whether the key is valid (Attio's identify): it is not.
+                assert_eq!(reply.status, 200, "{}: {:?}", route.function, reply.body);
+                assert_eq!(reply.body, serde_json::json!({"active": false}));
+            } else {
+                assert_error(&reply, 401);
+            }
             assert_eq!(
                 f.api.items().await,
                 before,
@@ -327,11 +334,6 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "reads the history of a record that was changed",
     ),
     ("delete-application-record", "BatchWriteItem", "deletes that history"),
-    (
-        "delete-application-record",
-        "UpdateItem",
-        "counts down the records it referenced",
-    ),
     ("restore-application-record", "Query", SMARTSUITE_MEMBER),
     (
         "delete-application-records",
@@ -339,11 +341,6 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "reads the history of a record that was changed",
     ),
     ("delete-application-records", "BatchWriteItem", "deletes that history"),
-    (
-        "delete-application-records",
-        "UpdateItem",
-        "counts down the records it referenced",
-    ),
     ("create-application-records", "Query", SMARTSUITE_MEMBER),
     ("update-application-records", "Query", SMARTSUITE_MEMBER),
     (
@@ -366,7 +363,6 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("replace-record", "PutItem", "claims a changed unique value"),
     ("replace-record", "DeleteItem", "frees the unique value it replaced"),
     ("assert-record", "DeleteItem", "frees the unique value it replaced"),
-    ("delete-record", "UpdateItem", "counts down the records it referenced"),
     (
         "update-team",
         "ConditionCheckItem",

@@ -735,3 +735,102 @@ async fn bulk_writes_are_all_or_nothing() {
     assert_eq!(trash.body.as_array().unwrap().len(), 2);
     api.assert_audit_clean().await;
 }
+
+/// An unfiltered list's `total` is the table's record count, kept by every write that makes
+/// or removes a record, so a list of a table past the query's bound pages without reading
+/// every record. The count is the brute force's: a filter that matches every record counts
+/// them by reading, and the audit counts the items.
+#[tokio::test]
+async fn a_list_past_the_query_bound_counts_its_records_without_reading_them() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    api.create_table(&org.key, "Deals", "DE", "deals").await;
+    let field = json!({"key": "amount", "schema": {"name": "Amount", "type": "number"}});
+    api.add_field(&org.key, "deals", &field).await;
+    let seeded = api
+        .seed_records(
+            &org,
+            "deals",
+            300,
+            |n| json!({"name": format!("Deal {n}"), "amount": n}),
+        )
+        .await;
+    let base = "/api/v1/applications/deals/records";
+    let send = |method: &'static str, path: String, body: Option<Value>| {
+        let (api, org) = (&api, &org);
+        async move { api.token(&org.key, org.id, method, &path, body.as_ref()).await }
+    };
+    // Writes through every path that makes or removes a record: a bulk create, a create
+    // through Attio's route, a refused create (a missing field: nothing written), a soft
+    // delete and its restore, another soft delete, and Attio's (hard) delete.
+    let items: Vec<Value> = (0..25)
+        .map(|i| json!({"title": format!("Bulk {i}"), "amount": i}))
+        .collect();
+    let bulk = send("POST", format!("{base}/bulk/"), Some(json!({"items": items}))).await;
+    assert_eq!(bulk.status, 200, "{:?}", bulk.body);
+    let made = api
+        .create_record(&org.key, "deals", &json!({"name": "Attio", "amount": 1}))
+        .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let refused = send("POST", format!("{base}/"), Some(json!({"title": "No", "nope": 1}))).await;
+    assert_error(&refused, 400);
+    let (first, second, third) = (&seeded[0].id, &seeded[1].id, &seeded[2].id);
+    for id in [first, second] {
+        let deleted = send("DELETE", format!("{base}/{id}/"), None).await;
+        assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    }
+    let restored = send("POST", format!("{base}/{first}/restore/"), Some(json!({}))).await;
+    assert_eq!(restored.status, 200, "{:?}", restored.body);
+    let path = format!("/v2/objects/deals/records/{third}");
+    assert_eq!(api.bearer(&org.key, "DELETE", &path, None).await.status, 200);
+    let expected = 300 + 25 + 1 - 2;
+
+    // A container whose queries may examine 100 records: the table is past its bound.
+    let bounded = api.with_scan_limit(100).await;
+    let list = |query: &'static str, body: Value| {
+        let (bounded, org) = (&bounded, &org);
+        async move {
+            let path = format!("/api/v1/applications/deals/records/list/{query}");
+            bounded.token(&org.key, org.id, "POST", &path, Some(&body)).await
+        }
+    };
+    let first_page = list("?limit=10", json!({})).await;
+    assert_eq!(first_page.status, 200, "{:?}", first_page.body);
+    assert_eq!(first_page.body["total"], expected);
+    let titles = |reply: &api_tests::Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // By display number: the two deleted seeds are gone, the restored one is back.
+    let mut shown: Vec<String> = vec!["Deal 0".into()];
+    shown.extend((3..12).map(|n| format!("Deal {n}")));
+    assert_eq!(titles(&first_page), shown);
+    let deeper = list("?offset=80&limit=10", json!({})).await;
+    assert_eq!(deeper.status, 200, "{:?}", deeper.body);
+    assert_eq!(deeper.body["total"], expected);
+    assert_eq!(titles(&deeper)[0], "Deal 82");
+    // Past the bound: an offset that skips more than it may read, a filter or a sort that
+    // no index answers (they read every record), each a 400 that says what to do.
+    for (query, body) in [
+        ("?offset=200&limit=10", json!({})),
+        (
+            "",
+            json!({"filter": {"operator": "and", "fields": [{"field": "amount", "comparison": "is_greater_than", "value": 0}]}}),
+        ),
+        ("", json!({"sort": [{"field": "amount", "direction": "desc"}]})),
+    ] {
+        assert_error(&list(query, body).await, 400);
+    }
+
+    // The brute force, unbounded: a filter every record matches counts them by reading.
+    let every = json!({"filter": {"operator": "and", "fields": [{"field": "title", "comparison": "is_not_empty", "value": null}]}});
+    let path = format!("{base}/list/?limit=1");
+    let counted = send("POST", path, Some(every)).await;
+    assert_eq!(counted.status, 200, "{:?}", counted.body);
+    assert_eq!(counted.body["total"], expected);
+    api.assert_audit_clean().await;
+}

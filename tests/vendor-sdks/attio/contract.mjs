@@ -65,6 +65,19 @@ await scenario('identify: the key and its workspace', async () => {
   assert.equal(objects[0].id.workspace_id, me.workspace_id, 'the workspace its objects name');
 });
 
+await scenario('identify: a key that is not valid is inactive, not an error', async () => {
+  const stranger = createAttioSdk({
+    apiKey: `${process.env.ATTIO_API_KEY.slice(0, -8)}00000000`,
+    baseUrl: process.env.ATTIO_BASE_URL,
+    responseStyle: 'data',
+    throwOnError: true,
+    retry: { maxRetries: 0 },
+    cache: { enabled: false },
+  });
+  const me = await getV2Self({ client: stranger.client });
+  assert.deepEqual(me, { active: false });
+});
+
 await scenario('webhooks: create (its secret once), list, get, update and delete', async () => {
   const client = sdk.client;
   const subscriptions = [

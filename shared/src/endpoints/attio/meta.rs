@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-use crate::auth::Principal;
+use crate::auth::{InactiveKey, Principal};
 use crate::error::ApiError;
 use crate::http::json_response;
 use crate::state::AppState;
@@ -21,11 +21,20 @@ pub const SCOPES: &str = "object_configuration:read-write record_permission:read
 /// checks a token through it would reject anything else.
 pub const ISSUER: &str = "attio.com";
 
-/// Attio's identify answer for an active token. Attio answers `{"active": false}` for a
-/// token it does not know; here an unknown key is a 401 before any handler runs, as on
-/// every other route (docs/compat-attio.md).
+/// Attio's identify answer: an active key's, or `{"active": false}` for a key sent that is
+/// not valid (the route layer answers that one: `Auth::BearerIntrospected`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum SelfAnswer {
+    Active(Box<SelfResponse>),
+    Inactive(InactiveKey),
+}
+
+/// Attio's identify answer for an active token.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SelfResponse {
+    /// Always `true` here.
+    #[schema(schema_with = always_true)]
     pub active: bool,
     /// Space-separated Attio scopes.
     pub scope: &'static str,
@@ -47,14 +56,20 @@ pub struct SelfResponse {
     pub workspace_logo_url: Option<String>,
 }
 
+fn always_true() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .build()
+}
+
 pub async fn identify(state: &AppState, principal: Principal, _req: Request) -> Result<Response<Body>, ApiError> {
-    let name = state
-        .store
-        .organization(principal.org_id)
-        .await?
-        .map(|org| org.name)
-        // The key was found a moment ago, so its organization is being deleted.
-        .ok_or_else(|| ApiError::unauthorized("The API key is not valid"))?;
+    let name = state.store.organization(principal.org_id).await?.map(|org| org.name);
+    // The key was found a moment ago, so its organization is being deleted: the key is
+    // no longer active.
+    let Some(name) = name else {
+        return Ok(InactiveKey::response());
+    };
     let member = principal.org_id.member_id(principal.user_id).to_string();
     let issued = Timestamp::parse_rfc3339(&principal.key_created_at)
         .map(|t| t.unix_seconds())
