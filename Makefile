@@ -56,9 +56,12 @@ unit-and-integration: $(MOTO_VENV)/.installed
 
 # schemathesis against the local gateway, from the OpenAPI document it serves: 50 cases per
 # operation and phase, bounded at 15 minutes; then the invariant audit over what it wrote.
+# Built as `unit-and-integration` builds (the same feature set, so nothing is built again
+# after it; `cargo run -p api-tests` would build the crates again for its package alone).
 fuzz: tools
 	scripts/dynamodb-local.sh install >/dev/null
-	cargo run --quiet -p api-tests --bin fuzz
+	cargo build --quiet --workspace --bins --tests
+	$${CARGO_TARGET_DIR:-target}/debug/fuzz
 
 # Checks every invariant of the table `make dev` serves (or TABLE_NAME at
 # AWS_ENDPOINT_URL_DYNAMODB); exits non-zero on a breach.

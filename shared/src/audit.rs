@@ -14,6 +14,8 @@
 //! - memberships come in pairs and point to existing users and organizations;
 //! - references point to existing records of the linked table, and every record's
 //!   `ref_count` equals the number of records referencing it;
+//! - every note belongs to a record of its organization and table, in that record's
+//!   partition, and has its pointer; every pointer its note;
 //! - no table, team, member or key outlives its organization; `api_key_count` is exact;
 //! - every webhook parses and holds its secret sealed, and `webhook_count` is exact;
 //! - every change-event item holds well-formed events of an organization that exists, and
@@ -256,6 +258,7 @@ fn check_records(items: &AuditItems, breaches: &mut Vec<String>) {
     check_index_entries(items, &records, breaches);
     check_references(items, &records, breaches);
     check_histories(items, breaches);
+    check_notes(items, breaches);
 }
 
 /// Every history item belongs to a record that exists (a record's delete removes its
@@ -274,6 +277,38 @@ fn check_histories(items: &AuditItems, breaches: &mut Vec<String>) {
     for record_id in &items.histories {
         if !items.records.contains_key(record_id) {
             breaches.push(format!("history of record {record_id}, which does not exist"));
+        }
+    }
+}
+
+/// Notes: each of a record of its organization and table, with its pointer; each pointer
+/// with its note.
+fn check_notes(items: &AuditItems, breaches: &mut Vec<String>) {
+    let pointers: BTreeSet<(u64, &str, &str)> = items
+        .note_pointers
+        .iter()
+        .map(|(org, p)| (*org, p.note_id.as_str(), p.record_id.as_str()))
+        .collect();
+    let notes: BTreeSet<(u64, &str, &str)> = items
+        .notes
+        .iter()
+        .map(|n| (n.org_id, n.note_id.as_str(), n.record_id.as_str()))
+        .collect();
+    for note in &items.notes {
+        let parent = items.records.get(&note.record_id);
+        if !parent.is_some_and(|r| r.org_id == note.org_id && r.table_id == note.table_id) {
+            breaches.push(format!(
+                "note {} has no record {} in table {} of org {}",
+                note.note_id, note.record_id, note.table_id, note.org_id
+            ));
+        }
+        if !pointers.contains(&(note.org_id, note.note_id.as_str(), note.record_id.as_str())) {
+            breaches.push(format!("note {} has no pointer", note.note_id));
+        }
+    }
+    for (org, pointer) in &items.note_pointers {
+        if !notes.contains(&(*org, pointer.note_id.as_str(), pointer.record_id.as_str())) {
+            breaches.push(format!("note pointer {} of org {org} has no note", pointer.note_id));
         }
     }
 }

@@ -32,6 +32,23 @@ pub const LIMIT: QueryParam = param("limit", false, true, "How many to return");
 pub const OFFSET: QueryParam = param("offset", false, true, "How many to skip");
 pub const NONE: &[QueryParam] = &[];
 pub const PAGE: &[QueryParam] = &[LIMIT, OFFSET];
+/// Attio's notes list: a page, of one record's notes if both of these are sent.
+pub const NOTES: &[QueryParam] = &[
+    LIMIT,
+    OFFSET,
+    param(
+        "parent_object",
+        false,
+        false,
+        "With parent_record_id: only this record's notes (the object's slug or id)",
+    ),
+    param(
+        "parent_record_id",
+        false,
+        false,
+        "With parent_object: only this record's notes",
+    ),
+];
 pub const TABLES: &[QueryParam] = &[
     param("type", false, false, "Only tables of this type"),
     param("search", false, false, "Only tables whose name contains this"),
@@ -742,6 +759,58 @@ macro_rules! catalog {
                 summary: "Delete a webhook: no more deliveries to it",
                 request: (),
                 response: (200, attio::webhooks::DeletedWebhook),
+            },
+            ListNotes {
+                method: GET,
+                path: "/v2/notes",
+                function: "list-notes",
+                handler: attio::notes::list,
+                auth: Bearer,
+                grants: [GetItem, Query, BatchGetItem],
+                query: NOTES,
+                errors: [(404, "not_found")],
+                summary: "List notes, oldest first, or one record's",
+                request: (),
+                response: (200, attio::notes::NoteList),
+            },
+            CreateNote {
+                method: POST,
+                path: "/v2/notes",
+                function: "create-note",
+                handler: attio::notes::create,
+                auth: Bearer,
+                grants: [GetItem, PutItem, UpdateItem, ConditionCheckItem, DeleteItem],
+                query: NONE,
+                errors: [(400, "validation_type"), (404, "not_found")],
+                summary: "Create a note on a record, in plain text or Markdown",
+                request: (required domain::note::NoteData),
+                response: (200, attio::notes::NoteResponse),
+            },
+            GetNote {
+                method: GET,
+                path: "/v2/notes/{note_id}",
+                function: "get-note",
+                handler: attio::notes::get,
+                auth: Bearer,
+                grants: [GetItem, Query],
+                query: NONE,
+                errors: [(404, "not_found")],
+                summary: "Get a note",
+                request: (),
+                response: (200, attio::notes::NoteResponse),
+            },
+            DeleteNote {
+                method: DELETE,
+                path: "/v2/notes/{note_id}",
+                function: "delete-note",
+                handler: attio::notes::delete,
+                auth: Bearer,
+                grants: [GetItem, DeleteItem, PutItem],
+                query: NONE,
+                errors: [(404, "not_found")],
+                summary: "Delete a note",
+                request: (),
+                response: (200, attio::notes::DeletedNote),
             },
             ListWebhookDeliveries {
                 method: GET,

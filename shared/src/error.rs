@@ -361,6 +361,7 @@ impl From<crate::store::Missing> for ApiError {
             Missing::Record { raw, object } => format!("No record `{raw}` in \"{object}\""),
             Missing::Team(id) => format!("No team `{id}`"),
             Missing::Webhook(id) => format!("Webhook with ID \"{id}\" not found"),
+            Missing::Note(id) => format!("Note with ID \"{id}\" not found"),
             Missing::Delivery(id) => format!("No delivery `{id}` of this webhook"),
             Missing::User(external_id) => format!("No user with external_id `{external_id}`"),
         })

@@ -21,6 +21,8 @@ pub struct Fixture {
     pub delivery_id: String,
     /// A record for SmartSuite's bulk delete to take.
     pub spare_record_id: String,
+    /// A note on the kept record.
+    pub note_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -46,6 +48,18 @@ pub async fn fixture() -> Fixture {
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&spare))
         .await;
     assert_eq!(spare.status, 200, "{:?}", spare.body);
+    let record_id = record.body["data"]["id"]["record_id"].as_str().unwrap().to_string();
+    // The note's parent is a record of its own: the record deletes take the kept record
+    // (and would take its notes) before the note's delete is sent.
+    let noted = json!({"data": {"values": {"name": "Noted"}}});
+    let noted = api
+        .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&noted))
+        .await;
+    assert_eq!(noted.status, 200, "{:?}", noted.body);
+    let note = json!({"data": {"parent_object": "companies", "parent_record_id": noted.body["data"]["id"]["record_id"],
+        "title": "Kept", "format": "plaintext", "content": "Kept note"}});
+    let note = api.bearer(&org.key, "POST", "/v2/notes", Some(&note)).await;
+    assert_eq!(note.status, 200, "{:?}", note.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -96,7 +110,8 @@ pub async fn fixture() -> Fixture {
         spare_smartsuite_webhook_id,
         team_id: team.body["id"].as_str().unwrap().to_string(),
         field_id: field["id"].as_str().unwrap().to_string(),
-        record_id: record.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
+        record_id,
+        note_id: note.body["data"]["id"]["note_id"].as_str().unwrap().to_string(),
         spare_record_id: spare.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
         org,
         api,
@@ -174,6 +189,7 @@ impl Fixture {
             "solution_id" => shared::domain::organization::OrgId(self.org.id).solution_id(),
             "application_id" => "companies".into(),
             "delivery_id" => self.delivery_id.clone(),
+            "note_id" => self.note_id.clone(),
             "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
                 .member_id(self.org.user_id)
                 .to_string(),
@@ -245,6 +261,8 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
         "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
         "create-record" => json!({"data": {"values": {"name": "New"}}}),
+        "create-note" => json!({"data": {"parent_object": "companies", "parent_record_id": f.record_id,
+            "title": "New", "format": "markdown", "content": "# New"}}),
         "assert-record" => json!({"data": {"values": {"domain": "acme.com", "name": "Asserted"}}}),
         "update-record" | "replace-record" => json!({"data": {"values": {"employees": 5}}}),
         "create-team" => json!({"name": "New team", "type": 2}),

@@ -39,6 +39,16 @@ pub struct ChangeEvent {
     /// The record's version after the write (`record.*` events): a receiver that has seen
     /// a higher one for the record can drop this one as stale.
     pub record_version: Option<u64>,
+    /// The record a note belongs to (`note.*` events: `parent_object_id` and
+    /// `parent_record_id`, beside `id`, as Attio sends them).
+    pub parent: Option<EventParent>,
+}
+
+/// The record a change belongs to: its object's id and its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventParent {
+    pub object_id: String,
+    pub record_id: String,
 }
 
 impl ChangeEvent {
@@ -51,6 +61,10 @@ impl ChangeEvent {
         });
         if let Some(version) = self.record_version {
             event["record_version"] = json!(version);
+        }
+        if let Some(parent) = &self.parent {
+            event["parent_object_id"] = json!(parent.object_id);
+            event["parent_record_id"] = json!(parent.record_id);
         }
         event
     }
@@ -74,6 +88,7 @@ pub fn attribute_event(
         id,
         actor: actor.clone(),
         record_version: None,
+        parent: None,
     }
 }
 
@@ -87,6 +102,27 @@ pub fn member_joined(workspace_id: &str, workspace_member_id: &str, actor: &Even
         id,
         actor: actor.clone(),
         record_version: None,
+        parent: None,
+    }
+}
+
+/// `note.created` or `note.deleted`: a note of a record made or deleted.
+pub fn note_event(
+    event_type: EventType,
+    workspace_id: &str,
+    note_id: &str,
+    parent: EventParent,
+    actor: &EventActor,
+) -> ChangeEvent {
+    let mut id = Map::new();
+    id.insert("workspace_id".into(), json!(workspace_id));
+    id.insert("note_id".into(), json!(note_id));
+    ChangeEvent {
+        event_type,
+        id,
+        actor: actor.clone(),
+        record_version: None,
+        parent: Some(parent),
     }
 }
 
@@ -147,6 +183,7 @@ pub fn record_events(
         id: id(attribute),
         actor: actor.clone(),
         record_version: Some(record.version),
+        parent: None,
     };
     match (before, after) {
         (None, Some(_)) => vec![event(EventType::RecordCreated, None)],

@@ -5,6 +5,7 @@ pub mod event;
 pub mod filter;
 pub mod import;
 pub mod list_sort;
+pub mod note;
 pub mod number;
 pub mod object;
 pub mod org_id;

@@ -53,10 +53,10 @@ event_types! {
     ListEntryDeleted = "list-entry.deleted", false;
     ObjectAttributeCreated = "object-attribute.created", true;
     ObjectAttributeUpdated = "object-attribute.updated", true;
-    NoteCreated = "note.created", false;
+    NoteCreated = "note.created", true;
     NoteContentUpdated = "note-content.updated", false;
     NoteUpdated = "note.updated", false;
-    NoteDeleted = "note.deleted", false;
+    NoteDeleted = "note.deleted", true;
     RecordCreated = "record.created", true;
     RecordMerged = "record.merged", false;
     RecordUpdated = "record.updated", true;

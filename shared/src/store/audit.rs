@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::account_items::{ApiKeyItem, UserMembershipItem};
 use super::keys;
+use super::notes::{Note, NotePointer};
 use super::record_counts::StoredCount;
 use super::tables::TableHead;
 use super::{from_item, Item, Store, StoreError};
@@ -51,6 +52,10 @@ pub struct AuditItems {
     pub records: BTreeMap<String, Record>,
     /// The record each history item belongs to.
     pub histories: Vec<String>,
+    /// Notes, each from its parent record's partition (`store::notes`).
+    pub notes: Vec<Note>,
+    /// Note pointers: organization, pointer.
+    pub note_pointers: Vec<(u64, NotePointer)>,
     /// The organizations being purged.
     pub purges: Vec<u64>,
     /// Index entries: field id, sort key, record id.
@@ -96,6 +101,9 @@ impl AuditItems {
         } else if let Some(record_id) = pk.strip_prefix("REC#").filter(|_| sk.starts_with("HIST#")) {
             self.histories.push(record_id.to_string());
             "record history"
+        } else if pk.starts_with("REC#") && sk.starts_with(keys::NOTE_PREFIX) {
+            self.notes.push(from_item(item)?);
+            "note"
         } else if pk.starts_with("REC#") {
             let record: Record = from_item(item)?;
             self.records.insert(record.id.clone(), record);
@@ -156,6 +164,9 @@ impl AuditItems {
             self.slug_sentinels
                 .push((org, slug.to_string(), text(&item, "table_id")));
             "api_slug sentinel"
+        } else if sk.starts_with(keys::NOTE_PREFIX) {
+            self.note_pointers.push((org, from_item(item)?));
+            "note pointer"
         } else if sk.starts_with("TEAM#") {
             self.teams.push(from_item(item)?);
             "team"

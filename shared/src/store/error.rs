@@ -90,6 +90,9 @@ pub enum Missing {
     /// No webhook with this id (as the caller gave it) in the organization.
     #[error("webhook {0}")]
     Webhook(String),
+    /// No note with this id (as the caller gave it) in the organization.
+    #[error("note {0}")]
+    Note(String),
     /// No delivery with this id (as the caller gave it) of the webhook.
     #[error("delivery {0}")]
     Delivery(String),

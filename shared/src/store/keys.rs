@@ -173,6 +173,13 @@ pub const RECORD_HISTORY_PREFIX: &str = "HIST#";
 pub fn record_history_sk(version: u64) -> String {
     format!("{RECORD_HISTORY_PREFIX}{}", padded(version))
 }
+/// A note (`store::notes`) lives in its parent record's partition, so the record's delete
+/// finds its notes as it finds its history; its pointer (the same sort key in the
+/// organization's partition) finds it by id and lists the organization's notes.
+pub const NOTE_PREFIX: &str = "NOTE#";
+pub fn note_sk(note_id: &str) -> String {
+    format!("{NOTE_PREFIX}{note_id}")
+}
 /// GSI1 partition listing a table's records by display number.
 pub fn table_records_gsi1pk(table_id: &str) -> String {
     format!("TABLE#{table_id}#RECORDS")

@@ -15,6 +15,7 @@ pub mod index;
 pub mod item;
 pub mod item_size;
 pub mod keys;
+pub mod notes;
 pub mod organizations;
 pub mod purge;
 pub mod record_counts;
@@ -354,6 +355,32 @@ impl Store {
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":prefix", s(prefix));
         self.query_all(query).await
+    }
+
+    /// The first `max` items of one partition whose sort key starts with `prefix`, in sort
+    /// key order (strongly consistent): pages are read only until `max` are in hand.
+    pub(crate) async fn query_prefix_first(&self, pk: &str, prefix: &str, max: usize) -> Result<Vec<Item>, StoreError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .limit(i32::try_from(max.min(1000)).unwrap_or(1000));
+        let mut items = Vec::new();
+        let mut pages = query.into_paginator().items().send();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(sdk_error)?);
+            if items.len() >= max {
+                break;
+            }
+        }
+        Ok(items)
     }
 
     /// Every item of one partition (strongly consistent).

@@ -764,8 +764,8 @@ impl Store {
     /// Deletes a record with its number pointer and unique sentinels, releasing its
     /// references. A record that other records reference is refused (409): the rule is
     /// "refuse", so no reference ever dangles.
-    /// Its history goes after it, in batches: unreachable once the record is gone, so a
-    /// delete cut short between the two leaves only what the audit reports.
+    /// Its history and its notes go after it, in batches: unreachable once the record is
+    /// gone, so a delete cut short between the two leaves only what the audit reports.
     pub async fn delete_record(
         &self,
         org: OrgId,
@@ -806,8 +806,12 @@ impl Store {
             ended: &EndedValues::new(),
         };
         self.write_record(org, table, change, actor, copy).await?;
-        let history = self.record_history_keys(record).await?;
-        self.batch_delete(history).await?;
+        // What the record leaves in its partition goes after it: its history and its notes
+        // (with their pointers). Unreachable once the record is gone, so a delete cut short
+        // here leaves only what the audit reports.
+        let mut after = self.record_history_keys(record).await?;
+        after.extend(self.record_note_keys(org, &record.id).await?);
+        self.batch_delete(after).await?;
         Ok(())
     }
 

@@ -92,6 +92,16 @@ async fn main() -> ExitCode {
         .expect("a record id")
         .to_string();
 
+    // Notes on the kept record: one kept, one to delete.
+    let mut notes = Vec::new();
+    for title in ["Kept note", "Doomed note"] {
+        let body = json!({"data": {"parent_object": "companies", "parent_record_id": record_id,
+            "title": title, "format": "plaintext", "content": title}});
+        let reply = api.bearer(&org.key, "POST", "/v2/notes", Some(&body)).await;
+        let body = created(reply, "note");
+        notes.push(body["data"]["id"]["note_id"].as_str().expect("a note id").to_string());
+    }
+
     let account = org.id.to_string();
     let mut teams = Vec::new();
     for name in ["Kept team", "Doomed team"] {
@@ -249,6 +259,14 @@ include-operation-id = "delete-webhook"
 parameters = {{ "path.webhook_id" = "{doomed_webhook}" }}
 
 [[operations]]
+include-operation-id = "get-note"
+parameters = {{ "path.note_id" = "{kept_note}" }}
+
+[[operations]]
+include-operation-id = "delete-note"
+parameters = {{ "path.note_id" = "{doomed_note}" }}
+
+[[operations]]
 include-operation-id = "redeliver-webhook-delivery"
 parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{delivery_id}" }}
 "#,
@@ -266,6 +284,8 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         victim_id = victim.id,
         kept_webhook = webhooks[0],
         doomed_webhook = webhooks[1],
+        kept_note = notes[0],
+        doomed_note = notes[1],
         delivery_id = delivery.delivery_id,
         member_id = shared::domain::organization::OrgId(org.id).member_id(org.user_id),
     );

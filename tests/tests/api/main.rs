@@ -14,6 +14,7 @@ mod faults;
 mod hostile;
 mod idempotency;
 mod identify;
+mod notes;
 mod openapi;
 mod organizations;
 mod pipeline;

@@ -328,18 +328,8 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "BatchGetItem",
         "an indexed filter or sort reads the records it lists by id",
     ),
-    (
-        "delete-application-record",
-        "Query",
-        "reads the history of a record that was changed",
-    ),
     ("delete-application-record", "BatchWriteItem", "deletes that history"),
     ("restore-application-record", "Query", SMARTSUITE_MEMBER),
-    (
-        "delete-application-records",
-        "Query",
-        "reads the history of a record that was changed",
-    ),
     ("delete-application-records", "BatchWriteItem", "deletes that history"),
     ("create-application-records", "Query", SMARTSUITE_MEMBER),
     ("update-application-records", "Query", SMARTSUITE_MEMBER),

@@ -29,10 +29,16 @@ const EVENT_SMARTSUITE_WEBHOOK: &str = "00000000-0000-4000-8000-0000000000dd";
 /// The workspace member id in `events/get-workspace-member.json`; the owner's, once
 /// create-organization has made it, replaces it.
 const EVENT_MEMBER: &str = "00000000-0000-4000-8000-0000000000ee";
+/// The parent record id in `events/create-note.json` and `events/list-notes.json`; the
+/// record create-record made replaces it.
+const EVENT_RECORD: &str = "00000000-0000-4000-8000-0000000000ff";
+/// The note id in `events/get-note.json` and `events/delete-note.json`; the note
+/// create-note made replaces it.
+const EVENT_NOTE: &str = "00000000-0000-4000-8000-0000000000f1";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 86] = [
+const ORDER: [(&str, u16); 90] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -62,6 +68,10 @@ const ORDER: [(&str, u16); 86] = [
     ("query-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
+    ("create-note", 200),
+    ("list-notes", 200),
+    ("get-note", 200),
+    ("delete-note", 200),
     ("create-application-record", 200),
     ("get-application-record", 200),
     ("update-application-record", 200),
@@ -162,6 +172,8 @@ async fn every_event_runs_through_its_binary() {
     let mut deleted_record = EVENT_DELETED_RECORD.to_string();
     let mut smartsuite_webhook = EVENT_SMARTSUITE_WEBHOOK.to_string();
     let mut member = EVENT_MEMBER.to_string();
+    let mut record = EVENT_RECORD.to_string();
+    let mut note = EVENT_NOTE.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -179,7 +191,9 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_WEBHOOK, &webhook)
             .replace(EVENT_DELETED_RECORD, &deleted_record)
             .replace(EVENT_SMARTSUITE_WEBHOOK, &smartsuite_webhook)
-            .replace(EVENT_MEMBER, &member);
+            .replace(EVENT_MEMBER, &member)
+            .replace(EVENT_RECORD, &record)
+            .replace(EVENT_NOTE, &note);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -309,7 +323,21 @@ async fn every_event_runs_through_its_binary() {
                 "{body}"
             ),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),
-            "create-record" | "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
+            "create-record" => {
+                assert_eq!(body["data"]["display_id"], "LEAD-1");
+                record = body["data"]["id"]["record_id"]
+                    .as_str()
+                    .expect("a record id")
+                    .to_string();
+            }
+            "get-record" => assert_eq!(body["data"]["display_id"], "LEAD-1"),
+            "create-note" => {
+                assert_eq!(body["data"]["content_plaintext"], "Wants annual billing", "{body}");
+                note = body["data"]["id"]["note_id"].as_str().expect("a note id").to_string();
+            }
+            "list-notes" => assert_eq!(body["data"][0]["id"]["note_id"], note.as_str(), "{body}"),
+            "get-note" => assert_eq!(body["data"]["content_markdown"], "Wants **annual** billing", "{body}"),
+            "delete-note" => assert_eq!(body, json!({})),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),
             "update-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Inc."),
             "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),

@@ -20,6 +20,10 @@ import {
   postV2ByTargetByIdentifierAttributesByAttributeStatuses,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   getV2Self,
+  getV2Notes,
+  getV2NotesByNoteId,
+  postV2Notes,
+  deleteV2NotesByNoteId,
   getV2Webhooks,
   getV2WebhooksByWebhookId,
   patchV2WebhooksByWebhookId,
@@ -280,6 +284,34 @@ await scenario('records: create and get', async () => {
   assert.equal(first(acme, 'stage').option.title, 'Lead');
   const got = await sdk.records.get({ object, recordId: acme.id.record_id });
   assert.equal(first(got, 'name').value, 'Acme');
+});
+
+await scenario('notes: create in Markdown, get, list by record and delete', async () => {
+  const made = await postV2Notes({
+    client: sdk.client,
+    body: {
+      data: {
+        parent_object: object,
+        parent_record_id: acme.id.record_id,
+        title: 'Kickoff',
+        format: 'markdown',
+        content: '# Agenda\n\n- **pricing**',
+      },
+    },
+  });
+  assert.equal(made.data.content_plaintext, 'Agenda\n- pricing');
+  assert.equal(made.data.parent_record_id, acme.id.record_id);
+  const noteId = made.data.id.note_id;
+  const got = await getV2NotesByNoteId({ client: sdk.client, path: { note_id: noteId } });
+  assert.equal(got.data.title, 'Kickoff');
+  const listed = await getV2Notes({
+    client: sdk.client,
+    query: { parent_object: object, parent_record_id: acme.id.record_id, limit: 10 },
+  });
+  assert.deepEqual(listed.data.map((n) => n.id.note_id), [noteId]);
+  await deleteV2NotesByNoteId({ client: sdk.client, path: { note_id: noteId } });
+  const after = await getV2Notes({ client: sdk.client });
+  assert.equal(after.data.length, 0);
 });
 
 await scenario('records: query with filters, sorts and a limit', async () => {

@@ -4,6 +4,7 @@
 
 pub mod members;
 pub mod meta;
+pub mod notes;
 pub mod objects;
 pub mod record_query;
 pub mod records;
