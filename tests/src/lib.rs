@@ -766,6 +766,24 @@ impl TestApi {
         let pk = format!("ORG#{org}");
         self.items().await.into_iter().filter(|i| text(i, "PK") == pk).collect()
     }
+
+    /// Every change event the organization's log holds, oldest first.
+    pub async fn change_events(&self, org: u64) -> Vec<Value> {
+        let mut items: Vec<_> = self
+            .org_partition(org)
+            .await
+            .into_iter()
+            .filter(|item| text(item, "SK").starts_with("EVT#"))
+            .collect();
+        items.sort_by_key(|item| text(item, "SK"));
+        items
+            .iter()
+            .flat_map(|item| {
+                let list: Vec<Value> = serde_json::from_str(&text(item, "events")).expect("events are JSON");
+                list
+            })
+            .collect()
+    }
 }
 
 /// Runs futures concurrently on the current task and returns their outputs in order.

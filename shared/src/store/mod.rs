@@ -344,17 +344,21 @@ impl Store {
         self.query_all(query).await
     }
 
-    /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).
-    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client
+    /// The Query of one partition's items whose sort key starts with `prefix`, in sort key
+    /// order (strongly consistent).
+    fn prefix_query(&self, pk: &str, prefix: &str) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .consistent_read(true)
             .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
             .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix));
-        self.query_all(query).await
+            .expression_attribute_values(":prefix", s(prefix))
+    }
+
+    /// Every item of one partition whose sort key starts with `prefix` (strongly consistent).
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_all(self.prefix_query(pk, prefix)).await
     }
 
     /// The first `max` items of one partition whose sort key starts with `prefix`, in sort
@@ -364,13 +368,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
+            .prefix_query(pk, prefix)
             .limit(i32::try_from(max.min(1000)).unwrap_or(1000));
         let mut items = Vec::new();
         let mut pages = query.into_paginator().items().send();

@@ -1,25 +1,12 @@
 //! The change-event log (the outbox): every acknowledged write that changed something has
 //! exactly its events, written in its own transaction; a refused write has none.
 
-use api_tests::{join_all, text, Org, TestApi};
+use api_tests::{join_all, Org, TestApi};
 use serde_json::{json, Value};
 
 /// Every event the organization's log holds, oldest first.
 async fn events(api: &TestApi, org: &Org) -> Vec<Value> {
-    let mut items: Vec<_> = api
-        .org_partition(org.id)
-        .await
-        .into_iter()
-        .filter(|item| text(item, "SK").starts_with("EVT#"))
-        .collect();
-    items.sort_by_key(|item| text(item, "SK"));
-    items
-        .iter()
-        .flat_map(|item| {
-            let list: Vec<Value> = serde_json::from_str(&text(item, "events")).expect("events are JSON");
-            list
-        })
-        .collect()
+    api.change_events(org.id).await
 }
 
 /// The `record.*` events among `events`.

@@ -2,7 +2,7 @@
 //! record and by workspace in the order they were made, refused whole when bad, invisible
 //! to other workspaces, logged as `note.*` events, and gone with their record.
 
-use api_tests::{assert_error, text, Org, TestApi};
+use api_tests::{assert_error, Org, TestApi};
 use serde_json::{json, Value};
 
 async fn record(api: &TestApi, org: &Org, object: &str, name: &str) -> String {
@@ -37,16 +37,9 @@ fn ids(reply: &api_tests::Reply) -> Vec<String> {
 
 /// The `note.*` events of the organization's log: type, note id, parent record id.
 async fn note_events(api: &TestApi, org: &Org) -> Vec<(String, String, String)> {
-    let mut items: Vec<_> = api
-        .org_partition(org.id)
+    api.change_events(org.id)
         .await
         .into_iter()
-        .filter(|item| text(item, "SK").starts_with("EVT#"))
-        .collect();
-    items.sort_by_key(|item| text(item, "SK"));
-    items
-        .iter()
-        .flat_map(|item| serde_json::from_str::<Vec<Value>>(&text(item, "events")).unwrap())
         .filter(|e| e["event_type"].as_str().unwrap().starts_with("note."))
         .map(|e| {
             (
