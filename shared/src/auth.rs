@@ -199,13 +199,6 @@ pub enum Auth {
     Token,
 }
 
-impl Auth {
-    /// Whether the key comes as `Authorization: Bearer <key>`.
-    pub fn is_bearer(self) -> bool {
-        matches!(self, Auth::Bearer | Auth::BearerIntrospected)
-    }
-}
-
 /// What authentication found.
 #[derive(Debug)]
 pub enum Authenticated<'h> {

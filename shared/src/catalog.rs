@@ -792,7 +792,7 @@ macro_rules! catalog {
                 function: "get-note",
                 handler: attio::notes::get,
                 auth: Bearer,
-                grants: [GetItem, Query],
+                grants: [GetItem],
                 query: NONE,
                 errors: [(404, "not_found")],
                 summary: "Get a note",

@@ -42,12 +42,14 @@ pub(super) fn count_base_put(table_name: &str, table_id: &str) -> TransactWriteI
 /// one deleted), for the record write's transaction. Unconditional: the record's own item
 /// carries the write's condition, and the transaction moves both or neither.
 pub(super) fn count_update(table_name: &str, table_id: &str, record_id: &str, delta: i64) -> TransactWriteItem {
+    shard_update(table_name, table_id, &keys::table_count_shard_sk(record_id), delta)
+}
+
+/// The move of one shard of a table's count by `delta`.
+fn shard_update(table_name: &str, table_id: &str, shard_sk: &str, delta: i64) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table_name)
-        .set_key(Some(key(
-            keys::table_count_pk(table_id),
-            &keys::table_count_shard_sk(record_id),
-        )))
+        .set_key(Some(key(keys::table_count_pk(table_id), shard_sk)))
         .update_expression("ADD n :delta")
         .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
         .build()
@@ -96,32 +98,31 @@ impl Store {
         Ok(count.known())
     }
 
-    /// Moves the counts of `records` (table id, record id) by `delta` each: one ADD per
-    /// shard. For writes that put records without a transaction (the seeding of tests).
+    /// Counts `records`, new records of `table_id` put without a transaction (the seeding
+    /// of tests): each shard moved once by its records, the 16 in one transaction.
     #[cfg(feature = "seeding")]
-    pub(super) async fn move_counts<'r>(
+    pub(super) async fn count_new_records(
         &self,
-        records: impl IntoIterator<Item = (&'r str, &'r str)>,
-        delta: i64,
+        table_id: &str,
+        records: &[crate::domain::record::Record],
     ) -> Result<(), StoreError> {
-        let mut shards: std::collections::BTreeMap<(String, String), i64> = Default::default();
-        for (table_id, record_id) in records {
-            *shards
-                .entry((table_id.to_string(), keys::table_count_shard_sk(record_id)))
-                .or_default() += delta;
+        let mut shards: std::collections::BTreeMap<String, i64> = Default::default();
+        for record in records {
+            *shards.entry(keys::table_count_shard_sk(&record.id)).or_default() += 1;
         }
-        for ((table_id, shard_sk), moved) in shards {
-            self.client()
-                .update_item()
-                .table_name(self.table_name())
-                .set_key(Some(key(keys::table_count_pk(&table_id), &shard_sk)))
-                .update_expression("ADD n :delta")
-                .expression_attribute_values(":delta", AttributeValue::N(moved.to_string()))
-                .send()
-                .await
-                .map_err(super::sdk_error)?;
+        if shards.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let moves = shards
+            .iter()
+            .map(|(shard_sk, moved)| shard_update(self.table_name(), table_id, shard_sk, *moved))
+            .collect();
+        self.transact(moves).await.map_err(|failure| match failure {
+            super::TransactFailure::Store(e) => e,
+            super::TransactFailure::Cancelled(reasons) => {
+                StoreError::unexpected(format!("a count move was cancelled: {reasons:?}"))
+            }
+        })
     }
 
     /// The keys of a table's count items, for the purge.

@@ -61,8 +61,7 @@ impl Store {
             .buffer_unordered(BATCH_CONCURRENCY)
             .try_collect::<Vec<()>>()
             .await?;
-        self.move_counts(records.iter().map(|r| (table.id.as_str(), r.id.as_str())), 1)
-            .await?;
+        self.count_new_records(&table.id, &records).await?;
         Ok(records)
     }
 }

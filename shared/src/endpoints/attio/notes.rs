@@ -12,7 +12,8 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::note::NoteData;
 use crate::domain::organization::OrgId;
-use crate::domain::table::{Table, TableRef};
+use crate::domain::table::TableRef;
+use crate::endpoints::common::attio::object_named;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
@@ -93,13 +94,6 @@ pub struct NoteList {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedNote {}
 
-/// The table an object's slug or id names in `org`, or Attio's 404.
-async fn object(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
-    let not_found = || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
-}
-
 /// Each table's slug by id, for notes of any table.
 async fn slugs(state: &AppState, org: OrgId) -> Result<BTreeMap<String, String>, ApiError> {
     Ok(state
@@ -133,7 +127,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
                 .collect()
         }
         (Some(raw), Some(record_id)) => {
-            let table = object(state, org, raw).await?;
+            let table = object_named(state, org, raw).await?;
             match uuid::Uuid::try_parse(record_id) {
                 // An id no record can have has no notes.
                 Err(_) => Vec::new(),
@@ -161,7 +155,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
     let actor = Actor::now(&principal.key_id);
     let new = json_body::<NoteData>(&req)?.data()?.parse(actor.now)?;
     let org = principal.org_id;
-    let table = object(state, org, &new.parent_object).await?;
+    let table = object_named(state, org, &new.parent_object).await?;
     let draft = NoteDraft {
         table_id: &table.id,
         record_id: &new.parent_record_id,
@@ -204,8 +198,13 @@ async fn note_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Not
 pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = principal.org_id;
     let note = note_in_path(state, &req, org).await?;
-    let slugs = slugs(state, org).await?;
-    let slug = slugs.get(&note.table_id).cloned().unwrap_or_default();
+    let table = TableRef::Id(note.table_id.clone());
+    let slug = state
+        .store
+        .table(org, &table)
+        .await?
+        .map(|t| t.api_slug)
+        .unwrap_or_default();
     let data = NoteBody::new(org, &slug, note);
     Ok(json_response(StatusCode::OK, &NoteResponse { data }))
 }

@@ -20,21 +20,31 @@ use crate::store::tables::Source;
 /// The table `{object}` names in the caller's organization, as this container has it
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
 pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
-    let (table, not_found) = object_ref(req)?;
+    let (table, not_found) = object_ref(object_param(req)?)?;
     state.store.table_cached(org, &table).await?.ok_or_else(not_found)
 }
 
 /// The table `{object}` names, read from the table itself rather than a container's
 /// cached copy: a definition change must start from the current definition.
 pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
-    let (table, not_found) = object_ref(req)?;
+    object_named(state, org, object_param(req)?).await
+}
+
+/// The table an object's slug or id (`raw`, from a path, a body or a query) names in the
+/// caller's organization, read from the table itself; Attio's 404 if none.
+pub(crate) async fn object_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
+    let (table, not_found) = object_ref(raw)?;
     state.store.table(org, &table).await?.ok_or_else(not_found)
 }
 
-/// How `{object}` (SmartSuite's `{application_id}`) names a table, and the 404 for when
-/// none has that name (anything that is neither an id nor a slug names none).
-fn object_ref(req: &Request) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
-    let raw = path_param(req, "object").or_else(|_| path_param(req, "application_id"))?;
+/// `{object}` (SmartSuite's `{application_id}`).
+fn object_param(req: &Request) -> Result<&str, ApiError> {
+    path_param(req, "object").or_else(|_| path_param(req, "application_id"))
+}
+
+/// How `raw` names a table, and the 404 for when none has that name (anything that is
+/// neither an id nor a slug names none).
+fn object_ref(raw: &str) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
     let not_found = move || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
     let table = TableRef::parse(raw).map_err(|_| not_found())?;
     Ok((table, not_found))
