@@ -24,6 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::digest::sha256_hex;
+use crate::domain::organization::Organization;
 use crate::domain::record::reference_target;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
@@ -104,6 +105,23 @@ fn check_tables(items: &AuditItems, breaches: &mut Vec<String>) {
             breaches.push(format!("table head {} has no table", head.table_id));
         }
     }
+    let mut solutions_per_org: BTreeMap<u64, u64> = BTreeMap::new();
+    for (org, solution) in &items.solutions {
+        *solutions_per_org.entry(*org).or_default() += 1;
+        if solution.org_id != *org {
+            breaches.push(format!(
+                "solution {} of organization {} is in organization {org}'s partition",
+                solution.id, solution.org_id
+            ));
+        }
+    }
+    check_org_count(
+        items,
+        &solutions_per_org,
+        "solutions",
+        |org| org.solution_count,
+        breaches,
+    );
     for table in items.tables.values() {
         if !items.orgs.contains_key(&table.org_id) {
             breaches.push(format!("table {} outlives org {}", table.id, table.org_id));
@@ -125,6 +143,24 @@ fn check_tables(items: &AuditItems, breaches: &mut Vec<String>) {
         }
         if !owns(&items.slug_sentinels, &table.api_slug) {
             breaches.push(format!("table {} has no api_slug sentinel", table.id));
+        }
+        if let Some(solution) = &table.solution_id {
+            let found = items
+                .solutions
+                .iter()
+                .any(|(org, s)| *org == table.org_id && s.id == *solution);
+            if !found {
+                breaches.push(format!(
+                    "table {} is in solution {solution}, which its organization does not have",
+                    table.id
+                ));
+            }
+        }
+        if table.field_by_id(&table.display_field_id).is_none() {
+            breaches.push(format!(
+                "table {}'s display field {} is none of its fields, or archived",
+                table.id, table.display_field_id
+            ));
         }
         for field in table.fields.values() {
             if let Some(link) = &field.link {
@@ -206,6 +242,24 @@ fn check_memberships(items: &AuditItems, breaches: &mut Vec<String>) {
     }
 }
 
+/// Each organization's count (`count_of`) equals how many of `what` were found in it
+/// (`per_org`).
+fn check_org_count(
+    items: &AuditItems,
+    per_org: &BTreeMap<u64, u64>,
+    what: &str,
+    count_of: fn(&Organization) -> u64,
+    breaches: &mut Vec<String>,
+) {
+    for org in items.orgs.values() {
+        let found = per_org.get(&org.id).copied().unwrap_or(0);
+        let counted = count_of(org);
+        if counted != found {
+            breaches.push(format!("org {} counts {counted} {what} but has {found}", org.id));
+        }
+    }
+}
+
 /// API keys: their org exists, and the count is exact.
 fn check_api_keys(items: &AuditItems, breaches: &mut Vec<String>) {
     let mut keys_per_org: BTreeMap<u64, u64> = BTreeMap::new();
@@ -215,15 +269,7 @@ fn check_api_keys(items: &AuditItems, breaches: &mut Vec<String>) {
             breaches.push(format!("api key {} outlives org {}", key.id, key.org_id));
         }
     }
-    for org in items.orgs.values() {
-        let found = keys_per_org.get(&org.id).copied().unwrap_or(0);
-        if org.api_key_count != found {
-            breaches.push(format!(
-                "org {} counts {} api keys but has {found}",
-                org.id, org.api_key_count
-            ));
-        }
-    }
+    check_org_count(items, &keys_per_org, "api keys", |org| org.api_key_count, breaches);
 }
 
 /// Webhooks: each parses and holds its secret sealed, its org exists, and the count is exact.
@@ -238,15 +284,7 @@ fn check_webhooks(items: &AuditItems, breaches: &mut Vec<String>) {
             breaches.push(format!("webhook {id} outlives org {org}"));
         }
     }
-    for org in items.orgs.values() {
-        let found = per_org.get(&org.id).copied().unwrap_or(0);
-        if org.webhook_count != found {
-            breaches.push(format!(
-                "org {} counts {} webhooks but has {found}",
-                org.id, org.webhook_count
-            ));
-        }
-    }
+    check_org_count(items, &per_org, "webhooks", |org| org.webhook_count, breaches);
 }
 
 /// Records: numbers, pointers, unique values, references.

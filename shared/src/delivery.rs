@@ -506,7 +506,7 @@ fn smartsuite_notification(
     now: u64,
     schedule: &Schedule,
 ) -> DeliveryItem {
-    let body = notification_body(org, &webhook.id).to_string();
+    let body = notification_body(org, webhook).to_string();
     pending_delivery(item, &webhook.id, body, true, now, schedule)
 }
 

@@ -386,7 +386,9 @@ impl From<crate::store::Conflict> for ApiError {
                 tried.join(", ")
             ),
             Conflict::FieldKey { key, table } => {
-                format!("A field with key \"{key}\" already exists in table \"{table}\"")
+                format!(
+                    "A field with key \"{key}\" already exists in table \"{table}\" (an archived or deleted field keeps its key)"
+                )
             }
             Conflict::RenamedFieldKey { key, table } => format!(
                 "A field with key \"{key}\" already exists in table \"{table}\", or the field changed meanwhile"
@@ -432,11 +434,18 @@ impl From<crate::store::Refusal> for ApiError {
             ),
             Refusal::TooManyFields { max } => format!("A table may have at most {max} fields"),
             Refusal::UnknownDisplayField(id) => format!("`display_field_id` names no field of this table: \"{id}\""),
+            Refusal::DisplayFieldKept { key } => format!(
+                "\"{key}\" is the field that names this table's records (its primary field), so it cannot be \
+                 archived or deleted; make another field the display field first"
+            ),
             Refusal::FieldTypeFixed(field_type) => {
                 format!("`schema.type` cannot be changed: the field is {}", field_type.as_str())
             }
             Refusal::TooManyWebhooks { max } => {
                 format!("A workspace may have at most {max} webhooks; delete one first")
+            }
+            Refusal::TooManySolutions { max } => {
+                format!("A workspace may make at most {max} solutions besides its default one")
             }
             Refusal::OwnerKeepsRole(org) => format!(
                 "`role`: the user owns organization {}, so its role there stays owner",

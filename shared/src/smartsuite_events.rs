@@ -44,13 +44,19 @@ pub async fn queue(store: &Store, org: OrgId, item: &EventItem, events: &[Value]
     for webhook in webhooks {
         let filter = views.by_field_id(&webhook.settings.filter).await?;
         let taken = changes(events, 0, &webhook.settings.kinds, &filter);
-        if taken.is_empty() {
-            continue;
-        }
+        let solution = webhook.settings.solution_id(org);
         let mut queued = Vec::with_capacity(taken.len());
         for change in &taken {
+            // `{"solution": {}}` takes the tables of the webhook's solution only (a filter
+            // that names tables named tables of it: `UpdateWebhook` checks).
+            if !views.in_solution(&change.table_id, &solution).await? {
+                continue;
+            }
             let (data, previous) = views.of(change).await?;
-            queued.push(fitted(event_json(org, &webhook.id, change, &batch, data, previous)));
+            queued.push(fitted(event_json(org, &webhook, change, &batch, data, previous)));
+        }
+        if queued.is_empty() {
+            continue;
         }
         let appended = store
             .queue_smartsuite_events(org, &webhook.id, &item.event_id, queued)
@@ -155,7 +161,7 @@ impl<'a> Views<'a> {
         let previous: Map<String, Value> = change
             .changed
             .iter()
-            .filter_map(|id| table.fields.values().find(|f| &f.id == id))
+            .filter_map(|id| table.field_by_id(id))
             .filter_map(|field| Some((field.key.clone(), shown_before.get(&field.key)?.clone())))
             .collect();
         Ok((data, Value::Object(previous)))
@@ -181,6 +187,12 @@ impl<'a> Views<'a> {
             id: id.clone(),
             field_ids,
         })
+    }
+
+    /// Whether the table `table_id` is in the solution `solution_id` (a table gone since
+    /// is in none).
+    async fn in_solution(&mut self, table_id: &str, solution_id: &str) -> Result<bool, StoreError> {
+        Ok(self.table(table_id).await?.is_some_and(|t| t.solution() == solution_id))
     }
 
     async fn table(&mut self, table_id: &str) -> Result<Option<Table>, StoreError> {

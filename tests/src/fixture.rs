@@ -38,6 +38,9 @@ pub async fn fixture() -> Fixture {
     let pipeline =
         json!({"key": "pipeline", "schema": {"name": "Pipeline", "type": "status", "options": ["Open", "Closed"]}});
     api.add_field(&org.key, "companies", &pipeline).await;
+    // A field for SmartSuite's delete_field to take.
+    let doomed = json!({"key": "doomed_field", "schema": {"name": "Doomed", "type": "text"}});
+    api.add_field(&org.key, "companies", &doomed).await;
     let record = json!({"data": {"values": {"name": "Kept", "employees": 3, "domain": "acme.com", "stage": "Lead"}}});
     let record = api
         .bearer(&org.key, "POST", "/v2/objects/companies/records", Some(&record))
@@ -298,6 +301,8 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             json!({"fields": [{"slug": "ss_bulk_b", "label": "B", "field_type": "ratingfield"}]})
         }
         "change-field" => json!({"slug": "employees", "label": "Headcount"}),
+        "delete-field" => json!({"slug": "doomed_field"}),
+        "create-solution" => json!({"name": "CRM", "logo_icon": "overline", "logo_color": "3A86FF"}),
         "create-application-records" => json!({"items": [{"name": "Bulk"}]}),
         "update-application-records" | "replace-application-records" => {
             json!({"items": [{"id": f.record_id, "employees": 5}]})

@@ -314,11 +314,19 @@ impl TestApi {
 
     /// A test API with no purge running: the test reads the stream itself.
     pub async fn start_without_purges() -> Self {
-        // TEST_LOG=1 shows the gateway's request and error logs.
-        if std::env::var_os("TEST_LOG").is_some() {
-            static LOGS: std::sync::Once = std::sync::Once::new();
-            LOGS.call_once(lambda_http::tracing::init_default_subscriber);
-        }
+        // Every server error's log line (its cause, which the 500's body never shows) is
+        // printed, so a failure in CI says why; TEST_LOG=1 shows every request's log too.
+        static LOGS: std::sync::Once = std::sync::Once::new();
+        LOGS.call_once(|| {
+            if std::env::var_os("TEST_LOG").is_some() {
+                lambda_http::tracing::init_default_subscriber();
+            } else {
+                lambda_http::tracing::subscriber::fmt()
+                    .with_max_level(lambda_http::tracing::Level::ERROR)
+                    .without_time()
+                    .init();
+            }
+        });
         let db = dynamodb_client().await;
         let table = format!("t-{}", uuid::Uuid::new_v4().simple());
         schema::create_table_if_missing(&db, &table)

@@ -149,6 +149,7 @@ fn system_attribute(key: &str) -> Option<&'static FieldDef> {
             options: Vec::new(),
             readonly: true,
             created_at: String::new(),
+            archived: false,
         };
         [
             system(RECORD_ID, "record_id", FieldType::Text),
@@ -287,12 +288,15 @@ fn follow<'l>(record: &'l Record, hops: &[String], linked: &'l Linked) -> Vec<&'
 }
 
 fn field<'a>(table: &'a Table, key: &str, path: &str) -> Result<&'a FieldDef, Invalid> {
-    table.fields.get(key).or_else(|| system_attribute(key)).ok_or_else(|| {
-        Invalid::filter(format!(
-            "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
-            table.api_slug
-        ))
-    })
+    table
+        .field_by_key(key)
+        .or_else(|| system_attribute(key))
+        .ok_or_else(|| {
+            Invalid::filter(format!(
+                "`{path}`: no attribute with slug \"{key}\" on \"{}\"",
+                table.api_slug
+            ))
+        })
 }
 
 /// Parses a filter object against `table`'s attributes; its paths may cross into `tables`.

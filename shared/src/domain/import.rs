@@ -88,7 +88,7 @@ fn column_field<'t>(
 ) -> Result<Option<&'t FieldDef>, Invalid> {
     let header = header.trim();
     let key = mapping.get(header).map_or(header, String::as_str);
-    match table.fields.get(key) {
+    match table.field_by_key(key) {
         Some(field) => Ok(Some(field)),
         // A mapped header must name a field; an unmapped one that names none is ignored.
         None if mapping.contains_key(header) => Err(Invalid::value(format!(

@@ -18,6 +18,7 @@ pub mod record;
 pub mod smartsuite;
 pub mod smartsuite_field;
 pub mod smartsuite_webhook;
+pub mod solution;
 pub mod table;
 pub mod team;
 pub mod team_filter;

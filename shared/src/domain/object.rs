@@ -72,6 +72,7 @@ impl ObjectInput {
             description: None,
             record_prefix: PrefixChoice::Derived(prefix_for(&api_slug)?),
             api_slug,
+            solution_id: None,
         })
     }
 
@@ -182,8 +183,8 @@ impl AttributeInput {
         })
     }
 
-    /// A PATCH: title, description, slug (a rename) and `is_required`; the type, the
-    /// uniqueness and the multiselect flag are fixed once the attribute exists.
+    /// A PATCH: title, description, slug (a rename), `is_required` and `is_archived`; the
+    /// type, the uniqueness and the multiselect flag are fixed once the attribute exists.
     pub fn parse_patch(self) -> Result<FieldPatch, Invalid> {
         for (name, given) in [
             ("type", self.attribute_type.is_some()),
@@ -198,9 +199,6 @@ impl AttributeInput {
                 )));
             }
         }
-        if self.is_archived == Some(true) {
-            return Err(Invalid::value("Attributes cannot be archived here"));
-        }
         Ok(FieldPatch {
             key: self
                 .api_slug
@@ -212,6 +210,7 @@ impl AttributeInput {
                 .map(|d| d.map(|d| bounded_text("data.description", &d, 0, 512)).transpose())
                 .transpose()?,
             optional: self.is_required.map(|r| !r),
+            archived: self.is_archived,
             ..FieldPatch::default()
         })
     }

@@ -59,6 +59,11 @@ pub struct Organization {
     /// How many webhooks it has: at most the store's `MAX_WEBHOOKS`.
     #[serde(default)]
     pub webhook_count: u64,
+    /// How many SmartSuite solutions were made (`POST /solutions/`; the default one is not
+    /// counted): at most the store's `MAX_SOLUTIONS`, so that listing them reads a bounded
+    /// partition range.
+    #[serde(default)]
+    pub solution_count: u64,
     pub created_at: String,
     pub updated_at: String,
 }

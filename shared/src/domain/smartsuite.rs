@@ -346,21 +346,12 @@ pub fn attio_filter(table: &Table, raw: &Value, path: &str) -> Result<Value, Inv
 
 /// The field a filter or sort names: by slug (or id), `title` the display field.
 fn named_field<'t>(table: &'t Table, name: &str, path: &str) -> Result<&'t FieldDef, Invalid> {
-    table
-        .fields
-        .get(name)
-        .or_else(|| table.fields.values().find(|f| f.id == name))
-        .or_else(|| {
-            (name == "title")
-                .then(|| table.fields.values().find(|f| f.id == table.display_field_id))
-                .flatten()
-        })
-        .ok_or_else(|| {
-            Invalid::value(format!(
-                "`{path}`: no field with slug \"{name}\" in \"{}\"",
-                table.api_slug
-            ))
-        })
+    table.field_or_title(name).ok_or_else(|| {
+        Invalid::value(format!(
+            "`{path}`: no field with slug \"{name}\" in \"{}\"",
+            table.api_slug
+        ))
+    })
 }
 
 /// One condition's value as our filter compares it: numbers from strings, dates from
@@ -553,6 +544,7 @@ mod tests {
             }],
             readonly: false,
             created_at: "0".into(),
+            archived: false,
         }
     }
 

@@ -7,6 +7,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::solution::SolutionId;
 use super::table::{
     ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice, SelectOption, TableName,
     TableRef, MAX_OPTIONS,
@@ -54,6 +55,24 @@ pub struct AddFieldInput {
     pub auto_fill_structure_layout: Option<bool>,
 }
 
+/// The body of `POST /applications/{id}/delete_field/` (developers.smartsuite.com, "Delete
+/// Field"): the slug of the field to delete.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DeleteFieldInput {
+    #[schema(required = true, value_type = String)]
+    pub slug: Option<String>,
+}
+
+impl DeleteFieldInput {
+    /// The slug (or id) of the field to delete.
+    pub fn parse(self) -> Result<String, Invalid> {
+        match self.slug {
+            Some(slug) if !slug.is_empty() => Ok(slug),
+            _ => Err(Invalid::value("`slug` is required: it names the field to delete")),
+        }
+    }
+}
+
 /// The body of `POST /applications/{id}/bulk-add-fields/`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkAddFieldsInput {
@@ -69,7 +88,7 @@ pub struct BulkAddFieldsInput {
 pub struct CreateApplicationInput {
     #[schema(required = true, value_type = String, min_length = 1, max_length = 128)]
     pub name: Option<String>,
-    /// The solution's id: the workspace's one solution (`GET /solutions/`).
+    /// The solution's id (`GET /solutions/` lists them).
     #[schema(required = true, value_type = String)]
     pub solution: Option<String>,
     /// The table's fields besides its primary (title) field, which every table has: a
@@ -88,14 +107,11 @@ pub struct NewApplication {
 }
 
 impl CreateApplicationInput {
-    /// The new table and its fields, for the workspace whose solution is `solution_id`.
-    pub fn parse(self, solution_id: &str) -> Result<NewApplication, Invalid> {
+    /// The new table and its fields, in the solution `solution` names: the workspace's
+    /// default solution (`default_solution`), or another, which the caller must find.
+    pub fn parse(self, default_solution: &str) -> Result<NewApplication, Invalid> {
         let name = TableName::parse("name", &required("name", self.name)?)?;
-        if required("solution", self.solution)? != solution_id {
-            return Err(Invalid::value(format!(
-                "`solution` must be this workspace's solution, `{solution_id}`"
-            )));
-        }
+        let solution = SolutionId::parse("solution", &required("solution", self.solution)?)?;
         let structure = self.structure.unwrap_or_default();
         if structure.len() > MAX_BULK_FIELDS {
             return Err(Invalid::value(format!(
@@ -129,6 +145,7 @@ impl CreateApplicationInput {
             description: None,
             record_prefix,
             api_slug,
+            solution_id: (solution.as_str() != default_solution).then(|| solution.as_str().to_string()),
         };
         Ok(NewApplication {
             table,
@@ -551,14 +568,16 @@ mod tests {
         }
     }
 
+    const DEFAULT: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
+
     #[test]
     fn a_structure_names_the_title_field_by_its_type_or_its_slug() {
         let parse = |structure: Value| {
             serde_json::from_value::<CreateApplicationInput>(
-                json!({"name": "Deals", "solution": "s", "structure": structure}),
+                json!({"name": "Deals", "solution": DEFAULT, "structure": structure}),
             )
             .unwrap()
-            .parse("s")
+            .parse(DEFAULT)
         };
         let made = parse(json!([
             {"slug": "title", "label": "Title", "field_type": "recordtitlefield"},
@@ -571,6 +590,7 @@ mod tests {
         let made = parse(json!([{"slug": "name", "label": "Name", "field_type": "textfield"}])).unwrap();
         assert_eq!((made.title_label.as_deref(), made.fields.len()), (Some("Name"), 0));
         assert_eq!(made.table.api_slug.as_str(), "deals");
+        assert_eq!(made.table.solution_id, None, "the default solution is no solution id");
         for (structure, says) in [
             (
                 json!([{"slug": "name", "label": "N", "field_type": "numberfield"}]),
@@ -590,9 +610,15 @@ mod tests {
         }
         let err = serde_json::from_value::<CreateApplicationInput>(json!({"name": "D", "solution": "other"}))
             .unwrap()
-            .parse("s")
+            .parse(DEFAULT)
             .unwrap_err();
         assert!(err.to_string().contains("solution"), "{err}");
+        let other = "0123456789abcdef01234567";
+        let made = serde_json::from_value::<CreateApplicationInput>(json!({"name": "D", "solution": other}))
+            .unwrap()
+            .parse(DEFAULT)
+            .unwrap();
+        assert_eq!(made.table.solution_id.as_deref(), Some(other));
     }
 
     #[test]

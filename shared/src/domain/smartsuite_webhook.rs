@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::organization::OrgId;
 use super::record::Record;
+use super::solution::SolutionId;
 use super::webhook::{TargetPolicy, TargetUrl};
 use super::Invalid;
 use crate::time::Timestamp;
@@ -168,6 +169,9 @@ pub enum Notification {
 /// A webhook's settings, as `CreateWebhook` and `UpdateWebhook` send them in `webhook`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// The solution its locator names, whose tables it watches (`{"solution": {}}`) or
+    /// among whose tables it picks; `None`: the workspace's default solution.
+    pub solution: Option<String>,
     pub filter: Filter,
     pub kinds: Vec<Kind>,
     pub notification: Notification,
@@ -175,12 +179,18 @@ pub struct Settings {
 
 impl Settings {
     /// `webhook` (the object in `{"webhook": {...}}`) for the workspace `org`: its locator
-    /// must name this workspace and its one solution.
-    pub fn parse(webhook: &Value, org: OrgId, policy: TargetPolicy) -> Result<Self, Invalid> {
+    /// must name this workspace, and may name a solution (the caller checks that it
+    /// exists); one that names none keeps `current`, the webhook's solution before (`None`
+    /// for a new one: the default solution).
+    pub fn parse(webhook: &Value, org: OrgId, current: Option<&str>, policy: TargetPolicy) -> Result<Self, Invalid> {
         let Value::Object(fields) = webhook else {
             return Err(Invalid::value("`webhook` must be an object"));
         };
-        check_locator(fields.get("locator"), org)?;
+        let solution = match located_solution(fields.get("locator"), org)? {
+            Located::Unnamed => current.map(str::to_string),
+            Located::Default => None,
+            Located::Made(id) => Some(id.as_str().to_string()),
+        };
         let filter = Filter::parse(fields.get("filter").unwrap_or(&Value::Null), "webhook.filter")?;
         let kinds = match fields.get("kinds") {
             Some(Value::Array(kinds)) if !kinds.is_empty() => {
@@ -218,10 +228,16 @@ impl Settings {
             }
         };
         Ok(Self {
+            solution,
             filter,
             kinds,
             notification,
         })
+    }
+
+    /// The id of the solution it watches.
+    pub fn solution_id(&self, org: OrgId) -> String {
+        self.solution.clone().unwrap_or_else(|| org.solution_id())
     }
 }
 
@@ -249,13 +265,18 @@ impl Notification {
 }
 
 impl Settings {
-    /// The settings as stored: `filter`, `kinds` by name and `notification_status`.
+    /// The settings as stored: `filter`, `kinds` by name, `notification_status`, and the
+    /// solution when it is not the default.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut stored = json!({
             "filter": self.filter.to_json(),
             "kinds": self.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             "notification_status": self.notification.to_json(),
-        })
+        });
+        if let Some(solution) = &self.solution {
+            stored["solution_id"] = json!(solution);
+        }
+        stored
     }
 
     /// Settings as [`Settings::to_json`] stored them; `None` if they do not parse. The URL
@@ -274,7 +295,12 @@ impl Settings {
             None if status.get("disabled").is_some() => Notification::Disabled,
             None => return None,
         };
+        let solution = match raw.get("solution_id") {
+            None => None,
+            Some(id) => Some(id.as_str()?.to_string()),
+        };
         (!kinds.is_empty()).then_some(Self {
+            solution,
             filter,
             kinds,
             notification,
@@ -303,7 +329,7 @@ impl Webhook {
     pub fn to_json(&self, org: OrgId) -> Value {
         json!({
             "webhook_id": self.id,
-            "locator": locator(org, None),
+            "locator": locator(org, &self.settings.solution_id(org), None),
             "filter": self.settings.filter.to_json(),
             "kinds": self.settings.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             "created_at": {"by": self.created_by.to_string(), "at": self.created_at},
@@ -315,9 +341,9 @@ impl Webhook {
 }
 
 /// SmartSuite's locator: the workspace (the organization's id, as `ACCOUNT-ID` gives it),
-/// its one solution, and a table where one is meant.
-pub fn locator(org: OrgId, application_id: Option<&str>) -> Value {
-    let mut locator = json!({"account_id": org.0.to_string(), "solution_id": org.solution_id()});
+/// a solution, and a table where one is meant.
+pub fn locator(org: OrgId, solution_id: &str, application_id: Option<&str>) -> Value {
+    let mut locator = json!({"account_id": org.0.to_string(), "solution_id": solution_id});
     if let Some(table) = application_id {
         locator["application_id"] = json!(table);
     }
@@ -326,10 +352,10 @@ pub fn locator(org: OrgId, application_id: Option<&str>) -> Value {
 
 /// The thin notification POSTed to a webhook's URL ("Webhooks Overview"; Activepieces
 /// reads `webhookId` and `locator` from it): camelCase, unlike the API.
-pub fn notification_body(org: OrgId, webhook_id: &str) -> Value {
+pub fn notification_body(org: OrgId, webhook: &Webhook) -> Value {
     json!({
-        "webhookId": webhook_id,
-        "locator": {"accountId": org.0.to_string(), "solutionId": org.solution_id()},
+        "webhookId": webhook.id,
+        "locator": {"accountId": org.0.to_string(), "solutionId": webhook.settings.solution_id(org)},
     })
 }
 
@@ -344,23 +370,25 @@ pub struct Batch<'a> {
 
 /// One event as `ListEvents` shows it, but for its `event_id` (`<webhook>.<sequence>`,
 /// given when it is queued): `data` is the record as the write left it and `previous` the
-/// values the write replaced, by slug (empty but for an update).
+/// values the write replaced, by slug (empty but for an update). Its table is in the
+/// webhook's solution (a webhook takes no other's), so both locators name that one.
 pub fn event_json(
     org: OrgId,
-    webhook_id: &str,
+    webhook: &Webhook,
     change: &Change,
     batch: &Batch<'_>,
     data: Value,
     previous: Value,
 ) -> Value {
+    let solution = webhook.settings.solution_id(org);
     json!({
-        "webhook_id": webhook_id,
-        "locator": locator(org, None),
+        "webhook_id": webhook.id,
+        "locator": locator(org, &solution, None),
         "kind": change.kind.as_str(),
         "event_at": batch.at,
         "record_event_data": {
             "record_id": change.record_id,
-            "locator": locator(org, Some(&change.table_id)),
+            "locator": locator(org, &solution, Some(&change.table_id)),
             "data": data,
             "previous": previous,
         },
@@ -375,11 +403,21 @@ pub fn event_json(
     })
 }
 
+/// The solution a locator names.
+enum Located {
+    /// None: no locator, or none in it.
+    Unnamed,
+    /// The workspace's default solution.
+    Default,
+    /// Another (which the caller must find).
+    Made(SolutionId),
+}
+
 /// The locator names this workspace (`account_id`: the organization's id, as `ACCOUNT-ID`
-/// does) and its solution; either may be left out.
-fn check_locator(raw: Option<&Value>, org: OrgId) -> Result<(), Invalid> {
+/// does) and a solution; either may be left out.
+fn located_solution(raw: Option<&Value>, org: OrgId) -> Result<Located, Invalid> {
     let Some(locator) = raw.filter(|v| !v.is_null()) else {
-        return Ok(());
+        return Ok(Located::Unnamed);
     };
     let Value::Object(locator) = locator else {
         return Err(Invalid::value("`webhook.locator` must be an object"));
@@ -396,11 +434,10 @@ fn check_locator(raw: Option<&Value>, org: OrgId) -> Result<(), Invalid> {
         ));
     }
     match locator.get("solution_id") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(s)) if *s == org.solution_id() => Ok(()),
-        Some(_) => Err(Invalid::value(
-            "`webhook.locator.solution_id` must be this workspace's solution",
-        )),
+        None | Some(Value::Null) => Ok(Located::Unnamed),
+        Some(Value::String(s)) if *s == org.solution_id() => Ok(Located::Default),
+        Some(Value::String(s)) => Ok(Located::Made(SolutionId::parse("webhook.locator.solution_id", s)?)),
+        Some(_) => Err(Invalid::value("`webhook.locator.solution_id` must be a solution id")),
     }
 }
 
@@ -593,7 +630,49 @@ mod tests {
     const ORG: OrgId = OrgId(7);
 
     fn settings(webhook: Value) -> Result<Settings, Invalid> {
-        Settings::parse(&webhook, ORG, TargetPolicy::PublicHttpsOnly)
+        Settings::parse(&webhook, ORG, None, TargetPolicy::PublicHttpsOnly)
+    }
+
+    /// A locator's solution: the default one is none, another is kept, and a body that
+    /// names none keeps the webhook's own (on an update) or the default (on a create).
+    #[test]
+    fn the_locator_names_the_solution_watched() {
+        let made = "0123456789abcdef01234567";
+        let webhook =
+            |locator: Value| json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"], "locator": locator});
+        let parse = |locator: Value, current: Option<&str>| {
+            Settings::parse(&webhook(locator), ORG, current, TargetPolicy::PublicHttpsOnly)
+                .unwrap()
+                .solution
+        };
+        let cases: [(Value, Option<&str>, Option<&str>); 6] = [
+            (json!({"solution_id": ORG.solution_id()}), Some(made), None),
+            (json!({"solution_id": made}), None, Some(made)),
+            (json!({"account_id": "7"}), Some(made), Some(made)),
+            (json!({"account_id": "7"}), None, None),
+            (Value::Null, Some(made), Some(made)),
+            (json!({"solution_id": null}), None, None),
+        ];
+        for (locator, current, expected) in cases {
+            assert_eq!(
+                parse(locator.clone(), current).as_deref(),
+                expected,
+                "{locator} over {current:?}"
+            );
+        }
+        let stored = Settings::parse(
+            &webhook(json!({"solution_id": made})),
+            ORG,
+            None,
+            TargetPolicy::PublicHttpsOnly,
+        )
+        .unwrap();
+        assert_eq!(
+            Settings::stored(&stored.to_json()),
+            Some(stored.clone()),
+            "the solution is kept"
+        );
+        assert_eq!(stored.solution_id(ORG), made);
     }
 
     #[test]

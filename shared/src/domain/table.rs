@@ -179,6 +179,9 @@ pub struct NewTable {
     pub description: Option<TableDescription>,
     pub record_prefix: PrefixChoice,
     pub api_slug: ApiSlug,
+    /// The SmartSuite solution it joins (`domain::solution`); `None`: the organization's
+    /// default solution.
+    pub solution_id: Option<String>,
 }
 
 /// The JSON body of `POST /orgs/{org_id}/tables`.
@@ -211,6 +214,7 @@ impl CreateTableInput {
             description,
             record_prefix: PrefixChoice::Given(record_prefix),
             api_slug,
+            solution_id: None,
         })
     }
 }
@@ -662,6 +666,8 @@ pub struct FieldPatch {
     /// A select or status field's whole list of options as it is to be, made from the
     /// definition as read: written only if the table is still at that revision.
     pub options: Option<Vec<SelectOption>>,
+    /// Archive the field (`true`) or bring it back (`false`); see [`FieldDef::archived`].
+    pub archived: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -774,6 +780,12 @@ pub struct FieldDef {
     pub readonly: bool,
     /// Nanosecond timestamp: fields are ordered by creation.
     pub created_at: String,
+    /// Archived (Attio's `is_archived`; SmartSuite's delete_field): no route reads, writes,
+    /// filters or sorts it, and it is no longer required, but the store keeps its values,
+    /// their unique claims, references and index entries as for any field, so unarchiving
+    /// it brings everything back as it was. Its key stays taken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// A table (Attio: object): its attributes and its field definitions, as the store keeps
@@ -794,6 +806,10 @@ pub struct Table {
     pub api_slug: String,
     pub display_field_id: String,
     pub archived: bool,
+    /// The SmartSuite solution it is in (`domain::solution`), set when it is made; `None`:
+    /// the organization's default solution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solution_id: Option<String>,
     pub fields: BTreeMap<String, FieldDef>,
     /// Bumped by every change to the definition, with the head's (the store's `TableHead`): record
     /// writes are conditional on the revision they were checked against, so a definition
@@ -820,6 +836,7 @@ impl Table {
             api_slug: "companies".into(),
             display_field_id: fields.first().map(|f| f.id.clone()).unwrap_or_default(),
             archived: false,
+            solution_id: None,
             fields: fields.into_iter().map(|f| (f.key.clone(), f)).collect(),
             revision: 0,
             created_at: String::new(),
@@ -853,16 +870,72 @@ impl FieldDef {
             }],
             readonly: false,
             created_at: String::new(),
+            archived: false,
         }
     }
 }
 
 impl Table {
-    /// Fields in creation order (the `order` the API shows is the position, from 1).
+    /// The fields a client reads and writes, in creation order (the `order` the API shows
+    /// is the position, from 1): archived ones are left out.
     pub fn ordered_fields(&self) -> Vec<&FieldDef> {
+        let mut fields = self.ordered_fields_with_archived();
+        fields.retain(|f| !f.archived);
+        fields
+    }
+
+    /// Every field in creation order, archived ones too (Attio's `show_archived`).
+    pub fn ordered_fields_with_archived(&self) -> Vec<&FieldDef> {
         let mut fields: Vec<&FieldDef> = self.fields.values().collect();
         fields.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
         fields
+    }
+
+    /// The field a slug names, unless it is archived.
+    pub fn field_by_key(&self, key: &str) -> Option<&FieldDef> {
+        self.fields.get(key).filter(|f| !f.archived)
+    }
+
+    /// The field with this id, unless it is archived.
+    pub fn field_by_id(&self, id: &str) -> Option<&FieldDef> {
+        self.fields.values().find(|f| f.id == id && !f.archived)
+    }
+
+    /// The field a slug or an id names (the vendors take either), unless it is archived.
+    pub fn field_named(&self, slug_or_id: &str) -> Option<&FieldDef> {
+        self.field_by_key(slug_or_id).or_else(|| self.field_by_id(slug_or_id))
+    }
+
+    /// [`Table::field_named`], archived fields included: the one lookup that may find one,
+    /// for the routes that show and unarchive them.
+    pub fn field_named_with_archived(&self, slug_or_id: &str) -> Option<&FieldDef> {
+        self.fields
+            .get(slug_or_id)
+            .or_else(|| self.fields.values().find(|f| f.id == slug_or_id))
+    }
+
+    /// SmartSuite's lookup: a slug or an id, and `title` the display field when no field
+    /// has that slug (SmartSuite's primary field is always `title`).
+    pub fn field_or_title(&self, name: &str) -> Option<&FieldDef> {
+        self.field_named(name).or_else(|| {
+            (name == "title")
+                .then(|| self.field_by_id(&self.display_field_id))
+                .flatten()
+        })
+    }
+
+    /// The id of the SmartSuite solution it is in: the one it was made in, or its
+    /// organization's default solution.
+    pub fn solution(&self) -> String {
+        self.solution_id
+            .clone()
+            .unwrap_or_else(|| super::org_id::OrgId(self.org_id).solution_id())
+    }
+
+    /// The slugs of the fields a client can name, in order, for an error that lists them.
+    pub fn field_keys(&self) -> String {
+        let keys: Vec<&str> = self.ordered_fields().iter().map(|f| f.key.as_str()).collect();
+        keys.join(", ")
     }
 }
 

@@ -13,6 +13,7 @@ use super::tables::TableHead;
 use super::{from_item, Item, Store, StoreError};
 use crate::domain::organization::Organization;
 use crate::domain::record::Record;
+use crate::domain::solution::Solution;
 use crate::domain::table::Table;
 use crate::domain::team::Team;
 use crate::domain::user::{Member, User};
@@ -56,6 +57,9 @@ pub struct AuditItems {
     pub notes: Vec<Note>,
     /// Note pointers: organization, pointer.
     pub note_pointers: Vec<(u64, NotePointer)>,
+    /// SmartSuite solutions made through `POST /solutions/`, each with the organization
+    /// whose partition holds it (`store::solutions`).
+    pub solutions: Vec<(u64, Solution)>,
     /// The organizations being purged.
     pub purges: Vec<u64>,
     /// Index entries: field id, sort key, record id.
@@ -167,6 +171,9 @@ impl AuditItems {
         } else if sk.starts_with(keys::NOTE_PREFIX) {
             self.note_pointers.push((org, from_item(item)?));
             "note pointer"
+        } else if sk.starts_with(keys::SOLUTION_PREFIX) {
+            self.solutions.push((org, from_item(item)?));
+            "solution"
         } else if sk.starts_with("TEAM#") {
             self.teams.push(from_item(item)?);
             "team"

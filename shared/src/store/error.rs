@@ -157,15 +157,21 @@ pub enum Refusal {
     /// The table holds `max` fields already.
     #[error("the table holds {max} fields")]
     TooManyFields { max: usize },
-    /// The display field id names no field of the table.
+    /// The display field id names no field of the table (or an archived one).
     #[error("display field {0} is no field of the table")]
     UnknownDisplayField(String),
+    /// The field `key` is the table's display field, which cannot be archived.
+    #[error("field {key} names the table's records")]
+    DisplayFieldKept { key: String },
     /// A field's type cannot change; it is this one.
     #[error("the field's type {} cannot change", .0.as_str())]
     FieldTypeFixed(FieldType),
     /// The organization holds `max` webhooks already.
     #[error("the organization holds {max} webhooks")]
     TooManyWebhooks { max: u64 },
+    /// The organization made `max` solutions already.
+    #[error("the organization made {max} solutions")]
+    TooManySolutions { max: u64 },
     /// The user owns the organization, so its role there stays owner.
     #[error("the user owns organization {}", .0 .0)]
     OwnerKeepsRole(OrgId),
@@ -201,8 +207,14 @@ const THROTTLING: [&str; 3] = [
     "RequestLimitExceeded",
 ];
 
+/// A single-item write (PutItem, UpdateItem, DeleteItem) to an item that an unfinished
+/// transaction holds: DynamoDB refuses it rather than wait. The same contention as a
+/// transaction's `TransactionConflict` cancellation, so answered the same way (429, retry).
+const TRANSACTION_CONFLICT: &str = "TransactionConflictException";
+
 /// Classifies an SDK failure: unreachable or timed out, throttled past the SDK's retries,
-/// or anything else (a bug or an unexpected answer). The SDK error is kept as the source.
+/// in conflict with a transaction, or anything else (a bug or an unexpected answer). The
+/// SDK error is kept as the source, where there is one.
 pub fn sdk_error<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -210,8 +222,26 @@ where
 {
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => StoreError::Unavailable(Box::new(err)),
-        _ if err.code().is_some_and(|code| THROTTLING.contains(&code)) => StoreError::Throttled(Box::new(err)),
-        _ => StoreError::Sdk(Box::new(err)),
+        _ => match retryable(err.code()) {
+            Some(Retryable::Throttled) => StoreError::Throttled(Box::new(err)),
+            Some(Retryable::Contended) => StoreError::Contended,
+            None => StoreError::Sdk(Box::new(err)),
+        },
+    }
+}
+
+/// What a DynamoDB error code asks of the caller, when it is the caller's to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retryable {
+    Throttled,
+    Contended,
+}
+
+fn retryable(code: Option<&str>) -> Option<Retryable> {
+    match code {
+        Some(code) if THROTTLING.contains(&code) => Some(Retryable::Throttled),
+        Some(TRANSACTION_CONFLICT) => Some(Retryable::Contended),
+        _ => None,
     }
 }
 
@@ -225,4 +255,31 @@ pub fn with_sources(error: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DynamoDB's error codes, by what the API answers for them: throttling and a single
+    /// write's conflict with a transaction are the caller's retry (429), anything else is
+    /// ours to explain (500).
+    #[test]
+    fn sdk_errors_are_classified_by_code() {
+        let cases = [
+            (Some("ThrottlingException"), Some(Retryable::Throttled)),
+            (
+                Some("ProvisionedThroughputExceededException"),
+                Some(Retryable::Throttled),
+            ),
+            (Some("RequestLimitExceeded"), Some(Retryable::Throttled)),
+            (Some("TransactionConflictException"), Some(Retryable::Contended)),
+            (Some("ValidationException"), None),
+            (Some("InternalServerError"), None),
+            (None, None),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(retryable(code), expected, "{code:?}");
+        }
+    }
 }

@@ -176,6 +176,11 @@ pub fn record_history_sk(version: u64) -> String {
 /// A note (`store::notes`) lives in its parent record's partition, so the record's delete
 /// finds its notes as it finds its history; its pointer (the same sort key in the
 /// organization's partition) finds it by id and lists the organization's notes.
+/// A SmartSuite solution made through `POST /solutions/`, in its organization's partition.
+pub const SOLUTION_PREFIX: &str = "SOLUTION#";
+pub fn solution_sk(solution_id: &str) -> String {
+    format!("{SOLUTION_PREFIX}{solution_id}")
+}
 pub const NOTE_PREFIX: &str = "NOTE#";
 pub fn note_sk(note_id: &str) -> String {
     format!("{NOTE_PREFIX}{note_id}")

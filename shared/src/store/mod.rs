@@ -24,6 +24,7 @@ pub mod schema;
 #[cfg(feature = "seeding")]
 pub mod seed;
 pub mod smartsuite_webhooks;
+pub mod solutions;
 pub mod tables;
 pub mod teams;
 pub mod trash;

@@ -114,6 +114,7 @@ impl Store {
                 owner_external_id: user.external_id.clone(),
                 api_key_count: 1,
                 webhook_count: 0,
+                solution_count: 0,
                 created_at: stamp.clone(),
                 updated_at: stamp.clone(),
             };

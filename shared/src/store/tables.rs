@@ -130,6 +130,7 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
         options: Vec::new(),
         readonly: false,
         created_at: now.nanos(),
+        archived: false,
     };
     Table {
         id: uuid::Uuid::new_v4().to_string(),
@@ -143,6 +144,7 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
         display_field_id: name_field.id.clone(),
         revision: 0,
         archived: false,
+        solution_id: new.solution_id.clone(),
         fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
         created_at: now.seconds(),
         updated_at: now.seconds(),
@@ -176,6 +178,7 @@ fn field_def(field: &NewField, link: Option<(String, String)>, now: Timestamp) -
             .collect(),
         readonly: false,
         created_at: now.nanos(),
+        archived: false,
     }
 }
 
@@ -534,8 +537,9 @@ impl Store {
     }
 
     /// Applies a table patch in one conditional UpdateItem and returns the new table.
-    /// `display_field_id` must name one of the table's fields (fields are never removed,
-    /// so checking the table as read is enough).
+    /// `display_field_id` must name one of the table's fields, not archived (fields are
+    /// never removed, and archiving the display field is refused, so checking the table
+    /// as read is enough).
     pub async fn update_table(
         &self,
         org: OrgId,
@@ -544,7 +548,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Table, StoreError> {
         if let Some(id) = &patch.display_field_id {
-            if !table.fields.values().any(|f| &f.id == id) {
+            if table.field_by_id(id).is_none() {
                 return Err(Refusal::UnknownDisplayField(id.clone()).into());
             }
         }
@@ -676,6 +680,13 @@ impl Store {
         if let Some(optional) = patch.optional {
             def.optional = optional;
         }
+        let archiving = patch.archived == Some(true) && !field.archived;
+        if archiving && field.id == table.display_field_id {
+            return Err(Refusal::DisplayFieldKept { key: field.key.clone() }.into());
+        }
+        if let Some(archived) = patch.archived {
+            def.archived = archived;
+        }
         if let Some(options) = &patch.options {
             check_option_count(&field.key, field.options.len(), options.len())?;
             def.options = options.clone();
@@ -705,6 +716,12 @@ impl Store {
                 " AND revision = :rev",
             ),
             None => (update, ""),
+        };
+        // The display field as read may have changed since: never archive the one it is now.
+        let at_revision = if archiving {
+            format!("{at_revision} AND display_field_id <> :fid")
+        } else {
+            at_revision.to_string()
         };
         let (update, expression) = if renamed {
             (

@@ -36,7 +36,7 @@ fn name_sentinel(org: OrgId, name_key: &str, team_id: &str) -> super::Item {
 }
 
 /// A SmartSuite-style id: 24 hex digits (12 random bytes).
-fn object_id() -> String {
+pub(super) fn object_id() -> String {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("the operating system's random source is available");
     bytes.iter().map(|b| format!("{b:02x}")).collect()

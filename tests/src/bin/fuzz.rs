@@ -213,7 +213,7 @@ include-operation-id = "get-solution"
 parameters = {{ "path.solution_id" = "{solution_id}" }}
 
 [[operations]]
-include-operation-id-regex = "^(get-application|add-field|bulk-add-fields|bulk-add-fields-underscored|change-field)$"
+include-operation-id-regex = "^(get-application|add-field|bulk-add-fields|bulk-add-fields-underscored|change-field|delete-field)$"
 parameters = {{ "path.application_id" = "{table_id}" }}
 
 [[operations]]

@@ -38,7 +38,7 @@ const EVENT_NOTE: &str = "00000000-0000-4000-8000-0000000000f1";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 90] = [
+const ORDER: [(&str, u16); 92] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -53,6 +53,7 @@ const ORDER: [(&str, u16); 90] = [
     ("list-members", 200),
     ("list-solutions", 200),
     ("get-solution", 200),
+    ("create-solution", 200),
     ("list-applications", 200),
     ("get-application", 200),
     ("create-application", 200),
@@ -60,6 +61,7 @@ const ORDER: [(&str, u16); 90] = [
     ("bulk-add-fields", 200),
     ("bulk-add-fields-underscored", 200),
     ("change-field", 200),
+    ("delete-field", 200),
     ("update-team", 200),
     ("delete-team", 200),
     ("create-record", 200),
@@ -303,6 +305,11 @@ async fn every_event_runs_through_its_binary() {
             "delete-application-records" => assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}"),
             "list-solutions" => assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}"),
             "get-solution" => assert_eq!(body["status"], "in_development", "{body}"),
+            "create-solution" => assert_eq!(
+                (&body["name"], &body["logo_color"]),
+                (&json!("New App"), &json!("#3A86FF")),
+                "{body}"
+            ),
             "list-applications" => assert_eq!(body[0]["slug"], "companies", "{body}"),
             "get-application" => assert_eq!(body["structure"][0]["slug"], "name", "{body}"),
             "create-application" => {
@@ -320,6 +327,11 @@ async fn every_event_runs_through_its_binary() {
             "change-field" => assert_eq!(
                 (&body["label"], &body["params"]["help_text"]),
                 (&json!("Account tier"), &json!("Set by sales")),
+                "{body}"
+            ),
+            "delete-field" => assert_eq!(
+                (&body["slug"], &body["field_type"]),
+                (&json!("renewal"), &json!("datefield")),
                 "{body}"
             ),
             "update-team" => assert_eq!(body["name"], "Renamed Team"),

@@ -443,3 +443,212 @@ async fn a_changed_field_keeps_its_values_and_archives_the_choices_it_drops() {
     assert_eq!(application(&api, &org, "deals").await, before);
     api.assert_audit_clean().await;
 }
+
+/// The values of `slug` in each record of an Attio query's answer, in order.
+fn attio_values(reply: &api_tests::Reply, slug: &str) -> Vec<Value> {
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"][slug][0]["value"].clone())
+        .collect()
+}
+
+/// SmartSuite's delete_field archives the field (Attio's `is_archived`): no dialect shows,
+/// takes, filters or sorts it, and it is no longer required, but its values, unique claims
+/// and index entries are kept through later writes, so Attio's `is_archived: false`
+/// brings it back whole. The primary field cannot be deleted, and a deleted field's slug
+/// stays taken.
+#[tokio::test]
+async fn a_deleted_field_is_gone_from_every_dialect_and_comes_back_whole() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let table = api.create_table(&org.key, "Deals", "DE", "deals").await;
+    let id = table["id"].as_str().unwrap().to_string();
+    let code = json!({"key": "code", "unique": true, "schema": {"name": "Code", "type": "text", "optional": false}});
+    api.add_field(&org.key, "deals", &code).await;
+    let size = json!({"key": "size", "indexed": true, "schema": {"name": "Size", "type": "number"}});
+    api.add_field(&org.key, "deals", &size).await;
+    for (name, code, size) in [("B", "b-1", 20), ("A", "a-1", 10), ("C", "c-1", 30)] {
+        let made = api
+            .create_record(&org.key, "deals", &json!({"name": name, "code": code, "size": size}))
+            .await;
+        assert_eq!(made.status, 200, "{:?}", made.body);
+    }
+    let smartsuite = |method: &'static str, path: String, body: Option<Value>| {
+        let (api, org) = (&api, &org);
+        async move { api.token(&org.key, org.id, method, &path, body.as_ref()).await }
+    };
+    let delete_field = |slug: &'static str| {
+        smartsuite(
+            "POST",
+            format!("/api/v1/applications/{id}/delete_field/"),
+            Some(json!({"slug": slug})),
+        )
+    };
+
+    for slug in ["code", "size"] {
+        let deleted = delete_field(slug).await;
+        assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+        assert_eq!(deleted.body["slug"], slug, "the deleted field is the answer");
+    }
+    assert_error(&delete_field("code").await, 404);
+    assert_error(&delete_field("nothing").await, 404);
+    let primary = delete_field("name").await;
+    assert_error(&primary, 400);
+    assert!(
+        primary.body["message"].as_str().unwrap().contains("primary"),
+        "{:?}",
+        primary.body
+    );
+
+    // Gone from every dialect's structure and records.
+    assert_eq!(slugs(&application(&api, &org, "deals").await), ["name"]);
+    let attributes = api.bearer(&org.key, "GET", "/v2/objects/deals/attributes", None).await;
+    let shown: Vec<&Value> = attributes.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["api_slug"])
+        .collect();
+    assert_eq!(shown, [&json!("name")]);
+    let with_archived = api
+        .bearer(&org.key, "GET", "/v2/objects/deals/attributes?show_archived=true", None)
+        .await;
+    let archived: Vec<(&Value, &Value)> = with_archived.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (&a["api_slug"], &a["is_archived"]))
+        .collect();
+    assert_eq!(
+        archived,
+        [
+            (&json!("name"), &json!(false)),
+            (&json!("code"), &json!(true)),
+            (&json!("size"), &json!(true))
+        ]
+    );
+    let invent = api
+        .bearer(&org.key, "GET", &format!("/orgs/{}/tables/{id}", org.id), None)
+        .await;
+    let invent_keys: Vec<&Value> = invent.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["key"])
+        .collect();
+    assert_eq!(invent_keys, [&json!("name")], "{:?}", invent.body);
+    let listed = api
+        .bearer(&org.key, "POST", "/v2/objects/deals/records/query", Some(&json!({})))
+        .await;
+    let record_id = listed.body["data"][0]["id"]["record_id"].as_str().unwrap().to_string();
+    assert!(
+        listed.body["data"][0]["values"].get("code").is_none(),
+        "{:?}",
+        listed.body
+    );
+    let read = smartsuite("GET", format!("/api/v1/applications/{id}/records/{record_id}/"), None).await;
+    assert_eq!(read.status, 200, "{:?}", read.body);
+    assert!(
+        read.body.get("code").is_none() && read.body.get("size").is_none(),
+        "{:?}",
+        read.body
+    );
+
+    // Not taken, filtered or sorted by; no longer required; its slug stays taken.
+    let with_code = api
+        .create_record(&org.key, "deals", &json!({"name": "D", "code": "d-1"}))
+        .await;
+    assert_error(&with_code, 400);
+    let with_size = smartsuite(
+        "POST",
+        format!("/api/v1/applications/{id}/records/"),
+        Some(json!({"title": "D", "size": 5})),
+    )
+    .await;
+    assert_error(&with_size, 400);
+    for query in [
+        json!({"filter": {"code": "a-1"}}),
+        json!({"sorts": [{"attribute": "size", "direction": "asc"}]}),
+    ] {
+        assert_error(
+            &api.bearer(&org.key, "POST", "/v2/objects/deals/records/query", Some(&query))
+                .await,
+            400,
+        );
+    }
+    let list = json!({"sort": [{"field": "size", "direction": "asc"}]});
+    assert_error(
+        &smartsuite("POST", format!("/api/v1/applications/{id}/records/list/"), Some(list)).await,
+        400,
+    );
+    let without_code = api.create_record(&org.key, "deals", &json!({"name": "D"})).await;
+    assert_eq!(
+        without_code.status, 200,
+        "the archived required field is not required: {:?}",
+        without_code.body
+    );
+    let again = json!({"field": {"slug": "code", "label": "Code", "field_type": "textfield"}});
+    assert_error(
+        &smartsuite("POST", format!("/api/v1/applications/{id}/add_field/"), Some(again)).await,
+        409,
+    );
+    // A replace (SmartSuite's PUT writes every field it shows) keeps the hidden values.
+    let replaced = smartsuite(
+        "PUT",
+        format!("/api/v1/applications/{id}/records/{record_id}/"),
+        Some(json!({"title": "Renamed"})),
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+    api.assert_audit_clean().await;
+
+    // Restored through Attio: the values, their uniqueness and the index are as they were.
+    for slug in ["code", "size"] {
+        let restore = json!({"data": {"is_archived": false}});
+        let restored = api
+            .bearer(
+                &org.key,
+                "PATCH",
+                &format!("/v2/objects/deals/attributes/{slug}"),
+                Some(&restore),
+            )
+            .await;
+        assert_eq!(restored.status, 200, "{:?}", restored.body);
+        assert_eq!(restored.body["data"]["is_archived"], false);
+    }
+    let sorted = json!({"sorts": [{"attribute": "size", "direction": "asc"}]});
+    let sorted = api
+        .bearer(&org.key, "POST", "/v2/objects/deals/records/query", Some(&sorted))
+        .await;
+    assert_eq!(
+        attio_values(&sorted, "size"),
+        [json!(10), json!(20), json!(30), Value::Null]
+    );
+    assert_eq!(
+        attio_values(&sorted, "code"),
+        [json!("a-1"), json!("b-1"), json!("c-1"), Value::Null],
+        "the values written before the delete are back, the replaced record's too"
+    );
+    let taken = api
+        .create_record(&org.key, "deals", &json!({"name": "E", "code": "b-1"}))
+        .await;
+    assert_error(&taken, 400);
+    assert!(
+        taken.body["message"].as_str().unwrap().contains("already used"),
+        "{:?}",
+        taken.body
+    );
+    let filtered = api
+        .bearer(
+            &org.key,
+            "POST",
+            "/v2/objects/deals/records/query",
+            Some(&json!({"filter": {"code": "c-1"}})),
+        )
+        .await;
+    assert_eq!(attio_values(&filtered, "size"), [json!(30)]);
+    api.assert_audit_clean().await;
+}

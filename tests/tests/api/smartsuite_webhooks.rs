@@ -510,3 +510,104 @@ async fn events_of(api: &TestApi, org: &Org, webhook: &str) -> Vec<Value> {
         all.extend(events);
     }
 }
+
+/// A webhook watches the solution its locator names: `{"solution": {}}` takes that
+/// solution's tables only, a filter may name no table of another, an update that names no
+/// solution keeps it, and `ListWebhooks` lists one solution's.
+#[tokio::test]
+async fn a_webhook_watches_the_solution_its_locator_names() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let made = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/solutions/",
+            Some(&json!({"name": "CRM"})),
+        )
+        .await;
+    let crm = made.body["id"].as_str().unwrap().to_string();
+    let in_crm = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/applications/",
+            Some(&json!({"name": "Deals", "solution": crm})),
+        )
+        .await;
+    let deals = in_crm.body["id"].as_str().unwrap().to_string();
+    let leads = table(&api, &org, "Leads").await;
+    let crm_locator = json!({"account_id": org.id.to_string(), "solution_id": crm});
+    let (crm_made, crm_hook) = create(
+        &api,
+        &org,
+        json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"], "locator": crm_locator}),
+    )
+    .await;
+    assert_eq!(crm_made["webhook"]["locator"], crm_locator);
+    let (_, default_hook) = create(
+        &api,
+        &org,
+        json!({"filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}),
+    )
+    .await;
+    for refused in [
+        json!({"filter": {"applications": {"application_ids": [leads]}}, "kinds": [1], "locator": crm_locator}),
+        json!({"filter": {"applications": {"application_ids": [deals]}}, "kinds": [1]}),
+        json!({"filter": {"solution": {}}, "kinds": [1], "locator": {"solution_id": "0123456789abcdef01234567"}}),
+    ] {
+        let reply = rpc(&api, &org, "CreateWebhook", &json!({ "webhook": refused })).await;
+        assert_eq!(reply.status, 400, "{refused}: {:?}", reply.body);
+    }
+    let updated = ok(
+        &api,
+        &org,
+        "UpdateWebhook",
+        &json!({"webhook": {"webhook_id": crm_hook, "filter": {"solution": {}}, "kinds": ["RECORD_CREATED"]}}),
+    )
+    .await;
+    assert_eq!(
+        updated["webhook"]["locator"], crm_locator,
+        "an update naming no solution keeps it"
+    );
+    let listed = |solution: Value| {
+        let (api, org) = (&api, &org);
+        async move {
+            let page = ok(api, org, "ListWebhooks", &json!({"solution_id": solution})).await;
+            page["webhooks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["webhook_id"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(json!(crm)).await, [json!(crm_hook)]);
+    assert_eq!(
+        listed(locator(&org)["solution_id"].clone()).await,
+        [json!(default_hook)]
+    );
+    assert_eq!(listed(json!("")).await.len(), 2);
+
+    let deal = record(&api, &org, &deals, json!({"title": "A deal"})).await;
+    let lead = record(&api, &org, &leads, json!({"title": "A lead"})).await;
+    let follower = api.deliver_from_stream(SCHEDULE, Duration::from_millis(200)).await;
+    let crm_events = wait_for_events(&api, &org, &crm_hook, 1).await;
+    let default_events = wait_for_events(&api, &org, &default_hook, 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (hook, record, first) in [(&crm_hook, &deal, &crm_events), (&default_hook, &lead, &default_events)] {
+        let after = events(&api, &org, hook).await;
+        assert_eq!(after.len(), 1, "only its solution's record: {after:?}");
+        assert_eq!(first[0]["record_event_data"]["record_id"], json!(record));
+    }
+    assert_eq!(crm_events[0]["locator"]["solution_id"], json!(crm));
+    assert_eq!(
+        crm_events[0]["record_event_data"]["locator"]["application_id"],
+        json!(deals)
+    );
+    follower.abort();
+    api.assert_audit_clean().await;
+}

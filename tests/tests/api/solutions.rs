@@ -1,6 +1,8 @@
-//! SmartSuite's solutions and tables over the one domain: the workspace's one solution
+//! SmartSuite's solutions and tables over the one domain: the workspace's default solution
 //! holds the tables made through any dialect, each with its fields in SmartSuite's
-//! structure; lists as a bare array, or paged as the connectors read them.
+//! structure; lists as a bare array, or paged as the connectors read them. Solutions made
+//! through `POST /solutions/` hold the tables made in them, and scope the tables list and
+//! the trash.
 
 use api_tests::{assert_error, TestApi};
 use serde_json::{json, Value};
@@ -206,4 +208,196 @@ async fn tables_show_their_structure_whichever_dialect_made_them() {
             .await,
         400,
     );
+}
+
+/// `POST /solutions/` with `body`, through `org`'s key.
+async fn create_solution(api: &TestApi, org: &api_tests::Org, body: Value) -> api_tests::Reply {
+    api.token(&org.key, org.id, "POST", "/api/v1/solutions/", Some(&body))
+        .await
+}
+
+#[tokio::test]
+async fn a_made_solution_holds_the_tables_made_in_it_and_scopes_their_lists() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "acme-owner").await;
+    let other = api.create_org("Other", "other-owner").await;
+    let default = shared::domain::organization::OrgId(org.id).solution_id();
+
+    // The docs' example, colour without `#`.
+    let made = create_solution(
+        &api,
+        &org,
+        json!({"name": "CRM", "logo_icon": "overline", "logo_color": "3A86FF"}),
+    )
+    .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let crm = made.body["id"].as_str().unwrap().to_string();
+    assert!(crm.len() == 24 && crm.bytes().all(|b| b.is_ascii_hexdigit()), "{crm}");
+    assert_eq!(
+        (
+            &made.body["name"],
+            &made.body["logo_color"],
+            &made.body["applications_count"]
+        ),
+        (&json!("CRM"), &json!("#3A86FF"), &json!(0))
+    );
+    for bad in [
+        json!({}),
+        json!({"name": ""}),
+        json!({"name": "X", "logo_color": "#123456"}),
+        json!({"name": "X", "logo_icon": "Not An Icon"}),
+        json!({"name": 7}),
+    ] {
+        assert_error(&create_solution(&api, &org, bad).await, 400);
+    }
+    let theirs = create_solution(&api, &other, json!({"name": "Theirs"})).await;
+    let theirs = theirs.body["id"].as_str().unwrap().to_string();
+
+    // Tables: one made in the new solution, one in the default (through Attio's route).
+    let structure = json!([{"slug": "amount", "label": "Amount", "field_type": "numberfield"}]);
+    let deals = api
+        .token(
+            &org.key,
+            org.id,
+            "POST",
+            "/api/v1/applications/",
+            Some(&json!({"name": "Deals", "solution": crm, "structure": structure})),
+        )
+        .await;
+    assert_eq!(deals.status, 200, "{:?}", deals.body);
+    assert_eq!(deals.body["solution"], json!(crm));
+    let deals_id = deals.body["id"].as_str().unwrap().to_string();
+    let companies = api.create_table(&org.key, "Companies", "CO", "companies").await;
+    for solution in [theirs.as_str(), "0123456789abcdef01234567", "nope"] {
+        let refused = api
+            .token(
+                &org.key,
+                org.id,
+                "POST",
+                "/api/v1/applications/",
+                Some(&json!({"name": "Refused", "solution": solution})),
+            )
+            .await;
+        assert_error(&refused, 400);
+    }
+
+    // Listed: the default first, each with its own tables; one by id; another
+    // workspace's is not found.
+    let list = api.token(&org.key, org.id, "GET", "/api/v1/solutions/", None).await;
+    let shown: Vec<(&Value, &Value)> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (&s["id"], &s["application_ids"]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (&json!(default), &json!([companies["id"]])),
+            (&json!(crm), &json!([deals_id]))
+        ]
+    );
+    let got = api
+        .token(&org.key, org.id, "GET", &format!("/api/v1/solutions/{crm}/"), None)
+        .await;
+    assert_eq!(&got.body, &list.body[1]);
+    assert_error(
+        &api.token(&other.key, other.id, "GET", &format!("/api/v1/solutions/{crm}/"), None)
+            .await,
+        404,
+    );
+    let tables_of = |solution: String| {
+        let (api, org) = (&api, &org);
+        async move {
+            let reply = api
+                .token(
+                    &org.key,
+                    org.id,
+                    "GET",
+                    &format!("/api/v1/applications/?solution={solution}&fields=id"),
+                    None,
+                )
+                .await;
+            reply.body
+        }
+    };
+    assert_eq!(tables_of(crm.clone()).await, json!([{"id": deals_id}]));
+    assert_eq!(tables_of(default.clone()).await, json!([{"id": companies["id"]}]));
+    assert_eq!(tables_of(theirs.clone()).await, json!([]));
+    let read = api
+        .token(
+            &org.key,
+            org.id,
+            "GET",
+            &format!("/api/v1/applications/{deals_id}/"),
+            None,
+        )
+        .await;
+    assert_eq!(read.body["solution"], json!(crm));
+
+    // The trash of one solution: a record deleted from each table.
+    let mut deleted = Vec::new();
+    for table in [deals_id.as_str(), companies["id"].as_str().unwrap()] {
+        let record = api
+            .token(
+                &org.key,
+                org.id,
+                "POST",
+                &format!("/api/v1/applications/{table}/records/"),
+                Some(&json!({"title": "Gone"})),
+            )
+            .await;
+        let id = record.body["id"].as_str().unwrap().to_string();
+        let gone = api
+            .token(
+                &org.key,
+                org.id,
+                "DELETE",
+                &format!("/api/v1/applications/{table}/records/{id}/"),
+                None,
+            )
+            .await;
+        assert_eq!(gone.status, 200, "{:?}", gone.body);
+        deleted.push(id);
+    }
+    let trash_of = |solution: String| {
+        let (api, org) = (&api, &org);
+        async move {
+            let reply = api
+                .token(
+                    &org.key,
+                    org.id,
+                    "POST",
+                    "/api/v1/deleted-records/",
+                    Some(&json!({"solution_id": solution})),
+                )
+                .await;
+            reply
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["id"].clone(), r["solution_id"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(trash_of(crm.clone()).await, [(json!(deleted[0]), json!(crm))]);
+    assert_eq!(trash_of(default.clone()).await, [(json!(deleted[1]), json!(default))]);
+
+    // At most 100 made solutions: the 101st is refused, and nothing of it is written.
+    for n in 2..=100 {
+        let made = create_solution(&api, &org, json!({"name": format!("S{n}")})).await;
+        assert_eq!(made.status, 200, "{n}: {:?}", made.body);
+    }
+    let refused = create_solution(&api, &org, json!({"name": "One too many"})).await;
+    assert_error(&refused, 400);
+    assert!(
+        refused.body["message"].as_str().unwrap().contains("100"),
+        "{:?}",
+        refused.body
+    );
+    let list = api.token(&org.key, org.id, "GET", "/api/v1/solutions/", None).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 101, "the default and the 100 made");
+    api.assert_audit_clean().await;
 }

@@ -156,6 +156,8 @@ async fn smartsuites_documented_examples() {
     // record the examples read, change, delete, list among the deleted, and restore.
     let table = api.create_table(&org.key, "Projects", "PR", "projects").await;
     let table_id = table["id"].as_str().expect("a table id").to_string();
+    let due_date = json!({"key": "due_date", "schema": {"name": "Due date", "type": "date"}});
+    api.add_field(&org.key, "projects", &due_date).await;
     let record = api
         .token(
             &org.key,
@@ -199,7 +201,8 @@ async fn smartsuites_documented_examples() {
             ("WORKSPACE_ID", org.id.to_string()),
             ("6451093119bcf22befaed847", table_id.clone()),
             ("65f194001c0091a8180f8b2b", table_id.clone()),
-            ("646536cac79b49252b0f94f5", table_id),
+            ("646536cac79b49252b0f94f5", table_id.clone()),
+            ("{tableId}", table_id),
             ("645d47f8246b73b264b78a9a", solution_id.clone()),
             ("645109df887911e1871054b7", record_id.clone()),
             ("66be7b5fb8b730607ea959f5", record_id),

@@ -17,7 +17,7 @@ use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
 use crate::domain::text::caseless_eq;
-use crate::endpoints::common::attio::{attribute_in_path, fresh_object_in_path, object_in_path};
+use crate::endpoints::common::attio::{any_attribute_in_path, fresh_object_in_path, object_in_path};
 use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -153,7 +153,7 @@ impl AttributeBody {
             is_multiselect: field.array,
             is_indexed: field.indexed,
             is_default_value_enabled: false,
-            is_archived: false,
+            is_archived: field.archived,
             default_value: None,
             // Attio's relationship is a two-way pair of attributes; a reference here is
             // one-way, so it has none.
@@ -268,13 +268,17 @@ pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result
 }
 
 /// `GET /v2/objects/{object}/attributes?limit=&offset=&show_archived=`: the table's fields
-/// in creation order (none is ever archived).
+/// in creation order, archived ones only with `show_archived=true`.
 pub async fn list_attributes(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    show_archived(&req)?;
+    let archived_too = show_archived(&req)?;
     let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let data: Vec<AttributeBody> = table
-        .ordered_fields()
+    let fields = if archived_too {
+        table.ordered_fields_with_archived()
+    } else {
+        table.ordered_fields()
+    };
+    let data: Vec<AttributeBody> = fields
         .into_iter()
         .skip(offset)
         .take(limit)
@@ -286,7 +290,7 @@ pub async fn list_attributes(state: &AppState, principal: Principal, req: Reques
 /// `GET /v2/objects/{object}/attributes/{attribute}`.
 pub async fn get_attribute(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = attribute_in_path(&req, &table)?;
+    let field = any_attribute_in_path(&req, &table)?;
     Ok(json_response(
         StatusCode::OK,
         &AttributeResponse {
@@ -390,7 +394,7 @@ async fn list_choices(
 ) -> Result<Response<Body>, ApiError> {
     let archived_too = show_archived(&req)?;
     let (table, _) = object_in_path(state, &req, principal.org_id).await?;
-    let field = kind.of(attribute_in_path(&req, &table)?)?;
+    let field = kind.of(any_attribute_in_path(&req, &table)?)?;
     let shown = field.options.iter().filter(|o| archived_too || !o.archived);
     Ok(kind.list(&table, field, shown))
 }
@@ -452,7 +456,7 @@ pub async fn create_attribute(
 }
 
 /// `PATCH /v2/objects/{object}/attributes/{attribute}`: title, description, slug,
-/// `is_required`.
+/// `is_required`, `is_archived` (the display attribute cannot be archived).
 pub async fn update_attribute(
     state: &AppState,
     principal: Principal,
@@ -460,7 +464,7 @@ pub async fn update_attribute(
 ) -> Result<Response<Body>, ApiError> {
     let patch = json_body::<AttributeData>(&req)?.data()?.parse_patch()?;
     let table = fresh_object_in_path(state, &req, principal.org_id).await?;
-    let field = attribute_in_path(&req, &table)?;
+    let field = any_attribute_in_path(&req, &table)?;
     let (table, field) = state
         .store
         .update_field(principal.org_id, &table, field, &patch, Actor::now(&principal.key_id))
@@ -578,7 +582,7 @@ where
     loop {
         attempt += 1;
         let table = fresh_object_in_path(state, req, org).await?;
-        let field = kind.of(attribute_in_path(req, &table)?)?;
+        let field = kind.of(any_attribute_in_path(req, &table)?)?;
         let mut options = field.options.clone();
         change(&mut options)?;
         let position = options
@@ -603,7 +607,7 @@ where
 /// How often an option change that lost a race to another definition change is tried.
 const OPTION_ATTEMPTS: u32 = 8;
 
-/// `show_archived`, a boolean: nothing here is archived, so either answer is the same list.
+/// `show_archived`, a boolean: whether a list shows archived attributes, options or statuses.
 fn show_archived(req: &Request) -> Result<bool, ApiError> {
     match query_param(req, "show_archived")? {
         None | Some("false") => Ok(false),

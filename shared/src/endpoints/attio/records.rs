@@ -31,13 +31,11 @@ fn values_sent(req: &Request) -> Result<StrictMap, RecordFailure> {
 
 /// The field a value key names: by slug, or by id as Attio also takes them.
 fn field_named<'t>(table: &'t Table, key: &str) -> Result<&'t FieldDef, Invalid> {
-    let by_id = || table.fields.values().find(|f| f.id == key);
-    table.fields.get(key).or_else(by_id).ok_or_else(|| {
-        let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
+    table.field_named(key).ok_or_else(|| {
         Invalid::value(format!(
             "`data.values.{key}`: no attribute with slug \"{key}\" on \"{}\"; its attributes are: {}",
             table.api_slug,
-            known.join(", ")
+            table.field_keys()
         ))
     })
 }
@@ -319,7 +317,7 @@ async fn assert_in(
 ) -> Result<Response<Body>, RecordFailure> {
     let slug = query_param(req, "matching_attribute")?
         .ok_or_else(|| ApiError::validation("The query parameter `matching_attribute` is required"))?;
-    let field = table.fields.get(slug).ok_or_else(|| {
+    let field = table.field_by_key(slug).ok_or_else(|| {
         RecordFailure::ByDefinition(ApiError::validation(format!(
             "`matching_attribute`: no attribute with slug \"{slug}\" on \"{}\"",
             table.api_slug

@@ -137,19 +137,27 @@ where
     }
 }
 
-/// The field `{attribute}` names: by slug or by id.
+/// The field `{attribute}` names, by slug or by id, where a record's values are read or
+/// written: an archived attribute is not found.
 pub(crate) fn attribute_in_path<'t>(req: &Request, table: &'t Table) -> Result<&'t FieldDef, ApiError> {
     let raw = path_param(req, "attribute")?;
+    table.field_named(raw).ok_or_else(|| attribute_not_found(raw, table))
+}
+
+/// The field `{attribute}` names, archived or not: the attribute routes show an archived
+/// attribute, change its options, and unarchive it.
+pub(crate) fn any_attribute_in_path<'t>(req: &Request, table: &'t Table) -> Result<&'t FieldDef, ApiError> {
+    let raw = path_param(req, "attribute")?;
     table
-        .fields
-        .get(raw)
-        .or_else(|| table.fields.values().find(|f| f.id == raw))
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Attribute with slug or ID \"{raw}\" not found on \"{}\"",
-                table.api_slug
-            ))
-        })
+        .field_named_with_archived(raw)
+        .ok_or_else(|| attribute_not_found(raw, table))
+}
+
+fn attribute_not_found(raw: &str, table: &Table) -> ApiError {
+    ApiError::not_found(format!(
+        "Attribute with slug or ID \"{raw}\" not found on \"{}\"",
+        table.api_slug
+    ))
 }
 
 /// Attio's `{"data": record}`.

@@ -13,7 +13,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, Record};
 use crate::domain::smartsuite::attio_input;
 pub use crate::domain::smartsuite::SmartSuiteRecord;
-use crate::domain::table::{FieldDef, FieldType, Table};
+use crate::domain::table::{FieldType, Table};
 use crate::domain::team::ListTeamsInput;
 use crate::domain::Invalid;
 use crate::error::ApiError;
@@ -80,20 +80,6 @@ pub(crate) fn shown_record(table: &Table, record: &Record, members: &Members) ->
     crate::domain::smartsuite::shown_record(table, record, &user_of)
 }
 
-/// The field a body key names: its slug or id; `title` is the display field when no
-/// field has that slug.
-fn field_named<'t>(table: &'t Table, key: &str) -> Option<&'t FieldDef> {
-    table
-        .fields
-        .get(key)
-        .or_else(|| table.fields.values().find(|f| f.id == key))
-        .or_else(|| {
-            (key == "title")
-                .then(|| table.fields.values().find(|f| f.id == table.display_field_id))
-                .flatten()
-        })
-}
-
 /// The values a body writes, parsed against the table. With `clear_others` (PUT), every
 /// other writable field is written empty.
 pub(crate) fn parse_body<'t>(
@@ -105,15 +91,14 @@ pub(crate) fn parse_body<'t>(
 ) -> Result<RecordValues<'t>, Invalid> {
     let mut parsed: RecordValues<'t> = Vec::new();
     for (key, raw) in body {
-        let Some(field) = field_named(table, key) else {
+        let Some(field) = table.field_or_title(key) else {
             if SYSTEM_KEYS.contains(&key.as_str()) {
                 continue;
             }
-            let known: Vec<&str> = table.ordered_fields().iter().map(|f| f.key.as_str()).collect();
             return Err(Invalid::value(format!(
                 "`{key}`: no field with this slug in \"{}\"; its fields are: {}",
                 table.api_slug,
-                known.join(", ")
+                table.field_keys()
             )));
         };
         if parsed.iter().any(|(f, _)| f.id == field.id) {

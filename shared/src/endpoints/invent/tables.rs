@@ -117,10 +117,9 @@ pub async fn update_field(state: &AppState, principal: Principal, req: Request) 
     let org = org_in_path(&req, &principal)?;
     let table = table_in_path(state, &req, org).await?;
     let field_id = path_param(&req, "field_id")?;
+    // An archived field (archived through Attio's or SmartSuite's routes) is none here.
     let field = table
-        .fields
-        .values()
-        .find(|f| f.id == field_id)
+        .field_by_id(field_id)
         .ok_or_else(|| ApiError::not_found(format!("No field `{field_id}` in table \"{}\"", table.api_slug)))?;
     let patch = json_body::<PatchFieldInput>(&req)?.parse()?;
     let (table, field) = state

@@ -249,7 +249,7 @@ pub struct RestoreInput {}
 /// The body of `POST /deleted-records/`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DeletedRecordsInput {
-    /// Only this solution's (the workspace's one solution: any other lists nothing).
+    /// Only the records of this solution's tables (none for an id that is no solution).
     solution_id: Option<String>,
 }
 
@@ -276,12 +276,11 @@ pub async fn deleted(state: &AppState, principal: Principal, req: Request) -> Re
     } else {
         json_body::<DeletedRecordsInput>(&req)?
     };
-    let solution = org.solution_id();
-    if input.solution_id.as_ref().is_some_and(|s| *s != solution) {
-        return Ok(json_response(StatusCode::OK, &Vec::<DeletedRecordListed>::new()));
-    }
     let trash = state.store.trash(org).await?;
-    let tables = state.store.tables(org).await?;
+    let mut tables = state.store.tables(org).await?;
+    if let Some(solution) = &input.solution_id {
+        tables.retain(|t| t.solution() == *solution);
+    }
     let mut members_of = std::collections::HashMap::new();
     let mut listed = Vec::with_capacity(trash.len());
     for trashed in trash {
@@ -297,7 +296,7 @@ pub async fn deleted(state: &AppState, principal: Principal, req: Request) -> Re
             deleted_by: None,
             application_name: table.name.clone(),
             application_record_term: "record",
-            solution_id: solution.clone(),
+            solution_id: table.solution(),
         });
     }
     Ok(json_response(StatusCode::OK, &listed))

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::smartsuite_webhook::{whole_number, Filter, Settings, Webhook};
+use crate::domain::solution::SolutionId;
 use crate::domain::table::TableRef;
 use crate::domain::Invalid;
 use crate::error::ApiError;
@@ -44,7 +45,7 @@ pub struct SmartSuiteWebhookIdInput {
 /// `ListWebhooks`' body: the solution (this workspace's one) and a page.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct SmartSuiteListWebhooksInput {
-    /// This workspace's solution (any other is 400), `""` or none.
+    /// Only the webhooks of this solution; `""` or none: every webhook.
     #[schema(value_type = Option<String>)]
     solution_id: Option<Value>,
     /// At most 100 (the default).
@@ -128,18 +129,40 @@ fn webhook_id(raw: Option<Value>, path: &str) -> Result<String, Invalid> {
     }
 }
 
-/// The settings of a body's `webhook`, its tables and fields checked against the workspace.
-async fn settings_of(state: &AppState, org: OrgId, webhook: &Value) -> Result<Settings, ApiError> {
-    let settings = Settings::parse(webhook, org, state.webhooks.targets)?;
+/// The settings of a body's `webhook` (over `current`, the webhook's solution before), its
+/// solution, tables and fields checked against the workspace: the tables it names must be
+/// in its solution.
+async fn settings_of(
+    state: &AppState,
+    org: OrgId,
+    webhook: &Value,
+    current: Option<&str>,
+) -> Result<Settings, ApiError> {
+    let settings = Settings::parse(webhook, org, current, state.webhooks.targets)?;
+    if let Some(id) = &settings.solution {
+        let solution = SolutionId::parse("webhook.locator.solution_id", id)?;
+        if state.store.solution(org, &solution).await?.is_none() {
+            return Err(Invalid::value(format!(
+                "`webhook.locator.solution_id`: no solution `{id}` in this workspace"
+            ))
+            .into());
+        }
+    }
+    let solution = settings.solution_id(org);
     for table_id in settings.filter.tables() {
         let table = state
             .store
             .table(org, &TableRef::Id(table_id.to_string()))
             .await?
-            .ok_or_else(|| Invalid::value(format!("`webhook.filter`: no table `{table_id}` in this workspace")))?;
+            .filter(|t| t.solution() == solution)
+            .ok_or_else(|| {
+                Invalid::value(format!(
+                    "`webhook.filter`: no table `{table_id}` in the solution `{solution}` of this workspace"
+                ))
+            })?;
         if let Filter::Application { field_ids, .. } = &settings.filter {
             for field in field_ids {
-                let known = table.fields.values().any(|f| &f.key == field || &f.id == field);
+                let known = table.field_named(field).is_some();
                 if !known {
                     return Err(Invalid::value(format!(
                         "`webhook.filter.application.field_ids`: no field `{field}` in table `{table_id}`"
@@ -173,7 +196,7 @@ fn envelope(org: OrgId, webhook: &Webhook) -> Response<Body> {
 pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = principal.org_id;
     let raw = webhook_object(json_body::<SmartSuiteWebhookInput>(&req)?)?;
-    let settings = settings_of(state, org, &raw).await?;
+    let settings = settings_of(state, org, &raw, None).await?;
     let now = Timestamp::now().micros();
     let webhook = Webhook {
         id: uuid::Uuid::new_v4().to_string(),
@@ -204,14 +227,18 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
     } else {
         json_body::<SmartSuiteListWebhooksInput>(&req)?
     };
-    match &input.solution_id {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if s.is_empty() || *s == org.solution_id() => {}
-        Some(_) => return Err(Invalid::value("`solution_id` must be this workspace's solution").into()),
-    }
+    let solution = match &input.solution_id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(Invalid::value("`solution_id` must be a solution id").into()),
+    };
     let size = whole_number(input.page_size.as_ref(), "page_size", 100)?.clamp(1, 100) as usize;
     let start = whole_number(input.page_token.as_ref(), "page_token", 0)? as usize;
-    let all = state.store.smartsuite_webhooks(org).await?;
+    let mut all = state.store.smartsuite_webhooks(org).await?;
+    if let Some(solution) = solution {
+        all.retain(|w| w.settings.solution_id(org) == solution);
+    }
     let webhooks: Vec<Value> = all.iter().skip(start).take(size).map(|w| w.to_json(org)).collect();
     let end = start + webhooks.len();
     let next_page_token = if end < all.len() {
@@ -235,7 +262,7 @@ pub async fn update(state: &AppState, principal: Principal, req: Request) -> Res
     let raw = webhook_object(json_body::<SmartSuiteWebhookInput>(&req)?)?;
     let id = webhook_id(raw.get("webhook_id").cloned(), "webhook.webhook_id")?;
     let before = webhook_named(state, org, &id).await?;
-    let settings = settings_of(state, org, &raw).await?;
+    let settings = settings_of(state, org, &raw, before.settings.solution.as_deref()).await?;
     let after = Webhook {
         settings,
         updated_at: Timestamp::now().micros(),

@@ -1,8 +1,10 @@
 //! SmartSuite's solutions and tables (its "applications"), read over the one domain: every
-//! organization is one SmartSuite workspace holding **one solution**, whose tables are the
-//! organization's tables (the ones Invent's and Attio's routes serve), each field shown in
-//! SmartSuite's structure (`slug`, `label`, `field_type`, `params`). The solution's id is
-//! derived from the organization (`OrgId::solution_id`), so no item holds it.
+//! organization is one SmartSuite workspace whose tables are the organization's tables (the
+//! ones Invent's and Attio's routes serve), each field shown in SmartSuite's structure
+//! (`slug`, `label`, `field_type`, `params`). Its **default solution**, whose id is derived
+//! from the organization (`OrgId::solution_id`, no item holds it), holds every table made
+//! without another; `POST /solutions/` makes more (`domain::solution`), and a table made
+//! through `POST /applications/` joins the one it names.
 //! docs/compat-smartsuite.md, "Solutions and tables", gives the sources and the mapping.
 //!
 //! Tables and fields are made and changed here too (`POST /applications/`, `add_field`,
@@ -19,18 +21,17 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::Principal;
 use crate::domain::organization::{OrgId, Organization};
-use crate::domain::smartsuite_field::{AddFieldInput, BulkAddFieldsInput, CreateApplicationInput, FieldInput};
-use crate::domain::table::{FieldDef, FieldType, NewField, Table, TableRef};
+use crate::domain::smartsuite_field::{
+    AddFieldInput, BulkAddFieldsInput, CreateApplicationInput, DeleteFieldInput, FieldInput,
+};
+use crate::domain::solution::{CreateSolutionInput, Solution, SolutionId, COLORS, DEFAULT_ICON};
+use crate::domain::table::{FieldDef, FieldPatch, FieldType, NewField, Table, TableRef};
 use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
 use crate::store::records::Actor;
-
-/// SmartSuite's colours, in its order: a solution's logo and the choices' colours.
-const COLORS: [&str; 10] = [
-    "#3A86FF", "#4ECCFD", "#3EAC40", "#FF5757", "#FF9210", "#FFB938", "#883CD0", "#EC506E", "#17C4C4", "#6A849B",
-];
+use crate::time::Timestamp;
 
 /// A solution, with the keys SmartSuite's solution object documents that this API can
 /// fill truthfully (no record or member counts: they would cost a read of everything).
@@ -45,9 +46,9 @@ pub struct SolutionBody {
     #[schema(required = false)]
     pub slug: String,
     #[schema(required = false)]
-    pub logo_color: &'static str,
+    pub logo_color: String,
     #[schema(required = false)]
-    pub logo_icon: &'static str,
+    pub logo_icon: String,
     #[schema(required = false, value_type = Object)]
     pub description: Value,
     #[schema(required = false, value_type = Object)]
@@ -76,14 +77,16 @@ pub struct SolutionBody {
 }
 
 impl SolutionBody {
-    fn new(org: &Organization, tables: &[Table]) -> Self {
+    /// The organization's default solution, with those of `tables` that are in it.
+    fn default_of(org: &Organization, tables: &[Table]) -> Self {
         let id = OrgId(org.id).solution_id();
+        let application_ids = tables_in(tables, &id);
         Self {
             slug: id[16..24].to_string(),
             id,
             name: org.name.clone(),
-            logo_color: COLORS[0],
-            logo_icon: "overline",
+            logo_color: COLORS[0].to_string(),
+            logo_icon: DEFAULT_ICON.to_string(),
             description: json!({"data": {}, "html": "", "preview": org.description.clone().unwrap_or_default()}),
             permissions: json!({"level": "all_members", "members": [], "teams": [], "owners": [org.owner_user_id.to_string()]}),
             hidden: false,
@@ -91,13 +94,46 @@ impl SolutionBody {
             updated: org.updated_at.clone(),
             has_demo_data: false,
             status: "in_development",
-            applications_count: tables.len(),
-            application_ids: tables.iter().map(|t| t.id.clone()).collect(),
+            applications_count: application_ids.len(),
+            application_ids,
             delete_date: None,
             deleted_by: None,
             template: None,
         }
     }
+
+    /// A solution made through `POST /solutions/`, with those of `tables` that are in it.
+    fn made(solution: &Solution, tables: &[Table]) -> Self {
+        let application_ids = tables_in(tables, &solution.id);
+        Self {
+            slug: solution.id[16..24].to_string(),
+            id: solution.id.clone(),
+            name: solution.name.clone(),
+            logo_color: solution.logo_color.clone(),
+            logo_icon: solution.logo_icon.clone(),
+            description: json!({"data": {}, "html": "", "preview": ""}),
+            permissions: json!({"level": "all_members", "members": [], "teams": [], "owners": [solution.created_by.to_string()]}),
+            hidden: false,
+            created: solution.created_at.clone(),
+            updated: solution.created_at.clone(),
+            has_demo_data: false,
+            status: "in_development",
+            applications_count: application_ids.len(),
+            application_ids,
+            delete_date: None,
+            deleted_by: None,
+            template: None,
+        }
+    }
+}
+
+/// The ids of those of `tables` in the solution `solution_id`.
+fn tables_in(tables: &[Table], solution_id: &str) -> Vec<String> {
+    tables
+        .iter()
+        .filter(|t| t.solution() == solution_id)
+        .map(|t| t.id.clone())
+        .collect()
 }
 
 /// A table, as SmartSuite's table object shows it: every key unless `?fields=` names
@@ -108,7 +144,7 @@ pub struct ApplicationBody {
     pub id: String,
     #[schema(required = false)]
     pub name: String,
-    /// The solution's id: the organization's one solution.
+    /// The id of the solution it is in.
     #[schema(required = false)]
     pub solution: String,
     #[schema(required = false)]
@@ -222,15 +258,15 @@ impl StructureFieldBody {
 
 impl ApplicationBody {
     fn new(table: &Table) -> Self {
-        let mut fields: Vec<&FieldDef> = table.fields.values().collect();
         // In the order they were made, the display field first, as SmartSuite's primary
-        // field leads its structure.
-        fields.sort_by_key(|f| (f.id != table.display_field_id, f.created_at.clone()));
+        // field leads its structure; a deleted (archived) field is not shown.
+        let mut fields = table.ordered_fields();
+        fields.sort_by_key(|f| f.id != table.display_field_id);
         let primary = fields.first().map(|f| f.key.clone()).unwrap_or_default();
         Self {
             id: table.id.clone(),
             name: table.name.clone(),
-            solution: OrgId(table.org_id).solution_id(),
+            solution: table.solution(),
             slug: table.api_slug.clone(),
             status: if table.archived { "archived" } else { "active" },
             structure: fields.into_iter().map(|f| StructureFieldBody::new(table, f)).collect(),
@@ -369,41 +405,66 @@ async fn listed_tables(state: &AppState, org: OrgId) -> Result<Vec<Table>, ApiEr
         .collect())
 }
 
-/// `GET /api/v1/solutions/`: the workspace's one solution.
+/// `GET /api/v1/solutions/`: the workspace's default solution, then the solutions made
+/// through `POST /solutions/`, oldest first.
 pub async fn list_solutions(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = organization(state, principal.org_id).await?;
     let tables = listed_tables(state, principal.org_id).await?;
-    let solutions = vec![SolutionBody::new(&org, &tables)];
+    let mut made = state.store.solutions(principal.org_id).await?;
+    made.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    let mut solutions = vec![SolutionBody::default_of(&org, &tables)];
+    solutions.extend(made.iter().map(|s| SolutionBody::made(s, &tables)));
     let mut body = list_answer::<_, SolutionList>(&req, "/api/v1/solutions/", solutions)?;
     only_fields(&req, &mut body);
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// `GET /api/v1/solutions/{id}/`: the solution, if `id` is the workspace's.
+/// The made solution `id` names in `org`, as the caller's error when there is none.
+async fn made_solution(state: &AppState, org: OrgId, id: &str, missing: ApiError) -> Result<Solution, ApiError> {
+    let Ok(parsed) = SolutionId::parse("solution", id) else {
+        return Err(missing);
+    };
+    state.store.solution(org, &parsed).await?.ok_or(missing)
+}
+
+/// `GET /api/v1/solutions/{id}/`: the default solution or one made through `POST`.
 pub async fn get_solution(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let id = path_param(&req, "solution_id")?;
-    if id != principal.org_id.solution_id() {
-        return Err(ApiError::not_found(format!("No solution `{id}`")));
-    }
-    let org = organization(state, principal.org_id).await?;
     let tables = listed_tables(state, principal.org_id).await?;
-    let mut body = serde_json::to_value(SolutionBody::new(&org, &tables)).map_err(|_| ApiError::internal())?;
+    let solution = if id == principal.org_id.solution_id() {
+        SolutionBody::default_of(&organization(state, principal.org_id).await?, &tables)
+    } else {
+        let missing = ApiError::not_found(format!("No solution `{id}`"));
+        SolutionBody::made(&made_solution(state, principal.org_id, id, missing).await?, &tables)
+    };
+    let mut body = serde_json::to_value(solution).map_err(|_| ApiError::internal())?;
     only_fields(&req, &mut body);
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// `GET /api/v1/applications/?solution=&fields=`: the workspace's tables, oldest first.
+/// `POST /api/v1/solutions/`: a new, empty solution (developers.smartsuite.com, "Create
+/// Solution"); answers it as `GET /solutions/{id}/` shows it.
+pub async fn create_solution(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let new = json_body::<CreateSolutionInput>(&req)?.parse()?;
+    let solution = state
+        .store
+        .create_solution(principal.org_id, principal.user_id, &new, Timestamp::now())
+        .await?;
+    Ok(json_response(StatusCode::OK, &SolutionBody::made(&solution, &[])))
+}
+
+/// `GET /api/v1/applications/?solution=&fields=`: the workspace's tables, oldest first;
+/// with `solution`, that solution's only (none for an id that is no solution).
 pub async fn list_applications(
     state: &AppState,
     principal: Principal,
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let solution = query_param(&req, "solution")?;
-    let tables = if solution.is_none_or(|s| s == principal.org_id.solution_id()) {
-        listed_tables(state, principal.org_id).await?
-    } else {
-        Vec::new()
-    };
+    let mut tables = listed_tables(state, principal.org_id).await?;
+    if let Some(solution) = solution {
+        tables.retain(|t| t.solution() == solution);
+    }
     let applications: Vec<ApplicationBody> = tables.iter().map(ApplicationBody::new).collect();
     let mut body = list_answer::<_, ApplicationList>(&req, "/api/v1/applications/", applications)?;
     only_fields(&req, &mut body);
@@ -442,8 +503,9 @@ async fn with_links(
     Ok(linked)
 }
 
-/// `POST /api/v1/applications/`: a new table in the workspace's solution, with the fields
-/// its `structure` names, in one transaction (its title field is the table's own).
+/// `POST /api/v1/applications/`: a new table in the solution its `solution` names, with
+/// the fields its `structure` names, in one transaction (its title field is the table's
+/// own). Solutions are never deleted, so the one found stays.
 pub async fn create_application(
     state: &AppState,
     principal: Principal,
@@ -451,6 +513,10 @@ pub async fn create_application(
 ) -> Result<Response<Body>, ApiError> {
     let org = principal.org_id;
     let new = json_body::<CreateApplicationInput>(&req)?.parse(&org.solution_id())?;
+    if let Some(id) = &new.table.solution_id {
+        let missing = ApiError::validation(format!("`solution`: no solution `{id}` in this workspace"));
+        made_solution(state, org, id, missing).await?;
+    }
     let fields = with_links(state, org, new.fields, "structure").await?;
     let table = state
         .store
@@ -505,6 +571,28 @@ pub async fn change_field(state: &AppState, principal: Principal, req: Request) 
         .get(&slug)
         .ok_or_else(|| ApiError::not_found(format!("No field `{slug}` in table `{}`", table.api_slug)))?;
     let patch = input.parse_change(field)?;
+    let (table, field) = state
+        .store
+        .update_field(principal.org_id, &table, field, &patch, Actor::now(&principal.key_id))
+        .await?;
+    Ok(json_response(StatusCode::OK, &StructureFieldBody::new(&table, &field)))
+}
+
+/// `POST /api/v1/applications/{id}/delete_field/`: the field its `slug` names, deleted;
+/// answers it, as SmartSuite does. A deleted field is archived (see `FieldDef::archived`):
+/// no route shows or takes its values, which are kept, with their unique claims, references
+/// and index entries, so Attio's `is_archived: false` brings it back whole. The primary
+/// (display) field cannot be deleted.
+pub async fn delete_field(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let slug = json_body::<DeleteFieldInput>(&req)?.parse()?;
+    let table = application_in_path(state, principal.org_id, &req).await?;
+    let field = table
+        .field_named(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("No field `{slug}` in table `{}`", table.api_slug)))?;
+    let patch = FieldPatch {
+        archived: Some(true),
+        ..FieldPatch::default()
+    };
     let (table, field) = state
         .store
         .update_field(principal.org_id, &table, field, &patch, Actor::now(&principal.key_id))
