@@ -297,6 +297,7 @@ fn check_records(items: &AuditItems, breaches: &mut Vec<String>) {
     check_references(items, &records, breaches);
     check_histories(items, breaches);
     check_notes(items, breaches);
+    check_tasks(items, breaches);
 }
 
 /// Every history item belongs to a record that exists (a record's delete removes its
@@ -347,6 +348,46 @@ fn check_notes(items: &AuditItems, breaches: &mut Vec<String>) {
     for (org, pointer) in &items.note_pointers {
         if !notes.contains(&(*org, pointer.note_id.as_str(), pointer.record_id.as_str())) {
             breaches.push(format!("note pointer {} of org {org} has no note", pointer.note_id));
+        }
+    }
+}
+
+/// Tasks: each in its organization's partition, each link to a record of its table and
+/// organization with its link item; each link item with its task.
+fn check_tasks(items: &AuditItems, breaches: &mut Vec<String>) {
+    let links: BTreeSet<(&str, &str, u64)> = items
+        .task_links
+        .iter()
+        .map(|(record, link)| (record.as_str(), link.task_id.as_str(), link.org_id))
+        .collect();
+    let mut linked: BTreeSet<(&str, &str, u64)> = BTreeSet::new();
+    for (org, task) in &items.tasks {
+        if task.org_id != *org || !items.orgs.contains_key(org) {
+            breaches.push(format!(
+                "task {} of org {} is in org {org}'s partition, or outlives it",
+                task.task_id, task.org_id
+            ));
+        }
+        for (record_id, table_id) in &task.links {
+            linked.insert((record_id.as_str(), task.task_id.as_str(), *org));
+            let record = items.records.get(record_id);
+            if !record.is_some_and(|r| r.org_id == *org && &r.table_id == table_id) {
+                breaches.push(format!(
+                    "task {} links to no record {record_id} of table {table_id}",
+                    task.task_id
+                ));
+            }
+            if !links.contains(&(record_id.as_str(), task.task_id.as_str(), *org)) {
+                breaches.push(format!("task {}'s link to {record_id} has no link item", task.task_id));
+            }
+        }
+    }
+    for (record_id, link) in &items.task_links {
+        if !linked.contains(&(record_id.as_str(), link.task_id.as_str(), link.org_id)) {
+            breaches.push(format!(
+                "the link item of task {} in record {record_id} has no task that links it",
+                link.task_id
+            ));
         }
     }
 }

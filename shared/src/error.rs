@@ -362,6 +362,7 @@ impl From<crate::store::Missing> for ApiError {
             Missing::Team(id) => format!("No team `{id}`"),
             Missing::Webhook(id) => format!("Webhook with ID \"{id}\" not found"),
             Missing::Note(id) => format!("Note with ID \"{id}\" not found"),
+            Missing::Task(id) => format!("Task with ID \"{id}\" not found"),
             Missing::Delivery(id) => format!("No delivery `{id}` of this webhook"),
             Missing::User(external_id) => format!("No user with external_id `{external_id}`"),
         })
@@ -464,6 +465,7 @@ impl From<crate::store::Change> for ApiError {
             Change::Webhook => "The webhook changed while this update was made; read it again".to_string(),
             Change::OrganizationKeys => "The organization's keys changed while it was being deleted; retry".to_string(),
             Change::FieldOptions { key } => format!("The attribute \"{key}\" changed meanwhile; read it again"),
+            Change::Task => "The task changed while this update was made; read it again".to_string(),
         })
         .with_code("conflict")
     }

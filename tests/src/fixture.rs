@@ -23,6 +23,8 @@ pub struct Fixture {
     pub spare_record_id: String,
     /// A note on the kept record.
     pub note_id: String,
+    /// A task linked to the record the note is on.
+    pub task_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -63,6 +65,10 @@ pub async fn fixture() -> Fixture {
         "title": "Kept", "format": "plaintext", "content": "Kept note"}});
     let note = api.bearer(&org.key, "POST", "/v2/notes", Some(&note)).await;
     assert_eq!(note.status, 200, "{:?}", note.body);
+    let task = json!({"data": {"content": "Kept task", "format": "plaintext", "deadline_at": null,
+        "is_completed": false, "linked_records": [noted.body["data"]["id"]["record_id"]], "assignees": []}});
+    let task = api.bearer(&org.key, "POST", "/v2/tasks", Some(&task)).await;
+    assert_eq!(task.status, 200, "{:?}", task.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -115,6 +121,7 @@ pub async fn fixture() -> Fixture {
         field_id: field["id"].as_str().unwrap().to_string(),
         record_id,
         note_id: note.body["data"]["id"]["note_id"].as_str().unwrap().to_string(),
+        task_id: task.body["data"]["id"]["task_id"].as_str().unwrap().to_string(),
         spare_record_id: spare.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
         org,
         api,
@@ -193,6 +200,7 @@ impl Fixture {
             "application_id" => "companies".into(),
             "delivery_id" => self.delivery_id.clone(),
             "note_id" => self.note_id.clone(),
+            "task_id" => self.task_id.clone(),
             "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
                 .member_id(self.org.user_id)
                 .to_string(),
@@ -264,6 +272,11 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
         "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
         "create-record" => json!({"data": {"values": {"name": "New"}}}),
+        "create-task" => json!({"data": {"content": "Call back", "format": "plaintext",
+            "deadline_at": "2026-12-24T17:00:00Z", "is_completed": false,
+            "linked_records": [{"target_object": "companies", "target_record_id": f.record_id}],
+            "assignees": [{"workspace_member_email_address": "owner@example.com"}]}}),
+        "update-task" => json!({"data": {"is_completed": true}}),
         "create-note" => json!({"data": {"parent_object": "companies", "parent_record_id": f.record_id,
             "title": "New", "format": "markdown", "content": "# New"}}),
         "assert-record" => json!({"data": {"values": {"domain": "acme.com", "name": "Asserted"}}}),

@@ -79,31 +79,22 @@ pub fn attribute_event(
     attribute_id: &str,
     actor: &EventActor,
 ) -> ChangeEvent {
-    let mut id = Map::new();
-    id.insert("workspace_id".into(), json!(workspace_id));
-    id.insert("object_id".into(), json!(object_id));
-    id.insert("attribute_id".into(), json!(attribute_id));
-    ChangeEvent {
+    unversioned(
         event_type,
-        id,
-        actor: actor.clone(),
-        record_version: None,
-        parent: None,
-    }
+        workspace_id,
+        &[("object_id", object_id), ("attribute_id", attribute_id)],
+        actor,
+    )
 }
 
 /// `workspace-member.created`: a user joined the organization.
 pub fn member_joined(workspace_id: &str, workspace_member_id: &str, actor: &EventActor) -> ChangeEvent {
-    let mut id = Map::new();
-    id.insert("workspace_id".into(), json!(workspace_id));
-    id.insert("workspace_member_id".into(), json!(workspace_member_id));
-    ChangeEvent {
-        event_type: EventType::WorkspaceMemberCreated,
-        id,
-        actor: actor.clone(),
-        record_version: None,
-        parent: None,
-    }
+    unversioned(
+        EventType::WorkspaceMemberCreated,
+        workspace_id,
+        &[("workspace_member_id", workspace_member_id)],
+        actor,
+    )
 }
 
 /// `note.created` or `note.deleted`: a note of a record made or deleted.
@@ -114,15 +105,32 @@ pub fn note_event(
     parent: EventParent,
     actor: &EventActor,
 ) -> ChangeEvent {
+    ChangeEvent {
+        parent: Some(parent),
+        ..unversioned(event_type, workspace_id, &[("note_id", note_id)], actor)
+    }
+}
+
+/// A task's event (`task.created`, `task.updated`, `task.deleted`): `{workspace_id,
+/// task_id}`, as Attio's webhooks send it.
+pub fn task_event(event_type: EventType, workspace_id: &str, task_id: &str, actor: &EventActor) -> ChangeEvent {
+    unversioned(event_type, workspace_id, &[("task_id", task_id)], actor)
+}
+
+/// An event of something that has no version (not a record): its `id` is the workspace's
+/// and `ids`, in order.
+fn unversioned(event_type: EventType, workspace_id: &str, ids: &[(&str, &str)], actor: &EventActor) -> ChangeEvent {
     let mut id = Map::new();
     id.insert("workspace_id".into(), json!(workspace_id));
-    id.insert("note_id".into(), json!(note_id));
+    for (name, value) in ids {
+        id.insert((*name).into(), json!(value));
+    }
     ChangeEvent {
         event_type,
         id,
         actor: actor.clone(),
         record_version: None,
-        parent: Some(parent),
+        parent: None,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod smartsuite_field;
 pub mod smartsuite_webhook;
 pub mod solution;
 pub mod table;
+pub mod task;
 pub mod team;
 pub mod team_filter;
 pub mod text;

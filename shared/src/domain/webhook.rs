@@ -61,9 +61,9 @@ event_types! {
     RecordMerged = "record.merged", false;
     RecordUpdated = "record.updated", true;
     RecordDeleted = "record.deleted", true;
-    TaskCreated = "task.created", false;
-    TaskUpdated = "task.updated", false;
-    TaskDeleted = "task.deleted", false;
+    TaskCreated = "task.created", true;
+    TaskUpdated = "task.updated", true;
+    TaskDeleted = "task.deleted", true;
     WorkspaceMemberCreated = "workspace-member.created", true;
 }
 

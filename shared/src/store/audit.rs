@@ -10,6 +10,7 @@ use super::keys;
 use super::notes::{Note, NotePointer};
 use super::record_counts::StoredCount;
 use super::tables::TableHead;
+use super::tasks::{Task, TaskLink};
 use super::{from_item, Item, Store, StoreError};
 use crate::domain::organization::Organization;
 use crate::domain::record::Record;
@@ -57,6 +58,10 @@ pub struct AuditItems {
     pub notes: Vec<Note>,
     /// Note pointers: organization, pointer.
     pub note_pointers: Vec<(u64, NotePointer)>,
+    /// Tasks, each with the organization whose partition holds it (`store::tasks`).
+    pub tasks: Vec<(u64, Task)>,
+    /// Task links: the linked record (whose partition holds it), the link.
+    pub task_links: Vec<(String, TaskLink)>,
     /// SmartSuite solutions made through `POST /solutions/`, each with the organization
     /// whose partition holds it (`store::solutions`).
     pub solutions: Vec<(u64, Solution)>,
@@ -108,6 +113,9 @@ impl AuditItems {
         } else if pk.starts_with("REC#") && sk.starts_with(keys::NOTE_PREFIX) {
             self.notes.push(from_item(item)?);
             "note"
+        } else if let Some(record_id) = pk.strip_prefix("REC#").filter(|_| sk.starts_with(keys::TASK_PREFIX)) {
+            self.task_links.push((record_id.to_string(), from_item(item)?));
+            "task link"
         } else if pk.starts_with("REC#") {
             let record: Record = from_item(item)?;
             self.records.insert(record.id.clone(), record);
@@ -171,6 +179,9 @@ impl AuditItems {
         } else if sk.starts_with(keys::NOTE_PREFIX) {
             self.note_pointers.push((org, from_item(item)?));
             "note pointer"
+        } else if sk.starts_with(keys::TASK_PREFIX) {
+            self.tasks.push((org, from_item(item)?));
+            "task"
         } else if sk.starts_with(keys::SOLUTION_PREFIX) {
             self.solutions.push((org, from_item(item)?));
             "solution"

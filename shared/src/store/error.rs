@@ -93,6 +93,9 @@ pub enum Missing {
     /// No note with this id (as the caller gave it) in the organization.
     #[error("note {0}")]
     Note(String),
+    /// No task with this id (as the caller gave it) in the organization.
+    #[error("task {0}")]
+    Task(String),
     /// No delivery with this id (as the caller gave it) of the webhook.
     #[error("delivery {0}")]
     Delivery(String),
@@ -192,6 +195,9 @@ pub enum Change {
     /// The options of the field `key` (the table's revision moved).
     #[error("the options of field {key}")]
     FieldOptions { key: String },
+    /// The task, since it was read.
+    #[error("the task")]
+    Task,
 }
 
 impl StoreError {

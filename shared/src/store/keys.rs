@@ -176,6 +176,11 @@ pub fn record_history_sk(version: u64) -> String {
 /// A note (`store::notes`) lives in its parent record's partition, so the record's delete
 /// finds its notes as it finds its history; its pointer (the same sort key in the
 /// organization's partition) finds it by id and lists the organization's notes.
+/// A task, in its organization's partition; and a task's link, in the linked record's.
+pub const TASK_PREFIX: &str = "TASK#";
+pub fn task_sk(task_id: &str) -> String {
+    format!("{TASK_PREFIX}{task_id}")
+}
 /// A SmartSuite solution made through `POST /solutions/`, in its organization's partition.
 pub const SOLUTION_PREFIX: &str = "SOLUTION#";
 pub fn solution_sk(solution_id: &str) -> String {

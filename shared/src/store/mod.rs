@@ -26,6 +26,7 @@ pub mod seed;
 pub mod smartsuite_webhooks;
 pub mod solutions;
 pub mod tables;
+pub mod tasks;
 pub mod teams;
 pub mod trash;
 pub mod users;

@@ -806,11 +806,13 @@ impl Store {
             ended: &EndedValues::new(),
         };
         self.write_record(org, table, change, actor, copy).await?;
-        // What the record leaves in its partition goes after it: its history and its notes
-        // (with their pointers). Unreachable once the record is gone, so a delete cut short
-        // here leaves only what the audit reports.
+        // What the record leaves in its partition goes after it: its history, its notes
+        // (with their pointers) and its tasks' links (each task loses the record from its
+        // links first). Unreachable once the record is gone, so a delete cut short here
+        // leaves only what the audit reports.
         let mut after = self.record_history_keys(record).await?;
         after.extend(self.record_note_keys(org, &record.id).await?);
+        after.extend(self.unlink_deleted_record(&record.id).await?);
         self.batch_delete(after).await?;
         Ok(())
     }
@@ -1027,12 +1029,18 @@ impl Store {
                 }
             }
         };
+        Ok(self.record_in_org(org, &id).await?.filter(|r| r.table_id == table.id))
+    }
+
+    /// A record of `org` by id, in whichever of its tables it is (a task links to records
+    /// by id alone).
+    pub async fn record_in_org(&self, org: OrgId, record_id: &str) -> Result<Option<Record>, StoreError> {
         let record: Option<Record> = self
-            .get(keys::record_pk(&id), keys::RECORD_SK)
+            .get(keys::record_pk(record_id), keys::RECORD_SK)
             .await?
             .map(from_item)
             .transpose()?;
-        Ok(record.filter(|r| r.org_id == org.0 && r.table_id == table.id))
+        Ok(record.filter(|r| r.org_id == org.0))
     }
 
     /// The record holding a unique value of `field`, if any.

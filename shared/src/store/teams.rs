@@ -275,7 +275,7 @@ impl Store {
     }
 
     /// A check that a user is a member of `org`.
-    fn member_check(&self, org: OrgId, user_id: u64) -> TransactWriteItem {
+    pub(super) fn member_check(&self, org: OrgId, user_id: u64) -> TransactWriteItem {
         let check = ConditionCheck::builder()
             .table_name(self.table_name())
             .set_key(Some(key(keys::org_pk(org), &keys::member_sk(user_id))))

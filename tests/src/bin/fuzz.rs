@@ -102,6 +102,16 @@ async fn main() -> ExitCode {
         notes.push(body["data"]["id"]["note_id"].as_str().expect("a note id").to_string());
     }
 
+    // Tasks linked to the kept record: one kept, one to delete.
+    let mut tasks = Vec::new();
+    for content in ["Kept task", "Doomed task"] {
+        let body = json!({"data": {"content": content, "format": "plaintext", "deadline_at": null,
+            "is_completed": false, "linked_records": [record_id], "assignees": []}});
+        let reply = api.bearer(&org.key, "POST", "/v2/tasks", Some(&body)).await;
+        let body = created(reply, "task");
+        tasks.push(body["data"]["id"]["task_id"].as_str().expect("a task id").to_string());
+    }
+
     let account = org.id.to_string();
     let mut teams = Vec::new();
     for name in ["Kept team", "Doomed team"] {
@@ -267,6 +277,14 @@ include-operation-id = "delete-note"
 parameters = {{ "path.note_id" = "{doomed_note}" }}
 
 [[operations]]
+include-operation-id-regex = "^(get|update)-task$"
+parameters = {{ "path.task_id" = "{kept_task}" }}
+
+[[operations]]
+include-operation-id = "delete-task"
+parameters = {{ "path.task_id" = "{doomed_task}" }}
+
+[[operations]]
 include-operation-id = "redeliver-webhook-delivery"
 parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{delivery_id}" }}
 "#,
@@ -286,6 +304,8 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         doomed_webhook = webhooks[1],
         kept_note = notes[0],
         doomed_note = notes[1],
+        kept_task = tasks[0],
+        doomed_task = tasks[1],
         delivery_id = delivery.delivery_id,
         member_id = shared::domain::organization::OrgId(org.id).member_id(org.user_id),
     );

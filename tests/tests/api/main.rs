@@ -31,6 +31,7 @@ mod smartsuite_webhooks;
 mod smoke;
 mod solutions;
 mod tables;
+mod tasks;
 mod teams;
 mod template;
 mod vendor_curl;

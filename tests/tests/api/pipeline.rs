@@ -300,6 +300,19 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "GetItem",
         "checks that the organization it is filtered to exists",
     ),
+    (
+        "list-tasks",
+        "BatchGetItem",
+        "reads the tasks one record links (linked_record_id)",
+    ),
+    (
+        "update-task",
+        "ConditionCheckItem",
+        "checks each record a change links, and each member it newly assigns",
+    ),
+    ("update-task", "DeleteItem", "removes the links a change drops"),
+    ("update-task", "Query", "finds the members a change assigns"),
+    ("update-task", "BatchGetItem", "finds the members a change assigns"),
     ("create-record", "Query", MEMBER),
     ("create-record", "BatchGetItem", MEMBER),
     (

@@ -35,10 +35,13 @@ const EVENT_RECORD: &str = "00000000-0000-4000-8000-0000000000ff";
 /// The note id in `events/get-note.json` and `events/delete-note.json`; the note
 /// create-note made replaces it.
 const EVENT_NOTE: &str = "00000000-0000-4000-8000-0000000000f1";
+/// The task id in `events/{get,update,delete}-task.json`; the task create-task made
+/// replaces it.
+const EVENT_TASK: &str = "00000000-0000-4000-8000-0000000000f2";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 92] = [
+const ORDER: [(&str, u16); 97] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -74,6 +77,11 @@ const ORDER: [(&str, u16); 92] = [
     ("list-notes", 200),
     ("get-note", 200),
     ("delete-note", 200),
+    ("create-task", 200),
+    ("list-tasks", 200),
+    ("get-task", 200),
+    ("update-task", 200),
+    ("delete-task", 200),
     ("create-application-record", 200),
     ("get-application-record", 200),
     ("update-application-record", 200),
@@ -176,6 +184,7 @@ async fn every_event_runs_through_its_binary() {
     let mut member = EVENT_MEMBER.to_string();
     let mut record = EVENT_RECORD.to_string();
     let mut note = EVENT_NOTE.to_string();
+    let mut task = EVENT_TASK.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -195,7 +204,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_SMARTSUITE_WEBHOOK, &smartsuite_webhook)
             .replace(EVENT_MEMBER, &member)
             .replace(EVENT_RECORD, &record)
-            .replace(EVENT_NOTE, &note);
+            .replace(EVENT_NOTE, &note)
+            .replace(EVENT_TASK, &task);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -350,6 +360,18 @@ async fn every_event_runs_through_its_binary() {
             "list-notes" => assert_eq!(body["data"][0]["id"]["note_id"], note.as_str(), "{body}"),
             "get-note" => assert_eq!(body["data"]["content_markdown"], "Wants **annual** billing", "{body}"),
             "delete-note" => assert_eq!(body, json!({})),
+            "create-task" => {
+                assert_eq!(
+                    body["data"]["linked_records"][0]["target_record_id"],
+                    record.as_str(),
+                    "{body}"
+                );
+                task = body["data"]["id"]["task_id"].as_str().expect("a task id").to_string();
+            }
+            "list-tasks" => assert_eq!(body["data"][0]["id"]["task_id"], task.as_str(), "{body}"),
+            "get-task" => assert_eq!(body["data"]["content_plaintext"], "Send the contract", "{body}"),
+            "update-task" => assert_eq!(body["data"]["is_completed"], true, "{body}"),
+            "delete-task" => assert_eq!(body, json!({})),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),
             "update-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Inc."),
             "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),

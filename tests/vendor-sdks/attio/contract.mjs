@@ -24,6 +24,12 @@ import {
   getV2NotesByNoteId,
   postV2Notes,
   deleteV2NotesByNoteId,
+  getV2Tasks,
+  getV2TasksByTaskId,
+  patchV2TasksByTaskId,
+  postV2Tasks,
+  deleteV2TasksByTaskId,
+  getV2WorkspaceMembers,
   getV2Webhooks,
   getV2WebhooksByWebhookId,
   patchV2WebhooksByWebhookId,
@@ -311,6 +317,45 @@ await scenario('notes: create in Markdown, get, list by record and delete', asyn
   assert.deepEqual(listed.data.map((n) => n.id.note_id), [noteId]);
   await deleteV2NotesByNoteId({ client: sdk.client, path: { note_id: noteId } });
   const after = await getV2Notes({ client: sdk.client });
+  assert.equal(after.data.length, 0);
+});
+
+await scenario('tasks: create linked and assigned, get, complete, list by record and delete', async () => {
+  const members = await getV2WorkspaceMembers({ client: sdk.client });
+  const member = members.data[0].id.workspace_member_id;
+  const made = await postV2Tasks({
+    client: sdk.client,
+    body: {
+      data: {
+        content: 'Send the contract',
+        format: 'plaintext',
+        deadline_at: '2026-12-24T17:00:00.000Z',
+        is_completed: false,
+        linked_records: [{ target_object: object, target_record_id: acme.id.record_id }],
+        assignees: [{ referenced_actor_type: 'workspace-member', referenced_actor_id: member }],
+      },
+    },
+  });
+  assert.equal(made.data.content_plaintext, 'Send the contract');
+  assert.equal(made.data.linked_records[0].target_record_id, acme.id.record_id);
+  assert.equal(made.data.assignees[0].referenced_actor_id, member);
+  const taskId = made.data.id.task_id;
+  const got = await getV2TasksByTaskId({ client: sdk.client, path: { task_id: taskId } });
+  assert.equal(got.data.deadline_at, made.data.deadline_at);
+  const done = await patchV2TasksByTaskId({
+    client: sdk.client,
+    path: { task_id: taskId },
+    body: { data: { is_completed: true } },
+  });
+  assert.equal(done.data.is_completed, true);
+  assert.ok(done.data.completed_at);
+  const listed = await getV2Tasks({
+    client: sdk.client,
+    query: { linked_object: object, linked_record_id: acme.id.record_id, is_completed: true, sort: 'completed_at:desc' },
+  });
+  assert.deepEqual(listed.data.map((t) => t.id.task_id), [taskId]);
+  await deleteV2TasksByTaskId({ client: sdk.client, path: { task_id: taskId } });
+  const after = await getV2Tasks({ client: sdk.client });
   assert.equal(after.data.length, 0);
 });
 

@@ -8,4 +8,5 @@ pub mod notes;
 pub mod objects;
 pub mod record_query;
 pub mod records;
+pub mod tasks;
 pub mod webhooks;

@@ -1,0 +1,6 @@
+//! `update-task`: the Lambda function of PATCH /v2/tasks/{task_id}, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::UpdateTask>()
+}
