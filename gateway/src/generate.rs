@@ -12,9 +12,11 @@
 //! The two functions that serve no route (`unmatched-route`, `purge-organizations`) are
 //! kept by hand, outside the markers and in their own folders.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use shared::digest::sha256_hex;
 use shared::rate_limit::RateLimits;
 use shared::routes::{Auth, Endpoint, Route, ROUTES};
 
@@ -187,15 +189,76 @@ pub fn spliced_template(template: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{TEMPLATE} has no line `{}` after its BEGIN line", END.trim_end()))?;
     let mut out = String::with_capacity(template.len());
     out.push_str(&template[..begin + BEGIN.len()]);
+    // Functions granted exactly the same share one role: the role's name is its grants'.
+    let mut roles: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (endpoint, route) in Endpoint::ALL.iter().zip(ROUTES) {
-        out.push_str(&function_resource(endpoint.name(), route));
+        let statements = statements(route);
+        let role = role_name(&statements);
+        out.push_str(&function_resource(endpoint.name(), route, &role));
+        roles.entry(statements).or_default().push(endpoint.name());
+    }
+    out.push_str(ROLES_COMMENT);
+    for (statements, functions) in &roles {
+        out.push_str(&role_resource(statements, functions));
     }
     out.push_str(&template[end..]);
     Ok(out)
 }
 
-/// One endpoint's function and log group, as template.yaml declares them.
-fn function_resource(name: &str, route: &Route) -> String {
+const ROLES_COMMENT: &str = r#"
+  # ---- The endpoints' roles. Least privilege: each role grants exactly the DynamoDB actions
+  # (and SSM parameters) of the functions that use it, which are granted exactly the same
+  # (the test every_function_is_granted_exactly_what_it_does holds each function to what
+  # it does); its name is a digest of its grants, so a function's role changes only when
+  # its grants do. One role for each set of grants, not one a function: a stack holds 500
+  # resources (docs/operations.md, "When the stack splits").
+"#;
+
+/// The role of the functions granted `statements`.
+fn role_name(statements: &str) -> String {
+    format!("Grants{}Role", &sha256_hex(statements)[..10])
+}
+
+/// A role granting `statements` (its policy's, as the YAML of a statement list) and
+/// AWSLambdaBasicExecutionRole for the logs, for `functions`.
+fn role_resource(statements: &str, functions: &[&str]) -> String {
+    let policies = if statements.is_empty() {
+        String::new()
+    } else {
+        let statements: String = statements.lines().map(|l| format!("    {l}\n")).collect();
+        format!(
+            r#"      Policies:
+        - PolicyName: grants
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+{statements}"#
+        )
+    };
+    format!(
+        r#"
+  # {functions}
+  {name}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{ Service: lambda.amazonaws.com }}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub "arn:${{AWS::Partition}}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+{policies}"#,
+        functions = functions.join(", "),
+        name = role_name(statements),
+    )
+}
+
+/// The policy statements of a route's role, as YAML lines (indented for a function's
+/// `Policies`): its DynamoDB actions, the admin key's and its secrets' SSM parameters, its
+/// rate count. Empty for a route that needs none.
+fn statements(route: &Route) -> String {
     let actions: Vec<String> = route.grants.iter().map(|g| format!("dynamodb:{}", g.name())).collect();
     let mut statements = String::new();
     if !actions.is_empty() {
@@ -240,11 +303,12 @@ fn function_resource(name: &str, route: &Route) -> String {
 "#,
         );
     }
-    let policies = if statements.is_empty() {
-        String::new()
-    } else {
-        format!("      Policies:\n        - Statement:\n{statements}")
-    };
+    statements
+}
+
+/// One endpoint's function and log group, as template.yaml declares them; `role` is the
+/// role of its grants.
+fn function_resource(name: &str, route: &Route, role: &str) -> String {
     format!(
         r#"
   # {method} {path}
@@ -254,7 +318,8 @@ fn function_resource(name: &str, route: &Route) -> String {
       BuildMethod: makefile
       WorkingDirectory: .
     Properties:
-{policies}      LoggingConfig:
+      Role: !GetAtt {role}.Arn
+      LoggingConfig:
         LogGroup: !Ref {name}Logs
       Events:
         Api:

@@ -338,10 +338,6 @@ fn function_resource(binary: &str) -> Value {
         .unwrap_or_else(|| panic!("no function builds {binary}"))
 }
 
-/// The DynamoDB actions (`GetItem`, ...) template.yaml grants the function that builds
-/// `binary`: its own inline policy (SAM makes each function a role of its own, with
-/// AWSLambdaBasicExecutionRole for its logs). Every statement must name the table and its
-/// indexes, nothing else.
 /// The statement that lets a function count its requests (shared::rate_limit): UpdateItem
 /// on the table's `RATE#` items only, by IAM's `dynamodb:LeadingKeys` condition.
 fn is_rate_count_grant(statement: &Value) -> bool {
@@ -350,9 +346,35 @@ fn is_rate_count_grant(statement: &Value) -> bool {
         .is_some_and(|keys| keys.iter().any(|k| k.as_str() == Some("RATE#*")))
 }
 
-/// Every statement of the inline policies of the function that builds `binary`.
+/// Every statement the function that builds `binary` is granted: its role's policies (an
+/// endpoint's role, `Role: !GetAtt <role>.Arn`, shared by the functions granted exactly
+/// the same), or its own inline `Policies` (the hand-kept functions; SAM makes their role).
 fn statements(binary: &str) -> Vec<Value> {
-    function_resource(binary)["Properties"]["Policies"]
+    let resource = function_resource(binary);
+    if let Some(role) = resource["Properties"].get("Role") {
+        let Value::Tagged(tagged) = role else {
+            panic!("{binary}: Role is !GetAtt <role>.Arn, not {role:?}")
+        };
+        let name = string(&tagged.value);
+        let name = name
+            .strip_suffix(".Arn")
+            .unwrap_or_else(|| panic!("{binary}: Role is !GetAtt <role>.Arn"));
+        let role = template()["Resources"][name].clone();
+        assert_eq!(role["Type"], "AWS::IAM::Role", "{binary}: {name}");
+        return role["Properties"]["Policies"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|p| {
+                p["PolicyDocument"]["Statement"]
+                    .as_sequence()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+    }
+    resource["Properties"]["Policies"]
         .as_sequence()
         .cloned()
         .unwrap_or_default()
@@ -437,19 +459,13 @@ fn rate_count_granted(binary: &str) -> bool {
     !statements.is_empty()
 }
 
+/// The DynamoDB actions (`GetItem`, ...) template.yaml grants the function that builds
+/// `binary` ([`statements`]). Every statement must name the table and its indexes, nothing
+/// else.
 pub(crate) fn function_actions(binary: &str) -> BTreeSet<String> {
-    let resource = function_resource(binary);
-    assert!(
-        resource["Properties"].get("Role").is_none(),
-        "{binary}: a shared role would grant it what others use"
-    );
-    let statements: Vec<Value> = resource["Properties"]["Policies"]
-        .as_sequence()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
-        .collect();
+    // A role is shared only by functions granted exactly the same (its name is a digest of
+    // its grants), so what it grants is what each of them does.
+    let statements = statements(binary);
     let mut actions = BTreeSet::new();
     for statement in statements
         .into_iter()
