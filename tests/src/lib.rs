@@ -794,6 +794,12 @@ impl TestApi {
     }
 }
 
+/// The turn of a test that follows the table's stream (deliveries, SmartSuite's webhook
+/// queues): such tests take turns across the whole test binary, since DynamoDB Local's
+/// streams slow each other down, and a follower that falls behind under another's load is
+/// the machine's noise, not a finding (a loss would still show: every count is exact).
+pub static STREAM_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs futures concurrently on the current task and returns their outputs in order.
 pub async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();

@@ -10,10 +10,6 @@ use api_tests::{join_all, Org, TestApi};
 use serde_json::{json, Value};
 use shared::delivery::{signature, Schedule};
 
-/// The tests here take turns: each follows its table's stream and sends hundreds of
-/// requests, and DynamoDB Local's streams slow each other down when both are busy.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// A test schedule: a second's back-off, five attempts, a two-second timeout.
 const SCHEDULE: Schedule = Schedule {
     base: Duration::from_secs(1),
@@ -57,7 +53,7 @@ fn event_types(received: &[Received]) -> Vec<String> {
 
 #[tokio::test]
 async fn deliveries_are_signed_filtered_retried_and_isolated() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let receiver = Receiver::default();
     let base = receiver.start().await;
@@ -231,7 +227,7 @@ async fn deliveries_are_signed_filtered_retried_and_isolated() {
 
 #[tokio::test]
 async fn nothing_is_lost_under_concurrent_writes() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let receiver = Receiver::default();
     let base = receiver.start().await;
@@ -314,7 +310,7 @@ async fn nothing_is_lost_under_concurrent_writes() {
 /// delivery that succeeds.
 #[tokio::test]
 async fn a_failing_webhook_degrades_goes_inactive_and_recovers() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let receiver = Receiver::default();
     let base = receiver.start().await;

@@ -77,6 +77,7 @@ fn titles(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_connector_lists_picks_writes_lists_deletes_restores_and_bulk_writes() {
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
 

@@ -12,10 +12,6 @@ use shared::delivery::Schedule;
 
 const WEBHOOKS: &str = "/smartsuite.webhooks.engine.Webhooks";
 
-/// The tests here that follow the table's stream take turns (DynamoDB Local's streams slow
-/// each other down).
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 const SCHEDULE: Schedule = Schedule {
     base: Duration::from_secs(1),
     max_wait: Duration::from_secs(1),
@@ -329,7 +325,7 @@ async fn bad_webhook_bodies_are_refused_and_nothing_is_written() {
 
 #[tokio::test]
 async fn a_webhook_takes_its_kinds_tables_and_fields_and_shows_each_write_as_it_was() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
     let (deals, leads) = (table(&api, &org, "Deals").await, table(&api, &org, "Leads").await);
@@ -412,7 +408,7 @@ async fn a_webhook_takes_its_kinds_tables_and_fields_and_shows_each_write_as_it_
 
 #[tokio::test]
 async fn pings_that_fail_for_good_turn_notifications_off_and_the_events_stay() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
     let deals = table(&api, &org, "Deals").await;
@@ -516,7 +512,7 @@ async fn events_of(api: &TestApi, org: &Org, webhook: &str) -> Vec<Value> {
 /// solution keeps it, and `ListWebhooks` lists one solution's.
 #[tokio::test]
 async fn a_webhook_watches_the_solution_its_locator_names() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = api_tests::STREAM_TURN.lock().await;
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "acme-owner").await;
     let made = api
