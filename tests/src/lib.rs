@@ -730,6 +730,18 @@ impl TestApi {
             .await
     }
 
+    /// Creates a record named `name` through Attio's route (200 expected): its id.
+    pub async fn named_record(&self, key: &str, object: &str, name: &str) -> String {
+        let reply = self
+            .create_record(key, object, &serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["data"]["id"]["record_id"]
+            .as_str()
+            .expect("a record id")
+            .to_string()
+    }
+
     /// Sends JSON with `Authorization: Bearer <key>` (Invent, Attio).
     pub async fn bearer(&self, key: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
         let auth = format!("Bearer {key}");

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::user::MemberName;
 use super::{required, Invalid};
 use crate::time::Timestamp;
 
@@ -72,14 +73,6 @@ impl LinkName {
     }
 }
 
-/// A workspace member a task is assigned to, as named.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssigneeName {
-    /// The member's id (`OrgId::member_id`).
-    Id(uuid::Uuid),
-    Email(String),
-}
-
 /// A new task, valid by construction; its links and assignees are still names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
@@ -87,7 +80,7 @@ pub struct NewTask {
     pub deadline_at: Option<Timestamp>,
     pub is_completed: bool,
     pub links: Vec<LinkName>,
-    pub assignees: Vec<AssigneeName>,
+    pub assignees: Vec<MemberName>,
 }
 
 /// A valid change to a task: what is sent replaces what was (`None`: unchanged).
@@ -96,7 +89,7 @@ pub struct TaskPatch {
     pub deadline_at: Option<Option<Timestamp>>,
     pub is_completed: Option<bool>,
     pub links: Option<Vec<LinkName>>,
-    pub assignees: Option<Vec<AssigneeName>>,
+    pub assignees: Option<Vec<MemberName>>,
 }
 
 impl TaskInput {
@@ -231,16 +224,16 @@ fn links(raw: Value) -> Result<Vec<LinkName>, Invalid> {
     Ok(links)
 }
 
-fn assignees(raw: Value) -> Result<Vec<AssigneeName>, Invalid> {
+fn assignees(raw: Value) -> Result<Vec<MemberName>, Invalid> {
     let form = "{\"referenced_actor_type\": \"workspace-member\", \"referenced_actor_id\": <member id>} or {\"workspace_member_email_address\": <email>}";
-    let mut named: Vec<AssigneeName> = Vec::new();
+    let mut named: Vec<MemberName> = Vec::new();
     for (i, item) in list(raw, "data.assignees", MAX_ASSIGNEES)?.into_iter().enumerate() {
         let path = format!("data.assignees[{i}]");
         let Value::Object(o) = &item else {
             return Err(Invalid::value(format!("`{path}` must be {form}")));
         };
         let name = if let (1, Some(Value::String(email))) = (o.len(), o.get("workspace_member_email_address")) {
-            AssigneeName::Email(email.trim().to_string())
+            MemberName::Email(email.trim().to_string())
         } else {
             let member = o.get("referenced_actor_type").and_then(Value::as_str) == Some("workspace-member");
             let id = o
@@ -248,7 +241,7 @@ fn assignees(raw: Value) -> Result<Vec<AssigneeName>, Invalid> {
                 .and_then(Value::as_str)
                 .and_then(|id| uuid::Uuid::try_parse(id).ok());
             match (member, id, o.len()) {
-                (true, Some(id), 2) => AssigneeName::Id(id),
+                (true, Some(id), 2) => MemberName::Id(id),
                 _ => return Err(Invalid::value(format!("`{path}` must be {form}"))),
             }
         };

@@ -6,6 +6,27 @@ use super::org_id::OrgId;
 use super::{bounded_text, required};
 use crate::domain::Invalid;
 
+/// A workspace member as a request names one: by member id (`OrgId::member_id`, the id
+/// Attio's actor references and `/v2/workspace_members` show) or by email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberName {
+    Id(uuid::Uuid),
+    Email(String),
+}
+
+impl MemberName {
+    /// The user it names among `members` (user id, email) of `org`: an email in any case.
+    pub fn user_among(&self, org: OrgId, members: &[(u64, String)]) -> Option<u64> {
+        match self {
+            MemberName::Id(id) => org.member_with_id(members.iter().map(|(user, _)| *user), id),
+            MemberName::Email(email) => members
+                .iter()
+                .find(|(_, known)| known.eq_ignore_ascii_case(email.trim()))
+                .map(|(user, _)| *user),
+        }
+    }
+}
+
 /// The caller's own id for a user: unique across the platform, 1-255 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExternalId(String);

@@ -65,6 +65,28 @@ pub(crate) fn organization_exists(table: &str, org: OrgId) -> TransactWriteItem 
     TransactWriteItem::builder().condition_check(check).build()
 }
 
+/// Adds `by` to the organization's `counter` (`webhook_count`, `solution_count`), only while
+/// the organization exists and, when it grows, while it is below `max`: the count that caps
+/// what the organization holds, moved in the transaction that makes or deletes one.
+pub(crate) fn org_count_move(table: &str, org: OrgId, counter: &str, by: i64, max: u64) -> TransactWriteItem {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(table)
+        .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
+        .update_expression("ADD #count :by")
+        .expression_attribute_names("#count", counter)
+        .expression_attribute_values(":by", AttributeValue::N(by.to_string()));
+    let update = if by > 0 {
+        update
+            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(#count) OR #count < :max)")
+            .expression_attribute_values(":max", AttributeValue::N(max.to_string()))
+    } else {
+        update.condition_expression("attribute_exists(PK)")
+    };
+    TransactWriteItem::builder()
+        .update(update.build().expect("key, table and expression are set"))
+        .build()
+}
+
 /// The condition of an item that must not exist yet.
 pub(crate) const NEW_ITEM: &str = "attribute_not_exists(PK)";
 

@@ -443,6 +443,16 @@ impl Store {
         Ok(())
     }
 
+    /// Why a write moving one of the organization's capped counts (`item::org_count_move`)
+    /// was cancelled: the organization is gone, or the count is at its cap (`full`).
+    pub(crate) async fn gone_or_full(&self, org: crate::domain::organization::OrgId, full: Refusal) -> StoreError {
+        match self.get(keys::org_pk(org), keys::ORG_SK).await {
+            Ok(None) => Missing::Organization(org).into(),
+            Ok(Some(_)) => full.into(),
+            Err(e) => e,
+        }
+    }
+
     /// One item by key, strongly consistent.
     pub(crate) async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
         let out = self

@@ -6,11 +6,9 @@
 //! names one (`Table::solution_id`) keeps naming a solution; the organization's purge takes
 //! them with the rest of its partition.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-
-use super::item::{from_item, key, put, ItemKeys, NEW_ITEM};
+use super::item::{from_item, org_count_move, put, ItemKeys, NEW_ITEM};
 use super::teams::object_id;
-use super::{keys, Missing, Refusal, Store, StoreError, TransactFailure};
+use super::{keys, Refusal, Store, StoreError, TransactFailure};
 use crate::domain::organization::OrgId;
 use crate::domain::solution::{NewSolution, Solution, SolutionId};
 use crate::time::Timestamp;
@@ -38,27 +36,15 @@ impl Store {
             created_by: by_user,
         };
         let item = ItemKeys::new(keys::org_pk(org), keys::solution_sk(&solution.id)).item(&solution);
-        let counted = Update::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
-            .update_expression("ADD solution_count :one")
-            .condition_expression(
-                "attribute_exists(PK) AND (attribute_not_exists(solution_count) OR solution_count < :max)",
-            )
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":max", AttributeValue::N(MAX_SOLUTIONS.to_string()))
-            .build()
-            .expect("key, table and expression are set");
         let items = vec![
-            TransactWriteItem::builder().update(counted).build(),
+            org_count_move(self.table_name(), org, "solution_count", 1, MAX_SOLUTIONS),
             put(self.table_name(), item, Some(NEW_ITEM)),
         ];
         match self.transact(items).await {
             Ok(()) => Ok(solution),
-            Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
-                None => Err(Missing::Organization(org).into()),
-                Some(_) => Err(Refusal::TooManySolutions { max: MAX_SOLUTIONS }.into()),
-            },
+            Err(TransactFailure::Cancelled(_)) => Err(self
+                .gone_or_full(org, Refusal::TooManySolutions { max: MAX_SOLUTIONS })
+                .await),
             Err(TransactFailure::Store(e)) => Err(e),
         }
     }
@@ -71,12 +57,15 @@ impl Store {
             .transpose()
     }
 
-    /// Every solution of `org` made through `POST /solutions/`, by id.
+    /// Every solution of `org` made through `POST /solutions/`, oldest first.
     pub async fn solutions(&self, org: OrgId) -> Result<Vec<Solution>, StoreError> {
-        self.query_prefix(&keys::org_pk(org), keys::SOLUTION_PREFIX)
+        let mut solutions: Vec<Solution> = self
+            .query_prefix(&keys::org_pk(org), keys::SOLUTION_PREFIX)
             .await?
             .into_iter()
             .map(from_item)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        solutions.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        Ok(solutions)
     }
 }

@@ -68,15 +68,10 @@ pub enum TaskRefused {
     Store(StoreError),
 }
 
-impl From<StoreError> for TaskRefused {
-    fn from(e: StoreError) -> Self {
-        TaskRefused::Store(e)
-    }
-}
-
-/// What each item of a task's transaction checks, to explain a cancellation.
+/// What each item of a task's transaction checks, to explain a cancellation: a linked
+/// record, an assignee, or nothing a caller is told of by name (the task's own condition
+/// fails as [`TaskRefused::Changed`]).
 enum Checked {
-    Task,
     Record(String),
     Member(u64),
     Other,
@@ -87,7 +82,7 @@ impl Store {
     pub async fn create_task(&self, org: OrgId, task: &Task, actor: Actor<'_>) -> Result<(), TaskRefused> {
         let mut tx = vec![(
             put(self.table_name(), task_item(org, task), Some(NEW_ITEM)),
-            Checked::Task,
+            Checked::Other,
         )];
         self.link_changes(org, task, &BTreeMap::new(), &task.links, &mut tx);
         for user in &task.assignees {
@@ -97,8 +92,8 @@ impl Store {
             .await
     }
 
-    /// Replaces `before` (as read) with `after`: 409-like [`TaskRefused::Changed`] if the
-    /// task changed meanwhile.
+    /// Replaces `before` (as read) with `after`, at the version after `before`'s:
+    /// [`TaskRefused::Changed`] if the task changed meanwhile.
     pub async fn update_task(
         &self,
         org: OrgId,
@@ -115,7 +110,7 @@ impl Store {
             .expression_attribute_values(":v", AttributeValue::N(before.version.to_string()))
             .build()
             .expect("table and item are set");
-        let mut tx = vec![(TransactWriteItem::builder().put(replace).build(), Checked::Task)];
+        let mut tx = vec![(TransactWriteItem::builder().put(replace).build(), Checked::Other)];
         self.link_changes(org, after, &before.links, &after.links, &mut tx);
         for user in after.assignees.iter().filter(|u| !before.assignees.contains(u)) {
             tx.push((self.member_check(org, *user), Checked::Member(*user)));
@@ -128,7 +123,7 @@ impl Store {
     pub async fn delete_task(&self, org: OrgId, task: &Task, actor: Actor<'_>) -> Result<(), TaskRefused> {
         let mut tx = vec![(
             delete_existing(self.table_name(), keys::org_pk(org), &keys::task_sk(&task.task_id)),
-            Checked::Task,
+            Checked::Other,
         )];
         self.link_changes(org, task, &task.links, &BTreeMap::new(), &mut tx);
         self.run_task_transaction(org, task, EventType::TaskDeleted, actor, tx)

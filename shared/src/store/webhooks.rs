@@ -3,7 +3,7 @@
 //! the organization's `webhook_count` in the same transaction, which caps the webhooks at
 //! [`MAX_WEBHOOKS`] and refuses a webhook for an organization being deleted.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{from_item, key, put, Change, Missing, Refusal, Store, StoreError, TransactFailure, NEW_ITEM};
 use crate::domain::organization::OrgId;
 use crate::domain::webhook::{NewWebhook, Subscriptions, TargetUrl, Webhook, WebhookStatus};
-use crate::store::item::ItemKeys;
+use crate::store::item::{org_count_move, ItemKeys};
 use crate::store::keys;
 use crate::time::Timestamp;
 
@@ -125,10 +125,9 @@ impl Store {
         let items = vec![self.webhook_count(org, 1), put(self.table_name(), item, Some(NEW_ITEM))];
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(_)) => match self.get(keys::org_pk(org), keys::ORG_SK).await? {
-                None => Err(Missing::Organization(org).into()),
-                Some(_) => Err(Refusal::TooManyWebhooks { max: MAX_WEBHOOKS }.into()),
-            },
+            Err(TransactFailure::Cancelled(_)) => Err(self
+                .gone_or_full(org, Refusal::TooManyWebhooks { max: MAX_WEBHOOKS })
+                .await),
             Err(TransactFailure::Store(e)) => Err(e),
         }
     }
@@ -161,23 +160,7 @@ impl Store {
     /// Adds `by` to the organization's webhook count: at most [`MAX_WEBHOOKS`], and only
     /// while the organization exists.
     fn webhook_count(&self, org: OrgId, by: i64) -> TransactWriteItem {
-        let mut update = Update::builder()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::org_pk(org), keys::ORG_SK)))
-            .update_expression("ADD webhook_count :by")
-            .expression_attribute_values(":by", AttributeValue::N(by.to_string()));
-        update = if by > 0 {
-            update
-                .condition_expression(
-                    "attribute_exists(PK) AND (attribute_not_exists(webhook_count) OR webhook_count < :max)",
-                )
-                .expression_attribute_values(":max", AttributeValue::N(MAX_WEBHOOKS.to_string()))
-        } else {
-            update.condition_expression("attribute_exists(PK)")
-        };
-        TransactWriteItem::builder()
-            .update(update.build().expect("key, table and expression are set"))
-            .build()
+        org_count_move(self.table_name(), org, "webhook_count", by, MAX_WEBHOOKS)
     }
 
     /// An organization's webhooks, oldest first.

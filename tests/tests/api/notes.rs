@@ -5,15 +5,6 @@
 use api_tests::{assert_error, Org, TestApi};
 use serde_json::{json, Value};
 
-async fn record(api: &TestApi, org: &Org, object: &str, name: &str) -> String {
-    let body = json!({"data": {"values": {"name": name}}});
-    let reply = api
-        .bearer(&org.key, "POST", &format!("/v2/objects/{object}/records"), Some(&body))
-        .await;
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.body["data"]["id"]["record_id"].as_str().unwrap().to_string()
-}
-
 fn note(object: &str, record_id: &str, title: &str, format: &str, content: &str) -> Value {
     json!({"data": {"parent_object": object, "parent_record_id": record_id, "title": title,
         "format": format, "content": content}})
@@ -56,8 +47,8 @@ async fn notes_are_made_read_listed_and_deleted_in_attios_shapes() {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
     api.create_table(&org.key, "Companies", "CO", "companies").await;
-    let acme = record(&api, &org, "companies", "Acme").await;
-    let globex = record(&api, &org, "companies", "Globex").await;
+    let acme = api.named_record(&org.key, "companies", "Acme").await;
+    let globex = api.named_record(&org.key, "companies", "Globex").await;
 
     let plain = create(
         &api,
@@ -149,8 +140,8 @@ async fn bad_notes_are_refused_whole_and_other_workspaces_see_none() {
         api.create_table(&o.key, "Companies", "CO", "companies").await;
         api.create_table(&o.key, "People", "PE", "people").await;
     }
-    let acme = record(&api, &org, "companies", "Acme").await;
-    let theirs = record(&api, &other, "companies", "Theirs").await;
+    let acme = api.named_record(&org.key, "companies", "Acme").await;
+    let theirs = api.named_record(&other.key, "companies", "Theirs").await;
     let kept = create(&api, &org, &note("companies", &acme, "Kept", "plaintext", "Kept")).await;
     let kept_id = kept["id"]["note_id"].as_str().unwrap().to_string();
     let before = api.items().await;
@@ -215,9 +206,9 @@ async fn a_records_notes_go_with_it() {
     let api = TestApi::start().await;
     let org = api.create_org("Acme", "owner").await;
     api.create_table(&org.key, "Companies", "CO", "companies").await;
-    let attio = record(&api, &org, "companies", "Gone by Attio").await;
-    let smartsuite = record(&api, &org, "companies", "Gone by SmartSuite").await;
-    let kept = record(&api, &org, "companies", "Kept").await;
+    let attio = api.named_record(&org.key, "companies", "Gone by Attio").await;
+    let smartsuite = api.named_record(&org.key, "companies", "Gone by SmartSuite").await;
+    let kept = api.named_record(&org.key, "companies", "Kept").await;
     let mut doomed = Vec::new();
     for parent in [&attio, &attio, &smartsuite] {
         let made = create(&api, &org, &note("companies", parent, "N", "plaintext", "n")).await;

@@ -7,15 +7,6 @@ use api_tests::{assert_error, Org, Reply, TestApi};
 use serde_json::{json, Value};
 use shared::domain::organization::OrgId;
 
-async fn record(api: &TestApi, org: &Org, object: &str, name: &str) -> String {
-    let body = json!({"data": {"values": {"name": name}}});
-    let reply = api
-        .bearer(&org.key, "POST", &format!("/v2/objects/{object}/records"), Some(&body))
-        .await;
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    reply.body["data"]["id"]["record_id"].as_str().unwrap().to_string()
-}
-
 fn task(content: &str, links: Value, assignees: Value) -> Value {
     json!({"data": {"content": content, "format": "plaintext", "deadline_at": null, "is_completed": false,
         "linked_records": links, "assignees": assignees}})
@@ -59,8 +50,8 @@ async fn tasks_are_made_read_changed_listed_and_deleted() {
     let org = api.create_org("Acme", "owner").await;
     let companies = api.create_table(&org.key, "Companies", "CO", "companies").await;
     let (acme, globex) = (
-        record(&api, &org, "companies", "Acme").await,
-        record(&api, &org, "companies", "Globex").await,
+        api.named_record(&org.key, "companies", "Acme").await,
+        api.named_record(&org.key, "companies", "Globex").await,
     );
     let member = OrgId(org.id).member_id(org.user_id).to_string();
 
@@ -196,8 +187,8 @@ async fn a_deleted_record_leaves_the_tasks_that_linked_it() {
     let org = api.create_org("Acme", "owner").await;
     api.create_table(&org.key, "Companies", "CO", "companies").await;
     let (acme, globex) = (
-        record(&api, &org, "companies", "Acme").await,
-        record(&api, &org, "companies", "Globex").await,
+        api.named_record(&org.key, "companies", "Acme").await,
+        api.named_record(&org.key, "companies", "Globex").await,
     );
     let links = json!([acme, globex]);
     let first = create(&api, &org, &task("One", links.clone(), json!([]))).await;
@@ -236,8 +227,8 @@ async fn bad_tasks_are_refused_whole_and_other_workspaces_see_none() {
     let other = api.create_org("Other", "other-owner").await;
     api.create_table(&org.key, "Companies", "CO", "companies").await;
     api.create_table(&other.key, "Companies", "CO", "companies").await;
-    let mine = record(&api, &org, "companies", "Mine").await;
-    let theirs = record(&api, &other, "companies", "Theirs").await;
+    let mine = api.named_record(&org.key, "companies", "Mine").await;
+    let theirs = api.named_record(&other.key, "companies", "Theirs").await;
     let other_member = OrgId(other.id).member_id(other.user_id).to_string();
     let stranger = uuid::Uuid::new_v4().to_string();
     for (body, status) in [

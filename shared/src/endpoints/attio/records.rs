@@ -13,6 +13,7 @@ use crate::domain::record::Record;
 use crate::domain::record::{parse_values, RecordInput, StrictMap};
 use crate::domain::table::TableRef;
 use crate::domain::table::{FieldDef, FieldType, Table};
+use crate::domain::user::MemberName;
 use crate::domain::{required, Invalid};
 use crate::endpoints::common::attio::{
     against_object, attribute_in_path, object_in_path, shown_value, RecordFailure, RecordResponse,
@@ -108,14 +109,8 @@ fn resolve_actor(org: OrgId, members: &[(u64, String)], item: &mut Value, path: 
             .map(str::to_string),
         _ => None,
     };
-    let user = match email {
-        Some(email) => members
-            .iter()
-            .find(|(_, known)| known.eq_ignore_ascii_case(email.trim()))
-            .map(|(user, _)| *user)
-            .ok_or_else(|| {
-                ApiError::value_not_found(format!("`{path}`: no workspace member has the email address {email}"))
-            })?,
+    let name = match email {
+        Some(email) => MemberName::Email(email),
         None => {
             // Only members can be named; anything else is left for the parser to refuse.
             let member = item.get("referenced_actor_type").and_then(Value::as_str) == Some("workspace-member");
@@ -128,10 +123,15 @@ fn resolve_actor(org: OrgId, members: &[(u64, String)], item: &mut Value, path: 
             };
             let id = uuid::Uuid::try_parse(id)
                 .map_err(|_| Invalid::value(format!("`{path}.referenced_actor_id` must be a uuid")))?;
-            org.member_with_id(members.iter().map(|(user, _)| *user), &id)
-                .ok_or_else(|| ApiError::value_not_found(format!("`{path}`: no workspace member has the id {id}")))?
+            MemberName::Id(id)
         }
     };
+    let user = name.user_among(org, members).ok_or_else(|| {
+        ApiError::value_not_found(match &name {
+            MemberName::Email(email) => format!("`{path}`: no workspace member has the email address {email}"),
+            MemberName::Id(id) => format!("`{path}`: no workspace member has the id {id}"),
+        })
+    })?;
     *item = serde_json::json!({
         "referenced_actor_type": "workspace-member",
         "referenced_actor_id": org.member_id(user).to_string(),

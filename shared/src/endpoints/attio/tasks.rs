@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
-use crate::domain::task::{AssigneeName, LinkName, TaskData};
+use crate::domain::task::{LinkName, TaskData};
+use crate::domain::user::MemberName;
 use crate::endpoints::common::attio::object_named;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -129,24 +130,17 @@ async fn found_links(state: &AppState, org: OrgId, links: &[LinkName]) -> Result
 }
 
 /// The user ids of the members `names` name (by member id or email), in order.
-async fn found_assignees(state: &AppState, org: OrgId, names: &[AssigneeName]) -> Result<Vec<u64>, ApiError> {
+async fn found_assignees(state: &AppState, org: OrgId, names: &[MemberName]) -> Result<Vec<u64>, ApiError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
     let members = state.store.member_emails(org).await?;
     let mut users = Vec::with_capacity(names.len());
     for name in names {
-        let user = match name {
-            AssigneeName::Id(id) => org.member_with_id(members.iter().map(|(user, _)| *user), id),
-            AssigneeName::Email(email) => members
-                .iter()
-                .find(|(_, known)| known.eq_ignore_ascii_case(email))
-                .map(|(user, _)| *user),
-        }
-        .ok_or_else(|| {
+        let user = name.user_among(org, &members).ok_or_else(|| {
             let named = match name {
-                AssigneeName::Id(id) => format!("the id {id}"),
-                AssigneeName::Email(email) => format!("the email address {email}"),
+                MemberName::Id(id) => format!("the id {id}"),
+                MemberName::Email(email) => format!("the email address {email}"),
             };
             ApiError::not_found(format!("No workspace member has {named}"))
         })?;
@@ -250,7 +244,6 @@ pub async fn update(state: &AppState, principal: Principal, req: Request) -> Res
     if let Some(assignees) = &patch.assignees {
         after.assignees = found_assignees(state, org, assignees).await?;
     }
-    after.version = before.version + 1;
     state
         .store
         .update_task(org, &before, &after, actor)
@@ -338,7 +331,7 @@ struct TaskQuery {
     sort: TaskSort,
     is_completed: Option<bool>,
     /// `Some(None)`: tasks with no assignee.
-    assignee: Option<Option<AssigneeName>>,
+    assignee: Option<Option<MemberName>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,8 +369,8 @@ impl TaskQuery {
             None => None,
             Some("") | Some("null") => Some(None),
             Some(raw) => Some(Some(match uuid::Uuid::try_parse(raw) {
-                Ok(id) => AssigneeName::Id(id),
-                Err(_) => AssigneeName::Email(raw.trim().to_string()),
+                Ok(id) => MemberName::Id(id),
+                Err(_) => MemberName::Email(raw.trim().to_string()),
             })),
         };
         Ok(Self {

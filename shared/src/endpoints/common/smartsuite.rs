@@ -13,6 +13,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_values, Record};
 use crate::domain::smartsuite::attio_input;
 pub use crate::domain::smartsuite::SmartSuiteRecord;
+use crate::domain::solution::{Solution, SolutionId};
 use crate::domain::table::{FieldType, Table};
 use crate::domain::team::ListTeamsInput;
 use crate::domain::Invalid;
@@ -72,6 +73,20 @@ pub(crate) async fn members(state: &AppState, org: OrgId, table: &Table) -> Resu
     let ids: Vec<u64> = state.store.org_members(org).await?.iter().map(|m| m.user_id).collect();
     let by_member_id = ids.iter().map(|&u| (org.member_id(u).to_string(), u)).collect();
     Ok(Members { ids, by_member_id })
+}
+
+/// The solution made through `POST /solutions/` that `id` names in `org`, or `missing`
+/// (the caller's error: a 404 for a path, a 400 for a body).
+pub(crate) async fn made_solution(
+    state: &AppState,
+    org: OrgId,
+    id: &str,
+    missing: ApiError,
+) -> Result<Solution, ApiError> {
+    let Ok(parsed) = SolutionId::parse("solution", id) else {
+        return Err(missing);
+    };
+    state.store.solution(org, &parsed).await?.ok_or(missing)
 }
 
 /// The record shown in SmartSuite's shape.

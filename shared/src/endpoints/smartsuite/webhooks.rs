@@ -13,9 +13,9 @@ use serde_json::Value;
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::smartsuite_webhook::{whole_number, Filter, Settings, Webhook};
-use crate::domain::solution::SolutionId;
 use crate::domain::table::TableRef;
 use crate::domain::Invalid;
+use crate::endpoints::common::smartsuite::made_solution;
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::state::AppState;
@@ -140,13 +140,10 @@ async fn settings_of(
 ) -> Result<Settings, ApiError> {
     let settings = Settings::parse(webhook, org, current, state.webhooks.targets)?;
     if let Some(id) = &settings.solution {
-        let solution = SolutionId::parse("webhook.locator.solution_id", id)?;
-        if state.store.solution(org, &solution).await?.is_none() {
-            return Err(Invalid::value(format!(
-                "`webhook.locator.solution_id`: no solution `{id}` in this workspace"
-            ))
-            .into());
-        }
+        let missing = Invalid::value(format!(
+            "`webhook.locator.solution_id`: no solution `{id}` in this workspace"
+        ));
+        made_solution(state, org, id, missing.into()).await?;
     }
     let solution = settings.solution_id(org);
     for table_id in settings.filter.tables() {

@@ -24,8 +24,9 @@ use crate::domain::organization::{OrgId, Organization};
 use crate::domain::smartsuite_field::{
     AddFieldInput, BulkAddFieldsInput, CreateApplicationInput, DeleteFieldInput, FieldInput,
 };
-use crate::domain::solution::{CreateSolutionInput, Solution, SolutionId, COLORS, DEFAULT_ICON};
+use crate::domain::solution::{CreateSolutionInput, Solution, COLORS, DEFAULT_ICON};
 use crate::domain::table::{FieldDef, FieldPatch, FieldType, NewField, Table, TableRef};
+use crate::endpoints::common::smartsuite::made_solution;
 use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -77,33 +78,29 @@ pub struct SolutionBody {
 }
 
 impl SolutionBody {
-    /// The organization's default solution, with those of `tables` that are in it.
+    /// The organization's default solution (its id derived from the organization's, its
+    /// name and description the organization's), with those of `tables` that are in it.
     fn default_of(org: &Organization, tables: &[Table]) -> Self {
-        let id = OrgId(org.id).solution_id();
-        let application_ids = tables_in(tables, &id);
-        Self {
-            slug: id[16..24].to_string(),
-            id,
+        let solution = Solution {
+            id: OrgId(org.id).solution_id(),
+            org_id: org.id,
             name: org.name.clone(),
-            logo_color: COLORS[0].to_string(),
             logo_icon: DEFAULT_ICON.to_string(),
-            description: json!({"data": {}, "html": "", "preview": org.description.clone().unwrap_or_default()}),
-            permissions: json!({"level": "all_members", "members": [], "teams": [], "owners": [org.owner_user_id.to_string()]}),
-            hidden: false,
-            created: org.created_at.clone(),
-            updated: org.updated_at.clone(),
-            has_demo_data: false,
-            status: "in_development",
-            applications_count: application_ids.len(),
-            application_ids,
-            delete_date: None,
-            deleted_by: None,
-            template: None,
-        }
+            logo_color: COLORS[0].to_string(),
+            created_at: org.created_at.clone(),
+            created_by: org.owner_user_id,
+        };
+        let preview = org.description.as_deref().unwrap_or_default();
+        Self::shown(&solution, preview, &org.updated_at, tables)
     }
 
-    /// A solution made through `POST /solutions/`, with those of `tables` that are in it.
+    /// A solution made through `POST /solutions/` (never changed since), with those of
+    /// `tables` that are in it.
     fn made(solution: &Solution, tables: &[Table]) -> Self {
+        Self::shown(solution, "", &solution.created_at, tables)
+    }
+
+    fn shown(solution: &Solution, preview: &str, updated: &str, tables: &[Table]) -> Self {
         let application_ids = tables_in(tables, &solution.id);
         Self {
             slug: solution.id[16..24].to_string(),
@@ -111,11 +108,11 @@ impl SolutionBody {
             name: solution.name.clone(),
             logo_color: solution.logo_color.clone(),
             logo_icon: solution.logo_icon.clone(),
-            description: json!({"data": {}, "html": "", "preview": ""}),
+            description: json!({"data": {}, "html": "", "preview": preview}),
             permissions: json!({"level": "all_members", "members": [], "teams": [], "owners": [solution.created_by.to_string()]}),
             hidden: false,
             created: solution.created_at.clone(),
-            updated: solution.created_at.clone(),
+            updated: updated.to_string(),
             has_demo_data: false,
             status: "in_development",
             applications_count: application_ids.len(),
@@ -410,21 +407,12 @@ async fn listed_tables(state: &AppState, org: OrgId) -> Result<Vec<Table>, ApiEr
 pub async fn list_solutions(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let org = organization(state, principal.org_id).await?;
     let tables = listed_tables(state, principal.org_id).await?;
-    let mut made = state.store.solutions(principal.org_id).await?;
-    made.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    let made = state.store.solutions(principal.org_id).await?;
     let mut solutions = vec![SolutionBody::default_of(&org, &tables)];
     solutions.extend(made.iter().map(|s| SolutionBody::made(s, &tables)));
     let mut body = list_answer::<_, SolutionList>(&req, "/api/v1/solutions/", solutions)?;
     only_fields(&req, &mut body);
     Ok(json_response(StatusCode::OK, &body))
-}
-
-/// The made solution `id` names in `org`, as the caller's error when there is none.
-async fn made_solution(state: &AppState, org: OrgId, id: &str, missing: ApiError) -> Result<Solution, ApiError> {
-    let Ok(parsed) = SolutionId::parse("solution", id) else {
-        return Err(missing);
-    };
-    state.store.solution(org, &parsed).await?.ok_or(missing)
 }
 
 /// `GET /api/v1/solutions/{id}/`: the default solution or one made through `POST`.
