@@ -131,6 +131,16 @@ impl<'a> Views<'a> {
             (Some(_), kind) if kind != Kind::RecordDeleted => None,
             _ => store.trashed(self.org, &table, &change.record_id).await?,
         };
+        // Neither is there when a restore (which takes the copy out of the trash and puts the
+        // record back in one transaction) fell between the two reads: the record is back.
+        let live = match (&trashed, live) {
+            (None, None) => {
+                store
+                    .record(self.org, &table, &RecordRef::Id(change.record_id.clone()))
+                    .await?
+            }
+            (_, live) => live,
+        };
         let current = match (trashed, live) {
             (Some(trashed), _) => trashed.record,
             (None, Some(record)) => record,
