@@ -9,7 +9,7 @@ MOTO_VENV := .venv-moto
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build reproducible bench bench-scale audit load
+.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build reproducible bench bench-scale audit backfill load
 
 dev:
 	scripts/dev.sh
@@ -69,6 +69,13 @@ audit:
 	AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${DYNAMODB_PORT:-8000}}" \
 	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
 	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin audit
+
+# Writes the items a table written before a change of the data model lacks (today: the
+# referrer items of references made before them); docs/operations.md "Backfills".
+backfill:
+	AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${DYNAMODB_PORT:-8000}}" \
+	AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}" \
+	AWS_REGION="$${AWS_REGION:-us-east-1}" cargo run --quiet -p gateway --bin backfill
 
 # Every Python venv is made by uv (tools/uv-requirements.txt, itself installed by pip into
 # a venv of its own): the same pinned requirements as pip would install, about 30 s for the

@@ -12,8 +12,9 @@
 //! - a table's record count (where it started with the table) is the number of its
 //!   records, and every count belongs to a table;
 //! - memberships come in pairs and point to existing users and organizations;
-//! - references point to existing records of the linked table, and every record's
-//!   `ref_count` equals the number of records referencing it;
+//! - references point to existing records of the linked table, every record's
+//!   `ref_count` equals the number of records referencing it, and its referrer items name
+//!   exactly those records;
 //! - every note belongs to a record of its organization and table, in that record's
 //!   partition, and has its pointer; every pointer its note;
 //! - no table, team, member or key outlives its organization; `api_key_count` is exact;
@@ -538,6 +539,35 @@ fn check_references(items: &AuditItems, records: &[(&Record, &Table)], breaches:
                 record.id, record.ref_count
             ));
         }
+    }
+    check_referrer_items(items, &referenced_by, breaches);
+}
+
+/// The referrer items (`store::referrers`) are exactly the references: one per record
+/// that references another, in the referenced record's partition.
+fn check_referrer_items(
+    items: &AuditItems,
+    referenced_by: &BTreeMap<&str, BTreeSet<&str>>,
+    breaches: &mut Vec<String>,
+) {
+    let stored: BTreeSet<(&str, &str)> = items
+        .referrers
+        .iter()
+        .map(|(target, referrer)| (target.as_str(), referrer.as_str()))
+        .collect();
+    let expected: BTreeSet<(&str, &str)> = referenced_by
+        .iter()
+        .flat_map(|(target, referrers)| referrers.iter().map(move |r| (*target, *r)))
+        .collect();
+    for (target, referrer) in expected.difference(&stored) {
+        breaches.push(format!(
+            "record {referrer} references {target}, which has no referrer item for it"
+        ));
+    }
+    for (target, referrer) in stored.difference(&expected) {
+        breaches.push(format!(
+            "record {target} has a referrer item for {referrer}, which does not reference it"
+        ));
     }
 }
 

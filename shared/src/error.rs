@@ -337,7 +337,9 @@ impl From<crate::store::records::RecordWriteError> for ApiError {
                 "The value \"{value}\" provided for attribute with slug \"{attribute}\" is already used by another record; the attribute is unique"
             )),
             RecordWriteError::Referenced { count } => ApiError::record_referenced(format!(
-                "The record is referenced by {count} other record(s); remove those references first"
+                "The record is referenced by {count} other record(s); a delete removes the references of at most {max} (and, for references made before referrer items, of those it finds among {examined} records): remove some of them first",
+                max = crate::store::unlink::MAX_UNLINKED,
+                examined = crate::store::index::MAX_EXAMINED
             )),
             RecordWriteError::Changed => {
                 ApiError::uniqueness_conflict("The record changed while this write was made; read it again")
@@ -481,10 +483,10 @@ impl From<crate::store::records::RecordRefusal> for ApiError {
                 format!("`data.values.{attribute}` is required: the attribute is not optional")
             }
             RecordRefusal::TooManyHeld { held, max } => format!(
-                "A record may hold at most {max} unique values, references and indexed values in all; this one would hold {held}"
+                "A record may hold at most {max} unique values, references and indexed values in all, each referenced record counting twice; this one would hold {held}"
             ),
             RecordRefusal::TooManyChanges { max } => {
-                format!("One write may change at most {max} unique values, references and indexed values")
+                format!("One write may change at most {max} unique values, references and indexed values, each referenced record counting twice")
             }
         })
     }

@@ -5,7 +5,8 @@
 //! (the meter asks every call for its consumed capacity), and the ratio to a GET of one
 //! record in the same run. Then the query function's peak RSS at the largest size (the
 //! release `query-records` binary under the Runtime API harness, one process per query),
-//! and the capacity of a record create with and without indexed and unique values.
+//! and the capacity of a record create with and without indexed and unique values; a bulk
+//! create beside single creates, and a referenced record's delete beside a plain one.
 //! Writes bench/scale.md. `SCALE_SIZES=1000,10000` runs fewer sizes.
 
 use std::fmt::Write as _;
@@ -216,6 +217,75 @@ async fn bulk_create(metered: &TestApi, meter: &Meter, org: &Org) -> String {
     )
 }
 
+/// Attio's delete of a record referenced by 150 records (each written without the
+/// reference before it goes), beside the delete of a record nothing references, one after
+/// the other in each of `ROUNDS` rounds: p50, DynamoDB calls and capacity units of each.
+async fn referenced_delete(api: &TestApi, metered: &TestApi, meter: &Meter, org: &Org) -> String {
+    const ROUNDS: usize = 5;
+    const REFERRERS: usize = 150;
+    let body = json!({"name": "Targets", "record_prefix": "T", "api_slug": "targets"});
+    let reply = metered.bearer(&org.key, "POST", "/orgs/c/tables", Some(&body)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let referrers = json!({"name": "Referrers", "record_prefix": "R", "api_slug": "referrers"});
+    let reply = metered
+        .bearer(&org.key, "POST", "/orgs/c/tables", Some(&referrers))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let link = json!({"key": "target", "schema": {"name": "Target", "type": "record-reference", "link": "targets"}});
+    let reply = metered
+        .bearer(&org.key, "POST", "/orgs/c/tables/referrers/fields", Some(&link))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let (mut referenced, mut plain) = (Vec::new(), Vec::new());
+    let (mut referenced_cost, mut plain_cost) = ((0, 0.0), (0, 0.0));
+    for round in 0..ROUNDS {
+        let mut targets = Vec::new();
+        for which in ["referenced", "plain"] {
+            let path = "/v2/objects/targets/records";
+            let values = json!({"data": {"values": {"name": format!("{which} {round}")}}});
+            let reply = metered.bearer(&org.key, "POST", path, Some(&values)).await;
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+            targets.push(
+                reply.body["data"]["id"]["record_id"]
+                    .as_str()
+                    .expect("an id")
+                    .to_string(),
+            );
+        }
+        let target = targets[0].clone();
+        api.seed_records(org, "referrers", REFERRERS, |n| {
+            json!({"name": format!("r{round}-{n}"), "target": [{"target_object": "targets", "target_record_id": target}]})
+        })
+        .await;
+        for (id, times, cost) in [
+            (&targets[0], &mut referenced, &mut referenced_cost),
+            (&targets[1], &mut plain, &mut plain_cost),
+        ] {
+            let (calls, units) = meter.read();
+            let started = Instant::now();
+            let path = format!("/v2/objects/targets/records/{id}");
+            let reply = metered.bearer(&org.key, "DELETE", &path, None).await;
+            times.push(started.elapsed());
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+            let (calls_after, units_after) = meter.read();
+            cost.0 += calls_after - calls;
+            cost.1 += units_after - units;
+        }
+    }
+    let (referenced, plain) = (percentile(&mut referenced, 0.5), percentile(&mut plain, 0.5));
+    let rounds = ROUNDS as f64;
+    format!(
+        "\nAttio's delete of a record referenced by {REFERRERS} records (each written without the reference first), beside the delete of a record nothing references (same run, {ROUNDS} rounds, p50): referenced {:.1} ms ({:.0} DynamoDB calls, {:.0} capacity units), unreferenced {:.1} ms ({:.0} calls, {:.1} units), {:.1}x.\n",
+        ms(referenced),
+        referenced_cost.0 as f64 / rounds,
+        referenced_cost.1 / rounds,
+        ms(plain),
+        plain_cost.0 as f64 / rounds,
+        plain_cost.1 / rounds,
+        ms(referenced) / ms(plain),
+    )
+}
+
 /// The query function's peak RSS (MiB) answering `body`, in a process of its own.
 async fn peak_rss(api: &TestApi, org: &Org, body: &Value) -> (u64, f64) {
     let root = repo_root();
@@ -320,6 +390,7 @@ async fn main() {
         }
     }
     report.push_str(&bulk_create(&metered, &meter, &org).await);
+    report.push_str(&referenced_delete(&api, &metered, &meter, &org).await);
     let largest = sizes.last().copied().unwrap_or(0);
     let _ = writeln!(
         report,

@@ -54,6 +54,9 @@ pub struct AuditItems {
     pub records: BTreeMap<String, Record>,
     /// The record each history item belongs to.
     pub histories: Vec<String>,
+    /// Referrer items (`store::referrers`): the referenced record (whose partition holds
+    /// it), the referencing record it names.
+    pub referrers: Vec<(String, String)>,
     /// Notes, each from its parent record's partition (`store::notes`).
     pub notes: Vec<Note>,
     /// Note pointers: organization, pointer.
@@ -110,6 +113,13 @@ impl AuditItems {
         } else if let Some(record_id) = pk.strip_prefix("REC#").filter(|_| sk.starts_with("HIST#")) {
             self.histories.push(record_id.to_string());
             "record history"
+        } else if let Some(target) = pk
+            .strip_prefix("REC#")
+            .filter(|_| sk.starts_with(keys::REFERRER_PREFIX))
+        {
+            let item: crate::store::referrers::ReferrerItem = from_item(item)?;
+            self.referrers.push((target.to_string(), item.referrer_id));
+            "referrer"
         } else if pk.starts_with("REC#") && sk.starts_with(keys::NOTE_PREFIX) {
             self.notes.push(from_item(item)?);
             "note"

@@ -173,6 +173,12 @@ pub const RECORD_HISTORY_PREFIX: &str = "HIST#";
 pub fn record_history_sk(version: u64) -> String {
     format!("{RECORD_HISTORY_PREFIX}{}", padded(version))
 }
+/// Who references a record (`store::referrers`): one item per referencing record, in the
+/// referenced record's partition, written and released with the reference itself.
+pub const REFERRER_PREFIX: &str = "REFBY#";
+pub fn referrer_sk(referrer_id: &str) -> String {
+    format!("{REFERRER_PREFIX}{referrer_id}")
+}
 /// A note (`store::notes`) lives in its parent record's partition, so the record's delete
 /// finds its notes as it finds its history; its pointer (the same sort key in the
 /// organization's partition) finds it by id and lists the organization's notes.

@@ -5,6 +5,7 @@
 pub mod account_items;
 pub mod api_keys;
 pub mod audit;
+pub mod backfill;
 pub mod cache;
 pub mod deliveries;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod organizations;
 pub mod purge;
 pub mod record_counts;
 pub mod records;
+pub mod referrers;
 pub mod schema;
 #[cfg(feature = "seeding")]
 pub mod seed;
@@ -29,6 +31,7 @@ pub mod tables;
 pub mod tasks;
 pub mod teams;
 pub mod trash;
+pub mod unlink;
 pub mod users;
 pub mod webhooks;
 
@@ -450,6 +453,46 @@ impl Store {
             Ok(None) => Missing::Organization(org).into(),
             Ok(Some(_)) => full.into(),
             Err(e) => e,
+        }
+    }
+
+    /// An `UpdateItem` (`ADD`/`SET` under `attribute_exists(PK)`) of an item that must
+    /// exist, answering the number `counter` holds after it: `None` when the item is gone.
+    pub(crate) async fn update_counter(
+        &self,
+        item_key: Item,
+        expression: &str,
+        values: Vec<(&str, AttributeValue)>,
+        counter: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item_key))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(PK)")
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        let out = match update.send().await {
+            Ok(out) => out,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(sdk_error(err)),
+        };
+        match out.attributes().and_then(|a| a.get(counter)) {
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map(Some)
+                .map_err(|_| StoreError::Unexpected(format!("{counter} is not a number"))),
+            _ => Err(StoreError::Unexpected(format!("{counter} missing after update"))),
         }
     }
 

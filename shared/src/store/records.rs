@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -18,8 +18,7 @@ use super::history::history_item;
 pub use super::history::EndedValues;
 use super::item_size::{item_size, MAX_ITEM_BYTES};
 use super::{
-    failed_conditions, from_item, key, put, s, sdk_error, to_item, Missing, Store, StoreError, TransactFailure,
-    NEW_ITEM,
+    failed_conditions, from_item, key, put, s, to_item, Missing, Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::digest::sha256_hex;
 use crate::domain::event::{record_events, EventActor};
@@ -38,8 +37,16 @@ const RECORD_ITEM_SLACK: usize = 64;
 /// A transaction holds at most 100 items: the record, its number pointer (or its history),
 /// the table's revision check, its table's record count (`store::record_counts`), its
 /// change events (`store::events`), a soft delete's or a restore's copy in the trash
-/// (`store::trash`), and these.
+/// (`store::trash`), and these: an item per unique value and per index entry, and two per
+/// referenced record ([`ITEMS_PER_REFERENCE`]).
 pub const MAX_CHECKS_PER_WRITE: usize = 94;
+
+/// A reference takes two of a write's items: the referenced record's count (with its
+/// existence check) and the referrer item that finds the referencing record from it.
+pub const ITEMS_PER_REFERENCE: usize = 2;
+
+/// The most records one write may reference, with nothing else unique or indexed.
+pub const MAX_REFERENCES_PER_WRITE: usize = MAX_CHECKS_PER_WRITE / ITEMS_PER_REFERENCE;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordNumberItem {
@@ -66,10 +73,10 @@ pub enum Merge {
 /// A record write: the record before (`None` for a create) and after (`None` for a
 /// delete), and the values it ends (kept as history).
 #[derive(Clone, Copy)]
-struct Change<'r> {
-    old: Option<&'r Record>,
-    new: Option<&'r Record>,
-    ended: &'r EndedValues,
+pub(super) struct Change<'r> {
+    pub(super) old: Option<&'r Record>,
+    pub(super) new: Option<&'r Record>,
+    pub(super) ended: &'r EndedValues,
 }
 
 /// Who writes, and when: the API key (shown as the value's `created_by_actor`) and the
@@ -276,7 +283,7 @@ pub(crate) fn unique_claims(table: &Table, record: Option<&Record>) -> BTreeSet<
 }
 
 /// The records a record's active values reference, each with the field that links it.
-fn references<'a>(table: &'a Table, record: Option<&Record>) -> BTreeMap<String, &'a FieldDef> {
+pub(super) fn references<'a>(table: &'a Table, record: Option<&Record>) -> BTreeMap<String, &'a FieldDef> {
     let Some(record) = record else { return BTreeMap::new() };
     let mut targets = BTreeMap::new();
     for field in table.fields.values().filter(|f| f.link.is_some()) {
@@ -307,8 +314,9 @@ pub enum RecordWriteError {
     /// A unique attribute's value is another record's.
     #[error("the value {value} of unique attribute {attribute} is taken")]
     ValueTaken { attribute: String, value: String },
-    /// Other records reference the record being deleted.
-    #[error("the record is referenced by {count} record(s)")]
+    /// Other records reference the record being deleted, more than one delete takes the
+    /// references from (`store::unlink`), or some that it could not find.
+    #[error("the record is referenced by {count} record(s), more than one delete unlinks")]
     Referenced { count: i64 },
     /// The record changed after it was read.
     #[error("the record changed during the write")]
@@ -495,9 +503,20 @@ impl<'t> RecordTransaction<'_, 't> {
         }
     }
 
-    /// A counted existence check of each record the write starts referencing, and the
-    /// count's release for each it stops referencing.
-    fn references(&mut self, org: OrgId, table: &'t Table, old: Option<&Record>, new: Option<&Record>) {
+    /// A counted existence check of each record the write starts referencing with the
+    /// referrer item that finds this record from it (`store::referrers`), and the count's
+    /// and the item's release for each it stops referencing. A record whose delete is
+    /// removing the references to it (its `unlinking_until` lease still running) takes no
+    /// new one.
+    fn references(
+        &mut self,
+        org: OrgId,
+        table: &'t Table,
+        this: &Record,
+        change: (Option<&Record>, Option<&Record>),
+        now: Timestamp,
+    ) {
+        let (old, new) = change;
         let (old_refs, new_refs) = (references(table, old), references(table, new));
         for (target, field) in &new_refs {
             if old_refs.contains_key(target) {
@@ -508,10 +527,14 @@ impl<'t> RecordTransaction<'_, 't> {
                 .table_name(self.table)
                 .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
                 .update_expression("ADD ref_count :one")
-                .condition_expression("attribute_exists(PK) AND org_id = :org AND table_id = :table")
+                .condition_expression(
+                    "attribute_exists(PK) AND org_id = :org AND table_id = :table \
+                     AND (attribute_not_exists(unlinking_until) OR unlinking_until < :now)",
+                )
                 .expression_attribute_values(":one", AttributeValue::N("1".into()))
                 .expression_attribute_values(":org", AttributeValue::N(org.0.to_string()))
                 .expression_attribute_values(":table", s(field.link.clone().unwrap_or_default()))
+                .expression_attribute_values(":now", AttributeValue::N(now.unix_seconds().to_string()))
                 .build()
                 .expect("key, table and expression are set");
             self.push(
@@ -521,8 +544,16 @@ impl<'t> RecordTransaction<'_, 't> {
                     target: target.clone(),
                 },
             );
+            self.push(
+                super::referrers::referrer_put(self.table, target, &this.id),
+                ItemPurpose::Referrer,
+            );
         }
         for target in old_refs.keys().filter(|t| !new_refs.contains_key(*t)) {
+            self.push(
+                super::referrers::referrer_delete(self.table, target, &this.id),
+                ItemPurpose::Referrer,
+            );
             let update = Update::builder()
                 .table_name(self.table)
                 .set_key(Some(key(keys::record_pk(target), keys::RECORD_SK)))
@@ -547,6 +578,53 @@ fn within_item_limit(what: &'static str, bytes: usize) -> Result<(), StoreError>
             bytes,
             limit: MAX_ITEM_BYTES,
         });
+    }
+    Ok(())
+}
+
+/// Size and transaction-size limits, checked before anything is written: every write's,
+/// and the only checks of a write that removes references to a record being deleted
+/// (`store::unlink`), which may leave a required attribute empty as Attio's delete does.
+pub(super) fn check_record_limits(
+    table: &Table,
+    old: Option<&Record>,
+    new: Option<&Record>,
+    ended: &EndedValues,
+) -> Result<(), RecordWriteError> {
+    if let Some(new) = new {
+        // Room for what the write leaves of the stored item (its reference count).
+        within_item_limit(
+            "record with its values",
+            item_size(&record_item(new)) + RECORD_ITEM_SLACK,
+        )?;
+        within_item_limit("values one write replaces", item_size(&history_item(new, ended)))?;
+        if references(table, Some(new)).contains_key(&new.id) {
+            return Err(RecordWriteError::Refused(RecordRefusal::SelfReference));
+        }
+    }
+    let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
+    let (old_refs, new_refs) = (references(table, old), references(table, new));
+    let (old_entries, new_entries) = (index_entries(table, old), index_entries(table, new));
+    // Deleting the record releases every one it holds, in one transaction.
+    let held = new_claims.len() + ITEMS_PER_REFERENCE * new_refs.len() + new_entries.len();
+    if held > MAX_CHECKS_PER_WRITE {
+        return Err(RecordWriteError::Refused(RecordRefusal::TooManyHeld {
+            held,
+            max: MAX_CHECKS_PER_WRITE,
+        }));
+    }
+    let changes = old_claims.symmetric_difference(&new_claims).count()
+        + ITEMS_PER_REFERENCE
+            * old_refs
+                .keys()
+                .collect::<BTreeSet<_>>()
+                .symmetric_difference(&new_refs.keys().collect())
+                .count()
+        + old_entries.symmetric_difference(&new_entries).count();
+    if changes > MAX_CHECKS_PER_WRITE {
+        return Err(RecordWriteError::Refused(RecordRefusal::TooManyChanges {
+            max: MAX_CHECKS_PER_WRITE,
+        }));
     }
     Ok(())
 }
@@ -630,6 +708,8 @@ pub(super) enum ItemPurpose<'a> {
         target: String,
     },
     Unreference,
+    /// The referenced record's item naming this record as a referrer: unconditional.
+    Referrer,
     /// The write's change events: a new item whose condition fails only on an id collision.
     Event,
     /// A deleted record's copy: put by a soft delete, taken out by a restore (whose
@@ -762,8 +842,9 @@ impl Store {
     }
 
     /// Deletes a record with its number pointer and unique sentinels, releasing its
-    /// references. A record that other records reference is refused (409): the rule is
-    /// "refuse", so no reference ever dangles.
+    /// references. The records that reference it are first written without those
+    /// references (`store::unlink`), so no reference ever dangles; past what one delete
+    /// unlinks it is refused (409) with nothing written.
     /// Its history and its notes go after it, in batches: unreachable once the record is
     /// gone, so a delete cut short between the two leaves only what the audit reports.
     pub async fn delete_record(
@@ -800,12 +881,23 @@ impl Store {
         actor: Actor<'_>,
         copy: Option<TransactWriteItem>,
     ) -> Result<(), RecordWriteError> {
-        let change = Change {
+        let no_values = EndedValues::new();
+        let change = || Change {
             old: Some(record),
             new: None,
-            ended: &EndedValues::new(),
+            ended: &no_values,
         };
-        self.write_record(org, table, change, actor, copy).await?;
+        if record.ref_count > 0 {
+            self.unlink_referrers(org, record, actor).await?;
+        }
+        match self.write_record(org, table, change(), actor, copy.clone()).await {
+            // A reference made after the record was read and before its lease: unlink again.
+            Err(RecordWriteError::Referenced { .. }) => {
+                self.unlink_referrers(org, record, actor).await?;
+                self.write_record(org, table, change(), actor, copy).await?;
+            }
+            done => done?,
+        }
         // What the record leaves in its partition goes after it: its history, its notes
         // (with their pointers) and its tasks' links (each task loses the record from its
         // links first). Unreachable once the record is gone, so a delete cut short here
@@ -849,7 +941,8 @@ impl Store {
         Ok(record)
     }
 
-    /// Size and transaction-size limits, checked before anything is written.
+    /// Size and transaction-size limits and required values, checked before anything is
+    /// written.
     fn check_record_write(
         &self,
         table: &Table,
@@ -857,16 +950,8 @@ impl Store {
         new: Option<&Record>,
         ended: &EndedValues,
     ) -> Result<(), RecordWriteError> {
+        check_record_limits(table, old, new, ended)?;
         if let Some(new) = new {
-            // Room for what the write leaves of the stored item (its reference count).
-            within_item_limit(
-                "record with its values",
-                item_size(&record_item(new)) + RECORD_ITEM_SLACK,
-            )?;
-            within_item_limit("values one write replaces", item_size(&history_item(new, ended)))?;
-            if references(table, Some(new)).contains_key(&new.id) {
-                return Err(RecordWriteError::Refused(RecordRefusal::SelfReference));
-            }
             for field in table.ordered_fields() {
                 if !field.optional && new.active(&field.id).next().is_none() {
                     return Err(RecordWriteError::Refused(RecordRefusal::Required {
@@ -875,35 +960,12 @@ impl Store {
                 }
             }
         }
-        let (old_claims, new_claims) = (unique_claims(table, old), unique_claims(table, new));
-        let (old_refs, new_refs) = (references(table, old), references(table, new));
-        let (old_entries, new_entries) = (index_entries(table, old), index_entries(table, new));
-        // Deleting the record releases every one it holds, in one transaction.
-        let held = new_claims.len() + new_refs.len() + new_entries.len();
-        if held > MAX_CHECKS_PER_WRITE {
-            return Err(RecordWriteError::Refused(RecordRefusal::TooManyHeld {
-                held,
-                max: MAX_CHECKS_PER_WRITE,
-            }));
-        }
-        let changes = old_claims.symmetric_difference(&new_claims).count()
-            + old_refs
-                .keys()
-                .collect::<BTreeSet<_>>()
-                .symmetric_difference(&new_refs.keys().collect())
-                .count()
-            + old_entries.symmetric_difference(&new_entries).count();
-        if changes > MAX_CHECKS_PER_WRITE {
-            return Err(RecordWriteError::Refused(RecordRefusal::TooManyChanges {
-                max: MAX_CHECKS_PER_WRITE,
-            }));
-        }
         Ok(())
     }
 
     /// The one transaction behind every record write, from the record before (`None` for a
     /// create) and after (`None` for a delete).
-    async fn write_record(
+    pub(super) async fn write_record(
         &self,
         org: OrgId,
         table: &Table,
@@ -964,7 +1026,7 @@ impl Store {
         debug_assert!(matches!(tx.purposes[RECORD_WRITE], ItemPurpose::Record));
         tx.check_revision(table);
         tx.claims(table, this, old, new);
-        tx.references(org, table, old, new);
+        tx.references(org, table, this, (old, new), actor.now);
         for write in super::index::index_writes(self.table_name(), table, old, new) {
             tx.push(write, ItemPurpose::Index);
         }
@@ -983,35 +1045,17 @@ impl Store {
     /// Takes `count` display numbers at once from the counter: the last of them (the
     /// others are the `count - 1` before it).
     async fn next_record_numbers(&self, table_id: &str, count: u64) -> Result<u64, StoreError> {
-        let out = self
-            .client()
-            .update_item()
-            .table_name(self.table_name())
-            .set_key(Some(key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK)))
-            .update_expression("ADD record_seq :count")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":count", AttributeValue::N(count.to_string()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        let out = match out {
-            Ok(out) => out,
+        let last = self
+            .update_counter(
+                key(keys::table_head_pk(table_id), keys::TABLE_HEAD_SK),
+                "ADD record_seq :count",
+                vec![(":count", AttributeValue::N(count.to_string()))],
+                "record_seq",
+            )
+            .await?
             // The head is gone: the table was deleted (with its organization) meanwhile.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Err(Missing::Table(table_id.to_string()).into());
-            }
-            Err(err) => return Err(sdk_error(err)),
-        };
-        match out.attributes().and_then(|a| a.get("record_seq")) {
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map_err(|_| StoreError::Unexpected("record_seq is not a number".into())),
-            _ => Err(StoreError::Unexpected("record_seq missing after update".into())),
-        }
+            .ok_or_else(|| StoreError::from(Missing::Table(table_id.to_string())))?;
+        u64::try_from(last).map_err(|_| StoreError::Unexpected("record_seq is negative".into()))
     }
 
     /// A record of `table` by id or display number; records of other tables or orgs are

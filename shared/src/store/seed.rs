@@ -1,22 +1,25 @@
 //! Large fixtures for tests and benches (the `seeding` feature, which no function's build
 //! asks for): records written item for item as a create writes them (the record, its
-//! number pointer, unique sentinels, index entries and change events), but with
-//! BatchWriteItem and no conditions, 25 items a call. What those tests measure is not the
+//! number pointer, unique sentinels, index entries, referrer items and change events), but
+//! with BatchWriteItem and no conditions, 25 items a call, and one `ADD ref_count` per
+//! referenced record for all the seeded records that reference it. What those tests measure is not the
 //! write path, which costs a transaction a record.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::history::EndedValues;
 use super::records::{new_record, Actor, ItemPurpose, RecordValues};
-use super::{Item, Store, StoreError, BATCH_CONCURRENCY};
+use super::{key, keys, sdk_error, Item, Store, StoreError, BATCH_CONCURRENCY};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
 
 impl Store {
     /// Writes new records of `table` holding `values`, numbered from the table's counter,
-    /// without checking them: the caller seeds values a create would take. A record that
-    /// references another is refused (a reference moves a count, which is no put).
+    /// without checking them: the caller seeds values a create would take (a referenced
+    /// record must exist).
     pub async fn seed_records(
         &self,
         org: OrgId,
@@ -28,16 +31,19 @@ impl Store {
         let mut records: Vec<Record> = values.iter().map(|v| new_record(org, table, v, actor)).collect();
         self.number_in_order(&table.id, &mut records).await?;
         let mut items: Vec<Item> = Vec::new();
+        let mut referenced: BTreeMap<String, u64> = BTreeMap::new();
         for record in &records {
             let (writes, purposes) =
                 self.record_transaction(org, table, None, Some(record), &EndedValues::new(), actor);
             for (write, purpose) in writes.iter().zip(&purposes) {
                 if let Some(put) = write.put() {
                     items.push(put.item().clone());
+                } else if let ItemPurpose::Reference { target, .. } = purpose {
+                    *referenced.entry(target.clone()).or_default() += 1;
                 } else if matches!(purpose, ItemPurpose::Count) {
                     // Moved once a shard below, not once a record.
                 } else if write.update().is_some() {
-                    return Err(StoreError::unexpected("a seeded record may not reference another"));
+                    return Err(StoreError::unexpected("a seeded record's write updates an item"));
                 }
             }
         }
@@ -62,6 +68,17 @@ impl Store {
             .try_collect::<Vec<()>>()
             .await?;
         self.count_new_records(&table.id, &records).await?;
+        for (target, count) in referenced {
+            self.client()
+                .update_item()
+                .table_name(self.table_name())
+                .set_key(Some(key(keys::record_pk(&target), keys::RECORD_SK)))
+                .update_expression("ADD ref_count :n")
+                .expression_attribute_values(":n", AttributeValue::N(count.to_string()))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+        }
         Ok(records)
     }
 }

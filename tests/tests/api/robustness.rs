@@ -150,7 +150,7 @@ async fn a_record_holds_no_more_references_than_its_delete_can_release() {
     let link = json!({"key": "members", "schema": {"name": "Members", "type": "record-reference", "link": "people", "array": true}});
     api.add_field(&org.key, "groups", &link).await;
     let mut people = Vec::new();
-    for i in 0..99 {
+    for i in 0..=shared::store::records::MAX_REFERENCES_PER_WRITE {
         let reply = record(&api, &org, "people", json!({"name": format!("P{i}")})).await;
         people.push(reply.body["data"]["id"]["record_id"].as_str().unwrap().to_string());
     }
@@ -159,8 +159,9 @@ async fn a_record_holds_no_more_references_than_its_delete_can_release() {
             .map(|id| json!({"target_object": "people", "target_record_id": id}))
             .collect()
     };
-    // The most a record write can hold (the transaction's 100 items less the record's own).
-    let max = shared::store::records::MAX_CHECKS_PER_WRITE;
+    // The most references a record write can hold (the transaction's 100 items less the
+    // record's own, two a reference).
+    let max = shared::store::records::MAX_REFERENCES_PER_WRITE;
     let group = record(&api, &org, "groups", json!({"members": refs(&people[..max])})).await;
     assert_eq!(group.status, 200, "{:?}", group.body);
     let id = group.body["data"]["id"]["record_id"].as_str().unwrap().to_string();
@@ -172,7 +173,7 @@ async fn a_record_holds_no_more_references_than_its_delete_can_release() {
         reply.body["message"]
             .as_str()
             .unwrap()
-            .contains(&format!("at most {max}")),
+            .contains(&format!("at most {}", shared::store::records::MAX_CHECKS_PER_WRITE)),
         "{:?}",
         reply.body
     );

@@ -435,18 +435,6 @@ async fn a_deleted_record_leaves_every_dialect_and_comes_back_on_restore() {
     assert_eq!(made.status, 200, "{:?}", made.body);
     let id = made.body["id"].as_str().unwrap().to_string();
 
-    // A record others link to is refused, as Attio's delete is.
-    let linked = api
-        .token(
-            &org.key,
-            org.id,
-            "DELETE",
-            &format!("/api/v1/applications/people/records/{person_id}/"),
-            None,
-        )
-        .await;
-    assert_error(&linked, 409);
-
     let deleted = api
         .token(&org.key, org.id, "DELETE", &format!("{base}/{id}/"), None)
         .await;
@@ -556,18 +544,20 @@ async fn a_deleted_record_leaves_every_dialect_and_comes_back_on_restore() {
         .token(&org.key, org.id, "POST", "/api/v1/deleted-records/", None)
         .await;
     assert_eq!(trash.body, json!([]));
-    // The person it links to is linked again: it cannot be deleted.
-    assert_error(
-        &api.token(
+    // The person it links to is linked again; deleting the person takes the link away.
+    let person_gone = api
+        .token(
             &org.key,
             org.id,
             "DELETE",
             &format!("/api/v1/applications/people/records/{person_id}/"),
             None,
         )
-        .await,
-        409,
-    );
+        .await;
+    assert_eq!(person_gone.status, 200, "{:?}", person_gone.body);
+    let unlinked = api.token(&org.key, org.id, "GET", &format!("{base}/{id}/"), None).await;
+    assert_eq!(unlinked.status, 200, "{:?}", unlinked.body);
+    assert_eq!(unlinked.body["people"], json!([]));
     api.assert_audit_clean().await;
 }
 
@@ -709,6 +699,25 @@ async fn bulk_writes_are_all_or_nothing() {
     let people = "/api/v1/applications/people/records";
     let other_person = send("POST", format!("{people}/"), json!({"name": "Bob"})).await;
     let other_id = other_person.body["id"].as_str().unwrap().to_string();
+    // A reference the delete cannot find (its count says one more record references the
+    // person than any record does, as a reference no search reaches would): the person's
+    // delete is refused after Bob's, which is undone.
+    let count = |delta: i64| {
+        let store = &api.state.store;
+        store
+            .client()
+            .update_item()
+            .table_name(store.table_name())
+            .key(
+                "PK",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("REC#{person_id}")),
+            )
+            .key("SK", aws_sdk_dynamodb::types::AttributeValue::S("REC".into()))
+            .update_expression("ADD ref_count :n")
+            .expression_attribute_values(":n", aws_sdk_dynamodb::types::AttributeValue::N(delta.to_string()))
+            .send()
+    };
+    count(1).await.unwrap();
     let refused = send(
         "PATCH",
         format!("{people}/bulk_delete/"),
@@ -716,6 +725,7 @@ async fn bulk_writes_are_all_or_nothing() {
     )
     .await;
     assert_error(&refused, 409);
+    count(-1).await.unwrap();
     let bob = api
         .token(&org.key, org.id, "GET", &format!("{people}/{other_id}/"), None)
         .await;

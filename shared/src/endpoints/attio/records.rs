@@ -379,8 +379,9 @@ async fn assert_in(
     )
 }
 
-/// `DELETE .../records/{record_id}`: 200 `{}`. Refused (409 `record_referenced`) while
-/// other records reference it.
+/// `DELETE .../records/{record_id}`: 200 `{}`. The records that reference it are written
+/// without those references first (`store::unlink`; 409 `record_referenced` past the
+/// most one delete unlinks).
 pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let req = &req;
     let principal = &principal;

@@ -1,0 +1,122 @@
+//! Backfills: bounded, repeatable passes that bring items written before a change of the
+//! data model up to it (docs/operations.md, "Backfills and migrations").
+//!
+//! Referrer items (`store::referrers`) are written with every reference made since they
+//! exist; a reference made before has none, which the audit reports and a delete of its
+//! target makes up for with a search (`store::unlink`). [`Store::backfill_referrers`]
+//! writes them: it reads every record (a Scan, page by page), and for each reference
+//! without its item writes the item in a transaction that checks the referencing record
+//! is still the version read, so an item is never written for a reference released
+//! meanwhile (a record written meanwhile is read again).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+
+use super::item::key;
+use super::records::references;
+use super::referrers::referrer_put;
+use super::{from_item, keys, sdk_error, Store, StoreError, TransactFailure};
+use crate::domain::organization::OrgId;
+use crate::domain::record::Record;
+use crate::domain::table::{Table, TableRef};
+
+/// How often one record is read again when it changes between its read and its items.
+const ATTEMPTS: usize = 5;
+
+/// What a backfill did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillReport {
+    /// Records read.
+    pub records: usize,
+    /// Items written.
+    pub written: usize,
+    /// Items that were there already.
+    pub present: usize,
+}
+
+impl Store {
+    /// Writes the referrer item of every reference that has none. Safe to run while the
+    /// API serves and to run again: it writes only what is missing.
+    pub async fn backfill_referrers(&self) -> Result<BackfillReport, StoreError> {
+        let mut report = BackfillReport::default();
+        let mut tables: HashMap<String, Option<Table>> = HashMap::new();
+        let mut pages = self
+            .client()
+            .scan()
+            .table_name(self.table_name())
+            .filter_expression("SK = :record AND begins_with(PK, :prefix)")
+            .expression_attribute_values(":record", AttributeValue::S(keys::RECORD_SK.into()))
+            .expression_attribute_values(":prefix", AttributeValue::S("REC#".into()))
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let record: Record = from_item(item.map_err(sdk_error)?)?;
+            report.records += 1;
+            if !tables.contains_key(&record.table_id) {
+                let table = self
+                    .table(OrgId(record.org_id), &TableRef::Id(record.table_id.clone()))
+                    .await?;
+                tables.insert(record.table_id.clone(), table);
+            }
+            let Some(Some(table)) = tables.get(&record.table_id) else {
+                continue;
+            };
+            let (written, present) = self.backfill_record(table, record).await?;
+            report.written += written;
+            report.present += present;
+        }
+        Ok(report)
+    }
+
+    /// The missing referrer items of one record's references: (written, present).
+    async fn backfill_record(&self, table: &Table, mut record: Record) -> Result<(usize, usize), StoreError> {
+        let (mut written, mut present) = (0, 0);
+        for _ in 0..ATTEMPTS {
+            let targets: Vec<String> = references(table, Some(&record)).into_keys().collect();
+            let mut changed = false;
+            for target in targets {
+                let item = self
+                    .get(keys::record_pk(&target), &keys::referrer_sk(&record.id))
+                    .await?;
+                if item.is_some() {
+                    present += 1;
+                    continue;
+                }
+                match self.transact(self.referrer_backfill(&record, &target)).await {
+                    Ok(()) => written += 1,
+                    Err(TransactFailure::Cancelled(_)) => {
+                        changed = true;
+                        break;
+                    }
+                    Err(TransactFailure::Store(e)) => return Err(e),
+                }
+            }
+            if !changed {
+                return Ok((written, present));
+            }
+            match self.get(keys::record_pk(&record.id), keys::RECORD_SK).await? {
+                Some(item) => record = from_item(item)?,
+                None => return Ok((written, present)),
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// The referrer item of `record`'s reference to `target`, if `record` is still the
+    /// version read.
+    fn referrer_backfill(&self, record: &Record, target: &str) -> Vec<TransactWriteItem> {
+        let unchanged = ConditionCheck::builder()
+            .table_name(self.table_name())
+            .set_key(Some(key(keys::record_pk(&record.id), keys::RECORD_SK)))
+            .condition_expression("attribute_exists(PK) AND version = :seen")
+            .expression_attribute_values(":seen", AttributeValue::N(record.version.to_string()))
+            .build()
+            .expect("key, table and condition are set");
+        vec![
+            TransactWriteItem::builder().condition_check(unchanged).build(),
+            referrer_put(self.table_name(), target, &record.id),
+        ]
+    }
+}

@@ -1,0 +1,41 @@
+//! Who references a record: the reverse index of references.
+//!
+//! Every reference a record write makes puts a referrer item in the referenced record's
+//! partition (`REFBY#<referrer id>`: one per referencing record, however many of its
+//! values name the target), in the transaction that moves the target's `ref_count`; the
+//! write that releases the reference deletes it. A Query of the partition's `REFBY#` keys
+//! is then exactly the records that reference it: what a referenced record's delete reads
+//! (`store::unlink`).
+
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::item::{key, put, ItemKeys};
+use super::keys;
+
+/// A referencing record, as its target's partition names it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferrerItem {
+    pub referrer_id: String,
+}
+
+/// The put of `referrer`'s item in `target`'s partition, for the transaction that makes
+/// the reference.
+pub(crate) fn referrer_put(table: &str, target: &str, referrer: &str) -> TransactWriteItem {
+    let item = ItemKeys::new(keys::record_pk(target), keys::referrer_sk(referrer)).item(&ReferrerItem {
+        referrer_id: referrer.to_string(),
+    });
+    put(table, item, None)
+}
+
+/// The delete of `referrer`'s item in `target`'s partition, for the transaction that
+/// releases the reference (a reference made before referrer items existed has none: the
+/// delete is unconditional).
+pub(crate) fn referrer_delete(table: &str, target: &str, referrer: &str) -> TransactWriteItem {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key(keys::record_pk(target), &keys::referrer_sk(referrer))))
+        .build()
+        .expect("key and table are set");
+    TransactWriteItem::builder().delete(delete).build()
+}
