@@ -4,6 +4,7 @@
 pub mod event;
 pub mod filter;
 pub mod import;
+pub mod list;
 pub mod list_sort;
 pub mod note;
 pub mod number;

@@ -73,6 +73,7 @@ impl ObjectInput {
             record_prefix: PrefixChoice::Derived(prefix_for(&api_slug)?),
             api_slug,
             solution_id: None,
+            list: None,
         })
     }
 

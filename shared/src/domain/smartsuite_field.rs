@@ -146,6 +146,7 @@ impl CreateApplicationInput {
             record_prefix,
             api_slug,
             solution_id: (solution.as_str() != default_solution).then(|| solution.as_str().to_string()),
+            list: None,
         };
         Ok(NewApplication {
             table,

@@ -182,6 +182,8 @@ pub struct NewTable {
     /// The SmartSuite solution it joins (`domain::solution`); `None`: the organization's
     /// default solution.
     pub solution_id: Option<String>,
+    /// Attio's list (`domain::list`); `None`: an object.
+    pub list: Option<super::list::ListDef>,
 }
 
 /// The JSON body of `POST /orgs/{org_id}/tables`.
@@ -215,6 +217,7 @@ impl CreateTableInput {
             record_prefix: PrefixChoice::Given(record_prefix),
             api_slug,
             solution_id: None,
+            list: None,
         })
     }
 }
@@ -810,6 +813,10 @@ pub struct Table {
     /// the organization's default solution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solution_id: Option<String>,
+    /// Attio's list: its records are the list's entries (`domain::list`); `None`: an
+    /// object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<super::list::ListDef>,
     pub fields: BTreeMap<String, FieldDef>,
     /// Bumped by every change to the definition, with the head's (the store's `TableHead`): record
     /// writes are conditional on the revision they were checked against, so a definition
@@ -837,6 +844,7 @@ impl Table {
             display_field_id: fields.first().map(|f| f.id.clone()).unwrap_or_default(),
             archived: false,
             solution_id: None,
+            list: None,
             fields: fields.into_iter().map(|f| (f.key.clone(), f)).collect(),
             revision: 0,
             created_at: String::new(),
@@ -876,6 +884,11 @@ impl FieldDef {
 }
 
 impl Table {
+    /// Whether the table is Attio's list (its records entries), not an object.
+    pub fn is_list(&self) -> bool {
+        self.list.is_some()
+    }
+
     /// The fields a client reads and writes, in creation order (the `order` the API shows
     /// is the position, from 1): archived ones are left out.
     pub fn ordered_fields(&self) -> Vec<&FieldDef> {

@@ -145,6 +145,7 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
         revision: 0,
         archived: false,
         solution_id: new.solution_id.clone(),
+        list: new.list.clone(),
         fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
         created_at: now.seconds(),
         updated_at: now.seconds(),
