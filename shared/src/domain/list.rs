@@ -75,17 +75,51 @@ impl ListAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListDef {
     pub parent_table_id: String,
+    /// The parent's api_slug, which an object keeps for good (Attio's `parent_object`).
+    pub parent_api_slug: String,
     #[serde(default)]
     pub access: ListAccess,
 }
 
+/// The key of the field every list has: its entry's parent record, a reference to a
+/// record of the parent object, required, set by the entry's create and never changed.
+pub const PARENT_RECORD_KEY: &str = "parent_record";
+
 /// One entry of `workspace_member_access` as sent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MemberAccessInput {
-    #[schema(value_type = String, format = Uuid)]
+    #[schema(value_type = String, format = "uuid")]
     pub workspace_member_id: Option<String>,
     #[schema(value_type = String)]
     pub level: Option<String>,
+}
+
+/// `{"data": {...}}` of `POST /v2/lists`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateListBody {
+    #[schema(required = true, value_type = CreateListData)]
+    #[serde(default, deserialize_with = "super::object")]
+    pub data: Option<CreateListData>,
+}
+
+/// `{"data": {...}}` of `PATCH /v2/lists/{list}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UpdateListBody {
+    #[schema(required = true, value_type = UpdateListData)]
+    #[serde(default, deserialize_with = "super::object")]
+    pub data: Option<UpdateListData>,
+}
+
+impl CreateListBody {
+    pub fn parse(self) -> Result<NewList, Invalid> {
+        required("data", self.data)?.parse()
+    }
+}
+
+impl UpdateListBody {
+    pub fn parse(self) -> Result<ListPatch, Invalid> {
+        required("data", self.data)?.parse()
+    }
 }
 
 /// The `data` of `POST /v2/lists` (every key required; `workspace_access` may be null).
@@ -214,10 +248,7 @@ impl UpdateListData {
         }
         Ok(ListPatch {
             name: self.name.map(|n| TableName::parse("data.name", &n)).transpose()?,
-            api_slug: self
-                .api_slug
-                .map(|s| ApiSlug::parse("data.api_slug", &s))
-                .transpose()?,
+            api_slug: self.api_slug.map(|s| ApiSlug::parse("data.api_slug", &s)).transpose()?,
             workspace_access: self.workspace_access.map(workspace_access).transpose()?,
             workspace_member_access: self.workspace_member_access.map(member_access).transpose()?,
         })
@@ -231,7 +262,9 @@ mod tests {
     use super::*;
 
     fn create(body: serde_json::Value) -> Result<NewList, Invalid> {
-        serde_json::from_value::<CreateListData>(body).expect("the shape").parse()
+        serde_json::from_value::<CreateListData>(body)
+            .expect("the shape")
+            .parse()
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub struct ObjectInput {
 /// The prefix of a new object's display ids, from its slug: its first 16 letters and
 /// digits in capitals (`sales_leads` gives `SALESLEADS`). Two slugs may give one prefix
 /// (`ab_c` and `a_bc`): the store then numbers it ([`PrefixChoice::candidates`]).
-pub(super) fn prefix_for(slug: &ApiSlug) -> Result<RecordPrefix, Invalid> {
+pub fn prefix_for(slug: &ApiSlug) -> Result<RecordPrefix, Invalid> {
     let letters: String = slug
         .as_str()
         .chars()

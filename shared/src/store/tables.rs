@@ -16,6 +16,7 @@ use super::{
     Refusal, Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::domain::event::attribute_event;
+use crate::domain::list::PARENT_RECORD_KEY;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
     check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
@@ -149,6 +150,36 @@ fn new_table(org: OrgId, new: &NewTable, prefix: &RecordPrefix, now: Timestamp) 
         fields: BTreeMap::from([(name_field.key.clone(), name_field)]),
         created_at: now.seconds(),
         updated_at: now.seconds(),
+    }
+    .shaped_as_list(now)
+}
+
+impl Table {
+    /// A new list's one field, in place of an object's `name`: its entries' parent record,
+    /// which is its display field (`domain::list::PARENT_RECORD_KEY`). An object is left
+    /// as it is.
+    fn shaped_as_list(mut self, now: Timestamp) -> Self {
+        let Some(list) = &self.list else { return self };
+        let parent = FieldDef {
+            id: uuid::Uuid::new_v4().to_string(),
+            key: PARENT_RECORD_KEY.to_string(),
+            name: "Parent record".to_string(),
+            description: None,
+            field_type: FieldType::RecordReference,
+            optional: false,
+            array: false,
+            unique: false,
+            indexed: false,
+            link: Some(list.parent_table_id.clone()),
+            link_slug: Some(list.parent_api_slug.clone()),
+            options: Vec::new(),
+            readonly: true,
+            created_at: now.nanos(),
+            archived: false,
+        };
+        self.display_field_id = parent.id.clone();
+        self.fields = BTreeMap::from([(parent.key.clone(), parent)]);
+        self
     }
 }
 

@@ -19,9 +19,29 @@ use crate::store::tables::Source;
 
 /// The table `{object}` names in the caller's organization, as this container has it
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
+/// A list is no object: an object route (or SmartSuite's, or Invent's) does not find one.
 pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
     let (table, not_found) = object_ref(object_param(req)?)?;
-    state.store.table_cached(org, &table).await?.ok_or_else(not_found)
+    state
+        .store
+        .table_cached(org, &table)
+        .await?
+        .filter(|(t, _)| !t.is_list())
+        .ok_or_else(not_found)
+}
+
+/// The list `{list}` names in the caller's organization (a list's slug or id), read from
+/// the table itself; Attio's 404 if none, or if it names an object.
+pub(crate) async fn list_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
+    let raw = path_param(req, "list")?;
+    let not_found = || ApiError::not_found(format!("List with slug/ID \"{raw}\" not found."));
+    let list = TableRef::parse(raw).map_err(|_| not_found())?;
+    state
+        .store
+        .table(org, &list)
+        .await?
+        .filter(Table::is_list)
+        .ok_or_else(not_found)
 }
 
 /// The table `{object}` names, read from the table itself rather than a container's
@@ -34,7 +54,12 @@ pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: O
 /// caller's organization, read from the table itself; Attio's 404 if none.
 pub(crate) async fn object_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
     let (table, not_found) = object_ref(raw)?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
+    state
+        .store
+        .table(org, &table)
+        .await?
+        .filter(|t| !t.is_list())
+        .ok_or_else(not_found)
 }
 
 /// `{object}` (SmartSuite's `{application_id}`).
