@@ -69,6 +69,10 @@ pub async fn fixture() -> Fixture {
         "is_completed": false, "linked_records": [noted.body["data"]["id"]["record_id"]], "assignees": []}});
     let task = api.bearer(&org.key, "POST", "/v2/tasks", Some(&task)).await;
     assert_eq!(task.status, 200, "{:?}", task.body);
+    let list = json!({"data": {"name": "Kept list", "api_slug": "kept_list", "parent_object": "companies",
+        "workspace_access": "full-access", "workspace_member_access": []}});
+    let list = api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -201,6 +205,7 @@ impl Fixture {
             "delivery_id" => self.delivery_id.clone(),
             "note_id" => self.note_id.clone(),
             "task_id" => self.task_id.clone(),
+            "list" => "kept_list".into(),
             "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
                 .member_id(self.org.user_id)
                 .to_string(),
@@ -289,6 +294,9 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             json!({"data": {"api_slug": "opportunities", "singular_noun": "Opportunity", "plural_noun": "Opportunities"}})
         }
         "update-object" => json!({"data": {"plural_noun": "Renamed"}}),
+        "create-list" => json!({"data": {"name": "Pipeline", "api_slug": "pipeline", "parent_object": "companies",
+            "workspace_access": null, "workspace_member_access": [{"workspace_member_id":
+                shared::domain::organization::OrgId(f.org.id).member_id(f.org.user_id).to_string(), "level": "full-access"}]}}),
         "create-attribute" => json!({"data": {
             "title": "Notes", "api_slug": "attio_notes", "type": "text",
             "is_required": false, "is_unique": false, "is_multiselect": false

@@ -5,6 +5,7 @@ pub mod event;
 pub mod filter;
 pub mod import;
 pub mod list;
+pub mod list_def;
 pub mod list_sort;
 pub mod note;
 pub mod number;

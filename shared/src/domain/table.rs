@@ -183,7 +183,7 @@ pub struct NewTable {
     /// default solution.
     pub solution_id: Option<String>,
     /// Attio's list (`domain::list`); `None`: an object.
-    pub list: Option<super::list::ListDef>,
+    pub list: Option<super::list_def::ListDef>,
 }
 
 /// The JSON body of `POST /orgs/{org_id}/tables`.
@@ -816,7 +816,7 @@ pub struct Table {
     /// Attio's list: its records are the list's entries (`domain::list`); `None`: an
     /// object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub list: Option<super::list::ListDef>,
+    pub list: Option<super::list_def::ListDef>,
     pub fields: BTreeMap<String, FieldDef>,
     /// Bumped by every change to the definition, with the head's (the store's `TableHead`): record
     /// writes are conditional on the revision they were checked against, so a definition

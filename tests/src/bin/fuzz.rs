@@ -112,6 +112,11 @@ async fn main() -> ExitCode {
         tasks.push(body["data"]["id"]["task_id"].as_str().expect("a task id").to_string());
     }
 
+    // A list of the companies, for the list routes.
+    let list = json!({"data": {"name": "Kept list", "api_slug": "kept_list", "parent_object": "companies",
+        "workspace_access": "full-access", "workspace_member_access": []}});
+    created(api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await, "list");
+
     let account = org.id.to_string();
     let mut teams = Vec::new();
     for name in ["Kept team", "Doomed team"] {
@@ -201,6 +206,10 @@ parameters = {{ "path.object" = "companies", "path.attribute" = "stage", "path.o
 [[operations]]
 include-operation-id-regex = "-attribute-status(es)?$"
 parameters = {{ "path.object" = "companies", "path.attribute" = "pipeline", "path.status" = "Open" }}
+
+[[operations]]
+include-operation-id = "get-list"
+parameters = {{ "path.list" = "kept_list" }}
 
 [[operations]]
 include-operation-id = "create-attribute"

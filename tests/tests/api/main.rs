@@ -14,6 +14,7 @@ mod faults;
 mod hostile;
 mod idempotency;
 mod identify;
+mod lists;
 mod notes;
 mod openapi;
 mod organizations;

@@ -41,7 +41,7 @@ const EVENT_TASK: &str = "00000000-0000-4000-8000-0000000000f2";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 97] = [
+const ORDER: [(&str, u16); 100] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -113,6 +113,9 @@ const ORDER: [(&str, u16); 97] = [
     ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
+    ("create-list", 200),
+    ("list-lists", 200),
+    ("get-list", 200),
     ("list-workspace-members", 200),
     ("get-workspace-member", 200),
     ("create-webhook", 200),
@@ -388,6 +391,9 @@ async fn every_event_runs_through_its_binary() {
             "create-attribute-option" => assert_eq!(body["data"]["title"], "Lead"),
             "update-attribute-option" => assert_eq!(body["data"]["title"], "Qualified"),
             "create-object" => assert_eq!(body["data"]["api_slug"], "deals"),
+            "create-list" => assert_eq!(body["data"]["parent_object"], json!(["companies"])),
+            "list-lists" => assert_eq!(body["data"][0]["api_slug"], "pipeline"),
+            "get-list" => assert_eq!(body["data"]["api_slug"], "pipeline"),
             "list-attribute-statuses" | "create-attribute-status" | "update-attribute-status" => {
                 assert_eq!(body["code"], "not_found")
             }

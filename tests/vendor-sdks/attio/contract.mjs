@@ -20,6 +20,7 @@ import {
   postV2ByTargetByIdentifierAttributesByAttributeStatuses,
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   getV2Self,
+  postV2Lists,
   getV2Notes,
   getV2NotesByNoteId,
   postV2Notes,
@@ -125,6 +126,30 @@ await scenario('objects: list and get', async () => {
   assert.match(companies.id.workspace_id, uuid);
   const got = await sdk.objects.get({ object });
   assert.equal(got.id.object_id, companies.id.object_id);
+});
+
+await scenario('lists: create of a parent object, list and get', async () => {
+  const made = await postV2Lists({
+    client: sdk.client,
+    body: {
+      data: {
+        name: 'Sales pipeline',
+        api_slug: 'sales_pipeline',
+        parent_object: object,
+        workspace_access: 'full-access',
+        workspace_member_access: [],
+      },
+    },
+  });
+  assert.deepEqual(made.data.parent_object, [object]);
+  assert.match(made.data.id.list_id, uuid);
+  const lists = await sdk.lists.list();
+  assert.deepEqual(lists.map((l) => l.api_slug), ['sales_pipeline']);
+  const got = await sdk.lists.get({ list: 'sales_pipeline' });
+  assert.equal(got.id.list_id, made.data.id.list_id);
+  assert.equal(got.workspace_access, 'full-access');
+  const objects = await sdk.objects.list();
+  assert.ok(!objects.some((o) => o.api_slug === 'sales_pipeline'), 'a list is no object');
 });
 
 let attributeIds = {};

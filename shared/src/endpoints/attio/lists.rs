@@ -56,7 +56,7 @@ pub struct ListId {
 pub struct CreatedBy {
     #[serde(rename = "type")]
     pub actor_type: &'static str,
-    pub id: Option<String>,
+    pub id: String,
 }
 
 impl ListBody {
@@ -75,7 +75,7 @@ impl ListBody {
             workspace_member_access: list.access.workspace_member_access.clone(),
             created_by_actor: CreatedBy {
                 actor_type: "api-token",
-                id: None,
+                id: list.created_by.clone(),
             },
             created_at: table.created_at.clone(),
         })
@@ -124,6 +124,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
             parent_table_id: parent.id.clone(),
             parent_api_slug: parent.api_slug.clone(),
             access,
+            created_by: principal.key_id.clone(),
         }),
     };
     let table = state

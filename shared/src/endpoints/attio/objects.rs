@@ -248,9 +248,11 @@ impl OptionBody {
     }
 }
 
-/// `GET /v2/objects`: every table of the caller's organization, oldest first.
+/// `GET /v2/objects`: every table of the caller's organization, oldest first (a list is
+/// none: `GET /v2/lists`).
 pub async fn list(state: &AppState, principal: Principal, _req: Request) -> Result<Response<Body>, ApiError> {
     let mut tables = state.store.tables(principal.org_id).await?;
+    tables.retain(|t| !t.is_list());
     tables.sort_by(|a, b| a.created_at.cmp(&b.created_at));
     let data: Vec<ObjectBody> = tables.iter().map(ObjectBody::new).collect();
     Ok(json_response(StatusCode::OK, &ObjectList { data }))

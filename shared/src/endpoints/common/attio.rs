@@ -35,12 +35,31 @@ pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) 
 pub(crate) async fn list_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
     let raw = path_param(req, "list")?;
     let not_found = || ApiError::not_found(format!("List with slug/ID \"{raw}\" not found."));
-    let list = TableRef::parse(raw).map_err(|_| not_found())?;
+    table_of_kind(state, org, raw, Kind::List, not_found).await
+}
+
+/// What a route names: an object (a table, to SmartSuite and Invent) or Attio's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Object,
+    List,
+}
+
+/// The table of `kind` that `raw` (a slug or id) names in `org`, read from the table
+/// itself; `not_found` if none does.
+pub(crate) async fn table_of_kind(
+    state: &AppState,
+    org: OrgId,
+    raw: &str,
+    kind: Kind,
+    not_found: impl Fn() -> ApiError,
+) -> Result<Table, ApiError> {
+    let table = TableRef::parse(raw).map_err(|_| not_found())?;
     state
         .store
-        .table(org, &list)
+        .table(org, &table)
         .await?
-        .filter(Table::is_list)
+        .filter(|t| t.is_list() == (kind == Kind::List))
         .ok_or_else(not_found)
 }
 
@@ -53,13 +72,8 @@ pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: O
 /// The table an object's slug or id (`raw`, from a path, a body or a query) names in the
 /// caller's organization, read from the table itself; Attio's 404 if none.
 pub(crate) async fn object_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
-    let (table, not_found) = object_ref(raw)?;
-    state
-        .store
-        .table(org, &table)
-        .await?
-        .filter(|t| !t.is_list())
-        .ok_or_else(not_found)
+    let (_, not_found) = object_ref(raw)?;
+    table_of_kind(state, org, raw, Kind::Object, not_found).await
 }
 
 /// `{object}` (SmartSuite's `{application_id}`).

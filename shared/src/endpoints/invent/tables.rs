@@ -30,7 +30,7 @@ pub fn org_in_path(req: &Request, principal: &Principal) -> Result<OrgId, ApiErr
     }
 }
 
-/// The table a path names, in the caller's organization.
+/// The table a path names, in the caller's organization (an Attio list is none).
 async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
     let raw = path_param(req, "table_id")?;
     let table = TableRef::parse(raw)?;
@@ -38,6 +38,7 @@ async fn table_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Ta
         .store
         .table(org, &table)
         .await?
+        .filter(|t| !t.is_list())
         .ok_or_else(|| ApiError::not_found(format!("No table `{raw}`")))
 }
 
@@ -89,6 +90,7 @@ pub async fn list(state: &AppState, principal: Principal, req: Request) -> Resul
         .tables(org)
         .await?
         .into_iter()
+        .filter(|t| !t.is_list())
         .filter(|t| table_type.is_none_or(|wanted| t.table_type == wanted))
         .filter(|t| search.as_ref().is_none_or(|s| t.name.to_lowercase().contains(s)))
         .collect();

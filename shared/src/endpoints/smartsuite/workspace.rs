@@ -25,7 +25,8 @@ use crate::domain::smartsuite_field::{
     AddFieldInput, BulkAddFieldsInput, CreateApplicationInput, DeleteFieldInput, FieldInput,
 };
 use crate::domain::solution::{CreateSolutionInput, Solution, COLORS, DEFAULT_ICON};
-use crate::domain::table::{FieldDef, FieldPatch, FieldType, NewField, Table, TableRef};
+use crate::domain::table::{FieldDef, FieldPatch, FieldType, NewField, Table};
+use crate::endpoints::common::attio::{table_of_kind, Kind};
 use crate::endpoints::common::smartsuite::made_solution;
 use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
@@ -398,7 +399,7 @@ async fn listed_tables(state: &AppState, org: OrgId) -> Result<Vec<Table>, ApiEr
         .tables(org)
         .await?
         .into_iter()
-        .filter(|t| !t.archived)
+        .filter(|t| !t.archived && !t.is_list())
         .collect())
 }
 
@@ -459,12 +460,11 @@ pub async fn list_applications(
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// The table `{application_id}` names (its id or slug), read fresh.
+/// The table `{application_id}` names (its id or slug), read fresh: an Attio list is none.
 async fn application_in_path(state: &AppState, org: OrgId, req: &Request) -> Result<Table, ApiError> {
     let raw = path_param(req, "application_id")?;
     let not_found = || ApiError::not_found(format!("No table `{raw}`"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    state.store.table(org, &table).await?.ok_or_else(not_found)
+    table_of_kind(state, org, raw, Kind::Object, not_found).await
 }
 
 /// `GET /api/v1/applications/{id}/`: a table's structure, by id or slug.

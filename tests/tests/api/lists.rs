@@ -1,0 +1,168 @@
+//! Attio's lists: `GET`/`POST /v2/lists` and `GET /v2/lists/{list}`. A list is a table with
+//! a parent object (docs/data-model.md, "Attio's lists and entries"): it is no object to
+//! any dialect, and its slug is taken from objects as theirs are from it.
+
+use api_tests::{assert_error, Org, TestApi};
+use serde_json::{json, Value};
+
+fn list_body(slug: &str, parent: &str, access: Value, members: Value) -> Value {
+    json!({"data": {"name": format!("List {slug}"), "api_slug": slug, "parent_object": parent,
+        "workspace_access": access, "workspace_member_access": members}})
+}
+
+async fn create(api: &TestApi, org: &Org, body: &Value) -> api_tests::Reply {
+    api.bearer(&org.key, "POST", "/v2/lists", Some(body)).await
+}
+
+#[tokio::test]
+async fn a_list_is_made_of_a_parent_object_and_read_back_as_attio_shows_it() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let people = api.create_table(&org.key, "People", "P", "people").await;
+    let people_id = people["id"].as_str().unwrap_or_default().to_string();
+    let member = shared::domain::organization::OrgId(org.id)
+        .member_id(org.user_id)
+        .to_string();
+    let made = create(
+        &api,
+        &org,
+        &list_body(
+            "hiring",
+            "people",
+            Value::Null,
+            json!([{"workspace_member_id": member, "level": "full-access"}]),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let list = &made.body["data"];
+    assert_eq!(list["api_slug"], "hiring");
+    assert_eq!(list["name"], "List hiring");
+    assert_eq!(list["parent_object"], json!(["people"]));
+    assert_eq!(list["workspace_access"], Value::Null);
+    assert_eq!(list["workspace_member_access"][0]["level"], "full-access");
+    assert_eq!(list["created_by_actor"]["type"], "api-token");
+    let list_id = list["id"]["list_id"].as_str().unwrap().to_string();
+    assert!(list["id"]["workspace_id"].is_string());
+    // A parent named by id works as by slug; someone must keep full access.
+    let no_full = list_body("sales", &people_id, json!("read-and-write"), json!([]));
+    assert_error(&create(&api, &org, &no_full).await, 400);
+    let by_id = create(
+        &api,
+        &org,
+        &list_body("sales", &people_id, json!("full-access"), json!([])),
+    )
+    .await;
+    assert_eq!(by_id.status, 200, "{:?}", by_id.body);
+
+    let listed = api.bearer(&org.key, "GET", "/v2/lists", None).await;
+    let slugs: Vec<&str> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["api_slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["hiring", "sales"]);
+    for which in ["hiring", list_id.as_str()] {
+        let got = api.bearer(&org.key, "GET", &format!("/v2/lists/{which}"), None).await;
+        assert_eq!(got.status, 200, "{:?}", got.body);
+        assert_eq!(got.body["data"]["id"]["list_id"], list_id.as_str());
+    }
+    // A list is no object to any dialect, and an object no list.
+    let objects = api.bearer(&org.key, "GET", "/v2/objects", None).await;
+    assert!(objects.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["api_slug"] != "hiring"));
+    assert_error(&api.bearer(&org.key, "GET", "/v2/objects/hiring", None).await, 404);
+    assert_error(
+        &api.bearer(&org.key, "GET", "/v2/objects/hiring/attributes", None).await,
+        404,
+    );
+    assert_error(&api.create_record(&org.key, "hiring", &json!({})).await, 404);
+    assert_error(&api.bearer(&org.key, "GET", "/orgs/c/tables/hiring", None).await, 404);
+    let tables = api.bearer(&org.key, "GET", "/orgs/c/tables", None).await;
+    assert!(!tables.body.to_string().contains("\"hiring\""), "{:?}", tables.body);
+    assert_error(
+        &api.token(&org.key, org.id, "GET", "/api/v1/applications/hiring/", None)
+            .await,
+        404,
+    );
+    let applications = api.token(&org.key, org.id, "GET", "/api/v1/applications/", None).await;
+    assert!(
+        !applications.body.to_string().contains("\"hiring\""),
+        "{:?}",
+        applications.body
+    );
+    let not_found = api.bearer(&org.key, "GET", "/v2/lists/people", None).await;
+    assert_error(&not_found, 404);
+    assert_eq!(not_found.body["code"], "not_found");
+    api.assert_audit_clean().await;
+}
+
+#[tokio::test]
+async fn bad_lists_are_refused_and_nothing_is_written() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    api.create_table(&org.key, "People", "P", "people").await;
+    let full = json!("full-access");
+    let cases = [
+        (
+            list_body("hiring", "nowhere", full.clone(), json!([])),
+            404,
+            "not_found",
+        ),
+        (
+            list_body("Hiring!", "people", full.clone(), json!([])),
+            400,
+            "validation_type",
+        ),
+        (
+            list_body("hiring", "people", json!("everyone"), json!([])),
+            400,
+            "validation_type",
+        ),
+        (
+            list_body("hiring", "people", json!("read-only"), json!([])),
+            400,
+            "validation_type",
+        ),
+        (
+            json!({"data": {"name": "x", "api_slug": "x", "parent_object": "people", "workspace_access": "full-access"}}),
+            400,
+            "validation_type",
+        ),
+        (json!({"data": []}), 400, "validation_type"),
+        // An object's slug is taken for a list.
+        (
+            list_body("people", "people", full.clone(), json!([])),
+            409,
+            "slug_conflict",
+        ),
+    ];
+    let before = api.items_without_counters().await;
+    for (body, status, code) in cases {
+        let reply = create(&api, &org, &body).await;
+        assert_error(&reply, status);
+        assert_eq!(reply.body["code"], code, "{body}: {:?}", reply.body);
+    }
+    assert_eq!(api.items_without_counters().await.len(), before.len());
+    // A list's slug is taken for an object and for another list.
+    assert_eq!(
+        create(&api, &org, &list_body("hiring", "people", full.clone(), json!([])))
+            .await
+            .status,
+        200
+    );
+    let again = create(&api, &org, &list_body("hiring", "people", full, json!([]))).await;
+    assert_error(&again, 409);
+    let object = json!({"data": {"api_slug": "hiring", "singular_noun": "Hire", "plural_noun": "Hires"}});
+    assert_error(&api.bearer(&org.key, "POST", "/v2/objects", Some(&object)).await, 409);
+    // Another workspace sees none of it.
+    let other = api.create_org("Other", "other-owner").await;
+    assert_error(&api.bearer(&other.key, "GET", "/v2/lists/hiring", None).await, 404);
+    let theirs = api.bearer(&other.key, "GET", "/v2/lists", None).await;
+    assert_eq!(theirs.body["data"], json!([]));
+    api.assert_audit_clean().await;
+}
