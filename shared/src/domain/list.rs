@@ -26,32 +26,11 @@ pub struct MemberAccessInput {
     pub level: Option<String>,
 }
 
-/// `{"data": {...}}` of `POST /v2/lists`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CreateListBody {
-    #[schema(required = true, value_type = CreateListData)]
-    #[serde(default, deserialize_with = "super::object")]
-    pub data: Option<CreateListData>,
-}
-
-/// `{"data": {...}}` of `PATCH /v2/lists/{list}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct UpdateListBody {
-    #[schema(required = true, value_type = UpdateListData)]
-    #[serde(default, deserialize_with = "super::object")]
-    pub data: Option<UpdateListData>,
-}
-
-impl CreateListBody {
-    pub fn parse(self) -> Result<NewList, Invalid> {
-        required("data", self.data)?.parse()
-    }
-}
-
-impl UpdateListBody {
-    pub fn parse(self) -> Result<ListPatch, Invalid> {
-        required("data", self.data)?.parse()
-    }
+data_input! {
+    /// `{"data": {...}}` of `POST /v2/lists`.
+    CreateListBody(CreateListData);
+    /// `{"data": {...}}` of `PATCH /v2/lists/{list}`.
+    UpdateListBody(UpdateListData);
 }
 
 /// The `data` of `POST /v2/lists` (every key required; `workspace_access` may be null).

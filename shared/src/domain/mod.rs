@@ -1,6 +1,27 @@
 //! Domain types. Each constructor enforces its rules, so a value of the type is valid by
 //! construction and invalid data cannot reach storage ("parse, don't validate").
 
+/// `{"data": {...}}`, the envelope of every Attio write body: one type per content, so
+/// that each has its own OpenAPI schema, and `data()` its content or Attio's 400 when it is
+/// missing.
+macro_rules! data_input {
+    ($($(#[$meta:meta])* $name:ident($inner:ty);)*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+        pub struct $name {
+            #[schema(required = true, value_type = $inner)]
+            #[serde(default, deserialize_with = "crate::domain::object")]
+            pub data: Option<$inner>,
+        }
+
+        impl $name {
+            pub fn data(self) -> Result<$inner, crate::domain::Invalid> {
+                crate::domain::required("data", self.data)
+            }
+        }
+    )*};
+}
+
 pub mod event;
 pub mod filter;
 pub mod import;

@@ -37,18 +37,9 @@ pub struct NoteInput {
     pub meeting_id: Option<Value>,
 }
 
-/// `{"data": {...}}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NoteData {
-    #[schema(required = true, value_type = NoteInput)]
-    #[serde(default, deserialize_with = "super::object")]
-    pub data: Option<NoteInput>,
-}
-
-impl NoteData {
-    pub fn data(self) -> Result<NoteInput, Invalid> {
-        required("data", self.data)
-    }
+data_input! {
+    /// `{"data": {...}}`.
+    NoteData(NoteInput);
 }
 
 /// What a note's content was written in.

@@ -11,25 +11,6 @@ use super::table::{
 };
 use super::{bounded_text, required, Invalid};
 
-/// `{"data": {...}}`, the envelope of every Attio write body: one type per content, so
-/// that each has its own OpenAPI schema.
-macro_rules! data_input {
-    ($($name:ident($inner:ty);)*) => {$(
-        #[derive(Debug, Deserialize, utoipa::ToSchema)]
-        pub struct $name {
-            #[schema(required = true, value_type = $inner)]
-            #[serde(default, deserialize_with = "super::object")]
-            pub data: Option<$inner>,
-        }
-
-        impl $name {
-            pub fn data(self) -> Result<$inner, Invalid> {
-                required("data", self.data)
-            }
-        }
-    )*};
-}
-
 data_input! {
     ObjectData(ObjectInput);
     AttributeData(AttributeInput);

@@ -42,18 +42,9 @@ pub struct TaskInput {
     pub assignees: Option<Value>,
 }
 
-/// `{"data": {...}}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct TaskData {
-    #[schema(required = true, value_type = TaskInput)]
-    #[serde(default, deserialize_with = "super::object")]
-    pub data: Option<TaskInput>,
-}
-
-impl TaskData {
-    pub fn data(self) -> Result<TaskInput, Invalid> {
-        required("data", self.data)
-    }
+data_input! {
+    /// `{"data": {...}}`.
+    TaskData(TaskInput);
 }
 
 /// A record a task links to, as named.

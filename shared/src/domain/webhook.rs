@@ -446,18 +446,9 @@ pub struct WebhookInput {
     pub subscriptions: Option<Value>,
 }
 
-/// `{"data": {...}}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct WebhookData {
-    #[schema(required = true, value_type = WebhookInput)]
-    #[serde(default, deserialize_with = "super::object")]
-    pub data: Option<WebhookInput>,
-}
-
-impl WebhookData {
-    pub fn data(self) -> Result<WebhookInput, Invalid> {
-        required("data", self.data)
-    }
+data_input! {
+    /// `{"data": {...}}`.
+    WebhookData(WebhookInput);
 }
 
 /// A new webhook, valid by construction.

@@ -9,8 +9,6 @@
 //! is still the version read, so an item is never written for a reference released
 //! meanwhile (a record written meanwhile is read again).
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 
 use super::item::key;
@@ -40,7 +38,6 @@ impl Store {
     /// API serves and to run again: it writes only what is missing.
     pub async fn backfill_referrers(&self) -> Result<BackfillReport, StoreError> {
         let mut report = BackfillReport::default();
-        let mut tables: HashMap<String, Option<Table>> = HashMap::new();
         let mut pages = self
             .client()
             .scan()
@@ -54,16 +51,11 @@ impl Store {
         while let Some(item) = pages.next().await {
             let record: Record = from_item(item.map_err(sdk_error)?)?;
             report.records += 1;
-            if !tables.contains_key(&record.table_id) {
-                let table = self
-                    .table(OrgId(record.org_id), &TableRef::Id(record.table_id.clone()))
-                    .await?;
-                tables.insert(record.table_id.clone(), table);
-            }
-            let Some(Some(table)) = tables.get(&record.table_id) else {
+            let table_id = TableRef::Id(record.table_id.clone());
+            let Some((table, _)) = self.table_cached(OrgId(record.org_id), &table_id).await? else {
                 continue;
             };
-            let (written, present) = self.backfill_record(table, record).await?;
+            let (written, present) = self.backfill_record(&table, record).await?;
             report.written += written;
             report.present += present;
         }

@@ -236,7 +236,7 @@ pub fn merge_values(
 }
 
 /// A value object that has ended (`active_until` set).
-fn is_historic(entry: &Value) -> bool {
+pub(super) fn is_historic(entry: &Value) -> bool {
     entry.get("active_until").is_some_and(|until| !until.is_null())
 }
 
@@ -882,7 +882,7 @@ impl Store {
         copy: Option<TransactWriteItem>,
     ) -> Result<(), RecordWriteError> {
         let no_values = EndedValues::new();
-        let change = || Change {
+        let change = Change {
             old: Some(record),
             new: None,
             ended: &no_values,
@@ -890,11 +890,11 @@ impl Store {
         if record.ref_count > 0 {
             self.unlink_referrers(org, record, actor).await?;
         }
-        match self.write_record(org, table, change(), actor, copy.clone()).await {
+        match self.write_record(org, table, change, actor, copy.clone()).await {
             // A reference made after the record was read and before its lease: unlink again.
             Err(RecordWriteError::Referenced { .. }) => {
                 self.unlink_referrers(org, record, actor).await?;
-                self.write_record(org, table, change(), actor, copy).await?;
+                self.write_record(org, table, change, actor, copy).await?;
             }
             done => done?,
         }

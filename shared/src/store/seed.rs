@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::history::EndedValues;
 use super::records::{new_record, Actor, ItemPurpose, RecordValues};
-use super::{key, keys, sdk_error, Item, Store, StoreError, BATCH_CONCURRENCY};
+use super::{key, keys, Item, Store, StoreError, BATCH_CONCURRENCY};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::table::Table;
@@ -69,15 +69,14 @@ impl Store {
             .await?;
         self.count_new_records(&table.id, &records).await?;
         for (target, count) in referenced {
-            self.client()
-                .update_item()
-                .table_name(self.table_name())
-                .set_key(Some(key(keys::record_pk(&target), keys::RECORD_SK)))
-                .update_expression("ADD ref_count :n")
-                .expression_attribute_values(":n", AttributeValue::N(count.to_string()))
-                .send()
-                .await
-                .map_err(sdk_error)?;
+            self.update_counter(
+                key(keys::record_pk(&target), keys::RECORD_SK),
+                "ADD ref_count :n",
+                vec![(":n", AttributeValue::N(count.to_string()))],
+                "ref_count",
+            )
+            .await?
+            .ok_or_else(|| StoreError::unexpected("a seeded record references a record that does not exist"))?;
         }
         Ok(records)
     }

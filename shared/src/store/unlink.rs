@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use super::index::{ScanBudget, MAX_EXAMINED};
 use super::item::key;
-use super::records::{check_record_limits, references, Actor, Change, EndedValues, RecordWriteError};
+use super::records::{check_record_limits, is_historic, references, Actor, Change, EndedValues, RecordWriteError};
 use super::referrers::ReferrerItem;
 use super::{from_item, keys, Store, StoreError, BATCH_CONCURRENCY};
 use crate::domain::organization::OrgId;
@@ -53,11 +53,9 @@ pub(crate) fn end_references(table: &Table, record: &mut Record, target: &str, s
         let Some(entries) = record.values.get_mut(&field.id) else {
             continue;
         };
-        let (mut gone, kept): (Vec<Value>, Vec<Value>) = std::mem::take(entries).into_iter().partition(|entry| {
-            entry.as_object().is_some_and(|o| {
-                o.get("active_until").is_none_or(Value::is_null) && reference_target(o) == Some(target)
-            })
-        });
+        let (mut gone, kept): (Vec<Value>, Vec<Value>) = std::mem::take(entries)
+            .into_iter()
+            .partition(|entry| !is_historic(entry) && entry.as_object().and_then(reference_target) == Some(target));
         *entries = kept;
         for entry in gone.iter_mut().filter_map(Value::as_object_mut) {
             entry.insert("active_until".into(), json!(stamp));

@@ -329,6 +329,13 @@ async fn unique_values_move_with_updates_and_deletes() {
     api.assert_audit_clean().await;
 }
 
+/// References to people records, as Attio takes them.
+fn people_refs(ids: &[&str]) -> Value {
+    ids.iter()
+        .map(|id| json!({"target_object": "people", "target_record_id": id}))
+        .collect()
+}
+
 /// The `people` references of a company, as their target ids.
 async fn people_of(api: &TestApi, org: &Org, company: &str) -> Vec<String> {
     let path = format!("/v2/objects/companies/records/{company}");
@@ -351,23 +358,18 @@ async fn deleting_a_referenced_record_takes_the_references_to_it_away() {
     setup(&api, &org).await;
     let ada = id(&create(&api, &org, "people", json!({"name": "Ada"})).await);
     let bob = id(&create(&api, &org, "people", json!({"name": "Bob"})).await);
-    let reference = |ids: &[&str]| -> Value {
-        ids.iter()
-            .map(|id| json!({"target_object": "people", "target_record_id": id}))
-            .collect()
-    };
     let acme = id(&create(
         &api,
         &org,
         "companies",
-        json!({"name": "Acme", "people": reference(&[&ada, &bob])}),
+        json!({"name": "Acme", "people": people_refs(&[&ada, &bob])}),
     )
     .await);
     let beta = id(&create(
         &api,
         &org,
         "companies",
-        json!({"name": "Beta", "people": reference(&[&ada])}),
+        json!({"name": "Beta", "people": people_refs(&[&ada])}),
     )
     .await);
     let ada_path = format!("/v2/objects/people/records/{ada}");
@@ -386,7 +388,7 @@ async fn deleting_a_referenced_record_takes_the_references_to_it_away() {
     assert!(values[0]["active_until"].is_string(), "{values:?}");
     // A reference to the deleted record is refused.
     let company_path = format!("/v2/objects/companies/records/{acme}");
-    let again = json!({"data": {"values": {"people": reference(&[&ada])}}});
+    let again = json!({"data": {"values": {"people": people_refs(&[&ada])}}});
     let reply = api.bearer(&org.key, "PATCH", &company_path, Some(&again)).await;
     assert_error(&reply, 400);
     // Attio's OpenAPI lists one 400 code for a record update: missing_value.
@@ -408,10 +410,11 @@ async fn a_record_referenced_by_150_records_is_deleted_with_every_reference() {
     let bob = id(&create(&api, &org, "people", json!({"name": "Bob"})).await);
     let seeded = api
         .seed_records(&org, "companies", 150, |n| {
-            let mut people = vec![json!({"target_object": "people", "target_record_id": ada})];
-            if n.is_multiple_of(2) {
-                people.push(json!({"target_object": "people", "target_record_id": bob}));
-            }
+            let people = if n.is_multiple_of(2) {
+                people_refs(&[&ada, &bob])
+            } else {
+                people_refs(&[&ada])
+            };
             json!({"name": format!("c{n}"), "people": people})
         })
         .await;
@@ -459,7 +462,7 @@ async fn references_made_before_referrer_items_are_found_and_taken_away() {
     let org = api.create_org("Acme", "owner").await;
     setup(&api, &org).await;
     let ada = id(&create(&api, &org, "people", json!({"name": "Ada"})).await);
-    let reference = json!([{"target_object": "people", "target_record_id": ada}]);
+    let reference = people_refs(&[&ada]);
     let mut companies = Vec::new();
     for name in ["Acme", "Beta", "Gamma"] {
         companies.push(id(&create(
@@ -540,7 +543,7 @@ async fn a_record_whose_delete_is_unlinking_it_takes_no_new_reference() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let reference = json!([{"target_object": "people", "target_record_id": ada}]);
+    let reference = people_refs(&[&ada]);
     lease(now + 60).await.unwrap();
     let reply = api
         .create_record(&org.key, "companies", &json!({"name": "Acme", "people": reference}))

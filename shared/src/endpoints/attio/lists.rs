@@ -109,7 +109,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
         api_slug,
         parent_object,
         access,
-    } = json_body::<CreateListBody>(&req)?.parse()?;
+    } = json_body::<CreateListBody>(&req)?.data()?.parse()?;
     let parent = object_named(state, principal.org_id, &parent_object)
         .await
         .map_err(|_| ApiError::not_found(format!("Parent object with slug/ID \"{parent_object}\" not found.")))?;
