@@ -420,6 +420,12 @@ impl From<crate::store::Refusal> for ApiError {
     fn from(refusal: crate::store::Refusal) -> Self {
         use crate::store::Refusal;
         ApiError::validation(match refusal {
+            Refusal::SystemField { key } => {
+                return ApiError::validation(format!(
+                    "\"{key}\" is a system attribute (a list's parent record, set by its entries): it cannot be changed"
+                ))
+                .with_code("system_edit_unauthorized")
+            }
             Refusal::TooManyApiKeys { max } => {
                 format!("An organization may have at most {max} API keys; revoke one first")
             }

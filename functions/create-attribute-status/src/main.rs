@@ -1,4 +1,4 @@
-//! `create-attribute-status`: the Lambda function of POST /v2/objects/{object}/attributes/{attribute}/statuses, serving only its own handler
+//! `create-attribute-status`: the Lambda function of POST /v2/{target}/{identifier}/attributes/{attribute}/statuses, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `create-attribute`: the Lambda function of POST /v2/objects/{object}/attributes, serving only its own handler
+//! `create-attribute`: the Lambda function of POST /v2/{target}/{identifier}/attributes, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `list-attribute-options`: the Lambda function of GET /v2/objects/{object}/attributes/{attribute}/options, serving only its own handler
+//! `list-attribute-options`: the Lambda function of GET /v2/{target}/{identifier}/attributes/{attribute}/options, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `list-attribute-statuses`: the Lambda function of GET /v2/objects/{object}/attributes/{attribute}/statuses, serving only its own handler
+//! `list-attribute-statuses`: the Lambda function of GET /v2/{target}/{identifier}/attributes/{attribute}/statuses, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

@@ -1,4 +1,4 @@
-//! `list-attributes`: the Lambda function of GET /v2/objects/{object}/attributes, serving only its own handler
+//! `list-attributes`: the Lambda function of GET /v2/{target}/{identifier}/attributes, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

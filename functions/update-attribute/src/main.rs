@@ -1,4 +1,4 @@
-//! `update-attribute`: the Lambda function of PATCH /v2/objects/{object}/attributes/{attribute}, serving only its own handler
+//! `update-attribute`: the Lambda function of PATCH /v2/{target}/{identifier}/attributes/{attribute}, serving only its own handler
 //! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
 
 fn main() -> Result<(), lambda_http::Error> {

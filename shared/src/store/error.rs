@@ -166,6 +166,10 @@ pub enum Refusal {
     /// The field `key` is the table's display field, which cannot be archived.
     #[error("field {key} names the table's records")]
     DisplayFieldKept { key: String },
+    /// The field `key` is written by the system only (a list's parent record): no
+    /// definition change touches it.
+    #[error("field {key} is a system field")]
+    SystemField { key: String },
     /// A field's type cannot change; it is this one.
     #[error("the field's type {} cannot change", .0.as_str())]
     FieldTypeFixed(FieldType),

@@ -697,6 +697,9 @@ impl Store {
         actor: Actor<'_>,
     ) -> Result<(Table, FieldDef), StoreError> {
         let now = actor.now;
+        if field.readonly {
+            return Err(Refusal::SystemField { key: field.key.clone() }.into());
+        }
         if let Some(t) = patch.field_type {
             if t != field.field_type {
                 return Err(Refusal::FieldTypeFixed(field.field_type).into());

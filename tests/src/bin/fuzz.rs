@@ -197,15 +197,15 @@ parameters = {{ "path.object" = "companies", "query.matching_attribute" = "domai
 
 [[operations]]
 include-operation-id-regex = "^(list|get|update)-(attributes?|object)$|^list-record-values$"
-parameters = {{ "path.object" = "companies", "path.attribute" = "stage", "path.record_id" = "{record_id}" }}
+parameters = {{ "path.object" = "companies", "path.target" = "objects", "path.identifier" = "companies", "path.attribute" = "stage", "path.record_id" = "{record_id}" }}
 
 [[operations]]
 include-operation-id-regex = "-attribute-options?$"
-parameters = {{ "path.object" = "companies", "path.attribute" = "stage", "path.option" = "Lead" }}
+parameters = {{ "path.target" = "objects", "path.identifier" = "companies", "path.attribute" = "stage", "path.option" = "Lead" }}
 
 [[operations]]
 include-operation-id-regex = "-attribute-status(es)?$"
-parameters = {{ "path.object" = "companies", "path.attribute" = "pipeline", "path.status" = "Open" }}
+parameters = {{ "path.target" = "objects", "path.identifier" = "companies", "path.attribute" = "pipeline", "path.status" = "Open" }}
 
 [[operations]]
 include-operation-id = "get-list"
@@ -213,7 +213,7 @@ parameters = {{ "path.list" = "kept_list" }}
 
 [[operations]]
 include-operation-id = "create-attribute"
-parameters = {{ "path.object" = "companies" }}
+parameters = {{ "path.target" = "objects", "path.identifier" = "companies" }}
 
 [[operations]]
 include-operation-id = "delete-record"

@@ -166,3 +166,103 @@ async fn bad_lists_are_refused_and_nothing_is_written() {
     assert_eq!(theirs.body["data"], json!([]));
     api.assert_audit_clean().await;
 }
+
+/// A list has attributes of its own, served by the object attribute routes under
+/// `/v2/lists/{list}/...` (Attio's `/v2/{target}/{identifier}/attributes`): its entries'
+/// values, apart from its parent object's attributes. Its parent record is a system
+/// attribute that no definition change touches.
+#[tokio::test]
+async fn a_list_has_attributes_options_and_statuses_of_its_own() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    api.create_table(&org.key, "People", "P", "people").await;
+    let full = json!("full-access");
+    let made = create(&api, &org, &list_body("hiring", "people", full, json!([]))).await;
+    assert_eq!(made.status, 200, "{:?}", made.body);
+    let list_id = made.body["data"]["id"]["list_id"].as_str().unwrap().to_string();
+
+    let attributes = api.bearer(&org.key, "GET", "/v2/lists/hiring/attributes", None).await;
+    assert_eq!(attributes.status, 200, "{:?}", attributes.body);
+    let parent = &attributes.body["data"][0];
+    assert_eq!(parent["api_slug"], "parent_record");
+    assert_eq!(parent["type"], "record-reference");
+    assert_eq!(parent["is_system_attribute"], true);
+    assert_eq!(parent["is_writable"], false);
+    assert_eq!(parent["id"]["object_id"], list_id.as_str());
+
+    let stage = json!({"data": {"title": "Stage", "api_slug": "stage", "type": "status",
+        "is_required": false, "is_unique": false, "is_multiselect": false, "description": null, "config": {}}});
+    for target in [
+        format!("/v2/lists/{list_id}/attributes"),
+        "/v2/lists/hiring/attributes".into(),
+    ] {
+        let added = api.bearer(&org.key, "POST", &target, Some(&stage)).await;
+        if target.contains(&list_id) {
+            assert_eq!(added.status, 200, "{:?}", added.body);
+            assert_eq!(added.body["data"]["id"]["object_id"], list_id.as_str());
+            assert_eq!(added.body["data"]["is_system_attribute"], false);
+        } else {
+            assert_error(&added, 409);
+        }
+    }
+    let status = json!({"data": {"title": "Interviewing"}});
+    let path = "/v2/lists/hiring/attributes/stage/statuses";
+    let added = api.bearer(&org.key, "POST", path, Some(&status)).await;
+    assert_eq!(added.status, 200, "{:?}", added.body);
+    let renamed = api
+        .bearer(
+            &org.key,
+            "PATCH",
+            &format!("{path}/Interviewing"),
+            Some(&json!({"data": {"title": "Onsite"}})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    let statuses = api.bearer(&org.key, "GET", path, None).await;
+    assert_eq!(statuses.body["data"][0]["title"], "Onsite", "{:?}", statuses.body);
+    let got = api
+        .bearer(&org.key, "GET", "/v2/lists/hiring/attributes/stage", None)
+        .await;
+    assert_eq!(got.body["data"]["type"], "status", "{:?}", got.body);
+    // The parent object has none of them; an object's path finds no list, a list's no
+    // object, and a target is `objects` or `lists`.
+    let people = api.bearer(&org.key, "GET", "/v2/objects/people/attributes", None).await;
+    assert!(!people.body.to_string().contains("\"stage\""), "{:?}", people.body);
+    for path in [
+        "/v2/objects/hiring/attributes/stage",
+        "/v2/lists/people/attributes",
+        "/v2/widgets/hiring/attributes",
+    ] {
+        assert_error(&api.bearer(&org.key, "GET", path, None).await, 404);
+    }
+
+    // The parent record stays as it is: its title, requiredness, slug and archiving.
+    let before = api.items_without_counters().await;
+    for change in [
+        json!({"data": {"title": "Candidate"}}),
+        json!({"data": {"is_required": false}}),
+        json!({"data": {"api_slug": "candidate"}}),
+        json!({"data": {"is_archived": true}}),
+    ] {
+        let reply = api
+            .bearer(
+                &org.key,
+                "PATCH",
+                "/v2/lists/hiring/attributes/parent_record",
+                Some(&change),
+            )
+            .await;
+        assert_error(&reply, 400);
+        assert_eq!(
+            reply.body["code"], "system_edit_unauthorized",
+            "{change}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(api.items_without_counters().await, before);
+    // Another workspace finds neither the list nor its attributes.
+    let other = api.create_org("Other", "other-owner").await;
+    let theirs = api.bearer(&other.key, "GET", "/v2/lists/hiring/attributes", None).await;
+    assert_error(&theirs, 404);
+    api.assert_audit_clean().await;
+}

@@ -150,6 +150,37 @@ await scenario('lists: create of a parent object, list and get', async () => {
   assert.equal(got.workspace_access, 'full-access');
   const objects = await sdk.objects.list();
   assert.ok(!objects.some((o) => o.api_slug === 'sales_pipeline'), 'a list is no object');
+  // Its attributes, under /v2/lists/{list}/attributes.
+  const target = { target: 'lists', identifier: 'sales_pipeline' };
+  const own = await sdk.metadata.listAttributes(target);
+  assert.deepEqual(own.map((a) => [a.api_slug, a.is_system_attribute]), [['parent_record', true]]);
+  await postV2ByTargetByIdentifierAttributes({
+    client: sdk.client,
+    path: target,
+    body: {
+      data: {
+        title: 'Deal stage',
+        description: null,
+        api_slug: 'deal_stage',
+        type: 'status',
+        is_required: false,
+        is_unique: false,
+        is_multiselect: false,
+        config: {},
+      },
+    },
+  });
+  for (const title of ['Qualified', 'Closed']) {
+    await postV2ByTargetByIdentifierAttributesByAttributeStatuses({
+      client: sdk.client,
+      path: { ...target, attribute: 'deal_stage' },
+      body: { data: { title } },
+    });
+  }
+  const stage = await sdk.metadata.getAttribute({ ...target, attribute: 'deal_stage' });
+  assert.equal(stage.id.object_id, made.data.id.list_id);
+  const statuses = await sdk.metadata.getAttributeStatuses({ ...target, attribute: 'deal_stage' });
+  assert.deepEqual(statuses.map((s) => s.title), ['Qualified', 'Closed']);
 });
 
 let attributeIds = {};

@@ -17,7 +17,9 @@ use crate::domain::object::{AttributeData, ObjectData, OptionData};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{FieldDef, FieldType, SelectOption, Table};
 use crate::domain::text::caseless_eq;
-use crate::endpoints::common::attio::{any_attribute_in_path, fresh_object_in_path, object_in_path};
+use crate::endpoints::common::attio::{
+    any_attribute_in_path, fresh_object_in_path, object_in_path, target_in_path, Freshness,
+};
 use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
@@ -146,7 +148,7 @@ impl AttributeBody {
             description: field.description.clone(),
             api_slug: field.key.clone(),
             attribute_type: field.field_type,
-            is_system_attribute: false,
+            is_system_attribute: field.readonly,
             is_writable: !field.readonly,
             is_required: !field.optional,
             is_unique: field.unique,
@@ -269,12 +271,12 @@ pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result
     ))
 }
 
-/// `GET /v2/objects/{object}/attributes?limit=&offset=&show_archived=`: the table's fields
+/// `GET /v2/{target}/{identifier}/attributes?limit=&offset=&show_archived=`: the table's fields
 /// in creation order, archived ones only with `show_archived=true`.
 pub async fn list_attributes(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let archived_too = show_archived(&req)?;
     let (limit, offset) = pagination(&req, u64::from(u32::MAX), u64::from(u32::MAX))?;
-    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let table = target_in_path(state, &req, principal.org_id, Freshness::Cached).await?;
     let fields = if archived_too {
         table.ordered_fields_with_archived()
     } else {
@@ -289,9 +291,9 @@ pub async fn list_attributes(state: &AppState, principal: Principal, req: Reques
     Ok(json_response(StatusCode::OK, &AttributeList { data }))
 }
 
-/// `GET /v2/objects/{object}/attributes/{attribute}`.
+/// `GET /v2/{target}/{identifier}/attributes/{attribute}` (an object's or a list's).
 pub async fn get_attribute(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let table = target_in_path(state, &req, principal.org_id, Freshness::Cached).await?;
     let field = any_attribute_in_path(&req, &table)?;
     Ok(json_response(
         StatusCode::OK,
@@ -395,7 +397,7 @@ async fn list_choices(
     kind: Choice,
 ) -> Result<Response<Body>, ApiError> {
     let archived_too = show_archived(&req)?;
-    let (table, _) = object_in_path(state, &req, principal.org_id).await?;
+    let table = target_in_path(state, &req, principal.org_id, Freshness::Cached).await?;
     let field = kind.of(any_attribute_in_path(&req, &table)?)?;
     let shown = field.options.iter().filter(|o| archived_too || !o.archived);
     Ok(kind.list(&table, field, shown))
@@ -434,7 +436,7 @@ pub async fn update(state: &AppState, principal: Principal, req: Request) -> Res
     ))
 }
 
-/// `POST /v2/objects/{object}/attributes`: a new field (a select one without options:
+/// `POST /v2/{target}/{identifier}/attributes`: a new field (a select one without options:
 /// Attio adds them after).
 pub async fn create_attribute(
     state: &AppState,
@@ -442,7 +444,7 @@ pub async fn create_attribute(
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let new = json_body::<AttributeData>(&req)?.data()?.parse_new()?;
-    let table = fresh_object_in_path(state, &req, principal.org_id).await?;
+    let table = target_in_path(state, &req, principal.org_id, Freshness::Fresh).await?;
     let allowed = "data.config.record_reference.allowed_objects";
     let link = resolve_link(state, principal.org_id, &new, allowed).await?;
     let (table, field) = state
@@ -457,7 +459,7 @@ pub async fn create_attribute(
     ))
 }
 
-/// `PATCH /v2/objects/{object}/attributes/{attribute}`: title, description, slug,
+/// `PATCH /v2/{target}/{identifier}/attributes/{attribute}`: title, description, slug,
 /// `is_required`, `is_archived` (the display attribute cannot be archived).
 pub async fn update_attribute(
     state: &AppState,
@@ -465,7 +467,7 @@ pub async fn update_attribute(
     req: Request,
 ) -> Result<Response<Body>, ApiError> {
     let patch = json_body::<AttributeData>(&req)?.data()?.parse_patch()?;
-    let table = fresh_object_in_path(state, &req, principal.org_id).await?;
+    let table = target_in_path(state, &req, principal.org_id, Freshness::Fresh).await?;
     let field = any_attribute_in_path(&req, &table)?;
     let (table, field) = state
         .store
@@ -583,7 +585,7 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let table = fresh_object_in_path(state, req, org).await?;
+        let table = target_in_path(state, req, org, Freshness::Fresh).await?;
         let field = kind.of(any_attribute_in_path(req, &table)?)?;
         let mut options = field.options.clone();
         change(&mut options)?;

@@ -21,7 +21,12 @@ use crate::store::tables::Source;
 /// cached (see [`crate::store::cache`]), and whether it came from the cache.
 /// A list is no object: an object route (or SmartSuite's, or Invent's) does not find one.
 pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<(Table, Source), ApiError> {
-    let (table, not_found) = object_ref(object_param(req)?)?;
+    cached_object_named(state, org, object_param(req)?).await
+}
+
+/// The object a slug or id names in `org`, as this container has it cached.
+async fn cached_object_named(state: &AppState, org: OrgId, raw: &str) -> Result<(Table, Source), ApiError> {
+    let (table, not_found) = object_ref(raw)?;
     state
         .store
         .table_cached(org, &table)
@@ -30,10 +35,42 @@ pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) 
         .ok_or_else(not_found)
 }
 
+/// The object or list that Attio's `/v2/{target}/{identifier}/attributes...` routes name
+/// (`target` is `objects` or `lists`; `identifier` a slug or id). An object's reads may
+/// come from this container's cache (`Freshness::Cached`); a definition change starts
+/// from the table itself (`Freshness::Fresh`), as a list's every read does.
+pub(crate) async fn target_in_path(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    freshness: Freshness,
+) -> Result<Table, ApiError> {
+    let raw = path_param(req, "identifier")?;
+    match path_param(req, "target")? {
+        "objects" if freshness == Freshness::Cached => Ok(cached_object_named(state, org, raw).await?.0),
+        "objects" => object_named(state, org, raw).await,
+        "lists" => list_named(state, org, raw).await,
+        other => Err(ApiError::not_found(format!(
+            "No target \"{other}\": attributes belong to `objects` or `lists`"
+        ))),
+    }
+}
+
+/// Whether a route may read a table as this container has it cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    Cached,
+    Fresh,
+}
+
 /// The list `{list}` names in the caller's organization (a list's slug or id), read from
 /// the table itself; Attio's 404 if none, or if it names an object.
 pub(crate) async fn list_in_path(state: &AppState, req: &Request, org: OrgId) -> Result<Table, ApiError> {
-    let raw = path_param(req, "list")?;
+    list_named(state, org, path_param(req, "list")?).await
+}
+
+/// The list a slug or id names in `org`; Attio's 404 if none, or if it names an object.
+async fn list_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
     let not_found = || ApiError::not_found(format!("List with slug/ID \"{raw}\" not found."));
     table_of_kind(state, org, raw, Kind::List, not_found).await
 }
