@@ -25,6 +25,10 @@ pub struct Fixture {
     pub note_id: String,
     /// A task linked to the record the note is on.
     pub task_id: String,
+    /// An entry of `kept_list` whose parent is the record the note is on (the record
+    /// deletes take the kept record).
+    pub entry_id: String,
+    pub entry_parent_id: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -73,6 +77,13 @@ pub async fn fixture() -> Fixture {
         "workspace_access": "full-access", "workspace_member_access": []}});
     let list = api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await;
     assert_eq!(list.status, 200, "{:?}", list.body);
+    let entry_parent_id = noted.body["data"]["id"]["record_id"].as_str().unwrap().to_string();
+    let entry =
+        json!({"data": {"parent_record_id": entry_parent_id, "parent_object": "companies", "entry_values": {}}});
+    let entry = api
+        .bearer(&org.key, "POST", "/v2/lists/kept_list/entries", Some(&entry))
+        .await;
+    assert_eq!(entry.status, 200, "{:?}", entry.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -127,6 +138,8 @@ pub async fn fixture() -> Fixture {
         note_id: note.body["data"]["id"]["note_id"].as_str().unwrap().to_string(),
         task_id: task.body["data"]["id"]["task_id"].as_str().unwrap().to_string(),
         spare_record_id: spare.body["data"]["id"]["record_id"].as_str().unwrap().to_string(),
+        entry_id: entry.body["data"]["id"]["entry_id"].as_str().unwrap().to_string(),
+        entry_parent_id,
         org,
         api,
     }
@@ -197,6 +210,7 @@ impl Fixture {
             "external_id" => "owner".into(),
             // A status attribute for the statuses routes, a select one for the rest.
             "attribute" if route.path.contains("/statuses") => "pipeline".into(),
+            "attribute" if route.path.contains("/entries/") => "parent_record".into(),
             "attribute" => "stage".into(),
             "option" => "Won".into(),
             "status" => "Closed".into(),
@@ -207,6 +221,7 @@ impl Fixture {
             "note_id" => self.note_id.clone(),
             "task_id" => self.task_id.clone(),
             "list" => "kept_list".into(),
+            "entry_id" => self.entry_id.clone(),
             "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
                 .member_id(self.org.user_id)
                 .to_string(),
@@ -285,6 +300,12 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "update-task" => json!({"data": {"is_completed": true}}),
         "create-note" => json!({"data": {"parent_object": "companies", "parent_record_id": f.record_id,
             "title": "New", "format": "markdown", "content": "# New"}}),
+        // A new entry of the kept record; the assert finds the fixture's one entry of its parent.
+        "create-entry" => json!({"data": {"parent_record_id": f.record_id, "parent_object": "companies",
+            "entry_values": {}}}),
+        "assert-entry" => json!({"data": {"parent_record_id": f.entry_parent_id, "parent_object": "companies",
+            "entry_values": {}}}),
+        "update-entry" | "replace-entry" => json!({"data": {"entry_values": {}}}),
         "assert-record" => json!({"data": {"values": {"domain": "acme.com", "name": "Asserted"}}}),
         "update-record" | "replace-record" => json!({"data": {"values": {"employees": 5}}}),
         "create-team" => json!({"name": "New team", "type": 2}),

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use super::record::Record;
+use super::table::Table;
 use super::webhook::EventType;
 
 /// Who made a change, as Attio's actors name it (docs.attio.com, "Actors").
@@ -39,8 +40,8 @@ pub struct ChangeEvent {
     /// The record's version after the write (`record.*` events): a receiver that has seen
     /// a higher one for the record can drop this one as stale.
     pub record_version: Option<u64>,
-    /// The record a note belongs to (`note.*` events: `parent_object_id` and
-    /// `parent_record_id`, beside `id`, as Attio sends them).
+    /// The record a note or a list entry belongs to (`note.*` and `list-entry.*` events:
+    /// `parent_object_id` and `parent_record_id`, beside `id`, as Attio sends them).
     pub parent: Option<EventParent>,
 }
 
@@ -165,10 +166,68 @@ fn own_fields(value: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// What a record is to Attio's events: an object's record (`record.*`, `{object_id,
+/// record_id}`), or a list's entry (`list-entry.*`, `{list_id, entry_id}`, with its
+/// parent record as `parent_object_id` and `parent_record_id`).
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'t> {
+    Record,
+    Entry { list: &'t Table, parent_object_id: &'t str },
+}
+
+impl<'t> Subject<'t> {
+    pub fn of(table: &'t Table) -> Self {
+        match &table.list {
+            Some(list) => Subject::Entry {
+                list: table,
+                parent_object_id: &list.parent_table_id,
+            },
+            None => Subject::Record,
+        }
+    }
+
+    fn event_types(self) -> [EventType; 3] {
+        match self {
+            Subject::Record => [
+                EventType::RecordCreated,
+                EventType::RecordUpdated,
+                EventType::RecordDeleted,
+            ],
+            Subject::Entry { .. } => [
+                EventType::ListEntryCreated,
+                EventType::ListEntryUpdated,
+                EventType::ListEntryDeleted,
+            ],
+        }
+    }
+
+    fn id_names(self) -> [&'static str; 2] {
+        match self {
+            Subject::Record => ["object_id", "record_id"],
+            Subject::Entry { .. } => ["list_id", "entry_id"],
+        }
+    }
+
+    fn parent(self, record: &Record) -> Option<EventParent> {
+        let Subject::Entry { list, parent_object_id } = self else {
+            return None;
+        };
+        let parent = record
+            .active(&list.display_field_id)
+            .find_map(|value| super::record::reference_target(value))?;
+        Some(EventParent {
+            object_id: parent_object_id.to_string(),
+            record_id: parent.to_string(),
+        })
+    }
+}
+
 /// The events of one record write: `record.created`, `record.deleted`, or one
-/// `record.updated` per attribute whose values changed (none if nothing did).
+/// `record.updated` per attribute whose values changed (none if nothing did); a list's
+/// entry's are `list-entry.*`, alike.
 pub fn record_events(
     workspace_id: &str,
+    subject: Subject<'_>,
     before: Option<&Record>,
     after: Option<&Record>,
     actor: &EventActor,
@@ -176,29 +235,32 @@ pub fn record_events(
     let Some(record) = after.or(before) else {
         return Vec::new();
     };
+    let [container, own] = subject.id_names();
     let id = |attribute: Option<&str>| {
         let mut id = Map::new();
         id.insert("workspace_id".into(), json!(workspace_id));
-        id.insert("object_id".into(), json!(record.table_id));
-        id.insert("record_id".into(), json!(record.id));
+        id.insert(container.into(), json!(record.table_id));
+        id.insert(own.into(), json!(record.id));
         if let Some(attribute) = attribute {
             id.insert("attribute_id".into(), json!(attribute));
         }
         id
     };
+    let parent = subject.parent(record);
     let event = |event_type, attribute: Option<&str>| ChangeEvent {
         event_type,
         id: id(attribute),
         actor: actor.clone(),
         record_version: Some(record.version),
-        parent: None,
+        parent: parent.clone(),
     };
+    let [created, updated, deleted] = subject.event_types();
     match (before, after) {
-        (None, Some(_)) => vec![event(EventType::RecordCreated, None)],
-        (Some(_), None) => vec![event(EventType::RecordDeleted, None)],
+        (None, Some(_)) => vec![event(created, None)],
+        (Some(_), None) => vec![event(deleted, None)],
         (Some(old), Some(new)) => changed_attributes(old, new)
             .iter()
-            .map(|attribute| event(EventType::RecordUpdated, Some(attribute)))
+            .map(|attribute| event(updated, Some(attribute)))
             .collect(),
         (None, None) => Vec::new(),
     }
@@ -276,7 +338,7 @@ mod tests {
             ),
         ];
         for (old, new, expected) in cases {
-            let events = record_events("w", old.as_ref(), new.as_ref(), &actor);
+            let events = record_events("w", Subject::Record, old.as_ref(), new.as_ref(), &actor);
             assert_eq!(types(&events), expected);
             for event in &events {
                 let json = event.to_json();

@@ -22,6 +22,7 @@ macro_rules! data_input {
     )*};
 }
 
+pub mod entry;
 pub mod event;
 pub mod filter;
 pub mod import;

@@ -48,9 +48,9 @@ event_types! {
     ListDeleted = "list.deleted", false;
     ListAttributeCreated = "list-attribute.created", false;
     ListAttributeUpdated = "list-attribute.updated", false;
-    ListEntryCreated = "list-entry.created", false;
-    ListEntryUpdated = "list-entry.updated", false;
-    ListEntryDeleted = "list-entry.deleted", false;
+    ListEntryCreated = "list-entry.created", true;
+    ListEntryUpdated = "list-entry.updated", true;
+    ListEntryDeleted = "list-entry.deleted", true;
     ObjectAttributeCreated = "object-attribute.created", true;
     ObjectAttributeUpdated = "object-attribute.updated", true;
     NoteCreated = "note.created", true;

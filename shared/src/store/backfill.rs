@@ -108,7 +108,7 @@ impl Store {
             .expect("key, table and condition are set");
         vec![
             TransactWriteItem::builder().condition_check(unchanged).build(),
-            referrer_put(self.table_name(), target, &record.id),
+            referrer_put(self.table_name(), target, record),
         ]
     }
 }

@@ -21,7 +21,7 @@ use super::{
     failed_conditions, from_item, key, put, s, to_item, Missing, Store, StoreError, TransactFailure, NEW_ITEM,
 };
 use crate::digest::sha256_hex;
-use crate::domain::event::{record_events, EventActor};
+use crate::domain::event::{record_events, EventActor, Subject};
 use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::record::{reference_target, unique_key, ParsedValue};
@@ -545,7 +545,7 @@ impl<'t> RecordTransaction<'_, 't> {
                 },
             );
             self.push(
-                super::referrers::referrer_put(self.table, target, &this.id),
+                super::referrers::referrer_put(self.table, target, this),
                 ItemPurpose::Referrer,
             );
         }
@@ -1030,7 +1030,8 @@ impl Store {
         for write in super::index::index_writes(self.table_name(), table, old, new) {
             tx.push(write, ItemPurpose::Index);
         }
-        let events = record_events(&org.workspace_id().to_string(), old, new, &actor.event_actor());
+        let subject = Subject::of(table);
+        let events = record_events(&org.workspace_id().to_string(), subject, old, new, &actor.event_actor());
         if let Some(put) = events_put(self.table_name(), org, &events, actor.now) {
             tx.push(put, ItemPurpose::Event);
         }

@@ -12,18 +12,25 @@ use serde::{Deserialize, Serialize};
 
 use super::item::{key, put, ItemKeys};
 use super::keys;
+use crate::domain::record::Record;
 
 /// A referencing record, as its target's partition names it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReferrerItem {
     pub referrer_id: String,
+    /// The referencing record's table, so that a record's entries (the referrers in list
+    /// tables) are told from its other referrers without reading them. Items written
+    /// before it have none: none of them is an entry, all entries being younger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer_table_id: Option<String>,
 }
 
 /// The put of `referrer`'s item in `target`'s partition, for the transaction that makes
 /// the reference.
-pub(crate) fn referrer_put(table: &str, target: &str, referrer: &str) -> TransactWriteItem {
-    let item = ItemKeys::new(keys::record_pk(target), keys::referrer_sk(referrer)).item(&ReferrerItem {
-        referrer_id: referrer.to_string(),
+pub(crate) fn referrer_put(table: &str, target: &str, referrer: &Record) -> TransactWriteItem {
+    let item = ItemKeys::new(keys::record_pk(target), keys::referrer_sk(&referrer.id)).item(&ReferrerItem {
+        referrer_id: referrer.id.clone(),
+        referrer_table_id: Some(referrer.table_id.clone()),
     });
     put(table, item, None)
 }

@@ -6,7 +6,8 @@
 //! (from the referrer items of `store::referrers`) is written without its values that name
 //! the target, in a transaction of its own (a new version, a history item and a
 //! `record.updated` event, as any update makes), at most [`BATCH_CONCURRENCY`] at once;
-//! then the delete's own transaction, which requires the count to be 0. A delete cut short
+//! then the delete's own transaction, which requires the count to be 0. An entry of a list
+//! whose parent record is the target is deleted instead (`store::entries`). A delete cut short
 //! leaves the records it reached without the reference (what was asked), and its lease
 //! runs out; a repeated delete goes on from what is left.
 //!
@@ -168,6 +169,13 @@ impl Store {
             let Some((table, _)) = self.table_cached(org, &TableRef::Id(record.table_id.clone())).await? else {
                 return Ok(());
             };
+            if table.is_list() && super::entries::parent_of(&table, &record) == Some(target) {
+                // An entry without its parent record is no entry: it goes with it.
+                match self.delete_entry(org, &table, &record, actor).await {
+                    Err(RecordWriteError::Changed | RecordWriteError::DefinitionChanged) => continue,
+                    done => return done,
+                }
+            }
             let mut updated = record.clone();
             let ended = end_references(&table, &mut updated, target, &actor.now.nanos());
             if ended.is_empty() {
@@ -186,6 +194,29 @@ impl Store {
             }
         }
         Err(RecordWriteError::Changed)
+    }
+}
+
+impl Store {
+    /// Deletes an entry whose parent record is being deleted, with its history. Nothing
+    /// references an entry (a reference names an object's record), so nothing is unlinked.
+    async fn delete_entry(
+        &self,
+        org: OrgId,
+        list: &Table,
+        entry: &Record,
+        actor: Actor<'_>,
+    ) -> Result<(), RecordWriteError> {
+        let no_values = EndedValues::new();
+        let change = Change {
+            old: Some(entry),
+            new: None,
+            ended: &no_values,
+        };
+        self.write_record(org, list, change, actor, None).await?;
+        let history = self.record_history_keys(entry).await?;
+        self.batch_delete(history).await?;
+        Ok(())
     }
 }
 

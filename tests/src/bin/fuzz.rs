@@ -116,6 +116,27 @@ async fn main() -> ExitCode {
     let list = json!({"data": {"name": "Kept list", "api_slug": "kept_list", "parent_object": "companies",
         "workspace_access": "full-access", "workspace_member_access": []}});
     created(api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await, "list");
+    // Entries of it: one kept (of the kept record, which the assert finds), one to delete
+    // (of a record of its own: the record deletes take the doomed record and its entries).
+    let listed = created(
+        api.bearer(&org.key, "POST", path, Some(&record("Listed"))).await,
+        "record",
+    );
+    let listed_id = listed["data"]["id"]["record_id"].as_str().expect("a record id");
+    let mut entries = Vec::new();
+    for parent in [record_id.as_str(), listed_id] {
+        let body = json!({"data": {"parent_record_id": parent, "parent_object": "companies", "entry_values": {}}});
+        let reply = api
+            .bearer(&org.key, "POST", "/v2/lists/kept_list/entries", Some(&body))
+            .await;
+        let body = created(reply, "entry");
+        entries.push(
+            body["data"]["id"]["entry_id"]
+                .as_str()
+                .expect("an entry id")
+                .to_string(),
+        );
+    }
 
     let account = org.id.to_string();
     let mut teams = Vec::new();
@@ -210,6 +231,22 @@ parameters = {{ "path.target" = "objects", "path.identifier" = "companies", "pat
 [[operations]]
 include-operation-id = "get-list"
 parameters = {{ "path.list" = "kept_list" }}
+
+[[operations]]
+include-operation-id-regex = "^(create|assert|query)-entr(y|ies)$"
+parameters = {{ "path.list" = "kept_list" }}
+
+[[operations]]
+include-operation-id-regex = "^(get|update|replace)-entry$|^list-entry-values$"
+parameters = {{ "path.list" = "kept_list", "path.entry_id" = "{kept_entry}", "path.attribute" = "parent_record" }}
+
+[[operations]]
+include-operation-id = "delete-entry"
+parameters = {{ "path.list" = "kept_list", "path.entry_id" = "{doomed_entry}" }}
+
+[[operations]]
+include-operation-id = "list-record-entries"
+parameters = {{ "path.object" = "companies", "path.record_id" = "{record_id}" }}
 
 [[operations]]
 include-operation-id = "create-attribute"
@@ -307,6 +344,8 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         doomed_record_id = doomed_record_id,
         kept_team = teams[0],
         doomed_team = teams[1],
+        kept_entry = entries[0],
+        doomed_entry = entries[1],
         org_id = org.id,
         victim_id = victim.id,
         kept_webhook = webhooks[0],

@@ -9,6 +9,7 @@ mod consistency;
 mod data_hygiene;
 mod deliveries;
 mod differential;
+mod entries;
 mod events;
 mod faults;
 mod hostile;

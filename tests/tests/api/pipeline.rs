@@ -371,6 +371,25 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "ConditionCheckItem",
         "checks that added members belong to the organization",
     ),
+    ("create-entry", "Query", MEMBER),
+    ("create-entry", "BatchGetItem", MEMBER),
+    ("assert-entry", "BatchGetItem", MEMBER),
+    ("assert-entry", "PutItem", "creates the entry when its parent has none"),
+    ("assert-entry", "DeleteItem", "frees the unique value it replaced"),
+    ("update-entry", "Query", MEMBER),
+    ("update-entry", "BatchGetItem", MEMBER),
+    ("update-entry", "PutItem", "keeps a replaced value in its history"),
+    ("update-entry", "DeleteItem", "frees the unique value it replaced"),
+    ("replace-entry", "Query", MEMBER),
+    ("replace-entry", "BatchGetItem", MEMBER),
+    ("replace-entry", "PutItem", "keeps a replaced value in its history"),
+    ("replace-entry", "DeleteItem", "frees the unique value it replaced"),
+    (
+        "list-entry-values",
+        "Query",
+        "reads the history with show_historic=true",
+    ),
+    ("delete-entry", "BatchWriteItem", "deletes that history"),
 ];
 
 /// Every route, sent its valid request twice (with an `Idempotency-Key`, which the POSTs

@@ -38,10 +38,13 @@ const EVENT_NOTE: &str = "00000000-0000-4000-8000-0000000000f1";
 /// The task id in `events/{get,update,delete}-task.json`; the task create-task made
 /// replaces it.
 const EVENT_TASK: &str = "00000000-0000-4000-8000-0000000000f2";
+/// The entry id in `events/{get,update,replace,delete}-entry.json` and
+/// `events/list-entry-values.json`; the entry create-entry made replaces it.
+const EVENT_ENTRY: &str = "00000000-0000-4000-8000-0000000000f3";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 100] = [
+const ORDER: [(&str, u16); 109] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -73,6 +76,21 @@ const ORDER: [(&str, u16); 100] = [
     ("query-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
+    // A list of companies, and an entry of the record create-record made (delete-record
+    // takes that record later), asserted (the same entry), read, written, listed from its
+    // record, then deleted.
+    ("create-list", 200),
+    ("list-lists", 200),
+    ("get-list", 200),
+    ("create-entry", 200),
+    ("assert-entry", 200),
+    ("query-entries", 200),
+    ("get-entry", 200),
+    ("update-entry", 200),
+    ("replace-entry", 200),
+    ("list-entry-values", 200),
+    ("list-record-entries", 200),
+    ("delete-entry", 200),
     ("create-note", 200),
     ("list-notes", 200),
     ("get-note", 200),
@@ -113,9 +131,6 @@ const ORDER: [(&str, u16); 100] = [
     ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
-    ("create-list", 200),
-    ("list-lists", 200),
-    ("get-list", 200),
     ("list-workspace-members", 200),
     ("get-workspace-member", 200),
     ("create-webhook", 200),
@@ -188,6 +203,7 @@ async fn every_event_runs_through_its_binary() {
     let mut record = EVENT_RECORD.to_string();
     let mut note = EVENT_NOTE.to_string();
     let mut task = EVENT_TASK.to_string();
+    let mut entry = EVENT_ENTRY.to_string();
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -208,7 +224,8 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_MEMBER, &member)
             .replace(EVENT_RECORD, &record)
             .replace(EVENT_NOTE, &note)
-            .replace(EVENT_TASK, &task);
+            .replace(EVENT_TASK, &task)
+            .replace(EVENT_ENTRY, &entry);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -394,6 +411,20 @@ async fn every_event_runs_through_its_binary() {
             "create-list" => assert_eq!(body["data"]["parent_object"], json!(["companies"])),
             "list-lists" => assert_eq!(body["data"][0]["api_slug"], "pipeline"),
             "get-list" => assert_eq!(body["data"]["api_slug"], "pipeline"),
+            "create-entry" => {
+                assert_eq!(body["data"]["parent_record_id"], record.as_str(), "{body}");
+                entry = body["data"]["id"]["entry_id"]
+                    .as_str()
+                    .expect("an entry id")
+                    .to_string();
+            }
+            "assert-entry" | "get-entry" | "update-entry" | "replace-entry" => {
+                assert_eq!(body["data"]["id"]["entry_id"], entry.as_str(), "{function}: {body}")
+            }
+            "query-entries" => assert_eq!(body["data"][0]["id"]["entry_id"], entry.as_str(), "{body}"),
+            "list-entry-values" => assert_eq!(body["data"][0]["target_record_id"], record.as_str(), "{body}"),
+            "list-record-entries" => assert_eq!(body["data"][0]["entry_id"], entry.as_str(), "{body}"),
+            "delete-entry" => assert_eq!(body, json!({})),
             "list-attribute-statuses" | "create-attribute-status" | "update-attribute-status" => {
                 assert_eq!(body["code"], "not_found")
             }

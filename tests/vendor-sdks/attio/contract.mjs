@@ -37,6 +37,11 @@ import {
   postV2Webhooks,
   deleteV2WebhooksByWebhookId,
   putV2ObjectsByObjectRecordsByRecordId,
+  putV2ListsByListEntries,
+  getV2ListsByListEntriesByEntryId,
+  putV2ListsByListEntriesByEntryId,
+  getV2ListsByListEntriesByEntryIdAttributesByAttributeValues,
+  getV2ObjectsByObjectRecordsByRecordIdEntries,
 } from 'attio-ts-sdk';
 
 const sdk = createAttioSdk({
@@ -513,10 +518,62 @@ await scenario('values: an attribute with its history', async () => {
   assert.ok(historic.data[0].active_until, 'the replaced value has its active_until');
 });
 
-await scenario('records: delete', async () => {
+await scenario('entries: add, assert by parent, query, get, update, values, a record\'s entries, remove', async () => {
+  const list = 'sales_pipeline';
+  const added = await sdk.lists.addEntry({
+    list,
+    parentObject: object,
+    parentRecordId: acme.id.record_id,
+    entryValues: { deal_stage: [{ status: 'Qualified' }] },
+  });
+  assert.match(added.id.entry_id, uuid);
+  assert.equal(added.parent_record_id, acme.id.record_id);
+  assert.equal(added.entry_values.deal_stage[0].status.title, 'Qualified');
+  const asserted = await putV2ListsByListEntries({
+    client: sdk.client,
+    path: { list },
+    body: { data: { parent_record_id: acme.id.record_id, parent_object: object, entry_values: { deal_stage: [{ status: 'Closed' }] } } },
+  });
+  assert.equal(asserted.data.id.entry_id, added.id.entry_id);
+  const found = await sdk.lists.queryEntries({ list, filter: { deal_stage: 'Closed' } });
+  assert.deepEqual(found.map((e) => e.id.entry_id), [added.id.entry_id]);
+  const path = { list, entry_id: added.id.entry_id };
+  const got = await getV2ListsByListEntriesByEntryId({ client: sdk.client, path });
+  assert.equal(got.data.parent_object, object);
+  const updated = await sdk.lists.updateEntry({ list, entryId: added.id.entry_id, entryValues: { deal_stage: [{ status: 'Qualified' }] } });
+  assert.equal(updated.entry_values.deal_stage[0].status.title, 'Qualified');
+  const replaced = await putV2ListsByListEntriesByEntryId({
+    client: sdk.client,
+    path,
+    body: { data: { entry_values: { deal_stage: [{ status: 'Closed' }] } } },
+  });
+  assert.equal(replaced.data.entry_values.deal_stage[0].status.title, 'Closed');
+  const history = await getV2ListsByListEntriesByEntryIdAttributesByAttributeValues({
+    client: sdk.client,
+    path: { ...path, attribute: 'deal_stage' },
+    query: { show_historic: true },
+  });
+  assert.deepEqual(history.data.map((v) => v.status.title), ['Qualified', 'Closed', 'Qualified', 'Closed']);
+  const second = await sdk.lists.addEntry({ list, parentObject: object, parentRecordId: acme.id.record_id });
+  const ofRecord = await getV2ObjectsByObjectRecordsByRecordIdEntries({
+    client: sdk.client,
+    path: { object, record_id: acme.id.record_id },
+  });
+  assert.deepEqual(ofRecord.data.map((e) => [e.list_api_slug, e.entry_id]), [
+    [list, added.id.entry_id],
+    [list, second.id.entry_id],
+  ]);
+  await sdk.lists.removeEntry({ list, entryId: second.id.entry_id });
+  const left = await sdk.lists.queryEntries({ list });
+  assert.deepEqual(left.map((e) => e.id.entry_id), [added.id.entry_id]);
+});
+
+await scenario('records: delete (and its entries with it)', async () => {
   await sdk.records.delete({ object, recordId: acme.id.record_id });
   const remaining = await sdk.records.query({ object });
   assert.deepEqual(remaining.map((r) => first(r, 'name').value), ['Beta']);
+  const entries = await sdk.lists.queryEntries({ list: 'sales_pipeline' });
+  assert.deepEqual(entries, []);
 });
 
 console.log(`${failures} failed`);

@@ -2,6 +2,7 @@
 //! records and their values, the records query, webhooks, the workspace's members and the
 //! token's identity (`/v2/self`). docs/compat-attio.md has what is served.
 
+pub mod entries;
 pub mod lists;
 pub mod members;
 pub mod meta;

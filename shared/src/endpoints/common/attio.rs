@@ -71,7 +71,7 @@ pub(crate) async fn list_in_path(state: &AppState, req: &Request, org: OrgId) ->
 
 /// The list a slug or id names in `org`; Attio's 404 if none, or if it names an object.
 async fn list_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
-    let not_found = || ApiError::not_found(format!("List with slug/ID \"{raw}\" not found."));
+    let not_found = || list_not_found(raw);
     table_of_kind(state, org, raw, Kind::List, not_found).await
 }
 
@@ -202,15 +202,59 @@ where
     F: Fn(Table) -> Fut,
     Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
 {
-    let (table, source) = object_in_path(state, req, org).await?;
+    against_table(state, req, org, Kind::Object, run).await
+}
+
+/// [`against_object`] for the table of `kind` the path names: `{object}`, or `{list}`
+/// (whose records are its entries).
+pub(crate) async fn against_table<F, Fut>(
+    state: &AppState,
+    req: &Request,
+    org: OrgId,
+    kind: Kind,
+    run: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: Fn(Table) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, RecordFailure>>,
+{
+    let (table, source) = cached_in_path(state, req, org, kind).await?;
     let table_id = table.id.clone();
     match run(table).await {
         Err(failure) if failure.worth_a_fresh_definition(source) => {
             state.store.forget_table(&table_id);
-            Ok(run(object_in_path(state, req, org).await?.0).await?)
+            Ok(run(cached_in_path(state, req, org, kind).await?.0).await?)
         }
         other => Ok(other?),
     }
+}
+
+/// The table of `kind` the path names (`{object}` or `{list}`), as this container has it
+/// cached.
+pub(crate) async fn table_in_path(state: &AppState, req: &Request, org: OrgId, kind: Kind) -> Result<Table, ApiError> {
+    Ok(cached_in_path(state, req, org, kind).await?.0)
+}
+
+/// The table of `kind` the path names, as this container has it cached.
+async fn cached_in_path(state: &AppState, req: &Request, org: OrgId, kind: Kind) -> Result<(Table, Source), ApiError> {
+    match kind {
+        Kind::Object => object_in_path(state, req, org).await,
+        Kind::List => {
+            let raw = path_param(req, "list")?;
+            let not_found = || list_not_found(raw);
+            let table = TableRef::parse(raw).map_err(|_| not_found())?;
+            state
+                .store
+                .table_cached(org, &table)
+                .await?
+                .filter(|(t, _)| t.is_list())
+                .ok_or_else(not_found)
+        }
+    }
+}
+
+fn list_not_found(raw: &str) -> ApiError {
+    ApiError::not_found(format!("List with slug/ID \"{raw}\" not found."))
 }
 
 /// The field `{attribute}` names, by slug or by id, where a record's values are read or
@@ -266,17 +310,7 @@ pub struct RecordIdBody {
 impl RecordResponse {
     pub fn new(app_url: &AppUrl, table: &Table, record: &Record) -> Self {
         let workspace_id = OrgId(record.org_id).workspace_id();
-        let values = table
-            .ordered_fields()
-            .into_iter()
-            .map(|field| {
-                let entries: Vec<Value> = record
-                    .active(&field.id)
-                    .map(|entry| Value::Object(shown_value(&workspace_id, table, field, entry)))
-                    .collect();
-                (field.key.clone(), Value::Array(entries))
-            })
-            .collect();
+        let values = shown_values(table, record);
         Self {
             data: RecordBody {
                 id: RecordIdBody {
@@ -290,6 +324,122 @@ impl RecordResponse {
                 values,
             },
         }
+    }
+}
+
+/// Every active attribute of `table` (but a list's parent record, which an entry shows as
+/// `parent_record_id`), each an array of the record's active value objects.
+fn shown_values(table: &Table, record: &Record) -> Map<String, Value> {
+    let workspace_id = OrgId(record.org_id).workspace_id();
+    table
+        .ordered_fields()
+        .into_iter()
+        .filter(|field| !(table.is_list() && field.id == table.display_field_id))
+        .map(|field| {
+            let entries: Vec<Value> = record
+                .active(&field.id)
+                .map(|entry| Value::Object(shown_value(&workspace_id, table, field, entry)))
+                .collect();
+            (field.key.clone(), Value::Array(entries))
+        })
+        .collect()
+}
+
+/// Attio's `{"data": entry}`: a list's entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryResponse {
+    pub data: EntryBody,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryBody {
+    pub id: EntryIdBody,
+    /// The record the entry is about.
+    pub parent_record_id: String,
+    /// Its object's api_slug.
+    pub parent_object: String,
+    /// When the entry was made, in Attio's form (nanoseconds, UTC).
+    pub created_at: String,
+    /// Every attribute of the list, each an array of its active value objects.
+    pub entry_values: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryIdBody {
+    pub workspace_id: String,
+    pub list_id: String,
+    pub entry_id: String,
+}
+
+impl EntryBody {
+    /// `record`, an entry of `list` (a list's table).
+    pub fn new(list: &Table, record: &Record) -> Self {
+        Self {
+            id: EntryIdBody {
+                workspace_id: OrgId(record.org_id).workspace_id().to_string(),
+                list_id: list.id.clone(),
+                entry_id: record.id.clone(),
+            },
+            parent_record_id: crate::store::entries::parent_of(list, record)
+                .unwrap_or_default()
+                .to_string(),
+            parent_object: list
+                .list
+                .as_ref()
+                .map(|l| l.parent_api_slug.clone())
+                .unwrap_or_default(),
+            created_at: record.created_at.clone(),
+            entry_values: shown_values(list, record),
+        }
+    }
+}
+
+impl Kind {
+    /// What a table's records are: an object's records, or a list's entries.
+    pub(crate) fn of(table: &Table) -> Self {
+        if table.is_list() {
+            Kind::List
+        } else {
+            Kind::Object
+        }
+    }
+
+    /// The path parameter that names one of its records.
+    pub(crate) fn id_param(self) -> &'static str {
+        match self {
+            Kind::Object => "record_id",
+            Kind::List => "entry_id",
+        }
+    }
+
+    /// Where a body sends a record's values.
+    pub(crate) fn values_at(self) -> &'static str {
+        match self {
+            Kind::Object => "data.values",
+            Kind::List => "data.entry_values",
+        }
+    }
+
+    /// What its records are called in messages.
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Object => "record",
+            Kind::List => "entry",
+        }
+    }
+}
+
+/// A record answered as its table's kind shows it: Attio's record, or a list's entry.
+pub(crate) fn record_shown(app_url: &AppUrl, table: &Table, record: &Record) -> Response<Body> {
+    use lambda_http::http::StatusCode;
+    match Kind::of(table) {
+        Kind::Object => crate::http::json_response(StatusCode::OK, &RecordResponse::new(app_url, table, record)),
+        Kind::List => crate::http::json_response(
+            StatusCode::OK,
+            &EntryResponse {
+                data: EntryBody::new(table, record),
+            },
+        ),
     }
 }
 

@@ -28,7 +28,7 @@ use crate::domain::organization::OrgId;
 use crate::domain::record::{parse_value, Record};
 use crate::domain::table::Table;
 use crate::domain::Invalid;
-use crate::endpoints::common::attio::{against_object, RecordBody, RecordFailure, RecordResponse};
+use crate::endpoints::common::attio::{against_table, EntryBody, Kind, RecordBody, RecordFailure, RecordResponse};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;
@@ -76,6 +76,13 @@ pub struct RecordList {
     pub pagination: QueryPagination,
 }
 
+/// Attio's entries query answer: `{"data": [entries]}`, with where the next page starts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryList {
+    pub data: Vec<EntryBody>,
+    pub pagination: QueryPagination,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueryPagination {
     /// Send it as `cursor` for the next page; `null` after a page that is not full (a full
@@ -84,8 +91,18 @@ pub struct QueryPagination {
 }
 
 pub async fn query(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    query_of(state, principal, req, Kind::Object).await
+}
+
+/// The query of an object's records, or of a list's entries (`kind`): one planner.
+pub(crate) async fn query_of(
+    state: &AppState,
+    principal: Principal,
+    req: Request,
+    kind: Kind,
+) -> Result<Response<Body>, ApiError> {
     let req = &req;
-    against_object(state, req, principal.org_id, |table| query_in(state, req, table)).await
+    against_table(state, req, principal.org_id, kind, |table| query_in(state, req, table)).await
 }
 
 /// A query as parsed against its object, before anything is read.
@@ -146,17 +163,26 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
         .filter(|_| page.len() == limit)
         .map(|(_, position)| key.seal(table.org_id, &table.id, &fingerprint, position.clone()));
     tracing::debug!(examined = budget.examined(), answered = page.len(), "records query");
-    let data = page
-        .iter()
-        .map(|(r, _)| RecordResponse::new(&state.app_url, &table, r).data)
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &RecordList {
-            data,
-            pagination: QueryPagination { next_cursor },
-        },
-    ))
+    let pagination = QueryPagination { next_cursor };
+    let records = page.iter().map(|(r, _)| r);
+    Ok(match Kind::of(&table) {
+        Kind::Object => json_response(
+            StatusCode::OK,
+            &RecordList {
+                data: records
+                    .map(|r| RecordResponse::new(&state.app_url, &table, r).data)
+                    .collect(),
+                pagination,
+            },
+        ),
+        Kind::List => json_response(
+            StatusCode::OK,
+            &EntryList {
+                data: records.map(|r| EntryBody::new(&table, r)).collect(),
+                pagination,
+            },
+        ),
+    })
 }
 
 /// The records of `table` that `filter` (the records query's JSON) matches, in `sorts`'

@@ -1,0 +1,6 @@
+//! `list-record-entries`: the Lambda function of GET /v2/objects/{object}/records/{record_id}/entries, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::ListRecordEntries>()
+}

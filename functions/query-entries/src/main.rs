@@ -1,0 +1,6 @@
+//! `query-entries`: the Lambda function of POST /v2/lists/{list}/entries/query, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::QueryEntries>()
+}
