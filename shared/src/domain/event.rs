@@ -71,19 +71,33 @@ impl ChangeEvent {
     }
 }
 
-/// An event about one attribute of an object (a table's field):
-/// `object-attribute.created` or `object-attribute.updated`.
+/// What an attribute event is about: an attribute made or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeChange {
+    Created,
+    Updated,
+}
+
+/// An event about one attribute (a table's field) of an object, `object-attribute.created`
+/// or `.updated` (`{object_id, attribute_id}`), or of a list, `list-attribute.*`
+/// (`{list_id, attribute_id}`), as Attio sends them.
 pub fn attribute_event(
-    event_type: EventType,
+    change: AttributeChange,
     workspace_id: &str,
-    object_id: &str,
+    table: &Table,
     attribute_id: &str,
     actor: &EventActor,
 ) -> ChangeEvent {
+    let (event_type, container) = match (table.is_list(), change) {
+        (false, AttributeChange::Created) => (EventType::ObjectAttributeCreated, "object_id"),
+        (false, AttributeChange::Updated) => (EventType::ObjectAttributeUpdated, "object_id"),
+        (true, AttributeChange::Created) => (EventType::ListAttributeCreated, "list_id"),
+        (true, AttributeChange::Updated) => (EventType::ListAttributeUpdated, "list_id"),
+    };
     unversioned(
         event_type,
         workspace_id,
-        &[("object_id", object_id), ("attribute_id", attribute_id)],
+        &[(container, &table.id), ("attribute_id", attribute_id)],
         actor,
     )
 }
@@ -358,17 +372,43 @@ mod tests {
     #[test]
     fn attribute_and_member_events_have_attios_shapes() {
         let key = EventActor::ApiToken { key_id: "k".into() };
+        let object = Table {
+            id: "o".into(),
+            ..Table::for_tests(vec![])
+        };
+        let list = Table {
+            id: "l".into(),
+            list: Some(super::super::list_def::ListDef {
+                parent_table_id: "o".into(),
+                parent_api_slug: "people".into(),
+                access: Default::default(),
+                created_by: "k".into(),
+            }),
+            ..Table::for_tests(vec![])
+        };
         let cases = [
             (
-                attribute_event(EventType::ObjectAttributeCreated, "w", "o", "a", &key),
+                attribute_event(AttributeChange::Created, "w", &object, "a", &key),
                 json!({"event_type": "object-attribute.created",
                        "id": {"workspace_id": "w", "object_id": "o", "attribute_id": "a"},
                        "actor": {"type": "api-token", "id": "k"}}),
             ),
             (
-                attribute_event(EventType::ObjectAttributeUpdated, "w", "o", "a", &key),
+                attribute_event(AttributeChange::Updated, "w", &object, "a", &key),
                 json!({"event_type": "object-attribute.updated",
                        "id": {"workspace_id": "w", "object_id": "o", "attribute_id": "a"},
+                       "actor": {"type": "api-token", "id": "k"}}),
+            ),
+            (
+                attribute_event(AttributeChange::Created, "w", &list, "a", &key),
+                json!({"event_type": "list-attribute.created",
+                       "id": {"workspace_id": "w", "list_id": "l", "attribute_id": "a"},
+                       "actor": {"type": "api-token", "id": "k"}}),
+            ),
+            (
+                attribute_event(AttributeChange::Updated, "w", &list, "a", &key),
+                json!({"event_type": "list-attribute.updated",
+                       "id": {"workspace_id": "w", "list_id": "l", "attribute_id": "a"},
                        "actor": {"type": "api-token", "id": "k"}}),
             ),
             (

@@ -46,8 +46,8 @@ event_types! {
     ListCreated = "list.created", false;
     ListUpdated = "list.updated", false;
     ListDeleted = "list.deleted", false;
-    ListAttributeCreated = "list-attribute.created", false;
-    ListAttributeUpdated = "list-attribute.updated", false;
+    ListAttributeCreated = "list-attribute.created", true;
+    ListAttributeUpdated = "list-attribute.updated", true;
     ListEntryCreated = "list-entry.created", true;
     ListEntryUpdated = "list-entry.updated", true;
     ListEntryDeleted = "list-entry.deleted", true;

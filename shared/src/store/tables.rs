@@ -15,14 +15,13 @@ use super::{
     failed_condition, failed_conditions, from_item, organization_exists, put, s, to_item, Change, Conflict, Missing,
     Refusal, Store, StoreError, TransactFailure, NEW_ITEM,
 };
-use crate::domain::event::attribute_event;
+use crate::domain::event::{attribute_event, AttributeChange};
 use crate::domain::list::PARENT_RECORD_KEY;
 use crate::domain::organization::OrgId;
 use crate::domain::table::{
     check_option_count, ApiSlug, FieldDef, FieldKey, FieldPatch, FieldType, NewField, NewTable, PrefixChoice,
     RecordPrefix, SelectOption, Table, TablePatch, TableRef,
 };
-use crate::domain::webhook::EventType;
 use crate::store::item::ItemKeys;
 use crate::store::keys;
 use crate::time::Timestamp;
@@ -319,7 +318,7 @@ impl Store {
         // The count starts with the table (`store::record_counts`).
         items.push(super::record_counts::count_base_put(self.table_name(), id));
         let field_ids: Vec<&str> = table.fields.values().map(|f| f.id.as_str()).collect();
-        items.extend(self.attribute_events(org, id, &field_ids, EventType::ObjectAttributeCreated, actor));
+        items.extend(self.attribute_events(org, table, &field_ids, AttributeChange::Created, actor));
         let reasons = match self.transact(items).await {
             Ok(()) => return Ok(()),
             Err(TransactFailure::Cancelled(reasons)) => reasons,
@@ -445,21 +444,21 @@ impl Store {
         self.caches.tables.forget(|_, item| item.id == table_id);
     }
 
-    /// The event item of a change to fields of a table (`object-attribute.*`, one event
-    /// per field), for the change's own transaction.
+    /// The event item of a change to fields of a table (`object-attribute.*`, a list's
+    /// `list-attribute.*`, one event per field), for the change's own transaction.
     fn attribute_events(
         &self,
         org: OrgId,
-        table_id: &str,
+        table: &Table,
         field_ids: &[&str],
-        event_type: EventType,
+        change: AttributeChange,
         actor: Actor<'_>,
     ) -> Option<TransactWriteItem> {
         let workspace_id = org.workspace_id().to_string();
         let who = actor.event_actor();
         let events: Vec<_> = field_ids
             .iter()
-            .map(|field_id| attribute_event(event_type, &workspace_id, table_id, field_id, &who))
+            .map(|field_id| attribute_event(change, &workspace_id, table, field_id, &who))
             .collect();
         events_put(self.table_name(), org, &events, actor.now)
     }
@@ -524,7 +523,7 @@ impl Store {
         let update = update.condition_expression(conditions.join(" AND "));
         let expression = format!("SET {}, updated_at = :now", sets.join(", "));
         let ids: Vec<&str> = defs.iter().map(|d| d.id.as_str()).collect();
-        let events = self.attribute_events(org, &table.id, &ids, EventType::ObjectAttributeCreated, actor);
+        let events = self.attribute_events(org, table, &ids, AttributeChange::Created, actor);
         let indexed = defs.iter().any(|d| d.indexed);
         match self
             .change_definition(&table.id, update, &expression, indexed, events)
@@ -664,7 +663,7 @@ impl Store {
             .expression_attribute_values(":fid", s(&field.id))
             .expression_attribute_values(":def", AttributeValue::M(to_item(&def)))
             .expression_attribute_values(":now", s(now.seconds()));
-        let events = self.attribute_events(org, &table.id, &[&field.id], EventType::ObjectAttributeUpdated, actor);
+        let events = self.attribute_events(org, table, &[&field.id], AttributeChange::Updated, actor);
         match self
             .change_definition(
                 &table.id,
@@ -773,7 +772,7 @@ impl Store {
                 "SET #fields.#old = :def, updated_at = :now",
             )
         };
-        let events = self.attribute_events(org, &table.id, &[&field.id], EventType::ObjectAttributeUpdated, actor);
+        let events = self.attribute_events(org, table, &[&field.id], AttributeChange::Updated, actor);
         match self
             .change_definition(&table.id, update, expression, false, events)
             .await

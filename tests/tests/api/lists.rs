@@ -260,6 +260,31 @@ async fn a_list_has_attributes_options_and_statuses_of_its_own() {
         );
     }
     assert_eq!(api.items_without_counters().await, before);
+    // A list's attributes have events of their own: list-attribute.*, by list_id (its
+    // parent_record, with the list; stage, made; stage again, its statuses changed twice).
+    let events = api.change_events(org.id).await;
+    let of_list: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["id"]["list_id"] == list_id.as_str() || e["id"]["object_id"] == list_id.as_str())
+        .map(|e| {
+            assert!(e["id"]["object_id"].is_null(), "{e}");
+            (
+                e["event_type"].as_str().unwrap(),
+                e["id"]["attribute_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let parent_id = parent["id"]["attribute_id"].as_str().unwrap();
+    let stage_id = got.body["data"]["id"]["attribute_id"].as_str().unwrap();
+    assert_eq!(
+        of_list,
+        [
+            ("list-attribute.created", parent_id),
+            ("list-attribute.created", stage_id),
+            ("list-attribute.updated", stage_id),
+            ("list-attribute.updated", stage_id),
+        ]
+    );
     // Another workspace finds neither the list nor its attributes.
     let other = api.create_org("Other", "other-owner").await;
     let theirs = api.bearer(&other.key, "GET", "/v2/lists/hiring/attributes", None).await;
