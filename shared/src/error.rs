@@ -474,6 +474,7 @@ impl From<crate::store::Change> for ApiError {
             Change::OrganizationKeys => "The organization's keys changed while it was being deleted; retry".to_string(),
             Change::FieldOptions { key } => format!("The attribute \"{key}\" changed meanwhile; read it again"),
             Change::Task => "The task changed while this update was made; read it again".to_string(),
+            Change::List => "The list changed while this update was made; read it again".to_string(),
         })
         .with_code("conflict")
     }

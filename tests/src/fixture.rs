@@ -319,6 +319,7 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "create-list" => json!({"data": {"name": "Pipeline", "api_slug": "pipeline", "parent_object": "companies",
             "workspace_access": null, "workspace_member_access": [{"workspace_member_id":
                 shared::domain::organization::OrgId(f.org.id).member_id(f.org.user_id).to_string(), "level": "full-access"}]}}),
+        "update-list" => json!({"data": {"name": "Renamed list", "workspace_access": "full-access"}}),
         "create-attribute" => json!({"data": {
             "title": "Notes", "api_slug": "attio_notes", "type": "text",
             "is_required": false, "is_unique": false, "is_multiselect": false

@@ -202,6 +202,9 @@ pub enum Change {
     /// The task, since it was read.
     #[error("the task")]
     Task,
+    /// The list, since it was read.
+    #[error("the list")]
+    List,
 }
 
 impl StoreError {

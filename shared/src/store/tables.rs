@@ -89,6 +89,8 @@ enum DefinitionRefused {
     Condition(Option<super::Item>),
     /// The change needs a table that never had a record, and this one has had some.
     HasRecords,
+    /// The condition of the change's `extra` item at this index failed.
+    ExtraCondition(usize),
     Store(StoreError),
 }
 
@@ -388,7 +390,7 @@ impl Store {
         update: UpdateBuilder,
         expression: &str,
         before_records: bool,
-        events: Option<TransactWriteItem>,
+        extra: impl IntoIterator<Item = TransactWriteItem>,
     ) -> Result<(), DefinitionRefused> {
         let update = update
             .update_expression(format!("{expression} ADD revision :one"))
@@ -411,7 +413,7 @@ impl Store {
             TransactWriteItem::builder().update(update).build(),
             TransactWriteItem::builder().update(head).build(),
         ];
-        items.extend(events);
+        items.extend(extra);
         let result = self.transact(items).await;
         self.forget_table(table_id);
         match result {
@@ -419,6 +421,9 @@ impl Store {
             Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) == Some(HEAD_UPDATE) => {
                 Err(DefinitionRefused::HasRecords)
             }
+            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) > Some(HEAD_UPDATE) => Err(
+                DefinitionRefused::ExtraCondition(failed_condition(&reasons).unwrap_or_default() - HEAD_UPDATE - 1),
+            ),
             Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons).is_some() => Err(
                 DefinitionRefused::Condition(reasons.get(DEFINITION_UPDATE).and_then(|r| r.item()).cloned()),
             ),
@@ -537,6 +542,7 @@ impl Store {
                 Ok((grown, defs))
             }
             Err(DefinitionRefused::Store(e)) => Err(e),
+            Err(DefinitionRefused::ExtraCondition(i)) => Err(extra_refused(i)),
             Err(DefinitionRefused::HasRecords) => Err(Refusal::IndexedFieldAfterRecords {
                 table: table.api_slug.clone(),
             }
@@ -629,6 +635,7 @@ impl Store {
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
                 Err(Missing::Table(table.id.clone()).into())
             }
+            Err(DefinitionRefused::ExtraCondition(i)) => Err(extra_refused(i)),
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
@@ -678,6 +685,7 @@ impl Store {
             Err(DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords) => {
                 Err(Change::FieldOptions { key: field.key.clone() }.into())
             }
+            Err(DefinitionRefused::ExtraCondition(i)) => Err(extra_refused(i)),
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
@@ -790,7 +798,100 @@ impl Store {
                 Conflict::FieldChanged { key: field.key.clone() }
             }
             .into()),
+            Err(DefinitionRefused::ExtraCondition(i)) => Err(extra_refused(i)),
             Err(DefinitionRefused::Store(e)) => Err(e),
         }
     }
+
+    /// Changes a list: its name, its slug (the slug's sentinel moves in the change's
+    /// transaction: the old one deleted while it still names the list, the new one made
+    /// where none is), who may see it; under the condition that the list is as read.
+    pub async fn update_list(
+        &self,
+        org: OrgId,
+        table: &Table,
+        change: &ListUpdate,
+        now: Timestamp,
+    ) -> Result<Table, StoreError> {
+        let mut sets = vec!["updated_at = :now"];
+        let mut update = Update::builder()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(keys::org_pk(org), &keys::table_sk(&table.id))))
+            .condition_expression("attribute_exists(PK) AND revision = :rev")
+            .expression_attribute_values(":rev", AttributeValue::N(table.revision.to_string()))
+            .expression_attribute_values(":now", AttributeValue::S(now.seconds()));
+        if let Some(name) = &change.name {
+            sets.push("#name = :name");
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name.as_str()));
+        }
+        if let Some(access) = &change.access {
+            sets.push("#list.#access = :access");
+            update = update
+                .expression_attribute_names("#list", "list")
+                .expression_attribute_names("#access", "access")
+                .expression_attribute_values(":access", AttributeValue::M(to_item(access)));
+        }
+        let mut moved = Vec::new();
+        let new_slug = change.api_slug.as_ref().filter(|s| s.as_str() != table.api_slug);
+        if let Some(slug) = new_slug {
+            sets.push("api_slug = :slug");
+            update = update.expression_attribute_values(":slug", s(slug.as_str()));
+            moved = self.slug_move(org, table, slug);
+        }
+        let expression = format!("SET {}", sets.join(", "));
+        match self
+            .change_definition(&table.id, update, &expression, false, moved)
+            .await
+        {
+            Ok(()) => self.changed_table(org, &table.id).await,
+            Err(DefinitionRefused::ExtraCondition(SLUG_PUT)) => {
+                Err(Conflict::TableSlug(new_slug.map(|s| s.as_str().to_string()).unwrap_or_default()).into())
+            }
+            Err(
+                DefinitionRefused::Condition(_) | DefinitionRefused::HasRecords | DefinitionRefused::ExtraCondition(_),
+            ) => Err(Change::List.into()),
+            Err(DefinitionRefused::Store(e)) => Err(e),
+        }
+    }
+
+    /// The items that move `table`'s slug sentinel to `slug`: the old one's delete (while
+    /// it names the table), then the new one's put (where none is: [`SLUG_PUT`]).
+    fn slug_move(&self, org: OrgId, table: &Table, slug: &ApiSlug) -> Vec<TransactWriteItem> {
+        let old = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(self.table_name())
+            .set_key(Some(super::key(
+                keys::org_pk(org),
+                &keys::table_slug_sk(&table.api_slug),
+            )))
+            .condition_expression("table_id = :id")
+            .expression_attribute_values(":id", s(&table.id))
+            .build()
+            .expect("key, table and condition are set");
+        let new = ItemKeys::new(keys::org_pk(org), keys::table_slug_sk(slug.as_str())).item(&TableSentinel {
+            table_id: table.id.clone(),
+        });
+        vec![
+            TransactWriteItem::builder().delete(old).build(),
+            put(self.table_name(), new, Some(NEW_ITEM)),
+        ]
+    }
+}
+
+/// In a slug's move, the index of the new sentinel's put.
+const SLUG_PUT: usize = 1;
+
+/// A change to a list ([`Store::update_list`]); `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListUpdate {
+    pub name: Option<crate::domain::table::TableName>,
+    pub api_slug: Option<ApiSlug>,
+    pub access: Option<crate::domain::list::ListAccess>,
+}
+
+/// A definition change's extra item refused: its events' put, whose condition fails only
+/// on an id collision.
+fn extra_refused(index: usize) -> StoreError {
+    StoreError::unexpected(format!("a definition change's item {index} was refused"))
 }

@@ -116,6 +116,15 @@ async fn main() -> ExitCode {
     let list = json!({"data": {"name": "Kept list", "api_slug": "kept_list", "parent_object": "companies",
         "workspace_access": "full-access", "workspace_member_access": []}});
     created(api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await, "list");
+    // A list for PATCH alone: a new slug it is given would leave the others' kept_list
+    // unfound.
+    let patched = json!({"data": {"name": "Patched list", "api_slug": "patched_list", "parent_object": "companies",
+        "workspace_access": "full-access", "workspace_member_access": []}});
+    let patched = created(api.bearer(&org.key, "POST", "/v2/lists", Some(&patched)).await, "list");
+    let patched_list = patched["data"]["id"]["list_id"]
+        .as_str()
+        .expect("a list id")
+        .to_string();
     // Entries of it: one kept (of the kept record, which the assert finds), one to delete
     // (of a record of its own: the record deletes take the doomed record and its entries).
     let listed = created(
@@ -233,6 +242,10 @@ include-operation-id = "get-list"
 parameters = {{ "path.list" = "kept_list" }}
 
 [[operations]]
+include-operation-id = "update-list"
+parameters = {{ "path.list" = "{patched_list}" }}
+
+[[operations]]
 include-operation-id-regex = "^(create|assert|query)-entr(y|ies)$"
 parameters = {{ "path.list" = "kept_list" }}
 
@@ -345,6 +358,7 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         kept_team = teams[0],
         doomed_team = teams[1],
         kept_entry = entries[0],
+        patched_list = patched_list,
         doomed_entry = entries[1],
         org_id = org.id,
         victim_id = victim.id,

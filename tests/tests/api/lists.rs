@@ -291,3 +291,108 @@ async fn a_list_has_attributes_options_and_statuses_of_its_own() {
     assert_error(&theirs, 404);
     api.assert_audit_clean().await;
 }
+
+/// `PATCH /v2/lists/{list}`: a name, a slug (the old one then names nothing and is free
+/// again; one an object or a list holds is a 409), who may see it (someone keeps full
+/// access; members are the organization's); never its parent object. Refusals write
+/// nothing; another workspace finds nothing.
+#[tokio::test]
+async fn a_list_is_renamed_moved_to_a_new_slug_and_shared_differently() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    api.create_table(&org.key, "People", "P", "people").await;
+    let person = api.create_record(&org.key, "people", &json!({"name": "Ada"})).await;
+    let person = person.body["data"]["id"]["record_id"].as_str().unwrap().to_string();
+    let full = json!("full-access");
+    let made = create(&api, &org, &list_body("hiring", "people", full, json!([]))).await;
+    let list_id = made.body["data"]["id"]["list_id"].as_str().unwrap().to_string();
+    let entry = json!({"data": {"parent_record_id": person, "parent_object": "people", "entry_values": {}}});
+    let entry = api
+        .bearer(&org.key, "POST", "/v2/lists/hiring/entries", Some(&entry))
+        .await;
+    assert_eq!(entry.status, 200, "{:?}", entry.body);
+    let entry_id = entry.body["data"]["id"]["entry_id"].as_str().unwrap().to_string();
+    let member = shared::domain::organization::OrgId(org.id)
+        .member_id(org.user_id)
+        .to_string();
+    let patch = |path: String, body: Value| {
+        let api = &api;
+        let key = org.key.clone();
+        async move { api.bearer(&key, "PATCH", &path, Some(&body)).await }
+    };
+
+    let before = api.items_without_counters().await;
+    let refusals = [
+        (json!({"data": {"workspace_access": "read-only"}}), 400),
+        (json!({"data": {"workspace_access": null}}), 400),
+        (
+            json!({"data": {"workspace_member_access": [{"workspace_member_id": "7f0c6c1e-54a4-4b7e-9d3e-2a4c8a3c1b11", "level": "full-access"}]}}),
+            400,
+        ),
+        (json!({"data": {"parent_object": "people"}}), 400),
+        (json!({"data": {"api_slug": "Hiring!"}}), 400),
+        (json!({"data": {"api_slug": "people"}}), 409),
+        (json!({"data": []}), 400),
+    ];
+    for (body, status) in refusals {
+        let reply = patch("/v2/lists/hiring".into(), body.clone()).await;
+        assert_error(&reply, status);
+        assert_eq!(reply.status, status, "{body}: {:?}", reply.body);
+    }
+    assert_eq!(api.items_without_counters().await, before);
+
+    let renamed = patch(
+        "/v2/lists/hiring".into(),
+        json!({"data": {"name": "Recruiting", "api_slug": "recruiting", "workspace_access": null,
+            "workspace_member_access": [{"workspace_member_id": member, "level": "full-access"}]}}),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.body);
+    let list = &renamed.body["data"];
+    assert_eq!(
+        (&list["name"], &list["api_slug"]),
+        (&json!("Recruiting"), &json!("recruiting"))
+    );
+    assert_eq!(list["workspace_access"], Value::Null);
+    assert_eq!(
+        list["workspace_member_access"][0]["workspace_member_id"],
+        member.as_str()
+    );
+    assert_eq!(list["id"]["list_id"], list_id.as_str());
+    // The new slug finds the list and its entries; the old one nothing, and is free.
+    let got = api
+        .bearer(
+            &org.key,
+            "GET",
+            &format!("/v2/lists/recruiting/entries/{entry_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    assert_error(&api.bearer(&org.key, "GET", "/v2/lists/hiring", None).await, 404);
+    let object = json!({"data": {"api_slug": "hiring", "singular_noun": "Hire", "plural_noun": "Hires"}});
+    assert_eq!(
+        api.bearer(&org.key, "POST", "/v2/objects", Some(&object)).await.status,
+        200
+    );
+    // Access alone, by id; the same slug again is no move.
+    let by_id = patch(
+        format!("/v2/lists/{list_id}"),
+        json!({"data": {"workspace_access": "read-and-write", "api_slug": "recruiting"}}),
+    )
+    .await;
+    assert_eq!(by_id.status, 200, "{:?}", by_id.body);
+    assert_eq!(by_id.body["data"]["workspace_access"], "read-and-write");
+    assert_eq!(by_id.body["data"]["name"], "Recruiting");
+    let other = api.create_org("Other", "other-owner").await;
+    let theirs = api
+        .bearer(
+            &other.key,
+            "PATCH",
+            "/v2/lists/recruiting",
+            Some(&json!({"data": {"name": "Mine"}})),
+        )
+        .await;
+    assert_error(&theirs, 404);
+    api.assert_audit_clean().await;
+}

@@ -44,7 +44,7 @@ const EVENT_ENTRY: &str = "00000000-0000-4000-8000-0000000000f3";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 109] = [
+const ORDER: [(&str, u16); 110] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -82,6 +82,7 @@ const ORDER: [(&str, u16); 109] = [
     ("create-list", 200),
     ("list-lists", 200),
     ("get-list", 200),
+    ("update-list", 200),
     ("create-entry", 200),
     ("assert-entry", 200),
     ("query-entries", 200),
@@ -411,6 +412,14 @@ async fn every_event_runs_through_its_binary() {
             "create-list" => assert_eq!(body["data"]["parent_object"], json!(["companies"])),
             "list-lists" => assert_eq!(body["data"][0]["api_slug"], "pipeline"),
             "get-list" => assert_eq!(body["data"]["api_slug"], "pipeline"),
+            "update-list" => assert_eq!(
+                (
+                    &body["data"]["name"],
+                    &body["data"]["workspace_member_access"][0]["workspace_member_id"]
+                ),
+                (&json!("Sales pipeline"), &json!(member)),
+                "{body}"
+            ),
             "create-entry" => {
                 assert_eq!(body["data"]["parent_record_id"], record.as_str(), "{body}");
                 entry = body["data"]["id"]["entry_id"]

@@ -21,6 +21,7 @@ import {
   getV2ObjectsByObjectRecordsByRecordIdAttributesByAttributeValues,
   getV2Self,
   postV2Lists,
+  patchV2ListsByList,
   getV2Notes,
   getV2NotesByNoteId,
   postV2Notes,
@@ -186,6 +187,13 @@ await scenario('lists: create of a parent object, list and get', async () => {
   assert.equal(stage.id.object_id, made.data.id.list_id);
   const statuses = await sdk.metadata.getAttributeStatuses({ ...target, attribute: 'deal_stage' });
   assert.deepEqual(statuses.map((s) => s.title), ['Qualified', 'Closed']);
+  const renamed = await patchV2ListsByList({
+    client: sdk.client,
+    path: { list: 'sales_pipeline' },
+    body: { data: { name: 'Deals in flight' } },
+  });
+  assert.equal(renamed.data.name, 'Deals in flight');
+  assert.equal(renamed.data.workspace_access, 'full-access');
 });
 
 let attributeIds = {};

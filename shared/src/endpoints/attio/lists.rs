@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::auth::Principal;
-use crate::domain::list::{CreateListBody, ListDef, MemberAccess, NewList};
+use crate::domain::list::{CreateListBody, ListAccess, ListDef, MemberAccess, NewList, UpdateListBody};
 use crate::domain::organization::OrgId;
 use crate::domain::table::{NewTable, PrefixChoice, Table};
 use crate::endpoints::common::attio::{list_in_path, object_named};
@@ -16,6 +16,8 @@ use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;
 use crate::store::records::Actor;
+use crate::store::tables::ListUpdate;
+use crate::time::Timestamp;
 
 /// Attio's `{"data": [lists]}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -110,6 +112,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
         parent_object,
         access,
     } = json_body::<CreateListBody>(&req)?.data()?.parse()?;
+    check_members(state, principal.org_id, &access).await?;
     let parent = object_named(state, principal.org_id, &parent_object)
         .await
         .map_err(|_| ApiError::not_found(format!("Parent object with slug/ID \"{parent_object}\" not found.")))?;
@@ -132,4 +135,51 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
         .create_table(principal.org_id, &new, Actor::now(&principal.key_id))
         .await?;
     answer(&table)
+}
+
+/// `PATCH /v2/lists/{list}`: its name, its slug (its old slug then names nothing; a slug
+/// taken by an object or a list is Attio's 409), who may see it (Attio's rule holds after
+/// the change: someone keeps full access); its parent object is fixed (400). Made under
+/// the condition that the list is as read: a change made meanwhile is a 409.
+pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let patch = json_body::<UpdateListBody>(&req)?.data()?.parse()?;
+    let table = list_in_path(state, &req, principal.org_id).await?;
+    let current = &table.list.as_ref().ok_or_else(ApiError::internal)?.access;
+    let access = patch.access_after(current)?;
+    if let Some(access) = &access {
+        check_members(state, principal.org_id, access).await?;
+    }
+    let change = ListUpdate {
+        name: patch.name,
+        api_slug: patch.api_slug,
+        access,
+    };
+    let table = state
+        .store
+        .update_list(principal.org_id, &table, &change, Timestamp::now())
+        .await?;
+    answer(&table)
+}
+
+/// Every member a list's access names is a member of the organization (Attio's 400).
+async fn check_members(state: &AppState, org: OrgId, access: &ListAccess) -> Result<(), ApiError> {
+    if access.workspace_member_access.is_empty() {
+        return Ok(());
+    }
+    let members: Vec<String> = state
+        .store
+        .member_emails(org)
+        .await?
+        .into_iter()
+        .map(|(user, _)| org.member_id(user).to_string())
+        .collect();
+    for (i, named) in access.workspace_member_access.iter().enumerate() {
+        if !members.contains(&named.workspace_member_id.to_lowercase()) {
+            return Err(ApiError::validation(format!(
+                "`data.workspace_member_access[{i}].workspace_member_id`: no workspace member has the id \"{}\"",
+                named.workspace_member_id
+            )));
+        }
+    }
+    Ok(())
 }
