@@ -6,7 +6,8 @@
 //! record in the same run. Then the query function's peak RSS at the largest size (the
 //! release `query-records` binary under the Runtime API harness, one process per query),
 //! and the capacity of a record create with and without indexed and unique values; a bulk
-//! create beside single creates, and a referenced record's delete beside a plain one.
+//! create beside single creates, a referenced record's delete beside a plain one, and
+//! Attio's list entries (at most 10,000) beside a GET of one.
 //! Writes bench/scale.md. `SCALE_SIZES=1000,10000` runs fewer sizes.
 
 use std::fmt::Write as _;
@@ -217,6 +218,92 @@ async fn bulk_create(metered: &TestApi, meter: &Meter, org: &Org) -> String {
     )
 }
 
+/// Attio's list entries at `count` entries (a list of deals, one entry per deal seeded, with
+/// an indexed text attribute): a GET of one entry beside the entries query and a record's
+/// entries, as the records tables above measure them.
+async fn entries(api: &TestApi, metered: &TestApi, meter: &Meter, org: &Org, deals: &[String]) -> String {
+    let list = json!({"data": {"name": "Pipeline", "api_slug": "pipeline", "parent_object": "deals",
+        "workspace_access": "full-access", "workspace_member_access": []}});
+    let reply = metered.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let phase = json!({"data": {"title": "Phase", "api_slug": "phase", "type": "text", "description": null,
+        "is_required": false, "is_unique": false, "is_multiselect": false, "is_indexed": true, "config": {}}});
+    let reply = metered
+        .bearer(&org.key, "POST", "/v2/lists/pipeline/attributes", Some(&phase))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let seeded = api
+        .seed_records(org, "pipeline", deals.len(), |i| {
+            json!({"parent_record": [{"target_object": "deals", "target_record_id": deals[i]}],
+                "phase": STAGES[i % 4]})
+        })
+        .await;
+    let middle = &seeded[seeded.len() / 2];
+    let parent = &deals[seeded.len() / 2];
+    let entries_query = |name, body| Request {
+        name,
+        method: "POST",
+        path: "/v2/lists/pipeline/entries/query".into(),
+        body: Some(body),
+        smartsuite: false,
+    };
+    let requests = [
+        Request {
+            name: "GET one entry",
+            method: "GET",
+            path: format!("/v2/lists/pipeline/entries/{}", middle.id),
+            body: None,
+            smartsuite: false,
+        },
+        entries_query("entries query `{limit: 10}`", json!({"limit": 10})),
+        entries_query(
+            "entries query, equality on an indexed list attribute",
+            json!({"filter": {"phase": "Open"}, "limit": 10}),
+        ),
+        entries_query(
+            "entries query, sort by that attribute",
+            json!({"sorts": [{"attribute": "phase", "direction": "asc"}], "limit": 10}),
+        ),
+        Request {
+            name: "a record's entries (`GET .../records/{id}/entries`)",
+            method: "GET",
+            path: format!("/v2/objects/deals/records/{parent}/entries"),
+            body: None,
+            smartsuite: false,
+        },
+    ];
+    let mut rows = Vec::new();
+    for request in &requests {
+        rows.push(measure(metered, meter, org, request).await);
+    }
+    format!(
+        "\n**Attio's list entries: {} entries (one per deal)**\n{}",
+        seeded.len(),
+        measures_table(&rows)
+    )
+}
+
+/// Measured requests as a table, each beside the first (a GET of one).
+fn measures_table(rows: &[Measure]) -> String {
+    let get = rows[0].p50;
+    let mut table = String::from(
+        "\n| request | status | p50 ms | / GET | DynamoDB calls | read capacity units |\n|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {:.2} | {:.1}x | {:.1} | {:.1} |",
+            row.name,
+            row.status,
+            ms(row.p50),
+            ms(row.p50) / ms(get),
+            row.calls,
+            row.units
+        );
+    }
+    table
+}
+
 /// Attio's delete of a record referenced by 150 records (each written without the
 /// reference before it goes), beside the delete of a record nothing references, one after
 /// the other in each of `ROUNDS` rounds: p50, DynamoDB calls and capacity units of each.
@@ -340,6 +427,7 @@ async fn main() {
     let plain_units = create_units(&metered, &meter, &org, "plain", 0).await;
     let deal_units = create_units(&metered, &meter, &org, "deals", 0).await;
     let mut seeded = 50;
+    let mut deal_ids: Vec<String> = Vec::new();
     let mut report = String::new();
     let mut rss = Vec::new();
     for &size in &sizes {
@@ -348,8 +436,10 @@ async fn main() {
         // apart: `create_units`, and the bulk create below).
         if seeded < size {
             let first = seeded;
-            api.seed_records(&org, "deals", size - first, |i| deal_values(first + i))
+            let records = api
+                .seed_records(&org, "deals", size - first, |i| deal_values(first + i))
                 .await;
+            deal_ids.extend(records.into_iter().map(|r| r.id));
             seeded = size;
         }
         eprintln!(
@@ -361,24 +451,7 @@ async fn main() {
         for request in &requests {
             rows.push(measure(&metered, &meter, &org, request).await);
         }
-        let get = rows[0].p50;
-        let _ = writeln!(report, "\n**{size} records**\n");
-        let _ = writeln!(
-            report,
-            "| request | status | p50 ms | / GET | DynamoDB calls | read capacity units |\n|---|---|---|---|---|---|"
-        );
-        for row in &rows {
-            let _ = writeln!(
-                report,
-                "| {} | {} | {:.2} | {:.1}x | {:.1} | {:.1} |",
-                row.name,
-                row.status,
-                ms(row.p50),
-                ms(row.p50) / ms(get),
-                row.calls,
-                row.units
-            );
-        }
+        let _ = write!(report, "\n**{size} records**\n{}", measures_table(&rows));
         if Some(&size) == sizes.last() {
             for request in requests.iter().skip(1).filter(|r| !r.smartsuite) {
                 let (status, mib) = peak_rss(&api, &org, request.body.as_ref().expect("a query")).await;
@@ -389,6 +462,9 @@ async fn main() {
             rss.push(("unindexed sort, limit 500", status, mib));
         }
     }
+    // Entries at up to 10,000 (one per seeded deal).
+    let entries_at = deal_ids.len().min(10_000);
+    report.push_str(&entries(&api, &metered, &meter, &org, &deal_ids[..entries_at]).await);
     report.push_str(&bulk_create(&metered, &meter, &org).await);
     report.push_str(&referenced_delete(&api, &metered, &meter, &org).await);
     let largest = sizes.last().copied().unwrap_or(0);
