@@ -248,7 +248,7 @@ pub(crate) async fn record_in_path(
         .ok_or_else(|| ApiError::not_found(format!("No {} `{raw}` in \"{}\"", kind.noun(), table.api_slug)))
 }
 
-pub async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+pub(crate) async fn create(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = &principal;
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -269,16 +269,6 @@ async fn create_in(
         .create_record(principal.org_id, &table, &values, Actor::now(&principal.key_id))
         .await?;
     Ok(record_shown(&state.app_url, &table, &record))
-}
-
-/// `PATCH .../records/{record_id}`: values sent for multiselect attributes are added.
-pub async fn update(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    write_existing(state, principal, req, Kind::Object, Merge::Append).await
-}
-
-/// `PUT .../records/{record_id}`: values sent for multiselect attributes replace them.
-pub async fn replace(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    write_existing(state, principal, req, Kind::Object, Merge::Overwrite).await
 }
 
 /// An update of an object's record, or of a list's entry (`kind`).
@@ -332,7 +322,7 @@ const WRITE_ATTEMPTS: u32 = 8;
 /// `PUT /v2/objects/{object}/records?matching_attribute=<slug>`: Attio's assert. Updates
 /// the record whose unique `<slug>` value equals the one sent (multiselect values
 /// overwritten), or creates one.
-pub async fn assert(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+pub(crate) async fn assert(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
     let principal = &principal;
     let req = &req;
     against_object(state, req, principal.org_id, |table| async move {
@@ -406,14 +396,9 @@ async fn assert_in(
     )
 }
 
-/// `DELETE .../records/{record_id}`: 200 `{}`. The records that reference it are written
-/// without those references first (`store::unlink`; 409 `record_referenced` past the
-/// most one delete unlinks).
-pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    delete_of(state, principal, req, Kind::Object).await
-}
-
-/// The delete of an object's record, or of a list's entry (`kind`).
+/// The delete of an object's record, or of a list's entry (`kind`): 200 `{}`. The records
+/// that reference it are written without those references first, and its entries deleted
+/// (`store::unlink`; 409 `record_referenced` past the most one delete unlinks).
 pub(crate) async fn delete_of(
     state: &AppState,
     principal: Principal,
@@ -434,10 +419,6 @@ pub(crate) async fn delete_of(
     .await
 }
 
-pub async fn get(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    get_of(state, principal, req, Kind::Object).await
-}
-
 /// An object's record, or a list's entry (`kind`).
 pub(crate) async fn get_of(
     state: &AppState,
@@ -451,13 +432,6 @@ pub(crate) async fn get_of(
         Ok::<_, RecordFailure>(record_shown(&state.app_url, &table, &record))
     })
     .await
-}
-
-/// `GET /v2/objects/{object}/records/{record_id}/attributes/{attribute}/values`: the
-/// attribute's active values, or with `show_historic=true` every value it has held
-/// (replaced ones with their `active_until`), oldest first; `limit` and `offset` page them.
-pub async fn list_values(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
-    values_of(state, principal, req, Kind::Object).await
 }
 
 /// An object record's or a list entry's (`kind`) values of one attribute.
