@@ -1,7 +1,8 @@
 //! `gateway`: the local development server. Creates the table in DynamoDB Local if it is
 //! missing, then serves every endpoint on its real route.
 //!
-//! Environment: `PORT` (3000), `TABLE_NAME` (workspace-local), `ADMIN_API_KEY` or
+//! Environment: `PORT` (3000; records' `web_url` name it unless `APP_BASE_URL` is set),
+//! `TABLE_NAME` (workspace-local), `ADMIN_API_KEY` or
 //! `ADMIN_API_KEY_SHA256`, the cache TTLs
 //! (`API_KEY_CACHE_SECONDS`, `TABLE_CACHE_SECONDS`), and the SDK's own (`AWS_ENDPOINT_URL_DYNAMODB`, region, keys).
 
@@ -32,7 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store: Store::with_caches(client.clone(), table.clone(), cache_settings_from_env()?)
             .with_rate_limits(shared::rate_limit::RateLimits::from_env()),
         admin_key,
-        app_url: AppUrl::from_env()?,
+        // A record's web_url names this gateway, on its own port, unless APP_BASE_URL says.
+        app_url: AppUrl::from_env_or(AppUrl::local_on(port))?,
         webhooks: shared::state::WebhookSettings::from_env_or_local()
             .ok_or("WEBHOOK_SEALING_KEY must be 64 hex digits (32 random bytes)")?,
     });

@@ -39,10 +39,20 @@ impl AppUrl {
         Self(Self::LOCAL.to_string())
     }
 
+    /// The local gateway on `port`: what `make dev` serves when `PORT` is not 3000.
+    pub fn local_on(port: u16) -> Self {
+        Self(format!("http://localhost:{port}"))
+    }
+
     /// `APP_BASE_URL`, or [`AppUrl::LOCAL`] when unset.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_or(Self::local())
+    }
+
+    /// `APP_BASE_URL`, or `unset` when it is unset (or blank).
+    pub fn from_env_or(unset: Self) -> Result<Self, ConfigError> {
         match std::env::var("APP_BASE_URL").ok().filter(|v| !v.trim().is_empty()) {
-            None => Ok(Self::local()),
+            None => Ok(unset),
             Some(raw) => Self::parse(&raw).ok_or(ConfigError::BadAppUrl),
         }
     }
@@ -175,5 +185,23 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(AppUrl::parse(raw).map(|u| u.0), expected.map(String::from), "{raw}");
         }
+    }
+
+    #[test]
+    fn the_local_gateways_url_names_its_port() {
+        let workspace = uuid::Uuid::nil();
+        for (port, expected) in [
+            (
+                3000,
+                "http://localhost:3000/00000000-0000-0000-0000-000000000000/people/r1",
+            ),
+            (
+                8080,
+                "http://localhost:8080/00000000-0000-0000-0000-000000000000/people/r1",
+            ),
+        ] {
+            assert_eq!(AppUrl::local_on(port).record(&workspace, "people", "r1"), expected);
+        }
+        assert_eq!(AppUrl::local_on(3000), AppUrl::local());
     }
 }
