@@ -226,12 +226,9 @@ impl<'t> Subject<'t> {
         let Subject::Entry { list, parent_object_id } = self else {
             return None;
         };
-        let parent = record
-            .active(&list.display_field_id)
-            .find_map(|value| super::record::reference_target(value))?;
         Some(EventParent {
             object_id: parent_object_id.to_string(),
-            record_id: parent.to_string(),
+            record_id: super::list::parent_of(list, record)?.to_string(),
         })
     }
 }

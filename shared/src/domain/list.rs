@@ -10,12 +10,21 @@
 use serde::Deserialize;
 
 pub use super::list_def::{AccessLevel, ListAccess, ListDef, MemberAccess};
-use super::table::{ApiSlug, TableName};
+use super::record::{reference_target, Record};
+use super::table::{ApiSlug, Table, TableName};
 use super::{required, Invalid};
 
 /// The key of the field every list has: its entry's parent record, a reference to a
 /// record of the parent object, required, set by the entry's create and never changed.
 pub const PARENT_RECORD_KEY: &str = "parent_record";
+
+/// The record an entry's parent record is, if `record` (a record of `list`, a list's
+/// table) has one: its `parent_record` value's target.
+pub fn parent_of<'r>(list: &Table, record: &'r Record) -> Option<&'r str> {
+    record
+        .active(&list.display_field_id)
+        .find_map(|value| reference_target(value))
+}
 
 /// One entry of `workspace_member_access` as sent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -12,16 +12,10 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::referrers::ReferrerItem;
 use super::{from_item, keys, Store, StoreError, BATCH_CONCURRENCY};
+use crate::domain::list::parent_of;
 use crate::domain::organization::OrgId;
-use crate::domain::record::{reference_target, Record};
+use crate::domain::record::Record;
 use crate::domain::table::Table;
-
-/// The record an entry's parent record is, if `record` (a record of `list`) has one.
-pub fn parent_of<'r>(list: &Table, record: &'r Record) -> Option<&'r str> {
-    record
-        .active(&list.display_field_id)
-        .find_map(|value| reference_target(value))
-}
 
 impl Store {
     /// The entries of `list` whose parent record is `parent`, in the order they were made.

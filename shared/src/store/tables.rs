@@ -418,19 +418,15 @@ impl Store {
         self.forget_table(table_id);
         match result {
             Ok(()) => Ok(()),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) == Some(HEAD_UPDATE) => {
-                Err(DefinitionRefused::HasRecords)
-            }
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons) > Some(HEAD_UPDATE) => Err(
-                DefinitionRefused::ExtraCondition(failed_condition(&reasons).unwrap_or_default() - HEAD_UPDATE - 1),
-            ),
-            Err(TransactFailure::Cancelled(reasons)) if failed_condition(&reasons).is_some() => Err(
-                DefinitionRefused::Condition(reasons.get(DEFINITION_UPDATE).and_then(|r| r.item()).cloned()),
-            ),
-            // Cancelled for another reason (an item too large, say): not the caller's 404.
-            Err(TransactFailure::Cancelled(reasons)) => Err(DefinitionRefused::Store(StoreError::unexpected(format!(
-                "definition change cancelled: {reasons:?}"
-            )))),
+            Err(TransactFailure::Cancelled(reasons)) => Err(match failed_condition(&reasons) {
+                Some(HEAD_UPDATE) => DefinitionRefused::HasRecords,
+                Some(extra) if extra > HEAD_UPDATE => DefinitionRefused::ExtraCondition(extra - HEAD_UPDATE - 1),
+                Some(_) => DefinitionRefused::Condition(reasons.get(DEFINITION_UPDATE).and_then(|r| r.item()).cloned()),
+                // Cancelled for another reason (an item too large, say): not the caller's 404.
+                None => DefinitionRefused::Store(StoreError::unexpected(format!(
+                    "definition change cancelled: {reasons:?}"
+                ))),
+            }),
             Err(TransactFailure::Store(e)) => Err(DefinitionRefused::Store(e)),
         }
     }

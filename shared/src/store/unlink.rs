@@ -169,7 +169,7 @@ impl Store {
             let Some((table, _)) = self.table_cached(org, &TableRef::Id(record.table_id.clone())).await? else {
                 return Ok(());
             };
-            if table.is_list() && super::entries::parent_of(&table, &record) == Some(target) {
+            if table.is_list() && crate::domain::list::parent_of(&table, &record) == Some(target) {
                 // An entry without its parent record is no entry: it goes with it.
                 match self.delete_entry(org, &table, &record, actor).await {
                     Err(RecordWriteError::Changed | RecordWriteError::DefinitionChanged) => continue,

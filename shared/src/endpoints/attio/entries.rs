@@ -18,7 +18,7 @@ use crate::domain::table::{Table, TableRef};
 use crate::domain::{required, Invalid};
 use crate::endpoints::common::attio::{against_table, object_in_path, record_shown, Kind, RecordFailure};
 use crate::endpoints::common::attio_records::{
-    delete_of, get_of, record_in_path, values_from, values_of, write_existing,
+    delete_of, get_of, record_in_path, values_from, values_of, write_existing, WRITE_ATTEMPTS,
 };
 use crate::endpoints::common::record_query::query_of;
 use crate::error::ApiError;
@@ -28,9 +28,6 @@ use crate::store::records::{Actor, Merge, RecordRef, RecordValues, RecordWriteEr
 
 pub use crate::endpoints::common::attio::EntryResponse;
 pub use crate::endpoints::common::record_query::EntryList;
-
-/// How often an assert that lost a race to another write of its entry is tried.
-const WRITE_ATTEMPTS: u32 = 8;
 
 /// `POST /v2/lists/{list}/entries`: a new entry of the parent record (a record may have
 /// several entries in one list, as in Attio).
@@ -155,9 +152,7 @@ async fn parent_and_values<'t>(
         .await?
         .ok_or_else(parent_missing)?;
     let parent_field = list
-        .fields
-        .values()
-        .find(|f| f.id == list.display_field_id)
+        .field_by_id(&list.display_field_id)
         .ok_or_else(|| ApiError::not_found(format!("\"{}\" has no parent record attribute", list.api_slug)))?;
     let parent = json!([{"target_object": def.parent_api_slug, "target_record_id": new.parent_record_id}]);
     let parent = parse_values(parent_field, &parent, "data.parent_record_id")?;

@@ -26,13 +26,7 @@ pub(crate) async fn object_in_path(state: &AppState, req: &Request, org: OrgId) 
 
 /// The object a slug or id names in `org`, as this container has it cached.
 async fn cached_object_named(state: &AppState, org: OrgId, raw: &str) -> Result<(Table, Source), ApiError> {
-    let (table, not_found) = object_ref(raw)?;
-    state
-        .store
-        .table_cached(org, &table)
-        .await?
-        .filter(|(t, _)| !t.is_list())
-        .ok_or_else(not_found)
+    cached_table_of_kind(state, org, raw, Kind::Object, || object_not_found(raw)).await
 }
 
 /// The object or list that Attio's `/v2/{target}/{identifier}/attributes...` routes name
@@ -71,8 +65,7 @@ pub(crate) async fn list_in_path(state: &AppState, req: &Request, org: OrgId) ->
 
 /// The list a slug or id names in `org`; Attio's 404 if none, or if it names an object.
 async fn list_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
-    let not_found = || list_not_found(raw);
-    table_of_kind(state, org, raw, Kind::List, not_found).await
+    table_of_kind(state, org, raw, Kind::List, || list_not_found(raw)).await
 }
 
 /// What a route names: an object (a table, to SmartSuite and Invent) or Attio's list.
@@ -96,7 +89,25 @@ pub(crate) async fn table_of_kind(
         .store
         .table(org, &table)
         .await?
-        .filter(|t| t.is_list() == (kind == Kind::List))
+        .filter(|t| Kind::of(t) == kind)
+        .ok_or_else(not_found)
+}
+
+/// [`table_of_kind`] as this container has the table cached, and whether it came from the
+/// cache.
+async fn cached_table_of_kind(
+    state: &AppState,
+    org: OrgId,
+    raw: &str,
+    kind: Kind,
+    not_found: impl Fn() -> ApiError,
+) -> Result<(Table, Source), ApiError> {
+    let table = TableRef::parse(raw).map_err(|_| not_found())?;
+    state
+        .store
+        .table_cached(org, &table)
+        .await?
+        .filter(|(t, _)| Kind::of(t) == kind)
         .ok_or_else(not_found)
 }
 
@@ -109,8 +120,7 @@ pub(crate) async fn fresh_object_in_path(state: &AppState, req: &Request, org: O
 /// The table an object's slug or id (`raw`, from a path, a body or a query) names in the
 /// caller's organization, read from the table itself; Attio's 404 if none.
 pub(crate) async fn object_named(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
-    let (_, not_found) = object_ref(raw)?;
-    table_of_kind(state, org, raw, Kind::Object, not_found).await
+    table_of_kind(state, org, raw, Kind::Object, || object_not_found(raw)).await
 }
 
 /// `{object}` (SmartSuite's `{application_id}`).
@@ -118,12 +128,10 @@ fn object_param(req: &Request) -> Result<&str, ApiError> {
     path_param(req, "object").or_else(|_| path_param(req, "application_id"))
 }
 
-/// How `raw` names a table, and the 404 for when none has that name (anything that is
-/// neither an id nor a slug names none).
-fn object_ref(raw: &str) -> Result<(TableRef, impl Fn() -> ApiError + '_), ApiError> {
-    let not_found = move || ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"));
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    Ok((table, not_found))
+/// Attio's 404 for an object no table is (anything that is neither an id nor a slug names
+/// none).
+fn object_not_found(raw: &str) -> ApiError {
+    ApiError::not_found(format!("Object with slug or ID \"{raw}\" not found"))
 }
 
 /// Why a record request failed: the request could not be read or found, its values were
@@ -241,14 +249,7 @@ async fn cached_in_path(state: &AppState, req: &Request, org: OrgId, kind: Kind)
         Kind::Object => object_in_path(state, req, org).await,
         Kind::List => {
             let raw = path_param(req, "list")?;
-            let not_found = || list_not_found(raw);
-            let table = TableRef::parse(raw).map_err(|_| not_found())?;
-            state
-                .store
-                .table_cached(org, &table)
-                .await?
-                .filter(|(t, _)| t.is_list())
-                .ok_or_else(not_found)
+            cached_table_of_kind(state, org, raw, Kind::List, || list_not_found(raw)).await
         }
     }
 }
@@ -380,7 +381,7 @@ impl EntryBody {
                 list_id: list.id.clone(),
                 entry_id: record.id.clone(),
             },
-            parent_record_id: crate::store::entries::parent_of(list, record)
+            parent_record_id: crate::domain::list::parent_of(list, record)
                 .unwrap_or_default()
                 .to_string(),
             parent_object: list

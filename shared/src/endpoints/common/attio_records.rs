@@ -209,8 +209,7 @@ async fn resolve_match(
     }
     let matching = target_table
         .field_named(&slug)
-        .ok_or(())
-        .map_err(|_| Invalid::value(format!("`{path}.{slug}`: no attribute \"{slug}\" on \"{target}\"")))?;
+        .ok_or_else(|| Invalid::value(format!("`{path}.{slug}`: no attribute \"{slug}\" on \"{target}\"")))?;
     if !matching.unique {
         return Err(Invalid::value(format!(
             "`{path}.{slug}`: \"{slug}\" is not unique, so it cannot identify a record of \"{target}\""
@@ -317,7 +316,7 @@ async fn update_in(
 
 /// How often a record write that lost a race to another write on the same record (or, for
 /// an assert, on the same unique value) is tried, with a growing jittered pause.
-const WRITE_ATTEMPTS: u32 = 8;
+pub(crate) const WRITE_ATTEMPTS: u32 = 8;
 
 /// `PUT /v2/objects/{object}/records?matching_attribute=<slug>`: Attio's assert. Updates
 /// the record whose unique `<slug>` value equals the one sent (multiselect values
