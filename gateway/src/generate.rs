@@ -21,11 +21,12 @@ use shared::rate_limit::RateLimits;
 use shared::routes::{Auth, Endpoint, Route, ROUTES};
 
 /// The functions that serve no route of the catalog, kept by hand.
-pub const HAND_KEPT_FUNCTIONS: [&str; 4] = [
+pub const HAND_KEPT_FUNCTIONS: [&str; 5] = [
     "unmatched-route",
     "purge-organizations",
     "fan-out-events",
     "retry-deliveries",
+    "index-records",
 ];
 
 pub const TEMPLATE: &str = "template.yaml";

@@ -50,6 +50,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         table.clone(),
         state.clone(),
     ));
+    // Record search's index, as the index-records function keeps it.
+    tokio::spawn(gateway::stream::index_in_process(
+        client.clone(),
+        streams.clone(),
+        table.clone(),
+        state.clone(),
+    ));
     // Webhook deliveries, as the fan-out-events and retry-deliveries functions make them;
     // retries are swept every second instead of every minute.
     tokio::spawn(gateway::stream::deliver_in_process(

@@ -1,5 +1,5 @@
 //! The table's stream, locally: DynamoDB Local's stream read as Lambda's event source
-//! mappings read it for the purge-organizations and fan-out-events functions (every shard
+//! mappings read it for the purge-organizations, fan-out-events and index-records functions (every shard
 //! from its start, filtered as the template's triggers are: [`shared::purge::wanted`],
 //! [`shared::delivery::wanted`]), each batch handed on as the event JSON Lambda would send.
 //! A batch whose delivery fails is read and delivered again, as Lambda retries it.
@@ -190,6 +190,28 @@ pub async fn purge_in_process(
     };
     if let Err(e) = follow(db, streams, table, purge_markers, deliver).await {
         tracing::error!(error = %e, "the stream follower stopped; deleted organizations are not purged");
+    }
+}
+
+/// Indexes records for search in process on every batch of new event items, as the
+/// index-records function does: what `make dev` and the search tests use. A batch that
+/// fails is handed on again, as Lambda retries it.
+pub async fn index_in_process(
+    db: aws_sdk_dynamodb::Client,
+    streams: aws_sdk_dynamodbstreams::Client,
+    table: String,
+    state: std::sync::Arc<shared::state::AppState>,
+) {
+    let deliver = |event: String| {
+        let state = state.clone();
+        async move {
+            let event: shared::purge::StreamEvent = serde_json::from_str(&event)?;
+            shared::search_index::handle_stream(&state.store, &event).await?;
+            Ok::<(), Failure>(())
+        }
+    };
+    if let Err(e) = follow(db, streams, table, event_items, deliver).await {
+        tracing::error!(error = %e, "the stream follower stopped; records are not indexed for search");
     }
 }
 

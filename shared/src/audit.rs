@@ -78,6 +78,7 @@ fn check(items: &AuditItems, breaches: &mut Vec<String>) {
         }
     }
     check_records(items, breaches);
+    check_search(items, breaches);
     for org in &items.purges {
         if items.orgs.contains_key(org) {
             breaches.push(format!("organization {org} is being purged but exists"));
@@ -350,6 +351,43 @@ fn check_notes(items: &AuditItems, breaches: &mut Vec<String>) {
         if !notes.contains(&(*org, pointer.note_id.as_str(), pointer.record_id.as_str())) {
             breaches.push(format!("note pointer {} of org {org} has no note", pointer.note_id));
         }
+    }
+}
+
+/// Record search's items: each term item listed by its record's doc, each doc's terms
+/// with their items (they are written together), each doc of a table of its organization
+/// (or of one being purged). A doc may outlive its record for as long as the index is
+/// behind, so that is not a breach; a search never answers it (`store::search`).
+fn check_search(items: &AuditItems, breaches: &mut Vec<String>) {
+    let terms: BTreeSet<(&str, &str, &str)> = items
+        .search_terms
+        .iter()
+        .map(|(table, t)| (table.as_str(), t.record_id.as_str(), t.term.as_str()))
+        .collect();
+    let mut listed: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    for (table_id, doc) in &items.search_docs {
+        let table = items.tables.get(table_id);
+        let purging = items.purges.contains(&doc.org_id);
+        if !purging && !table.is_some_and(|t| t.org_id == doc.org_id && doc.table_id == *table_id) {
+            breaches.push(format!(
+                "the search doc of record {} names table {table_id} of org {}, which is not there",
+                doc.record_id, doc.org_id
+            ));
+        }
+        for term in &doc.terms {
+            listed.insert((table_id.as_str(), doc.record_id.as_str(), term.as_str()));
+            if !terms.contains(&(table_id.as_str(), doc.record_id.as_str(), term.as_str())) {
+                breaches.push(format!(
+                    "the search doc of record {} lists {term:?}, which has no term item",
+                    doc.record_id
+                ));
+            }
+        }
+    }
+    for (table_id, record_id, term) in terms.difference(&listed) {
+        breaches.push(format!(
+            "search term {term:?} of record {record_id} (table {table_id}) is in no doc"
+        ));
     }
 }
 

@@ -441,6 +441,21 @@ macro_rules! catalog {
                 request: (optional attio::record_query::QueryInput),
                 response: (200, attio::record_query::RecordList),
             },
+            SearchRecords {
+                method: POST,
+                path: "/v2/objects/records/search",
+                function: "search-records",
+                handler: attio::search::search,
+                auth: Bearer,
+                grants: [GetItem, BatchGetItem, Query],
+                query: NONE,
+                // Its 400s are `validation_type` (the body) or `value_not_found` (an object or
+                // a member named), so no one code is forced on them.
+                errors: [],
+                summary: "Search records across objects by name, email, phone or domain (eventually consistent)",
+                request: (required domain::search::SearchBody),
+                response: (200, attio::search::SearchResults),
+            },
             UpdateRecord {
                 method: PATCH,
                 path: "/v2/objects/{object}/records/{record_id}",

@@ -117,6 +117,28 @@ async fn serve_purges() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// Serves the index-records function: stream events of change-event items, each record
+/// they name indexed for search as it is now ([`crate::search_index`]). A failure fails
+/// the batch, which Lambda retries.
+pub fn run_search_index() -> Result<(), lambda_http::Error> {
+    on_runtime(serve_search_index())
+}
+
+async fn serve_search_index() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{service_fn, LambdaEvent};
+    init_logging();
+    let state = AppState::from_env().await?;
+    let store = &state.store;
+    lambda_http::lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<crate::purge::StreamEvent>| async move {
+            crate::search_index::handle_stream(store, &event.payload)
+                .await
+                .map_err(|e| -> lambda_http::Error { Box::new(e) })
+        },
+    ))
+    .await
+}
+
 /// Serves the fan-out-events function: stream events of change-event items, each fanned
 /// out to its webhooks with a first delivery attempt ([`crate::delivery`]).
 pub fn run_fan_out() -> Result<(), lambda_http::Error> {

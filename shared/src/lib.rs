@@ -21,6 +21,7 @@ pub mod router;
 pub mod routes;
 pub mod sdk;
 pub mod sealing;
+pub mod search_index;
 pub mod smartsuite_events;
 pub mod state;
 pub mod store;

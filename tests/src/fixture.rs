@@ -293,6 +293,7 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
         "create-table" => json!({"name": "Deals", "record_prefix": "DEAL"}),
         "create-field" => json!({"key": "notes", "schema": {"name": "Notes", "type": "text"}}),
         "create-record" => json!({"data": {"values": {"name": "New"}}}),
+        "search-records" => json!({"query": "acme", "objects": ["companies"], "request_as": {"type": "workspace"}}),
         "create-task" => json!({"data": {"content": "Call back", "format": "plaintext",
             "deadline_at": "2026-12-24T17:00:00Z", "is_completed": false,
             "linked_records": [{"target_object": "companies", "target_record_id": f.record_id}],

@@ -525,6 +525,18 @@ impl TestApi {
         ))
     }
 
+    /// Follows the table's stream, indexing records for search in process as `make dev`
+    /// does, until the handle is aborted.
+    pub async fn index_from_stream(&self) -> tokio::task::JoinHandle<()> {
+        let streams = streams_client().await;
+        tokio::spawn(gateway::stream::index_in_process(
+            self.db.clone(),
+            streams,
+            self.table.clone(),
+            self.state.clone(),
+        ))
+    }
+
     /// Follows the table's stream, delivering change events to webhooks in process as
     /// `make dev` does (retries swept every `tick`), until the handle is aborted.
     pub async fn deliver_from_stream(

@@ -10,14 +10,23 @@ use shared::store::Store;
 async fn main() -> std::process::ExitCode {
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "workspace-local".to_string());
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk_config().await), table.clone());
-    match store.backfill_referrers().await {
-        Ok(report) => {
+    let referrers = store.backfill_referrers().await.map(|report| {
+        println!(
+            "backfill of table {table}: {} records read; referrer items: {} written, {} already there",
+            report.records, report.written, report.present
+        );
+    });
+    let search = match referrers {
+        Ok(()) => store.backfill_search().await.map(|report| {
             println!(
-                "backfill of table {table}: {} records read; referrer items: {} written, {} already there",
+                "backfill of table {table}: search index: {} records and docs read, {} indexed, {} current already",
                 report.records, report.written, report.present
             );
-            std::process::ExitCode::SUCCESS
-        }
+        }),
+        Err(e) => Err(e),
+    };
+    match search {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!(
                 "backfill of table {table} stopped: {} (run it again: it writes only what is missing)",

@@ -39,6 +39,7 @@ mod phone_metadata;
 #[cfg(test)]
 mod properties;
 pub mod record;
+pub mod search;
 pub mod smartsuite;
 pub mod smartsuite_field;
 pub mod smartsuite_webhook;

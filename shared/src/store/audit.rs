@@ -82,6 +82,10 @@ pub struct AuditItems {
     /// Change-event and delivery items: organization, sort key, and what is wrong with the
     /// item.
     pub events: Vec<(u64, String, Option<String>)>,
+    /// Record search's term items: table id (from the partition key), the item.
+    pub search_terms: Vec<(String, super::search::TermItem)>,
+    /// Record search's docs: table id (from the partition key), the doc.
+    pub search_docs: Vec<(String, super::search::SearchDoc)>,
 }
 
 fn org_of(pk: &str) -> Option<u64> {
@@ -154,6 +158,14 @@ impl AuditItems {
                 .or_default()
                 .add(sk, item)?;
             "record count"
+        } else if let Some(table_id) = pk.strip_prefix(keys::SEARCH_PREFIX) {
+            if sk.starts_with(keys::SEARCH_DOC_PREFIX) {
+                self.search_docs.push((table_id.to_string(), from_item(item)?));
+                "search doc"
+            } else {
+                self.search_terms.push((table_id.to_string(), from_item(item)?));
+                "search term"
+            }
         } else if let Some(org) = pk.strip_prefix("PURGE#") {
             self.purges.push(org.parse().unwrap_or(0));
             "purge marker"

@@ -62,6 +62,68 @@ impl Store {
         Ok(report)
     }
 
+    /// Indexes for search every record whose search items are not its terms now, and
+    /// removes the items of records gone (`store::search`): for records written before the
+    /// index, or after an indexing that failed every retry. Safe to run while the API
+    /// serves and to run again.
+    pub async fn backfill_search(&self) -> Result<BackfillReport, StoreError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let mut named: Vec<(u64, String, String)> = Vec::new();
+        let mut pages = self
+            .client()
+            .scan()
+            .table_name(self.table_name())
+            .filter_expression(
+                "(SK = :record AND begins_with(PK, :rec)) OR (begins_with(PK, :srch) AND begins_with(SK, :doc))",
+            )
+            .expression_attribute_values(":record", AttributeValue::S(keys::RECORD_SK.into()))
+            .expression_attribute_values(":rec", AttributeValue::S("REC#".into()))
+            .expression_attribute_values(":srch", AttributeValue::S(keys::SEARCH_PREFIX.into()))
+            .expression_attribute_values(":doc", AttributeValue::S(keys::SEARCH_DOC_PREFIX.into()))
+            .projection_expression("#org, #table, #id, #record")
+            .expression_attribute_names("#org", "org_id")
+            .expression_attribute_names("#table", "table_id")
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#record", "record_id")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(sdk_error)?;
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            let org = item
+                .get("org_id")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok());
+            if let (Some(org), Some(table), Some(id)) = (org, text("table_id"), text("record_id").or(text("id"))) {
+                named.push((org, table, id));
+            }
+        }
+        named.sort();
+        named.dedup();
+        let records = named.len();
+        let outcomes: Vec<super::search::Indexed> = futures_util::stream::iter(named)
+            .map(|(org, table_id, record_id)| async move {
+                let table = self.table_cached(OrgId(org), &TableRef::Id(table_id)).await?;
+                match table {
+                    Some((table, _)) => self.index_record(&table, &record_id).await,
+                    None => Ok(super::search::Indexed::TableGone),
+                }
+            })
+            .buffer_unordered(super::BATCH_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let written = outcomes
+            .iter()
+            .filter(|o| **o == super::search::Indexed::Written)
+            .count();
+        Ok(BackfillReport {
+            records,
+            written,
+            present: records - written,
+        })
+    }
+
     /// The missing referrer items of one record's references: (written, present).
     async fn backfill_record(&self, table: &Table, mut record: Record) -> Result<(usize, usize), StoreError> {
         let (mut written, mut present) = (0, 0);

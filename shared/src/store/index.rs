@@ -347,7 +347,9 @@ impl Store {
                     entries.push((entry, id.clone()));
                 }
             }
-            let mut records = self.records_by_id(entries.iter().map(|(_, id)| id.as_str())).await?;
+            let mut records = self
+                .records_by_id(entries.iter().map(|(_, id)| id.as_str()), false)
+                .await?;
             for (entry, id) in entries {
                 let Some(record) = records
                     .remove(&id)
@@ -363,15 +365,15 @@ impl Store {
         Ok(true)
     }
 
-    /// Records by id (BatchGetItem, eventually consistent as the index lists are);
-    /// missing ones are absent.
-    async fn records_by_id<'a>(
+    /// Records by id (BatchGetItem, strongly consistent or not); missing ones are absent.
+    pub(crate) async fn records_by_id<'a>(
         &self,
         ids: impl Iterator<Item = &'a str>,
+        consistent: bool,
     ) -> Result<std::collections::HashMap<String, Record>, StoreError> {
         let keys: Vec<Item> = ids.map(|id| key(keys::record_pk(id), keys::RECORD_SK)).collect();
         let mut found = std::collections::HashMap::new();
-        for item in self.batch_get_items(keys, false).await? {
+        for item in self.batch_get_items(keys, consistent).await? {
             let record: Record = from_item(item)?;
             found.insert(record.id.clone(), record);
         }

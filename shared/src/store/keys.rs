@@ -211,6 +211,26 @@ pub fn index_pk(field_id: &str) -> String {
 pub fn index_sk(value_key: &str, number: u64) -> String {
     format!("{value_key}.{}", padded(number))
 }
+/// Record search (`store::search`): one partition per table (its id is a UUID, so of one
+/// org), holding a term item per term of each record, sorted by term, and a doc per record.
+pub const SEARCH_PREFIX: &str = "SRCH#";
+pub fn search_pk(table_id: &str) -> String {
+    format!("{SEARCH_PREFIX}{table_id}")
+}
+pub const SEARCH_TERM_PREFIX: &str = "T#";
+/// The sort keys of the terms that start with `text`: what a search reads.
+pub fn search_term_prefix(text: &str) -> String {
+    format!("{SEARCH_TERM_PREFIX}{text}")
+}
+/// The term ends at `\u{1}`, which sorts below any character a term holds (terms have no
+/// control characters), so the items sort as their terms do: "ada" before "ada lovelace".
+pub fn search_term_sk(term: &str, record_id: &str) -> String {
+    format!("{}\u{1}{record_id}", search_term_prefix(term))
+}
+pub const SEARCH_DOC_PREFIX: &str = "D#";
+pub fn search_doc_sk(record_id: &str) -> String {
+    format!("{SEARCH_DOC_PREFIX}{record_id}")
+}
 /// An API key's request count in one class (`attio-read`, `attio-write`, `smartsuite`);
 /// the sort key is the clock second.
 pub fn rate_pk(key_id: &str, class: &str) -> String {

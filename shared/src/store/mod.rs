@@ -24,6 +24,7 @@ pub mod record_counts;
 pub mod records;
 pub mod referrers;
 pub mod schema;
+pub mod search;
 #[cfg(feature = "seeding")]
 pub mod seed;
 pub mod smartsuite_webhooks;
@@ -90,7 +91,7 @@ pub const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 /// How many calls a bulk read or delete of already unreachable items (a purge step) has in
 /// flight at once: a step of thousands of items waits on round trips, not on DynamoDB, and
 /// eight keeps well under a partition's write throughput.
-pub(crate) const BATCH_CONCURRENCY: usize = 8;
+pub const BATCH_CONCURRENCY: usize = 8;
 
 /// How often a transaction cancelled only by a conflicting concurrent transaction is tried.
 const CONFLICT_ATTEMPTS: u32 = 6;

@@ -94,6 +94,15 @@ impl Store {
         if !records.is_empty() {
             return self.step_done(org, records, None).await;
         }
+        // Record search's items: none is written once the heads are gone (each indexing
+        // checks its table's head), so what is read here is all there will be.
+        let mut search = Vec::new();
+        for id in tables.keys() {
+            search.extend(self.search_keys(id, max.saturating_sub(search.len())).await?);
+        }
+        if !search.is_empty() {
+            return self.step_done(org, search, marker.quiet_since).await;
+        }
         let now = now_millis();
         let settled_at = marker.quiet_since.map(|since| since + SETTLE.as_millis() as u64);
         match settled_at {

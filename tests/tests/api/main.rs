@@ -26,6 +26,7 @@ mod record_updates;
 mod records;
 mod robustness;
 mod runtime;
+mod search;
 mod smartsuite_fields;
 mod smartsuite_flow;
 mod smartsuite_records;

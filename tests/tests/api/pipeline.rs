@@ -313,6 +313,11 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
     ("update-task", "DeleteItem", "removes the links a change drops"),
     ("update-task", "Query", "finds the members a change assigns"),
     ("update-task", "BatchGetItem", "finds the members a change assigns"),
+    (
+        "search-records",
+        "BatchGetItem",
+        "reads the records its index finds (no indexer runs here), and the members request_as may name",
+    ),
     ("create-record", "Query", MEMBER),
     ("create-record", "BatchGetItem", MEMBER),
     (

@@ -44,7 +44,7 @@ const EVENT_ENTRY: &str = "00000000-0000-4000-8000-0000000000f3";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 110] = [
+const ORDER: [(&str, u16); 111] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -74,6 +74,7 @@ const ORDER: [(&str, u16); 110] = [
     ("get-record", 200),
     ("list-record-values", 200),
     ("query-records", 200),
+    ("search-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
     // A list of companies, and an entry of the record create-record made (delete-record
@@ -394,6 +395,8 @@ async fn every_event_runs_through_its_binary() {
             "update-task" => assert_eq!(body["data"]["is_completed"], true, "{body}"),
             "delete-task" => assert_eq!(body, json!({})),
             "query-records" => assert_eq!(body["data"][0]["display_id"], "LEAD-1"),
+            // No indexer runs here: the search finds nothing, and says so in Attio's shape.
+            "search-records" => assert_eq!(body, json!({"data": []}), "{body}"),
             "update-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Inc."),
             "replace-record" => assert_eq!(body["data"]["values"]["name"][0]["value"], "Customer Incorporated"),
             "assert-record" => assert_eq!(body["data"]["display_id"], "LEAD-1", "the assert matched LEAD-1"),
@@ -468,8 +471,9 @@ async fn every_event_runs_through_its_binary() {
         "the step deleted the organization's items"
     );
     // The webhook delivery functions, sent their sample events as `sam local invoke` sends
-    // them: the event item named is gone with its organization, so no delivery; nothing due.
-    for function in ["fan-out-events", "retry-deliveries"] {
+    // them: the event item named is gone with its organization, so no delivery, no record
+    // to index; nothing due.
+    for function in ["fan-out-events", "retry-deliveries", "index-records"] {
         let binary = target.join("debug").join(function);
         let event = std::fs::read_to_string(repo_root().join(format!("events/{function}.json"))).expect("its event");
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;

@@ -14,6 +14,7 @@ const UNMATCHED: &str = "unmatched-route";
 const PURGE: &str = "purge-organizations";
 const FAN_OUT: &str = "fan-out-events";
 const RETRIES: &str = "retry-deliveries";
+const INDEX: &str = "index-records";
 
 pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
@@ -43,7 +44,7 @@ fn template_routes_equal_the_gateway_routes() {
         assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{name}");
         assert_eq!(resource["Metadata"]["WorkingDirectory"], ".", "{name}");
         let binary = binary_of(&name);
-        if [PURGE, FAN_OUT, RETRIES].contains(&binary.as_str()) {
+        if [PURGE, FAN_OUT, RETRIES, INDEX].contains(&binary.as_str()) {
             continue;
         }
         let events = resource["Properties"]["Events"].as_mapping().expect("Events");
@@ -234,6 +235,39 @@ fn the_delivery_functions_follow_event_items_and_a_schedule() {
         );
         assert!(!admin_key_granted(binary), "{binary}");
     }
+}
+
+/// Record search's index: on the stream's new event items (the fan-out's filter), with
+/// retries and a queue for what keeps failing; granted the reads and the transaction's
+/// parts its code calls, and no secret.
+#[test]
+fn the_search_index_follows_event_items() {
+    let resource = function_resource(INDEX);
+    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+    assert_eq!(events.len(), 1);
+    let properties = &events.values().next().unwrap()["Properties"];
+    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
+    assert_eq!(properties["BisectBatchOnFunctionError"], true);
+    assert!(matches!(
+        properties["DestinationConfig"]["OnFailure"]["Destination"],
+        Value::Tagged(_)
+    ));
+    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
+    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
+    let expected: serde_json::Value = serde_json::from_str(shared::search_index::STREAM_FILTER).unwrap();
+    assert_eq!(pattern, expected);
+    let actions: BTreeSet<String> = [
+        "GetItem",
+        "Query",
+        "BatchGetItem",
+        "PutItem",
+        "DeleteItem",
+        "ConditionCheckItem",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(function_actions(INDEX), actions);
+    assert!(secret_parameters_granted(INDEX).is_empty() && !admin_key_granted(INDEX));
 }
 
 #[test]

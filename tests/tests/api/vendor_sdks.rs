@@ -56,6 +56,9 @@ async fn node(dir: &Path, script: &str, env: &[(&str, &str)]) -> String {
 async fn attios_typescript_sdk_works_unchanged() {
     let dir = installed("attio").await;
     let api = TestApi::start().await;
+    // Record search's index, kept from the stream as the deployed index-records function
+    // keeps it.
+    let indexer = api.index_from_stream().await;
     let org = api.create_org("Attio SDK", "attio-owner").await;
     api.create_table(&org.key, "Companies", "CO", "companies").await;
     for field in [
@@ -76,6 +79,7 @@ async fn attios_typescript_sdk_works_unchanged() {
     )
     .await;
     eprintln!("{output}");
+    indexer.abort();
     assert!(output.ends_with("0 failed\n"), "{output}");
     api.assert_audit_clean().await;
 }

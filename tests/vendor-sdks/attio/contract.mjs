@@ -43,6 +43,7 @@ import {
   putV2ListsByListEntriesByEntryId,
   getV2ListsByListEntriesByEntryIdAttributesByAttributeValues,
   getV2ObjectsByObjectRecordsByRecordIdEntries,
+  postV2ObjectsRecordsSearch,
 } from 'attio-ts-sdk';
 
 const sdk = createAttioSdk({
@@ -359,6 +360,29 @@ await scenario('records: create and get', async () => {
   assert.equal(first(acme, 'stage').option.title, 'Lead');
   const got = await sdk.records.get({ object, recordId: acme.id.record_id });
   assert.equal(first(got, 'name').value, 'Acme');
+});
+
+await scenario('search: records by a word of the name and by domain, eventually', async () => {
+  // The index is kept off the write path (as Attio's is): the record is found a moment
+  // after its create.
+  let found = [];
+  for (let attempt = 0; attempt < 100 && found.length === 0; attempt += 1) {
+    found = await sdk.search.records({ query: 'acm', objects: [object] });
+    if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(found.length, 1);
+  assert.equal(found[0].id.record_id, acme.id.record_id);
+  const raw = await postV2ObjectsRecordsSearch({
+    client: sdk.client,
+    body: { query: 'ACME.C', objects: [object], limit: 5, request_as: { type: 'workspace' } },
+  });
+  assert.equal(raw.data.length, 1);
+  assert.equal(raw.data[0].record_text, 'Acme');
+  assert.equal(raw.data[0].object_slug, 'companies');
+  assert.equal(raw.data[0].record_image, null);
+  assert.deepEqual(raw.data[0].domains, ['acme.com']);
+  const none = await sdk.search.records({ query: 'zebra', objects: [object], limit: 25 });
+  assert.deepEqual(none, []);
 });
 
 await scenario('notes: create in Markdown, get, list by record and delete', async () => {

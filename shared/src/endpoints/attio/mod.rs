@@ -10,5 +10,6 @@ pub mod notes;
 pub mod objects;
 pub mod record_query;
 pub mod records;
+pub mod search;
 pub mod tasks;
 pub mod webhooks;
