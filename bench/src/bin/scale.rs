@@ -7,7 +7,8 @@
 //! release `query-records` binary under the Runtime API harness, one process per query),
 //! and the capacity of a record create with and without indexed and unique values; a bulk
 //! create beside single creates, a referenced record's delete beside a plain one, and
-//! Attio's list entries (at most 10,000) beside a GET of one.
+//! Attio's list entries (at most 10,000) beside a GET of one, and Attio's record search (every
+//! record indexed by the backfill) beside a GET of one.
 //! Writes bench/scale.md. `SCALE_SIZES=1000,10000` runs fewer sizes.
 
 use std::fmt::Write as _;
@@ -283,6 +284,58 @@ async fn entries(api: &TestApi, metered: &TestApi, meter: &Meter, org: &Org, dea
     )
 }
 
+/// Attio's record search over every deal: the index built by `make backfill`'s pass (timed),
+/// then searches beside a GET of one record, as the records tables above measure them.
+async fn search(api: &TestApi, metered: &TestApi, meter: &Meter, org: &Org) -> String {
+    let started = Instant::now();
+    let indexed = api.state.store.backfill_search().await.expect("the backfill runs");
+    let took = started.elapsed();
+    let search = |name, query: &str, objects: Value| Request {
+        name,
+        method: "POST",
+        path: "/v2/objects/records/search".into(),
+        body: Some(json!({"query": query, "objects": objects, "limit": 25, "request_as": {"type": "workspace"}})),
+        smartsuite: false,
+    };
+    let requests = [
+        Request {
+            name: "GET one record",
+            method: "GET",
+            path: "/v2/objects/deals/records/D-500".into(),
+            body: None,
+            smartsuite: false,
+        },
+        search(
+            "search, a prefix thousands share (`deal 5`: 25 answered)",
+            "deal 5",
+            json!(["deals"]),
+        ),
+        search(
+            "search, one record's whole name (`deal 7777`)",
+            "deal 7777",
+            json!(["deals"]),
+        ),
+        search("search, a later word (`7777`)", "7777", json!(["deals"])),
+        search("search matching nothing (`zebra`)", "zebra", json!(["deals"])),
+        search(
+            "search of two objects (`deal 5`, deals and plain)",
+            "deal 5",
+            json!(["deals", "plain"]),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for request in &requests {
+        rows.push(measure(metered, meter, org, request).await);
+    }
+    format!(
+        "\n**Attio's record search: {} records indexed by `make backfill`'s pass in {:.1} s ({:.0} records a second), then searched**\n{}",
+        indexed.written,
+        took.as_secs_f64(),
+        indexed.written as f64 / took.as_secs_f64(),
+        measures_table(&rows)
+    )
+}
+
 /// Measured requests as a table, each beside the first (a GET of one).
 fn measures_table(rows: &[Measure]) -> String {
     let get = rows[0].p50;
@@ -465,6 +518,7 @@ async fn main() {
     // Entries at up to 10,000 (one per seeded deal).
     let entries_at = deal_ids.len().min(10_000);
     report.push_str(&entries(&api, &metered, &meter, &org, &deal_ids[..entries_at]).await);
+    report.push_str(&search(&api, &metered, &meter, &org).await);
     report.push_str(&bulk_create(&metered, &meter, &org).await);
     report.push_str(&referenced_delete(&api, &metered, &meter, &org).await);
     let largest = sizes.last().copied().unwrap_or(0);

@@ -50,6 +50,9 @@ fn value_text(field: &FieldDef, value: &Map<String, Value>) -> Option<String> {
             .map(|o| o.title.clone())
             .or_else(|| option.get("title").and_then(Value::as_str).map(str::to_string));
     }
+    if matches!(field.field_type, FieldType::RecordReference | FieldType::ActorReference) {
+        return None;
+    }
     match value.get(main_property(field.field_type)?)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -105,6 +108,10 @@ pub fn contacts(table: &Table, record: &Record) -> Contacts {
 /// The terms a record is found by, in order, without repeats: at most [`MAX_TERMS`], each
 /// normalized.
 pub fn terms(table: &Table, record: &Record) -> Vec<String> {
+    // A list's entries are no search's answer (Attio searches objects).
+    if table.is_list() {
+        return Vec::new();
+    }
     let label = normalize(&record_text(table, record));
     let words: Vec<usize> = label.match_indices(' ').map(|(at, _)| at + 1).collect();
     let mut all = vec![label.clone()];

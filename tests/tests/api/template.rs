@@ -669,6 +669,7 @@ fn the_template_carries_logs_throttling_and_alarms() {
         "DynamoDbThrottlesAlarm",
         "DynamoDbSystemErrorsAlarm",
         "PurgeFailuresAlarm",
+        "IndexRecordsFailuresAlarm",
     ] {
         assert!(alarms.contains(&alarm.to_string()), "{alarm}");
     }
