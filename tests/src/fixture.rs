@@ -84,6 +84,10 @@ pub async fn fixture() -> Fixture {
         .bearer(&org.key, "POST", "/v2/lists/kept_list/entries", Some(&entry))
         .await;
     assert_eq!(entry.status, 200, "{:?}", entry.body);
+    let doomed_object =
+        json!({"data": {"api_slug": "doomed_object", "singular_noun": "Doomed", "plural_noun": "Doomed"}});
+    let doomed_object = api.bearer(&org.key, "POST", "/v2/objects", Some(&doomed_object)).await;
+    assert_eq!(doomed_object.status, 200, "{:?}", doomed_object.body);
     let team = json!({"name": "Kept", "type": 2});
     let team = api.token(&org.key, org.id, "POST", "/api/v1/teams/", Some(&team)).await;
     assert_eq!(team.status, 200, "{:?}", team.body);
@@ -203,6 +207,8 @@ impl Fixture {
             "id" if route.path.starts_with("/api/v1/teams") => self.team_id.clone(),
             "id" => self.org.id.to_string(),
             "org_id" => "c".into(),
+            // An empty object of its own: the only kind a delete takes.
+            "object" if route.function == "delete-object" => "doomed_object".into(),
             "table_id" | "object" | "identifier" => "companies".into(),
             "target" => "objects".into(),
             "field_id" => self.field_id.clone(),

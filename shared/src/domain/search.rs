@@ -33,7 +33,7 @@ pub const MAX_OBJECTS: usize = 20;
 const CONTACT_OBJECTS: [&str; 2] = ["people", "companies"];
 
 /// Lowercase, whitespace runs as one space, trimmed, without control characters, at most
-/// [`MAX_TERM_CHARS`]. (So a term sorts as its index item's key does: `store::keys`.)
+/// [`MAX_TERM_CHARS`].
 pub fn normalize(text: &str) -> String {
     let visible: String = text.chars().filter(|c| c.is_whitespace() || !c.is_control()).collect();
     let joined = visible.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();

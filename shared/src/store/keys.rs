@@ -218,14 +218,20 @@ pub fn search_pk(table_id: &str) -> String {
     format!("{SEARCH_PREFIX}{table_id}")
 }
 pub const SEARCH_TERM_PREFIX: &str = "T#";
-/// The sort keys of the terms that start with `text`: what a search reads.
+/// The sort keys of the terms that start with `text`, from this (inclusive) to
+/// [`search_terms_end`]. A term is kept as the hex of its UTF-8 bytes, as an index keeps
+/// text (`store::index`): byte order is the terms' order, `.` (after the term, before the
+/// record id) sorts below every hex digit, so "ada" comes before "ada lovelace", and `~`
+/// above them all, so a prefix is a plain `BETWEEN` (which DynamoDB Local, unlike
+/// `begins_with`, answers without reading the whole partition).
 pub fn search_term_prefix(text: &str) -> String {
-    format!("{SEARCH_TERM_PREFIX}{text}")
+    format!("{SEARCH_TERM_PREFIX}{}", crate::digest::hex(text.as_bytes()))
 }
-/// The term ends at `\u{1}`, which sorts below any character a term holds (terms have no
-/// control characters), so the items sort as their terms do: "ada" before "ada lovelace".
+pub fn search_terms_end(text: &str) -> String {
+    format!("{}~", search_term_prefix(text))
+}
 pub fn search_term_sk(term: &str, record_id: &str) -> String {
-    format!("{}\u{1}{record_id}", search_term_prefix(term))
+    format!("{}.{record_id}", search_term_prefix(term))
 }
 pub const SEARCH_DOC_PREFIX: &str = "D#";
 pub fn search_doc_sk(record_id: &str) -> String {

@@ -18,6 +18,7 @@ pub mod item;
 pub mod item_size;
 pub mod keys;
 pub mod notes;
+pub mod object_delete;
 pub mod organizations;
 pub mod purge;
 pub mod record_counts;

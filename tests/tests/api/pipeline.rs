@@ -318,6 +318,11 @@ const BEYOND_ONE_REQUEST: &[(&str, &str, &str)] = &[
         "BatchGetItem",
         "reads the records its index finds (no indexer runs here), and the members request_as may name",
     ),
+    (
+        "delete-object",
+        "BatchWriteItem",
+        "deletes the search items of the object's deleted records (the fixture's empty object has none)",
+    ),
     ("create-record", "Query", MEMBER),
     ("create-record", "BatchGetItem", MEMBER),
     (

@@ -44,7 +44,7 @@ const EVENT_ENTRY: &str = "00000000-0000-4000-8000-0000000000f3";
 
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 111] = [
+const ORDER: [(&str, u16); 112] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -133,6 +133,8 @@ const ORDER: [(&str, u16); 111] = [
     ("update-attribute-status", 404),
     ("create-object", 200),
     ("update-object", 200),
+    // The object create-object made, still empty.
+    ("delete-object", 200),
     ("list-workspace-members", 200),
     ("get-workspace-member", 200),
     ("create-webhook", 200),
@@ -441,6 +443,7 @@ async fn every_event_runs_through_its_binary() {
                 assert_eq!(body["code"], "not_found")
             }
             "update-object" => assert_eq!(body["data"]["plural_noun"], "Opportunities"),
+            "delete-object" => assert_eq!(body, json!({}), "{body}"),
             "unmatched-route" => assert_eq!(body["code"], "not_found"),
             "create-webhook" => {
                 assert_eq!(body["data"]["secret"].as_str().map(str::len), Some(64), "{body}");

@@ -960,3 +960,98 @@ async fn an_object_keeps_its_singular_and_plural_nouns_apart() {
     let missing = json!({"data": {"api_slug": "deals", "plural_noun": "Deals"}});
     assert_error(&api.bearer(&org.key, "POST", "/v2/objects", Some(&missing)).await, 400);
 }
+
+/// `DELETE /v2/objects/{object}` (ours): an empty object goes at once, its slug and prefix
+/// free again; one that holds records, parents a list or is linked to is refused whole
+/// (409 `object_in_use`), as is another workspace's (404).
+#[tokio::test]
+async fn only_an_empty_unreferenced_object_is_deleted() {
+    let api = TestApi::start().await;
+    let org = api.create_org("Acme", "owner").await;
+    let other = api.create_org("Globex", "other").await;
+    let object = |slug: &str| json!({"data": {"api_slug": slug, "singular_noun": "Thing", "plural_noun": "Things"}});
+    let mut ids = Vec::new();
+    for slug in ["things", "stuff", "parents"] {
+        let made = api.bearer(&org.key, "POST", "/v2/objects", Some(&object(slug))).await;
+        assert_eq!(made.status, 200, "{:?}", made.body);
+        ids.push(made.body["data"]["id"]["object_id"].as_str().unwrap().to_string());
+    }
+    // stuff holds a record; parents is a list's parent; things is linked to by stuff.
+    let link = json!({"data": {"title": "Thing", "api_slug": "thing", "type": "record-reference",
+        "description": null, "is_required": false, "is_unique": false, "is_multiselect": false,
+        "config": {"record_reference": {"allowed_objects": ["things"]}}}});
+    let linked = api
+        .bearer(&org.key, "POST", "/v2/objects/stuff/attributes", Some(&link))
+        .await;
+    assert_eq!(linked.status, 200, "{:?}", linked.body);
+    let record = api.create_record(&org.key, "stuff", &json!({})).await;
+    assert_eq!(record.status, 200, "{:?}", record.body);
+    let list = json!({"data": {"name": "Pipeline", "api_slug": "pipeline", "parent_object": "parents",
+        "workspace_access": "full-access", "workspace_member_access": []}});
+    assert_eq!(api.bearer(&org.key, "POST", "/v2/lists", Some(&list)).await.status, 200);
+
+    let before = api.items().await;
+    for (slug, says) in [
+        ("things", "linked to by the attributes stuff.thing"),
+        ("stuff", "holds records"),
+        ("parents", "parent of the lists pipeline"),
+    ] {
+        let reply = api
+            .bearer(&org.key, "DELETE", &format!("/v2/objects/{slug}"), None)
+            .await;
+        assert_error(&reply, 409);
+        assert_eq!(reply.body["code"], "object_in_use", "{slug}");
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(says),
+            "{slug}: {:?}",
+            reply.body
+        );
+    }
+    // A list is no object; another workspace's object is not found.
+    assert_error(&api.bearer(&org.key, "DELETE", "/v2/objects/pipeline", None).await, 404);
+    assert_error(&api.bearer(&other.key, "DELETE", "/v2/objects/things", None).await, 404);
+    assert_eq!(api.items().await, before, "nothing refused wrote anything");
+
+    // The record gone, stuff (empty now, and linking to things itself) is deleted; then
+    // things is no longer linked to, and goes too.
+    let record_id = record.body["data"]["id"]["record_id"].as_str().unwrap();
+    let path = format!("/v2/objects/stuff/records/{record_id}");
+    assert_eq!(api.bearer(&org.key, "DELETE", &path, None).await.status, 200);
+    for slug in ["stuff", "things"] {
+        let reply = api
+            .bearer(&org.key, "DELETE", &format!("/v2/objects/{slug}"), None)
+            .await;
+        assert_eq!(reply.status, 200, "{slug}: {:?}", reply.body);
+        assert_eq!(reply.body, json!({}));
+        assert_error(
+            &api.bearer(&org.key, "GET", &format!("/v2/objects/{slug}"), None).await,
+            404,
+        );
+    }
+    let slugs: Vec<String> = api.bearer(&org.key, "GET", "/v2/objects", None).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["api_slug"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(slugs, ["parents"]);
+    // Its slug and record prefix are free again at once.
+    let again = api
+        .bearer(&org.key, "POST", "/v2/objects", Some(&object("things")))
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    // No item keyed by a deleted object's id is left (its count, head, search items).
+    let left: Vec<(String, String)> = api
+        .items()
+        .await
+        .iter()
+        .map(|i| (text(i, "PK"), text(i, "SK")))
+        .filter(|(pk, sk)| {
+            ids[..2]
+                .iter()
+                .any(|id| pk.contains(id.as_str()) || sk.contains(id.as_str()))
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    api.assert_audit_clean().await;
+}

@@ -575,8 +575,8 @@ fn env_json_sets_only_variables_the_template_declares() {
 
 /// Reads are granted reads only, BatchWriteItem (which deletes without conditions) only to
 /// what deletes what is already unreachable (a deleted record's history, by Attio's delete
-/// of a record or an entry, or SmartSuite's; the organization purge is a function of its own, not a route), and Scan
-/// to no one.
+/// of a record or an entry, or SmartSuite's; a deleted object's search items; the
+/// organization purge is a function of its own, not a route), and Scan to no one.
 #[test]
 fn grants_follow_the_routes_access() {
     let reads: BTreeSet<String> = ["GetItem", "BatchGetItem", "Query"].map(String::from).into();
@@ -594,7 +594,11 @@ fn grants_follow_the_routes_access() {
             granted.contains("BatchWriteItem"),
             matches!(
                 route.function,
-                "delete-record" | "delete-entry" | "delete-application-record" | "delete-application-records"
+                "delete-record"
+                    | "delete-entry"
+                    | "delete-application-record"
+                    | "delete-application-records"
+                    | "delete-object"
             ),
             "{}",
             route.function

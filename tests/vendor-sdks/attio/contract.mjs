@@ -366,7 +366,7 @@ await scenario('search: records by a word of the name and by domain, eventually'
   // The index is kept off the write path (as Attio's is): the record is found a moment
   // after its create.
   let found = [];
-  for (let attempt = 0; attempt < 100 && found.length === 0; attempt += 1) {
+  for (let attempt = 0; attempt < 300 && found.length === 0; attempt += 1) {
     found = await sdk.search.records({ query: 'acm', objects: [object] });
     if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
   }

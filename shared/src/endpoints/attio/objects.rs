@@ -24,6 +24,7 @@ use crate::endpoints::common::tables::resolve_link;
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param};
 use crate::state::AppState;
+use crate::store::object_delete::ObjectDelete;
 use crate::store::records::Actor;
 use crate::store::StoreError;
 use crate::time::Timestamp;
@@ -434,6 +435,54 @@ pub async fn update(state: &AppState, principal: Principal, req: Request) -> Res
             data: ObjectBody::new(&table),
         },
     ))
+}
+
+/// The answer to an object's delete: `{}`, as Attio's deletes answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeletedObject {}
+
+/// `DELETE /v2/objects/{object}` (ours: Attio's API deletes no object): an empty object,
+/// with its attributes, gone at once, its slug and record prefix free again. An object
+/// that holds records, is the parent of a list, or that another object's or list's
+/// attribute links to (archived or not) is 409 `object_in_use`, nothing deleted: deleting
+/// it would take records, entries or references with it that the call does not name.
+pub async fn delete(state: &AppState, principal: Principal, req: Request) -> Result<Response<Body>, ApiError> {
+    let org = principal.org_id;
+    let table = fresh_object_in_path(state, &req, org).await?;
+    let in_use = |why: String| {
+        ApiError::uniqueness_conflict(format!("The object \"{}\" {why}", table.api_slug)).with_code("object_in_use")
+    };
+    let others = state.store.tables(org).await?;
+    let lists: Vec<&str> = others
+        .iter()
+        .filter(|t| t.list.as_ref().is_some_and(|l| l.parent_table_id == table.id))
+        .map(|t| t.api_slug.as_str())
+        .collect();
+    if !lists.is_empty() {
+        return Err(in_use(format!("is the parent of the lists {}", lists.join(", "))));
+    }
+    let links: Vec<String> = others
+        .iter()
+        .filter(|t| t.id != table.id)
+        .flat_map(|t| {
+            t.fields
+                .values()
+                .filter(|f| f.link.as_deref() == Some(table.id.as_str()))
+                .map(move |f| format!("{}.{}", t.api_slug, f.key))
+        })
+        .collect();
+    if !links.is_empty() {
+        return Err(in_use(format!("is linked to by the attributes {}", links.join(", "))));
+    }
+    match state.store.delete_empty_table(org, &table).await? {
+        ObjectDelete::Deleted => Ok(json_response(StatusCode::OK, &DeletedObject {})),
+        ObjectDelete::HasRecords => Err(in_use("holds records: delete them first".into())),
+        ObjectDelete::Changed => Err(ApiError::uniqueness_conflict(format!(
+            "The object \"{}\" changed while it was being deleted; read it again",
+            table.api_slug
+        ))
+        .with_code("conflict")),
+    }
 }
 
 /// `POST /v2/{target}/{identifier}/attributes`: a new field (a select one without options:
