@@ -101,10 +101,25 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|_| repo_root().join("target"))
 }
 
-/// The endpoint of this test binary's DynamoDB Local, started on first use.
+/// How many DynamoDB Local JVMs a test binary shares out among its tests. DynamoDB Local
+/// answers about one request at a time (its JVM holds one core at 95-99% under the suite
+/// while the other idles), so the suite's integration tests were bound by one JVM; two
+/// give each of the machine's two cores one.
+const SHARED_INSTANCES: usize = 2;
+
+/// The endpoint of the DynamoDB Local this test uses, from this test binary's pool (started
+/// on first use): each test thread (libtest runs each test on a thread of its own, and a
+/// `#[tokio::test]` on it) is given the pool's instances in turn, and keeps its one, so
+/// that everything a test makes (its table, its stream readers, the binaries it runs)
+/// is on one instance.
 pub fn dynamodb_endpoint() -> &'static str {
-    static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(start_dynamodb_local)
+    static ENDPOINTS: OnceLock<Vec<String>> = OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    thread_local! {
+        static MINE: usize = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SHARED_INSTANCES;
+    }
+    let endpoints = ENDPOINTS.get_or_init(|| start_dynamodb_locals(SHARED_INSTANCES));
+    &endpoints[MINE.with(|mine| *mine)]
 }
 
 fn free_port() -> u16 {
@@ -163,21 +178,31 @@ fn install_dynamodb_local() {
     assert!(status.success(), "installing DynamoDB Local failed");
 }
 
-fn start_dynamodb_local() -> String {
+fn start_dynamodb_locals(count: usize) -> Vec<String> {
     install_dynamodb_local();
-    let port = free_port();
-    // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, so spawn it from
-    // a thread that lives as long as the test process.
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut child = spawn_dynamodb_local(port);
-        ready_tx.send(()).expect("the test thread waits");
-        // Reaps the JVM should it exit; the process's end kills it otherwise.
-        let _ = child.wait();
-    });
-    ready_rx.recv().expect("the spawner thread reports");
-    wait_listening(port);
-    format!("http://127.0.0.1:{port}")
+    let mut ports: Vec<u16> = Vec::with_capacity(count);
+    while ports.len() < count {
+        let port = free_port();
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    for &port in &ports {
+        // PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends, so spawn it
+        // from a thread that lives as long as the test process.
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut child = spawn_dynamodb_local(port);
+            ready_tx.send(()).expect("the test thread waits");
+            // Reaps the JVM should it exit; the process's end kills it otherwise.
+            let _ = child.wait();
+        });
+        ready_rx.recv().expect("the spawner thread reports");
+    }
+    for &port in &ports {
+        wait_listening(port);
+    }
+    ports.iter().map(|port| format!("http://127.0.0.1:{port}")).collect()
 }
 
 /// A DynamoDB Local of one test's own, on its own port, that the test may stop and start
@@ -240,8 +265,8 @@ fn local_sdk_config_loader(endpoint: &str) -> aws_config::ConfigLoader {
 
 /// The configuration for this test binary's shared DynamoDB Local: the product's retries,
 /// longer timeouts. The product's 5 s per attempt is sized for DynamoDB, which answers in
-/// milliseconds; the shared DynamoDB Local is one JVM on two cores serving two tests at a
-/// time, some of them load tests, and under that load an attempt can take longer. A timeout
+/// milliseconds; a shared DynamoDB Local is a JVM on a shared core serving tests, some of
+/// them load tests, and under that load an attempt can take longer. A timeout
 /// there would be the machine's noise (a 503 at random), not a finding. The connect timeout
 /// is kept, and the fault tests keep the product's timeouts ([`local_sdk_config`]).
 async fn shared_sdk_config() -> aws_config::SdkConfig {

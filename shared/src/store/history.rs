@@ -214,13 +214,13 @@ impl Store {
     /// A record's history items, oldest write first (strongly consistent): the items of its
     /// partition under `HIST#`.
     fn history_query(&self, record: &Record) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        self.client()
+        let query = self
+            .client()
             .query()
             .table_name(self.table_name())
             .consistent_read(true)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)))
-            .expression_attribute_values(":prefix", s(keys::RECORD_HISTORY_PREFIX))
+            .expression_attribute_values(":pk", s(keys::record_pk(&record.id)));
+        super::with_prefix(query, keys::RECORD_HISTORY_PREFIX)
     }
 }
 

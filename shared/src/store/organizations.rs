@@ -267,9 +267,8 @@ impl Store {
             .query()
             .table_name(self.table_name())
             .consistent_read(true)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :member)")
-            .expression_attribute_values(":pk", s(keys::org_pk(org_id)))
-            .expression_attribute_values(":member", s(keys::MEMBER_PREFIX))
+            .expression_attribute_values(":pk", s(keys::org_pk(org_id)));
+        let members = super::with_prefix(members, keys::MEMBER_PREFIX)
             .limit(MEMBERS_SHOWN)
             .send();
         let (org, members) = tokio::join!(org, members);

@@ -1,5 +1,6 @@
 //! Integration tests: every endpoint through the local gateway over HTTP, against a real
-//! DynamoDB Local, through the real SDK. One test binary, so one JVM and one link.
+//! DynamoDB Local, through the real SDK. One test binary, so one link, and one pool of two JVMs
+//! (api_tests::dynamodb_endpoint: DynamoDB Local holds one core, so two serve two cores).
 
 mod admin;
 mod admin_key;

@@ -303,8 +303,8 @@ fn expected(
 }
 
 /// The fast path against the slow one: 400 records in two objects, seeded straight into
-/// DynamoDB and indexed by `make backfill`'s pass, then searched by every prefix of every
-/// word and by prefixes of several words, each answer equal to the plain evaluation; then
+/// DynamoDB and indexed by `make backfill`'s pass, then searched by the prefixes that split
+/// the vocabulary and by several words, each answer equal to the plain evaluation; then
 /// a quarter of them renamed without the indexer (a stale index), and every answer still
 /// only records that match now.
 #[tokio::test]
@@ -334,12 +334,17 @@ async fn the_index_answers_exactly_what_a_plain_evaluation_would() {
         }
     };
     let tables = vec![(table("people").await, people), (table("deals").await, deals)];
-    let mut queries: Vec<String> = vec!["".into(), "zz".into(), "ada adam".into(), "bob a".into(), "éa".into()];
-    for word in [
-        "ada", "adam", "alpha", "alps", "bobby", "cyan", "delta", "ada1", "bobby12",
-    ] {
-        for end in 1..=word.len() {
-            queries.push(word[..end].to_string());
+    // Every first letter, the prefixes that split the vocabulary (ad/al, bo/bob), whole
+    // words, several words, an accent, email addresses' local parts, and nothing.
+    let mut queries: Vec<String> = ["", "zz", "ada adam", "bob a", "éa", "ada1", "bobby12"]
+        .map(String::from)
+        .to_vec();
+    for word in ["ada", "adam", "alpha", "alps", "bobby", "cyan", "delta"] {
+        for end in [1, 2, 3, word.len()] {
+            let prefix = word[..end].to_string();
+            if !queries.contains(&prefix) {
+                queries.push(prefix);
+            }
         }
     }
     let ids = |found: &[Value]| -> Vec<String> {
@@ -348,8 +353,9 @@ async fn the_index_answers_exactly_what_a_plain_evaluation_would() {
             .map(|f| f["id"]["record_id"].as_str().unwrap().to_string())
             .collect()
     };
-    for query in &queries {
-        for limit in [25, 3] {
+    for (n, query) in queries.iter().enumerate() {
+        let limits: &[usize] = if n % 3 == 0 { &[25, 3] } else { &[25] };
+        for &limit in limits {
             let mut asked = body(query, &["people", "deals"]);
             asked["limit"] = json!(limit);
             let found = search(&api, &org, &asked).await;
