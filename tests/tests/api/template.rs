@@ -179,26 +179,35 @@ fn the_purge_function_follows_the_stream_of_purge_markers() {
     let template = template();
     let table = &template["Resources"]["Table"]["Properties"];
     assert_eq!(table["StreamSpecification"]["StreamViewType"], SCHEMA.stream_view);
-    let resource = function_resource(PURGE);
-    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
-    assert_eq!(events.len(), 1);
-    let event = events.values().next().unwrap();
-    assert_eq!(event["Type"], "DynamoDB");
-    let properties = &event["Properties"];
-    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
-    assert_eq!(properties["BisectBatchOnFunctionError"], true);
-    assert!(matches!(
-        properties["DestinationConfig"]["OnFailure"]["Destination"],
-        Value::Tagged(_)
-    ));
-    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
-    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
-    let expected: serde_json::Value = serde_json::from_str(shared::purge::STREAM_FILTER).unwrap();
-    assert_eq!(pattern, expected);
+    stream_trigger(PURGE, shared::purge::STREAM_FILTER);
     let actions: BTreeSet<String> = ["GetItem", "Query", "UpdateItem", "DeleteItem", "BatchWriteItem"]
         .map(String::from)
         .into();
     assert_eq!(function_actions(PURGE), actions);
+}
+
+/// A stream function's one trigger: the table's stream from its start, a failing batch
+/// bisected and retried, then sent to a queue, and only what `filter` passes.
+fn stream_trigger(binary: &str, filter: &str) {
+    let resource = function_resource(binary);
+    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+    assert_eq!(events.len(), 1, "{binary}");
+    let event = events.values().next().unwrap();
+    assert_eq!(event["Type"], "DynamoDB", "{binary}");
+    let properties = &event["Properties"];
+    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON", "{binary}");
+    assert_eq!(properties["BisectBatchOnFunctionError"], true, "{binary}");
+    assert!(
+        matches!(
+            properties["DestinationConfig"]["OnFailure"]["Destination"],
+            Value::Tagged(_)
+        ),
+        "{binary}"
+    );
+    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
+    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
+    let expected: serde_json::Value = serde_json::from_str(filter).unwrap();
+    assert_eq!(pattern, expected, "{binary}");
 }
 
 /// The webhook delivery functions: fan-out on the stream's new event items (filtered as
@@ -206,16 +215,7 @@ fn the_purge_function_follows_the_stream_of_purge_markers() {
 /// a schedule; each granted what its code calls, and the sealing key's parameter only.
 #[test]
 fn the_delivery_functions_follow_event_items_and_a_schedule() {
-    let resource = function_resource(FAN_OUT);
-    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
-    assert_eq!(events.len(), 1);
-    let properties = &events.values().next().unwrap()["Properties"];
-    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
-    assert_eq!(properties["BisectBatchOnFunctionError"], true);
-    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
-    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
-    let expected: serde_json::Value = serde_json::from_str(shared::delivery::STREAM_FILTER).unwrap();
-    assert_eq!(pattern, expected);
+    stream_trigger(FAN_OUT, shared::delivery::STREAM_FILTER);
     let actions = |list: &[&str]| -> BTreeSet<String> { list.iter().map(|a| a.to_string()).collect() };
     assert_eq!(
         function_actions(FAN_OUT),
@@ -242,20 +242,7 @@ fn the_delivery_functions_follow_event_items_and_a_schedule() {
 /// parts its code calls, and no secret.
 #[test]
 fn the_search_index_follows_event_items() {
-    let resource = function_resource(INDEX);
-    let events = resource["Properties"]["Events"].as_mapping().expect("Events");
-    assert_eq!(events.len(), 1);
-    let properties = &events.values().next().unwrap()["Properties"];
-    assert_eq!(properties["StartingPosition"], "TRIM_HORIZON");
-    assert_eq!(properties["BisectBatchOnFunctionError"], true);
-    assert!(matches!(
-        properties["DestinationConfig"]["OnFailure"]["Destination"],
-        Value::Tagged(_)
-    ));
-    let pattern = string(&properties["FilterCriteria"]["Filters"][0]["Pattern"]);
-    let pattern: serde_json::Value = serde_json::from_str(&pattern).expect("the pattern is JSON");
-    let expected: serde_json::Value = serde_json::from_str(shared::search_index::STREAM_FILTER).unwrap();
-    assert_eq!(pattern, expected);
+    stream_trigger(INDEX, shared::search_index::STREAM_FILTER);
     let actions: BTreeSet<String> = [
         "GetItem",
         "Query",
