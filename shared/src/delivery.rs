@@ -595,24 +595,7 @@ pub async fn handle_stream(
     event: &crate::purge::StreamEvent,
     schedule: &Schedule,
 ) -> Result<usize, StoreError> {
-    let targets: Vec<(OrgId, String)> = event
-        .records
-        .iter()
-        .filter_map(|record| {
-            let key = |name: &str| {
-                record
-                    .dynamodb
-                    .keys
-                    .get(name)
-                    .and_then(|k| k.get("S"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            let (pk, sk) = (key("PK")?, key("SK")?);
-            let org = org_of(&pk).filter(|_| wanted(&record.event_name, &sk))?;
-            Some((org, sk))
-        })
-        .collect();
+    let targets = event_items_named(event);
     // SmartSuite's queues first, one item after another in the batch's order (the stream's
     // order of the writes), so that each queue numbers a record's changes as they were made.
     let mut items = Vec::with_capacity(targets.len());
@@ -632,6 +615,29 @@ pub async fn handle_stream(
         made += result?;
     }
     Ok(made)
+}
+
+/// The new change-event items a stream batch names, each with its organization, in the
+/// batch's order: what the fan-out and the search index (`crate::search_index`) read.
+pub fn event_items_named(event: &crate::purge::StreamEvent) -> Vec<(OrgId, String)> {
+    event
+        .records
+        .iter()
+        .filter_map(|record| {
+            let key = |name: &str| {
+                record
+                    .dynamodb
+                    .keys
+                    .get(name)
+                    .and_then(|k| k.get("S"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let (pk, sk) = (key("PK")?, key("SK")?);
+            let org = org_of(&pk).filter(|_| wanted(&record.event_name, &sk))?;
+            Some((org, sk))
+        })
+        .collect()
 }
 
 /// The organization an event item's partition key names.

@@ -7,21 +7,19 @@
 
 use std::collections::BTreeSet;
 
-use futures_util::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use crate::delivery::{org_of, wanted};
+use crate::delivery::event_items_named;
 use crate::domain::organization::OrgId;
-use crate::domain::table::TableRef;
 use crate::purge::StreamEvent;
 use crate::store::search::Indexed;
-use crate::store::{Store, StoreError, BATCH_CONCURRENCY};
+use crate::store::{Store, StoreError};
 
 /// The trigger's filter: new change-event items, as the fan-out's.
 pub const STREAM_FILTER: &str = crate::delivery::STREAM_FILTER;
 
 /// A record an event names: its organization, object (table) and id.
-type Named = (u64, String, String);
+type Named = crate::store::search::NamedRecord;
 
 /// The records `events` (one event item's, as stored) name in `record.*` events.
 pub fn records_named(org: OrgId, events: &[Value]) -> Vec<Named> {
@@ -44,31 +42,15 @@ pub fn records_named(org: OrgId, events: &[Value]) -> Vec<Named> {
 /// items were written.
 pub async fn handle_stream(store: &Store, event: &StreamEvent) -> Result<usize, StoreError> {
     let mut named: BTreeSet<Named> = BTreeSet::new();
-    for record in &event.records {
-        let key = |name: &str| record.dynamodb.keys.get(name)?.get("S")?.as_str();
-        let (Some(pk), Some(sk)) = (key("PK"), key("SK")) else {
-            continue;
-        };
-        let Some(org) = org_of(pk).filter(|_| wanted(&record.event_name, sk)) else {
-            continue;
-        };
-        let Some(item) = store.event_item(org, sk).await? else {
+    for (org, sk) in event_items_named(event) {
+        let Some(item) = store.event_item(org, &sk).await? else {
             continue;
         };
         let events: Vec<Value> = serde_json::from_str(&item.events).unwrap_or_default();
         named.extend(records_named(org, &events));
     }
-    let written: Vec<bool> = futures_util::stream::iter(named)
-        .map(|(org, table_id, record_id)| async move {
-            let Some((table, _)) = store.table_cached(OrgId(org), &TableRef::Id(table_id)).await? else {
-                return Ok(false);
-            };
-            Ok::<_, StoreError>(store.index_record(&table, &record_id).await? == Indexed::Written)
-        })
-        .buffer_unordered(BATCH_CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(written.into_iter().filter(|w| *w).count())
+    let outcomes = store.index_records(named).await?;
+    Ok(outcomes.into_iter().filter(|o| *o == Indexed::Written).count())
 }
 
 #[cfg(test)]

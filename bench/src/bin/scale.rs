@@ -50,6 +50,17 @@ fn query(name: &'static str, body: Value) -> Request {
     }
 }
 
+/// The GET of one record every table of figures is measured beside.
+fn get_one_record() -> Request {
+    Request {
+        name: "GET one record",
+        method: "GET",
+        path: "/v2/objects/deals/records/D-500".into(),
+        body: None,
+        smartsuite: false,
+    }
+}
+
 /// SmartSuite's records list of the same table (`POST .../records/list/`).
 fn smartsuite_list(name: &'static str, body: Value) -> Request {
     Request {
@@ -79,13 +90,7 @@ async fn requests(api: &TestApi, org: &Org) -> Vec<Request> {
     let mut page_50 = sort.clone();
     page_50["cursor"] = cursor;
     vec![
-        Request {
-            name: "GET one record",
-            method: "GET",
-            path: "/v2/objects/deals/records/D-500".into(),
-            body: None,
-            smartsuite: false,
-        },
+        get_one_record(),
         query("`{limit: 10}`", json!({"limit": 10})),
         query(
             "equality on an indexed attribute",
@@ -298,13 +303,7 @@ async fn search(api: &TestApi, metered: &TestApi, meter: &Meter, org: &Org) -> S
         smartsuite: false,
     };
     let requests = [
-        Request {
-            name: "GET one record",
-            method: "GET",
-            path: "/v2/objects/deals/records/D-500".into(),
-            body: None,
-            smartsuite: false,
-        },
+        get_one_record(),
         search(
             "search, a prefix thousands share (`deal 5`: 25 answered)",
             "deal 5",

@@ -67,8 +67,7 @@ impl Store {
     /// index, or after an indexing that failed every retry. Safe to run while the API
     /// serves and to run again.
     pub async fn backfill_search(&self) -> Result<BackfillReport, StoreError> {
-        use futures_util::{StreamExt, TryStreamExt};
-        let mut named: Vec<(u64, String, String)> = Vec::new();
+        let mut named: Vec<super::search::NamedRecord> = Vec::new();
         let mut pages = self
             .client()
             .scan()
@@ -102,17 +101,7 @@ impl Store {
         named.sort();
         named.dedup();
         let records = named.len();
-        let outcomes: Vec<super::search::Indexed> = futures_util::stream::iter(named)
-            .map(|(org, table_id, record_id)| async move {
-                let table = self.table_cached(OrgId(org), &TableRef::Id(table_id)).await?;
-                match table {
-                    Some((table, _)) => self.index_record(&table, &record_id).await,
-                    None => Ok(super::search::Indexed::TableGone),
-                }
-            })
-            .buffer_unordered(super::BATCH_CONCURRENCY)
-            .try_collect()
-            .await?;
+        let outcomes = self.index_records(named).await?;
         let written = outcomes
             .iter()
             .filter(|o| **o == super::search::Indexed::Written)

@@ -52,6 +52,26 @@ pub(crate) fn put(table: &str, item: Item, condition: Option<&str>) -> TransactW
     TransactWriteItem::builder().put(put).build()
 }
 
+/// A transaction's Delete of the item at `key`, under `condition` and its values if any.
+pub(crate) fn delete(
+    table_name: &str,
+    key: Item,
+    condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+) -> TransactWriteItem {
+    let mut delete = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(table_name)
+        .set_key(Some(key));
+    if let Some((expression, values)) = condition {
+        delete = delete.condition_expression(expression);
+        for (name, value) in values {
+            delete = delete.expression_attribute_values(name, value);
+        }
+    }
+    TransactWriteItem::builder()
+        .delete(delete.build().expect("key and table are set"))
+        .build()
+}
+
 /// A transaction's check that the organization still exists: every write that adds to an
 /// organization carries it, so none lands once the organization is deleted (its purge
 /// then finds everything there is).

@@ -10,10 +10,10 @@
 //! was made meanwhile). Then the table's search items are deleted: with the head gone, the
 //! indexer writes none any more (each indexing checks it).
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::item::key;
-use super::{failed_condition, keys, Item, Store, StoreError, TransactFailure};
+use super::item::{delete, key};
+use super::{failed_condition, keys, Store, StoreError, TransactFailure};
 use crate::domain::organization::OrgId;
 use crate::domain::table::Table;
 
@@ -29,19 +29,6 @@ pub enum ObjectDelete {
 
 /// The count shards come after the table, head, two sentinels and count base.
 const FIRST_SHARD: usize = 5;
-
-fn delete(table_name: &str, key: Item, condition: Option<(&str, Vec<(&str, AttributeValue)>)>) -> TransactWriteItem {
-    let mut delete = Delete::builder().table_name(table_name).set_key(Some(key));
-    if let Some((expression, values)) = condition {
-        delete = delete.condition_expression(expression);
-        for (name, value) in values {
-            delete = delete.expression_attribute_values(name, value);
-        }
-    }
-    TransactWriteItem::builder()
-        .delete(delete.build().expect("key and table are set"))
-        .build()
-}
 
 impl Store {
     /// Deletes `table` of `org` if it holds no record (see the module's doc).

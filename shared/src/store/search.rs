@@ -1,7 +1,7 @@
 //! Record search's items (docs/data-model.md, "Record search"): one partition per table,
-//! `SRCH#<table_id>`, holding a term item per term of each record (`T#<term>#<record_id>`),
-//! so that a search is one `begins_with` Query, and a doc per record (`D#<record_id>`)
-//! naming the terms it is indexed under.
+//! `SRCH#<table_id>`, holding a term item per term of each record (`T#<hex of the
+//! term>.<record_id>`, `store::keys`), so that a search is one `BETWEEN` Query, and a doc per
+//! record (`D#<record_id>`) naming the terms it is indexed under.
 //!
 //! They are kept off the write path: [`Store::index_record`] is called for each record a
 //! change event names (`crate::search_index`, on the table's stream) and reads the record
@@ -11,14 +11,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::item::{key, put, ItemKeys, NEW_ITEM};
+use super::item::{delete, key, put, ItemKeys, NEW_ITEM};
+use super::records::RecordRef;
 use super::{failed_condition, from_item, keys, sdk_error, Item, Store, StoreError, TransactFailure};
+use crate::domain::organization::OrgId;
 use crate::domain::record::Record;
 use crate::domain::search;
-use crate::domain::table::Table;
+use crate::domain::table::{Table, TableRef};
 
 /// How often one record's indexing is tried when another indexing of it lands meanwhile.
 const ATTEMPTS: usize = 6;
@@ -57,6 +59,9 @@ pub enum Indexed {
     TableGone,
 }
 
+/// A record to index: its organization, table id and id.
+pub type NamedRecord = (u64, String, String);
+
 /// A record a search found, with the term it was found by.
 #[derive(Debug, Clone)]
 pub struct Found {
@@ -73,6 +78,26 @@ fn term_key(table_id: &str, term: &str, record_id: &str) -> Item {
 }
 
 impl Store {
+    /// Indexes each record named (organization, table id, record id), 8 at a time; a
+    /// record of a table gone is [`Indexed::TableGone`]. What the stream's indexer and the
+    /// backfill run.
+    pub async fn index_records(
+        &self,
+        named: impl IntoIterator<Item = NamedRecord>,
+    ) -> Result<Vec<Indexed>, StoreError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        futures_util::stream::iter(named)
+            .map(|(org, table_id, record_id)| async move {
+                match self.table_cached(OrgId(org), &TableRef::Id(table_id)).await? {
+                    Some((table, _)) => self.index_record(&table, &record_id).await,
+                    None => Ok(Indexed::TableGone),
+                }
+            })
+            .buffer_unordered(super::BATCH_CONCURRENCY)
+            .try_collect()
+            .await
+    }
+
     /// Brings `record_id`'s search items to its terms now (none once it is gone). Safe to
     /// call any number of times, in any order, concurrently: each write is conditional on
     /// the doc as read, and on the table's head (none lands once a purge has begun).
@@ -83,7 +108,9 @@ impl Store {
                 .await?
                 .map(from_item)
                 .transpose()?;
-            let record = self.record_of_table(table, record_id).await?;
+            let record = self
+                .record(OrgId(table.org_id), table, &RecordRef::Id(record_id.to_string()))
+                .await?;
             let terms = record.as_ref().map(|r| search::terms(table, r)).unwrap_or_default();
             let old = doc.as_ref().map(|d| d.terms.clone()).unwrap_or_default();
             if old == terms {
@@ -100,15 +127,6 @@ impl Store {
             }
         }
         Err(StoreError::Contended)
-    }
-
-    /// The record `record_id` if it is one of `table`'s (strongly consistent).
-    async fn record_of_table(&self, table: &Table, record_id: &str) -> Result<Option<Record>, StoreError> {
-        let Some(item) = self.get(keys::record_pk(record_id), keys::RECORD_SK).await? else {
-            return Ok(None);
-        };
-        let record: Record = from_item(item)?;
-        Ok((record.table_id == table.id && record.org_id == table.org_id).then_some(record))
     }
 
     /// The transaction that moves a record's items from `doc` to `terms`: the head check
@@ -132,14 +150,8 @@ impl Store {
         let seq = doc.map_or(0, |d| d.seq);
         let as_read = ("seq = :seq", AttributeValue::N(seq.to_string()));
         if terms.is_empty() {
-            let delete = Delete::builder()
-                .table_name(name)
-                .set_key(Some(doc_key(&table.id, record_id)))
-                .condition_expression(as_read.0)
-                .expression_attribute_values(":seq", as_read.1)
-                .build()
-                .expect("key, table and condition are set");
-            items.push(TransactWriteItem::builder().delete(delete).build());
+            let condition = (as_read.0, vec![(":seq", as_read.1)]);
+            items.push(delete(name, doc_key(&table.id, record_id), Some(condition)));
         } else {
             let new_doc = SearchDoc {
                 org_id: table.org_id,
@@ -168,12 +180,7 @@ impl Store {
         let old: BTreeSet<&String> = doc.map(|d| d.terms.iter().collect()).unwrap_or_default();
         let new: BTreeSet<&String> = terms.iter().collect();
         for gone in old.difference(&new) {
-            let delete = Delete::builder()
-                .table_name(name)
-                .set_key(Some(term_key(&table.id, gone, record_id)))
-                .build()
-                .expect("key and table are set");
-            items.push(TransactWriteItem::builder().delete(delete).build());
+            items.push(delete(name, term_key(&table.id, gone, record_id), None));
         }
         for added in new.difference(&old) {
             let term = TermItem {

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::auth::Principal;
 use crate::domain::organization::OrgId;
 use crate::domain::search::{self, RequestAs, Search, SearchBody};
-use crate::domain::table::{Table, TableRef};
-use crate::endpoints::common::attio::Kind;
+use crate::domain::table::Table;
+use crate::endpoints::common::attio::{cached_table_of_kind, Kind};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response};
 use crate::state::AppState;
@@ -82,14 +82,7 @@ pub async fn search(state: &AppState, principal: Principal, req: Request) -> Res
 /// list is no object).
 async fn object_asked(state: &AppState, org: OrgId, raw: &str) -> Result<Table, ApiError> {
     let not_found = || ApiError::value_not_found(format!("Object with slug/ID \"{raw}\" not found."));
-    let which = TableRef::parse(raw).map_err(|_| not_found())?;
-    state
-        .store
-        .table_cached(org, &which)
-        .await?
-        .map(|(table, _)| table)
-        .filter(|t| Kind::of(t) == Kind::Object)
-        .ok_or_else(not_found)
+    Ok(cached_table_of_kind(state, org, raw, Kind::Object, not_found).await?.0)
 }
 
 /// A member named in `request_as` must be one of the workspace's (400 `value_not_found`

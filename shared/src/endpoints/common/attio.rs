@@ -95,7 +95,7 @@ pub(crate) async fn table_of_kind(
 
 /// [`table_of_kind`] as this container has the table cached, and whether it came from the
 /// cache.
-async fn cached_table_of_kind(
+pub(crate) async fn cached_table_of_kind(
     state: &AppState,
     org: OrgId,
     raw: &str,
