@@ -166,6 +166,7 @@ pub async fn metered_with(
         admin_key: AdminKeyHash::of_key(&api.admin_key),
         app_url: shared::state::AppUrl::local(),
         webhooks: shared::state::WebhookSettings::local(),
+        pages: shared::html::PageSettings::local(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let metered_url = format!("http://{}", listener.local_addr().expect("bound"));

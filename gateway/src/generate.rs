@@ -393,6 +393,11 @@ pub fn first_event(route: &Route) -> String {
             headers["authorization"] = format!("Token {EVENT_KEY}").into();
             headers["account-id"] = "1".into();
         }
+        Auth::Public => headers["accept"] = "text/html".into(),
+        Auth::Session => {
+            headers["accept"] = "text/html".into();
+            headers["cookie"] = "workspace_session=example".into();
+        }
     }
     let has_body = matches!(route.method, "POST" | "PUT" | "PATCH");
     if has_body {

@@ -37,6 +37,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         app_url: AppUrl::from_env_or(AppUrl::local_on(port))?,
         webhooks: shared::state::WebhookSettings::from_env_or_local()
             .ok_or("WEBHOOK_SEALING_KEY must be 64 hex digits (32 random bytes)")?,
+        // Plain http on localhost: the session cookie cannot be Secure (SameSite=Lax).
+        pages: shared::html::PageSettings::local(),
     });
     // The organization purge, as the deployed stream trigger runs it (gateway::stream).
     let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);

@@ -197,6 +197,19 @@ pub enum Auth {
     BearerIntrospected,
     /// An org key as `Authorization: Token <key>` with `ACCOUNT-ID: <org id>` (SmartSuite).
     Token,
+    /// No credential: a page anyone may open (the API reference, the access page, the
+    /// embed URL, which carries its own token).
+    Public,
+    /// A page behind the session cookie an embed token started (`crate::session`). With
+    /// no valid session the route layer answers a redirect to the access page, never data.
+    Session,
+}
+
+impl Auth {
+    /// Whether the route is a page (HTML, its errors as pages) rather than JSON.
+    pub const fn is_page(self) -> bool {
+        matches!(self, Auth::Public | Auth::Session)
+    }
 }
 
 /// What authentication found.
@@ -247,11 +260,27 @@ pub struct Principal {
     pub key_created_at: String,
 }
 
+/// Anyone, on a public page. Only [`authenticate`] makes one.
+#[derive(Debug)]
+pub struct Visitor(());
+
+/// A person signed in to an organization's pages by a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub org_id: crate::domain::organization::OrgId,
+    pub user_id: u64,
+    pub external_id: String,
+    /// The session cookie's value: what its forms' tokens and its cursors are bound to.
+    pub session: String,
+}
+
 /// The authenticated caller a handler receives.
 #[derive(Debug)]
 pub enum Caller {
     Admin(Admin),
     Org(Principal),
+    Visitor(Visitor),
+    Viewer(Viewer),
 }
 
 impl Caller {
@@ -261,6 +290,8 @@ impl Caller {
         match self {
             Caller::Admin(_) => "admin".to_string(),
             Caller::Org(p) => format!("org:{}:key:{}", p.org_id.0, p.key_id),
+            Caller::Visitor(_) => "visitor".to_string(),
+            Caller::Viewer(v) => format!("org:{}:user:{}", v.org_id.0, v.user_id),
         }
     }
 }
@@ -291,6 +322,7 @@ impl std::fmt::Debug for Credential<'_> {
 /// Reads at most the key's item (or its cached copy); writes nothing.
 pub async fn authenticate<'h>(
     admin_key: &AdminKeyHash,
+    server_key: &crate::sealing::SealingKey,
     store: &crate::store::Store,
     scheme: Auth,
     headers: &'h lambda_http::http::HeaderMap,
@@ -316,6 +348,13 @@ pub async fn authenticate<'h>(
             let token = authorization_token(headers, "Token")?;
             let principal = token_with_account(store, token, headers).await?;
             (Caller::Org(principal), Credential(token))
+        }
+        Auth::Public => (Caller::Visitor(Visitor(())), Credential("")),
+        Auth::Session => {
+            let value = crate::session::cookie_value(headers)
+                .ok_or_else(|| ApiError::unauthorized("No session: open the link your provider gives you"))?;
+            let viewer = viewer_of_session(server_key, store, value).await?;
+            (Caller::Viewer(viewer), Credential(value))
         }
     };
     Ok(Authenticated::Caller(caller, credential))
@@ -369,6 +408,37 @@ async fn key_principal(store: &crate::store::Store, token: &str) -> Result<Optio
         key_id: key.id,
         key_created_at: key.created_at,
     }))
+}
+
+/// The person a session cookie signs in, if its signature holds, it has not expired, and
+/// the user is still the same member of the organization with the same generation (a
+/// rotation or a removal ends every session at once). 401 otherwise.
+async fn viewer_of_session(
+    server_key: &crate::sealing::SealingKey,
+    store: &crate::store::Store,
+    value: &str,
+) -> Result<Viewer, ApiError> {
+    let ended = || ApiError::unauthorized("The session has ended or is not valid: open the link your provider gives you");
+    let key = server_key.derived_hmac_key(crate::session::SESSION_KEY).await?;
+    let now = crate::time::Timestamp::now().unix_seconds();
+    let sign_in = crate::session::open_session(&key, value, now).ok_or_else(ended)?;
+    let external_id =
+        crate::domain::user::ExternalId::parse("external_id", &sign_in.external_id).map_err(|_| ended())?;
+    let account = store.embed_account(sign_in.org, &external_id).await?.ok_or_else(ended)?;
+    let generation = account
+        .generation
+        .as_deref()
+        .unwrap_or(crate::session::FIRST_GENERATION);
+    if account.user.id != sign_in.user_id || generation != sign_in.generation {
+        return Err(ended());
+    }
+    tracing::Span::current().record("org_id", sign_in.org.0);
+    Ok(Viewer {
+        org_id: sign_in.org,
+        user_id: sign_in.user_id,
+        external_id: sign_in.external_id,
+        session: value.to_string(),
+    })
 }
 
 /// SmartSuite: `Authorization: Token <org api key>` and `ACCOUNT-ID: <org id>`, which must be

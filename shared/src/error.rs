@@ -367,6 +367,9 @@ impl From<crate::store::Missing> for ApiError {
             Missing::Task(id) => format!("Task with ID \"{id}\" not found"),
             Missing::Delivery(id) => format!("No delivery `{id}` of this webhook"),
             Missing::User(external_id) => format!("No user with external_id `{external_id}`"),
+            Missing::Membership { external_id, org } => {
+                format!("The user `{external_id}` is not a member of organization {}", org.0)
+            }
         })
     }
 }

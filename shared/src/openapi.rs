@@ -23,6 +23,7 @@ const ADMIN_SCHEME: &str = "AdminKey";
 const BEARER_SCHEME: &str = "Bearer";
 const TOKEN_SCHEME: &str = "Token";
 const ACCOUNT_SCHEME: &str = "AccountId";
+const SESSION_SCHEME: &str = "Session";
 const ERROR_SCHEMA: &str = "Error";
 
 /// The schemas the document's operations refer to, collected as they are used.
@@ -59,8 +60,28 @@ impl SchemaSink for Schemas {
     }
 }
 
+/// The error statuses a page may answer with, each as a page (or a redirect).
+fn page_error_statuses(route: &Route, contract: &Contract<RefOr<Schema>>) -> Vec<(u16, &'static str)> {
+    let mut statuses = vec![(400, "The query is not valid; the page says why")];
+    if contract.status != 303 && route.auth == Auth::Session {
+        statuses.push((303, "No session (or an ended one): to the access page"));
+    }
+    if route.auth == Auth::Session && route.method == "POST" {
+        statuses.push((403, "The form's token is missing or not this session's"));
+    }
+    if route.path_parameters().next().is_some() {
+        statuses.push((404, "Not found, or not this session's organization"));
+    }
+    statuses.push((429, "DynamoDB throttled past the retries; retry after `Retry-After` seconds"));
+    statuses.push((503, "DynamoDB or the server key is unavailable; retry"));
+    statuses
+}
+
 /// The error statuses an operation may answer with, each with the one error body.
 fn error_statuses(route: &Route, contract: &Contract<RefOr<Schema>>) -> Vec<(u16, &'static str)> {
+    if route.auth.is_page() {
+        return page_error_statuses(route, contract);
+    }
     let mut statuses = vec![
         (
             400,
@@ -91,19 +112,28 @@ fn error_statuses(route: &Route, contract: &Contract<RefOr<Schema>>) -> Vec<(u16
 
 fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
     let json = |schema: RefOr<Schema>| ContentBuilder::new().schema(Some(schema)).build();
+    let media = if route.auth.is_page() {
+        "text/html"
+    } else {
+        "application/json"
+    };
     let mut responses = ResponsesBuilder::new().response(
         contract.status.to_string(),
         ResponseBuilder::new()
-            .description("Success")
-            .content("application/json", json(contract.response.clone())),
+            .description(if contract.status == 303 { "Redirected" } else { "Success" })
+            .content(media, json(contract.response.clone())),
     );
     for (status, description) in error_statuses(route, contract) {
-        let error = RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ERROR_SCHEMA));
+        let error = if route.auth.is_page() {
+            contract.response.clone()
+        } else {
+            RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ERROR_SCHEMA))
+        };
         responses = responses.response(
             status.to_string(),
             ResponseBuilder::new()
                 .description(description)
-                .content("application/json", json(error)),
+                .content(media, json(error)),
         );
     }
     let mut parameters = Vec::new();
@@ -153,11 +183,13 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
         );
     }
     let security = match route.auth {
-        Auth::Admin => SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new()),
-        Auth::Bearer | Auth::BearerIntrospected => SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
-        Auth::Token => {
-            SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new())
-        }
+        Auth::Admin => Some(SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new())),
+        Auth::Bearer | Auth::BearerIntrospected => Some(SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new())),
+        Auth::Token => Some(
+            SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new()),
+        ),
+        Auth::Session => Some(SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())),
+        Auth::Public => None,
     };
     let mut operation = OperationBuilder::new()
         .operation_id(Some(route.function))
@@ -170,8 +202,10 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
                 .unwrap_or("api"),
         )
         .parameters(Some(parameters))
-        .responses(responses.build())
-        .security(security);
+        .responses(responses.build());
+    if let Some(security) = security {
+        operation = operation.security(security);
+    }
     if let Some((schema, required)) = &contract.request {
         operation = operation.request_body(Some(
             RequestBodyBuilder::new()
@@ -231,6 +265,13 @@ pub fn document() -> OpenApi {
         .security_scheme(
             ACCOUNT_SCHEME,
             api_key("ACCOUNT-ID", "The id of the organization the Token key belongs to"),
+        )
+        .security_scheme(
+            SESSION_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::session::COOKIE_NAME,
+                "The session an embed URL (/dashboard.html?token=) starts: an hour, HttpOnly",
+            ))),
         )
         .build();
     OpenApiBuilder::new()

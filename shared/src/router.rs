@@ -112,27 +112,6 @@ pub fn escapes_are_well_formed(text: &str) -> bool {
         .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit))
 }
 
-/// Endpoints a vendor documents that this API deliberately does not serve, with why: a
-/// client gets 501 and the reason, not a 404 that reads like a typo.
-pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[(
-    "/api/v1/users/{external_id}/embed-token",
-    "Answering Agent's embed tokens sign a user into Answering Agent's hosted dashboard, which this API does not serve: there is nothing for a token to open, so none is issued",
-)];
-
-/// Whether `path` fits the path template `pattern` (`{name}` matches one segment).
-fn fits(pattern: &str, path: &str) -> bool {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
-    let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
-    pattern.len() == path.len()
-        && pattern.iter().zip(&path).all(|(want, got)| {
-            if want.starts_with('{') {
-                !got.is_empty()
-            } else {
-                want == got
-            }
-        })
-}
-
 /// The answer to a request no route takes: 405 with `Allow` when the path exists with other
 /// methods, else 404; both with the one error body. The local gateway answers unmatched
 /// requests with it, and the deployed API's `$default` route runs it in a function of its
@@ -152,10 +131,7 @@ pub fn unmatched(method: &str, path: &str) -> Response<Body> {
             response.headers_mut().insert(header::ALLOW, allow);
             response
         }
-        Ok(_) => match NOT_IMPLEMENTED.iter().find(|(pattern, _)| fits(pattern, path)) {
-            Some((_, why)) => error_response(&ApiError::not_implemented(*why)),
-            None => error_response(&ApiError::not_found(format!("No route for {path}"))),
-        },
+        Ok(_) => error_response(&ApiError::not_found(format!("No route for {path}"))),
         Err(error) => error_response(&error),
     }
 }
@@ -219,21 +195,6 @@ mod tests {
         for (path, stage, expected) in cases {
             assert_eq!(path_without_stage(path, stage), expected, "{path} {stage:?}");
         }
-    }
-
-    #[test]
-    fn documented_endpoints_not_served_get_501_with_the_reason() {
-        for method in ["GET", "POST", "DELETE"] {
-            for path in ["/api/v1/users/user_1/embed-token", "/api/v1/users/user_1/embed-token/"] {
-                let response = unmatched(method, path);
-                assert_eq!(response.status(), 501, "{method} {path}");
-                let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-                assert_eq!(body["code"], "not_implemented");
-                assert!(body["message"].as_str().unwrap().contains("dashboard"));
-            }
-        }
-        assert_eq!(unmatched("GET", "/api/v1/users//embed-token").status(), 404);
-        assert_eq!(unmatched("GET", "/api/v1/users/a/b/embed-token").status(), 404);
     }
 
     #[test]

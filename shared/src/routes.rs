@@ -13,14 +13,15 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::auth::{authenticate, Admin, Authenticated, Caller, InactiveKey, Principal};
+use crate::auth::{authenticate, Admin, Authenticated, Caller, InactiveKey, Principal, Viewer, Visitor};
 #[allow(unused_imports)] // the catalog's query parameter slices, named by its entries
 use crate::catalog::*;
 use crate::domain;
-use crate::endpoints::{answering_agent, attio, common, invent, smartsuite};
+use crate::endpoints::{answering_agent, attio, common, invent, pages, smartsuite};
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
+use crate::reference;
 pub use crate::route_spec::{Access, Auth, Grant, QueryParam, Route, Secret};
 use crate::state::AppState;
 
@@ -188,7 +189,7 @@ impl FromCaller for Admin {
     fn from_caller(caller: Caller) -> Option<Self> {
         match caller {
             Caller::Admin(admin) => Some(admin),
-            Caller::Org(_) => None,
+            _ => None,
         }
     }
 }
@@ -197,7 +198,25 @@ impl FromCaller for Principal {
     fn from_caller(caller: Caller) -> Option<Self> {
         match caller {
             Caller::Org(principal) => Some(principal),
-            Caller::Admin(_) => None,
+            _ => None,
+        }
+    }
+}
+
+impl FromCaller for Visitor {
+    fn from_caller(caller: Caller) -> Option<Self> {
+        match caller {
+            Caller::Visitor(visitor) => Some(visitor),
+            _ => None,
+        }
+    }
+}
+
+impl FromCaller for Viewer {
+    fn from_caller(caller: Caller) -> Option<Self> {
+        match caller {
+            Caller::Viewer(viewer) => Some(viewer),
+            _ => None,
         }
     }
 }
@@ -283,7 +302,9 @@ impl Route {
     /// is authenticated.
     async fn call_once(&self, state: &AppState, req: Request, handler: Handler) -> Result<Response<Body>, ApiError> {
         self.note_unknown_query(&req);
-        let (caller, credential) = match authenticate(&state.admin_key, &state.store, self.auth, req.headers()).await? {
+        let server_key = &state.webhooks.sealing_key;
+        let authenticated = authenticate(&state.admin_key, server_key, &state.store, self.auth, req.headers()).await?;
+        let (caller, credential) = match authenticated {
             Authenticated::Caller(caller, credential) => (caller, credential),
             Authenticated::InactiveKey => return Ok(InactiveKey::response()),
         };
@@ -326,6 +347,16 @@ impl Route {
         }
     }
 
+    /// A page's error: without a session, a redirect to the page that says how to get
+    /// one (never data); otherwise the error as a page.
+    fn page_error(&self, state: &AppState, base: &crate::state::AppBase, error: &ApiError) -> Response<Body> {
+        if self.auth == Auth::Session && error.status == lambda_http::http::StatusCode::UNAUTHORIZED {
+            let access = format!("{}{}", base.path(), crate::endpoints::pages::ACCESS_PATH);
+            return crate::html::redirect(&access, None, &state.pages);
+        }
+        crate::html::error_page(error, &state.pages)
+    }
+
     /// Serves one request: the handler's response, or its error as the JSON error body.
     /// Logs one line per request (never keys or bodies), and each error once, here.
     pub async fn handle(&self, state: &AppState, req: Request) -> Response<Body> {
@@ -348,6 +379,7 @@ impl Route {
             org_id = tracing::field::Empty,
         );
         async move {
+            let app_base = self.auth.is_page().then(|| state.app_url.of_request(&req));
             let response = match catch_panic(self.call_once(state, req, handler)).await {
                 Ok(response) => response,
                 Err(error) => {
@@ -356,7 +388,10 @@ impl Route {
                         let detail = error.detail.as_deref().unwrap_or("");
                         tracing::error!(code = error.code, detail, "request failed");
                     }
-                    error_response(&error)
+                    match app_base {
+                        Some(base) => self.page_error(state, &base, &error),
+                        None => error_response(&error),
+                    }
                 }
             };
             tracing::info!(

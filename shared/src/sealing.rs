@@ -71,17 +71,37 @@ impl SealingKey {
     }
 
     async fn key(&self) -> Result<LessSafeKey, ApiError> {
-        let bytes =
+        let bytes = self.bytes().await?;
+        Ok(LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, &bytes).expect("a 32-byte AES-256 key"),
+        ))
+    }
+
+    /// An HMAC-SHA256 key for `purpose`, derived from this key by HKDF: embed tokens and
+    /// page sessions are signed under keys of their own, never under the sealing key
+    /// itself, so one secret in SSM serves them all and no signature opens a seal.
+    pub async fn derived_hmac_key(&self, purpose: &'static [u8]) -> Result<ring::hmac::Key, ApiError> {
+        use ring::hkdf;
+        let bytes = self.bytes().await?;
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"server key derivation v1").extract(&bytes);
+        let mut key = [0u8; 32];
+        prk.expand(&[purpose], hkdf::HKDF_SHA256)
+            .and_then(|okm| okm.fill(&mut key))
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key))
+    }
+
+    /// The key's 32 bytes, or 503 naming the setting when none is configured.
+    async fn bytes(&self) -> Result<[u8; 32], ApiError> {
+        Ok(
             match &*self.0 {
                 Source::Fixed(bytes) => *bytes,
                 Source::Parameter(parameter) => parameter.key().await?,
                 Source::Unset => return Err(ApiError::unavailable().with_detail(
-                    "webhooks are not configured: set WEBHOOK_SEALING_KEY_PARAMETER (docs/operations.md, \"Webhooks\")",
+                    "the server key is not configured: set WEBHOOK_SEALING_KEY_PARAMETER (docs/operations.md, \"Webhooks\"); webhooks, embed tokens and pages need it",
                 )),
-            };
-        Ok(LessSafeKey::new(
-            UnboundKey::new(&AES_256_GCM, &bytes).expect("a 32-byte AES-256 key"),
-        ))
+            },
+        )
     }
 
     /// `version || nonce || ciphertext || tag`, bound to `context` (the item's key).

@@ -15,38 +15,48 @@ pub struct AppState {
     /// Where records' `web_url`s point.
     pub app_url: AppUrl,
     pub webhooks: WebhookSettings,
+    /// How pages are sent (the session cookie, who may frame them).
+    pub pages: crate::html::PageSettings,
 }
 
-/// The base URL of the app that shows records (`APP_BASE_URL`): a record's Attio
-/// `web_url` is `<base>/<workspace_id>/<object>/<record_id>`. An http(s) URL, kept without
-/// a trailing slash.
+/// Where the pages are (`APP_BASE_URL`): a record's Attio `web_url` is
+/// `<base>/<workspace_id>/<object>/<record_id>`, the record's page. An http(s) URL, kept
+/// without a trailing slash. Unset in a deployed stack, it is the API's own pages, found
+/// from each request (`https://<its domain>/<its stage>/app`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppUrl(String);
+pub struct AppUrl(Option<String>);
+
+/// The pages' base URL for one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppBase(String);
+
+/// Where the pages are under the API: `<api>/app`.
+pub const PAGES_PATH: &str = "/app";
 
 impl AppUrl {
     /// What `make dev` serves, for when `APP_BASE_URL` is unset.
-    pub const LOCAL: &'static str = "http://localhost:3000";
+    pub const LOCAL: &'static str = "http://localhost:3000/app";
 
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim().trim_end_matches('/');
         let rest = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://"))?;
         let host = rest.split('/').next().unwrap_or("");
         let clean = !host.is_empty() && raw.bytes().all(|b| b.is_ascii_graphic()) && !raw.contains(['?', '#']);
-        clean.then(|| Self(raw.to_string()))
+        clean.then(|| Self(Some(raw.to_string())))
     }
 
     pub fn local() -> Self {
-        Self(Self::LOCAL.to_string())
+        Self(Some(Self::LOCAL.to_string()))
     }
 
     /// The local gateway on `port`: what `make dev` serves when `PORT` is not 3000.
     pub fn local_on(port: u16) -> Self {
-        Self(format!("http://localhost:{port}"))
+        Self(Some(format!("http://localhost:{port}{PAGES_PATH}")))
     }
 
-    /// `APP_BASE_URL`, or [`AppUrl::LOCAL`] when unset.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_env_or(Self::local())
+    /// The pages of the API that serves each request (a deployed stack's default).
+    pub fn of_each_request() -> Self {
+        Self(None)
     }
 
     /// `APP_BASE_URL`, or `unset` when it is unset (or blank).
@@ -57,9 +67,49 @@ impl AppUrl {
         }
     }
 
-    /// A record's page in the app.
+    /// The base for `req`: the configured one, or the pages of the API `req` reached
+    /// (its domain and stage, as API Gateway gives them).
+    pub fn of_request(&self, req: &lambda_http::Request) -> AppBase {
+        use lambda_http::RequestExt;
+        if let Some(base) = &self.0 {
+            return AppBase(base.clone());
+        }
+        let (domain, stage) = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+                (context.domain_name.clone(), context.stage.clone())
+            }
+            _ => (None, None),
+        };
+        let host = domain
+            .or_else(|| {
+                req.headers()
+                    .get(lambda_http::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "localhost".into());
+        let stage = stage
+            .filter(|s| !s.is_empty() && s != "$default")
+            .map(|s| format!("/{s}"))
+            .unwrap_or_default();
+        AppBase(format!("https://{host}{stage}{PAGES_PATH}"))
+    }
+}
+
+impl AppBase {
+    /// A record's page.
     pub fn record(&self, workspace_id: &uuid::Uuid, object: &str, record_id: &str) -> String {
         format!("{}/{workspace_id}/{object}/{record_id}", self.0)
+    }
+
+    /// The base's path (`/app`, `/prod/app`): what links between pages start with.
+    pub fn path(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, rest)| rest);
+        rest.find('/').map_or("", |slash| &rest[slash..])
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -75,6 +125,8 @@ pub enum ConfigError {
     BadCacheSeconds(&'static str),
     #[error("APP_BASE_URL must be an http(s) URL without a query or fragment")]
     BadAppUrl,
+    #[error("PAGE_FRAME_ANCESTORS must be 'self', 'none' or http(s) origins separated by spaces; SESSION_COOKIE_SECURE true or false")]
+    BadPageSettings,
 }
 
 fn env(name: &'static str) -> Result<String, ConfigError> {
@@ -160,7 +212,8 @@ impl AppState {
             store: Store::with_caches(client, table, caches)
                 .with_rate_limits(crate::rate_limit::RateLimits::from_env()),
             admin_key,
-            app_url: AppUrl::from_env()?,
+            app_url: AppUrl::from_env_or(AppUrl::of_each_request())?,
+            pages: crate::html::PageSettings::from_env().ok_or(ConfigError::BadPageSettings)?,
             webhooks: WebhookSettings::from_env().ok_or(ConfigError::BadSealingKey)?,
         })
     }
@@ -183,25 +236,49 @@ mod tests {
             ("example.com", None),
         ];
         for (raw, expected) in table {
-            assert_eq!(AppUrl::parse(raw).map(|u| u.0), expected.map(String::from), "{raw}");
+            assert_eq!(
+                AppUrl::parse(raw).and_then(|u| u.0),
+                expected.map(String::from),
+                "{raw}"
+            );
         }
     }
 
+    fn request(domain: Option<&str>, stage: Option<&str>) -> lambda_http::Request {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+        use lambda_http::request::RequestContext;
+        use lambda_http::RequestExt;
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.domain_name = domain.map(String::from);
+        context.stage = stage.map(String::from);
+        lambda_http::Request::default().with_request_context(RequestContext::ApiGatewayV2(context))
+    }
+
     #[test]
-    fn the_local_gateways_url_names_its_port() {
+    fn the_pages_base_names_the_local_port_or_the_request_s_api() {
         let workspace = uuid::Uuid::nil();
-        for (port, expected) in [
+        let req = request(Some("abc.execute-api.eu-west-1.amazonaws.com"), Some("prod"));
+        let table = [
+            (AppUrl::local_on(3000), "http://localhost:3000/app"),
+            (AppUrl::local_on(8080), "http://localhost:8080/app"),
             (
-                3000,
-                "http://localhost:3000/00000000-0000-0000-0000-000000000000/people/r1",
+                AppUrl::of_each_request(),
+                "https://abc.execute-api.eu-west-1.amazonaws.com/prod/app",
             ),
-            (
-                8080,
-                "http://localhost:8080/00000000-0000-0000-0000-000000000000/people/r1",
-            ),
-        ] {
-            assert_eq!(AppUrl::local_on(port).record(&workspace, "people", "r1"), expected);
+            (AppUrl::parse("https://crm.example.com").unwrap(), "https://crm.example.com"),
+        ];
+        for (url, expected) in table {
+            let base = url.of_request(&req);
+            assert_eq!(base.as_str(), expected);
+            assert_eq!(
+                base.record(&workspace, "people", "r1"),
+                format!("{expected}/00000000-0000-0000-0000-000000000000/people/r1")
+            );
         }
         assert_eq!(AppUrl::local_on(3000), AppUrl::local());
+        let default_stage = AppUrl::of_each_request().of_request(&request(Some("api.example.com"), Some("$default")));
+        assert_eq!(default_stage.as_str(), "https://api.example.com/app");
+        assert_eq!(default_stage.path(), "/app");
+        assert_eq!(AppUrl::parse("https://crm.example.com").unwrap().of_request(&req).path(), "");
     }
 }

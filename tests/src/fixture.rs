@@ -29,6 +29,9 @@ pub struct Fixture {
     /// deletes take the kept record).
     pub entry_id: String,
     pub entry_parent_id: String,
+    /// The owner's embed token, and the session cookie's value it started.
+    pub embed_token: String,
+    pub session: String,
 }
 
 pub async fn fixture() -> Fixture {
@@ -131,7 +134,11 @@ pub async fn fixture() -> Fixture {
         smartsuite: false,
     };
     assert!(api.state.store.create_delivery(&delivery).await.expect("seeded"));
+    let embed_token = api.embed_token("owner", org.id).await;
+    let session = api.sign_in(&embed_token).await;
     Fixture {
+        embed_token,
+        session,
         delivery_id: delivery.delivery_id.clone(),
         webhook_id,
         smartsuite_webhook_id,
@@ -228,6 +235,9 @@ impl Fixture {
             "task_id" => self.task_id.clone(),
             "list" => "kept_list".into(),
             "entry_id" => self.entry_id.clone(),
+            "workspace" => shared::domain::organization::OrgId(self.org.id)
+                .workspace_id()
+                .to_string(),
             "workspace_member_id" => shared::domain::organization::OrgId(self.org.id)
                 .member_id(self.org.user_id)
                 .to_string(),
@@ -252,6 +262,7 @@ impl Fixture {
             let value = match param.name {
                 "organization_id" => self.org.id.to_string(),
                 "matching_attribute" => "domain".into(),
+                "token" => self.embed_token.clone(),
                 other => panic!("no fixture for query parameter {other}"),
             };
             path.push_str(&format!("?{}={value}", param.name));
@@ -271,6 +282,8 @@ impl Fixture {
                 headers.push(("authorization", format!("Token {}", self.org.key)));
                 headers.push(("account-id", self.org.id.to_string()));
             }
+            Auth::Public => {}
+            Auth::Session => headers.push(("cookie", format!("{}={}", shared::session::COOKIE_NAME, self.session))),
         }
         headers
     }

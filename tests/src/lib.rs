@@ -297,6 +297,23 @@ pub async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
     aws_sdk_dynamodbstreams::Client::new(&shared_sdk_config().await)
 }
 
+/// The session cookie's value a reply sets, if it sets one (an empty one ends it).
+pub fn session_of(reply: &Reply) -> Option<String> {
+    let prefix = format!("{}=", shared::session::COOKIE_NAME);
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(prefix.as_str()))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
+}
+
+/// The pages of the gateway at `base_url` (`<base_url>/app`).
+fn pages_of(base_url: &str) -> shared::state::AppUrl {
+    shared::state::AppUrl::parse(&format!("{base_url}{}", shared::state::PAGES_PATH)).expect("an http URL")
+}
+
 /// One test's API: its own table and its own gateway, on a port of its own.
 pub struct TestApi {
     pub base_url: String,
@@ -359,14 +376,16 @@ impl TestApi {
             .expect("the test table is created");
         let admin_key = format!("admin-{}", uuid::Uuid::new_v4().simple());
         let operations = OperationLog::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         let state = Arc::new(AppState {
             store: Store::new(logged_client(&db, &operations), table.clone()),
             admin_key: AdminKeyHash::of_key(&admin_key),
-            app_url: shared::state::AppUrl::local(),
+            // Records' web_url name this gateway's pages, as make dev's do.
+            app_url: pages_of(&base_url),
             webhooks: shared::state::WebhookSettings::local(),
+            pages: shared::html::PageSettings::local(),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         let server = tokio::spawn(gateway::serve(listener, state.clone()));
         let http = HttpClient::builder(TokioExecutor::new()).build_http();
         Self {
@@ -437,14 +456,15 @@ impl TestApi {
         admin_key: AdminKeyHash,
     ) -> TestApi {
         let operations = OperationLog::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         let state = Arc::new(AppState {
             store: store(logged_client(&self.db, &operations)),
             admin_key,
-            app_url: shared::state::AppUrl::local(),
+            app_url: pages_of(&base_url),
             webhooks: shared::state::WebhookSettings::local(),
+            pages: shared::html::PageSettings::local(),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base_url = format!("http://{}", listener.local_addr().expect("bound"));
         TestApi {
             base_url,
             admin_key: self.admin_key.clone(),
@@ -690,6 +710,23 @@ impl TestApi {
             user_id: reply.body["owner"]["id"].as_u64().expect("user id"),
             key: reply.body["api_key"]["secret"].as_str().expect("key").to_string(),
         }
+    }
+
+    /// The embed token of user `external_id` in organization `org_id`.
+    pub async fn embed_token(&self, external_id: &str, org_id: u64) -> String {
+        let path = format!("/api/v1/users/{external_id}/embed-token?organization_id={org_id}");
+        let reply = self.admin("GET", &path, None).await;
+        assert_eq!(reply.status, 200, "an embed token: {:?}", reply.body);
+        reply.body["embed_token"].as_str().expect("a token").to_string()
+    }
+
+    /// Opens the embed URL of `token`: the session cookie's value it started.
+    pub async fn sign_in(&self, token: &str) -> String {
+        let reply = self
+            .send("GET", &format!("/dashboard.html?token={token}"), &[], Vec::new())
+            .await;
+        assert_eq!(reply.status, 303, "the embed URL redirects");
+        session_of(&reply).expect("the embed URL starts a session")
     }
 
     /// Seeds `count` records of `table` (its id or api_slug) straight into DynamoDB

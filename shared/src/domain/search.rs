@@ -41,7 +41,7 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// A value as text: its main property, an option by its title now.
-fn value_text(field: &FieldDef, value: &Map<String, Value>) -> Option<String> {
+pub fn value_text(field: &FieldDef, value: &Map<String, Value>) -> Option<String> {
     if matches!(field.field_type, FieldType::Select | FieldType::Status) {
         let option = value.get(main_property(field.field_type)?)?;
         let id = option.get("id").and_then(Value::as_str);

@@ -9,4 +9,5 @@ pub mod answering_agent;
 pub mod attio;
 pub mod common;
 pub mod invent;
+pub mod pages;
 pub mod smartsuite;

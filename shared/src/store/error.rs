@@ -102,6 +102,9 @@ pub enum Missing {
     /// No user with this external id.
     #[error("user {0}")]
     User(String),
+    /// The user (by external id) is not a member of the organization.
+    #[error("membership of user {external_id} in organization {}", .org.0)]
+    Membership { external_id: String, org: OrgId },
 }
 
 /// Which unique value is another's, or which guarded item moved (`StoreError::Taken`).

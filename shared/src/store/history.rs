@@ -211,6 +211,29 @@ impl Store {
             .collect()
     }
 
+    /// The values the latest `max` writes of a record ended, newest write first: one
+    /// Query, however long the history (what the record page shows).
+    pub async fn latest_history(&self, record: &Record, max: i32) -> Result<Vec<(u64, EndedValues)>, StoreError> {
+        if record.version == 0 {
+            return Ok(Vec::new());
+        }
+        let out = self
+            .history_query(record)
+            .scan_index_forward(false)
+            .limit(max)
+            .send()
+            .await
+            .map_err(super::sdk_error)?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let item: RecordHistoryItem = from_item(item)?;
+                Ok((item.version, item.values))
+            })
+            .collect()
+    }
+
     /// A record's history items, oldest write first (strongly consistent): the items of its
     /// partition under `HIST#`.
     fn history_query(&self, record: &Record) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {

@@ -54,6 +54,11 @@ pub fn membership_sk(org: OrgId) -> String {
     format!("{MEMBERSHIP_PREFIX}{}", padded(org.0))
 }
 
+/// A user's embed generation in an organization (`crate::session`), beside the membership.
+pub fn embed_sk(org: OrgId) -> String {
+    format!("EMBED#{}", padded(org.0))
+}
+
 /// An API key, found by the id that its token carries.
 pub fn api_key_pk(key_id: &str) -> String {
     format!("APIKEY#{key_id}")

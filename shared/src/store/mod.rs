@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backfill;
 pub mod cache;
 pub mod deliveries;
+pub mod embed;
 pub mod entries;
 pub mod error;
 pub mod events;

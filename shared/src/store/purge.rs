@@ -239,10 +239,9 @@ impl Store {
             };
             if sk.starts_with(keys::MEMBER_PREFIX) {
                 let member: Member = from_item(item.clone())?;
-                doomed.push(key(
-                    keys::stored_user_pk(&member.external_id),
-                    &keys::membership_sk(org),
-                ));
+                let user_pk = keys::stored_user_pk(&member.external_id);
+                doomed.push(key(user_pk.clone(), &keys::membership_sk(org)));
+                doomed.push(key(user_pk, &keys::embed_sk(org)));
             }
             doomed.push(key(keys::org_pk(org), sk));
             if doomed.len() >= max {

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::item::{key, put, ItemKeys};
-use super::keys;
+use super::{from_item, keys, Store, StoreError};
 use crate::domain::record::Record;
 
 /// A referencing record, as its target's partition names it.
@@ -45,4 +45,16 @@ pub(crate) fn referrer_delete(table: &str, target: &str, referrer: &str) -> Tran
         .build()
         .expect("key and table are set");
     TransactWriteItem::builder().delete(delete).build()
+}
+
+impl Store {
+    /// The ids of up to `max` records that reference `record_id`, by id: one Query of its
+    /// referrer items.
+    pub async fn referrer_ids(&self, record_id: &str, max: usize) -> Result<Vec<String>, StoreError> {
+        self.query_prefix_first(&keys::record_pk(record_id), keys::REFERRER_PREFIX, max)
+            .await?
+            .into_iter()
+            .map(|item| Ok(from_item::<ReferrerItem>(item)?.referrer_id))
+            .collect()
+    }
 }

@@ -192,6 +192,11 @@ async fn main() -> ExitCode {
         .await
         .expect("the delivery is seeded");
 
+    // A session for the pages (the owner's; the embed-token rotations take the victim's
+    // owner, so this one lasts the run).
+    let embed_token = api.embed_token("fuzz-owner", org.id).await;
+    let session = api.sign_in(&embed_token).await;
+
     let dir = std::env::temp_dir().join(format!("fuzz-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     let config = format!(
@@ -204,6 +209,8 @@ bearer = "{key}"
 api_key = "Token {key}"
 [auth.openapi.AccountId]
 api_key = "{account}"
+[auth.openapi.Session]
+api_key = "{session}"
 
 [cache]
 enabled = false
@@ -346,6 +353,25 @@ parameters = {{ "path.task_id" = "{doomed_task}" }}
 [[operations]]
 include-operation-id = "redeliver-webhook-delivery"
 parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{delivery_id}" }}
+
+# The pages: a page without a session answers a redirect to the access page (documented),
+# never 401, so the check that wants 401 for a missing credential does not apply.
+[[operations]]
+include-operation-id-regex = "^(tables|teams|records|record)-page$|^sign-out$"
+parameters = {{ "path.workspace" = "{workspace}", "path.object" = "companies", "path.record_id" = "{record_id}" }}
+checks.ignored_auth.enabled = false
+
+[[operations]]
+include-operation-id = "open-embed"
+parameters = {{ "query.token" = "{embed_token}" }}
+
+[[operations]]
+include-operation-id = "get-embed-token"
+parameters = {{ "path.external_id" = "fuzz-owner" }}
+
+[[operations]]
+include-operation-id-regex = "^(create|delete)-embed-token$"
+parameters = {{ "path.external_id" = "fuzz-victim" }}
 "#,
         admin = api.admin_key,
         key = org.key,
@@ -370,6 +396,7 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         doomed_task = tasks[1],
         delivery_id = delivery.delivery_id,
         member_id = shared::domain::organization::OrgId(org.id).member_id(org.user_id),
+        workspace = shared::domain::organization::OrgId(org.id).workspace_id(),
     );
     let config_path = dir.join("schemathesis.toml");
     std::fs::write(&config_path, config).expect("the config is written");
@@ -408,7 +435,7 @@ parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{del
         }
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let shapes = hostile_shapes(&api, &org, &record_id).await;
+    let shapes = hostile_shapes(&api, &org, &record_id, &session).await;
     // The organizations the run deleted are purged from the stream, as in a deployment.
     api.wait_for_purges().await;
     let report = api.state.store.audit().await.expect("the audit reads the table");
@@ -571,7 +598,7 @@ fn shape(rng: &mut Rng, record_id: &str) -> (&'static str, String, String, Auth)
 }
 
 /// The second phase: hostile shapes, each answered below 500. Returns whether all were.
-async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) -> bool {
+async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str, session: &str) -> bool {
     let seed = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse::<u128>().ok())
@@ -582,6 +609,7 @@ async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) ->
     let bearer = format!("Bearer {}", org.key);
     let token = format!("Token {}", org.key);
     let account = org.id.to_string();
+    let cookie = format!("{}={session}", shared::session::COOKIE_NAME);
     let json = ("content-type", "application/json");
     let mut failures = 0;
     for _ in 0..count {
@@ -594,6 +622,8 @@ async fn hostile_shapes(api: &TestApi, org: &api_tests::Org, record_id: &str) ->
                 ("authorization", token.as_str()),
                 ("account-id", account.as_str()),
             ],
+            Auth::Public => vec![json],
+            Auth::Session => vec![json, ("cookie", cookie.as_str())],
         };
         let reply = api.send(method, &path, &headers, body.clone()).await;
         if reply.status >= 500 {

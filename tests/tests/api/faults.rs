@@ -24,6 +24,7 @@ async fn a_stopped_dynamodb_gets_503_and_recovery_needs_no_restart() {
         admin_key: AdminKeyHash::of_key(&admin_key),
         app_url: shared::state::AppUrl::local(),
         webhooks: shared::state::WebhookSettings::local(),
+        pages: shared::html::PageSettings::local(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let url = format!("http://{}", listener.local_addr().expect("bound"));

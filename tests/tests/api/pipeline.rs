@@ -224,6 +224,15 @@ async fn an_unauthenticated_request_writes_nothing_on_any_route() {
                 ],
                 vec![("x-api-key", f.api.admin_key.clone())],
             ],
+            // Nothing to refuse: only that nothing is written.
+            Auth::Public => vec![vec![]],
+            Auth::Session => vec![
+                vec![],
+                vec![("cookie", format!("{}=junk", shared::session::COOKIE_NAME))],
+                // A session's form, signed by no server key of ours.
+                vec![("cookie", format!("{}=MTIz.YWJj", shared::session::COOKIE_NAME))],
+                vec![("authorization", format!("Bearer {}", f.org.key))],
+            ],
         };
         for credential in credentials {
             let mut headers = vec![
@@ -233,12 +242,20 @@ async fn an_unauthenticated_request_writes_nothing_on_any_route() {
             headers.extend(credential.clone());
             let reply = f.send(route, &path, &headers, "{}").await;
             let bearer_sent = credential.iter().any(|(name, _)| *name == "authorization");
-            if route.auth == Auth::BearerIntrospected && bearer_sent {
+            match route.auth {
                 // Its answer is whether the key is valid (Attio's identify): it is not.
-                assert_eq!(reply.status, 200, "{}: {:?}", route.function, reply.body);
-                assert_eq!(reply.body, serde_json::json!({"active": false}));
-            } else {
-                assert_error(&reply, 401);
+                Auth::BearerIntrospected if bearer_sent => {
+                    assert_eq!(reply.status, 200, "{}: {:?}", route.function, reply.body);
+                    assert_eq!(reply.body, serde_json::json!({"active": false}));
+                }
+                Auth::Public => {}
+                // A page without a session leads to the access page, and shows nothing.
+                Auth::Session => {
+                    assert_eq!(reply.status, 303, "{}", route.function);
+                    assert_eq!(reply.headers["location"], "/app/access", "{}", route.function);
+                    assert!(api_tests::session_of(&reply).is_none());
+                }
+                _ => assert_error(&reply, 401),
             }
             assert_eq!(
                 f.api.items().await,

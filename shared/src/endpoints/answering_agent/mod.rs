@@ -1,5 +1,6 @@
 //! Answering Agent's platform API (`/api/v1/…`, the admin's `X-API-KEY`): organizations,
-//! their API keys, and users. docs/compat-answering-agent.md.
+//! their API keys, users, and users' embed tokens. docs/compat-answering-agent.md.
 
+pub mod embed;
 pub mod organizations;
 pub mod users;

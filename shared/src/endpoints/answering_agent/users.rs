@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use crate::auth::Admin;
 use crate::domain::organization::OrgId;
 use crate::domain::user::{CreateUserInput, ExternalId, PatchUserInput, UserWithOrgs};
-use crate::endpoints::common::answering_agent::UserBody;
+use crate::endpoints::common::answering_agent::{embed_token_for, UserBody};
 use crate::error::ApiError;
 use crate::http::{json_body, json_response, pagination, path_param, query_param, with_page_headers};
 use crate::state::AppState;
@@ -40,17 +40,27 @@ fn organization_given(req: &Request, in_body: Option<u64>) -> Result<Option<u64>
 
 /// `POST /api/v1/users` (201): a new user, member of `organization_id` (query or body)
 /// with `role` (owner, manager or user; default user). Answers in Answering Agent's shape:
-/// `{embed_token, user, team, locations}`; there are no embed tokens, teams or phone
-/// locations here, so those are null and empty (see `router::NOT_IMPLEMENTED`).
+/// `{embed_token, user, team, locations}`: the token signs the user in to the
+/// organization's pages (`answering_agent::embed`); there are no teams of users or phone
+/// locations here, so those are null and empty.
 pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
     let mut input = json_body::<CreateUserInput>(&req)?;
     input.organization_id = organization_given(&req, input.organization_id)?;
     let new = input.parse()?;
     let user = state.store.create_user(&new, Timestamp::now()).await?;
+    // The user is made: a token that cannot be signed now (no server key configured, or a
+    // failed read) is null, and `GET .../embed-token` gives it later.
+    let embed_token = match embed_token_for(state, new.org_id, &new.user.external_id).await {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::warn!(code = error.code, "the new user's embed token was not signed");
+            None
+        }
+    };
     Ok(json_response(
         StatusCode::CREATED,
         &CreatedUser {
-            embed_token: None,
+            embed_token,
             user: UserBody::new(&user),
             team: None,
             locations: Vec::new(),
@@ -61,7 +71,9 @@ pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Res
 /// Answering Agent's answer to a user create.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct CreatedUser {
-    /// Always null: no dashboard to embed (see the README).
+    /// Signs the user in to the organization's pages: `<api>/dashboard.html?token=<it>`.
+    /// Null only when the server key is not configured (then `GET .../embed-token` gives
+    /// it once it is).
     pub embed_token: Option<String>,
     pub user: UserBody,
     /// Always null: users join organizations, not teams, here.

@@ -40,7 +40,7 @@ pub async fn create(state: &AppState, principal: Principal, req: Request) -> Res
             .store
             .create_record(principal.org_id, &list, &values, Actor::now(&principal.key_id))
             .await?;
-        Ok(record_shown(&state.app_url, &list, &entry))
+        Ok(record_shown(&state.app_url.of_request(req), &list, &entry))
     })
     .await
 }
@@ -97,7 +97,7 @@ async fn assert_in(
         };
         match result {
             Err(RecordWriteError::Changed) if !existing.is_empty() => {}
-            other => return Ok(record_shown(&state.app_url, &list, &other?)),
+            other => return Ok(record_shown(&state.app_url.of_request(req), &list, &other?)),
         }
         tokio::time::sleep(crate::store::backoff(attempt)).await;
     }

@@ -45,3 +45,30 @@ impl UserBody {
         }
     }
 }
+
+/// The embed token that signs `user` in to organization `org`'s pages, for the user's
+/// generation there now (`crate::session`); `None` when the user is no member of it.
+/// Reads the user's embed item (one BatchGetItem); 503 when no server key is configured.
+pub async fn embed_token_for(
+    state: &crate::state::AppState,
+    org: crate::domain::organization::OrgId,
+    external_id: &crate::domain::user::ExternalId,
+) -> Result<Option<String>, crate::error::ApiError> {
+    let Some(account) = state.store.embed_account(org, external_id).await? else {
+        return Ok(None);
+    };
+    let key = state
+        .webhooks
+        .sealing_key
+        .derived_hmac_key(crate::session::EMBED_TOKEN_KEY)
+        .await?;
+    let sign_in = crate::session::SignIn {
+        org,
+        user_id: account.user.id,
+        external_id: account.user.external_id,
+        generation: account
+            .generation
+            .unwrap_or_else(|| crate::session::FIRST_GENERATION.to_string()),
+    };
+    Ok(Some(crate::session::embed_token(&key, &sign_in)))
+}

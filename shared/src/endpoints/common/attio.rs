@@ -13,7 +13,7 @@ use crate::domain::table::{FieldDef, Table, TableRef};
 use crate::domain::Invalid;
 use crate::error::ApiError;
 use crate::http::path_param;
-use crate::state::{AppState, AppUrl};
+use crate::state::{AppBase, AppState};
 use crate::store::records::RecordWriteError;
 use crate::store::tables::Source;
 
@@ -309,7 +309,7 @@ pub struct RecordIdBody {
 }
 
 impl RecordResponse {
-    pub fn new(app_url: &AppUrl, table: &Table, record: &Record) -> Self {
+    pub fn new(app_url: &AppBase, table: &Table, record: &Record) -> Self {
         let workspace_id = OrgId(record.org_id).workspace_id();
         let values = shown_values(table, record);
         Self {
@@ -431,7 +431,7 @@ impl Kind {
 }
 
 /// A record answered as its table's kind shows it: Attio's record, or a list's entry.
-pub(crate) fn record_shown(app_url: &AppUrl, table: &Table, record: &Record) -> Response<Body> {
+pub(crate) fn record_shown(app_url: &AppBase, table: &Table, record: &Record) -> Response<Body> {
     use lambda_http::http::StatusCode;
     match Kind::of(table) {
         Kind::Object => crate::http::json_response(StatusCode::OK, &RecordResponse::new(app_url, table, record)),

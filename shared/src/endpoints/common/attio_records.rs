@@ -267,7 +267,7 @@ async fn create_in(
         .store
         .create_record(principal.org_id, &table, &values, Actor::now(&principal.key_id))
         .await?;
-    Ok(record_shown(&state.app_url, &table, &record))
+    Ok(record_shown(&state.app_url.of_request(req), &table, &record))
 }
 
 /// An update of an object's record, or of a list's entry (`kind`).
@@ -309,7 +309,7 @@ async fn update_in(
             Err(RecordWriteError::Changed) if attempt < WRITE_ATTEMPTS => {
                 tokio::time::sleep(crate::store::backoff(attempt)).await;
             }
-            other => return Ok(record_shown(&state.app_url, &table, &other?)),
+            other => return Ok(record_shown(&state.app_url.of_request(req), &table, &other?)),
         }
     }
 }
@@ -384,7 +384,7 @@ async fn assert_in(
         match result {
             Err(RecordWriteError::ValueTaken { .. }) if existing.is_none() => {}
             Err(RecordWriteError::Changed) if existing.is_some() => {}
-            other => return Ok(record_shown(&state.app_url, &table, &other?)),
+            other => return Ok(record_shown(&state.app_url.of_request(req), &table, &other?)),
         }
         tokio::time::sleep(crate::store::backoff(attempt)).await;
     }
@@ -428,7 +428,7 @@ pub(crate) async fn get_of(
     let req = &req;
     against_table(state, req, principal.org_id, kind, |table| async move {
         let record = record_in_path(state, req, principal.org_id, &table).await?;
-        Ok::<_, RecordFailure>(record_shown(&state.app_url, &table, &record))
+        Ok::<_, RecordFailure>(record_shown(&state.app_url.of_request(req), &table, &record))
     })
     .await
 }

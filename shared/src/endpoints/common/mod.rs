@@ -8,6 +8,7 @@
 pub mod answering_agent;
 pub mod attio;
 pub mod attio_records;
+pub mod pages;
 pub mod record_query;
 pub mod smartsuite;
 pub mod tables;

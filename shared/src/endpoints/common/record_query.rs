@@ -138,39 +138,27 @@ async fn query_in(state: &AppState, req: &Request, table: Table) -> Result<Respo
     if input.cursor.is_some() && input.offset.is_some() {
         return Err(ApiError::validation("Send `cursor` or `offset`, not both").into());
     }
-    let fingerprint = fingerprint(&input);
     let key = CursorKey::for_credential(bearer_credential(req.headers())?.expose());
-    let start = input
-        .cursor
-        .as_deref()
-        .map(|c| key.open(c, table.org_id, &table.id, &fingerprint))
-        .transpose()?;
-    let mut budget = state.store.scan_budget();
-    let query = parsed(state, &table, input.filter.as_ref(), &input.sorts, &mut budget).await?;
-    // Without a cursor, the page is after `offset` answers. A full page has a next cursor
-    // (whose page may be empty, as DynamoDB's own paging does): telling a last full page
-    // from the others would cost one more record read on every page.
-    let skip = if start.is_some() {
-        0
-    } else {
-        input.offset.unwrap_or(0) as usize
-    };
-    let want = skip.saturating_add(limit);
-    let found = read(state, &query, start, want, &mut budget).await?;
-    let page: Vec<(Record, Position)> = found.into_iter().skip(skip).take(limit).collect();
-    let next_cursor = page
-        .last()
-        .filter(|_| page.len() == limit)
-        .map(|(_, position)| key.seal(table.org_id, &table.id, &fingerprint, position.clone()));
-    tracing::debug!(examined = budget.examined(), answered = page.len(), "records query");
+    let offset = input.offset.unwrap_or(0) as usize;
+    let (page, next_cursor) = page_of(
+        state,
+        &table,
+        input.filter.as_ref(),
+        &input.sorts,
+        (input.cursor.as_deref(), offset),
+        limit,
+        &key,
+    )
+    .await?;
     let pagination = QueryPagination { next_cursor };
-    let records = page.iter().map(|(r, _)| r);
+    let records = page.iter();
+    let app_base = state.app_url.of_request(req);
     Ok(match Kind::of(&table) {
         Kind::Object => json_response(
             StatusCode::OK,
             &RecordList {
                 data: records
-                    .map(|r| RecordResponse::new(&state.app_url, &table, r).data)
+                    .map(|r| RecordResponse::new(&app_base, &table, r).data)
                     .collect(),
                 pagination,
             },
@@ -229,10 +217,42 @@ async fn parsed<'q>(
 }
 
 /// What a cursor is bound to besides the org and object: the query's filter and sorts, as
-/// parsed from the body (the limit may change from page to page).
-fn fingerprint(input: &QueryInput) -> String {
-    let parts = serde_json::json!([input.filter, input.sorts]);
+/// sent (the limit may change from page to page).
+fn fingerprint(filter: Option<&Value>, sorts: &[SortInput]) -> String {
+    let parts = serde_json::json!([filter, sorts]);
     crate::digest::sha256_hex(&parts.to_string())
+}
+
+/// One page of `table`'s records that `filter` matches, in `sorts`' order: after `cursor`
+/// (a `next_cursor` of the same filter and sorts, sealed under `key`), or else after
+/// `offset` answers; with the next page's cursor when the page is full (whose page may
+/// be empty, as DynamoDB's own paging does: telling a last full page from the others
+/// would cost one more record read on every page). Attio's query and the records page
+/// both answer through it.
+pub(crate) async fn page_of(
+    state: &AppState,
+    table: &Table,
+    filter: Option<&Value>,
+    sorts: &[SortInput],
+    (cursor, offset): (Option<&str>, usize),
+    limit: usize,
+    key: &CursorKey,
+) -> Result<(Vec<Record>, Option<String>), RecordFailure> {
+    let fingerprint = fingerprint(filter, sorts);
+    let start = cursor
+        .map(|c| key.open(c, table.org_id, &table.id, &fingerprint))
+        .transpose()?;
+    let mut budget = state.store.scan_budget();
+    let query = parsed(state, table, filter, sorts, &mut budget).await?;
+    let skip = if start.is_some() { 0 } else { offset };
+    let found = read(state, &query, start, skip.saturating_add(limit), &mut budget).await?;
+    let page: Vec<(Record, Position)> = found.into_iter().skip(skip).take(limit).collect();
+    let next_cursor = page
+        .last()
+        .filter(|_| page.len() == limit)
+        .map(|(_, position)| key.seal(table.org_id, &table.id, &fingerprint, position.clone()));
+    tracing::debug!(examined = budget.examined(), answered = page.len(), "records query");
+    Ok((page.into_iter().map(|(record, _)| record).collect(), next_cursor))
 }
 
 /// A cursor whose position this query cannot have made (the object changed under it).

@@ -1,0 +1,6 @@
+//! `sign-out`: the Lambda function of POST /app/sign-out, serving only its own handler
+//! (static dispatch). Written by `make generate` from shared/src/catalog.rs; do not edit.
+
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<shared::routes::handlers::SignOut>()
+}
