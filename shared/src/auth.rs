@@ -418,13 +418,17 @@ async fn viewer_of_session(
     store: &crate::store::Store,
     value: &str,
 ) -> Result<Viewer, ApiError> {
-    let ended = || ApiError::unauthorized("The session has ended or is not valid: open the link your provider gives you");
+    let ended =
+        || ApiError::unauthorized("The session has ended or is not valid: open the link your provider gives you");
     let key = server_key.derived_hmac_key(crate::session::SESSION_KEY).await?;
     let now = crate::time::Timestamp::now().unix_seconds();
     let sign_in = crate::session::open_session(&key, value, now).ok_or_else(ended)?;
     let external_id =
         crate::domain::user::ExternalId::parse("external_id", &sign_in.external_id).map_err(|_| ended())?;
-    let account = store.embed_account(sign_in.org, &external_id).await?.ok_or_else(ended)?;
+    let account = store
+        .embed_account(sign_in.org, &external_id)
+        .await?
+        .ok_or_else(ended)?;
     let generation = account
         .generation
         .as_deref()

@@ -137,9 +137,19 @@ pub const EMBED_URL: &[QueryParam] = &[param(
 )];
 /// The records page: an order, a filter, a cursor.
 pub const RECORDS_PAGE: &[QueryParam] = &[
-    param("attribute", false, false, "With value: only records whose attribute (its slug) equals value"),
+    param(
+        "attribute",
+        false,
+        false,
+        "With value: only records whose attribute (its slug) equals value",
+    ),
     param("value", false, false, "The value attribute must equal"),
-    param("sort", false, false, "Order by this attribute (its slug); default: by number"),
+    param(
+        "sort",
+        false,
+        false,
+        "Order by this attribute (its slug); default: by number",
+    ),
     param("direction", false, false, "asc (the default) or desc"),
     param("cursor", false, false, "The next page's cursor, from the page before"),
 ];
@@ -351,12 +361,12 @@ macro_rules! catalog {
                 function: "create-embed-token",
                 handler: answering_agent::embed::create,
                 auth: Admin,
-                grants: [BatchGetItem, Query, PutItem, ConditionCheckItem],
+                grants: [BatchGetItem, Query, PutItem, UpdateItem, DeleteItem, ConditionCheckItem],
                 secrets: [WebhookSealingKey],
                 query: EMBED_ORG,
                 errors: [],
                 summary: "A new embed token for a user: the previous one, and every session it started, stop working",
-                request: (),
+                request: (optional answering_agent::embed::NoBody),
                 response: (200, answering_agent::embed::NewEmbedTokenBody),
             },
             DeleteEmbedToken {
@@ -1678,7 +1688,7 @@ macro_rules! catalog {
                 method: GET,
                 path: "/docs",
                 function: "api-reference",
-                handler: reference::show,
+                handler: pages::reference::show,
                 auth: Public,
                 grants: [],
                 query: NONE,

@@ -72,7 +72,10 @@ fn page_error_statuses(route: &Route, contract: &Contract<RefOr<Schema>>) -> Vec
     if route.path_parameters().next().is_some() {
         statuses.push((404, "Not found, or not this session's organization"));
     }
-    statuses.push((429, "DynamoDB throttled past the retries; retry after `Retry-After` seconds"));
+    statuses.push((
+        429,
+        "DynamoDB throttled past the retries; retry after `Retry-After` seconds",
+    ));
     statuses.push((503, "DynamoDB or the server key is unavailable; retry"));
     statuses
 }
@@ -120,7 +123,11 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
     let mut responses = ResponsesBuilder::new().response(
         contract.status.to_string(),
         ResponseBuilder::new()
-            .description(if contract.status == 303 { "Redirected" } else { "Success" })
+            .description(if contract.status == 303 {
+                "Redirected"
+            } else {
+                "Success"
+            })
             .content(media, json(contract.response.clone())),
     );
     for (status, description) in error_statuses(route, contract) {
@@ -185,22 +192,16 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
     let security = match route.auth {
         Auth::Admin => Some(SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new())),
         Auth::Bearer | Auth::BearerIntrospected => Some(SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new())),
-        Auth::Token => Some(
-            SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new()),
-        ),
+        Auth::Token => {
+            Some(SecurityRequirement::new(TOKEN_SCHEME, Vec::<String>::new()).add(ACCOUNT_SCHEME, Vec::<String>::new()))
+        }
         Auth::Session => Some(SecurityRequirement::new(SESSION_SCHEME, Vec::<String>::new())),
         Auth::Public => None,
     };
     let mut operation = OperationBuilder::new()
         .operation_id(Some(route.function))
         .summary(Some(contract.summary))
-        .tag(
-            route
-                .path
-                .split('/')
-                .find(|s| !s.is_empty() && !s.starts_with("api") && !s.starts_with('v'))
-                .unwrap_or("api"),
-        )
+        .tag(vendor(route))
         .parameters(Some(parameters))
         .responses(responses.build());
     if let Some(security) = security {
@@ -216,6 +217,17 @@ fn operation(route: &Route, contract: &Contract<RefOr<Schema>>) -> Operation {
         ));
     }
     operation.build()
+}
+
+/// The vendor whose API an endpoint follows (its tag), from its handler's dialect folder.
+pub fn vendor(route: &Route) -> &'static str {
+    match route.handler.split("::").next().unwrap_or_default() {
+        "attio" => "Attio",
+        "smartsuite" => "SmartSuite",
+        "invent" => "Invent",
+        "answering_agent" => "Answering Agent",
+        _ => "Pages",
+    }
 }
 
 fn method(name: &str) -> HttpMethod {
@@ -324,11 +336,20 @@ mod tests {
         for route in ROUTES {
             let op = &doc["paths"][route.path][route.method.to_lowercase()];
             assert_eq!(op["operationId"], route.function);
-            assert!(
+            // Every route but a public page names its scheme.
+            assert_eq!(
                 op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                route.auth != Auth::Public,
                 "{}",
                 route.function
             );
+            let media = if route.auth.is_page() {
+                "text/html"
+            } else {
+                "application/json"
+            };
+            let success = &op["responses"][route.endpoint().contract(&mut Schemas::default()).status.to_string()];
+            assert!(success["content"][media].is_object(), "{}", route.function);
             assert!(op["responses"]["400"].is_object(), "{}", route.function);
         }
     }

@@ -21,7 +21,6 @@ use crate::endpoints::{answering_agent, attio, common, invent, pages, smartsuite
 use crate::error::ApiError;
 use crate::http::error_response;
 use crate::idempotency;
-use crate::reference;
 pub use crate::route_spec::{Access, Auth, Grant, QueryParam, Route, Secret};
 use crate::state::AppState;
 

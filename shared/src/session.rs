@@ -233,10 +233,16 @@ mod tests {
         assert_eq!((claim.org, claim.external_id.as_str()), (OrgId(7), "ada|lovelace"));
         assert!(claim.signed_for(&key(1), &ada()));
         let others = [
-            SignIn { generation: new_generation(), ..ada() },
+            SignIn {
+                generation: new_generation(),
+                ..ada()
+            },
             SignIn { user_id: 43, ..ada() },
             SignIn { org: OrgId(8), ..ada() },
-            SignIn { external_id: "ada".into(), ..ada() },
+            SignIn {
+                external_id: "ada".into(),
+                ..ada()
+            },
         ];
         for other in &others {
             assert!(!claim.signed_for(&key(1), other), "{other:?}");
@@ -275,7 +281,11 @@ mod tests {
                 .unwrap()
                 .replace("|7|", "|8|"),
         );
-        assert_eq!(open_session(&key(1), &format!("{forged}.{tag}"), 1), None, "another org");
+        assert_eq!(
+            open_session(&key(1), &format!("{forged}.{tag}"), 1),
+            None,
+            "another org"
+        );
         for junk in ["", ".", "a.b", &value.replace('.', ""), &format!("{value}x")] {
             assert_eq!(open_session(&key(1), junk, 1), None, "{junk}");
         }

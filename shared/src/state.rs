@@ -265,7 +265,10 @@ mod tests {
                 AppUrl::of_each_request(),
                 "https://abc.execute-api.eu-west-1.amazonaws.com/prod/app",
             ),
-            (AppUrl::parse("https://crm.example.com").unwrap(), "https://crm.example.com"),
+            (
+                AppUrl::parse("https://crm.example.com").unwrap(),
+                "https://crm.example.com",
+            ),
         ];
         for (url, expected) in table {
             let base = url.of_request(&req);
@@ -279,6 +282,12 @@ mod tests {
         let default_stage = AppUrl::of_each_request().of_request(&request(Some("api.example.com"), Some("$default")));
         assert_eq!(default_stage.as_str(), "https://api.example.com/app");
         assert_eq!(default_stage.path(), "/app");
-        assert_eq!(AppUrl::parse("https://crm.example.com").unwrap().of_request(&req).path(), "");
+        assert_eq!(
+            AppUrl::parse("https://crm.example.com")
+                .unwrap()
+                .of_request(&req)
+                .path(),
+            ""
+        );
     }
 }

@@ -29,10 +29,15 @@ pub struct Fixture {
     /// deletes take the kept record).
     pub entry_id: String,
     pub entry_parent_id: String,
-    /// The owner's embed token, and the session cookie's value it started.
+    /// The owner's embed token, the session cookie's value it started, and the token of
+    /// that session's forms.
     pub embed_token: String,
     pub session: String,
+    pub form_token: String,
 }
+
+/// The member whose embed token the fixture's requests rotate.
+pub const ROTATED_USER: &str = "rotated";
 
 pub async fn fixture() -> Fixture {
     let api = TestApi::start().await;
@@ -134,9 +139,16 @@ pub async fn fixture() -> Fixture {
         smartsuite: false,
     };
     assert!(api.state.store.create_delivery(&delivery).await.expect("seeded"));
+    // A second member, whose embed token the rotations take (the owner's session lasts).
+    let user =
+        json!({"external_id": ROTATED_USER, "email": "rotated@example.com", "name": "R", "organization_id": org.id});
+    let made = api.admin("POST", "/api/v1/users", Some(&user)).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
     let embed_token = api.embed_token("owner", org.id).await;
     let session = api.sign_in(&embed_token).await;
+    let form_token = api.form_token(&session).await;
     Fixture {
+        form_token,
         embed_token,
         session,
         delivery_id: delivery.delivery_id.clone(),
@@ -220,6 +232,7 @@ impl Fixture {
             "target" => "objects".into(),
             "field_id" => self.field_id.clone(),
             "record_id" => self.record_id.clone(),
+            "external_id" if route.path.ends_with("/embed-token") && route.method != "GET" => ROTATED_USER.into(),
             "external_id" => "owner".into(),
             // A status attribute for the statuses routes, a select one for the rest.
             "attribute" if route.path.contains("/statuses") => "pipeline".into(),
@@ -380,7 +393,11 @@ pub fn valid_body(route: &Route, f: &Fixture) -> String {
             json!({"webhook_id": f.smartsuite_webhook_id})
         }
         "delete-smartsuite-webhook" => json!({"webhook_id": f.spare_smartsuite_webhook_id}),
+        // A form, with the token the session's pages carry.
+        "sign-out" => return format!("form_token={}", f.form_token),
         _ if route.method == "GET" || route.method == "DELETE" => return String::new(),
+        // The embed token endpoints take no body.
+        "create-embed-token" => return String::new(),
         _ => json!({}),
     };
     body.to_string()

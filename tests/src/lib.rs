@@ -644,6 +644,22 @@ pub fn forged(secret: &str) -> String {
     format!("{head}{}", if last == "0" { "1" } else { "0" })
 }
 
+/// Asserts `reply` is an error page: the status, HTML, and the pages' security headers.
+pub fn assert_page_error(reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "unexpected page: {:?}", reply.headers);
+    assert_eq!(reply.headers["content-type"], "text/html; charset=utf-8");
+    let policy = reply.headers["content-security-policy"].to_str().unwrap_or_default();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+}
+
+/// Asserts `reply` sends a page's visitor without a session to the access page, and
+/// starts no session.
+pub fn assert_to_access(reply: &Reply) {
+    assert_eq!(reply.status, 303, "not redirected: {:?}", reply.headers);
+    assert_eq!(reply.headers["location"], "/app/access");
+    assert!(session_of(reply).is_none(), "a session was started");
+}
+
 /// Asserts `reply` is an error with the Attio error body and the given status.
 pub fn assert_error(reply: &Reply, status: u16) {
     assert_eq!(reply.status, status, "unexpected reply: {:?}", reply.body);
@@ -727,6 +743,18 @@ impl TestApi {
             .await;
         assert_eq!(reply.status, 303, "the embed URL redirects");
         session_of(&reply).expect("the embed URL starts a session")
+    }
+
+    /// The token the forms of `session`'s pages carry (what its sign-out form sends).
+    pub async fn form_token(&self, session: &str) -> String {
+        let key = self
+            .state
+            .webhooks
+            .sealing_key
+            .derived_hmac_key(shared::session::SESSION_KEY)
+            .await
+            .expect("the local server key");
+        shared::session::form_token(&key, session)
     }
 
     /// Seeds `count` records of `table` (its id or api_slug) straight into DynamoDB

@@ -36,7 +36,11 @@ impl Store {
     /// The user `external_id` and its generation in `org`, if the user exists and is a
     /// member there: one BatchGetItem of the user, its membership and its embed item
     /// (strongly consistent, so a rotation is seen at once).
-    pub async fn embed_account(&self, org: OrgId, external_id: &ExternalId) -> Result<Option<EmbedAccount>, StoreError> {
+    pub async fn embed_account(
+        &self,
+        org: OrgId,
+        external_id: &ExternalId,
+    ) -> Result<Option<EmbedAccount>, StoreError> {
         let pk = keys::user_pk(external_id);
         let wanted = vec![
             key(pk.clone(), keys::USER_SK),
@@ -52,9 +56,7 @@ impl Store {
                 _ => {}
             }
         }
-        Ok(user
-            .filter(|_| member)
-            .map(|user| EmbedAccount { user, generation }))
+        Ok(user.filter(|_| member).map(|user| EmbedAccount { user, generation }))
     }
 
     /// Puts `generation` as `user`'s in `org`, while the user is this one (its id) and a

@@ -3,7 +3,7 @@
 //! error body naming what was wrong, and none writes anything.
 
 use api_tests::fixture::fixture;
-use api_tests::{assert_error, Reply};
+use api_tests::{assert_error, assert_page_error, assert_to_access, Reply};
 use shared::http::MAX_BODY_BYTES;
 use shared::routes::{Auth, Route, ROUTES};
 
@@ -25,8 +25,9 @@ fn route_for(method: &str, path: &str) -> &'static Route {
     }
 }
 
+/// Whether the route takes a JSON body (a page's form is no JSON).
 fn takes_body(route: &Route) -> bool {
-    matches!(route.method, "POST" | "PUT" | "PATCH")
+    matches!(route.method, "POST" | "PUT" | "PATCH") && !route.auth.is_page()
 }
 
 #[tokio::test]
@@ -182,6 +183,16 @@ async fn hostile_headers_are_refused_on_every_route() {
         let headers = f.headers(route);
         let case = |what: &str| format!("{} {}: {what}", route.method, route.path);
         let body = if takes_body(route) { "{}" } else { "" };
+        if route.auth.is_page() {
+            if route.auth == Auth::Session {
+                // No session, or a 64 KiB cookie: to the access page, nothing shown.
+                assert_to_access(&f.send(route, &path, &headers[..1], body).await);
+                let cookie = format!("{}={}", shared::session::COOKIE_NAME, "k".repeat(64 * 1024));
+                let long = [headers[0].clone(), ("cookie", cookie)];
+                assert_to_access(&f.send(route, &path, &long, body).await);
+            }
+            continue;
+        }
         // No credentials at all.
         let reply = f.send(route, &path, &headers[..1], body).await;
         assert_error(&reply, 401);
@@ -268,7 +279,11 @@ async fn odd_path_segments_are_not_found_on_every_route() {
                     reply.status,
                     reply.body
                 );
-                assert_error(&reply, reply.status);
+                if route.auth.is_page() {
+                    assert_page_error(&reply, reply.status);
+                } else {
+                    assert_error(&reply, reply.status);
+                }
             }
         }
     }

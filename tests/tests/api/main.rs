@@ -5,6 +5,7 @@
 mod admin;
 mod admin_key;
 mod audit;
+mod browser;
 mod caches;
 mod consistency;
 mod data_hygiene;

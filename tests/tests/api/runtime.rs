@@ -42,9 +42,18 @@ const EVENT_TASK: &str = "00000000-0000-4000-8000-0000000000f2";
 /// `events/list-entry-values.json`; the entry create-entry made replaces it.
 const EVENT_ENTRY: &str = "00000000-0000-4000-8000-0000000000f3";
 
+/// The workspace id in the page events' paths; organization 1's replaces it.
+const EVENT_WORKSPACE: &str = "00000000-0000-4000-8000-0000000000f4";
+/// The embed token in `events/open-embed.json`; get-embed-token's replaces it.
+const EVENT_EMBED_TOKEN: &str = "embed-token-placeholder";
+/// The session cookie's value in the page events; the one open-embed started replaces it.
+const EVENT_SESSION: &str = "session-placeholder";
+/// The sign-out form's token in `events/sign-out.json`; the session's replaces it.
+const EVENT_FORM_TOKEN: &str = "form-token-placeholder";
+
 /// The events in an order where each finds what it needs: the org, then its table and
 /// field, its team, its record. Every function appears once.
-const ORDER: [(&str, u16); 112] = [
+const ORDER: [(&str, u16); 123] = [
     // The `$default` route's function: what no endpoint takes.
     ("unmatched-route", 404),
     ("create-organization", 201),
@@ -77,6 +86,20 @@ const ORDER: [(&str, u16); 112] = [
     ("search-records", 200),
     ("update-record", 200),
     ("replace-record", 200),
+    // The pages, as the owner (user_123) signed in by its embed token: the reference, the
+    // access page, the token, the embed URL (a redirect that starts the session), the
+    // workspace pages with it, a sign-out; then a new token and its invalidation.
+    ("api-reference", 200),
+    ("access-page", 200),
+    ("get-embed-token", 200),
+    ("open-embed", 303),
+    ("tables-page", 200),
+    ("records-page", 200),
+    ("record-page", 200),
+    ("teams-page", 200),
+    ("sign-out", 303),
+    ("create-embed-token", 200),
+    ("delete-embed-token", 200),
     // A list of companies, and an entry of the record create-record made (delete-record
     // takes that record later), asserted (the same entry), read, written, listed from its
     // record, then deleted.
@@ -208,6 +231,15 @@ async fn every_event_runs_through_its_binary() {
     let mut note = EVENT_NOTE.to_string();
     let mut task = EVENT_TASK.to_string();
     let mut entry = EVENT_ENTRY.to_string();
+    let mut embed_token = EVENT_EMBED_TOKEN.to_string();
+    let mut session = EVENT_SESSION.to_string();
+    let mut form_token = EVENT_FORM_TOKEN.to_string();
+    let workspace = shared::domain::organization::OrgId(1).workspace_id().to_string();
+    let session_key = shared::sealing::SealingKey::from_hex(shared::state::WebhookSettings::LOCAL_SEALING_KEY)
+        .expect("the local key")
+        .derived_hmac_key(shared::session::SESSION_KEY)
+        .await
+        .expect("a session key");
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(
@@ -229,7 +261,11 @@ async fn every_event_runs_through_its_binary() {
             .replace(EVENT_RECORD, &record)
             .replace(EVENT_NOTE, &note)
             .replace(EVENT_TASK, &task)
-            .replace(EVENT_ENTRY, &entry);
+            .replace(EVENT_ENTRY, &entry)
+            .replace(EVENT_WORKSPACE, &workspace)
+            .replace(EVENT_EMBED_TOKEN, &embed_token)
+            .replace(EVENT_SESSION, &session)
+            .replace(EVENT_FORM_TOKEN, &form_token);
         let invocation = invoke(&binary, &env, &event, Duration::from_secs(30)).await;
         let response = invocation.response.unwrap_or_else(|e| panic!("{function} failed: {e}"));
         assert_eq!(response["statusCode"], status, "{function}: {response}");
@@ -247,9 +283,42 @@ async fn every_event_runs_through_its_binary() {
             assert_eq!(again["statusCode"], status, "{function} on the stage: {again}");
         }
         let headers = &response["headers"];
+        let text = response["body"].as_str().expect("a text body");
+        if ROUTES.iter().any(|r| r.function == function && r.auth.is_page()) {
+            assert_eq!(
+                headers["content-type"], "text/html; charset=utf-8",
+                "{function}: {response}"
+            );
+            let policy = headers["content-security-policy"].as_str().unwrap_or_default();
+            assert!(policy.starts_with("default-src 'none'"), "{function}: {response}");
+            match function {
+                "api-reference" => assert!(text.contains("create-embed-token"), "{function}"),
+                "access-page" => assert!(text.contains("Sign in to see this workspace"), "{function}"),
+                "open-embed" => {
+                    assert_eq!(headers["location"], format!("/app/{workspace}"), "{response}");
+                    let cookie = response["cookies"][0].as_str().expect("a session cookie");
+                    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"), "{cookie}");
+                    session = cookie
+                        .strip_prefix("workspace_session=")
+                        .and_then(|c| c.split(';').next())
+                        .expect("the session's value")
+                        .to_string();
+                    form_token = shared::session::form_token(&session_key, &session);
+                }
+                "tables-page" => assert!(text.contains("companies"), "{function}: {text}"),
+                "records-page" | "record-page" => assert!(text.contains("LEAD-1"), "{function}: {text}"),
+                "teams-page" => assert!(text.contains("john@example.com"), "{function}: {text}"),
+                "sign-out" => assert!(response["cookies"][0].as_str().is_some_and(|c| c.contains("Max-Age=0"))),
+                _ => {}
+            }
+            continue;
+        }
         assert_eq!(headers["content-type"], "application/json", "{function}: {response}");
-        let body: Value = serde_json::from_str(response["body"].as_str().expect("a text body")).expect("a JSON body");
+        let body: Value = serde_json::from_str(text).expect("a JSON body");
         match function {
+            "get-embed-token" => embed_token = body["embed_token"].as_str().expect("a token").to_string(),
+            "create-embed-token" => assert_ne!(body["embed_token"], embed_token.as_str(), "{body}"),
+            "delete-embed-token" => assert_eq!(body["user_id"], "user_123", "{body}"),
             "create-organization" => {
                 key = body["api_key"]["secret"].as_str().expect("a key").to_string();
                 let (org, owner) = (body["organization"]["id"].as_u64(), body["owner"]["id"].as_u64());

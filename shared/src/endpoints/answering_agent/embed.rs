@@ -18,9 +18,14 @@ use crate::domain::organization::OrgId;
 use crate::domain::user::{ExternalId, UserWithOrgs};
 use crate::endpoints::common::answering_agent::embed_token_for;
 use crate::error::ApiError;
-use crate::http::{json_response, path_param, query_param};
+use crate::http::{json_body, json_response, path_param, query_param};
 use crate::state::AppState;
 use crate::time::Timestamp;
+
+/// `POST .../embed-token` takes no body (Answering Agent's sends none); `{}` is accepted,
+/// anything that is not a JSON object is refused.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct NoBody {}
 
 /// `GET .../embed-token`'s answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -120,6 +125,9 @@ async fn rotate(state: &AppState, user: &UserWithOrgs, org: OrgId) -> Result<(),
 
 /// `POST /api/v1/users/{external_id}/embed-token`: a new token; the old one stops working.
 pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Response<Body>, ApiError> {
+    if !req.body().is_empty() {
+        json_body::<NoBody>(&req)?;
+    }
     let (user, external_id, org) = user_and_org(state, &req).await?;
     // The key first: with no server key configured nothing is rotated (503).
     state

@@ -132,7 +132,10 @@ pub async fn workspace_page(
 pub enum Shown {
     Text(String),
     /// A reference to another record: its page.
-    Record { object: String, record_id: String },
+    Record {
+        object: String,
+        record_id: String,
+    },
     /// A workspace member, by id.
     Member(String),
 }

@@ -8,8 +8,9 @@ pub mod access;
 pub mod open_embed;
 pub mod record;
 pub mod records;
+pub mod reference;
 pub mod sign_out;
-pub mod teams;
 pub mod tables;
+pub mod teams;
 
 pub use crate::endpoints::common::pages::ACCESS_PATH;

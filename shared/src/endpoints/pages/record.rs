@@ -82,7 +82,11 @@ pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Resp
 }
 
 /// The records that reference `record` (at most [`REFERRERS`]), each with its table.
-async fn referrers(state: &AppState, viewer: &Viewer, record: &Record) -> Result<Vec<(Table, Record)>, crate::store::StoreError> {
+async fn referrers(
+    state: &AppState,
+    viewer: &Viewer,
+    record: &Record,
+) -> Result<Vec<(Table, Record)>, crate::store::StoreError> {
     let ids = state.store.referrer_ids(&record.id, REFERRERS).await?;
     let found: Vec<Option<Record>> = futures_util::stream::iter(ids)
         .map(|id| async move { state.store.record_in_org(viewer.org_id, &id).await })

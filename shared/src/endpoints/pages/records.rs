@@ -112,13 +112,18 @@ fn asked<'t>(req: &Request, table: &'t Table) -> Result<Asked<'t>, ApiError> {
         sort: field("sort")?,
         descending,
         filter: field("attribute")?.map(|f| (f, value)),
-        cursor: query_param(req, "cursor")?.filter(|c| !c.is_empty()).map(str::to_string),
+        cursor: query_param(req, "cursor")?
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
     })
 }
 
 /// A filter value as the attribute's type takes it: a number, true or false, or text.
 fn typed(field: &FieldDef, value: &str) -> Value {
-    let numeric = matches!(field.field_type, FieldType::Number | FieldType::Rating | FieldType::Currency);
+    let numeric = matches!(
+        field.field_type,
+        FieldType::Number | FieldType::Rating | FieldType::Currency
+    );
     match field.field_type {
         _ if numeric => value
             .trim()

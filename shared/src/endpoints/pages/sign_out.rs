@@ -27,5 +27,9 @@ pub async fn sign_out(state: &AppState, viewer: Viewer, req: Request) -> Result<
         ));
     }
     let access = format!("{}{ACCESS_PATH}", state.app_url.of_request(&req).path());
-    Ok(crate::html::redirect(&access, Some(&state.pages.cookies.end()), &state.pages))
+    Ok(crate::html::redirect(
+        &access,
+        Some(&state.pages.cookies.end()),
+        &state.pages,
+    ))
 }

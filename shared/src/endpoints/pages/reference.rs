@@ -1,74 +1,120 @@
 //! `GET /docs`: the API reference, one page rendered on the server from the OpenAPI
-//! document (`crate::openapi`, the same one `docs/openapi.json` holds), with the pages'
-//! layout and policy: no script, no CDN, nothing to load but the page itself.
+//! document `docs/openapi.json` (compiled in; `make generate` writes it from the route
+//! table and `make test` checks it is current), with the pages' layout and policy: no
+//! script, no CDN, nothing to load but the page itself.
 //!
 //! Rendered here rather than by a vendored renderer (Redoc, Scalar, Swagger UI): their
 //! standalone bundles are megabytes of JavaScript (Redoc 3.0.1's is 2.3 MB) that need
 //! inline styles and workers, which the pages' Content-Security-Policy forbids, and a
-//! reference needs none of it: every endpoint with its vendor, auth scheme, parameters,
-//! bodies and errors is a table. Built once per container, then served from memory.
+//! reference needs none of it: every endpoint with its vendor (its tag), auth scheme,
+//! parameters, bodies and errors is a table. Built once per container, then served from
+//! memory.
 
 use std::sync::OnceLock;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use maud::{html, Markup};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::auth::Visitor;
 use crate::error::ApiError;
 use crate::html::{document, page_text, Framing};
-use crate::routes::{Auth, Route, ROUTES};
 use crate::state::AppState;
+
+/// The OpenAPI document the reference shows.
+const DOCUMENT: &str = include_str!("../../../../docs/openapi.json");
 
 pub async fn show(state: &AppState, _visitor: Visitor, _req: Request) -> Result<Response<Body>, ApiError> {
     static REFERENCE: OnceLock<String> = OnceLock::new();
-    let body = REFERENCE.get_or_init(|| reference().into_string());
+    let body = REFERENCE.get_or_init(|| reference(DOCUMENT).into_string());
     Ok(page_text(StatusCode::OK, body.clone(), &state.pages, Framing::Never))
 }
 
-/// The vendor whose API an endpoint follows, from its handler's dialect folder.
-pub fn vendor(route: &Route) -> &'static str {
-    match route.handler.split("::").next().unwrap_or_default() {
-        "attio" => "Attio",
-        "smartsuite" => "SmartSuite",
-        "invent" => "Invent",
-        "answering_agent" => "Answering Agent",
-        _ => "Pages (ours)",
+/// Every operation of the document, in its order: (method, path, operation).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    if let Some(Value::Object(paths)) = doc.get("paths") {
+        for (path, item) in paths {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                all.push((method.to_uppercase(), path.clone(), operation.clone()));
+            }
+        }
+    }
+    all
+}
+
+/// An operation's tag: the vendor whose API it follows.
+fn tag(operation: &Value) -> String {
+    operation
+        .pointer("/tags/0")
+        .and_then(Value::as_str)
+        .unwrap_or("Other")
+        .to_string()
+}
+
+/// How an operation authenticates: its schemes' descriptions, or none.
+fn auth_text(schemes: Option<&Map<String, Value>>, operation: &Value) -> String {
+    let named: Vec<String> = operation
+        .pointer("/security/0")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|requirement| requirement.keys())
+        .map(|name| {
+            let scheme = schemes.and_then(|s| s.get(name));
+            let text = |key: &str| scheme.and_then(|s| s.get(key)).and_then(Value::as_str);
+            let place = match (text("type"), text("in"), text("name"), text("scheme")) {
+                (Some("http"), _, _, Some(kind)) => format!("Authorization: {} <key>", capitalized(kind)),
+                (_, Some(place), Some(header), _) => format!("{header} ({place})"),
+                _ => name.clone(),
+            };
+            match text("description") {
+                Some(description) => format!("{place}: {description}"),
+                None => place,
+            }
+        })
+        .collect();
+    if named.is_empty() {
+        "None".into()
+    } else {
+        named.join("; with ")
     }
 }
 
-/// How an endpoint authenticates, as a reader needs it.
-fn auth_text(auth: Auth) -> &'static str {
-    match auth {
-        Auth::Admin => "X-API-KEY: the platform admin key",
-        Auth::Bearer => "Authorization: Bearer <organization API key>",
-        Auth::BearerIntrospected => "Authorization: Bearer <key> (an invalid key answers {\"active\": false})",
-        Auth::Token => "Authorization: Token <organization API key>, with ACCOUNT-ID: <organization id>",
-        Auth::Public => "None",
-        Auth::Session => "The session cookie an embed URL starts (no session: a redirect to the access page)",
-    }
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-const VENDORS: [&str; 5] = ["Answering Agent", "Invent", "Attio", "SmartSuite", "Pages (ours)"];
-
-/// The whole reference page.
-fn reference() -> Markup {
-    let doc: Value = serde_json::from_str(&crate::openapi::document_json()).expect("the document is JSON");
+/// The whole reference page, from the document's text.
+fn reference(text: &str) -> Markup {
+    let doc: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let operations = operations(&doc);
+    let mut tags: Vec<String> = Vec::new();
+    for (_, _, operation) in &operations {
+        let tag = tag(operation);
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
     let content = html! {
         h1 { "API reference" }
-        p { (ROUTES.len()) " endpoints, by the vendor whose API each follows. Every error has one JSON body ("
+        p { (operations.len()) " endpoints, by the vendor whose API each follows. Every error has one JSON body ("
             a href="#schema-Error" { "Error" } "); pages answer theirs as pages. The same document as JSON: "
             code { "docs/openapi.json" } "." }
-        @for vendor_name in VENDORS {
-            h2 { (vendor_name) }
-            ul { @for route in ROUTES.iter().filter(|r| vendor(r) == vendor_name) {
-                li { a href={ "#" (route.function) } { span.method { (route.method) } " " code { (route.path) } } }
+        @for vendor in &tags {
+            h2 { (vendor) }
+            ul { @for (method, path, operation) in operations.iter().filter(|(_, _, o)| tag(o) == *vendor) {
+                li { a href={ "#" (operation_id(operation)) } { span.method { (method) } " " code { (path) } } }
             } }
         }
         h2 { "Endpoints" }
-        @for route in ROUTES {
-            (endpoint(&doc, route))
+        @for (method, path, operation) in &operations {
+            (endpoint(schemes, method, path, operation))
         }
         h2 { "Schemas" }
         @if let Some(Value::Object(schemas)) = doc.pointer("/components/schemas") {
@@ -83,14 +129,16 @@ fn reference() -> Markup {
     document("API reference", html! { a href="#" { "Reference" } }, content)
 }
 
+fn operation_id(operation: &Value) -> String {
+    operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// One endpoint's section.
-fn endpoint(doc: &Value, route: &Route) -> Markup {
-    let pointer = format!(
-        "/paths/{}/{}",
-        route.path.replace('~', "~0").replace('/', "~1"),
-        route.method.to_lowercase()
-    );
-    let operation = doc.pointer(&pointer).cloned().unwrap_or(Value::Null);
+fn endpoint(schemes: Option<&Map<String, Value>>, method: &str, path: &str, operation: &Value) -> Markup {
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_string();
     let parameters = operation
         .get("parameters")
@@ -103,15 +151,12 @@ fn endpoint(doc: &Value, route: &Route) -> Markup {
         .cloned()
         .unwrap_or_default();
     html! {
-        details id=(route.function) {
-            summary { span.method { (route.method) } " " code { (route.path) } " — " (text(&operation, "summary")) }
+        details id=(operation_id(operation)) {
+            summary { span.method { (method) } " " code { (path) } " — " (text(operation, "summary")) }
             dl {
-                dt { "Vendor" } dd { (vendor(route)) }
-                dt { "Auth" } dd { (auth_text(route.auth)) }
-                dt { "Function" } dd.mono { (route.function) }
-                @if route.is_idempotent() {
-                    dt { "Idempotent" } dd { "With an Idempotency-Key header, a retry within 24 hours replays the first answer" }
-                }
+                dt { "Vendor" } dd { (tag(operation)) }
+                dt { "Auth" } dd { (auth_text(schemes, operation)) }
+                dt { "Function" } dd.mono { (operation_id(operation)) }
             }
             @if !parameters.is_empty() {
                 div.scroll { table {
@@ -137,11 +182,7 @@ fn endpoint(doc: &Value, route: &Route) -> Markup {
                     tr {
                         td.mono { (status) }
                         td { (content_type_markup(response)) }
-                        td { (text(response, "description"))
-                            @if let Some((_, code)) = route.error_codes.iter().find(|(s, _)| s.to_string() == *status) {
-                                " (code " code { (code) } ")"
-                            }
-                        }
+                        td { (text(response, "description")) }
                     }
                 } }
             } }
