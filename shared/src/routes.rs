@@ -346,10 +346,11 @@ impl Route {
         }
     }
 
-    /// A page's error: without a session, a redirect to the page that says how to get
-    /// one (never data); otherwise the error as a page.
+    /// A page's error: without a session (or with an embed token that opens none), a
+    /// redirect to the page that says how to get one, never data; otherwise the error as
+    /// a page.
     fn page_error(&self, state: &AppState, base: &crate::state::AppBase, error: &ApiError) -> Response<Body> {
-        if self.auth == Auth::Session && error.status == lambda_http::http::StatusCode::UNAUTHORIZED {
+        if error.status == lambda_http::http::StatusCode::UNAUTHORIZED {
             let access = format!("{}{}", base.path(), crate::endpoints::pages::ACCESS_PATH);
             return crate::html::redirect(&access, None, &state.pages);
         }

@@ -54,7 +54,7 @@ try {
       status: response.status(),
       title: await page.title(),
       text: (await text(page)).slice(0, 2000),
-      endpoints: await page.locator("main > details").count(),
+      endpoints: await page.locator("details.op").count(),
       scripts: await page.evaluate(() => document.scripts.length),
       csp: response.headers()["content-security-policy"] ?? null,
       bytes: (await response.body()).length,

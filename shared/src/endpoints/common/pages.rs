@@ -79,9 +79,16 @@ impl Links {
     }
 }
 
+/// What a path segment keeps as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A path segment, percent-encoded.
 fn segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(text, UNRESERVED).to_string()
 }
 
 /// The viewer's workspace, if `{workspace}` names it; 404 otherwise, the same for another
@@ -175,12 +182,21 @@ fn properties(value: &Map<String, Value>) -> String {
         .join(", ")
 }
 
-/// A value shown: text, or a link to the record it references.
-pub fn value_markup(links: &Links, shown: &Shown) -> Markup {
+/// The labels of referenced records a page has read, by record id.
+pub type Labels = std::collections::HashMap<String, String>;
+
+/// A value shown: text, or a link to the record it references (by its label when `labels`
+/// has it, else its object and short id).
+pub fn value_markup(links: &Links, shown: &Shown, labels: &Labels) -> Markup {
     match shown {
         Shown::Text(text) => html! { (text) },
         Shown::Record { object, record_id } => html! {
-            a href=(links.record(object, record_id)) { (object) " " span.mono { (short_id(record_id)) } }
+            a href=(links.record(object, record_id)) {
+                @match labels.get(record_id) {
+                    Some(label) => { (label) }
+                    None => { (object) " " span.mono { (short_id(record_id)) } }
+                }
+            }
         },
         Shown::Member(id) => html! { span.chip { "member " (short_id(id)) } },
     }

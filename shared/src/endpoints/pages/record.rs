@@ -10,11 +10,12 @@ use crate::auth::Viewer;
 use crate::domain::record::Record;
 use crate::domain::search::record_text;
 use crate::domain::table::{Table, TableRef};
-use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Links};
+use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Labels, Links, Shown};
 use crate::error::ApiError;
 use crate::http::path_param;
 use crate::state::AppState;
 use crate::store::records::RecordRef;
+use crate::store::StoreError;
 
 /// The latest writes whose replaced values the page shows.
 const HISTORY_WRITES: i32 = 20;
@@ -38,9 +39,10 @@ pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Resp
         .record(viewer.org_id, &table, &which)
         .await?
         .ok_or_else(not_found)?;
-    let (history, referrers) = tokio::try_join!(
+    let (history, referrers, labels) = tokio::try_join!(
         state.store.latest_history(&record, HISTORY_WRITES),
-        referrers(state, &viewer, &record)
+        referrers(state, &viewer, &record),
+        referenced_labels(state, &viewer, &table, &record)
     )?;
     let label = record_text(&table, &record);
     let title = if label.is_empty() {
@@ -60,7 +62,7 @@ pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Resp
                 dt { (field.name) }
                 dd {
                     @for value in record.active(&field.id) {
-                        div { (value_markup(&links, &shown(field, value))) }
+                        div { (value_markup(&links, &shown(field, value), &labels)) }
                     }
                 }
             }
@@ -76,18 +78,50 @@ pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Resp
             } }
         }
         h2 { "History" }
-        (history_markup(&links, &table, &history))
+        (history_markup(&links, &table, &history, &labels))
     };
     workspace_page(state, &viewer, &links, &title, content).await
 }
 
 /// The records that reference `record` (at most [`REFERRERS`]), each with its table.
-async fn referrers(
+async fn referrers(state: &AppState, viewer: &Viewer, record: &Record) -> Result<Vec<(Table, Record)>, StoreError> {
+    let ids = state.store.referrer_ids(&record.id, REFERRERS).await?;
+    records_with_tables(state, viewer, ids).await
+}
+
+/// The labels of the records `record`'s current values reference (at most [`REFERRERS`]
+/// of them), as links show them.
+async fn referenced_labels(
     state: &AppState,
     viewer: &Viewer,
+    table: &Table,
     record: &Record,
-) -> Result<Vec<(Table, Record)>, crate::store::StoreError> {
-    let ids = state.store.referrer_ids(&record.id, REFERRERS).await?;
+) -> Result<Labels, StoreError> {
+    let mut targets: Vec<String> = table
+        .ordered_fields()
+        .into_iter()
+        .flat_map(|field| record.active(&field.id).map(move |value| shown(field, value)))
+        .filter_map(|shown| match shown {
+            Shown::Record { record_id, .. } => Some(record_id),
+            _ => None,
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    targets.truncate(REFERRERS);
+    Ok(records_with_tables(state, viewer, targets)
+        .await?
+        .iter()
+        .map(|(other_table, other)| (other.id.clone(), describe(other_table, other)))
+        .collect())
+}
+
+/// The organization's records of these ids that exist, each with its table, in order.
+async fn records_with_tables(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: Vec<String>,
+) -> Result<Vec<(Table, Record)>, StoreError> {
     let found: Vec<Option<Record>> = futures_util::stream::iter(ids)
         .map(|id| async move { state.store.record_in_org(viewer.org_id, &id).await })
         .buffered(8)
@@ -114,7 +148,12 @@ fn describe(table: &Table, record: &Record) -> String {
 }
 
 /// The values each of the latest writes replaced, newest first.
-fn history_markup(links: &Links, table: &Table, history: &[(u64, crate::store::history::EndedValues)]) -> Markup {
+fn history_markup(
+    links: &Links,
+    table: &Table,
+    history: &[(u64, crate::store::history::EndedValues)],
+    labels: &Labels,
+) -> Markup {
     html! {
         @if history.is_empty() {
             p.muted { "No value was ever replaced." }
@@ -129,7 +168,7 @@ fn history_markup(links: &Links, table: &Table, history: &[(u64, crate::store::h
                                     tr {
                                         td { (version) }
                                         td { (field.name) }
-                                        td { (value_markup(links, &shown(field, value))) }
+                                        td { (value_markup(links, &shown(field, value), labels)) }
                                         td.mono { (value.get("active_from").and_then(|v| v.as_str()).unwrap_or("")) }
                                         td.mono { (value.get("active_until").and_then(|v| v.as_str()).unwrap_or("")) }
                                     }

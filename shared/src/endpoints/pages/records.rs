@@ -13,7 +13,7 @@ use crate::cursor::CursorKey;
 use crate::domain::filter::SortInput;
 use crate::domain::record::Record;
 use crate::domain::table::{FieldDef, FieldType, Table, TableRef};
-use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Links};
+use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Labels, Links};
 use crate::endpoints::common::record_query::page_of;
 use crate::error::ApiError;
 use crate::http::{path_param, query_param};
@@ -197,7 +197,7 @@ fn records_table(links: &Links, table: &Table, records: &[Record]) -> Markup {
                             } }
                             @for field in &columns {
                                 td { @for value in record.active(&field.id) {
-                                    div { (value_markup(links, &shown(field, value))) }
+                                    div { (value_markup(links, &shown(field, value), &Labels::new())) }
                                 } }
                             }
                         }

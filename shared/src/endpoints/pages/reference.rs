@@ -151,7 +151,7 @@ fn endpoint(schemes: Option<&Map<String, Value>>, method: &str, path: &str, oper
         .cloned()
         .unwrap_or_default();
     html! {
-        details id=(operation_id(operation)) {
+        details.op id=(operation_id(operation)) {
             summary { span.method { (method) } " " code { (path) } " — " (text(operation, "summary")) }
             dl {
                 dt { "Vendor" } dd { (tag(operation)) }
