@@ -297,11 +297,29 @@ pub async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
     aws_sdk_dynamodbstreams::Client::new(&shared_sdk_config().await)
 }
 
+/// A page as a test reads it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub text: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+}
+
 /// The session cookie's value a reply sets, if it sets one (an empty one ends it).
 pub fn session_of(reply: &Reply) -> Option<String> {
+    session_in(&reply.headers)
+}
+
+/// The session cookie's value `Set-Cookie` headers set, if they set one.
+pub fn session_in(headers: &hyper::HeaderMap) -> Option<String> {
     let prefix = format!("{}=", shared::session::COOKIE_NAME);
-    reply
-        .headers
+    headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -498,6 +516,34 @@ impl TestApi {
             .to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply { status, body, headers }
+    }
+
+    /// Sends a request whose answer is a page: its status, headers and text.
+    pub async fn page(&self, method: &str, path: &str, session: Option<&str>, form: &str) -> Page {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base_url, path))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(session) = session {
+            request = request.header("cookie", format!("{}={session}", shared::session::COOKIE_NAME));
+        }
+        let request = request
+            .body(Full::new(Bytes::from(form.to_string())))
+            .expect("a valid test request");
+        let response = self.http.request(request).await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body arrives")
+            .to_bytes();
+        Page {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// Sends JSON with the admin key.

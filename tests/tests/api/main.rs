@@ -21,6 +21,7 @@ mod lists;
 mod notes;
 mod openapi;
 mod organizations;
+mod pages;
 mod pipeline;
 mod queries;
 mod rate_limits;
