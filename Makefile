@@ -9,7 +9,7 @@ MOTO_VENV := .venv-moto
 TOOLS_PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build reproducible bench bench-scale audit backfill load
+.PHONY: dev test generate fmt lint layers template unit-and-integration fuzz tools build reproducible bench bench-pages bench-scale audit backfill load
 
 dev:
 	scripts/dev.sh
@@ -150,7 +150,16 @@ bench: $(BASELINE_VENV)/.installed $(BASELINE_NODE)/node_modules/.installed tool
 	cargo run --release -p bench --bin bench
 	cargo run --release -p bench --bin costs
 	cargo run --release -p bench --bin events
+	$(MAKE) bench-pages
 	$(MAKE) bench-scale
+
+# The pages (bench/src/bin/pages.rs): a 50-record page's bytes and p50 beside Attio's
+# query of the same records, the other pages, and the release records-page binary's cold
+# start and warm p50 under the Runtime API harness. Writes bench/pages.md.
+bench-pages:
+	scripts/dynamodb-local.sh install >/dev/null
+	cargo build --release -p records-page
+	cargo run --release -p bench --bin pages
 
 # Records queries at 1,000, 10,000 and 100,000 records (bench/src/bin/scale.rs): p50, calls
 # and read capacity per query, the query function's peak RSS, capacity per record create.

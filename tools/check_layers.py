@@ -14,7 +14,8 @@ The layers, bottom first; a file may name files of its own layer or below:
   1 domain     domain/*: the rules of the data; names only the base
   2 store      store/*: DynamoDB; names only domain and base, answers typed facts
   3 services   error.rs, http.rs, cursor.rs, sdk.rs, auth.rs, route_spec.rs,
-               rate_limit.rs, idempotency.rs, audit.rs, purge.rs, search_index.rs
+               rate_limit.rs, idempotency.rs, audit.rs, purge.rs, search_index.rs,
+               session.rs (embed tokens, sessions), html.rs (the pages' layout)
   4 state      state.rs: AppState, above everything it holds
   5 common     endpoints/common/*: what endpoint files share (path lookups, request
                helpers, bodies more than one of them answers with); never an endpoint file
@@ -65,6 +66,8 @@ LAYERS = {
             "error.rs",
             "http.rs",
             "sealing.rs",
+            "session.rs",
+            "html.rs",
             "delivery.rs",
             "smartsuite_events.rs",
             "cursor.rs",

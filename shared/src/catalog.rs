@@ -6,8 +6,11 @@
 //!   kebab case; a test holds them together);
 //! - `handler`: the function that serves it, under `crate::endpoints` (its dialect's
 //!   folder); it takes the caller its `auth` gives (an admin handler an `auth::Admin`, an
-//!   org handler the key's `auth::Principal`);
-//! - `auth`: `Admin` (`X-API-KEY`), `Bearer` or `Token` (with `ACCOUNT-ID`);
+//!   org handler the key's `auth::Principal`, a public page an `auth::Visitor`, a
+//!   workspace page the session's `auth::Viewer`);
+//! - `auth`: `Admin` (`X-API-KEY`), `Bearer` or `Token` (with `ACCOUNT-ID`); for a page,
+//!   `Public` or `Session` (the cookie an embed token starts): its answer is HTML, its
+//!   errors are pages, and no session is a redirect to the access page;
 //! - `grants`: the DynamoDB actions its function's role has, exactly what the handler
 //!   does (a function granted no write is a read: it cannot write, and is not idempotent);
 //! - `query`: the query parameters it reads (a slice below; any other is ignored, logged);

@@ -518,6 +518,26 @@ impl TestApi {
         Reply { status, body, headers }
     }
 
+    /// Sends a request: its status and its body's bytes, whatever they are.
+    pub async fn send_bytes(&self, method: &str, path: &str, headers: &[(&str, &str)], body: String) -> (u16, Bytes) {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base_url, path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(Bytes::from(body))).expect("a valid request");
+        let response = self.http.request(request).await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body arrives")
+            .to_bytes();
+        (status, bytes)
+    }
+
     /// Sends a request whose answer is a page: its status, headers and text.
     pub async fn page(&self, method: &str, path: &str, session: Option<&str>, form: &str) -> Page {
         let mut request = hyper::Request::builder()

@@ -92,7 +92,7 @@ impl Store {
             check(&keys::membership_sk(org), "attribute_exists(PK)"),
             put(
                 self.table_name(),
-                ItemKeys::new(pk.clone(), &keys::embed_sk(org)).item(&item),
+                ItemKeys::new(pk.clone(), keys::embed_sk(org)).item(&item),
                 None,
             ),
         ];

@@ -192,8 +192,11 @@ async fn main() -> ExitCode {
         .await
         .expect("the delivery is seeded");
 
-    // A session for the pages (the owner's; the embed-token rotations take the victim's
-    // owner, so this one lasts the run).
+    // A session for the pages (the owner's; the embed-token rotations take another member,
+    // so this one lasts the run).
+    let member =
+        json!({"external_id": "fuzz-rotated", "email": "rotated@example.com", "name": "R", "organization_id": org.id});
+    created(api.admin("POST", "/api/v1/users", Some(&member)).await, "member");
     let embed_token = api.embed_token("fuzz-owner", org.id).await;
     let session = api.sign_in(&embed_token).await;
 
@@ -355,11 +358,13 @@ include-operation-id = "redeliver-webhook-delivery"
 parameters = {{ "path.webhook_id" = "{kept_webhook}", "path.delivery_id" = "{delivery_id}" }}
 
 # The pages: a page without a session answers a redirect to the access page (documented),
-# never 401, so the check that wants 401 for a missing credential does not apply.
+# never 401, so the check that wants 401 for a missing credential does not apply, and a
+# request without the cookie is refused by that redirect (303) as much as by a 4xx.
 [[operations]]
 include-operation-id-regex = "^(tables|teams|records|record)-page$|^sign-out$"
 parameters = {{ "path.workspace" = "{workspace}", "path.object" = "companies", "path.record_id" = "{record_id}" }}
 checks.ignored_auth.enabled = false
+checks.negative_data_rejection.expected-statuses = [303, 400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429]
 
 [[operations]]
 include-operation-id = "open-embed"
@@ -371,7 +376,7 @@ parameters = {{ "path.external_id" = "fuzz-owner" }}
 
 [[operations]]
 include-operation-id-regex = "^(create|delete)-embed-token$"
-parameters = {{ "path.external_id" = "fuzz-victim" }}
+parameters = {{ "path.external_id" = "fuzz-rotated" }}
 "#,
         admin = api.admin_key,
         key = org.key,

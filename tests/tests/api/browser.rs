@@ -56,7 +56,7 @@ fn employees(n: usize) -> u64 {
     (n as u64 * 7919) % 1000
 }
 fn won(n: usize) -> bool {
-    n % 3 == 0
+    n.is_multiple_of(3)
 }
 
 #[tokio::test]

@@ -188,7 +188,7 @@ async fn pages_show_only_the_session_s_organization_and_escape_what_they_show() 
         format!("{ours_ws}/{their_table}"),
         format!("{ours_ws}/{their_table}/{their_id}"),
         format!("{ours_ws}/nothing"),
-        format!("/app/not-a-workspace/companies"),
+        "/app/not-a-workspace/companies".to_string(),
     ] {
         let page = api.page("GET", &path, Some(&session), "").await;
         assert_eq!(page.status, 404, "{path}: {}", page.text);
