@@ -11,7 +11,8 @@
 //!   every head a table;
 //! - a table's record count (where it started with the table) is the number of its
 //!   records, and every count belongs to a table;
-//! - memberships come in pairs and point to existing users and organizations;
+//! - memberships come in pairs and point to existing users and organizations; a user's
+//!   embed generation in an organization goes with its membership there;
 //! - references point to existing records of the linked table, every record's
 //!   `ref_count` equals the number of records referencing it, and its referrer items name
 //!   exactly those records;
@@ -224,6 +225,24 @@ fn check_memberships(items: &AuditItems, breaches: &mut Vec<String>) {
             breaches.push(format!(
                 "member {} of org {org} has no matching membership",
                 member.user_id
+            ));
+        }
+    }
+    for (external_id, embed) in &items.embed_generations {
+        let member = items
+            .memberships
+            .iter()
+            .any(|(ext, m)| ext == external_id && m.org_id == embed.org_id);
+        if !member {
+            breaches.push(format!(
+                "embed generation of {external_id} in org {} has no membership",
+                embed.org_id
+            ));
+        }
+        if items.users.get(external_id).is_none_or(|u| u.id != embed.user_id) {
+            breaches.push(format!(
+                "embed generation of {external_id} in org {} names user {}, not the user",
+                embed.org_id, embed.user_id
             ));
         }
     }

@@ -114,16 +114,6 @@ impl ApiError {
         )
     }
 
-    /// 501: an endpoint a vendor documents that this API deliberately does not serve.
-    pub fn not_implemented(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::NOT_IMPLEMENTED,
-            ErrorType::ApiError,
-            "not_implemented",
-            message,
-        )
-    }
-
     /// 409 (Attio): a slug or title that must be unique among its kind is taken.
     pub fn slug_conflict(message: impl Into<String>) -> Self {
         Self::new(

@@ -4,8 +4,8 @@
 //! in a record's value stays text); nothing here marks data as pre-escaped. No page has a
 //! script: the Content-Security-Policy allows none (`default-src 'none'`), and the one
 //! stylesheet is allowed by its SHA-256, not by `'unsafe-inline'`. `frame-ancestors` is
-//! the setting [`PageSettings::frame_ancestors`] (who may frame the workspace pages, as an
-//! embed needs); the API reference and the access page are never framed.
+//! the setting [`PageSettings::frame_ancestors`] (who may frame what an embed shows); the
+//! API reference is never framed.
 
 use std::sync::OnceLock;
 
@@ -119,8 +119,9 @@ impl PageSettings {
     }
 }
 
-/// Whether a page may be framed by the configured ancestors (the workspace pages, which an
-/// embed shows) or by none (the reference and the access page).
+/// Whether a page may be framed by the configured ancestors (what an embed shows: the
+/// workspace pages, the access page a frame without a session lands on, the redirects and
+/// error pages on the way) or by none (the reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     Embeddable,
@@ -188,7 +189,8 @@ fn secure_headers(headers: &mut lambda_http::http::HeaderMap, settings: &PageSet
     set("cache-control", "no-store");
 }
 
-/// A `303 See Other` to `location`, with `set_cookie` if given.
+/// A `303 See Other` to `location`, with `set_cookie` if given. Framed as an embed may
+/// be: the embed URL's redirect, and the one to the access page, happen inside its frame.
 pub fn redirect(location: &str, set_cookie: Option<&str>, settings: &PageSettings) -> Response<Body> {
     let mut response = Response::builder()
         .status(StatusCode::SEE_OTHER)
@@ -203,11 +205,12 @@ pub fn redirect(location: &str, set_cookie: Option<&str>, settings: &PageSetting
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(c).ok()) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
-    secure_headers(response.headers_mut(), settings, Framing::Never);
+    secure_headers(response.headers_mut(), settings, Framing::Embeddable);
     response
 }
 
-/// An error as a page: its status, and its message (never its internal detail).
+/// An error as a page: its status, and its message (never its internal detail). It shows
+/// no data, and may be what an embed's frame lands on.
 pub fn error_page(error: &ApiError, settings: &PageSettings) -> Response<Body> {
     let title = match error.status.as_u16() {
         404 => "Not found",
@@ -223,7 +226,7 @@ pub fn error_page(error: &ApiError, settings: &PageSettings) -> Response<Body> {
             p.muted { "Status " (error.status.as_u16()) }
         },
     );
-    let mut response = page(error.status, markup, settings, Framing::Never);
+    let mut response = page(error.status, markup, settings, Framing::Embeddable);
     if let Some(seconds) = error.retry_after {
         response.headers_mut().insert("retry-after", HeaderValue::from(seconds));
     }

@@ -327,6 +327,30 @@ pub fn session_in(headers: &hyper::HeaderMap) -> Option<String> {
         .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
 }
 
+/// `dir` (a folder of `tests/` with a package.json and its package-lock.json), its pinned
+/// packages installed with `npm ci` (from the npm registry) when missing or older than the
+/// lock.
+pub async fn npm_installed(dir: &Path) {
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let current = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if current(&stamp).is_some() && current(&stamp) >= current(&lock) {
+        return;
+    }
+    let output = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("npm runs (Node 20 is on the machine)");
+    assert!(
+        output.status.success(),
+        "npm ci in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The pages of the gateway at `base_url` (`<base_url>/app`).
 fn pages_of(base_url: &str) -> shared::state::AppUrl {
     shared::state::AppUrl::parse(&format!("{base_url}{}", shared::state::PAGES_PATH)).expect("an http URL")
@@ -496,8 +520,15 @@ impl TestApi {
         }
     }
 
-    /// Sends a request with the given headers and raw body.
-    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+    /// Sends a request with the given headers and raw body: its status, its headers and its
+    /// body's bytes, whatever they are.
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> (u16, hyper::HeaderMap, Bytes) {
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{}", self.base_url, path));
@@ -514,51 +545,23 @@ impl TestApi {
             .await
             .expect("the body arrives")
             .to_bytes();
+        (status, headers, bytes)
+    }
+
+    /// Sends a request with the given headers and raw body; a JSON answer as its body.
+    pub async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        let (status, headers, bytes) = self.send_bytes(method, path, headers, body).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply { status, body, headers }
     }
 
-    /// Sends a request: its status and its body's bytes, whatever they are.
-    pub async fn send_bytes(&self, method: &str, path: &str, headers: &[(&str, &str)], body: String) -> (u16, Bytes) {
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base_url, path));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request.body(Full::new(Bytes::from(body))).expect("a valid request");
-        let response = self.http.request(request).await.expect("the gateway answers");
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("the body arrives")
-            .to_bytes();
-        (status, bytes)
-    }
-
-    /// Sends a request whose answer is a page: its status, headers and text.
+    /// Sends a request whose answer is a page (with the session cookie, if given, and a
+    /// form as the body): its status, headers and text.
     pub async fn page(&self, method: &str, path: &str, session: Option<&str>, form: &str) -> Page {
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base_url, path))
-            .header("content-type", "application/x-www-form-urlencoded");
-        if let Some(session) = session {
-            request = request.header("cookie", format!("{}={session}", shared::session::COOKIE_NAME));
-        }
-        let request = request
-            .body(Full::new(Bytes::from(form.to_string())))
-            .expect("a valid test request");
-        let response = self.http.request(request).await.expect("the gateway answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("the body arrives")
-            .to_bytes();
+        let cookie = session.map(|s| format!("{}={s}", shared::session::COOKIE_NAME));
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        headers.extend(cookie.as_deref().map(|c| ("cookie", c)));
+        let (status, headers, bytes) = self.send_bytes(method, path, &headers, form.to_string()).await;
         Page {
             status,
             headers,

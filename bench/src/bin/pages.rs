@@ -66,7 +66,7 @@ async fn measure(
 
 /// One request: its status and its body's size in bytes.
 async fn raw(api: &TestApi, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, usize) {
-    let (status, bytes) = api.send_bytes(method, path, headers, body.to_string()).await;
+    let (status, _, bytes) = api.send_bytes(method, path, headers, body.to_string()).await;
     (status, bytes.len())
 }
 
@@ -165,7 +165,7 @@ async fn main() {
     // The tenth page, by cursor: the same cost as the first.
     let mut path = records.clone();
     for _ in 0..9 {
-        let (_, body) = through.send_bytes("GET", &path, &page, String::new()).await;
+        let (_, _, body) = through.send_bytes("GET", &path, &page, String::new()).await;
         let text = String::from_utf8_lossy(&body);
         let next = text
             .split("rel=\"next\" href=\"")

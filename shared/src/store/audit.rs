@@ -38,6 +38,8 @@ pub struct AuditItems {
     pub members: Vec<(u64, Member)>,
     pub users: BTreeMap<String, User>,
     pub memberships: Vec<(String, UserMembershipItem)>,
+    /// Embed generations (`store::embed`), each with its user's external id.
+    pub embed_generations: Vec<(String, super::embed::EmbedItem)>,
     pub keys: Vec<ApiKeyItem>,
     pub tables: BTreeMap<String, Table>,
     pub heads: BTreeMap<String, TableHead>,
@@ -107,6 +109,9 @@ impl AuditItems {
             if sk == "USER" {
                 self.users.insert(external_id.to_string(), from_item(item)?);
                 "user"
+            } else if sk.starts_with("EMBED#") {
+                self.embed_generations.push((external_id.to_string(), from_item(item)?));
+                "embed generation"
             } else {
                 self.memberships.push((external_id.to_string(), from_item(item)?));
                 "membership"

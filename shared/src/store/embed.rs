@@ -20,12 +20,13 @@ pub struct EmbedAccount {
     pub generation: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct EmbedItem {
-    org_id: u64,
-    user_id: u64,
-    generation: String,
-    updated_at: String,
+/// The item, as the store writes it and the audit reads it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmbedItem {
+    pub org_id: u64,
+    pub user_id: u64,
+    pub generation: String,
+    pub updated_at: String,
 }
 
 // The rotation's transaction, by position.

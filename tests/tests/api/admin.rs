@@ -270,9 +270,11 @@ async fn users_create_list_get_and_update() {
     let body = json!({"external_id": "jane", "email": "Jane@Example.com", "name": "Jane", "organization_id": org.id, "role": "manager"});
     let reply = api.admin("POST", "/api/v1/users", Some(&body)).await;
     assert_eq!(reply.status, 201, "{:?}", reply.body);
-    // Answering Agent's create-user answer; no embed tokens, teams or locations here.
+    // Answering Agent's create-user answer: a token that signs the user in to the
+    // organization's pages (pages.rs follows it); no teams or locations here.
     assert_eq!(keys_of(&reply.body), ["embed_token", "locations", "team", "user"]);
-    assert_eq!(reply.body["embed_token"], Value::Null);
+    let token = reply.body["embed_token"].as_str().expect("an embed token");
+    assert_eq!(token, api.embed_token("jane", org.id).await);
     assert_eq!(reply.body["team"], Value::Null);
     assert_eq!(reply.body["locations"], json!([]));
     let created = api_tests::Reply {

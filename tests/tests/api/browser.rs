@@ -7,7 +7,7 @@
 //! that is a script, another organization's workspace, the pages on a phone's width, and
 //! the sign-out form. Screenshots: `target/browser-screenshots/` (not committed).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use api_tests::{repo_root, target_dir, TestApi};
 use serde_json::{json, Value};
@@ -15,22 +15,7 @@ use serde_json::{json, Value};
 /// `tests/browser`, its pinned playwright-core installed.
 async fn installed() -> PathBuf {
     let dir = repo_root().join("tests/browser");
-    let lock = dir.join("package-lock.json");
-    let stamp = dir.join("node_modules/.package-lock.json");
-    let current = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    if current(&stamp).is_none() || current(&stamp) < current(&lock) {
-        let output = tokio::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .output()
-            .await
-            .expect("npm runs");
-        assert!(
-            output.status.success(),
-            "npm ci: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    api_tests::npm_installed(&dir).await;
     dir
 }
 

@@ -131,6 +131,26 @@ async fn embed_tokens_follow_answering_agent_and_are_never_stored() {
         )
         .await;
     assert_eq!(reply.status, 400, "{:?}", reply.body);
+
+    // The audit knows the generations; an organization's delete takes its members'.
+    let report = api.state.store.audit().await.expect("the audit reads the table");
+    assert!(report.is_clean(), "{:#?}", report.breaches);
+    let deleted = api
+        .admin("DELETE", &format!("/api/v1/organizations/{}", org.id), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body);
+    api.wait_for_purges().await;
+    let generation = shared::store::keys::embed_sk(OrgId(org.id));
+    let left: Vec<_> = api
+        .items()
+        .await
+        .into_iter()
+        .filter(|item| item.get("SK").and_then(|v| v.as_s().ok()) == Some(&generation))
+        .collect();
+    assert_eq!(left, vec![], "the deleted organization's embed generations are gone");
+    assert!(!opens(&api, org.id, &session).await);
+    let report = api.state.store.audit().await.expect("the audit reads the table");
+    assert!(report.is_clean(), "{:#?}", report.breaches);
 }
 
 #[tokio::test]
@@ -252,13 +272,16 @@ async fn pages_show_only_the_session_s_organization_and_escape_what_they_show() 
         assert_eq!(page.status, 400, "{query}: {}", page.text);
     }
 
-    // The reference and the access page are never framed.
-    for path in ["/docs", "/app/access"] {
+    // The reference is never framed; the access page, where an embed's frame without a
+    // session lands, as the workspace pages are.
+    for (path, ancestors, deny) in [("/docs", "'none'", "DENY"), ("/app/access", "'self'", "")] {
         let page = api.page("GET", path, None, "").await;
         assert_eq!(page.status, 200, "{path}");
-        assert_eq!(page.header("x-frame-options"), "DENY");
-        assert!(page
-            .header("content-security-policy")
-            .ends_with("frame-ancestors 'none'"));
+        assert_eq!(page.header("x-frame-options"), deny, "{path}");
+        let policy = page.header("content-security-policy");
+        assert!(
+            policy.ends_with(&format!("frame-ancestors {ancestors}")),
+            "{path}: {policy}"
+        );
     }
 }

@@ -11,23 +11,7 @@ use serde_json::json;
 /// `tests/vendor-sdks/<vendor>`, its pinned packages installed.
 async fn installed(vendor: &str) -> PathBuf {
     let dir = repo_root().join("tests/vendor-sdks").join(vendor);
-    let lock = dir.join("package-lock.json");
-    let stamp = dir.join("node_modules/.package-lock.json");
-    let current = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    if current(&stamp).is_none() || current(&stamp) < current(&lock) {
-        let output = tokio::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .output()
-            .await
-            .expect("npm runs (Node 20 is on the machine)");
-        assert!(
-            output.status.success(),
-            "npm ci in {}: {}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    api_tests::npm_installed(&dir).await;
     dir
 }
 

@@ -21,6 +21,7 @@ pub async fn show(state: &AppState, _visitor: Visitor, _req: Request) -> Result<
         StatusCode::OK,
         document("Sign in", html! {}, content),
         &state.pages,
-        Framing::Never,
+        // Where a frame without a session lands: it shows no data.
+        Framing::Embeddable,
     ))
 }
