@@ -71,7 +71,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
-        "gateway: serving {} routes on http://127.0.0.1:{port}, and the OpenAPI document at {}",
+        "gateway: serving {} routes on http://127.0.0.1:{port}, the OpenAPI document at {} and as a page at \
+         http://localhost:{port}/docs; a user's pages (where records' web_url point) open at http://localhost:{port}/dashboard.html?token=<the \
+         embed_token of GET /api/v1/users/{{external_id}}/embed-token>",
         shared::routes::ROUTES.len(),
         gateway::OPENAPI_PATH
     );
