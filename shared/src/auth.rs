@@ -420,7 +420,7 @@ async fn viewer_of_session(
 ) -> Result<Viewer, ApiError> {
     let ended =
         || ApiError::unauthorized("The session has ended or is not valid: open the link your provider gives you");
-    let key = server_key.derived_hmac_key(crate::session::SESSION_KEY).await?;
+    let key = crate::session::session_key(server_key).await?;
     let now = crate::time::Timestamp::now().unix_seconds();
     let sign_in = crate::session::open_session(&key, value, now).ok_or_else(ended)?;
     let external_id =
@@ -429,11 +429,7 @@ async fn viewer_of_session(
         .embed_account(sign_in.org, &external_id)
         .await?
         .ok_or_else(ended)?;
-    let generation = account
-        .generation
-        .as_deref()
-        .unwrap_or(crate::session::FIRST_GENERATION);
-    if account.user.id != sign_in.user_id || generation != sign_in.generation {
+    if crate::session::SignIn::of(sign_in.org, account) != sign_in {
         return Err(ended());
     }
     tracing::Span::current().record("org_id", sign_in.org.0);

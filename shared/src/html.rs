@@ -209,6 +209,46 @@ pub fn redirect(location: &str, set_cookie: Option<&str>, settings: &PageSetting
     response
 }
 
+/// Pages smaller than this are sent as they are: gzip would save less than it costs.
+const GZIP_FROM_BYTES: usize = 1024;
+
+/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+pub fn accepts_gzip(headers: &lambda_http::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| matches!(p.replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// A page's response gzipped (`Content-Encoding: gzip`, `Vary: Accept-Encoding`), when its
+/// text is large enough to be worth it; anything else as it is.
+pub fn gzipped(mut response: Response<Body>) -> Response<Body> {
+    use std::io::Write as _;
+    let Body::Text(text) = response.body() else {
+        return response;
+    };
+    if text.len() < GZIP_FROM_BYTES || response.headers().contains_key(header::CONTENT_ENCODING) {
+        return response;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(text.len() / 4), flate2::Compression::fast());
+    let compressed = match encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()) {
+        Ok(bytes) => bytes,
+        Err(_) => return response,
+    };
+    *response.body_mut() = Body::Binary(compressed);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
+}
+
 /// An error as a page: its status, and its message (never its internal detail). It shows
 /// no data, and may be what an embed's frame lands on.
 pub fn error_page(error: &ApiError, settings: &PageSettings) -> Response<Body> {
@@ -236,6 +276,62 @@ pub fn error_page(error: &ApiError, settings: &PageSettings) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_pages_are_gzipped_for_browsers_that_ask() {
+        use std::io::Read as _;
+        let accepts = |value: &str| {
+            let mut headers = lambda_http::http::HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+            accepts_gzip(&headers)
+        };
+        for (value, expected) in [
+            ("gzip, deflate, br", true),
+            ("br;q=1.0, GZIP;q=0.5", true),
+            ("*", true),
+            ("identity", false),
+            ("gzip;q=0", false),
+            ("gzip; q=0.0", false),
+            ("br", false),
+        ] {
+            assert_eq!(accepts(value), expected, "{value}");
+        }
+        let text = "<p>row</p>".repeat(500);
+        let big = page(
+            StatusCode::OK,
+            html! { (PreEscaped(text.clone())) },
+            &PageSettings::local(),
+            Framing::Never,
+        );
+        let original = match big.body() {
+            Body::Text(t) => t.clone(),
+            _ => unreachable!("a page is text"),
+        };
+        let zipped = gzipped(big);
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+        let Body::Binary(bytes) = zipped.body() else {
+            panic!("a gzipped page is bytes")
+        };
+        assert!(
+            bytes.len() * 10 < original.len(),
+            "{} of {}",
+            bytes.len(),
+            original.len()
+        );
+        let mut unzipped = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, original);
+        let small = gzipped(page(
+            StatusCode::OK,
+            html! { p { "hi" } },
+            &PageSettings::local(),
+            Framing::Never,
+        ));
+        assert!(small.headers().get("content-encoding").is_none());
+    }
 
     #[test]
     fn frame_ancestors_take_sources_only() {

@@ -380,6 +380,7 @@ impl Route {
         );
         async move {
             let app_base = self.auth.is_page().then(|| state.app_url.of_request(&req));
+            let gzip = app_base.is_some() && crate::html::accepts_gzip(req.headers());
             let response = match catch_panic(self.call_once(state, req, handler)).await {
                 Ok(response) => response,
                 Err(error) => {
@@ -394,6 +395,7 @@ impl Route {
                     }
                 }
             };
+            let response = if gzip { crate::html::gzipped(response) } else { response };
             tracing::info!(
                 status = response.status().as_u16(),
                 latency_ms = started.elapsed().as_secs_f64() * 1000.0,

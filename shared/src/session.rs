@@ -28,8 +28,19 @@ use crate::digest::hex;
 use crate::domain::organization::OrgId;
 
 /// The purposes the server key is derived for (`SealingKey::derived_hmac_key`).
-pub const EMBED_TOKEN_KEY: &[u8] = b"embed token v1";
-pub const SESSION_KEY: &[u8] = b"page session v1";
+const EMBED_TOKEN_KEY: &[u8] = b"embed token v1";
+const SESSION_KEY: &[u8] = b"page session v1";
+
+/// The key embed tokens are signed under, derived from the server's sealing key; 503 when
+/// none is configured.
+pub async fn token_key(server: &crate::sealing::SealingKey) -> Result<hmac::Key, crate::error::ApiError> {
+    server.derived_hmac_key(EMBED_TOKEN_KEY).await
+}
+
+/// The key sessions (and their forms' tokens) are signed under.
+pub async fn session_key(server: &crate::sealing::SealingKey) -> Result<hmac::Key, crate::error::ApiError> {
+    server.derived_hmac_key(SESSION_KEY).await
+}
 
 /// How long a session lasts after the embed URL was opened: a new embed URL opens a new one.
 pub const SESSION_SECONDS: u64 = 3600;
@@ -55,6 +66,16 @@ pub struct SignIn {
 }
 
 impl SignIn {
+    /// What signing `account` in to `org` grants now: its user, at its generation there.
+    pub fn of(org: OrgId, account: crate::store::embed::EmbedAccount) -> Self {
+        Self {
+            org,
+            user_id: account.user.id,
+            external_id: account.user.external_id,
+            generation: account.generation.unwrap_or_else(|| FIRST_GENERATION.to_string()),
+        }
+    }
+
     fn signed_text(&self, purpose: &str) -> String {
         format!(
             "{purpose}|{}|{}|{}|{}",

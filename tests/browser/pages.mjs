@@ -57,6 +57,7 @@ try {
       endpoints: await page.locator("details.op").count(),
       scripts: await page.evaluate(() => document.scripts.length),
       csp: response.headers()["content-security-policy"] ?? null,
+      encoding: response.headers()["content-encoding"] ?? null,
       bytes: (await response.body()).length,
     };
     await page.screenshot({ path: `${shots}/docs.png` });

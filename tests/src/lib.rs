@@ -816,11 +816,7 @@ impl TestApi {
 
     /// The token the forms of `session`'s pages carry (what its sign-out form sends).
     pub async fn form_token(&self, session: &str) -> String {
-        let key = self
-            .state
-            .webhooks
-            .sealing_key
-            .derived_hmac_key(shared::session::SESSION_KEY)
+        let key = shared::session::session_key(&self.state.webhooks.sealing_key)
             .await
             .expect("the local server key");
         shared::session::form_token(&key, session)

@@ -158,6 +158,7 @@ async fn the_pages_work_in_a_real_browser() {
     assert_eq!(seen["docs"]["endpoints"], shared::routes::ROUTES.len());
     assert_eq!(seen["docs"]["scripts"], 0);
     assert!(text("/docs/csp").contains("frame-ancestors 'none'"));
+    assert_eq!(text("/docs/encoding"), "gzip", "the browser asked for gzip");
 
     // No session, a revoked token, a forged cookie: the access page, no data.
     for case in ["no_session", "forged"] {

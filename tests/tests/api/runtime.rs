@@ -235,11 +235,9 @@ async fn every_event_runs_through_its_binary() {
     let mut session = EVENT_SESSION.to_string();
     let mut form_token = EVENT_FORM_TOKEN.to_string();
     let workspace = shared::domain::organization::OrgId(1).workspace_id().to_string();
-    let session_key = shared::sealing::SealingKey::from_hex(shared::state::WebhookSettings::LOCAL_SEALING_KEY)
-        .expect("the local key")
-        .derived_hmac_key(shared::session::SESSION_KEY)
-        .await
-        .expect("a session key");
+    let local_key = shared::sealing::SealingKey::from_hex(shared::state::WebhookSettings::LOCAL_SEALING_KEY)
+        .expect("the local key");
+    let session_key = shared::session::session_key(&local_key).await.expect("a session key");
     for (function, status) in ORDER {
         let binary = target.join("debug").join(function);
         assert!(

@@ -130,11 +130,7 @@ pub async fn create(state: &AppState, _admin: Admin, req: Request) -> Result<Res
     }
     let (user, external_id, org) = user_and_org(state, &req).await?;
     // The key first: with no server key configured nothing is rotated (503).
-    state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::EMBED_TOKEN_KEY)
-        .await?;
+    crate::session::token_key(&state.webhooks.sealing_key).await?;
     rotate(state, &user, org).await?;
     let embed_token = current_token(state, org, &external_id).await?;
     Ok(json_response(

@@ -57,18 +57,7 @@ pub async fn embed_token_for(
     let Some(account) = state.store.embed_account(org, external_id).await? else {
         return Ok(None);
     };
-    let key = state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::EMBED_TOKEN_KEY)
-        .await?;
-    let sign_in = crate::session::SignIn {
-        org,
-        user_id: account.user.id,
-        external_id: account.user.external_id,
-        generation: account
-            .generation
-            .unwrap_or_else(|| crate::session::FIRST_GENERATION.to_string()),
-    };
+    let key = crate::session::token_key(&state.webhooks.sealing_key).await?;
+    let sign_in = crate::session::SignIn::of(org, account);
     Ok(Some(crate::session::embed_token(&key, &sign_in)))
 }

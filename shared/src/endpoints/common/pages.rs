@@ -111,11 +111,7 @@ pub async fn workspace_page(
     title: &str,
     content: Markup,
 ) -> Result<Response<Body>, ApiError> {
-    let key = state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::SESSION_KEY)
-        .await?;
+    let key = crate::session::session_key(&state.webhooks.sealing_key).await?;
     let token = crate::session::form_token(&key, &viewer.session);
     let nav = html! {
         a href=(links.tables()) { "Tables" }

@@ -19,32 +19,17 @@ pub async fn open(state: &AppState, _visitor: Visitor, req: Request) -> Result<R
     let token = query_param(&req, "token")?.ok_or_else(|| ApiError::unauthorized("The embed URL has no token"))?;
     let claim = ClaimedToken::parse(token).ok_or_else(refused)?;
     let external_id = ExternalId::parse("external_id", &claim.external_id).map_err(|_| refused())?;
-    let token_key = state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::EMBED_TOKEN_KEY)
-        .await?;
+    let token_key = crate::session::token_key(&state.webhooks.sealing_key).await?;
     let account = state
         .store
         .embed_account(claim.org, &external_id)
         .await?
         .ok_or_else(refused)?;
-    let sign_in = SignIn {
-        org: claim.org,
-        user_id: account.user.id,
-        external_id: account.user.external_id,
-        generation: account
-            .generation
-            .unwrap_or_else(|| crate::session::FIRST_GENERATION.to_string()),
-    };
+    let sign_in = SignIn::of(claim.org, account);
     if !claim.signed_for(&token_key, &sign_in) {
         return Err(refused());
     }
-    let session_key = state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::SESSION_KEY)
-        .await?;
+    let session_key = crate::session::session_key(&state.webhooks.sealing_key).await?;
     let expires_at = Timestamp::now().unix_seconds() + crate::session::SESSION_SECONDS;
     let value = crate::session::session_value(&session_key, &sign_in, expires_at);
     let tables = format!(

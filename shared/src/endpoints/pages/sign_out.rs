@@ -16,11 +16,7 @@ pub async fn sign_out(state: &AppState, viewer: Viewer, req: Request) -> Result<
         .find(|(name, _)| name == FORM_TOKEN_FIELD)
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
-    let key = state
-        .webhooks
-        .sealing_key
-        .derived_hmac_key(crate::session::SESSION_KEY)
-        .await?;
+    let key = crate::session::session_key(&state.webhooks.sealing_key).await?;
     if !crate::session::form_token_matches(&key, &viewer.session, &given) {
         return Err(ApiError::forbidden(
             "This form was not sent from its page: sign out from the page itself",
