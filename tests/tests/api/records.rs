@@ -93,8 +93,10 @@ async fn seed_request_gets_the_seed_shape() {
     assert_eq!(keys_of(data), ["created_at", "display_id", "id", "values", "web_url"]);
     assert_eq!(
         data["web_url"],
+        // The record's page, on this gateway's own address.
         format!(
-            "http://localhost:3000/{}/workspaces/{}",
+            "{}/app/{}/workspaces/{}",
+            api.base_url,
             data["id"]["workspace_id"].as_str().expect("a workspace id"),
             data["id"]["record_id"].as_str().expect("a record id")
         )
