@@ -16,9 +16,18 @@ const FAN_OUT: &str = "fan-out-events";
 const RETRIES: &str = "retry-deliveries";
 const INDEX: &str = "index-records";
 
+/// template.yaml, parsed once for the whole test binary: the per-function checks ask for
+/// it once per function (127 of them), and a debug build's parse of it takes a while.
+fn parsed_template() -> &'static Value {
+    static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
+        serde_yaml::from_str(&text).expect("template.yaml is YAML")
+    })
+}
+
 pub(crate) fn template() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml exists");
-    serde_yaml::from_str(&text).expect("template.yaml is YAML")
+    parsed_template().clone()
 }
 
 fn string(value: &Value) -> String {
@@ -350,8 +359,7 @@ fn binary_of(logical_id: &str) -> String {
 
 /// The function resource of template.yaml that builds `binary`.
 fn function_resource(binary: &str) -> Value {
-    let template = template();
-    let resources = template["Resources"].as_mapping().expect("resources");
+    let resources = parsed_template()["Resources"].as_mapping().expect("resources");
     resources
         .iter()
         .find(|(name, r)| r["Type"] == "AWS::Serverless::Function" && binary_of(&string(name)) == binary)
@@ -380,7 +388,7 @@ fn statements(binary: &str) -> Vec<Value> {
         let name = name
             .strip_suffix(".Arn")
             .unwrap_or_else(|| panic!("{binary}: Role is !GetAtt <role>.Arn"));
-        let role = template()["Resources"][name].clone();
+        let role = parsed_template()["Resources"][name].clone();
         assert_eq!(role["Type"], "AWS::IAM::Role", "{binary}: {name}");
         return role["Properties"]["Policies"]
             .as_sequence()
@@ -697,40 +705,55 @@ fn every_binary_links_only_its_own_handler() {
     let target = api_tests::target_dir();
     let handler_symbol =
         |route: &shared::routes::Route| format!("shared::endpoints::{}", route.handler.replace(' ', ""));
-    for route in ROUTES {
-        let binary = target.join("debug").join(route.function);
-        assert!(
-            binary.exists(),
-            "{} is missing: build the functions first (`cargo build --workspace --bins`; `make test` does)",
-            binary.display()
-        );
-        let output = std::process::Command::new("nm")
-            .arg("-C")
-            .arg(&binary)
-            .output()
-            .expect("nm (binutils) runs");
-        assert!(output.status.success(), "nm {}", binary.display());
-        // The functions it links under shared::endpoints, as nm shows them: an async fn's
-        // body is `<path>::{{closure}}`, named here by its path.
-        let linked: HashSet<&str> = std::str::from_utf8(&output.stdout)
-            .expect("nm prints UTF-8")
-            .lines()
-            .filter_map(|line| line.splitn(3, ' ').nth(2))
-            .filter(|name| name.starts_with("shared::endpoints::"))
-            .map(|name| name.split("::{{closure}}").next().unwrap_or(name))
-            .collect();
-        let links = |path: &str| linked.contains(path);
-        assert!(
-            links(&handler_symbol(route)),
-            "{} does not link its handler {}",
-            route.function,
-            route.handler
-        );
-        let others: Vec<&str> = ROUTES
-            .iter()
-            .filter(|other| other.handler != route.handler && links(&handler_symbol(other)))
-            .map(|other| other.function)
-            .collect();
-        assert!(others.is_empty(), "{} links the handlers of {others:?}", route.function);
-    }
+    // nm takes a quarter of a second a binary: two at a time, each thread its half.
+    let halves: Vec<Vec<&shared::routes::Route>> = vec![
+        ROUTES.iter().step_by(2).collect(),
+        ROUTES.iter().skip(1).step_by(2).collect(),
+    ];
+    std::thread::scope(|scope| {
+        for half in &halves {
+            let (target, handler_symbol) = (&target, &handler_symbol);
+            scope.spawn(move || {
+                for route in half {
+                    let linked = endpoint_symbols(&target.join("debug").join(route.function));
+                    let links = |path: &str| linked.contains(path);
+                    assert!(
+                        links(&handler_symbol(route)),
+                        "{} does not link its handler {}",
+                        route.function,
+                        route.handler
+                    );
+                    let others: Vec<&str> = ROUTES
+                        .iter()
+                        .filter(|other| other.handler != route.handler && links(&handler_symbol(other)))
+                        .map(|other| other.function)
+                        .collect();
+                    assert!(others.is_empty(), "{} links the handlers of {others:?}", route.function);
+                }
+            });
+        }
+    });
+}
+
+/// The functions a binary links under shared::endpoints, as `nm -C` shows them: an async
+/// fn's body is `<path>::{{closure}}`, named here by its path.
+fn endpoint_symbols(binary: &std::path::Path) -> HashSet<String> {
+    assert!(
+        binary.exists(),
+        "{} is missing: build the functions first (`cargo build --workspace --bins`; `make test` does)",
+        binary.display()
+    );
+    let output = std::process::Command::new("nm")
+        .arg("-C")
+        .arg(binary)
+        .output()
+        .expect("nm (binutils) runs");
+    assert!(output.status.success(), "nm {}", binary.display());
+    std::str::from_utf8(&output.stdout)
+        .expect("nm prints UTF-8")
+        .lines()
+        .filter_map(|line| line.splitn(3, ' ').nth(2))
+        .filter(|name| name.starts_with("shared::endpoints::"))
+        .map(|name| name.split("::{{closure}}").next().unwrap_or(name).to_string())
+        .collect()
 }

@@ -102,6 +102,19 @@ pub fn workspace_in_path(state: &AppState, viewer: &Viewer, req: &Request) -> Re
     Ok(Links::new(&state.app_url.of_request(req), own))
 }
 
+/// The table `{object}` names (its slug or id) in the viewer's organization; 404 if none.
+pub async fn table_in_path(state: &AppState, viewer: &Viewer, req: &Request) -> Result<Table, ApiError> {
+    let raw = path_param(req, "object")?;
+    let not_found = || ApiError::not_found(format!("No table `{raw}` in this workspace"));
+    let table = crate::domain::table::TableRef::parse(raw).map_err(|_| not_found())?;
+    let (table, _) = state
+        .store
+        .table_cached(viewer.org_id, &table)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(table)
+}
+
 /// A workspace page's response: the layout with the workspace's navigation and a sign-out
 /// form (its token bound to the session), framed as embedding allows.
 pub async fn workspace_page(

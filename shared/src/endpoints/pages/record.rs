@@ -10,7 +10,9 @@ use crate::auth::Viewer;
 use crate::domain::record::Record;
 use crate::domain::search::record_text;
 use crate::domain::table::{Table, TableRef};
-use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Labels, Links, Shown};
+use crate::endpoints::common::pages::{
+    shown, table_in_path, value_markup, workspace_in_path, workspace_page, Labels, Links, Shown,
+};
 use crate::error::ApiError;
 use crate::http::path_param;
 use crate::state::AppState;
@@ -24,15 +26,9 @@ const REFERRERS: usize = 25;
 
 pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Response<Body>, ApiError> {
     let links = workspace_in_path(state, &viewer, &req)?;
-    let raw_object = path_param(&req, "object")?;
+    let table = table_in_path(state, &viewer, &req).await?;
     let raw_record = path_param(&req, "record_id")?;
-    let not_found = || ApiError::not_found(format!("No record `{raw_record}` in `{raw_object}` here"));
-    let table_ref = TableRef::parse(raw_object).map_err(|_| not_found())?;
-    let (table, _) = state
-        .store
-        .table_cached(viewer.org_id, &table_ref)
-        .await?
-        .ok_or_else(not_found)?;
+    let not_found = || ApiError::not_found(format!("No record `{raw_record}` in `{}` here", table.api_slug));
     let which = RecordRef::parse(raw_record, &table).map_err(|_| not_found())?;
     let record = state
         .store

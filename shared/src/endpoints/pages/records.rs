@@ -12,11 +12,13 @@ use crate::auth::Viewer;
 use crate::cursor::CursorKey;
 use crate::domain::filter::SortInput;
 use crate::domain::record::Record;
-use crate::domain::table::{FieldDef, FieldType, Table, TableRef};
-use crate::endpoints::common::pages::{shown, value_markup, workspace_in_path, workspace_page, Labels, Links};
+use crate::domain::table::{FieldDef, FieldType, Table};
+use crate::endpoints::common::pages::{
+    shown, table_in_path, value_markup, workspace_in_path, workspace_page, Labels, Links,
+};
 use crate::endpoints::common::record_query::page_of;
 use crate::error::ApiError;
-use crate::http::{path_param, query_param};
+use crate::http::query_param;
 use crate::state::AppState;
 
 /// Records a page shows.
@@ -35,14 +37,7 @@ struct Asked<'r> {
 
 pub async fn show(state: &AppState, viewer: Viewer, req: Request) -> Result<Response<Body>, ApiError> {
     let links = workspace_in_path(state, &viewer, &req)?;
-    let raw = path_param(&req, "object")?;
-    let not_found = || ApiError::not_found(format!("No table `{raw}` in this workspace"));
-    let table_ref = TableRef::parse(raw).map_err(|_| not_found())?;
-    let (table, _) = state
-        .store
-        .table_cached(viewer.org_id, &table_ref)
-        .await?
-        .ok_or_else(not_found)?;
+    let table = table_in_path(state, &viewer, &req).await?;
     let asked = asked(&req, &table)?;
     let filter = asked
         .filter
