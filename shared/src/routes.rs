@@ -351,7 +351,7 @@ impl Route {
     /// a page.
     fn page_error(&self, state: &AppState, base: &crate::state::AppBase, error: &ApiError) -> Response<Body> {
         if error.status == lambda_http::http::StatusCode::UNAUTHORIZED {
-            let access = format!("{}{}", base.path(), crate::endpoints::pages::ACCESS_PATH);
+            let access = crate::endpoints::pages::access_path(base);
             return crate::html::redirect(&access, None, &state.pages);
         }
         crate::html::error_page(error, &state.pages)

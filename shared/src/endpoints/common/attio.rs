@@ -102,13 +102,11 @@ pub(crate) async fn cached_table_of_kind(
     kind: Kind,
     not_found: impl Fn() -> ApiError,
 ) -> Result<(Table, Source), ApiError> {
-    let table = TableRef::parse(raw).map_err(|_| not_found())?;
-    state
-        .store
-        .table_cached(org, &table)
-        .await?
-        .filter(|(t, _)| Kind::of(t) == kind)
-        .ok_or_else(not_found)
+    let (table, source) = crate::endpoints::common::tables::cached_table(state, org, raw, &not_found).await?;
+    if Kind::of(&table) != kind {
+        return Err(not_found());
+    }
+    Ok((table, source))
 }
 
 /// The table `{object}` names, read from the table itself rather than a container's

@@ -43,6 +43,11 @@ impl utoipa::PartialSchema for Html {
 
 impl utoipa::ToSchema for Html {}
 
+/// The access page's path under `base`: where a page without a session leads.
+pub fn access_path(base: &AppBase) -> String {
+    format!("{}{ACCESS_PATH}", base.path())
+}
+
 /// The links of one workspace's pages, for one request.
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -106,12 +111,7 @@ pub fn workspace_in_path(state: &AppState, viewer: &Viewer, req: &Request) -> Re
 pub async fn table_in_path(state: &AppState, viewer: &Viewer, req: &Request) -> Result<Table, ApiError> {
     let raw = path_param(req, "object")?;
     let not_found = || ApiError::not_found(format!("No table `{raw}` in this workspace"));
-    let table = crate::domain::table::TableRef::parse(raw).map_err(|_| not_found())?;
-    let (table, _) = state
-        .store
-        .table_cached(viewer.org_id, &table)
-        .await?
-        .ok_or_else(not_found)?;
+    let (table, _) = super::tables::cached_table(state, viewer.org_id, raw, not_found).await?;
     Ok(table)
 }
 

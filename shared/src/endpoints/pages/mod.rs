@@ -13,4 +13,4 @@ pub mod sign_out;
 pub mod tables;
 pub mod teams;
 
-pub use crate::endpoints::common::pages::ACCESS_PATH;
+pub use crate::endpoints::common::pages::access_path;

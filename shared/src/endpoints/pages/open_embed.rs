@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::auth::Visitor;
 use crate::domain::user::ExternalId;
+use crate::endpoints::common::pages::Links;
 use crate::error::ApiError;
 use crate::http::query_param;
 use crate::session::{ClaimedToken, SignIn};
@@ -32,11 +33,7 @@ pub async fn open(state: &AppState, _visitor: Visitor, req: Request) -> Result<R
     let session_key = crate::session::session_key(&state.webhooks.sealing_key).await?;
     let expires_at = Timestamp::now().unix_seconds() + crate::session::SESSION_SECONDS;
     let value = crate::session::session_value(&session_key, &sign_in, expires_at);
-    let tables = format!(
-        "{}/{}",
-        state.app_url.of_request(&req).path(),
-        sign_in.org.workspace_id()
-    );
+    let tables = Links::new(&state.app_url.of_request(&req), sign_in.org.workspace_id()).tables();
     let cookie = state.pages.cookies.start(&value);
     Ok(crate::html::redirect(&tables, Some(&cookie), &state.pages))
 }

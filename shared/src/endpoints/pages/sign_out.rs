@@ -6,7 +6,7 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::auth::Viewer;
-use crate::endpoints::common::pages::{ACCESS_PATH, FORM_TOKEN_FIELD};
+use crate::endpoints::common::pages::{access_path, FORM_TOKEN_FIELD};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub async fn sign_out(state: &AppState, viewer: Viewer, req: Request) -> Result<
             "This form was not sent from its page: sign out from the page itself",
         ));
     }
-    let access = format!("{}{ACCESS_PATH}", state.app_url.of_request(&req).path());
+    let access = access_path(&state.app_url.of_request(&req));
     Ok(crate::html::redirect(
         &access,
         Some(&state.pages.cookies.end()),
